@@ -1,0 +1,7 @@
+package io.coedge.format;
+
+/** Encodings accepted as frame values. */
+public enum ImageFormat {
+  JPEG,
+  PNG
+}
