@@ -33,6 +33,8 @@ final class ResultsCommand implements Callable<Integer> {
 
   @Mixin KafkaOptions kafka;
 
+  @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
+
   @Override
   public Integer call() {
     KafkaClients clients = kafka.clients();
@@ -46,26 +48,27 @@ final class ResultsCommand implements Callable<Integer> {
           () -> interrupted.get() || System.nanoTime() >= end || (expect > 0 && reader.table().frames() >= expect),
           table -> print(table, mapper));
       if (reader.unreadable() > 0) {
-        System.err.println("coedge results: " + reader.unreadable() + " records were not result JSON and were skipped");
+        spec.commandLine().getErr().println("coedge results: " + reader.unreadable() + " records were not result JSON and were skipped");
       }
     }
     return 0;
   }
 
   private void print(ResultsTable table, ObjectMapper mapper) {
+    java.io.PrintWriter out = spec.commandLine().getOut();
     if (json) {
       try {
-        System.out.println(mapper.writeValueAsString(table.rows()));
+        out.println(mapper.writeValueAsString(table.rows()));
       } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
         throw new IllegalStateException(e);
       }
     } else {
       if (System.console() != null) {
-        System.out.print("\033[H\033[2J");
+        out.print("\033[H\033[2J");
       }
-      System.out.print(table.render());
-      System.out.println();
+      out.print(table.render());
+      out.println();
     }
-    System.out.flush();
+    out.flush();
   }
 }
