@@ -4,28 +4,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
+import static io.coedge.operators.testutils.TestImages.solid;
+
 import io.coedge.catalog.ModelSpec;
 import java.awt.Color;
-import java.awt.Graphics2D;
-import java.awt.image.BufferedImage;
-import java.io.ByteArrayOutputStream;
 import java.util.Arrays;
 import java.util.List;
-import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 
 class PreprocessorTest {
-
-  static byte[] solid(String format, int w, int h, Color color) throws Exception {
-    BufferedImage image = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
-    Graphics2D g = image.createGraphics();
-    g.setColor(color);
-    g.fillRect(0, 0, w, h);
-    g.dispose();
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    ImageIO.write(image, format, out);
-    return out.toByteArray();
-  }
 
   static ModelSpec model(int w, int h, String resize, List<Double> mean, List<Double> std, String order) {
     return new ModelSpec("m", new ModelSpec.InputSpec("input", w, h, 3),
