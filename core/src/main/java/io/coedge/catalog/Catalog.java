@@ -14,8 +14,10 @@ public final class Catalog {
   private final Map<String, ModelSpec> models;
   private final Map<String, TaskSpec> tasks;
   private final Map<String, TaskSpec> taskByCamera;
+  private final List<LinkSpec> links;
 
-  Catalog(List<NodeSpec> nodes, List<ModelSpec> models, List<TaskSpec> tasks) {
+  Catalog(List<NodeSpec> nodes, List<ModelSpec> models, List<TaskSpec> tasks, List<LinkSpec> links) {
+    this.links = List.copyOf(links);
     this.nodes = index(nodes, NodeSpec::id);
     this.models = index(models, ModelSpec::name);
     this.tasks = index(tasks, TaskSpec::id);
@@ -68,6 +70,11 @@ public final class Catalog {
   /** The model of a task that the loader has validated. */
   public ModelSpec modelOf(TaskSpec task) {
     return models.get(task.model());
+  }
+
+  /** Every ordered pair of distinct nodes with its link (the defaults where no link was given). */
+  public List<LinkSpec> links() {
+    return links;
   }
 
   /** Total frames per second over every camera of every task. */

@@ -78,9 +78,27 @@ public final class CatalogLoader {
     for (int i = 0; i < taskItems.size(); i++) {
       tasks.add(task(top.element("tasks", i, taskItems.get(i))));
     }
+    YamlFields network = top.object("network", false);
+    double bandwidth = 100;
+    double latency = 2;
+    if (network != null) {
+      bandwidth = network.number("bandwidthMbps", 100.0, 0.001, 1e6);
+      latency = network.number("latencyMs", 2.0, 0, 60_000);
+      network.rejectUnknown();
+    }
+    List<LinkSpec> explicit = new ArrayList<>();
+    List<JsonNode> linkItems = top.list("links", false);
+    if (linkItems != null) {
+      for (int i = 0; i < linkItems.size(); i++) {
+        YamlFields l = top.element("links", i, linkItems.get(i));
+        explicit.add(new LinkSpec(l.string("from"), l.string("to"), l.number("bandwidthMbps", null, 0.001, 1e6),
+            l.number("latencyMs", latency, 0, 60_000)));
+        l.rejectUnknown();
+      }
+    }
     top.rejectUnknown();
     crossCheck(file, nodes, models, tasks);
-    return new Catalog(nodes, models, tasks);
+    return new Catalog(nodes, models, tasks, links(file, nodes, explicit, bandwidth, latency));
   }
 
   private static NodeSpec node(YamlFields f) throws CatalogException {
@@ -167,8 +185,10 @@ public final class CatalogLoader {
       height = (int) frame.integer("height", 480L, 16, 8192);
       frame.rejectUnknown();
     }
+    // A camera JPEG at usual quality is about 1.5 bits per pixel.
+    long inputBytes = f.integer("inputBytes", (long) width * height * 3 / 16, 1, 1L << 30);
     f.rejectUnknown();
-    return new TaskSpec(id, model, List.copyOf(cameras), fps, deadline, origin, width, height);
+    return new TaskSpec(id, model, List.copyOf(cameras), fps, deadline, origin, width, height, inputBytes);
   }
 
   private static void crossCheck(
@@ -222,6 +242,36 @@ public final class CatalogLoader {
         }
       }
     }
+  }
+
+  /** Explicit links win; every other ordered pair of nodes gets the network defaults. */
+  private static List<LinkSpec> links(
+      String file, List<NodeSpec> nodes, List<LinkSpec> explicit, double bandwidth, double latency)
+      throws CatalogException {
+    Map<String, LinkSpec> byPair = new HashMap<>();
+    Set<String> ids = new HashSet<>();
+    nodes.forEach(n -> ids.add(n.id()));
+    for (int i = 0; i < explicit.size(); i++) {
+      LinkSpec l = explicit.get(i);
+      for (String end : List.of(l.from(), l.to())) {
+        if (!ids.contains(end)) {
+          throw new CatalogException(file, "links[" + i + "]", "unknown node '" + end + "'; nodes are " + sorted(ids));
+        }
+      }
+      if (l.from().equals(l.to())) {
+        throw new CatalogException(file, "links[" + i + "]", "a link joins two different nodes");
+      }
+      byPair.put(l.from() + "\u0000" + l.to(), l);
+    }
+    List<LinkSpec> all = new ArrayList<>();
+    for (NodeSpec a : nodes) {
+      for (NodeSpec b : nodes) {
+        if (!a.id().equals(b.id())) {
+          all.add(byPair.getOrDefault(a.id() + "\u0000" + b.id(), new LinkSpec(a.id(), b.id(), bandwidth, latency)));
+        }
+      }
+    }
+    return all;
   }
 
   private static List<String> sorted(Set<String> names) {

@@ -13,6 +13,7 @@ import java.util.List;
  * @param origin node the cameras are attached to
  * @param frameWidth width of the frames the cameras send
  * @param frameHeight height of the frames the cameras send
+ * @param inputBytes typical size of one encoded frame, what shipping it to another node costs
  */
 public record TaskSpec(
     String id,
@@ -22,4 +23,5 @@ public record TaskSpec(
     long deadlineMs,
     String origin,
     int frameWidth,
-    int frameHeight) {}
+    int frameHeight,
+    long inputBytes) {}

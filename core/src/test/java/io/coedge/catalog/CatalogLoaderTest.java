@@ -47,9 +47,25 @@ class CatalogLoaderTest {
         .isEqualTo(new ModelSpec.Postprocess("classification", List.of("a", "b"), 0.25, 0.45, 5));
     assertThat(model.maxBatch()).isEqualTo(8);
     assertThat(catalog.tasks())
-        .containsExactly(new TaskSpec("t1", "resnet", List.of("c1", "c2"), 5.0, 300, "edge-1", 640, 480));
+        .containsExactly(new TaskSpec("t1", "resnet", List.of("c1", "c2"), 5.0, 300, "edge-1", 640, 480, 57_600));
     assertThat(catalog.taskOfCamera("c2").map(TaskSpec::id)).contains("t1");
     assertThat(catalog.totalFps()).isEqualTo(10.0);
+    assertThat(catalog.links())
+        .containsExactly(new LinkSpec("edge-1", "edge-2", 100, 2), new LinkSpec("edge-2", "edge-1", 100, 2));
+  }
+
+  @Test
+  void explicitLinksOverrideTheNetworkDefaults() throws Exception {
+    Catalog catalog =
+        CatalogLoader.parse("ok.yaml", VALID + "network: {bandwidthMbps: 50, latencyMs: 5}\n"
+            + "links: [{from: edge-2, to: edge-1, bandwidthMbps: 8}]\n");
+
+    assertThat(catalog.links())
+        .containsExactly(new LinkSpec("edge-1", "edge-2", 50, 5), new LinkSpec("edge-2", "edge-1", 8, 5));
+    assertThat(failure(VALID + "links: [{from: edge-2, to: edge-7, bandwidthMbps: 8}]\n").getMessage())
+        .isEqualTo("bad.yaml: links[0]: unknown node 'edge-7'; nodes are [edge-1, edge-2]");
+    assertThat(failure(VALID + "links: [{from: edge-2, to: edge-1}]\n").getMessage())
+        .isEqualTo("bad.yaml: links[0].bandwidthMbps: is missing (required)");
   }
 
   @Test
@@ -72,14 +88,14 @@ class CatalogLoaderTest {
 
     assertThat(e.file()).isEqualTo("bad.yaml");
     assertThat(e.field()).isEqualTo("tasks[0].fsp");
-    assertThat(e.problem()).startsWith("unknown field; expected one of [cameras, deadlineMs, fps, frame, id, model, origin]");
+    assertThat(e.problem()).startsWith("unknown field; expected one of [cameras, deadlineMs, fps, frame, id, inputBytes, model, origin]");
   }
 
   @Test
   void unknownTopLevelFieldIsRefused() {
     CatalogException e = failure(VALID + "extra: 1\n");
 
-    assertThat(e.getMessage()).isEqualTo("bad.yaml: extra: unknown field; expected one of [models, nodes, tasks]");
+    assertThat(e.getMessage()).isEqualTo("bad.yaml: extra: unknown field; expected one of [links, models, network, nodes, tasks]");
   }
 
   @Test
