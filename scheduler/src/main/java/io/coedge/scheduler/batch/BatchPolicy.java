@@ -1,0 +1,49 @@
+package io.coedge.scheduler.batch;
+
+import io.coedge.scheduler.model.LatencyProfile;
+
+import java.util.List;
+
+/**
+ * The local task scheduler on one node: a pure function from the node's queues, its latency
+ * profiles and the time to the next action. Call it when a frame arrives while the accelerator is
+ * idle, when the accelerator becomes free, and when a timer requested by {@link BatchDecision.WaitUntil}
+ * fires. Implementations hold configuration only; any two calls with equal arguments return equal
+ * decisions.
+ */
+public interface BatchPolicy {
+
+    /** Name used on the command line and in reports, e.g. {@code coedge}. */
+    String name();
+
+    /**
+     * @param nowMicros              current time (epoch micros) from the caller's {@link io.coedge.scheduler.model.Clock}
+     * @param acceleratorFreeMicros  when the accelerator can start the next batch (&lt;= now when idle)
+     * @param queues                 the node's per-model queues
+     * @param profiles               latency profile of each model index on this node, as the policy
+     *                               should plan with (e.g. a p99 estimate); null for models the node lacks
+     */
+    BatchDecision decide(long nowMicros, long acceleratorFreeMicros, ModelQueues queues, List<LatencyProfile> profiles);
+
+    /** The model whose head frame arrived first (ties: lowest index), or -1 when all queues are empty. */
+    static int oldestHead(ModelQueues q) {
+        int best = -1;
+        for (int m = 0; m < q.modelCount(); m++) {
+            if (q.size(m) > 0 && (best < 0 || q.headArrival(m) < q.headArrival(best))) {
+                best = m;
+            }
+        }
+        return best;
+    }
+
+    /** The model whose head frame has the earliest deadline (ties: lowest index), or -1 when all are empty. */
+    static int mostUrgent(ModelQueues q) {
+        int best = -1;
+        for (int m = 0; m < q.modelCount(); m++) {
+            if (q.size(m) > 0 && (best < 0 || q.headDeadline(m) < q.headDeadline(best))) {
+                best = m;
+            }
+        }
+        return best;
+    }
+}

@@ -1,0 +1,263 @@
+package io.coedge.scheduler.sim;
+
+import io.coedge.scheduler.batch.BatchPolicies;
+import io.coedge.scheduler.dispatch.DispatchPolicies;
+import io.coedge.scheduler.model.Assignment;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Runs a scenario for every (dispatch, batch) pair — at every sweep point when the scenario has a
+ * sweep — and writes results.csv, nodes.csv, batches.csv, summary.md and SVG charts.
+ */
+public final class Report {
+
+    /** One run: the sweep value (NaN without a sweep) and its result. */
+    public record Row(double point, SimResult result) {
+    }
+
+    /** Receives a line per finished run (for a progress display). */
+    @FunctionalInterface
+    public interface RunListener {
+        void finished(int done, int total, Row row);
+    }
+
+    private Report() {
+    }
+
+    public static SimResult runPair(Scenario scenario, String dispatch, String batch, ProgressListener progress) {
+        return new Simulator(scenario, DispatchPolicies.byName(dispatch), scenario.batching().policy(batch))
+                .run(progress == null ? ProgressListener.NONE : progress);
+    }
+
+    /** Every pair at every point, dispatch-major, in {@link DispatchPolicies#NAMES} x {@link BatchPolicies#NAMES} order. */
+    public static List<Row> runAll(Scenario scenario, RunListener listener) {
+        List<Double> points = scenario.sweep() == null ? List.of(Double.NaN) : scenario.sweep().values();
+        int total = points.size() * DispatchPolicies.NAMES.size() * BatchPolicies.NAMES.size();
+        List<Row> rows = new ArrayList<>();
+        for (double point : points) {
+            Scenario s = Double.isNaN(point) ? scenario : scenario.atSweepPoint(point);
+            for (String d : DispatchPolicies.NAMES) {
+                for (String b : BatchPolicies.NAMES) {
+                    Row row = new Row(point, runPair(s, d, b, ProgressListener.NONE));
+                    rows.add(row);
+                    listener.finished(rows.size(), total, row);
+                }
+            }
+        }
+        return rows;
+    }
+
+    public static void write(Path dir, Scenario scenario, List<Row> rows) {
+        try {
+            Files.createDirectories(dir);
+            Files.writeString(dir.resolve("results.csv"), resultsCsv(rows));
+            Files.writeString(dir.resolve("nodes.csv"), nodesCsv(rows));
+            Files.writeString(dir.resolve("batches.csv"), batchesCsv(rows));
+            Files.writeString(dir.resolve("summary.md"), summary(scenario, rows));
+            if (scenario.sweep() != null) {
+                String p = scenario.sweep().parameter();
+                boolean bandwidth = p.equals(Scenario.Sweep.BANDWIDTH);
+                String file = bandwidth ? "dmr-vs-bandwidth.svg" : "dmr-vs-load.svg";
+                Files.writeString(dir.resolve(file), dmrVsPoint(scenario, rows, bandwidth));
+            } else {
+                Files.writeString(dir.resolve("dmr.svg"), dmrBars(scenario, rows));
+            }
+            Files.writeString(dir.resolve("latency-cdf.svg"), latencyCdf(scenario, rows));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public static String resultsCsv(List<Row> rows) {
+        StringBuilder sb = new StringBuilder(
+                "scenario,point,dispatch,batch,frames,ok,late,dropped,dmr,p50_ms,p95_ms,p99_ms,throughput_fps,goodput_fps,replans,moves\n");
+        for (Row r : rows) {
+            SimResult s = r.result();
+            sb.append(String.format(Locale.ROOT, "%s,%s,%s,%s,%d,%d,%d,%d,%.6f,%.1f,%.1f,%.1f,%.2f,%.2f,%d,%d%n",
+                    s.scenario(), point(r.point()), s.dispatch(), s.batch(), s.frames(), s.ok(), s.late(), s.dropped(), s.dmr(),
+                    s.p50Millis(), s.p95Millis(), s.p99Millis(), s.throughputFps(), s.goodputFps(), s.replans(), s.moves()));
+        }
+        return sb.toString();
+    }
+
+    private static String nodesCsv(List<Row> rows) {
+        StringBuilder sb = new StringBuilder("point,dispatch,batch,node,utilisation,tasks_at_end\n");
+        for (Row r : rows) {
+            SimResult s = r.result();
+            Map<String, Set<String>> byNode = s.finalAssignment().tasksByNode();
+            for (int n = 0; n < s.nodeNames().size(); n++) {
+                String node = s.nodeNames().get(n);
+                sb.append(String.format(Locale.ROOT, "%s,%s,%s,%s,%.4f,%d%n", point(r.point()), s.dispatch(), s.batch(), node,
+                        s.nodeUtilisation().get(n), byNode.getOrDefault(node, Set.of()).size()));
+            }
+        }
+        return sb.toString();
+    }
+
+    private static String batchesCsv(List<Row> rows) {
+        StringBuilder sb = new StringBuilder("point,dispatch,batch,batch_size,batches\n");
+        for (Row r : rows) {
+            SimResult s = r.result();
+            for (int b = 1; b < s.batchHistogram().size(); b++) {
+                if (s.batchHistogram().get(b) > 0) {
+                    sb.append(String.format(Locale.ROOT, "%s,%s,%s,%d,%d%n", point(r.point()), s.dispatch(), s.batch(), b, s.batchHistogram().get(b)));
+                }
+            }
+        }
+        return sb.toString();
+    }
+
+    public static String summary(Scenario scenario, List<Row> rows) {
+        StringBuilder sb = new StringBuilder();
+        sb.append("# Simulation report: ").append(scenario.name()).append("\n\n");
+        sb.append(String.format(Locale.ROOT, "Duration %.0f s simulated, seed %d, %d nodes, %d tasks, %.0f frames/s nominal, execution noise %.0f%%.%n%n",
+                scenario.durationMicros() / 1e6, scenario.seed(), scenario.nodes().size(), scenario.tasks().size(),
+                scenario.nominalFrameRate(), scenario.execNoise() * 100));
+        if (scenario.sweep() != null) {
+            sb.append("## Deadline-miss rate (%) by ").append(scenario.sweep().parameter()).append("\n\n| pair |");
+            List<Double> pts = scenario.sweep().values();
+            pts.forEach(p -> sb.append(' ').append(point(p)).append(" |"));
+            sb.append("\n|---|").append("---:|".repeat(pts.size())).append('\n');
+            for (String pair : pairs(rows)) {
+                sb.append("| ").append(pair).append(" |");
+                for (double p : pts) {
+                    rows.stream().filter(r -> r.point() == p && r.result().pair().equals(pair)).findFirst()
+                            .ifPresent(r -> sb.append(String.format(Locale.ROOT, " %.2f |", r.result().dmr() * 100)));
+                }
+                sb.append('\n');
+            }
+            sb.append('\n');
+        }
+        sb.append("## Every run\n\n| point | pair | frames | OK | LATE | DROPPED | DMR % | p50 ms | p95 ms | p99 ms | throughput fps | goodput fps |\n");
+        sb.append("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+        for (Row r : rows) {
+            SimResult s = r.result();
+            sb.append(String.format(Locale.ROOT, "| %s | %s | %d | %d | %d | %d | %.2f | %.1f | %.1f | %.1f | %.1f | %.1f |%n",
+                    point(r.point()), s.pair(), s.frames(), s.ok(), s.late(), s.dropped(), s.dmr() * 100, s.p50Millis(), s.p95Millis(),
+                    s.p99Millis(), s.throughputFps(), s.goodputFps()));
+        }
+        sb.append("\n## Initial assignment per dispatch policy");
+        double first = rows.get(0).point();
+        if (!Double.isNaN(first)) {
+            sb.append(" (at ").append(scenario.sweep().parameter()).append(" = ").append(point(first)).append(')');
+        }
+        sb.append("\n\n");
+        Map<String, Assignment> byDispatch = new LinkedHashMap<>();
+        for (Row r : rows) {
+            if (r.point() == first || (Double.isNaN(first) && Double.isNaN(r.point()))) {
+                byDispatch.putIfAbsent(r.result().dispatch(), r.result().initialAssignment());
+            }
+        }
+        if (scenario.tasks().size() <= 40) {
+            sb.append("| node |");
+            byDispatch.keySet().forEach(d -> sb.append(' ').append(d).append(" |"));
+            sb.append("\n|---|").append("---|".repeat(byDispatch.size())).append('\n');
+            for (var node : scenario.nodes()) {
+                sb.append("| ").append(node.name()).append(" |");
+                for (Assignment a : byDispatch.values()) {
+                    sb.append(' ').append(String.join(", ", a.tasksByNode().getOrDefault(node.name(), Set.of()))).append(" |");
+                }
+                sb.append('\n');
+            }
+        } else {
+            sb.append("| dispatch | tasks placed off their origin |\n|---|---:|\n");
+            for (var e : byDispatch.entrySet()) {
+                long away = scenario.tasks().stream().filter(t -> !t.task().origin().equals(e.getValue().nodeOf(t.task().id()))).count();
+                sb.append("| ").append(e.getKey()).append(" | ").append(away).append(" of ").append(scenario.tasks().size()).append(" |\n");
+            }
+        }
+        sb.append("\nPer-node utilisation: nodes.csv. Batch-size histograms: batches.csv. Charts: *.svg.\n");
+        return sb.toString();
+    }
+
+    private static List<String> pairs(List<Row> rows) {
+        return rows.stream().map(r -> r.result().pair()).distinct().toList();
+    }
+
+    /** coedge/coedge first so it is drawn boldest. */
+    private static List<String> pairsCoedgeFirst(List<Row> rows) {
+        List<String> out = new ArrayList<>(pairs(rows));
+        if (out.remove("coedge/coedge")) {
+            out.add(0, "coedge/coedge");
+        }
+        return out;
+    }
+
+    private static String dmrVsPoint(Scenario scenario, List<Row> rows, boolean bandwidth) {
+        List<SvgChart.Series> series = new ArrayList<>();
+        List<Double> pts = scenario.sweep().values();
+        for (String pair : pairsCoedgeFirst(rows)) {
+            double[] x = new double[pts.size()];
+            double[] y = new double[pts.size()];
+            for (int i = 0; i < pts.size(); i++) {
+                double p = pts.get(i);
+                x[i] = p;
+                y[i] = rows.stream().filter(r -> r.point() == p && r.result().pair().equals(pair)).findFirst()
+                        .map(r -> r.result().dmr() * 100).orElse(0.0);
+            }
+            series.add(new SvgChart.Series(pair, x, y));
+        }
+        return SvgChart.lines(scenario.name() + ": deadline-miss rate vs " + (bandwidth ? "bandwidth" : "load"),
+                bandwidth ? "link bandwidth (Mbit/s, log scale)" : "load (x nominal frame rate)", "deadline-miss rate (%)", series,
+                bandwidth, 100);
+    }
+
+    private static String dmrBars(Scenario scenario, List<Row> rows) {
+        List<String> labels = new ArrayList<>();
+        List<String> order = pairsCoedgeFirst(rows);
+        double[] values = new double[order.size()];
+        for (int i = 0; i < order.size(); i++) {
+            String pair = order.get(i);
+            labels.add(pair);
+            values[i] = rows.stream().filter(r -> r.result().pair().equals(pair)).findFirst().map(r -> r.result().dmr() * 100).orElse(0.0);
+        }
+        return SvgChart.bars(scenario.name() + ": deadline-miss rate per (dispatch/batch) pair", "deadline-miss rate (%)", labels, values, 100);
+    }
+
+    /** CDF of completed-frame latency per pair, at the sweep's middle point. */
+    private static String latencyCdf(Scenario scenario, List<Row> rows) {
+        double at = rows.get(0).point();
+        if (scenario.sweep() != null) {
+            List<Double> pts = scenario.sweep().values();
+            at = pts.get(pts.size() / 2);
+        }
+        final double point = at;
+        double xMax = 0;
+        List<Row> chosen = rows.stream().filter(r -> Double.isNaN(point) ? Double.isNaN(r.point()) : r.point() == point).toList();
+        for (Row r : chosen) {
+            xMax = Math.max(xMax, r.result().p99Millis());
+        }
+        xMax = Math.max(1, xMax * 1.2);
+        List<SvgChart.Series> series = new ArrayList<>();
+        for (String pair : pairsCoedgeFirst(chosen)) {
+            Row r = chosen.stream().filter(x -> x.result().pair().equals(pair)).findFirst().orElseThrow();
+            int n = 80;
+            double[] x = new double[n + 1];
+            double[] y = new double[n + 1];
+            for (int i = 0; i <= n; i++) {
+                x[i] = xMax * i / n;
+                y[i] = r.result().latency().cdfAt(x[i]) * 100;
+            }
+            series.add(new SvgChart.Series(pair, x, y));
+        }
+        String title = scenario.name() + ": latency CDF of completed frames" + (Double.isNaN(point) ? "" : " at " + point(point));
+        return SvgChart.lines(title, "end-to-end latency (ms)", "completed frames at or below (%)", series, false, 100);
+    }
+
+    private static String point(double p) {
+        if (Double.isNaN(p)) {
+            return "-";
+        }
+        return p == Math.rint(p) ? String.valueOf((long) p) : String.format(Locale.ROOT, "%s", p);
+    }
+}

@@ -1,0 +1,84 @@
+package io.coedge.scheduler.sim;
+
+import io.coedge.scheduler.testutils.Scenarios;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class ScenarioLoaderTest {
+
+    private static final String VALID = """
+            durationS: 10
+            nodes:
+              - {name: node1, profiles: {m: {batch: [1, 2], latencyMs: [10, 15]}}}
+              - {name: node2, profiles: {m: {batch: [1, 2], latencyMs: [10, 15]}}}
+            links:
+              - {between: [node1, node2], bandwidthMbps: 100, latencyMs: 2}
+            tasks:
+              - {id: t1, model: m, origin: node1, fps: 10, deadlineMs: 100, inputKB: 50}
+            """;
+
+    @Test
+    void everyShippedScenarioLoadsWithTheSizeItPromises() {
+        List<String> sizes = List.of("paper", "bandwidth-sweep", "load-sweep", "city").stream().map(name -> {
+            Scenario s = Scenarios.shipped(name);
+            int cameras = s.tasks().stream().mapToInt(t -> t.task().cameras()).sum();
+            String sweep = s.sweep() == null ? "-" : s.sweep().parameter() + s.sweep().values();
+            return name + ": " + s.nodes().size() + " nodes, " + cameras + " cameras, " + sweep;
+        }).toList();
+
+        assertThat(sizes).containsExactly(
+                "paper: 3 nodes, 8 cameras, -",
+                "bandwidth-sweep: 3 nodes, 8 cameras, bandwidthMbps[1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0, 200.0, 500.0, 1000.0]",
+                "load-sweep: 3 nodes, 8 cameras, loadScale[0.25, 0.5, 0.75, 1.0, 1.25, 1.5, 1.75, 2.0]",
+                "city: 200 nodes, 4000 cameras, -");
+    }
+
+    @Test
+    void theCityIsTheSameCityEveryTime() {
+        assertThat(Scenarios.shipped("city").tasks()).isEqualTo(Scenarios.shipped("city").tasks());
+    }
+
+    @Test
+    void aValidFileGivesTheValuesItStates() {
+        Scenario s = ScenarioLoader.parse("ok.yaml", VALID);
+
+        assertThat(List.of(s.name(), s.durationMicros(), s.links().size(), s.tasks().get(0).task().inputBytes(),
+                s.tasks().get(0).task().deadlineMicros())).containsExactly("ok", 10_000_000L, 2, 51_200L, 100_000L);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+        "missing fps              | 'fps: 10, '                        | ''                                   | bad.yaml: tasks[0].fps: is required",
+        "unknown origin           | 'origin: node1'                    | 'origin: node9'                      | bad.yaml: tasks[0].origin: unknown node 'node9'",
+        "text where number        | 'bandwidthMbps: 100'               | 'bandwidthMbps: fast'                | bad.yaml: links[0].bandwidthMbps: must be a number, was 'fast'",
+        "falling latency          | 'latencyMs: [10, 15]}}}\n  - {name: node2' | 'latencyMs: [10, 5]}}}\n  - {name: node2' | 'bad.yaml: nodes[0].profiles.m: latency must not decrease with batch size'",
+        "misspelt field           | 'deadlineMs: 100'                  | 'deadlinems: 100'                    | 'bad.yaml: tasks[0].deadlinems: unknown field (allowed: id, model, origin, cameras, fps, jitterMs, deadlineMs, inputKB)'",
+        "negative duration        | 'durationS: 10'                    | 'durationS: -1'                      | 'bad.yaml: durationS: must be positive, was -1.0'",
+        "model nobody runs        | 'model: m,'                        | 'model: x,'                          | bad.yaml: tasks[0].model: no node has a profile for model 'x'",
+    })
+    void aBrokenFileNamesTheFileAndTheField(String what, String from, String to, String message) {
+        String yaml = VALID.replace(from.replace("\\n", "\n"), to.replace("\\n", "\n"));
+        assertThat(yaml).as("fixture must change").isNotEqualTo(VALID);
+
+        assertThatThrownBy(() -> ScenarioLoader.parse("bad.yaml", yaml)).isInstanceOf(ScenarioException.class).hasMessage(message);
+    }
+
+    @Test
+    void yamlThatDoesNotParseGivesTheLine() {
+        assertThatThrownBy(() -> ScenarioLoader.parse("broken.yaml", "durationS: 10\nnodes: [\n  {name: a\n"))
+                .isInstanceOf(ScenarioException.class).hasMessageStartingWith("broken.yaml: not valid YAML at line ");
+    }
+
+    @Test
+    void aChangeNamingAnUnknownTaskIsRejected() {
+        String yaml = VALID + "changes:\n  - {atS: 1, task: nope, fpsScale: 2}\n";
+
+        assertThatThrownBy(() -> ScenarioLoader.parse("bad.yaml", yaml)).hasMessage("bad.yaml: changes[0].task: unknown task 'nope'");
+    }
+}
