@@ -1,0 +1,365 @@
+package io.coedge.sidecar.bench;
+
+import io.coedge.sidecar.SidecarOptions;
+import io.coedge.sidecar.SidecarServer;
+import io.coedge.sidecar.client.InferInput;
+import io.coedge.sidecar.client.InferRequest;
+import io.coedge.sidecar.client.OipClient;
+import io.coedge.sidecar.models.ModelGenerator;
+import io.coedge.sidecar.repository.TensorSpec;
+import io.coedge.sidecar.runtime.ModelInstance;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Sidecar overhead and memory, on real models and real gRPC over loopback. Not part of the test run.
+ *
+ * <pre>
+ * java -cp CLASSPATH io.coedge.sidecar.bench.SidecarBench [--out DIR] [--models yolo-small,resnet]
+ *      [--seconds 6] [--threads 0] [--memory-model yolo-small] [--xmx 256m] [--skip-memory] [--skip-throughput]
+ * </pre>
+ *
+ * Throughput: the very session the sidecar serves, called in this JVM, against the same
+ * session called through the sidecar (1 and 4 closed-loop callers), batch sizes 1 and 8,
+ * alternating phases so load from elsewhere hits both alike. Memory: resident size of a
+ * sidecar child process serving 1 then 8 concurrent clients, and of a child process
+ * holding 8 separate sessions of the same model (what one session per task would cost).
+ */
+public final class SidecarBench {
+    private static final int[] BATCHES = {1, 8};
+
+    public static void main(String[] args) throws Exception {
+        Map<String, String> opts = parse(args);
+        if (opts.containsKey("sessions-child")) {
+            sessionsChild(Paths.get(opts.get("out")), opts.get("memory-model"), Integer.parseInt(opts.get("sessions-child")));
+            return;
+        }
+        Path out = Paths.get(opts.getOrDefault("out", "target/bench-models"));
+        List<String> models = Arrays.asList(opts.getOrDefault("models", "yolo-small,resnet").split(","));
+        double seconds = Double.parseDouble(opts.getOrDefault("seconds", "6"));
+        String memoryModel = opts.getOrDefault("memory-model", "yolo-small");
+        int threads = Integer.parseInt(opts.getOrDefault("threads", "0"));
+        xmx = opts.getOrDefault("xmx", "256m");
+        if (!Files.exists(out.resolve("yolo-big/config.pbtxt"))) {
+            new ModelGenerator(42, ModelGenerator.Scale.FULL).generateAll(out);
+        }
+        System.out.printf("cores=%d java=%s%n", Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"));
+        if (!opts.containsKey("skip-throughput")) {
+            throughput(out, models, seconds, threads);
+        }
+        if (!opts.containsKey("skip-memory")) {
+            memory(out, memoryModel, seconds);
+        }
+    }
+
+    private static String xmx = "256m";
+
+    private static void throughput(Path repo, List<String> models, double seconds, int threads) throws Exception {
+        Path only = Files.createTempDirectory("coedge-bench-repo");
+        for (String m : models) {
+            copyTree(repo.resolve(m), only.resolve(m));
+        }
+        try (SidecarServer server = SidecarServer.start(SidecarOptions.builder(only.toRealPath()).port(0).metricsPort(-1)
+                .warmUpRuns(3).threads(threads).build());
+             OipClient client = OipClient.builder("127.0.0.1:" + server.port()).build()) {
+            System.out.println();
+            System.out.println("model       batch  in-process fps  p50 ms | sidecar 1 caller fps  p50 ms  ratio  +p50 ms"
+                    + " | in-process fps sidecar 4 callers fps  ratio");
+            for (String name : models) {
+                ModelInstance instance = server.registry().model(name).orElseThrow().versions().lastEntry().getValue()
+                        .instance().orElseThrow();
+                for (int batch : BATCHES) {
+                    // One caller: in-process and sidecar calls alternate one by one, so load from
+                    // elsewhere on the machine hits both alike. Four callers: phases alternate.
+                    Stats[] paired = runPaired(instance, client, batch, seconds);
+                    Stats inProc = paired[0];
+                    Stats remote1 = paired[1];
+                    Stats remote4 = new Stats();
+                    Stats inProc4 = new Stats();
+                    for (int round = 0; round < 2; round++) {
+                        inProc4.add(runInProcess(instance, batch, seconds / 4));
+                        remote4.add(runRemote(server, client, instance, batch, seconds / 4, 4));
+                    }
+                    double fpsIn = inProc.framesPerSecond(batch);
+                    double fps1 = remote1.framesPerSecond(batch);
+                    double fps4 = remote4.framesPerSecond(batch);
+                    double fpsIn4 = inProc4.framesPerSecond(batch);
+                    System.out.printf("%-11s %5d  %14.1f  %6.2f | %20.1f  %6.2f  %5.3f  %7.3f | %14.1f %21.1f  %5.3f%n",
+                            name, batch, fpsIn, inProc.p50Millis(), fps1, remote1.p50Millis(), fps1 / fpsIn,
+                            remote1.p50Millis() - inProc.p50Millis(), fpsIn4, fps4, fps4 / fpsIn4);
+                }
+            }
+        }
+    }
+
+    /** Alternates one in-process call and one call through the sidecar; returns {in-process, sidecar}. */
+    private static Stats[] runPaired(ModelInstance instance, OipClient client, int batch, double seconds) throws Exception {
+        List<ModelInstance.Input> inputs = directInputs(instance, batch);
+        TensorSpec t = instance.spec().inputs().get(0);
+        long[] shape = ModelInstance.withBatch(batch, t.dims());
+        ByteBuffer data = ByteBuffer.allocate(Math.toIntExact(ModelInstance.elements(shape) * 4)).order(ByteOrder.LITTLE_ENDIAN);
+        fill(data);
+        InferRequest request = InferRequest.builder(instance.name()).input(InferInput.fp32(t.name(), shape, data)).build();
+        Stats local = new Stats();
+        Stats remote = new Stats();
+        long end = System.nanoTime() + (long) (seconds * 1e9);
+        while (System.nanoTime() < end) {
+            long t0 = System.nanoTime();
+            instance.run(inputs, List.of(), null);
+            long t1 = System.nanoTime();
+            client.infer(request).get(60, TimeUnit.SECONDS);
+            long t2 = System.nanoTime();
+            local.latencies.add(t1 - t0);
+            local.elapsedNanos += t1 - t0;
+            remote.latencies.add(t2 - t1);
+            remote.elapsedNanos += t2 - t1;
+        }
+        return new Stats[] {local, remote};
+    }
+
+    private static List<ModelInstance.Input> directInputs(ModelInstance instance, int batch) {
+        List<ModelInstance.Input> inputs = new ArrayList<>();
+        for (TensorSpec t : instance.spec().inputs()) {
+            long[] shape = ModelInstance.withBatch(batch, t.dims());
+            ByteBuffer data = ByteBuffer.allocateDirect(Math.toIntExact(ModelInstance.elements(shape) * 4)).order(ByteOrder.nativeOrder());
+            fill(data);
+            inputs.add(new ModelInstance.Input(t.name(), t.datatype(), shape, data));
+        }
+        return inputs;
+    }
+
+    private static Stats runInProcess(ModelInstance instance, int batch, double seconds) throws Exception {
+        List<ModelInstance.Input> inputs = new ArrayList<>();
+        for (TensorSpec t : instance.spec().inputs()) {
+            long[] shape = ModelInstance.withBatch(batch, t.dims());
+            ByteBuffer data = ByteBuffer.allocateDirect(Math.toIntExact(ModelInstance.elements(shape) * 4)).order(ByteOrder.nativeOrder());
+            fill(data);
+            inputs.add(new ModelInstance.Input(t.name(), t.datatype(), shape, data));
+        }
+        Stats stats = new Stats();
+        long end = System.nanoTime() + (long) (seconds * 1e9);
+        long start = System.nanoTime();
+        while (System.nanoTime() < end) {
+            long t0 = System.nanoTime();
+            instance.run(inputs, List.of(), null);
+            stats.latencies.add(System.nanoTime() - t0);
+        }
+        stats.elapsedNanos = System.nanoTime() - start;
+        return stats;
+    }
+
+    private static Stats runRemote(SidecarServer server, OipClient client, ModelInstance instance, int batch, double seconds,
+                                   int callers) throws Exception {
+        TensorSpec t = instance.spec().inputs().get(0);
+        long[] shape = ModelInstance.withBatch(batch, t.dims());
+        ByteBuffer data = ByteBuffer.allocate(Math.toIntExact(ModelInstance.elements(shape) * 4)).order(ByteOrder.LITTLE_ENDIAN);
+        fill(data);
+        InferRequest request = InferRequest.builder(instance.name()).input(InferInput.fp32(t.name(), shape, data)).build();
+        ExecutorService pool = Executors.newFixedThreadPool(callers);
+        List<OipClient> clients = new ArrayList<>();
+        try {
+            long end = System.nanoTime() + (long) (seconds * 1e9);
+            long start = System.nanoTime();
+            List<Future<List<Long>>> futures = new ArrayList<>();
+            for (int c = 0; c < callers; c++) {
+                OipClient own = c == 0 ? client : OipClient.builder("127.0.0.1:" + server.port()).build();
+                if (c > 0) {
+                    clients.add(own);
+                }
+                futures.add(pool.submit(() -> {
+                    List<Long> lat = new ArrayList<>();
+                    while (System.nanoTime() < end) {
+                        long t0 = System.nanoTime();
+                        own.infer(request).get(60, TimeUnit.SECONDS);
+                        lat.add(System.nanoTime() - t0);
+                    }
+                    return lat;
+                }));
+            }
+            Stats stats = new Stats();
+            for (Future<List<Long>> f : futures) {
+                stats.latencies.addAll(f.get());
+            }
+            stats.elapsedNanos = System.nanoTime() - start;
+            return stats;
+        } finally {
+            pool.shutdownNow();
+            clients.forEach(OipClient::close);
+        }
+    }
+
+    private static void memory(Path repo, String model, double seconds) throws Exception {
+        Path only = Files.createTempDirectory("coedge-bench-mem");
+        copyTree(repo.resolve(model), only.resolve(model));
+        int port = 18000 + new SplittableRandom().nextInt(1000);
+        Process sidecar = javaChild("io.coedge.sidecar.cli.SidecarCommand", "--models", only.toRealPath().toString(),
+                "--port", Integer.toString(port), "--metrics-port", "-1");
+        try (OipClient client = OipClient.builder("127.0.0.1:" + port).build()) {
+            long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+            while (System.nanoTime() < until) {
+                try {
+                    if (client.serverReady()) {
+                        break;
+                    }
+                } catch (RuntimeException notYet) {
+                    // starting
+                }
+                Thread.sleep(200);
+            }
+            long idle = rssKb(sidecar.pid());
+            Map<Integer, Long> rss = new java.util.TreeMap<>();
+            for (int clients : new int[] {1, 8}) {
+                loadChild(port, model, repo, clients, seconds);
+                rss.put(clients, rssKb(sidecar.pid()));
+            }
+            System.out.println();
+            System.out.printf("memory (%s, batch 1, closed-loop callers, separate process, -Xmx%s):%n", model, xmx);
+            System.out.printf("  sidecar idle after warm-up          RSS %8.1f MiB%n", idle / 1024.0);
+            System.out.printf("  sidecar after 1 client              RSS %8.1f MiB%n", rss.get(1) / 1024.0);
+            System.out.printf("  sidecar after 8 concurrent clients  RSS %8.1f MiB  (x%.3f of 1 client)%n",
+                    rss.get(8) / 1024.0, rss.get(8) / (double) rss.get(1));
+        } finally {
+            sidecar.destroy();
+            sidecar.waitFor(10, TimeUnit.SECONDS);
+        }
+        for (int sessions : new int[] {1, 8}) {
+            Process child = javaChild("io.coedge.sidecar.bench.SidecarBench", "--sessions-child", Integer.toString(sessions),
+                    "--out", repo.toAbsolutePath().toString(), "--memory-model", model);
+            String line = new String(child.getInputStream().readAllBytes()).trim();
+            child.waitFor();
+            System.out.printf("  %d separate in-process session(s)     RSS %8.1f MiB%n", sessions,
+                    Long.parseLong(line.replaceAll(".*rss_kb=", "")) / 1024.0);
+        }
+    }
+
+    /** Runs {@code clients} concurrent callers against a running sidecar for a while. */
+    private static void loadChild(int port, String model, Path repo, int clients, double seconds) throws Exception {
+        var m = new ModelGenerator(42, ModelGenerator.Scale.FULL);
+        ExecutorService pool = Executors.newFixedThreadPool(clients);
+        List<OipClient> open = new ArrayList<>();
+        try {
+            long end = System.nanoTime() + (long) (seconds * 1e9);
+            List<Future<?>> futures = new ArrayList<>();
+            for (int c = 0; c < clients; c++) {
+                OipClient client = OipClient.builder("127.0.0.1:" + port).build();
+                open.add(client);
+                futures.add(pool.submit(() -> {
+                    var meta = client.modelMetadata(model, "");
+                    long[] shape = meta.getInputs(0).getShapeList().stream().mapToLong(Long::longValue).toArray();
+                    shape[0] = 1;
+                    ByteBuffer data = ByteBuffer.allocate(Math.toIntExact(ModelInstance.elements(shape) * 4))
+                            .order(ByteOrder.LITTLE_ENDIAN);
+                    fill(data);
+                    InferRequest request = InferRequest.builder(model)
+                            .input(InferInput.fp32(meta.getInputs(0).getName(), shape, data)).build();
+                    while (System.nanoTime() < end) {
+                        client.infer(request).get(60, TimeUnit.SECONDS);
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> f : futures) {
+                f.get();
+            }
+        } finally {
+            pool.shutdownNow();
+            open.forEach(OipClient::close);
+        }
+    }
+
+    /** Child process: {@code n} sessions of one model, each run once, then prints its resident size. */
+    private static void sessionsChild(Path repo, String model, int n) throws Exception {
+        var env = ai.onnxruntime.OrtEnvironment.getEnvironment();
+        List<ai.onnxruntime.OrtSession> sessions = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            sessions.add(env.createSession(repo.resolve(model).resolve("1/model.onnx").toString(),
+                    new ai.onnxruntime.OrtSession.SessionOptions()));
+        }
+        for (var s : sessions) {
+            var info = (ai.onnxruntime.TensorInfo) s.getInputInfo().values().iterator().next().getInfo();
+            long[] shape = info.getShape();
+            shape[0] = 1;
+            ByteBuffer data = ByteBuffer.allocateDirect(Math.toIntExact(ModelInstance.elements(shape) * 4)).order(ByteOrder.nativeOrder());
+            try (var t = ai.onnxruntime.OnnxTensor.createTensor(env, data.asFloatBuffer(), shape);
+                 var r = s.run(Map.of(s.getInputNames().iterator().next(), t))) {
+                r.get(0);
+            }
+        }
+        System.out.println("rss_kb=" + rssKb(ProcessHandle.current().pid()));
+    }
+
+    private static Process javaChild(String mainClass, String... args) throws IOException {
+        List<String> cmd = new ArrayList<>(List.of(Paths.get(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx" + xmx, "-cp", System.getProperty("java.class.path"), mainClass));
+        cmd.addAll(Arrays.asList(args));
+        return new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+    }
+
+    /** Copies a model directory (a symlink would point outside the repository, which the sidecar refuses). */
+    private static void copyTree(Path from, Path to) throws IOException {
+        try (var paths = Files.walk(from)) {
+            for (Path p : paths.toList()) {
+                Files.copy(p, to.resolve(from.relativize(p).toString()));
+            }
+        }
+    }
+
+    private static long rssKb(long pid) throws IOException {
+        for (String line : Files.readAllLines(Paths.get("/proc/" + pid + "/status"))) {
+            if (line.startsWith("VmRSS:")) {
+                return Long.parseLong(line.replaceAll("[^0-9]", ""));
+            }
+        }
+        throw new IOException("no VmRSS for pid " + pid);
+    }
+
+    private static void fill(ByteBuffer data) {
+        SplittableRandom r = new SplittableRandom(1);
+        var f = data.duplicate().order(data.order()).asFloatBuffer();
+        while (f.hasRemaining()) {
+            f.put((float) r.nextDouble());
+        }
+    }
+
+    private static Map<String, String> parse(String[] args) {
+        Map<String, String> out = new java.util.HashMap<>();
+        for (int i = 0; i < args.length; i++) {
+            String key = args[i].replaceFirst("^--", "");
+            boolean flag = i + 1 >= args.length || args[i + 1].startsWith("--");
+            out.put(key, flag ? "true" : args[++i]);
+        }
+        return out;
+    }
+
+    private static final class Stats {
+        final List<Long> latencies = new ArrayList<>();
+        long elapsedNanos;
+
+        void add(Stats other) {
+            latencies.addAll(other.latencies);
+            elapsedNanos += other.elapsedNanos;
+        }
+
+        double framesPerSecond(int batch) {
+            return latencies.size() * (double) batch / (elapsedNanos / 1e9);
+        }
+
+        double p50Millis() {
+            long[] sorted = latencies.stream().mapToLong(Long::longValue).sorted().toArray();
+            return sorted[sorted.length / 2] / 1e6;
+        }
+    }
+}

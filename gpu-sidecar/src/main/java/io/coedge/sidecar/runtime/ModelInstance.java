@@ -1,0 +1,326 @@
+package io.coedge.sidecar.runtime;
+
+import ai.onnxruntime.NodeInfo;
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OnnxValue;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import ai.onnxruntime.TensorInfo;
+import com.google.protobuf.ByteString;
+import com.google.protobuf.UnsafeByteOperations;
+import io.coedge.oip.v2.config.ModelConfig;
+import io.coedge.oip.v2.config.ModelInput;
+import io.coedge.oip.v2.config.ModelOutput;
+import io.coedge.sidecar.repository.Datatype;
+import io.coedge.sidecar.repository.ModelSpec;
+import io.coedge.sidecar.repository.RepositoryException;
+import io.coedge.sidecar.repository.TensorSpec;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * One version of one model: a single ONNX Runtime session shared by every caller of the
+ * process, its served spec, its latency profile and its queue length.
+ */
+public final class ModelInstance implements AutoCloseable {
+    /** Batch size assumed for a model without config.pbtxt whose graph has a dynamic first dimension. */
+    public static final int DEFAULT_MAX_BATCH_SIZE = 8;
+
+    /** An input ready for ONNX Runtime: a direct, native-order buffer and its full shape. */
+    public record Input(String name, Datatype datatype, long[] shape, ByteBuffer data) {}
+
+    /** An output as it goes on the wire. */
+    public record Output(String name, Datatype datatype, long[] shape, ByteString data) {}
+
+    private final String name;
+    private final long version;
+    private final ModelSpec spec;
+    private final OrtSession session;
+    private final OrtEnvironment env;
+    private final LatencyProfile profile = new LatencyProfile();
+    private final AtomicInteger queued = new AtomicInteger();
+    private volatile boolean ready;
+
+    private ModelInstance(String name, long version, ModelSpec spec, OrtSession session, OrtEnvironment env) {
+        this.name = name;
+        this.version = version;
+        this.spec = spec;
+        this.session = session;
+        this.env = env;
+    }
+
+    /** Creates the session and checks the config against the graph; the instance is not ready until warmed up. */
+    public static ModelInstance load(String name, long version, Path file, Optional<ModelConfig> config,
+                                     OrtSession.SessionOptions options) throws RepositoryException {
+        OrtEnvironment env = OrtEnvironment.getEnvironment();
+        OrtSession session;
+        try {
+            session = env.createSession(file.toString(), options);
+        } catch (OrtException e) {
+            throw new RepositoryException("model '" + name + "' version " + version + ": " + file.getFileName()
+                    + " is not a loadable ONNX model: " + e.getMessage(), e);
+        }
+        try {
+            ModelSpec spec = specOf(name, session, config);
+            return new ModelInstance(name, version, spec, session, env);
+        } catch (RepositoryException | OrtException e) {
+            closeQuietly(session);
+            if (e instanceof RepositoryException r) {
+                throw r;
+            }
+            throw new RepositoryException("model '" + name + "': cannot read graph inputs/outputs: " + e, e);
+        }
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public long version() {
+        return version;
+    }
+
+    public ModelSpec spec() {
+        return spec;
+    }
+
+    public LatencyProfile profile() {
+        return profile;
+    }
+
+    public AtomicInteger queued() {
+        return queued;
+    }
+
+    public boolean ready() {
+        return ready;
+    }
+
+    /**
+     * Measures batch sizes 1, 2, 4, ... max_batch_size (and max_batch_size itself) so that
+     * admission has an estimate from the first request on; then marks the model ready.
+     */
+    public void warmUp(int runsPerBatchSize) throws OrtException {
+        boolean fixed = spec.inputs().stream().allMatch(TensorSpec::fixedSize);
+        if (fixed && runsPerBatchSize > 0) {
+            for (int b : warmUpBatchSizes()) {
+                List<Input> inputs = new ArrayList<>();
+                for (TensorSpec t : spec.inputs()) {
+                    long[] shape = spec.batching() ? withBatch(b, t.dims()) : t.dims();
+                    inputs.add(new Input(t.name(), t.datatype(), shape, filled(t.datatype(), shape)));
+                }
+                run(inputs, List.of(), null); // first run pays for allocations; not measured
+                for (int r = 0; r < runsPerBatchSize; r++) {
+                    long start = System.nanoTime();
+                    run(inputs, List.of(), null);
+                    profile.record(b, System.nanoTime() - start);
+                }
+            }
+        }
+        ready = true;
+    }
+
+    List<Integer> warmUpBatchSizes() {
+        if (!spec.batching()) {
+            return List.of(1);
+        }
+        LinkedHashSet<Integer> sizes = new LinkedHashSet<>();
+        for (int b = 1; b < spec.maxBatchSize(); b *= 2) {
+            sizes.add(b);
+        }
+        sizes.add(spec.maxBatchSize());
+        return List.copyOf(sizes);
+    }
+
+    /**
+     * Runs the session once. Inputs are wrapped without copying; outputs of known size are
+     * written by ONNX Runtime straight into the buffers that go on the wire.
+     */
+    public List<Output> run(List<Input> inputs, List<String> requestedOutputs, OrtSession.RunOptions runOptions)
+            throws OrtException {
+        List<String> outputNames = requestedOutputs.isEmpty()
+                ? spec.outputs().stream().map(TensorSpec::name).toList() : requestedOutputs;
+        Map<String, OnnxTensor> tensors = new HashMap<>();
+        Map<String, OnnxTensor> pinned = new LinkedHashMap<>();
+        Map<String, ByteBuffer> pinnedBuffers = new HashMap<>();
+        try {
+            for (Input in : inputs) {
+                tensors.put(in.name(), OnnxTensor.createTensor(env, in.data(), in.shape(), in.datatype().ortType()));
+            }
+            long batch = spec.batching() && !inputs.isEmpty() ? inputs.get(0).shape()[0] : -1;
+            for (String out : outputNames) {
+                TensorSpec t = spec.output(out).orElseThrow();
+                if (t.fixedSize() && (batch > 0 || !spec.batching())) {
+                    long[] shape = spec.batching() ? withBatch(batch, t.dims()) : t.dims();
+                    ByteBuffer buffer = ByteBuffer.allocateDirect(Math.toIntExact(elements(shape) * t.datatype().byteSize()))
+                            .order(ByteOrder.nativeOrder());
+                    pinned.put(out, OnnxTensor.createTensor(env, buffer, shape, t.datatype().ortType()));
+                    pinnedBuffers.put(out, buffer);
+                }
+            }
+            List<Output> outputs = new ArrayList<>();
+            LinkedHashSet<String> unpinned = new LinkedHashSet<>(outputNames);
+            unpinned.removeAll(pinned.keySet());
+            OrtSession.Result result = runOptions == null
+                    ? session.run(tensors, unpinned, pinned)
+                    : session.run(tensors, unpinned, pinned, runOptions);
+            try (result) {
+                for (String out : outputNames) {
+                    TensorSpec t = spec.output(out).orElseThrow();
+                    ByteBuffer pinnedBuffer = pinnedBuffers.get(out);
+                    if (pinnedBuffer != null) {
+                        outputs.add(new Output(out, t.datatype(), pinned.get(out).getInfo().getShape(),
+                                UnsafeByteOperations.unsafeWrap(pinnedBuffer)));
+                    } else {
+                        OnnxValue value = result.get(out).orElseThrow();
+                        OnnxTensor tensor = (OnnxTensor) value;
+                        outputs.add(new Output(out, t.datatype(), tensor.getInfo().getShape(),
+                                UnsafeByteOperations.unsafeWrap(tensor.getByteBuffer().order(ByteOrder.LITTLE_ENDIAN))));
+                    }
+                }
+            }
+            return outputs;
+        } finally {
+            tensors.values().forEach(OnnxTensor::close);
+            pinned.values().forEach(OnnxTensor::close);
+        }
+    }
+
+    @Override
+    public void close() {
+        ready = false;
+        closeQuietly(session);
+    }
+
+    public static long[] withBatch(long batch, long[] dims) {
+        long[] shape = new long[dims.length + 1];
+        shape[0] = batch;
+        System.arraycopy(dims, 0, shape, 1, dims.length);
+        return shape;
+    }
+
+    public static long elements(long[] shape) {
+        long n = 1;
+        for (long d : shape) {
+            n = Math.multiplyExact(n, d);
+        }
+        return n;
+    }
+
+    private static ByteBuffer filled(Datatype type, long[] shape) {
+        ByteBuffer buffer = ByteBuffer.allocateDirect(Math.toIntExact(elements(shape) * type.byteSize()))
+                .order(ByteOrder.nativeOrder());
+        if (type == Datatype.FP32) {
+            FloatBuffer floats = buffer.asFloatBuffer();
+            while (floats.hasRemaining()) {
+                floats.put(0.5f);
+            }
+        }
+        return buffer;
+    }
+
+    private static ModelSpec specOf(String name, OrtSession session, Optional<ModelConfig> config)
+            throws OrtException, RepositoryException {
+        Map<String, TensorSpec> graphInputs = tensorsOf(name, session.getInputInfo());
+        Map<String, TensorSpec> graphOutputs = tensorsOf(name, session.getOutputInfo());
+        boolean graphBatches = graphInputs.values().stream().allMatch(t -> t.dims().length > 0 && t.dims()[0] == -1)
+                && graphOutputs.values().stream().allMatch(t -> t.dims().length > 0 && t.dims()[0] == -1);
+        int maxBatch = config.map(ModelConfig::getMaxBatchSize).orElse(graphBatches ? DEFAULT_MAX_BATCH_SIZE : 0);
+        if (maxBatch < 0) {
+            throw new RepositoryException("model '" + name + "': max_batch_size must be >= 0, got " + maxBatch);
+        }
+        if (maxBatch > 0 && !graphBatches) {
+            throw new RepositoryException("model '" + name + "': max_batch_size " + maxBatch
+                    + " but the graph has no dynamic first (batch) dimension on every input and output");
+        }
+        List<TensorSpec> inputs = new ArrayList<>();
+        List<TensorSpec> outputs = new ArrayList<>();
+        if (config.isPresent() && config.get().getInputCount() > 0) {
+            for (ModelInput in : config.get().getInputList()) {
+                inputs.add(checked(name, "input", in.getName(), in.getDataType(), in.getDimsList(), graphInputs, maxBatch));
+            }
+            for (String graphInput : graphInputs.keySet()) {
+                if (inputs.stream().noneMatch(t -> t.name().equals(graphInput))) {
+                    throw new RepositoryException("model '" + name + "': graph input '" + graphInput
+                            + "' is missing from config.pbtxt");
+                }
+            }
+        } else {
+            graphInputs.values().forEach(t -> inputs.add(stripBatch(t, maxBatch)));
+        }
+        if (config.isPresent() && config.get().getOutputCount() > 0) {
+            for (ModelOutput out : config.get().getOutputList()) {
+                outputs.add(checked(name, "output", out.getName(), out.getDataType(), out.getDimsList(), graphOutputs, maxBatch));
+            }
+        } else {
+            graphOutputs.values().forEach(t -> outputs.add(stripBatch(t, maxBatch)));
+        }
+        int maxQueue = config.filter(ModelConfig::hasDynamicBatching)
+                .map(c -> c.getDynamicBatching().getDefaultQueuePolicy().getMaxQueueSize()).orElse(0);
+        return new ModelSpec(name, ModelSpec.PLATFORM, maxBatch, List.copyOf(inputs), List.copyOf(outputs), maxQueue);
+    }
+
+    private static TensorSpec checked(String model, String kind, String tensor, io.coedge.oip.v2.config.DataType type,
+                                      List<Long> dims, Map<String, TensorSpec> graph, int maxBatch)
+            throws RepositoryException {
+        TensorSpec inGraph = graph.get(tensor);
+        if (inGraph == null) {
+            throw new RepositoryException("model '" + model + "': config.pbtxt " + kind + " '" + tensor
+                    + "' is not in the ONNX graph, which has " + graph.keySet());
+        }
+        Datatype datatype = Datatype.fromConfig(type).orElseThrow(() -> new RepositoryException(
+                "model '" + model + "': " + kind + " '" + tensor + "' has unsupported data_type " + type));
+        if (datatype != inGraph.datatype()) {
+            throw new RepositoryException("model '" + model + "': config.pbtxt says " + kind + " '" + tensor + "' is "
+                    + datatype.oipName() + " but the ONNX graph says " + inGraph.datatype().oipName());
+        }
+        long[] configured = dims.stream().mapToLong(Long::longValue).toArray();
+        long[] graphDims = stripBatch(inGraph, maxBatch).dims();
+        boolean compatible = configured.length == graphDims.length;
+        for (int i = 0; compatible && i < configured.length; i++) {
+            compatible = graphDims[i] == -1 || configured[i] == graphDims[i];
+        }
+        if (!compatible) {
+            throw new RepositoryException("model '" + model + "': config.pbtxt dims " + Arrays.toString(configured)
+                    + " of " + kind + " '" + tensor + "' do not match the ONNX graph " + Arrays.toString(graphDims));
+        }
+        return new TensorSpec(tensor, datatype, configured);
+    }
+
+    private static TensorSpec stripBatch(TensorSpec t, int maxBatch) {
+        return maxBatch > 0 ? new TensorSpec(t.name(), t.datatype(), Arrays.copyOfRange(t.dims(), 1, t.dims().length)) : t;
+    }
+
+    private static Map<String, TensorSpec> tensorsOf(String model, Map<String, NodeInfo> nodes) throws RepositoryException {
+        Map<String, TensorSpec> out = new LinkedHashMap<>();
+        for (NodeInfo node : nodes.values()) {
+            if (!(node.getInfo() instanceof TensorInfo info)) {
+                throw new RepositoryException("model '" + model + "': '" + node.getName() + "' is not a tensor");
+            }
+            Datatype type = Datatype.fromOrt(info.type).orElseThrow(() -> new RepositoryException(
+                    "model '" + model + "': tensor '" + node.getName() + "' has unsupported type " + info.type));
+            out.put(node.getName(), new TensorSpec(node.getName(), type, info.getShape()));
+        }
+        return out;
+    }
+
+    private static void closeQuietly(OrtSession session) {
+        try {
+            session.close();
+        } catch (OrtException ignored) {
+            // closing at shutdown; nothing left to do
+        }
+    }
+}

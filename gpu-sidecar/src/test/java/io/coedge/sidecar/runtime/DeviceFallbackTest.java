@@ -1,0 +1,62 @@
+package io.coedge.sidecar.runtime;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.coedge.sidecar.SidecarOptions;
+import io.coedge.sidecar.SidecarServer;
+import io.coedge.sidecar.client.InferRequest;
+import io.coedge.sidecar.models.ModelGenerator;
+import io.coedge.sidecar.testutils.Frames;
+import io.coedge.sidecar.testutils.RunningSidecar;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** No GPU here: asking for CUDA falls back to CPU and says so everywhere; --strict refuses to start. */
+class DeviceFallbackTest {
+    @TempDir
+    Path repo;
+
+    @Test
+    void cudaRequestedWithoutCudaFallsBackToCpuAndReportsIt() throws Exception {
+        var m = new ModelGenerator(2, ModelGenerator.Scale.TINY).generate("vgg", repo);
+        try (RunningSidecar sidecar = RunningSidecar.start(repo, b -> b.device("cuda:0"))) {
+            Device device = sidecar.server.device();
+            assertThat(device.requested()).isEqualTo("cuda:0");
+            assertThat(device.used()).isEqualTo("cpu");
+            assertThat(device.fallbackReason()).hasValueSatisfying(r -> assertThat(r).contains("CUDA 12.x and cuDNN 9"));
+            assertThat(sidecar.client.serverMetadata().getExtensionsList())
+                    .contains("device=cpu", "device_requested=cuda:0")
+                    .anySatisfy(e -> assertThat(e).startsWith("device_fallback="));
+            assertThat(sidecar.client.profile("vgg").device()).isEqualTo("cpu");
+            sidecar.client.infer(InferRequest.builder("vgg").input(Frames.input(m, 1, Frames.random(m, 1, 0))).build())
+                    .get(30, TimeUnit.SECONDS);
+            String metrics = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                    URI.create("http://127.0.0.1:" + sidecar.server.metricsPort() + "/metrics")).build(),
+                    HttpResponse.BodyHandlers.ofString()).body();
+            assertThat(metrics).contains("coedge_device{requested=\"cuda:0\",device=\"cpu\",fallback=\"true\"} 1");
+        }
+    }
+
+    @Test
+    void strictRefusesToStartWithoutCuda() throws Exception {
+        new ModelGenerator(2, ModelGenerator.Scale.TINY).generate("vgg", repo);
+        SidecarOptions options = SidecarOptions.builder(repo).port(0).metricsPort(0).device("cuda:0").strict(true).build();
+        assertThatThrownBy(() -> SidecarServer.start(options))
+                .isInstanceOf(DeviceSelector.DeviceUnavailableException.class)
+                .hasMessageContaining("--strict refuses to fall back to CPU");
+    }
+
+    @Test
+    void malformedDeviceIsRejected() {
+        assertThatThrownBy(() -> DeviceSelector.select("tpu:0", false))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("--device must be 'cpu' or 'cuda:N', got 'tpu:0'");
+    }
+}
