@@ -1,0 +1,27 @@
+package io.coedge.operators.batch;
+
+import io.coedge.format.ErrorCode;
+import io.coedge.format.FrameResult;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What came back for one batch, computed off the task thread and applied on it.
+ *
+ * @param outputs per frame id, the post-processed output (detections or classes) of frames that ran
+ * @param corrupt per frame id, why its image could not be decoded
+ * @param failure for frames that did not run: the status and reason, or null when the call succeeded
+ * @param inferenceStartMs when the sidecar call was sent
+ * @param inferenceEndMs when its answer arrived
+ */
+record BatchOutcome(
+    Map<String, Output> outputs,
+    Map<String, String> corrupt,
+    Failure failure,
+    long inferenceStartMs,
+    long inferenceEndMs) {
+
+  record Output(List<FrameResult.Detection> detections, List<FrameResult.ClassScore> classes) {}
+
+  record Failure(FrameResult.Status status, ErrorCode code, String detail) {}
+}

@@ -1,0 +1,46 @@
+package io.coedge.operators.batch;
+
+import io.coedge.catalog.CatalogText;
+import java.io.Serializable;
+import java.time.Duration;
+import java.util.Map;
+
+/**
+ * How the node batchers run.
+ *
+ * @param catalog the deployment
+ * @param batchPolicy batch policy name ({@code coedge}, {@code fifo}, {@code triton}, {@code deepstream}, {@code clockwork})
+ * @param localMode all subtasks share one host (MiniCluster): subtask i is the catalog's i-th node
+ * @param sidecarOverrides node id -> sidecar host:port, replacing the catalog's address
+ * @param maxMessageBytes gRPC message bound for a batch request and its answer
+ * @param preprocessThreads threads per node that decode and resize frames in parallel
+ * @param statusIntervalMs how often the node publishes its status
+ * @param maxQueuedFrames frames a node holds before it sheds new arrivals (memory bound)
+ * @param inferTimeout bound on one sidecar call beyond the frames' deadlines
+ * @param overheadMicros per-batch allowance for the call, before completions are observed
+ * @param perFrameMicros per-frame allowance for pre/post-processing, before completions are observed
+ */
+public record BatcherConfig(
+    CatalogText catalog,
+    String batchPolicy,
+    boolean localMode,
+    Map<String, String> sidecarOverrides,
+    int maxMessageBytes,
+    int preprocessThreads,
+    long statusIntervalMs,
+    int maxQueuedFrames,
+    Duration inferTimeout,
+    long overheadMicros,
+    long perFrameMicros)
+    implements Serializable {
+
+  public static BatcherConfig defaults(CatalogText catalog, String batchPolicy, boolean localMode) {
+    return new BatcherConfig(catalog, batchPolicy, localMode, Map.of(), 64 << 20, 2, 1000, 10_000,
+        Duration.ofSeconds(30), 2_000, 3_000);
+  }
+
+  public BatcherConfig withSidecars(Map<String, String> overrides) {
+    return new BatcherConfig(catalog, batchPolicy, localMode, Map.copyOf(overrides), maxMessageBytes, preprocessThreads,
+        statusIntervalMs, maxQueuedFrames, inferTimeout, overheadMicros, perFrameMicros);
+  }
+}

@@ -1,0 +1,572 @@
+package io.coedge.operators.batch;
+
+import io.coedge.catalog.Catalog;
+import io.coedge.catalog.ModelSpec;
+import io.coedge.catalog.NodeSpec;
+import io.coedge.format.DeadLetter;
+import io.coedge.format.ErrorCode;
+import io.coedge.format.Frame;
+import io.coedge.format.FrameHeaders;
+import io.coedge.format.FrameResult;
+import io.coedge.format.RawRecord;
+import io.coedge.operators.dispatch.RoutedFrame;
+import io.coedge.operators.post.TopK;
+import io.coedge.operators.post.YoloDecoder;
+import io.coedge.operators.pre.ImageDecodeException;
+import io.coedge.operators.pre.Preprocessor;
+import io.coedge.operators.profile.NodeStatus;
+import io.coedge.scheduler.batch.BatchDecision;
+import io.coedge.scheduler.batch.BatchPolicies;
+import io.coedge.scheduler.batch.BatchPolicy;
+import io.coedge.scheduler.model.Clock;
+import io.coedge.scheduler.model.LatencyProfile;
+import io.coedge.sidecar.client.InferInput;
+import io.coedge.sidecar.client.InferOutput;
+import io.coedge.sidecar.client.InferRequest;
+import io.coedge.sidecar.client.InferResult;
+import io.coedge.sidecar.client.ModelProfile;
+import io.coedge.sidecar.client.OipClient;
+import io.grpc.Status;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import org.apache.flink.api.common.operators.MailboxExecutor;
+import org.apache.flink.api.common.state.MapState;
+import org.apache.flink.api.common.state.MapStateDescriptor;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.metrics.Histogram;
+import org.apache.flink.runtime.metrics.DescriptiveStatisticsHistogram;
+import org.apache.flink.runtime.state.VoidNamespace;
+import org.apache.flink.runtime.state.VoidNamespaceSerializer;
+import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
+import org.apache.flink.streaming.api.operators.BoundedOneInput;
+import org.apache.flink.streaming.api.operators.InternalTimer;
+import org.apache.flink.streaming.api.operators.InternalTimerService;
+import org.apache.flink.streaming.api.operators.OneInputStreamOperator;
+import org.apache.flink.streaming.api.operators.StreamOperatorParameters;
+import org.apache.flink.streaming.api.operators.Triggerable;
+import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.apache.flink.util.OutputTag;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The local task scheduler of one edge node: per-model deadline-ordered queues in keyed state,
+ * the batch policy from {@code scheduler/} deciding what runs next, and the node's sidecar
+ * running it.
+ *
+ * <p>The next batch is chosen when the accelerator is free: a batch runs asynchronously (parallel
+ * pre-processing, one Open Inference Protocol call, post-processing off the task thread) and its
+ * completion comes back through the task's mailbox, where results are emitted and the policy
+ * decides again over queues that already hold every frame that arrived meanwhile. So frames never
+ * wait FIFO behind a batch at the sidecar, and the deadline order across models holds. While a
+ * batch runs, arrivals that cannot make their deadline even after it are shed at once.
+ *
+ * <p>Every frame ends in exactly one result ({@code OK}, {@code LATE}, {@code DROPPED},
+ * {@code ERROR}) on the main output, or one dead letter ({@code CORRUPT_IMAGE}) on {@link
+ * #DEAD_LETTERS}. Queued and running frames stay in keyed state until their result is emitted, so
+ * a restore from a checkpoint runs them again; the results of the failed attempt belong to an
+ * aborted transaction. At the end of a bounded input every queued frame is flushed.
+ */
+public final class NodeBatcherOperator extends AbstractStreamOperator<FrameResult>
+    implements OneInputStreamOperator<RoutedFrame, FrameResult>, Triggerable<Integer, VoidNamespace>, BoundedOneInput {
+  private static final Logger LOG = LoggerFactory.getLogger(NodeBatcherOperator.class);
+
+  public static final OutputTag<NodeStatus> STATUS = new OutputTag<>("node-status") {};
+  public static final OutputTag<DeadLetter> DEAD_LETTERS = new OutputTag<>("batcher-dead-letters") {};
+
+  private final BatcherConfig config;
+  private final transient MailboxExecutor mailbox;
+
+  private transient Catalog catalog;
+  private transient List<ModelSpec> models;
+  private transient Map<String, Integer> modelIndex;
+  private transient List<Preprocessor> preprocessors;
+  private transient BatchPolicy policy;
+  private transient Clock clock;
+  private transient NodeIdentity identity;
+  private transient OipClient client;
+  private transient ExecutorService workers;
+  private transient ScheduledExecutorService poller;
+  private transient volatile SidecarView sidecar;
+  private transient List<BatchLatencies> latencies;
+  private transient MapState<String, QueuedFrame> queued;
+  private transient InternalTimerService<VoidNamespace> timers;
+  private transient Map<Integer, NodeRuntime> runtimes;
+  private transient boolean draining;
+  private transient long busyMicrosInInterval;
+  private transient long lastStatusMicros;
+
+  private transient Counter ok;
+  private transient Counter late;
+  private transient Counter dropped;
+  private transient Counter errors;
+  private transient Histogram batchSizes;
+  private transient Histogram latencyMs;
+
+  /** The sidecar as last polled: ready, device and per-model profiles. */
+  private record SidecarView(boolean ready, String reason, String device, Map<String, ModelProfile> profiles) {}
+
+  /** One key's (one node's) queues and accelerator. */
+  private static final class NodeRuntime {
+    final NodeQueues queues;
+    List<QueuedFrame> running;
+    int runningModel;
+    long runningSince;
+    long predictedFreeMicros;
+    long timerMs = Long.MAX_VALUE;
+
+    NodeRuntime(int models) {
+      queues = new NodeQueues(models);
+    }
+  }
+
+  NodeBatcherOperator(StreamOperatorParameters<FrameResult> parameters, BatcherConfig config) {
+    super(parameters);
+    this.config = config;
+    this.mailbox = parameters.getMailboxExecutor();
+  }
+
+  @Override
+  public void open() throws Exception {
+    super.open();
+    catalog = config.catalog().parse();
+    models = catalog.models();
+    modelIndex = new HashMap<>();
+    preprocessors = new ArrayList<>();
+    latencies = new ArrayList<>();
+    for (int i = 0; i < models.size(); i++) {
+      ModelSpec m = models.get(i);
+      modelIndex.put(m.name(), i);
+      preprocessors.add(new Preprocessor(m));
+      latencies.add(new BatchLatencies(m.maxBatch(), config.overheadMicros(), config.perFrameMicros()));
+    }
+    policy = BatchPolicies.byName(config.batchPolicy());
+    clock = Clock.system();
+    int subtask = getRuntimeContext().getTaskInfo().getIndexOfThisSubtask();
+    identity =
+        NodeIdentity.resolve(catalog, getContainingTask().getEnvironment().getTaskManagerInfo().getConfiguration(),
+            subtask, config.localMode());
+    NodeSpec node = catalog.node(identity.node()).orElseThrow();
+    String target = config.sidecarOverrides().getOrDefault(node.id(), node.sidecar());
+    LOG.info("batcher subtask {} runs node {} ({}), sidecar {}, policy {}", subtask, node.id(), identity.how(), target,
+        policy.name());
+    client = OipClient.builder(target).maxMessageBytes(config.maxMessageBytes()).metadataTimeout(Duration.ofSeconds(2)).build();
+    workers = Executors.newFixedThreadPool(config.preprocessThreads(), r -> daemon(r, "coedge-pre-" + node.id()));
+    sidecar = new SidecarView(false, "not polled yet", "", Map.of());
+    poller = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "coedge-sidecar-poll-" + node.id()));
+    poller.scheduleWithFixedDelay(this::pollSidecar, 0, config.statusIntervalMs(), TimeUnit.MILLISECONDS);
+
+    queued = getRuntimeContext().getMapState(
+        new MapStateDescriptor<>("queued", Types.STRING, TypeInformation.of(QueuedFrame.class)));
+    timers = getInternalTimerService("batcher", VoidNamespaceSerializer.INSTANCE, this);
+    runtimes = new HashMap<>();
+    rebuildFromState();
+
+    var metrics = getRuntimeContext().getMetricGroup();
+    ok = metrics.counter("framesOk");
+    late = metrics.counter("framesLate");
+    dropped = metrics.counter("framesShed");
+    errors = metrics.counter("framesError");
+    batchSizes = metrics.histogram("batchSize", new DescriptiveStatisticsHistogram(1000));
+    latencyMs = metrics.histogram("latencyMs", new DescriptiveStatisticsHistogram(1000));
+    metrics.gauge("queueLength", () -> runtimes.values().stream().mapToInt(r -> r.queues.total()).sum());
+    metrics.gauge("deadlineMisses", () -> late.getCount() + dropped.getCount() + errors.getCount());
+
+    lastStatusMicros = clock.nowMicros();
+    scheduleStatus();
+  }
+
+  private static Thread daemon(Runnable r, String name) {
+    Thread t = new Thread(r, name);
+    t.setDaemon(true);
+    return t;
+  }
+
+  /** After a restore, every frame in keyed state (queued or running when the checkpoint was taken) queues again. */
+  private void rebuildFromState() throws Exception {
+    List<Integer> keys;
+    try (var stream = this.<Integer>getKeyedStateBackend().getKeys("queued", VoidNamespace.INSTANCE)) {
+      keys = stream.collect(Collectors.toList());
+    }
+    for (Integer key : keys) {
+      setCurrentKey(key);
+      NodeRuntime rt = runtime(key);
+      for (Map.Entry<String, QueuedFrame> e : queued.entries()) {
+        rt.queues.add(modelOf(e.getValue().routed().frame()), e.getValue());
+      }
+      armTimer(key, rt, clock.nowMicros());
+    }
+  }
+
+  private NodeRuntime runtime(int key) {
+    return runtimes.computeIfAbsent(key, k -> new NodeRuntime(models.size()));
+  }
+
+  private int modelOf(Frame frame) {
+    String model = catalog.task(frame.task()).orElseThrow().model();
+    return modelIndex.get(model);
+  }
+
+  @Override
+  public void processElement(StreamRecord<RoutedFrame> element) throws Exception {
+    RoutedFrame routed = element.getValue();
+    int key = (Integer) getCurrentKey();
+    NodeRuntime rt = runtime(key);
+    long now = clock.nowMicros();
+    if (rt.queues.total() >= config.maxQueuedFrames()) {
+      emitUnrun(routed, FrameResult.Status.DROPPED, "QUEUE_FULL: the node holds " + rt.queues.total()
+          + " frames, its bound", now);
+      return;
+    }
+    QueuedFrame frame = new QueuedFrame(routed, now);
+    queued.put(frame.id(), frame);
+    rt.queues.add(modelOf(routed.frame()), frame);
+    drive(key, rt);
+  }
+
+  @Override
+  public void onProcessingTime(InternalTimer<Integer, VoidNamespace> timer) throws Exception {
+    NodeRuntime rt = runtime(timer.getKey());
+    if (rt.timerMs == timer.getTimestamp()) {
+      rt.timerMs = Long.MAX_VALUE;
+    }
+    drive(timer.getKey(), rt);
+  }
+
+  @Override
+  public void onEventTime(InternalTimer<Integer, VoidNamespace> timer) {}
+
+  private List<LatencyProfile> profiles() {
+    List<LatencyProfile> out = new ArrayList<>(latencies.size());
+    for (BatchLatencies l : latencies) {
+      out.add(l.profile());
+    }
+    return out;
+  }
+
+  /**
+   * Applies the policy until it runs a batch, waits, or the queues are empty. Runs on the task
+   * thread with {@code key} current.
+   */
+  private void drive(int key, NodeRuntime rt) throws Exception {
+    List<LatencyProfile> profiles = profiles();
+    while (true) {
+      long now = clock.nowMicros();
+      boolean busy = rt.running != null;
+      long free = busy ? Math.max(now, rt.predictedFreeMicros) : now;
+      BatchDecision decision = policy.decide(now, free, rt.queues, profiles);
+      if (decision instanceof BatchDecision.Shed shed) {
+        QueuedFrame f = rt.queues.take(shed.model(), 1).get(0);
+        queued.remove(f.id());
+        long needs = profiles.get(shed.model()).latencyMicros(1);
+        emitUnrun(f.routed(), FrameResult.Status.DROPPED,
+            String.format("DEADLINE_UNREACHABLE: one frame of %s needs %.1f ms, %.1f ms were left when the node could start it",
+                models.get(shed.model()).name(), needs / 1000.0, (f.deadlineMicros() - free) / 1000.0), now);
+        continue;
+      }
+      if (busy) {
+        return; // The completion decides the next batch.
+      }
+      if (decision instanceof BatchDecision.Run run) {
+        start(key, rt, run.model(), rt.queues.take(run.model(), run.batchSize()), profiles.get(run.model()));
+        return;
+      }
+      if (decision instanceof BatchDecision.WaitUntil wait) {
+        if (draining) {
+          int m = BatchPolicy.mostUrgent(rt.queues);
+          int b = Math.min(rt.queues.size(m), models.get(m).maxBatch());
+          start(key, rt, m, rt.queues.take(m, b), profiles.get(m));
+          return;
+        }
+        armTimer(key, rt, wait.timeMicros());
+        return;
+      }
+      return; // Idle
+    }
+  }
+
+  private void armTimer(int key, NodeRuntime rt, long atMicros) {
+    long ms = Math.max(timers.currentProcessingTime() + 1, (atMicros + 999) / 1000);
+    if (ms < rt.timerMs) {
+      rt.timerMs = ms;
+      timers.registerProcessingTimeTimer(VoidNamespace.INSTANCE, ms);
+    }
+  }
+
+  /** Sends one batch; its completion returns through the mailbox. */
+  private void start(int key, NodeRuntime rt, int model, List<QueuedFrame> batch, LatencyProfile profile) {
+    long now = clock.nowMicros();
+    rt.running = batch;
+    rt.runningModel = model;
+    rt.runningSince = now;
+    rt.predictedFreeMicros = now + profile.latencyMicros(batch.size());
+    batchSizes.update(batch.size());
+    ModelSpec spec = models.get(model);
+    Preprocessor pre = preprocessors.get(model);
+    List<CompletableFuture<Object>> tensors = new ArrayList<>();
+    for (QueuedFrame f : batch) {
+      byte[] image = f.routed().frame().image();
+      tensors.add(CompletableFuture.supplyAsync(() -> {
+        try {
+          return pre.apply(image);
+        } catch (ImageDecodeException e) {
+          return e;
+        }
+      }, workers));
+    }
+    long deadlineMicros = batch.stream().mapToLong(QueuedFrame::deadlineMicros).max().orElse(now);
+    CompletableFuture.allOf(tensors.toArray(CompletableFuture[]::new))
+        .thenCompose(ignored -> infer(spec, pre, batch, tensors, deadlineMicros))
+        .whenComplete((outcome, error) -> {
+          BatchOutcome result = outcome != null ? outcome
+              : new BatchOutcome(Map.of(), Map.of(), failure(error), System.currentTimeMillis(), System.currentTimeMillis());
+          mailbox.execute(() -> complete(key, result), "batch of %d %s frames done", batch.size(), spec.name());
+        });
+  }
+
+  private CompletableFuture<BatchOutcome> infer(
+      ModelSpec spec, Preprocessor pre, List<QueuedFrame> batch, List<CompletableFuture<Object>> tensors, long deadlineMicros) {
+    Map<String, String> corrupt = new LinkedHashMap<>();
+    List<QueuedFrame> good = new ArrayList<>();
+    List<Preprocessor.Tensor> goodTensors = new ArrayList<>();
+    for (int i = 0; i < batch.size(); i++) {
+      Object t = tensors.get(i).join();
+      if (t instanceof ImageDecodeException e) {
+        corrupt.put(batch.get(i).id(), e.getMessage());
+      } else {
+        good.add(batch.get(i));
+        goodTensors.add((Preprocessor.Tensor) t);
+      }
+    }
+    long startMs = System.currentTimeMillis();
+    if (good.isEmpty()) {
+      return CompletableFuture.completedFuture(new BatchOutcome(Map.of(), corrupt, null, startMs, startMs));
+    }
+    int elements = pre.elements();
+    ByteBuffer bytes = ByteBuffer.allocateDirect(good.size() * elements * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+    FloatBuffer floats = bytes.asFloatBuffer();
+    for (Preprocessor.Tensor t : goodTensors) {
+      floats.put(t.chw());
+    }
+    ModelSpec.InputSpec in = spec.input();
+    InferRequest request =
+        InferRequest.builder(spec.name())
+            .id(good.get(0).id())
+            .input(InferInput.fp32(in.name(), new long[] {good.size(), in.channels(), in.height(), in.width()}, bytes))
+            .deadline(Instant.ofEpochSecond(deadlineMicros / 1_000_000, (deadlineMicros % 1_000_000) * 1000))
+            .timeout(config.inferTimeout())
+            .build();
+    return client.infer(request).thenApplyAsync(r -> postprocess(spec, good, goodTensors, r, corrupt, startMs), workers);
+  }
+
+  private BatchOutcome postprocess(
+      ModelSpec spec, List<QueuedFrame> good, List<Preprocessor.Tensor> tensors, InferResult result,
+      Map<String, String> corrupt, long startMs) {
+    long endMs = System.currentTimeMillis();
+    InferOutput out = result.outputs().get(0);
+    float[] values = out.toFloatArray();
+    long[] shape = out.shape();
+    Map<String, BatchOutcome.Output> outputs = new HashMap<>();
+    ModelSpec.Postprocess post = spec.postprocess();
+    if (post.type().equals("yolo")) {
+      YoloDecoder decoder = new YoloDecoder(post.labels(), post.confidence(), post.iou(), 100);
+      int channels = (int) shape[1];
+      int anchors = (int) shape[2];
+      for (int i = 0; i < good.size(); i++) {
+        outputs.put(good.get(i).id(), new BatchOutcome.Output(
+            decoder.decode(values, i * channels * anchors, channels - 4, anchors, tensors.get(i).letterbox()), null));
+      }
+    } else {
+      TopK topK = new TopK(post.labels(), post.topK());
+      int classes = (int) shape[1];
+      for (int i = 0; i < good.size(); i++) {
+        outputs.put(good.get(i).id(), new BatchOutcome.Output(null, topK.decode(values, i * classes, classes)));
+      }
+    }
+    return new BatchOutcome(outputs, corrupt, null, startMs, endMs);
+  }
+
+  private static BatchOutcome.Failure failure(Throwable error) {
+    Throwable cause = error instanceof java.util.concurrent.CompletionException && error.getCause() != null
+        ? error.getCause() : error;
+    Status status = OipClient.statusOf(cause);
+    String detail = status.getCode() + (status.getDescription() == null ? "" : ": " + status.getDescription());
+    return switch (status.getCode()) {
+      case DEADLINE_EXCEEDED -> new BatchOutcome.Failure(FrameResult.Status.DROPPED, ErrorCode.INFERENCE_TIMEOUT,
+          "the sidecar could not finish the batch by its deadline (" + detail + ")");
+      case UNAVAILABLE -> new BatchOutcome.Failure(FrameResult.Status.ERROR, ErrorCode.NO_SIDECAR, detail);
+      case NOT_FOUND -> new BatchOutcome.Failure(FrameResult.Status.ERROR, ErrorCode.UNKNOWN_MODEL, detail);
+      default -> new BatchOutcome.Failure(FrameResult.Status.ERROR, ErrorCode.INFERENCE_FAILED, detail);
+    };
+  }
+
+  /** On the task thread: emit the batch's results and let the policy choose again. */
+  private void complete(int key, BatchOutcome outcome) throws Exception {
+    setCurrentKey(key);
+    NodeRuntime rt = runtime(key);
+    List<QueuedFrame> batch = rt.running;
+    long now = clock.nowMicros();
+    rt.running = null;
+    busyMicrosInInterval += now - rt.runningSince;
+    if (outcome.failure() == null && !outcome.outputs().isEmpty()) {
+      latencies.get(rt.runningModel).observe(outcome.outputs().size(), now - rt.runningSince);
+    }
+    long emitMs = now / 1000;
+    ModelSpec spec = models.get(rt.runningModel);
+    for (QueuedFrame f : batch) {
+      queued.remove(f.id());
+      String corrupt = outcome.corrupt().get(f.id());
+      if (corrupt != null) {
+        output.collect(DEAD_LETTERS, new StreamRecord<>(deadLetter(f.routed().frame(), corrupt)));
+        continue;
+      }
+      if (outcome.failure() != null) {
+        emitUnrun(f.routed(), outcome.failure().status(), outcome.failure().code() + ": " + outcome.failure().detail(), now);
+        continue;
+      }
+      Frame frame = f.routed().frame();
+      BatchOutcome.Output out = outcome.outputs().get(f.id());
+      boolean inTime = emitMs <= frame.deadlineTs();
+      FrameResult.Status status = inTime ? FrameResult.Status.OK : FrameResult.Status.LATE;
+      (inTime ? ok : late).inc();
+      latencyMs.update(emitMs - frame.captureTs());
+      output.collect(new StreamRecord<>(new FrameResult(frame.id(), frame.camera(), frame.sequence() < 0 ? null : frame.sequence(),
+          frame.source(), frame.task(), spec.name(), identity.node(), frame.origin(), outcome.outputs().size(), status, null,
+          frame.captureTs(), f.routed().dispatchTs(), outcome.inferenceStartMs(), outcome.inferenceEndMs(), emitMs,
+          emitMs - frame.captureTs(), frame.deadlineTs(), frame.deadlineMs(), inTime, out.detections(), out.classes())));
+    }
+    drive(key, rt);
+  }
+
+  /** A result for a frame that did not run (shed, refused, failed). */
+  private void emitUnrun(RoutedFrame routed, FrameResult.Status status, String reason, long nowMicros) {
+    Frame frame = routed.frame();
+    long emitMs = nowMicros / 1000;
+    (status == FrameResult.Status.DROPPED ? dropped : errors).inc();
+    String model = catalog.task(frame.task()).map(t -> t.model()).orElse("");
+    output.collect(new StreamRecord<>(new FrameResult(frame.id(), frame.camera(), frame.sequence() < 0 ? null : frame.sequence(),
+        frame.source(), frame.task(), model, identity.node(), frame.origin(), 0, status, reason, frame.captureTs(),
+        routed.dispatchTs(), null, null, emitMs, emitMs - frame.captureTs(), frame.deadlineTs(), frame.deadlineMs(), false,
+        null, null)));
+  }
+
+  /** The record as the camera sent it (the headers rebuilt from the frame), refused for its image data. */
+  private static DeadLetter deadLetter(Frame frame, String detail) {
+    List<RawRecord.Header> headers = new ArrayList<>();
+    headers.add(new RawRecord.Header(FrameHeaders.TASK, frame.task().getBytes(StandardCharsets.UTF_8)));
+    headers.add(new RawRecord.Header(FrameHeaders.TIMESTAMP, Long.toString(frame.captureTs()).getBytes(StandardCharsets.UTF_8)));
+    headers.add(new RawRecord.Header(FrameHeaders.DEADLINE_MS, Long.toString(frame.deadlineMs()).getBytes(StandardCharsets.UTF_8)));
+    headers.add(new RawRecord.Header(FrameHeaders.ORIGIN, frame.origin().getBytes(StandardCharsets.UTF_8)));
+    if (frame.sequence() >= 0) {
+      headers.add(new RawRecord.Header(FrameHeaders.SEQUENCE, Long.toString(frame.sequence()).getBytes(StandardCharsets.UTF_8)));
+    }
+    return new DeadLetter(frame.source(), frame.camera().getBytes(StandardCharsets.UTF_8), frame.image(), headers,
+        ErrorCode.CORRUPT_IMAGE, detail);
+  }
+
+  private void pollSidecar() {
+    try {
+      boolean ready = client.serverReady();
+      String device = client.serverMetadata().getExtensionsList().stream().filter(e -> e.startsWith("device="))
+          .map(e -> e.substring("device=".length())).findFirst().orElse("");
+      Map<String, ModelProfile> profiles = new HashMap<>();
+      for (ModelSpec m : models) {
+        try {
+          profiles.put(m.name(), client.profile(m.name()));
+        } catch (RuntimeException e) {
+          // A model the sidecar does not serve: the node cannot run it.
+        }
+      }
+      sidecar = new SidecarView(ready && !profiles.isEmpty(), ready ? "" : "sidecar not ready", device, Map.copyOf(profiles));
+    } catch (RuntimeException e) {
+      sidecar = new SidecarView(false, "sidecar unreachable: " + e.getMessage(), "", Map.of());
+    }
+  }
+
+  private void scheduleStatus() {
+    long next = getProcessingTimeService().getCurrentProcessingTime() + config.statusIntervalMs();
+    getProcessingTimeService().registerTimer(next, t -> {
+      publishStatus();
+      scheduleStatus();
+    });
+  }
+
+  /** On the task thread: take in the sidecar's latest profiles and announce this node. */
+  private void publishStatus() {
+    SidecarView view = sidecar;
+    long now = clock.nowMicros();
+    Map<String, NodeStatus.ModelStatus> modelStatus = new LinkedHashMap<>();
+    long total = 0;
+    for (int i = 0; i < models.size(); i++) {
+      ModelSpec m = models.get(i);
+      ModelProfile p = view.profiles().get(m.name());
+      int queuedOfModel = 0;
+      for (NodeRuntime rt : runtimes.values()) {
+        queuedOfModel += rt.queues.size(i);
+      }
+      total += queuedOfModel;
+      if (p == null || p.p99MicrosByBatchSize().isEmpty()) {
+        continue;
+      }
+      latencies.get(i).sidecar(p.p99MicrosByBatchSize());
+      int[] sizes = p.p99MicrosByBatchSize().keySet().stream().mapToInt(Integer::intValue)
+          .filter(b -> b <= m.maxBatch()).toArray();
+      if (sizes.length == 0) {
+        continue;
+      }
+      modelStatus.put(m.name(), new NodeStatus.ModelStatus(sizes, latencies.get(i).publishedMicros(sizes), queuedOfModel));
+    }
+    long interval = Math.max(1, now - lastStatusMicros);
+    double load = Math.min(0.95, (double) busyMicrosInInterval / interval);
+    busyMicrosInInterval = 0;
+    lastStatusMicros = now;
+    boolean healthy = view.ready() && modelStatus.size() == models.size();
+    String reason = healthy ? "" : (view.ready() ? "the sidecar does not serve every model" : view.reason());
+    output.collect(STATUS, new StreamRecord<>(new NodeStatus(identity.node(),
+        getRuntimeContext().getTaskInfo().getIndexOfThisSubtask(), getRuntimeContext().getTaskInfo().getAttemptNumber(),
+        now / 1000, healthy, reason, view.device(), modelStatus, total, load)));
+  }
+
+  @Override
+  public void endInput() throws Exception {
+    draining = true;
+    for (Map.Entry<Integer, NodeRuntime> e : runtimes.entrySet()) {
+      setCurrentKey(e.getKey());
+      drive(e.getKey(), e.getValue());
+    }
+    while (runtimes.values().stream().anyMatch(rt -> rt.running != null || rt.queues.total() > 0)) {
+      mailbox.yield();
+    }
+  }
+
+  @Override
+  public void close() throws Exception {
+    if (poller != null) {
+      poller.shutdownNow();
+    }
+    if (workers != null) {
+      workers.shutdownNow();
+    }
+    if (client != null) {
+      client.close();
+    }
+    super.close();
+  }
+}

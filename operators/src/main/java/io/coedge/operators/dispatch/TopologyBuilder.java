@@ -1,0 +1,72 @@
+package io.coedge.operators.dispatch;
+
+import io.coedge.catalog.Catalog;
+import io.coedge.catalog.LinkSpec;
+import io.coedge.catalog.NodeSpec;
+import io.coedge.catalog.TaskSpec;
+import io.coedge.operators.profile.NodeStatus;
+import io.coedge.scheduler.model.LatencyProfile;
+import io.coedge.scheduler.model.Link;
+import io.coedge.scheduler.model.Model;
+import io.coedge.scheduler.model.NodeProfile;
+import io.coedge.scheduler.model.Task;
+import io.coedge.scheduler.model.Topology;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The scheduler's view of a deployment: the catalog's tasks and links plus what each node last
+ * reported. A node that has not reported, reported unhealthy, or whose report is older than the
+ * staleness bound is unhealthy: the dispatcher moves its tasks away.
+ */
+public final class TopologyBuilder {
+  private final Catalog catalog;
+  private final long staleAfterMs;
+
+  public TopologyBuilder(Catalog catalog, long staleAfterMs) {
+    this.catalog = catalog;
+    this.staleAfterMs = staleAfterMs;
+  }
+
+  public Topology build(Map<String, NodeStatus> statuses, long nowMs) {
+    List<NodeProfile> nodes = new ArrayList<>();
+    for (NodeSpec spec : catalog.nodes()) {
+      NodeStatus s = statuses.get(spec.id());
+      Map<Model, LatencyProfile> profiles = new HashMap<>();
+      boolean healthy = false;
+      double load = 0;
+      if (s != null) {
+        for (Map.Entry<String, NodeStatus.ModelStatus> m : s.models().entrySet()) {
+          NodeStatus.ModelStatus ms = m.getValue();
+          if (ms.batchSizes().length > 0 && ms.batchSizes()[0] == 1) {
+            profiles.put(new Model(m.getKey()), LatencyProfile.of(ms.batchSizes(), monotone(ms.latencyMicros())));
+          }
+        }
+        healthy = s.healthy() && nowMs - s.timestamp() <= staleAfterMs && !profiles.isEmpty();
+        load = Math.max(0, Math.min(0.95, s.load()));
+      }
+      nodes.add(new NodeProfile(spec.id(), profiles, load, healthy));
+    }
+    List<Link> links = new ArrayList<>();
+    for (LinkSpec l : catalog.links()) {
+      links.add(new Link(l.from(), l.to(), Math.max(1, Math.round(l.bandwidthMbps() * 1e6)), Math.round(l.latencyMs() * 1000)));
+    }
+    List<Task> tasks = new ArrayList<>();
+    for (TaskSpec t : catalog.tasks()) {
+      tasks.add(new Task(t.id(), new Model(t.model()), t.origin(), t.cameras().size(), t.fps(), t.deadlineMs() * 1000,
+          t.inputBytes()));
+    }
+    return new Topology(nodes, links, tasks);
+  }
+
+  /** Live percentiles can dip with batch size by noise; the scheduler needs them non-decreasing. */
+  static long[] monotone(long[] micros) {
+    long[] out = micros.clone();
+    for (int i = 0; i < out.length; i++) {
+      out[i] = Math.max(1, i == 0 ? out[i] : Math.max(out[i], out[i - 1]));
+    }
+    return out;
+  }
+}

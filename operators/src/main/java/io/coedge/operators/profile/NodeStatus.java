@@ -1,0 +1,40 @@
+package io.coedge.operators.profile;
+
+import java.util.Map;
+
+/**
+ * What one node tells the dispatcher (topic {@code coedge.node-profiles}, key = node id,
+ * compacted): where it runs, whether its sidecar serves, what each model costs it and how busy it
+ * is. Published by the node's batcher about once a second.
+ *
+ * @param node node id
+ * @param subtask index of the batcher subtask that hosts the node: where the dispatcher sends the
+ *     node's frames
+ * @param attempt subtask attempt number; a newer attempt's claim wins
+ * @param timestamp when this was measured, epoch milliseconds
+ * @param healthy whether the sidecar answers and serves every model
+ * @param reason why not healthy, or empty
+ * @param device device the sidecar runs on ({@code cpu}, {@code cuda:0}, ...)
+ * @param models per-model latency profile the batcher plans with
+ * @param queuedFrames frames waiting in the node's queues
+ * @param load fraction of the last interval the accelerator was busy, 0..1
+ */
+public record NodeStatus(
+    String node,
+    int subtask,
+    int attempt,
+    long timestamp,
+    boolean healthy,
+    String reason,
+    String device,
+    Map<String, ModelStatus> models,
+    long queuedFrames,
+    double load) {
+
+  /**
+   * @param batchSizes batch sizes measured
+   * @param latencyMicros latency at each of those sizes (high percentile), microseconds
+   * @param queued frames of this model waiting on the node
+   */
+  public record ModelStatus(int[] batchSizes, long[] latencyMicros, long queued) {}
+}

@@ -1,0 +1,139 @@
+package io.coedge.operators.batch;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.coedge.catalog.CatalogText;
+import io.coedge.format.Frame;
+import io.coedge.format.FrameResult;
+import io.coedge.format.ImageFormat;
+import io.coedge.operators.dispatch.RoutedFrame;
+import io.coedge.operators.testutils.TestImages;
+import io.coedge.sidecar.SidecarOptions;
+import io.coedge.sidecar.SidecarServer;
+import io.coedge.sidecar.models.ModelGenerator;
+import java.awt.Color;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The node batcher in a test harness, against a real sidecar serving generated models. */
+class NodeBatcherOperatorTest {
+  static final CatalogText CATALOG = new CatalogText("b.yaml", """
+      nodes: [{id: edge-1, sidecar: "127.0.0.1:1"}]
+      models:
+        - {name: yolo-small, maxBatch: 8, input: {name: images, width: 64, height: 64},
+           postprocess: {type: yolo, labels: [person]}}
+        - {name: resnet, maxBatch: 16, input: {name: input, width: 32, height: 32},
+           postprocess: {type: classification, topK: 2, labels: [a, b, c, d, e, f, g, h, i, j]}}
+      tasks:
+        - {id: vehicles, model: yolo-small, cameras: [cam-1], fps: 1, deadlineMs: 60000, origin: edge-1}
+        - {id: walkers, model: resnet, cameras: [cam-2], fps: 1, deadlineMs: 60000, origin: edge-1}
+      """);
+  static final byte[] JPEG = TestImages.solid("jpg", 80, 60, Color.ORANGE);
+
+  @TempDir static Path dir;
+  static SidecarServer sidecar;
+
+  @BeforeAll
+  static void sidecar() throws Exception {
+    Path models = dir.resolve("models");
+    new ModelGenerator(3, ModelGenerator.Scale.TINY).generateAll(models);
+    sidecar = SidecarServer.start(SidecarOptions.builder(models).port(0).metricsPort(0).warmUpRuns(1).build());
+  }
+
+  @AfterAll
+  static void stop() {
+    sidecar.close();
+  }
+
+  private static KeyedOneInputStreamOperatorTestHarness<Integer, RoutedFrame, FrameResult> harness() throws Exception {
+    BatcherConfig config = BatcherConfig.defaults(CATALOG, "coedge", true)
+        .withSidecars(Map.of("edge-1", "127.0.0.1:" + sidecar.port()));
+    var h = new KeyedOneInputStreamOperatorTestHarness<>(new NodeBatcherFactory(config), RoutedFrame::key, Types.INT);
+    h.open();
+    return h;
+  }
+
+  private static RoutedFrame routed(String task, String camera, long seq, long deadlineFromNowMs) {
+    long now = System.currentTimeMillis();
+    Frame f = new Frame(camera + "#" + seq, camera, seq, task, "edge-1", now, Math.max(1, deadlineFromNowMs),
+        ImageFormat.JPEG, 80, 60, JPEG, "f/0@" + seq);
+    return new RoutedFrame(f, "edge-1", 7, now);
+  }
+
+  private static RoutedFrame late(String task, String camera, long seq) {
+    long now = System.currentTimeMillis();
+    Frame f = new Frame(camera + "#" + seq, camera, seq, task, "edge-1", now - 10_000, 5, ImageFormat.JPEG, 80, 60, JPEG,
+        "f/0@" + seq);
+    return new RoutedFrame(f, "edge-1", 7, now);
+  }
+
+  @Test
+  void aFrameThatCannotMeetItsDeadlineEvenAloneIsShedAtOnceAndReported() throws Exception {
+    try (var h = harness()) {
+      h.processElement(late("walkers", "cam-2", 1), 0);
+
+      List<FrameResult> out = h.extractOutputValues();
+      assertThat(out).hasSize(1);
+      assertThat(out.get(0).status()).isEqualTo(FrameResult.Status.DROPPED);
+      assertThat(out.get(0).reason()).startsWith("DEADLINE_UNREACHABLE: one frame of resnet needs");
+      assertThat(out.get(0).batchSize()).isZero();
+      assertThat(out.get(0).node()).isEqualTo("edge-1");
+    }
+  }
+
+  @Test
+  void whenFreeItRunsTheMostUrgentModelFirstWithItsLargestFeasibleBatch() throws Exception {
+    try (var h = harness()) {
+      // The first frame finds the accelerator idle and runs alone at once.
+      h.processElement(routed("walkers", "cam-2", 1, 60_000), 0);
+      // While it runs: three walker frames due late, two vehicle frames due earlier.
+      h.processElement(routed("walkers", "cam-2", 2, 50_000), 0);
+      h.processElement(routed("walkers", "cam-2", 3, 50_000), 0);
+      h.processElement(routed("walkers", "cam-2", 4, 50_000), 0);
+      h.processElement(routed("vehicles", "cam-1", 5, 30_000), 0);
+      h.processElement(routed("vehicles", "cam-1", 6, 31_000), 0);
+      assertThat(h.extractOutputValues()).as("nothing completes before the mailbox runs").isEmpty();
+
+      h.endInput();
+
+      List<FrameResult> out = h.extractOutputValues();
+      assertThat(out).extracting(r -> r.frameId() + " " + r.model() + " b" + r.batchSize() + " " + r.status())
+          .containsExactly(
+              "cam-2#1 resnet b1 OK",
+              "cam-1#5 yolo-small b2 OK", "cam-1#6 yolo-small b2 OK",
+              "cam-2#2 resnet b3 OK", "cam-2#3 resnet b3 OK", "cam-2#4 resnet b3 OK");
+      assertThat(out.get(3).classes()).hasSize(2);
+      assertThat(out.get(1).detections()).isNotNull();
+      assertThat(out).allMatch(r -> r.inferenceStartTs() <= r.inferenceEndTs() && r.inferenceEndTs() <= r.emitTs());
+    }
+  }
+
+  @Test
+  void aCorruptImageBecomesADeadLetterAndTheRestOfItsBatchRuns() throws Exception {
+    try (var h = harness()) {
+      h.processElement(routed("walkers", "cam-2", 1, 60_000), 0);
+      RoutedFrame good = routed("walkers", "cam-2", 2, 50_000);
+      byte[] truncated = java.util.Arrays.copyOf(JPEG, JPEG.length / 2);
+      Frame f = good.frame();
+      RoutedFrame broken = new RoutedFrame(new Frame("cam-2#3", f.camera(), 3, f.task(), f.origin(), f.captureTs(),
+          f.deadlineMs(), f.format(), f.width(), f.height(), truncated, "f/0@3"), "edge-1", 7, good.dispatchTs());
+      h.processElement(good, 0);
+      h.processElement(broken, 0);
+
+      h.endInput();
+
+      assertThat(h.extractOutputValues()).extracting(FrameResult::frameId).containsExactly("cam-2#1", "cam-2#2");
+      var dead = h.getSideOutput(NodeBatcherOperator.DEAD_LETTERS);
+      assertThat(dead).hasSize(1);
+      assertThat(dead.peek().getValue().code()).isEqualTo(io.coedge.format.ErrorCode.CORRUPT_IMAGE);
+      assertThat(dead.peek().getValue().value()).isEqualTo(truncated);
+    }
+  }
+}

@@ -1,0 +1,92 @@
+package io.coedge.operators.dispatch;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.coedge.catalog.CatalogText;
+import io.coedge.format.Frame;
+import io.coedge.format.ImageFormat;
+import io.coedge.operators.profile.NodeStatus;
+import java.util.List;
+import java.util.Map;
+import org.apache.flink.streaming.util.BroadcastOperatorTestHarness;
+import org.apache.flink.streaming.util.ProcessFunctionTestHarnesses;
+import org.junit.jupiter.api.Test;
+
+class DispatchFunctionTest {
+  static final long NOW = 1_000_000L;
+  static final CatalogText CATALOG = new CatalogText("d.yaml", """
+      nodes: [{id: n1, sidecar: "127.0.0.1:1"}, {id: n2, sidecar: "127.0.0.1:2"}, {id: n3, sidecar: "127.0.0.1:3"}]
+      models: [{name: m, maxBatch: 8, input: {width: 32, height: 32}, postprocess: {type: classification, labels: [a]}}]
+      tasks:
+        - {id: t1, model: m, cameras: [c1, c2], fps: 10, deadlineMs: 200, origin: n1}
+        - {id: t2, model: m, cameras: [c3], fps: 10, deadlineMs: 200, origin: n2}
+      """);
+  static final SubtaskKeys KEYS = new SubtaskKeys(3, 128);
+
+  static NodeStatus status(String node, int subtask, boolean healthy, long ts) {
+    return new NodeStatus(node, subtask, 0, ts, healthy, healthy ? "" : "sidecar unreachable", "cpu",
+        Map.of("m", new NodeStatus.ModelStatus(new int[] {1, 2, 4, 8}, new long[] {10_000, 15_000, 25_000, 45_000}, 0)),
+        0, 0.1);
+  }
+
+  static Frame frame(String task, String camera, long seq) {
+    return new Frame(camera + "#" + seq, camera, seq, task, task.equals("t1") ? "n1" : "n2", NOW - 5, 200,
+        ImageFormat.JPEG, 32, 32, new byte[] {1}, "f/0@" + seq);
+  }
+
+  private static BroadcastOperatorTestHarness<Frame, NodeStatus, RoutedFrame> harness() throws Exception {
+    BroadcastOperatorTestHarness<Frame, NodeStatus, RoutedFrame> h = ProcessFunctionTestHarnesses.forBroadcastProcessFunction(
+        new DispatchFunction(CATALOG, "coedge", 3, 128, 5_000, 1_000), DispatchFunction.STATUSES, DispatchFunction.ASSIGNMENT);
+    h.setProcessingTime(NOW);
+    return h;
+  }
+
+  @Test
+  void framesWaitForTheirNodeThenReachTheSubtaskThatNodeAnnounced() throws Exception {
+    try (var h = harness()) {
+      h.processElement(frame("t1", "c1", 1), NOW);
+      assertThat(h.extractOutputValues()).as("no node has announced itself yet").isEmpty();
+
+      // Subtask indexes deliberately differ from node order: routing follows announcements.
+      h.processBroadcastElement(status("n1", 2, true, NOW), NOW);
+      h.processBroadcastElement(status("n2", 0, true, NOW), NOW);
+      h.processBroadcastElement(status("n3", 1, true, NOW), NOW);
+      h.processElement(frame("t2", "c3", 2), NOW);
+
+      assertThat(h.extractOutputValues())
+          .extracting(r -> r.frame().id() + " -> " + r.node() + " key " + r.key())
+          .containsExactly("c1#1 -> n1 key " + KEYS.keyOf(2), "c3#2 -> n2 key " + KEYS.keyOf(0));
+    }
+  }
+
+  @Test
+  void aNodeReportingUnhealthyLosesItsTasksAndGetsThemBackWhenItRecovers() throws Exception {
+    try (var h = harness()) {
+      h.processBroadcastElement(status("n1", 2, true, NOW), NOW);
+      h.processBroadcastElement(status("n2", 0, true, NOW), NOW);
+      h.processBroadcastElement(status("n3", 1, true, NOW), NOW);
+      h.processElement(frame("t1", "c1", 1), NOW);
+
+      h.processBroadcastElement(status("n1", 2, false, NOW + 1), NOW + 1);
+      h.processElement(frame("t1", "c1", 2), NOW + 1);
+      h.processBroadcastElement(status("n1", 2, true, NOW + 2), NOW + 2);
+      h.processElement(frame("t1", "c1", 3), NOW + 2);
+
+      List<RoutedFrame> out = h.extractOutputValues();
+      assertThat(out).extracting(RoutedFrame::node).startsWith("n1").endsWith("n1");
+      RoutedFrame moved = out.get(1);
+      assertThat(moved.node()).isIn("n2", "n3");
+      assertThat(moved.key()).isEqualTo(KEYS.keyOf(moved.node().equals("n2") ? 0 : 1));
+      assertThat(h.getBroadcastState(DispatchFunction.ASSIGNMENT).get("t1")).isEqualTo("n1");
+    }
+  }
+
+  @Test
+  void subtaskKeysRouteEachKeyToItsSubtask() {
+    SubtaskKeys keys = new SubtaskKeys(5, 128);
+    for (int i = 0; i < 5; i++) {
+      assertThat(org.apache.flink.runtime.state.KeyGroupRangeAssignment.assignKeyToParallelOperator(keys.keyOf(i), 128, 5))
+          .isEqualTo(i);
+    }
+  }
+}
