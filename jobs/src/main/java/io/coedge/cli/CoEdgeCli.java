@@ -11,10 +11,15 @@ import picocli.CommandLine.Command;
     description = "Cooperative edge real-time deep learning on Kafka and Flink.",
     subcommands = {
       DemoCommand.class,
+      RunCommand.class,
+      BenchCommand.class,
       KafkaCommand.class,
       TopicsCommand.class,
       ProduceCommand.class,
       ResultsCommand.class,
+      io.coedge.sidecar.cli.SidecarCommand.class,
+      io.coedge.sidecar.cli.ModelsCommand.class,
+      io.coedge.scheduler.cli.SimCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class CoEdgeCli implements Runnable {

@@ -24,4 +24,18 @@ final class Home {
     }
     return path;
   }
+
+  /** Where local runs keep generated models, logs and reports: {@code $COEDGE_HOME/.coedge}, else {@code ./.coedge}. */
+  static Path workDir() {
+    String home = System.getenv("COEDGE_HOME");
+    return (home == null ? Path.of(".") : Path.of(home)).resolve(".coedge").toAbsolutePath().normalize();
+  }
+
+  /** A relative {@code .coedge/...} path under the installation, so every working directory shares it. */
+  static Path resolveWork(Path path) {
+    if (path.isAbsolute() || !path.startsWith(".coedge")) {
+      return path;
+    }
+    return workDir().resolve(path.subpath(1, path.getNameCount()));
+  }
 }
