@@ -85,12 +85,12 @@ public final class CoEdgeJob {
             .setParallelism(nodes);
 
     BroadcastStream<NodeStatus> statuses =
-        sources.statuses().broadcast(DispatchFunction.STATUSES, DispatchFunction.ASSIGNMENT);
+        sources.statuses().broadcast(DispatchFunction.STATUSES, DispatchFunction.ASSIGNMENT, DispatchFunction.MOVES);
     DataStream<RoutedFrame> routed =
         frames
             .connect(statuses)
             .process(new DispatchFunction(options.catalog(), options.dispatchPolicy(), nodes, MAX_PARALLELISM,
-                options.staleAfterMs(), 100_000))
+                options.staleAfterMs(), 100_000, 5_000, 15_000))
             .name("dispatch (" + options.dispatchPolicy() + ")")
             .uid("dispatch")
             .setParallelism(nodes);

@@ -44,6 +44,11 @@ public final class DispatchFunction extends BroadcastProcessFunction<Frame, Node
       new MapStateDescriptor<>("node-statuses", Types.STRING, TypeInformation.of(NodeStatus.class));
   public static final MapStateDescriptor<String, String> ASSIGNMENT =
       new MapStateDescriptor<>("assignment", Types.STRING, Types.STRING);
+  /** When each task last moved, and when the last plan ran (key {@value #LAST_PLAN}), in status time. */
+  public static final MapStateDescriptor<String, Long> MOVES = new MapStateDescriptor<>("moves", Types.STRING, Types.LONG);
+
+  private static final String LAST_PLAN = "\u0000last-plan";
+  private static final String HEALTH = "\u0000health";
 
   private final CatalogText catalogText;
   private final String policyName;
@@ -51,6 +56,8 @@ public final class DispatchFunction extends BroadcastProcessFunction<Frame, Node
   private final int maxParallelism;
   private final long staleAfterMs;
   private final int maxWaiting;
+  private final long replanIntervalMs;
+  private final long dwellMs;
 
   private transient Catalog catalog;
   private transient DispatchPolicy policy;
@@ -60,7 +67,7 @@ public final class DispatchFunction extends BroadcastProcessFunction<Frame, Node
   private transient List<Frame> waiting;
   private transient Map<String, String> assignment;
   private transient Map<String, Integer> subtaskOfNode;
-  private transient Counter moves;
+  private transient Counter moveCounter;
   private transient Counter replans;
 
   /**
@@ -69,9 +76,13 @@ public final class DispatchFunction extends BroadcastProcessFunction<Frame, Node
    * @param maxParallelism max parallelism of the batcher
    * @param staleAfterMs a node whose last status is older than this is treated as unhealthy
    * @param maxWaiting frames held while nodes have not announced themselves
+   * @param replanIntervalMs re-plan at most this often, unless a node's health changes
+   * @param dwellMs a task that moved stays at least this long, unless its node fails
    */
-  public DispatchFunction(
-      CatalogText catalog, String policyName, int batcherParallelism, int maxParallelism, long staleAfterMs, int maxWaiting) {
+  public DispatchFunction(CatalogText catalog, String policyName, int batcherParallelism, int maxParallelism,
+      long staleAfterMs, int maxWaiting, long replanIntervalMs, long dwellMs) {
+    this.replanIntervalMs = replanIntervalMs;
+    this.dwellMs = dwellMs;
     this.catalogText = catalog;
     this.policyName = policyName;
     this.batcherParallelism = batcherParallelism;
@@ -87,7 +98,7 @@ public final class DispatchFunction extends BroadcastProcessFunction<Frame, Node
     policy = DispatchPolicies.byName(policyName);
     topologies = new TopologyBuilder(catalog, staleAfterMs);
     keys = new SubtaskKeys(batcherParallelism, maxParallelism);
-    moves = getRuntimeContext().getMetricGroup().counter("taskMoves");
+    moveCounter = getRuntimeContext().getMetricGroup().counter("taskMoves");
     replans = getRuntimeContext().getMetricGroup().counter("replans");
     getRuntimeContext().getMetricGroup().gauge("framesWaitingForNodes", () -> waiting == null ? 0 : waiting.size());
   }
@@ -101,6 +112,12 @@ public final class DispatchFunction extends BroadcastProcessFunction<Frame, Node
     route(frame, ctx.currentProcessingTime(), out);
   }
 
+  /**
+   * Time here is status time (the newest status timestamp), not each subtask's clock: every
+   * dispatcher subtask sees the same statuses in the same order, so all of them reach the same
+   * plan. Plans are rate-limited and moved tasks dwell, so live profile noise does not make
+   * tasks flap between nodes; a change in any node's health re-plans at once.
+   */
   @Override
   public void processBroadcastElement(NodeStatus status, Context ctx, Collector<RoutedFrame> out) throws Exception {
     BroadcastState<String, NodeStatus> statuses = ctx.getBroadcastState(STATUSES);
@@ -110,20 +127,59 @@ public final class DispatchFunction extends BroadcastProcessFunction<Frame, Node
     }
     statuses.put(status.node(), status);
     Map<String, NodeStatus> all = new HashMap<>();
+    long now = 0;
     for (Map.Entry<String, NodeStatus> e : statuses.entries()) {
       all.put(e.getKey(), e.getValue());
+      now = Math.max(now, e.getValue().timestamp());
     }
+    subtaskOfNode = subtasks(all);
+    BroadcastState<String, Long> moves = ctx.getBroadcastState(MOVES);
     BroadcastState<String, String> assignmentState = ctx.getBroadcastState(ASSIGNMENT);
     Map<String, String> before = new HashMap<>();
     for (Map.Entry<String, String> e : assignmentState.entries()) {
       before.put(e.getKey(), e.getValue());
     }
-    Map<String, String> after = plan(all, before, ctx.currentProcessingTime());
-    assignmentState.clear();
-    assignmentState.putAll(after);
-    assignment = after;
-    subtaskOfNode = subtasks(all);
+    Topology topology = topologies.build(all, now);
+    long health = healthSignature(topology);
+    Long lastPlan = moves.get(LAST_PLAN);
+    Long lastHealth = moves.get(HEALTH);
+    boolean due = lastPlan == null || now - lastPlan >= replanIntervalMs || lastHealth == null || lastHealth != health;
+    if (due) {
+      Map<String, String> after = plan(all, before, now);
+      for (Map.Entry<String, String> e : after.entrySet()) {
+        String was = before.get(e.getKey());
+        if (was == null || was.equals(e.getValue())) {
+          continue;
+        }
+        Long moved = moves.get(e.getKey());
+        boolean wasHealthy = topology.nodes().get(topology.nodeIndex(was)).healthy();
+        if (moved != null && now - moved < dwellMs && wasHealthy) {
+          e.setValue(was); // still dwelling where it last moved to
+        } else {
+          moves.put(e.getKey(), now);
+          LOG.info("dispatch: task {} moves {} -> {}", e.getKey(), was, e.getValue());
+          moveCounter.inc();
+        }
+      }
+      assignmentState.clear();
+      assignmentState.putAll(after);
+      assignment = after;
+      moves.put(LAST_PLAN, now);
+      moves.put(HEALTH, health);
+    } else if (assignment == null) {
+      restoreRouting(ctx.getBroadcastState(STATUSES), ctx.getBroadcastState(ASSIGNMENT));
+    }
     flushWaiting(ctx.currentProcessingTime(), out);
+  }
+
+  private static long healthSignature(Topology topology) {
+    long signature = 0;
+    for (int i = 0; i < topology.nodes().size(); i++) {
+      if (topology.nodes().get(i).healthy()) {
+        signature |= 1L << (i % 64);
+      }
+    }
+    return signature * 31 + topology.nodes().size();
   }
 
   /**
@@ -150,15 +206,6 @@ public final class DispatchFunction extends BroadcastProcessFunction<Frame, Node
     for (TaskSpec t : catalog.tasks()) {
       after.putIfAbsent(t.id(), t.origin());
     }
-    int moved = 0;
-    for (Map.Entry<String, String> e : after.entrySet()) {
-      String was = before.get(e.getKey());
-      if (was != null && !was.equals(e.getValue())) {
-        moved++;
-        LOG.info("dispatch: task {} moves {} -> {}", e.getKey(), was, e.getValue());
-      }
-    }
-    moves.inc(moved);
     return after;
   }
 

@@ -36,6 +36,9 @@ public final class TopologyBuilder {
       NodeStatus s = statuses.get(spec.id());
       Map<Model, LatencyProfile> profiles = new HashMap<>();
       boolean healthy = false;
+      // The busy time a node reports comes from the very tasks the plan placed on it, and the
+      // planner adds their demand itself: feeding it back as background load would count it twice
+      // and make plans chase their own shadow. Background load from other jobs is not measured.
       double load = 0;
       if (s != null) {
         for (Map.Entry<String, NodeStatus.ModelStatus> m : s.models().entrySet()) {
@@ -45,7 +48,6 @@ public final class TopologyBuilder {
           }
         }
         healthy = s.healthy() && nowMs - s.timestamp() <= staleAfterMs && !profiles.isEmpty();
-        load = Math.max(0, Math.min(0.95, s.load()));
       }
       nodes.add(new NodeProfile(spec.id(), profiles, load, healthy));
     }

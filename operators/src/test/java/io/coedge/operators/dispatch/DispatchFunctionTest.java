@@ -22,6 +22,8 @@ class DispatchFunctionTest {
         - {id: t2, model: m, cameras: [c3], fps: 10, deadlineMs: 200, origin: n2}
       """);
   static final SubtaskKeys KEYS = new SubtaskKeys(3, 128);
+  static final long REPLAN_MS = 1_000;
+  static final long DWELL_MS = 3_000;
 
   static NodeStatus status(String node, int subtask, boolean healthy, long ts) {
     return new NodeStatus(node, subtask, 0, ts, healthy, healthy ? "" : "sidecar unreachable", "cpu",
@@ -36,7 +38,8 @@ class DispatchFunctionTest {
 
   private static BroadcastOperatorTestHarness<Frame, NodeStatus, RoutedFrame> harness() throws Exception {
     BroadcastOperatorTestHarness<Frame, NodeStatus, RoutedFrame> h = ProcessFunctionTestHarnesses.forBroadcastProcessFunction(
-        new DispatchFunction(CATALOG, "coedge", 3, 128, 5_000, 1_000), DispatchFunction.STATUSES, DispatchFunction.ASSIGNMENT);
+        new DispatchFunction(CATALOG, "coedge", 3, 128, 5_000, 1_000, REPLAN_MS, DWELL_MS),
+        DispatchFunction.STATUSES, DispatchFunction.ASSIGNMENT, DispatchFunction.MOVES);
     h.setProcessingTime(NOW);
     return h;
   }
@@ -60,25 +63,58 @@ class DispatchFunctionTest {
   }
 
   @Test
-  void aNodeReportingUnhealthyLosesItsTasksAndGetsThemBackWhenItRecovers() throws Exception {
+  void aNodeReportingUnhealthyLosesItsTasksAtOnceAndGetsThemBackAfterTheDwellTime() throws Exception {
     try (var h = harness()) {
       h.processBroadcastElement(status("n1", 2, true, NOW), NOW);
       h.processBroadcastElement(status("n2", 0, true, NOW), NOW);
       h.processBroadcastElement(status("n3", 1, true, NOW), NOW);
       h.processElement(frame("t1", "c1", 1), NOW);
 
-      h.processBroadcastElement(status("n1", 2, false, NOW + 1), NOW + 1);
-      h.processElement(frame("t1", "c1", 2), NOW + 1);
-      h.processBroadcastElement(status("n1", 2, true, NOW + 2), NOW + 2);
-      h.processElement(frame("t1", "c1", 3), NOW + 2);
+      // A health change re-plans at once, even inside the re-plan interval.
+      h.processBroadcastElement(status("n1", 2, false, NOW + 100), NOW + 100);
+      h.processElement(frame("t1", "c1", 2), NOW + 100);
+      // Healthy again, but the task dwells where it moved to...
+      h.processBroadcastElement(status("n1", 2, true, NOW + 200), NOW + 200);
+      h.processElement(frame("t1", "c1", 3), NOW + 200);
+      // ...until the dwell time has passed.
+      for (long t = NOW + 1_200; t <= NOW + DWELL_MS + 1_200; t += 1_000) {
+        h.processBroadcastElement(status("n1", 2, true, t), t);
+        h.processBroadcastElement(status("n2", 0, true, t), t);
+        h.processBroadcastElement(status("n3", 1, true, t), t);
+      }
+      h.processElement(frame("t1", "c1", 4), NOW + DWELL_MS + 1_300);
 
       List<RoutedFrame> out = h.extractOutputValues();
-      assertThat(out).extracting(RoutedFrame::node).startsWith("n1").endsWith("n1");
-      RoutedFrame moved = out.get(1);
-      assertThat(moved.node()).isIn("n2", "n3");
-      assertThat(moved.key()).isEqualTo(KEYS.keyOf(moved.node().equals("n2") ? 0 : 1));
+      assertThat(out).hasSize(4);
+      assertThat(out.get(0).node()).isEqualTo("n1");
+      String away = out.get(1).node();
+      assertThat(away).isIn("n2", "n3");
+      assertThat(out.get(1).key()).isEqualTo(KEYS.keyOf(away.equals("n2") ? 0 : 1));
+      assertThat(out.get(2).node()).as("still dwelling").isEqualTo(away);
+      assertThat(out.get(3).node()).as("home again").isEqualTo("n1");
       assertThat(h.getBroadcastState(DispatchFunction.ASSIGNMENT).get("t1")).isEqualTo("n1");
     }
+  }
+
+  @Test
+  void noisyProfilesDoNotMoveTasksWithinTheReplanInterval() throws Exception {
+    try (var h = harness()) {
+      h.processBroadcastElement(status("n1", 2, true, NOW), NOW);
+      h.processBroadcastElement(status("n2", 0, true, NOW), NOW);
+      h.processBroadcastElement(status("n3", 1, true, NOW), NOW);
+      // n1 suddenly looks 100 times slower, for a moment shorter than the re-plan interval.
+      h.processBroadcastElement(slow("n1", 2, NOW + 300), NOW + 300);
+      h.processBroadcastElement(status("n1", 2, true, NOW + 600), NOW + 600);
+      h.processElement(frame("t1", "c1", 1), NOW + 700);
+
+      assertThat(h.extractOutputValues()).extracting(RoutedFrame::node).containsExactly("n1");
+    }
+  }
+
+  static NodeStatus slow(String node, int subtask, long ts) {
+    return new NodeStatus(node, subtask, 0, ts, true, "", "cpu",
+        Map.of("m", new NodeStatus.ModelStatus(new int[] {1, 2, 4, 8}, new long[] {1_000_000, 1_500_000, 2_500_000, 4_500_000}, 0)),
+        0, 0.1);
   }
 
   @Test
