@@ -48,7 +48,8 @@ public final class PipelineBench {
   /** One policy pair's run on the real pipeline, with the simulator's prediction for it. */
   public record PolicyRun(
       String dispatch, String batch, long sent, long results, double missRate, long p50Ms, long p99Ms,
-      double meanBatch, double simMissRate, long overheadP50Ms, Map<String, String> nodeOfTask) {}
+      double meanBatch, double simMissRate, long overheadP50Ms, Map<String, String> nodeOfTask,
+      Map<String, Long> missReasons) {}
 
   /** Pipeline throughput against the sidecar's own capacity for the same model and batch size. */
   public record Throughput(String model, int batch, double sidecarFps, double pipelineFps, long frames) {
@@ -110,6 +111,7 @@ public final class PipelineBench {
         sent = cameras.run(producer, r -> {});
       }
       List<Long> overheads = new ArrayList<>();
+      Map<String, Long> reasons = new java.util.TreeMap<>();
       Map<String, Map<String, Long>> nodesOfTask = new LinkedHashMap<>();
       long maxDeadline = catalog.tasks().stream().mapToLong(t -> t.deadlineMs()).max().orElse(1000);
       ResultsTable table;
@@ -121,6 +123,10 @@ public final class PipelineBench {
               overheads.add((r.dispatchTs() - r.captureTs()) + (r.emitTs() - r.inferenceEndTs()));
             }
             nodesOfTask.computeIfAbsent(r.task(), t -> new LinkedHashMap<>()).merge(r.node(), 1L, Long::sum);
+            if (r.status() != FrameResult.Status.OK) {
+              String why = r.reason() == null ? r.status().name() : r.reason().split(":", 2)[0];
+              reasons.merge(why, 1L, Long::sum);
+            }
           });
           watch.poll(Duration.ZERO);
         }
@@ -134,7 +140,7 @@ public final class PipelineBench {
       Map<String, String> placement = new LinkedHashMap<>();
       nodesOfTask.forEach((task, counts) -> placement.put(task, describe(counts)));
       PolicyRun result = new PolicyRun(dispatch, batch, sent.sent(), table.frames(), all.missRate(), all.p50Ms(), all.p99Ms(),
-          all.meanBatch(), sim, o.length == 0 ? -1 : o[o.length / 2], placement);
+          all.meanBatch(), sim, o.length == 0 ? -1 : o[o.length / 2], placement, reasons);
       progress.accept(String.format(java.util.Locale.ROOT, "run %d: DMR %.2f%% (simulator %.2f%%), p50 %d ms, p99 %d ms, %d/%d results",
           run, result.missRate() * 100, sim * 100, result.p50Ms(), result.p99Ms(), result.results(), result.sent()));
       return result;
@@ -251,12 +257,12 @@ public final class PipelineBench {
   /** The policy runs as a Markdown table. */
   public static String markdown(List<PolicyRun> runs) {
     StringBuilder sb = new StringBuilder(
-        "| dispatch / batching | frames | results | DMR (pipeline) | DMR (simulator) | p50 ms | p99 ms | mean batch | overhead p50 ms | where tasks ran |\n"
-            + "|---|---|---|---|---|---|---|---|---|---|\n");
+        "| dispatch / batching | frames | results | DMR (pipeline) | DMR (simulator) | p50 ms | p99 ms | mean batch | overhead p50 ms | misses by reason | where tasks ran |\n"
+            + "|---|---|---|---|---|---|---|---|---|---|---|\n");
     for (PolicyRun r : runs) {
-      sb.append(String.format(java.util.Locale.ROOT, "| %s / %s | %d | %d | %s | %s | %d | %d | %.2f | %d | %s |%n", r.dispatch(),
+      sb.append(String.format(java.util.Locale.ROOT, "| %s / %s | %d | %d | %s | %s | %d | %d | %.2f | %d | %s | %s |%n", r.dispatch(),
           r.batch(), r.sent(), r.results(), percent(r.missRate()), percent(r.simMissRate()), r.p50Ms(), r.p99Ms(),
-          r.meanBatch(), r.overheadP50Ms(), r.nodeOfTask().toString().replace("|", "/")));
+          r.meanBatch(), r.overheadP50Ms(), r.missReasons(), r.nodeOfTask().toString().replace("|", "/")));
     }
     return sb.toString();
   }

@@ -1,7 +1,7 @@
 package io.coedge.operators.batch;
 
+import io.coedge.scheduler.model.Clock;
 import io.coedge.scheduler.model.LatencyProfile;
-import java.util.Arrays;
 import java.util.NavigableMap;
 
 /**
@@ -9,28 +9,40 @@ import java.util.NavigableMap;
  * post-processing — as the batch policy must plan with it. Starts from the sidecar's profile plus
  * an overhead allowance, then follows observed completions: per batch size the highest of the
  * last {@value #WINDOW} runs (Clockwork keeps the p99 of the last ten; with ten samples that is
- * the maximum).
+ * the maximum), counting only runs younger than {@code maxAgeMicros}.
+ *
+ * <p>The age bound matters: a batch size whose estimate exceeds every deadline is never run
+ * again, so without it one slow run (a hiccup of a shared CPU) would be remembered for ever and
+ * its model shed for good. Old observations give way to the sidecar's own profile, which the
+ * sidecar keeps current.
  */
 final class BatchLatencies {
   static final int WINDOW = 10;
 
   private final int maxBatch;
   private final long[][] recent;
+  private final long[][] recordedAt;
   private final int[] count;
   private long[] sidecarMicros;
   private final long overheadMicros;
   private final long perFrameMicros;
+  private final long maxAgeMicros;
+  private final Clock clock;
 
   /**
    * @param overheadMicros allowance per batch for the call and emitting results
    * @param perFrameMicros allowance per frame for pre- and post-processing before observations exist
+   * @param maxAgeMicros observations older than this no longer count
    */
-  BatchLatencies(int maxBatch, long overheadMicros, long perFrameMicros) {
+  BatchLatencies(int maxBatch, long overheadMicros, long perFrameMicros, long maxAgeMicros, Clock clock) {
     this.maxBatch = maxBatch;
     this.recent = new long[maxBatch + 1][WINDOW];
+    this.recordedAt = new long[maxBatch + 1][WINDOW];
     this.count = new int[maxBatch + 1];
     this.overheadMicros = overheadMicros;
     this.perFrameMicros = perFrameMicros;
+    this.maxAgeMicros = maxAgeMicros;
+    this.clock = clock;
   }
 
   /** The sidecar's latest measured latencies (p99 by batch size). */
@@ -64,18 +76,22 @@ final class BatchLatencies {
     if (batch < 1 || batch > maxBatch) {
       return;
     }
-    recent[batch][count[batch] % WINDOW] = micros;
+    int slot = count[batch] % WINDOW;
+    recent[batch][slot] = micros;
+    recordedAt[batch][slot] = clock.nowMicros();
     count[batch]++;
   }
 
-  /** Estimated cost of a batch of {@code b}: the observed high percentile, else sidecar + allowance. */
+  /** Estimated cost of a batch of {@code b}: the recent observed high percentile, else sidecar + allowance. */
   long estimate(int b) {
-    if (count[b] > 0) {
-      long[] window = Arrays.copyOf(recent[b], Math.min(count[b], WINDOW));
-      long max = 0;
-      for (long v : window) {
-        max = Math.max(max, v);
+    long oldest = clock.nowMicros() - maxAgeMicros;
+    long max = -1;
+    for (int i = 0; i < Math.min(count[b], WINDOW); i++) {
+      if (recordedAt[b][i] >= oldest) {
+        max = Math.max(max, recent[b][i]);
       }
+    }
+    if (max >= 0) {
       return max;
     }
     long sidecar = sidecarMicros == null ? 1_000_000L * b : sidecarMicros[b];
@@ -95,7 +111,7 @@ final class BatchLatencies {
     return LatencyProfile.of(sizes, micros);
   }
 
-  /** Measured sizes and latencies for the node's published status. */
+  /** Latencies at the given sizes, for the node's published status. */
   long[] publishedMicros(int[] sizes) {
     long[] out = new long[sizes.length];
     LatencyProfile p = profile();

@@ -155,7 +155,7 @@ public final class NodeBatcherOperator extends AbstractStreamOperator<FrameResul
       ModelSpec m = models.get(i);
       modelIndex.put(m.name(), i);
       preprocessors.add(new Preprocessor(m));
-      latencies.add(new BatchLatencies(m.maxBatch(), config.overheadMicros(), config.perFrameMicros()));
+      latencies.add(new BatchLatencies(m.maxBatch(), config.overheadMicros(), config.perFrameMicros(), 5_000_000, Clock.system()));
     }
     policy = BatchPolicies.byName(config.batchPolicy());
     clock = Clock.system();
