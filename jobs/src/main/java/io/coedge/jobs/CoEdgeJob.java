@@ -82,7 +82,10 @@ public final class CoEdgeJob {
             .process(new FrameDecodeFunction(options.catalog(), DecoderLimits.defaults()))
             .name("decode")
             .uid("decode")
-            .setParallelism(nodes);
+            .setParallelism(nodes)
+            // Frames are few and late ones are useless: ship each at once instead of waiting up
+            // to Flink's default 100 ms for a network buffer to fill.
+            .setBufferTimeout(0);
 
     BroadcastStream<NodeStatus> statuses =
         sources.statuses().broadcast(DispatchFunction.STATUSES, DispatchFunction.ASSIGNMENT, DispatchFunction.MOVES);
@@ -93,7 +96,8 @@ public final class CoEdgeJob {
                 options.staleAfterMs(), 100_000, 5_000, 15_000))
             .name("dispatch (" + options.dispatchPolicy() + ")")
             .uid("dispatch")
-            .setParallelism(nodes);
+            .setParallelism(nodes)
+            .setBufferTimeout(0);
 
     SingleOutputStreamOperator<FrameResult> results =
         routed
@@ -102,7 +106,8 @@ public final class CoEdgeJob {
                 new NodeBatcherFactory(options.batcher()))
             .uid("node-batcher")
             .setParallelism(nodes)
-            .setMaxParallelism(MAX_PARALLELISM);
+            .setMaxParallelism(MAX_PARALLELISM)
+            .setBufferTimeout(0);
 
     results.sinkTo(sinks.results()).name("results").uid("results-sink");
     frames.getSideOutput(FrameDecodeFunction.DEAD_LETTERS)
