@@ -5,17 +5,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.coedge.format.FrameHeaders;
 import io.coedge.kafka.testutils.TestKafka;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.TreeMap;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.header.Header;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.junit.jupiter.api.Test;
 
 /** `coedge topics create` then `coedge produce` against a real broker, read back by a plain consumer. */
@@ -42,7 +38,7 @@ class ProduceCommandITCase {
       long after = System.currentTimeMillis();
       assertThat(produce.exit()).as(produce.err()).isZero();
 
-      List<ConsumerRecord<byte[], byte[]>> records = readAll(kafka.clientProperties(), "coedge.frames", 1000);
+      List<ConsumerRecord<byte[], byte[]>> records = kafka.readAll("coedge.frames", 1000);
       assertThat(records).hasSize(1000);
       Map<String, List<Long>> sequences = new TreeMap<>();
       Map<String, String> taskOfCamera = new HashMap<>();
@@ -72,21 +68,4 @@ class ProduceCommandITCase {
     }
   }
 
-  static List<ConsumerRecord<byte[], byte[]>> readAll(Properties client, String topic, int expected) {
-    Properties p = new Properties();
-    p.putAll(client);
-    p.setProperty("group.id", "it-reader");
-    p.setProperty("auto.offset.reset", "earliest");
-    List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
-    try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-      consumer.subscribe(List.of(topic));
-      long until = System.currentTimeMillis() + 30_000;
-      while (out.size() < expected && System.currentTimeMillis() < until) {
-        consumer.poll(Duration.ofMillis(200)).forEach(out::add);
-      }
-      // Nothing beyond the expected count.
-      consumer.poll(Duration.ofMillis(500)).forEach(out::add);
-    }
-    return out;
-  }
 }

@@ -114,7 +114,7 @@ class CoEdgeJobITCase {
         assertThat(results).filteredOn(r -> r.status() == FrameResult.Status.OK && r.task().equals("walkers"))
             .allMatch(r -> r.classes().size() == 3);
 
-        assertEqualToDirectInference(results, catalog, kafka.clientProperties(), topics.frames(), sidecars);
+        assertEqualToDirectInference(results, catalog, kafka, topics.frames(), sidecars);
       } finally {
         running.cancel().get();
       }
@@ -123,10 +123,10 @@ class CoEdgeJobITCase {
 
   /** Classification results of the pipeline equal a batch-of-one call on the same sidecar for the same frame. */
   private static void assertEqualToDirectInference(
-      List<FrameResult> results, Catalog catalog, Properties client, String framesTopic, LocalSidecars sidecars)
+      List<FrameResult> results, Catalog catalog, TestKafka kafka, String framesTopic, LocalSidecars sidecars)
       throws Exception {
     Map<String, byte[]> images = new HashMap<>();
-    for (ConsumerRecord<byte[], byte[]> r : readAll(client, framesTopic, 240)) {
+    for (ConsumerRecord<byte[], byte[]> r : kafka.readAll(framesTopic, 240)) {
       String id = new String(r.key(), StandardCharsets.UTF_8) + "#"
           + new String(r.headers().lastHeader(FrameHeaders.SEQUENCE).value(), StandardCharsets.UTF_8);
       images.put(id, r.value());
@@ -186,19 +186,4 @@ class CoEdgeJobITCase {
     return out;
   }
 
-  static List<ConsumerRecord<byte[], byte[]>> readAll(Properties client, String topic, int expected) {
-    Properties p = new Properties();
-    p.putAll(client);
-    p.setProperty("group.id", "it-frames-reader");
-    p.setProperty("auto.offset.reset", "earliest");
-    List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
-    try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-      consumer.subscribe(List.of(topic));
-      long until = System.currentTimeMillis() + 30_000;
-      while (out.size() < expected && System.currentTimeMillis() < until) {
-        consumer.poll(Duration.ofMillis(200)).forEach(out::add);
-      }
-    }
-    return out;
-  }
 }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.coedge.format.FrameResult;
 import io.coedge.format.ResultCodec;
+import io.coedge.kafka.results.ResultsTable;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -132,18 +133,10 @@ public final class AnalyticsJob {
       long frames = a.ok + a.late + a.dropped + a.error;
       out.collect(json(new TaskWindowStats("task-window", task, ctx.window().getStart(), ctx.window().getEnd(),
           frames, a.ok, a.late, a.dropped, a.error, frames == 0 ? 0 : (double) (a.late + a.dropped + a.error) / frames,
-          rank(sorted, 0.50), rank(sorted, 0.95), rank(sorted, 0.99),
+          ResultsTable.percentile(sorted, 0.50), ResultsTable.percentile(sorted, 0.95),
+          ResultsTable.percentile(sorted, 0.99),
           a.batched == 0 ? 0 : (double) a.batchSum / a.batched)));
     }
-  }
-
-  /** Nearest-rank percentile, as {@code coedge results} computes it. */
-  static long rank(long[] sorted, double q) {
-    if (sorted.length == 0) {
-      return 0;
-    }
-    int r = (int) Math.ceil(q * sorted.length);
-    return sorted[Math.max(0, Math.min(sorted.length - 1, r - 1))];
   }
 
   /** Frames and per-label object counts of one camera in one window. */

@@ -121,7 +121,7 @@ public final class ResultsTable {
   }
 
   /** Nearest-rank percentile of sorted values; 0 when empty. */
-  static long percentile(long[] sorted, double q) {
+  public static long percentile(long[] sorted, double q) {
     if (sorted.length == 0) {
       return 0;
     }

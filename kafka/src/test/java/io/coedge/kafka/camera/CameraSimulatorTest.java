@@ -19,19 +19,15 @@ import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import javax.imageio.ImageIO;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -101,7 +97,7 @@ class CameraSimulatorTest {
       assertThat(report.sent()).isEqualTo(250);
       assertThat(report.acked()).isEqualTo(250);
       assertThat(report.failed()).isZero();
-      List<ConsumerRecord<byte[], byte[]>> records = readAll(kafka.clientProperties(), "frames-sim", 250);
+      List<ConsumerRecord<byte[], byte[]>> records = kafka.readAll("frames-sim", 250);
       assertThat(records).hasSize(250);
       FrameDecoder decoder = new FrameDecoder(catalog, DecoderLimits.defaults());
       Map<String, List<Long>> sequences = new HashMap<>();
@@ -128,20 +124,4 @@ class CameraSimulatorTest {
     }
   }
 
-  static List<ConsumerRecord<byte[], byte[]>> readAll(Properties client, String topic, int expected) {
-    Properties p = new Properties();
-    p.putAll(client);
-    p.setProperty("group.id", "reader-" + topic);
-    p.setProperty("auto.offset.reset", "earliest");
-    List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
-    try (KafkaConsumer<byte[], byte[]> consumer =
-        new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-      consumer.subscribe(List.of(topic));
-      long until = System.currentTimeMillis() + 30_000;
-      while (out.size() < expected && System.currentTimeMillis() < until) {
-        consumer.poll(Duration.ofMillis(200)).forEach(out::add);
-      }
-    }
-    return out;
-  }
 }

@@ -2,7 +2,14 @@ package io.coedge.kafka.testutils;
 
 import io.coedge.kafka.KafkaClients;
 import io.coedge.kafka.embedded.EmbeddedKafka;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Properties;
+import java.util.UUID;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 /**
  * The Kafka a test talks to: the external cluster named by {@code KAFKA_BOOTSTRAP} when set,
@@ -34,6 +41,27 @@ public final class TestKafka implements AutoCloseable {
     Properties p = new Properties();
     p.setProperty("bootstrap.servers", bootstrap);
     return p;
+  }
+
+  /**
+   * Reads {@code topic} from its start until {@code expected} records arrived or 30 s passed,
+   * then half a second more, so that a record beyond the expected count shows up too.
+   */
+  public List<ConsumerRecord<byte[], byte[]>> readAll(String topic, int expected) {
+    Properties p = clientProperties();
+    p.setProperty("group.id", "test-reader-" + UUID.randomUUID());
+    p.setProperty("auto.offset.reset", "earliest");
+    List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
+    try (KafkaConsumer<byte[], byte[]> consumer =
+        new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+      consumer.subscribe(List.of(topic));
+      long until = System.currentTimeMillis() + 30_000;
+      while (out.size() < expected && System.currentTimeMillis() < until) {
+        consumer.poll(Duration.ofMillis(200)).forEach(out::add);
+      }
+      consumer.poll(Duration.ofMillis(500)).forEach(out::add);
+    }
+    return out;
   }
 
   @Override
