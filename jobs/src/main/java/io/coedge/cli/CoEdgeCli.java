@@ -20,6 +20,7 @@ import picocli.CommandLine.Command;
       io.coedge.sidecar.cli.SidecarCommand.class,
       io.coedge.sidecar.cli.ModelsCommand.class,
       io.coedge.scheduler.cli.SimCommand.class,
+      io.coedge.deploy.cli.ClusterCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class CoEdgeCli implements Runnable {

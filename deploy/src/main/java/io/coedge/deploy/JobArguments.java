@@ -1,0 +1,24 @@
+package io.coedge.deploy;
+
+import java.util.List;
+
+/**
+ * The program arguments of {@code io.coedge.jobs.CoEdgeJob} that deployments set, in one place:
+ * {@code coedge cluster submit} fills in {@code --config} and {@code --bootstrap}, and the
+ * Kubernetes manifests are checked against these names. (The deploy module cannot depend on the
+ * jobs module, which depends on it for the command line.)
+ */
+public final class JobArguments {
+  public static final String ENTRY_CLASS = "io.coedge.jobs.CoEdgeJob";
+  public static final String JAR = "jobs/target/coedge-job.jar";
+
+  public static final String CONFIG = "--config";
+  public static final String BOOTSTRAP = "--bootstrap";
+
+  /** Every argument CoEdgeJob.main reads. */
+  public static final List<String> NAMES = List.of(
+      "--config", "--bootstrap", "--kafka-config", "--dispatch", "--batch", "--frames-topic", "--results-topic",
+      "--dlq-topic", "--profiles-topic", "--partitions", "--checkpoint-ms", "--name", "--sidecar", "--local");
+
+  private JobArguments() {}
+}
