@@ -6,15 +6,16 @@ import java.util.NavigableMap;
 
 /**
  * What one model costs this node end to end per batch size — pre-processing, the sidecar call,
- * post-processing — as the batch policy must plan with it. Starts from the sidecar's profile plus
- * an overhead allowance, then follows observed completions: per batch size the highest of the
- * last {@value #WINDOW} runs (Clockwork keeps the p99 of the last ten; with ten samples that is
- * the maximum), counting only runs younger than {@code maxAgeMicros}.
+ * post-processing — as the batch policy must plan with it: the sidecar's compute profile (the p99
+ * of its last ten runs per batch size, as Clockwork keeps it) plus this node's overhead around
+ * the call, the median of what the last {@value #WINDOW} runs took beyond the sidecar's profile.
+ * Before the sidecar has reported or any run was observed, fixed allowances stand in.
  *
- * <p>The age bound matters: a batch size whose estimate exceeds every deadline is never run
- * again, so without it one slow run (a hiccup of a shared CPU) would be remembered for ever and
- * its model shed for good. Old observations give way to the sidecar's own profile, which the
- * sidecar keeps current.
+ * <p>Why not the highest end-to-end time of recent runs: on a shared CPU one slow run is far above
+ * the typical one, and the policy sheds every frame whose deadline the estimate says it cannot
+ * meet; the compute variance is already in the sidecar's p99, and the overhead is steady enough
+ * for a median. Observations older than {@code maxAgeMicros} no longer count, so the overhead
+ * follows the node's present load.
  */
 final class BatchLatencies {
   static final int WINDOW = 10;
@@ -36,9 +37,11 @@ final class BatchLatencies {
    */
   BatchLatencies(int maxBatch, long overheadMicros, long perFrameMicros, long maxAgeMicros, Clock clock) {
     this.maxBatch = maxBatch;
-    this.recent = new long[maxBatch + 1][WINDOW];
-    this.recordedAt = new long[maxBatch + 1][WINDOW];
-    this.count = new int[maxBatch + 1];
+    // One window of overheads for the whole model (slot 0): how much longer than the sidecar's
+    // profile a run took does not depend much on the batch size.
+    this.recent = new long[1][WINDOW];
+    this.recordedAt = new long[1][WINDOW];
+    this.count = new int[1];
     this.overheadMicros = overheadMicros;
     this.perFrameMicros = perFrameMicros;
     this.maxAgeMicros = maxAgeMicros;
@@ -73,29 +76,35 @@ final class BatchLatencies {
 
   /** One observed run of a batch of {@code batch} frames, start to results. */
   void observe(int batch, long micros) {
-    if (batch < 1 || batch > maxBatch) {
-      return;
+    if (batch < 1 || batch > maxBatch || sidecarMicros == null) {
+      return; // the overhead is measured against the sidecar's profile
     }
-    int slot = count[batch] % WINDOW;
-    recent[batch][slot] = micros;
-    recordedAt[batch][slot] = clock.nowMicros();
-    count[batch]++;
+    long excess = micros - sidecarMicros[batch];
+    int slot = count[0] % WINDOW;
+    recent[0][slot] = excess;
+    recordedAt[0][slot] = clock.nowMicros();
+    count[0]++;
   }
 
-  /** Estimated cost of a batch of {@code b}: the recent observed high percentile, else sidecar + allowance. */
+  /** Estimated cost of a batch of {@code b}: the sidecar's p99 plus the node's recent overhead. */
   long estimate(int b) {
     long oldest = clock.nowMicros() - maxAgeMicros;
-    long max = -1;
-    for (int i = 0; i < Math.min(count[b], WINDOW); i++) {
-      if (recordedAt[b][i] >= oldest) {
-        max = Math.max(max, recent[b][i]);
+    long[] fresh = new long[WINDOW];
+    int n = 0;
+    for (int i = 0; i < Math.min(count[0], WINDOW); i++) {
+      if (recordedAt[0][i] >= oldest) {
+        fresh[n++] = recent[0][i];
       }
     }
-    if (max >= 0) {
-      return max;
+    if (sidecarMicros == null) {
+      return 1_000_000L * b;
     }
-    long sidecar = sidecarMicros == null ? 1_000_000L * b : sidecarMicros[b];
-    return sidecar + overheadMicros + perFrameMicros * b;
+    long overhead = overheadMicros + perFrameMicros * b;
+    if (n > 0) {
+      java.util.Arrays.sort(fresh, 0, n);
+      overhead = Math.max(0, fresh[n / 2]);
+    }
+    return sidecarMicros[b] + overhead;
   }
 
   /** A monotone profile over 1..maxBatch for the policy. */

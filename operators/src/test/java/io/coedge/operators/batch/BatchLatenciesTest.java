@@ -26,29 +26,46 @@ class BatchLatenciesTest {
   }
 
   @Test
-  void recentRunsOverrideItWithTheirHighestValue() {
+  void observedRunsSetTheOverheadAboveTheSidecarProfile() {
     BatchLatencies l = latencies();
-    l.observe(2, 30_000);
-    l.observe(2, 25_000);
+    l.observe(2, 19_000); // 5 ms above the sidecar's 14 ms
+    l.observe(1, 15_000); // 5 ms above 10 ms
+    l.observe(4, 26_000); // 6 ms above 20 ms
 
-    assertThat(l.estimate(2)).isEqualTo(30_000);
-    assertThat(l.profile().latencyMicros(3)).as("monotone").isEqualTo(30_000);
+    assertThat(l.estimate(1)).isEqualTo(15_000);
+    assertThat(l.estimate(4)).isEqualTo(25_000);
   }
 
   @Test
-  void aSlowRunIsForgottenOnceItIsOlderThanTheAgeBound() {
+  void oneSlowRunDoesNotMoveTheEstimateButASlowerNodeDoes() {
     BatchLatencies l = latencies();
-    l.observe(1, 900_000); // one hiccup, far above any deadline
+    l.observe(1, 15_000);
+    l.observe(1, 15_000);
+    l.observe(1, 900_000); // one hiccup of a shared CPU
 
-    assertThat(l.estimate(1)).isEqualTo(900_000);
+    assertThat(l.estimate(1)).as("median overhead").isEqualTo(15_000);
+    l.observe(1, 60_000);
+    l.observe(1, 60_000);
+    l.observe(1, 60_000);
+    assertThat(l.estimate(1)).as("the node got slower").isEqualTo(60_000);
+  }
+
+  @Test
+  void observationsOlderThanTheAgeBoundNoLongerCount() {
+    BatchLatencies l = latencies();
+    l.observe(1, 110_000);
+
+    assertThat(l.estimate(1)).isEqualTo(110_000);
     now += 5_000_001;
-    assertThat(l.estimate(1)).as("back to the sidecar's profile").isEqualTo(13_000);
+    assertThat(l.estimate(1)).as("back to the allowances").isEqualTo(13_000);
   }
 
   @Test
   void onlyTheLastTenRunsCount() {
     BatchLatencies l = latencies();
-    l.observe(1, 500_000);
+    for (int i = 0; i < 10; i++) {
+      l.observe(1, 500_000);
+    }
     for (int i = 0; i < 10; i++) {
       l.observe(1, 15_000);
     }
