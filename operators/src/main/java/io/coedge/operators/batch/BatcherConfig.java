@@ -15,7 +15,8 @@ import java.util.Map;
  * @param maxMessageBytes gRPC message bound for a batch request and its answer
  * @param preprocessThreads threads per node that decode and resize frames in parallel
  * @param statusIntervalMs how often the node publishes its status
- * @param maxQueuedFrames frames a node holds before it sheds new arrivals (memory bound)
+ * @param maxQueuedFrames frames a node holds (queued and running) before it sheds new arrivals (memory bound)
+ * @param maxQueuedBytes encoded image bytes a node holds before it sheds new arrivals (memory bound)
  * @param inferTimeout bound on one sidecar call beyond the frames' deadlines
  * @param overheadMicros per-batch allowance for the call, before completions are observed
  * @param perFrameMicros per-frame allowance for pre/post-processing, before completions are observed
@@ -29,18 +30,25 @@ public record BatcherConfig(
     int preprocessThreads,
     long statusIntervalMs,
     int maxQueuedFrames,
+    long maxQueuedBytes,
     Duration inferTimeout,
     long overheadMicros,
     long perFrameMicros)
     implements Serializable {
 
   public static BatcherConfig defaults(CatalogText catalog, String batchPolicy, boolean localMode) {
-    return new BatcherConfig(catalog, batchPolicy, localMode, Map.of(), 64 << 20, 2, 1000, 10_000,
+    return new BatcherConfig(catalog, batchPolicy, localMode, Map.of(), 64 << 20, 2, 1000, 10_000, 64L << 20,
         Duration.ofSeconds(30), 2_000, 3_000);
   }
 
   public BatcherConfig withSidecars(Map<String, String> overrides) {
     return new BatcherConfig(catalog, batchPolicy, localMode, Map.copyOf(overrides), maxMessageBytes, preprocessThreads,
-        statusIntervalMs, maxQueuedFrames, inferTimeout, overheadMicros, perFrameMicros);
+        statusIntervalMs, maxQueuedFrames, maxQueuedBytes, inferTimeout, overheadMicros, perFrameMicros);
+  }
+
+  /** The same with other bounds on what one node holds: the heap a node's queues can take is about {@code bytes}. */
+  public BatcherConfig withQueueBounds(int frames, long bytes) {
+    return new BatcherConfig(catalog, batchPolicy, localMode, sidecarOverrides, maxMessageBytes, preprocessThreads,
+        statusIntervalMs, frames, bytes, inferTimeout, overheadMicros, perFrameMicros);
   }
 }

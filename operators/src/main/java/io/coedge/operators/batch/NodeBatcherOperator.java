@@ -101,7 +101,8 @@ public final class NodeBatcherOperator extends AbstractStreamOperator<FrameResul
   private transient BatchPolicy policy;
   private transient Clock clock;
   private transient NodeIdentity identity;
-  private transient OipClient client;
+  private transient volatile OipClient client;
+  private transient String sidecarTarget;
   private transient ExecutorService workers;
   private transient ScheduledExecutorService poller;
   private transient volatile SidecarView sidecar;
@@ -123,6 +124,12 @@ public final class NodeBatcherOperator extends AbstractStreamOperator<FrameResul
   /** The sidecar as last polled: ready, device and per-model profiles. */
   private record SidecarView(boolean ready, String reason, String device, Map<String, ModelProfile> profiles) {}
 
+  /**
+   * Before the first poll answers nothing is known: the node stays silent rather than announce
+   * itself unhealthy, which would move its tasks away (and make them dwell elsewhere) for nothing.
+   */
+  private static final SidecarView NOT_POLLED = new SidecarView(false, "not polled yet", "", Map.of());
+
   /** One key's (one node's) queues and accelerator. */
   private static final class NodeRuntime {
     final NodeQueues queues;
@@ -131,6 +138,7 @@ public final class NodeBatcherOperator extends AbstractStreamOperator<FrameResul
     long runningSince;
     long predictedFreeMicros;
     long timerMs = Long.MAX_VALUE;
+    long heldBytes;
 
     NodeRuntime(int models) {
       queues = new NodeQueues(models);
@@ -167,9 +175,10 @@ public final class NodeBatcherOperator extends AbstractStreamOperator<FrameResul
     String target = config.sidecarOverrides().getOrDefault(node.id(), node.sidecar());
     LOG.info("batcher subtask {} runs node {} ({}), sidecar {}, policy {}", subtask, node.id(), identity.how(), target,
         policy.name());
-    client = OipClient.builder(target).maxMessageBytes(config.maxMessageBytes()).metadataTimeout(Duration.ofSeconds(2)).build();
+    sidecarTarget = target;
+    client = newClient();
     workers = Executors.newFixedThreadPool(config.preprocessThreads(), r -> daemon(r, "coedge-pre-" + node.id()));
-    sidecar = new SidecarView(false, "not polled yet", "", Map.of());
+    sidecar = NOT_POLLED;
     poller = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "coedge-sidecar-poll-" + node.id()));
     poller.scheduleWithFixedDelay(this::pollSidecar, 0, config.statusIntervalMs(), TimeUnit.MILLISECONDS);
 
@@ -193,6 +202,11 @@ public final class NodeBatcherOperator extends AbstractStreamOperator<FrameResul
     scheduleStatus();
   }
 
+  private OipClient newClient() {
+    return OipClient.builder(sidecarTarget).maxMessageBytes(config.maxMessageBytes()).metadataTimeout(Duration.ofSeconds(2))
+        .build();
+  }
+
   private static Thread daemon(Runnable r, String name) {
     Thread t = new Thread(r, name);
     t.setDaemon(true);
@@ -210,6 +224,7 @@ public final class NodeBatcherOperator extends AbstractStreamOperator<FrameResul
       NodeRuntime rt = runtime(key);
       for (Map.Entry<String, QueuedFrame> e : queued.entries()) {
         rt.queues.add(modelOf(e.getValue().routed().frame()), e.getValue());
+        rt.heldBytes += e.getValue().routed().frame().image().length;
       }
       armTimer(key, rt, clock.nowMicros());
     }
@@ -230,13 +245,17 @@ public final class NodeBatcherOperator extends AbstractStreamOperator<FrameResul
     int key = (Integer) getCurrentKey();
     NodeRuntime rt = runtime(key);
     long now = clock.nowMicros();
-    if (rt.queues.total() >= config.maxQueuedFrames()) {
-      emitUnrun(routed, FrameResult.Status.DROPPED, "QUEUE_FULL: the node holds " + rt.queues.total()
-          + " frames, its bound", now);
+    int held = rt.queues.total() + (rt.running == null ? 0 : rt.running.size());
+    long bytes = routed.frame().image().length;
+    if (held >= config.maxQueuedFrames() || rt.heldBytes + bytes > config.maxQueuedBytes()) {
+      emitUnrun(routed, FrameResult.Status.DROPPED, "QUEUE_FULL: the node holds " + held + " frames of "
+          + rt.heldBytes + " bytes; its bounds are " + config.maxQueuedFrames() + " frames and " + config.maxQueuedBytes()
+          + " bytes", now);
       return;
     }
     QueuedFrame frame = new QueuedFrame(routed, now);
     queued.put(frame.id(), frame);
+    rt.heldBytes += bytes;
     rt.queues.add(modelOf(routed.frame()), frame);
     drive(key, rt);
   }
@@ -274,7 +293,7 @@ public final class NodeBatcherOperator extends AbstractStreamOperator<FrameResul
       BatchDecision decision = policy.decide(now, free, rt.queues, profiles);
       if (decision instanceof BatchDecision.Shed shed) {
         QueuedFrame f = rt.queues.take(shed.model(), 1).get(0);
-        queued.remove(f.id());
+        release(rt, f);
         long needs = profiles.get(shed.model()).latencyMicros(1);
         emitUnrun(f.routed(), FrameResult.Status.DROPPED,
             String.format("DEADLINE_UNREACHABLE: one frame of %s needs %.1f ms, %.1f ms were left when the node could start it",
@@ -431,7 +450,7 @@ public final class NodeBatcherOperator extends AbstractStreamOperator<FrameResul
     long emitMs = now / 1000;
     ModelSpec spec = models.get(rt.runningModel);
     for (QueuedFrame f : batch) {
-      queued.remove(f.id());
+      release(rt, f);
       String corrupt = outcome.corrupt().get(f.id());
       if (corrupt != null) {
         output.collect(DEAD_LETTERS, new StreamRecord<>(deadLetter(f.routed().frame(), corrupt)));
@@ -453,6 +472,12 @@ public final class NodeBatcherOperator extends AbstractStreamOperator<FrameResul
           emitMs - frame.captureTs(), frame.deadlineTs(), frame.deadlineMs(), inTime, out.detections(), out.classes())));
     }
     drive(key, rt);
+  }
+
+  /** The frame leaves the node: out of keyed state and out of its memory bound. */
+  private void release(NodeRuntime rt, QueuedFrame f) throws Exception {
+    queued.remove(f.id());
+    rt.heldBytes -= f.routed().frame().image().length;
   }
 
   /** A result for a frame that did not run (shed, refused, failed). */
@@ -497,6 +522,14 @@ public final class NodeBatcherOperator extends AbstractStreamOperator<FrameResul
       sidecar = new SidecarView(ready && !profiles.isEmpty(), ready ? "" : "sidecar not ready", device, Map.copyOf(profiles));
     } catch (RuntimeException e) {
       sidecar = new SidecarView(false, "sidecar unreachable: " + e.getMessage(), "", Map.of());
+      if (OipClient.statusOf(e).getCode() == Status.Code.UNAVAILABLE) {
+        // gRPC backs off reconnecting (up to minutes) and fails calls fast meanwhile; a fresh channel
+        // tries at once, so a sidecar that comes back is seen at the next poll. Calls still on the old
+        // channel are to a sidecar that is gone: they fail as they would have.
+        OipClient old = client;
+        client = newClient();
+        old.close();
+      }
     }
   }
 
@@ -511,6 +544,9 @@ public final class NodeBatcherOperator extends AbstractStreamOperator<FrameResul
   /** On the task thread: take in the sidecar's latest profiles and announce this node. */
   private void publishStatus() {
     SidecarView view = sidecar;
+    if (view == NOT_POLLED) {
+      return;
+    }
     long now = clock.nowMicros();
     Map<String, NodeStatus.ModelStatus> modelStatus = new LinkedHashMap<>();
     long total = 0;
@@ -537,8 +573,10 @@ public final class NodeBatcherOperator extends AbstractStreamOperator<FrameResul
     double load = Math.min(0.95, (double) busyMicrosInInterval / interval);
     busyMicrosInInterval = 0;
     lastStatusMicros = now;
-    boolean healthy = view.ready() && modelStatus.size() == models.size();
-    String reason = healthy ? "" : (view.ready() ? "the sidecar does not serve every model" : view.reason());
+    // A node whose sidecar serves some of the catalog's models is healthy for those: it announces only
+    // them, and the dispatcher places on it only tasks of them.
+    boolean healthy = view.ready() && !modelStatus.isEmpty();
+    String reason = healthy ? "" : (view.ready() ? "the sidecar serves none of the catalog's models" : view.reason());
     output.collect(STATUS, new StreamRecord<>(new NodeStatus(identity.node(),
         getRuntimeContext().getTaskInfo().getIndexOfThisSubtask(), getRuntimeContext().getTaskInfo().getAttemptNumber(),
         now / 1000, healthy, reason, view.device(), modelStatus, total, load)));

@@ -50,6 +50,9 @@ public final class DispatchFunction extends BroadcastProcessFunction<Frame, Node
   private static final String LAST_PLAN = "\u0000last-plan";
   private static final String HEALTH = "\u0000health";
 
+  /** Image bytes held while nodes have not announced themselves, beside the frame-count bound: a heap bound. */
+  static final long MAX_WAITING_BYTES = 64L << 20;
+
   private final CatalogText catalogText;
   private final String policyName;
   private final int batcherParallelism;
@@ -65,6 +68,7 @@ public final class DispatchFunction extends BroadcastProcessFunction<Frame, Node
   private transient SubtaskKeys keys;
   private transient ListState<Frame> waitingState;
   private transient List<Frame> waiting;
+  private transient long waitingBytes;
   private transient Map<String, String> assignment;
   private transient Map<String, Integer> subtaskOfNode;
   private transient Counter moveCounter;
@@ -140,7 +144,8 @@ public final class DispatchFunction extends BroadcastProcessFunction<Frame, Node
       before.put(e.getKey(), e.getValue());
     }
     Topology topology = topologies.build(all, now);
-    long health = healthSignature(topology);
+    // Hearing from a node for the first time counts as a change: the plan that waited for everyone runs at once.
+    long health = healthSignature(topology) * 31 + all.size();
     Long lastPlan = moves.get(LAST_PLAN);
     Long lastHealth = moves.get(HEALTH);
     boolean due = lastPlan == null || now - lastPlan >= replanIntervalMs || lastHealth == null || lastHealth != health;
@@ -245,11 +250,12 @@ public final class DispatchFunction extends BroadcastProcessFunction<Frame, Node
     String node = assignment.getOrDefault(frame.task(), frame.origin());
     Integer subtask = subtaskOfNode.get(node);
     if (subtask == null || subtask >= keys.parallelism()) {
-      if (waiting.size() >= maxWaiting) {
+      if (waiting.size() >= maxWaiting || waitingBytes + frame.image().length > MAX_WAITING_BYTES) {
         // Still routed rather than lost: the batcher on the origin's key index will shed or run it.
         subtask = Math.floorMod(node.hashCode(), keys.parallelism());
       } else {
         waiting.add(frame);
+        waitingBytes += frame.image().length;
         return;
       }
     }
@@ -262,6 +268,7 @@ public final class DispatchFunction extends BroadcastProcessFunction<Frame, Node
     }
     List<Frame> held = new ArrayList<>(waiting);
     waiting.clear();
+    waitingBytes = 0;
     for (Frame f : held) {
       route(f, nowMs, out);
     }
@@ -279,6 +286,7 @@ public final class DispatchFunction extends BroadcastProcessFunction<Frame, Node
     waiting = new ArrayList<>();
     for (Frame f : waitingState.get()) {
       waiting.add(f);
+      waitingBytes += f.image().length;
     }
   }
 }

@@ -19,7 +19,8 @@ import java.util.Map;
 /**
  * The scheduler's view of a deployment: the catalog's tasks and links plus what each node last
  * reported. A node that has not reported, reported unhealthy, or whose report is older than the
- * staleness bound is unhealthy: the dispatcher moves its tasks away.
+ * staleness bound is unhealthy: the dispatcher moves its tasks away. Tasks whose model no healthy
+ * node serves are left out of the plan.
  */
 public final class TopologyBuilder {
   private final Catalog catalog;
@@ -55,8 +56,19 @@ public final class TopologyBuilder {
     for (LinkSpec l : catalog.links()) {
       links.add(new Link(l.from(), l.to(), Math.max(1, Math.round(l.bandwidthMbps() * 1e6)), Math.round(l.latencyMs() * 1000)));
     }
+    java.util.Set<Model> served = new java.util.HashSet<>();
+    for (NodeProfile n : nodes) {
+      if (n.healthy()) {
+        served.addAll(n.profiles().keySet());
+      }
+    }
     List<Task> tasks = new ArrayList<>();
     for (TaskSpec t : catalog.tasks()) {
+      if (!served.contains(new Model(t.model()))) {
+        // No healthy node can run it: nothing to plan. The dispatcher keeps it on its origin, whose
+        // batcher reports each frame as an ERROR result (UNKNOWN_MODEL or NO_SIDECAR).
+        continue;
+      }
       tasks.add(new Task(t.id(), new Model(t.model()), t.origin(), t.cameras().size(), t.fps(), t.deadlineMs() * 1000,
           t.inputBytes()));
     }

@@ -12,7 +12,7 @@ import java.util.Map;
  *     node's frames
  * @param attempt subtask attempt number; a newer attempt's claim wins
  * @param timestamp when this was measured, epoch milliseconds
- * @param healthy whether the sidecar answers and serves every model
+ * @param healthy whether the sidecar answers and serves at least one of the catalog's models (those in {@code models})
  * @param reason why not healthy, or empty
  * @param device device the sidecar runs on ({@code cpu}, {@code cuda:0}, ...)
  * @param models per-model latency profile the batcher plans with
