@@ -105,6 +105,17 @@ public final class LocalPipeline implements AutoCloseable {
     return webPort;
   }
 
+  /**
+   * Restarts a sidecar process this pipeline started whenever it exits (what {@code --restart-sidecars}
+   * asks for); sidecars given by address are someone else's to supervise.
+   */
+  public LocalPipeline restartDeadSidecars(Consumer<String> progress) {
+    if (sidecars != null) {
+      sidecars.restartDeadSidecars(progress);
+    }
+    return this;
+  }
+
   /** Sidecar processes this pipeline started, or null when all were given. */
   public SidecarProcesses sidecars() {
     return sidecars;

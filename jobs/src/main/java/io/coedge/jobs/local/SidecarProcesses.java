@@ -18,11 +18,17 @@ import java.util.function.Consumer;
 /**
  * One sidecar process per edge node, as on real nodes: each owns its ONNX Runtime sessions, and
  * the job reaches it over gRPC on loopback. Started from the launcher's own classpath; output
- * goes to a log file per node; {@link #close()} stops them all.
+ * goes to a log file per node; {@link #close()} stops them all. With {@link #restartDeadSidecars}
+ * a sidecar that exits is started again on its port, as a process supervisor would.
  */
 public final class SidecarProcesses implements AutoCloseable {
-  private final Map<String, Process> processes = new LinkedHashMap<>();
+  private final Map<String, Process> processes = new java.util.concurrent.ConcurrentHashMap<>();
   private final Map<String, String> addresses = new LinkedHashMap<>();
+  private final Map<String, List<String>> commands = new LinkedHashMap<>();
+  private final Map<String, Path> logFiles = new LinkedHashMap<>();
+  private final Map<String, Integer> restarts = new java.util.concurrent.ConcurrentHashMap<>();
+  private volatile boolean closing;
+  private volatile Consumer<String> restartProgress;
 
   /**
    * @param ports node id -> gRPC port on 127.0.0.1 (metrics on port + 1000)
@@ -46,7 +52,9 @@ public final class SidecarProcesses implements AutoCloseable {
         Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
         all.processes.put(node, p);
         all.addresses.put(node, "127.0.0.1:" + port);
-        ready.add(CompletableFuture.runAsync(() -> followUntilReady(node, p, log, progress)));
+        all.commands.put(node, command);
+        all.logFiles.put(node, log);
+        ready.add(CompletableFuture.runAsync(() -> followUntilReady(node, p, log, false, progress)));
       }
       CompletableFuture.allOf(ready.toArray(CompletableFuture[]::new)).get(readyTimeout.toMillis(), TimeUnit.MILLISECONDS);
       return all;
@@ -57,12 +65,53 @@ public final class SidecarProcesses implements AutoCloseable {
     }
   }
 
+  /**
+   * From now on, a sidecar process that exits (crash, OOM, kill) is started again with the same
+   * command on the same port, after one second, until {@link #close()}; {@code progress} hears of
+   * each restart. The job's batcher sees the node unhealthy meanwhile and healthy again once the
+   * new process is ready (within its one-second status poll).
+   */
+  public SidecarProcesses restartDeadSidecars(Consumer<String> progress) {
+    restartProgress = progress;
+    processes.forEach((node, p) -> superviseExit(node, p));
+    return this;
+  }
+
+  private void superviseExit(String node, Process p) {
+    p.onExit().thenRunAsync(() -> restart(node, p),
+        CompletableFuture.delayedExecutor(1, TimeUnit.SECONDS));
+  }
+
+  private synchronized void restart(String node, Process dead) {
+    if (closing || processes.get(node) != dead) {
+      return;
+    }
+    int n = restarts.merge(node, 1, Integer::sum);
+    Consumer<String> progress = restartProgress;
+    progress.accept("sidecar of " + node + " exited with code " + dead.exitValue() + "; restarting it (restart " + n + ")");
+    try {
+      Process p = new ProcessBuilder(commands.get(node)).redirectErrorStream(true).start();
+      processes.put(node, p);
+      CompletableFuture.runAsync(() -> followUntilReady(node, p, logFiles.get(node), true, progress));
+      superviseExit(node, p);
+    } catch (IOException e) {
+      progress.accept("sidecar of " + node + " could not be restarted: " + e.getMessage());
+    }
+  }
+
+  /** How often {@code node}'s sidecar was restarted. */
+  public int restarts(String node) {
+    return restarts.getOrDefault(node, 0);
+  }
+
   /** Copies the process output to its log, and returns once it says it is ready. */
-  private static void followUntilReady(String node, Process p, Path log, Consumer<String> progress) {
+  private static void followUntilReady(String node, Process p, Path log, boolean append, Consumer<String> progress) {
     CompletableFuture<Void> ready = new CompletableFuture<>();
     Thread pump = new Thread(() -> {
       try (BufferedReader in = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
-          var out = Files.newBufferedWriter(log)) {
+          var out = append
+              ? Files.newBufferedWriter(log, java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND)
+              : Files.newBufferedWriter(log)) {
         String line;
         while ((line = in.readLine()) != null) {
           out.write(line);
@@ -104,6 +153,9 @@ public final class SidecarProcesses implements AutoCloseable {
 
   @Override
   public void close() {
+    synchronized (this) {
+      closing = true;
+    }
     for (Process p : processes.values()) {
       p.descendants().forEach(ProcessHandle::destroy);
       p.destroy();

@@ -1,0 +1,164 @@
+package io.coedge.jobs.reliability;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.coedge.catalog.Catalog;
+import io.coedge.catalog.CatalogText;
+import io.coedge.format.FrameResult;
+import io.coedge.jobs.CoEdgeJob;
+import io.coedge.jobs.local.NodeWatch;
+import io.coedge.kafka.camera.CameraSimulator;
+import io.coedge.kafka.camera.CameraSpec;
+import io.coedge.kafka.testutils.TestKafka;
+import io.coedge.kafka.topics.TopicAdmin;
+import io.coedge.kafka.topics.TopicsConfig;
+import io.coedge.operators.batch.BatcherConfig;
+import io.coedge.operators.profile.NodeStatus;
+import io.coedge.sidecar.models.ModelGenerator;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A node's sidecar dies mid-run (its server stops: the port answers nothing) and comes back: the
+ * node reports itself unhealthy, dispatch moves its task to a healthy node, frames already handed to
+ * it end as ERROR results, the node rejoins within 5 s of its sidecar being ready again, the task
+ * moves back, and every frame sent has exactly one result. The launcher's restart of a dead sidecar
+ * process is {@link SidecarRestartITCase}.
+ */
+class SidecarLossITCase {
+  static final String CATALOG = """
+      nodes:
+        - {id: edge-1, sidecar: "127.0.0.1:1"}
+        - {id: edge-2, sidecar: "127.0.0.1:2"}
+        - {id: edge-3, sidecar: "127.0.0.1:3"}
+      models:
+        - name: resnet
+          maxBatch: 8
+          input: {name: input, width: 32, height: 32}
+          postprocess: {type: classification, topK: 3, labels: [airplane, automobile, bird, cat, deer, dog, frog, horse, ship, truck]}
+      tasks:
+        - {id: walkers, model: resnet, cameras: [cam-1, cam-2], fps: 4, deadlineMs: 10000, origin: edge-1, frame: {width: 64, height: 48}}
+        - {id: cyclists, model: resnet, cameras: [cam-3], fps: 4, deadlineMs: 10000, origin: edge-2, frame: {width: 64, height: 48}}
+        - {id: trucks, model: resnet, cameras: [cam-4], fps: 4, deadlineMs: 10000, origin: edge-3, frame: {width: 64, height: 48}}
+      """;
+
+  @Test
+  void aKilledSidecarIsRestartedItsTasksMoveAwayAndBackAndEveryFrameGetsOneResult(@TempDir Path dir) throws Exception {
+    Path models = dir.resolve("models");
+    new ModelGenerator(7, ModelGenerator.Scale.TINY).generateAll(models);
+    CatalogText catalogText = new CatalogText("loss.yaml", CATALOG);
+    Catalog catalog = catalogText.parse();
+    TopicsConfig topics = new TopicsConfig("loss.frames", "loss.results", "loss.dlq", "loss.profiles", 3);
+
+    try (TestKafka kafka = TestKafka.start(); Sidecars sidecars = new Sidecars(models, List.of("edge-1", "edge-2", "edge-3"))) {
+      TopicAdmin.createAll(kafka.clientProperties(), topics);
+      Map<String, String> addresses = sidecars.addresses();
+
+      StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+      env.setParallelism(3);
+      env.enableCheckpointing(1000);
+      new CoEdgeJob(new CoEdgeJob.Options(catalogText, "coedge",
+          BatcherConfig.defaults(catalogText, "coedge", true).withSidecars(addresses), 5000))
+          .build(CoEdgeJob.kafkaSources(env, kafka.clientProperties(), topics, "loss"),
+              CoEdgeJob.kafkaSinks(kafka.clientProperties(), topics, "loss"));
+      JobClient job = env.executeAsync("sidecar loss");
+      try (NodeWatch watch = new NodeWatch(kafka.clientProperties(), topics.nodeProfiles());
+          Committed out = new Committed(kafka.clientProperties(), topics)) {
+        watch.awaitHealthy(List.of("edge-1", "edge-2", "edge-3"), Duration.ofSeconds(60));
+        CameraSimulator cameras = new CameraSimulator(CameraSpec.fromCatalog(catalog, null, null),
+            new CameraSimulator.Options(topics.frames(), Duration.ofSeconds(34), 0, null, 5, 3, null, 0));
+        CompletableFuture<CameraSimulator.Report> sending = CompletableFuture.supplyAsync(() -> {
+          try (KafkaProducer<byte[], byte[]> producer =
+              new KafkaProducer<>(kafka.clientProperties(), new ByteArraySerializer(), new ByteArraySerializer())) {
+            return cameras.run(producer, r -> {});
+          }
+        });
+
+        awaitResults(out, 40);
+        // The node that runs walkers now (the policy may have placed it anywhere) loses its sidecar.
+        String node = out.results.stream().filter(r -> r.task().equals("walkers"))
+            .max(java.util.Comparator.comparingLong(FrameResult::dispatchTs)).orElseThrow().node();
+        long killedAt = System.currentTimeMillis();
+        sidecars.stop(node);
+        long unhealthyAt = awaitStatus(watch, out, node, false, killedAt);
+        // Down for 8 s, reading results meanwhile; then the sidecar starts again on its port.
+        long down = System.nanoTime() + Duration.ofSeconds(8).toNanos();
+        while (System.nanoTime() < down) {
+          out.poll(Duration.ofMillis(100));
+        }
+        sidecars.start(node);
+        long readyAt = System.currentTimeMillis();
+        long rejoinedAt = awaitStatus(watch, out, node, true, readyAt);
+        long sent = sending.get().acked();
+        out.awaitTotal((int) sent, Duration.ofSeconds(60));
+
+        List<FrameResult> walkers = out.results.stream().filter(r -> r.task().equals("walkers")).toList();
+        System.out.println("SidecarLossITCase: " + node + " lost its sidecar; sent " + sent + ", results " + out.results.size() + ", dead letters "
+            + out.deadLetters.size() + ", duplicates " + (out.frameIds().size() - out.frameIds().stream().distinct().count())
+            + "; unhealthy status " + (unhealthyAt - killedAt) + " ms after the sidecar died, node rejoined " + (rejoinedAt - readyAt) + " ms after its sidecar was ready; statuses "
+            + Committed.count(out.results, r -> r.status() + (r.reason() == null ? "" : " " + r.reason().split(":", 2)[0]))
+            + "; results by node per 3 s of dispatch time from the death " + timeline(out.results, killedAt));
+
+        assertThat(out.frameIds()).doesNotHaveDuplicates().hasSize((int) sent);
+        assertThat(out.deadLetters).isEmpty();
+        assertThat(rejoinedAt - readyAt).as("ms from sidecar ready to node healthy").isLessThan(5_000);
+        // Frames that reached the node while its sidecar was gone end as ERROR NO_SIDECAR, never lost.
+        assertThat(out.results).filteredOn(r -> r.status() == FrameResult.Status.ERROR)
+            .allMatch(r -> r.node().equals(node) && r.reason().startsWith("NO_SIDECAR"));
+        // Away: once the node said it was unhealthy, nothing runs there until it rejoins; walkers run elsewhere.
+        assertThat(out.results).filteredOn(r -> r.dispatchTs() > unhealthyAt && r.dispatchTs() < rejoinedAt)
+            .filteredOn(r -> r.node().equals(node)).allMatch(r -> r.status() == FrameResult.Status.ERROR);
+        assertThat(walkers).filteredOn(r -> r.dispatchTs() > unhealthyAt && r.dispatchTs() < rejoinedAt)
+            .filteredOn(r -> r.status() != FrameResult.Status.ERROR)
+            .extracting(FrameResult::node).isNotEmpty().doesNotContain(node);
+        // Back: after it rejoined, the node runs frames again (its own cameras' task comes home).
+        assertThat(out.results).filteredOn(r -> r.dispatchTs() > rejoinedAt && r.status() == FrameResult.Status.OK)
+            .extracting(FrameResult::node).contains(node);
+      } finally {
+        job.cancel().get();
+      }
+    }
+  }
+
+  private static void awaitResults(Committed out, int n) throws Exception {
+    long until = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+    while (out.total() < n && System.nanoTime() < until) {
+      out.poll(Duration.ofMillis(100));
+    }
+    assertThat(out.total()).isGreaterThanOrEqualTo(n);
+  }
+
+  /** When {@code node} first reported {@code healthy} with a status measured after {@code sinceMs}; keeps reading results meanwhile. */
+  private static long awaitStatus(NodeWatch watch, Committed out, String node, boolean healthy, long sinceMs) throws Exception {
+    long until = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+    while (System.nanoTime() < until) {
+      NodeStatus s = watch.poll(Duration.ofMillis(50)).get(node);
+      if (s != null && s.timestamp() > sinceMs && s.healthy() == healthy) {
+        return s.timestamp();
+      }
+      out.poll(Duration.ofMillis(50));
+    }
+    throw new AssertionError(node + " never reported healthy=" + healthy + ": " + watch.describe());
+  }
+
+  /** Nodes that ran the task, per 3-second window of dispatch time relative to the kill. */
+  private static Map<Long, Map<String, Long>> timeline(List<FrameResult> results, long killedAt) {
+    Map<Long, Map<String, Long>> out = new TreeMap<>();
+    for (FrameResult r : results) {
+      long window = Math.floorDiv(r.dispatchTs() - killedAt, 3000) * 3;
+      out.computeIfAbsent(window, w -> new TreeMap<>()).merge(r.task() + "@" + r.node() + (r.status() == FrameResult.Status.ERROR ? " ERROR" : ""), 1L, Long::sum);
+    }
+    return out;
+  }
+
+}
