@@ -64,6 +64,9 @@ final class DemoCommand implements Callable<Integer> {
   @Option(names = "--out", defaultValue = "demo-out", description = "Where the report goes (default: ${DEFAULT-VALUE}).")
   Path out;
 
+  @Option(names = "--restart-sidecars", description = "Restart a node's sidecar process when it dies.")
+  boolean restartSidecars;
+
   @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 
   @Override
@@ -84,6 +87,9 @@ final class DemoCommand implements Callable<Integer> {
       try (NodeWatch watch = new NodeWatch(clients.properties(), topics.nodeProfiles());
           LocalPipeline pipeline = LocalPipeline.start(catalogText, clients, topics, dispatch, batch, Map.of(),
               work.resolve("models"), work, webPort, progress::update)) {
+        if (restartSidecars) {
+          pipeline.restartDeadSidecars(progress::update);
+        }
         watch.awaitHealthy(nodes, Duration.ofMinutes(3));
         progress.update("all nodes healthy: " + watch.describe());
 

@@ -44,6 +44,9 @@ final class RunCommand implements Callable<Integer> {
   @Option(names = "--duration", description = "Stop after this long (default: until Ctrl-C).")
   Duration duration;
 
+  @Option(names = "--restart-sidecars", description = "Restart a node's sidecar process when it dies.")
+  boolean restartSidecars;
+
   @Mixin KafkaOptions kafka;
 
   @Override
@@ -57,6 +60,9 @@ final class RunCommand implements Callable<Integer> {
     CountDownLatch stop = new CountDownLatch(1);
     try (LocalPipeline pipeline = LocalPipeline.start(catalog, clients, kafka.topics(), dispatch, batch, sidecars,
         Home.resolveWork(models), work, webPort, progress::update)) {
+      if (restartSidecars) {
+        pipeline.restartDeadSidecars(progress::update);
+      }
       Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown));
       System.err.printf("coedge run: job %s running; web UI http://127.0.0.1:%d; results on %s; Ctrl-C stops it%n",
           pipeline.job().getJobID(), webPort, kafka.resultsTopic);
