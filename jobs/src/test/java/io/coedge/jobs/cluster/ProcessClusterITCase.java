@@ -8,7 +8,6 @@ import io.coedge.deploy.ClusterSpec;
 import io.coedge.deploy.JobArguments;
 import io.coedge.deploy.LocalCluster;
 import io.coedge.deploy.RestSubmitter;
-import io.coedge.format.FrameHeaders;
 import io.coedge.format.FrameResult;
 import io.coedge.format.ResultCodec;
 import io.coedge.jobs.local.NodeWatch;
@@ -25,7 +24,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -128,7 +126,7 @@ class ProcessClusterITCase {
           assertThat(back.isFullyRunning()).isTrue();
           assertThat(rest.get("jobs/" + jobId + "/checkpoints").path("latest").path("restored").isObject())
               .as("the job restored a checkpoint").isTrue();
-          List<String> expectedIds = producedFrameIds(kafka.clientProperties(), topics.frames(), WAVE_1 + WAVE_2);
+          List<String> expectedIds = kafka.frameIds(topics.frames(), WAVE_1 + WAVE_2);
           assertThat(expectedIds).hasSize(WAVE_1 + WAVE_2);
           assertThat(all).extracting(FrameResult::frameId).containsExactlyInAnyOrderElementsOf(expectedIds);
         } finally {
@@ -136,27 +134,6 @@ class ProcessClusterITCase {
         }
       }
     }
-  }
-
-  /** camera#sequence of every frame on the frames topic. */
-  private static List<String> producedFrameIds(Properties client, String topic, int expected) {
-    Properties p = new Properties();
-    p.putAll(client);
-    p.setProperty("group.id", "pc-frames-" + System.nanoTime());
-    p.setProperty("auto.offset.reset", "earliest");
-    List<String> ids = new ArrayList<>();
-    try (KafkaConsumer<byte[], byte[]> consumer =
-        new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-      consumer.subscribe(List.of(topic));
-      long until = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-      while (ids.size() < expected && System.nanoTime() < until) {
-        for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
-          ids.add(new String(r.key(), StandardCharsets.UTF_8) + "#"
-              + new String(r.headers().lastHeader(FrameHeaders.SEQUENCE).value(), StandardCharsets.UTF_8));
-        }
-      }
-    }
-    return ids;
   }
 
   /** Six resnet cameras at 5 fps: one on edge-1, two on edge-2, three on edge-3. */

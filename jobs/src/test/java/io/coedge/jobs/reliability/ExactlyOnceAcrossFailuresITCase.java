@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.coedge.catalog.Catalog;
 import io.coedge.catalog.CatalogText;
-import io.coedge.format.FrameHeaders;
 import io.coedge.format.FrameResult;
 import io.coedge.format.RawRecord;
 import io.coedge.jobs.CoEdgeJob;
@@ -16,16 +15,13 @@ import io.coedge.kafka.topics.TopicAdmin;
 import io.coedge.kafka.topics.TopicsConfig;
 import io.coedge.operators.batch.BatcherConfig;
 import io.coedge.sidecar.models.ModelGenerator;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.UnaryOperator;
-import org.apache.flink.api.common.JobID;
 import org.apache.flink.api.common.JobStatus;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.RestartStrategyOptions;
@@ -36,10 +32,7 @@ import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.InjectMiniCluster;
 import org.apache.flink.test.junit5.MiniClusterExtension;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -185,7 +178,7 @@ class ExactlyOnceAcrossFailuresITCase {
       assertThat(sending.get().acked()).isEqualTo(FRAMES);
       out.awaitTotal(FRAMES, Duration.ofSeconds(120));
       long restartedAt = cluster.getExecutionGraph(job.getJobID()).get().getStatusTimestamp(JobStatus.RESTARTING);
-      return new Run(sentIds(kafka.clientProperties(), topics.frames()), out.frameIds(), List.copyOf(out.results), restartedAt);
+      return new Run(kafka.frameIds(topics.frames(), FRAMES), out.frameIds(), List.copyOf(out.results), restartedAt);
     } finally {
       job.cancel().get();
     }
@@ -195,23 +188,4 @@ class ExactlyOnceAcrossFailuresITCase {
     void run() throws Exception;
   }
 
-  /** camera#sequence of every frame on the topic. */
-  static List<String> sentIds(Properties client, String topic) {
-    Properties p = new Properties();
-    p.putAll(client);
-    p.setProperty("group.id", "eo-frames-" + System.nanoTime());
-    p.setProperty("auto.offset.reset", "earliest");
-    List<String> ids = new ArrayList<>();
-    try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-      consumer.subscribe(List.of(topic));
-      long until = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-      while (ids.size() < FRAMES && System.nanoTime() < until) {
-        for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
-          ids.add(new String(r.key(), StandardCharsets.UTF_8) + "#"
-              + new String(r.headers().lastHeader(FrameHeaders.SEQUENCE).value(), StandardCharsets.UTF_8));
-        }
-      }
-    }
-    return ids;
-  }
 }

@@ -1,7 +1,9 @@
 package io.coedge.kafka.testutils;
 
+import io.coedge.format.FrameHeaders;
 import io.coedge.kafka.KafkaClients;
 import io.coedge.kafka.embedded.EmbeddedKafka;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -62,6 +64,16 @@ public final class TestKafka implements AutoCloseable {
       consumer.poll(Duration.ofMillis(500)).forEach(out::add);
     }
     return out;
+  }
+
+  /** The identities ({@code camera#sequence}) of the frames on {@code topic}, as {@link #readAll} reads them. */
+  public List<String> frameIds(String topic, int expected) {
+    List<String> ids = new ArrayList<>();
+    for (ConsumerRecord<byte[], byte[]> r : readAll(topic, expected)) {
+      ids.add(new String(r.key(), StandardCharsets.UTF_8) + "#"
+          + new String(r.headers().lastHeader(FrameHeaders.SEQUENCE).value(), StandardCharsets.UTF_8));
+    }
+    return ids;
   }
 
   @Override
