@@ -107,6 +107,11 @@ final class BatchLatencies {
     return sidecarMicros[b] + overhead;
   }
 
+  /** The part of {@link #estimate} spent around the sidecar's compute: pre-processing, the call, results. */
+  long overhead(int b) {
+    return sidecarMicros == null ? overheadMicros + perFrameMicros * b : Math.max(0, estimate(b) - sidecarMicros[b]);
+  }
+
   /** A monotone profile over 1..maxBatch for the policy. */
   LatencyProfile profile() {
     int[] sizes = new int[maxBatch];

@@ -130,13 +130,29 @@ public final class NodeBatcherOperator extends AbstractStreamOperator<FrameResul
    */
   private static final SidecarView NOT_POLLED = new SidecarView(false, "not polled yet", "", Map.of());
 
+  /**
+   * Batches handed to the sidecar at once: the one the accelerator runs and the next one, sent a
+   * little before the running one is predicted to finish so that the accelerator does not idle
+   * while the next batch is pre-processed and sent.
+   */
+  static final int MAX_IN_FLIGHT = 2;
+
+  /** How much earlier than its estimated overhead the next batch is sent, for scheduling jitter. */
+  static final long PIPELINE_MARGIN_MICROS = 3_000;
+
+  /**
+   * A batch handed to the sidecar.
+   *
+   * @param pipelined sent while another batch still ran, so its time includes waiting for it
+   */
+  private record InFlight(List<QueuedFrame> frames, int model, long startMicros, long predictedEndMicros,
+      boolean pipelined) {}
+
   /** One key's (one node's) queues and accelerator. */
   private static final class NodeRuntime {
     final NodeQueues queues;
-    List<QueuedFrame> running;
-    int runningModel;
-    long runningSince;
-    long predictedFreeMicros;
+    final java.util.ArrayDeque<InFlight> inFlight = new java.util.ArrayDeque<>();
+    long lastCompletionMicros;
     long timerMs = Long.MAX_VALUE;
     long heldBytes;
 
@@ -245,7 +261,7 @@ public final class NodeBatcherOperator extends AbstractStreamOperator<FrameResul
     int key = (Integer) getCurrentKey();
     NodeRuntime rt = runtime(key);
     long now = clock.nowMicros();
-    int held = rt.queues.total() + (rt.running == null ? 0 : rt.running.size());
+    int held = rt.queues.total() + rt.inFlight.stream().mapToInt(b -> b.frames().size()).sum();
     long bytes = routed.frame().image().length;
     if (held >= config.maxQueuedFrames() || rt.heldBytes + bytes > config.maxQueuedBytes()) {
       emitUnrun(routed, FrameResult.Status.DROPPED, "QUEUE_FULL: the node holds " + held + " frames of "
@@ -288,8 +304,8 @@ public final class NodeBatcherOperator extends AbstractStreamOperator<FrameResul
     List<LatencyProfile> profiles = profiles();
     while (true) {
       long now = clock.nowMicros();
-      boolean busy = rt.running != null;
-      long free = busy ? Math.max(now, rt.predictedFreeMicros) : now;
+      int busy = rt.inFlight.size();
+      long free = busy == 0 ? now : Math.max(now, rt.inFlight.peekLast().predictedEndMicros());
       BatchDecision decision = policy.decide(now, free, rt.queues, profiles);
       if (decision instanceof BatchDecision.Shed shed) {
         QueuedFrame f = rt.queues.take(shed.model(), 1).get(0);
@@ -300,19 +316,28 @@ public final class NodeBatcherOperator extends AbstractStreamOperator<FrameResul
                 models.get(shed.model()).name(), needs / 1000.0, (f.deadlineMicros() - free) / 1000.0), now);
         continue;
       }
-      if (busy) {
-        return; // The completion decides the next batch.
+      if (busy >= MAX_IN_FLIGHT) {
+        return; // A completion decides the next batch.
       }
       if (decision instanceof BatchDecision.Run run) {
+        if (busy > 0 && !draining) {
+          // The batch the policy chose for the predicted free time; send it only just before then,
+          // so that it still sees the frames arriving until the accelerator is about to be free.
+          long sendAt = free - latencies.get(run.model()).overhead(run.batchSize()) - PIPELINE_MARGIN_MICROS;
+          if (now < sendAt) {
+            armTimer(key, rt, sendAt);
+            return;
+          }
+        }
         start(key, rt, run.model(), rt.queues.take(run.model(), run.batchSize()), profiles.get(run.model()));
-        return;
+        continue;
       }
       if (decision instanceof BatchDecision.WaitUntil wait) {
         if (draining) {
           int m = BatchPolicy.mostUrgent(rt.queues);
           int b = Math.min(rt.queues.size(m), models.get(m).maxBatch());
           start(key, rt, m, rt.queues.take(m, b), profiles.get(m));
-          return;
+          continue;
         }
         armTimer(key, rt, wait.timeMicros());
         return;
@@ -332,10 +357,15 @@ public final class NodeBatcherOperator extends AbstractStreamOperator<FrameResul
   /** Sends one batch; its completion returns through the mailbox. */
   private void start(int key, NodeRuntime rt, int model, List<QueuedFrame> batch, LatencyProfile profile) {
     long now = clock.nowMicros();
-    rt.running = batch;
-    rt.runningModel = model;
-    rt.runningSince = now;
-    rt.predictedFreeMicros = now + profile.latencyMicros(batch.size());
+    long cost = profile.latencyMicros(batch.size());
+    InFlight previous = rt.inFlight.peekLast();
+    // Sent while another batch runs, its pre-processing and call overlap that batch: only its
+    // compute adds to the predicted end.
+    long end = previous == null
+        ? now + cost
+        : Math.max(now + cost, previous.predictedEndMicros() + cost - latencies.get(model).overhead(batch.size()));
+    InFlight flight = new InFlight(batch, model, now, end, previous != null);
+    rt.inFlight.addLast(flight);
     batchSizes.update(batch.size());
     ModelSpec spec = models.get(model);
     Preprocessor pre = preprocessors.get(model);
@@ -356,7 +386,7 @@ public final class NodeBatcherOperator extends AbstractStreamOperator<FrameResul
         .whenComplete((outcome, error) -> {
           BatchOutcome result = outcome != null ? outcome
               : new BatchOutcome(Map.of(), Map.of(), failure(error), System.currentTimeMillis(), System.currentTimeMillis());
-          mailbox.execute(() -> complete(key, result), "batch of %d %s frames done", batch.size(), spec.name());
+          mailbox.execute(() -> complete(key, flight, result), "batch of %d %s frames done", batch.size(), spec.name());
         });
   }
 
@@ -437,18 +467,21 @@ public final class NodeBatcherOperator extends AbstractStreamOperator<FrameResul
   }
 
   /** On the task thread: emit the batch's results and let the policy choose again. */
-  private void complete(int key, BatchOutcome outcome) throws Exception {
+  private void complete(int key, InFlight flight, BatchOutcome outcome) throws Exception {
     setCurrentKey(key);
     NodeRuntime rt = runtime(key);
-    List<QueuedFrame> batch = rt.running;
+    List<QueuedFrame> batch = flight.frames();
     long now = clock.nowMicros();
-    rt.running = null;
-    busyMicrosInInterval += now - rt.runningSince;
-    if (outcome.failure() == null && !outcome.outputs().isEmpty()) {
-      latencies.get(rt.runningModel).observe(outcome.outputs().size(), now - rt.runningSince);
+    rt.inFlight.remove(flight);
+    busyMicrosInInterval += now - Math.max(flight.startMicros(), rt.lastCompletionMicros);
+    rt.lastCompletionMicros = now;
+    // A pipelined batch's time includes waiting for the one before it: it says nothing of the
+    // overhead around a call, so only batches sent to an idle accelerator are observed.
+    if (outcome.failure() == null && !outcome.outputs().isEmpty() && !flight.pipelined()) {
+      latencies.get(flight.model()).observe(outcome.outputs().size(), now - flight.startMicros());
     }
     long emitMs = now / 1000;
-    ModelSpec spec = models.get(rt.runningModel);
+    ModelSpec spec = models.get(flight.model());
     for (QueuedFrame f : batch) {
       release(rt, f);
       String corrupt = outcome.corrupt().get(f.id());
@@ -589,7 +622,7 @@ public final class NodeBatcherOperator extends AbstractStreamOperator<FrameResul
       setCurrentKey(e.getKey());
       drive(e.getKey(), e.getValue());
     }
-    while (runtimes.values().stream().anyMatch(rt -> rt.running != null || rt.queues.total() > 0)) {
+    while (runtimes.values().stream().anyMatch(rt -> !rt.inFlight.isEmpty() || rt.queues.total() > 0)) {
       mailbox.yield();
     }
   }
