@@ -11,6 +11,7 @@ import io.coedge.deploy.RestSubmitter;
 import io.coedge.format.FrameResult;
 import io.coedge.format.ResultCodec;
 import io.coedge.jobs.local.NodeWatch;
+import io.coedge.jobs.testutils.TestCatalogs;
 import io.coedge.kafka.camera.CameraSimulator;
 import io.coedge.kafka.camera.CameraSpec;
 import io.coedge.kafka.testutils.TestKafka;
@@ -138,21 +139,11 @@ class ProcessClusterITCase {
 
   /** Six resnet cameras at 5 fps: one on edge-1, two on edge-2, three on edge-3. */
   private static String catalog(List<Integer> sidecarPorts) {
-    return """
-        nodes:
-          - {id: edge-1, sidecar: "127.0.0.1:%d"}
-          - {id: edge-2, sidecar: "127.0.0.1:%d"}
-          - {id: edge-3, sidecar: "127.0.0.1:%d"}
-        models:
-          - name: resnet
-            maxBatch: 8
-            input: {name: input, width: 32, height: 32}
-            postprocess: {type: classification, topK: 3, labels: [airplane, automobile, bird, cat, deer, dog, frog, horse, ship, truck]}
-        tasks:
-          - {id: one, model: resnet, cameras: [cam-1], fps: 5, deadlineMs: 30000, origin: edge-1, frame: {width: 64, height: 48}}
-          - {id: two, model: resnet, cameras: [cam-2, cam-3], fps: 5, deadlineMs: 30000, origin: edge-2, frame: {width: 64, height: 48}}
-          - {id: three, model: resnet, cameras: [cam-4, cam-5, cam-6], fps: 5, deadlineMs: 30000, origin: edge-3, frame: {width: 64, height: 48}}
-        """.formatted(sidecarPorts.get(0), sidecarPorts.get(1), sidecarPorts.get(2));
+    return TestCatalogs.threeNodesResnet(sidecarPorts.get(0), sidecarPorts.get(1), sidecarPorts.get(2), """
+        - {id: one, model: resnet, cameras: [cam-1], fps: 5, deadlineMs: 30000, origin: edge-1, frame: {width: 64, height: 48}}
+        - {id: two, model: resnet, cameras: [cam-2, cam-3], fps: 5, deadlineMs: 30000, origin: edge-2, frame: {width: 64, height: 48}}
+        - {id: three, model: resnet, cameras: [cam-4, cam-5, cam-6], fps: 5, deadlineMs: 30000, origin: edge-3, frame: {width: 64, height: 48}}
+        """);
   }
 
   private static CameraSimulator cameras(Catalog catalog, TopicsConfig topics, int frames, long firstSequence) {

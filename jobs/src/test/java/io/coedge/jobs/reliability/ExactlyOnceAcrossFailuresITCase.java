@@ -8,6 +8,7 @@ import io.coedge.format.FrameResult;
 import io.coedge.format.RawRecord;
 import io.coedge.jobs.CoEdgeJob;
 import io.coedge.jobs.local.NodeWatch;
+import io.coedge.jobs.testutils.TestCatalogs;
 import io.coedge.kafka.camera.CameraSimulator;
 import io.coedge.kafka.camera.CameraSpec;
 import io.coedge.kafka.testutils.TestKafka;
@@ -46,20 +47,10 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * dead letters ({@code read_committed}) every frame id sent appears exactly once.
  */
 class ExactlyOnceAcrossFailuresITCase {
-  static final String CATALOG = """
-      nodes:
-        - {id: edge-1, sidecar: "127.0.0.1:1"}
-        - {id: edge-2, sidecar: "127.0.0.1:2"}
-        - {id: edge-3, sidecar: "127.0.0.1:3"}
-      models:
-        - name: resnet
-          maxBatch: 8
-          input: {name: input, width: 32, height: 32}
-          postprocess: {type: classification, topK: 3, labels: [airplane, automobile, bird, cat, deer, dog, frog, horse, ship, truck]}
-      tasks:
-        - {id: walkers, model: resnet, cameras: [cam-1, cam-2], fps: 8, deadlineMs: 20000, origin: edge-1, frame: {width: 64, height: 48}}
-        - {id: cyclists, model: resnet, cameras: [cam-3, cam-4], fps: 8, deadlineMs: 20000, origin: edge-2, frame: {width: 64, height: 48}}
-      """;
+  static final String CATALOG = TestCatalogs.threeNodesResnet(1, 2, 3, """
+      - {id: walkers, model: resnet, cameras: [cam-1, cam-2], fps: 8, deadlineMs: 20000, origin: edge-1, frame: {width: 64, height: 48}}
+      - {id: cyclists, model: resnet, cameras: [cam-3, cam-4], fps: 8, deadlineMs: 20000, origin: edge-2, frame: {width: 64, height: 48}}
+      """);
   static final int FRAMES = 240;
 
   @RegisterExtension

@@ -7,6 +7,7 @@ import io.coedge.catalog.CatalogText;
 import io.coedge.format.FrameResult;
 import io.coedge.jobs.CoEdgeJob;
 import io.coedge.jobs.local.NodeWatch;
+import io.coedge.jobs.testutils.TestCatalogs;
 import io.coedge.kafka.camera.CameraSimulator;
 import io.coedge.kafka.camera.CameraSpec;
 import io.coedge.kafka.testutils.TestKafka;
@@ -36,21 +37,11 @@ import org.junit.jupiter.api.io.TempDir;
  * process is {@link SidecarRestartITCase}.
  */
 class SidecarLossITCase {
-  static final String CATALOG = """
-      nodes:
-        - {id: edge-1, sidecar: "127.0.0.1:1"}
-        - {id: edge-2, sidecar: "127.0.0.1:2"}
-        - {id: edge-3, sidecar: "127.0.0.1:3"}
-      models:
-        - name: resnet
-          maxBatch: 8
-          input: {name: input, width: 32, height: 32}
-          postprocess: {type: classification, topK: 3, labels: [airplane, automobile, bird, cat, deer, dog, frog, horse, ship, truck]}
-      tasks:
-        - {id: walkers, model: resnet, cameras: [cam-1, cam-2], fps: 4, deadlineMs: 10000, origin: edge-1, frame: {width: 64, height: 48}}
-        - {id: cyclists, model: resnet, cameras: [cam-3], fps: 4, deadlineMs: 10000, origin: edge-2, frame: {width: 64, height: 48}}
-        - {id: trucks, model: resnet, cameras: [cam-4], fps: 4, deadlineMs: 10000, origin: edge-3, frame: {width: 64, height: 48}}
-      """;
+  static final String CATALOG = TestCatalogs.threeNodesResnet(1, 2, 3, """
+      - {id: walkers, model: resnet, cameras: [cam-1, cam-2], fps: 4, deadlineMs: 10000, origin: edge-1, frame: {width: 64, height: 48}}
+      - {id: cyclists, model: resnet, cameras: [cam-3], fps: 4, deadlineMs: 10000, origin: edge-2, frame: {width: 64, height: 48}}
+      - {id: trucks, model: resnet, cameras: [cam-4], fps: 4, deadlineMs: 10000, origin: edge-3, frame: {width: 64, height: 48}}
+      """);
 
   @Test
   void aKilledSidecarIsRestartedItsTasksMoveAwayAndBackAndEveryFrameGetsOneResult(@TempDir Path dir) throws Exception {
