@@ -316,11 +316,14 @@ public final class NodeBatcherOperator extends AbstractStreamOperator<FrameResul
                 models.get(shed.model()).name(), needs / 1000.0, (f.deadlineMicros() - free) / 1000.0), now);
         continue;
       }
-      if (busy >= MAX_IN_FLIGHT) {
-        return; // A completion decides the next batch.
+      if (busy >= MAX_IN_FLIGHT || (draining && busy > 0)) {
+        // A completion decides the next batch. At the end of the input nothing arrives any more, so
+        // there is nothing to wait for and batches go one at a time: sent together, a later batch
+        // could overtake an earlier one that is still being pre-processed.
+        return;
       }
       if (decision instanceof BatchDecision.Run run) {
-        if (busy > 0 && !draining) {
+        if (busy > 0) {
           // The batch the policy chose for the predicted free time; send it only just before then,
           // so that it still sees the frames arriving until the accelerator is about to be free.
           long sendAt = free - latencies.get(run.model()).overhead(run.batchSize()) - PIPELINE_MARGIN_MICROS;
