@@ -73,9 +73,4 @@ public record FrameResult(
 
   /** A class and its softmax probability. */
   public record ClassScore(String label, int classId, double score) {}
-
-  /** Whether the frame missed its deadline (late, dropped or failed). */
-  public boolean missed() {
-    return status != Status.OK;
-  }
 }

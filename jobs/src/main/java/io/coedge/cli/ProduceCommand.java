@@ -75,14 +75,14 @@ final class ProduceCommand implements Callable<Integer> {
     KafkaClients clients = kafka.clients();
     clients.checkReachable(10_000);
     TopicAdmin.createAll(clients.properties(), kafka.topics());
-    System.err.printf("coedge produce: %d cameras, %.1f frames/s in total, to %s at %s%n",
-        specs.size(), simulator.targetFps(), kafka.framesTopic, clients.bootstrap());
-    simulator.prepare(Progress.line("produce")::update);
+    System.err.printf("coedge produce: %d cameras, %.1f frames/s in total, to %s (%s)%n",
+        specs.size(), simulator.targetFps(), kafka.framesTopic, clients.describe());
+    Progress progress = Progress.line("produce");
+    simulator.prepare(progress::update);
     Properties p = clients.properties();
     p.setProperty(ProducerConfig.LINGER_MS_CONFIG, "2");
     p.setProperty(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Integer.toString(20 << 20));
     p.setProperty(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
-    Progress progress = Progress.line("produce");
     CameraSimulator.Report report;
     try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer())) {
       report = simulator.run(producer, r -> progress.update(r.describe()));

@@ -64,8 +64,8 @@ final class RunCommand implements Callable<Integer> {
         pipeline.restartDeadSidecars(progress::update);
       }
       Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown));
-      System.err.printf("coedge run: job %s running; web UI http://127.0.0.1:%d; results on %s; Ctrl-C stops it%n",
-          pipeline.job().getJobID(), webPort, kafka.resultsTopic);
+      System.err.printf("coedge run: job %s running; web UI http://127.0.0.1:%d; results on %s (%s); Ctrl-C stops it%n",
+          pipeline.job().getJobID(), webPort, kafka.resultsTopic, clients.describe());
       if (duration == null) {
         stop.await();
       } else {

@@ -29,12 +29,10 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 public final class LocalPipeline implements AutoCloseable {
   private final SidecarProcesses sidecars;
   private final JobClient job;
-  private final int webPort;
 
-  private LocalPipeline(SidecarProcesses sidecars, JobClient job, int webPort) {
+  private LocalPipeline(SidecarProcesses sidecars, JobClient job) {
     this.sidecars = sidecars;
     this.job = job;
-    this.webPort = webPort;
   }
 
   /**
@@ -75,7 +73,7 @@ public final class LocalPipeline implements AutoCloseable {
           CoEdgeJob.kafkaSinks(kafka.properties(), topics, "coedge-local-" + System.currentTimeMillis()));
       progress.accept("starting the Flink job on a MiniCluster (web UI http://127.0.0.1:" + webPort + ")");
       JobClient client = env.executeAsync("CoEdge (" + dispatch + " dispatch, " + batch + " batching)");
-      return new LocalPipeline(started, client, webPort);
+      return new LocalPipeline(started, client);
     } catch (Exception e) {
       if (started != null) {
         started.close();
@@ -101,10 +99,6 @@ public final class LocalPipeline implements AutoCloseable {
     return job;
   }
 
-  public int webPort() {
-    return webPort;
-  }
-
   /**
    * Restarts a sidecar process this pipeline started whenever it exits (what {@code --restart-sidecars}
    * asks for); sidecars given by address are someone else's to supervise.
@@ -114,11 +108,6 @@ public final class LocalPipeline implements AutoCloseable {
       sidecars.restartDeadSidecars(progress);
     }
     return this;
-  }
-
-  /** Sidecar processes this pipeline started, or null when all were given. */
-  public SidecarProcesses sidecars() {
-    return sidecars;
   }
 
   @Override

@@ -70,10 +70,6 @@ final class BatchLatencies {
     sidecarMicros = dense;
   }
 
-  boolean known() {
-    return sidecarMicros != null;
-  }
-
   /** One observed run of a batch of {@code batch} frames, start to results. */
   void observe(int batch, long micros) {
     if (batch < 1 || batch > maxBatch || sidecarMicros == null) {

@@ -48,8 +48,4 @@ public final class RoutingTable {
     public String nodeName(int nodeIndex) {
         return nodeNames.get(nodeIndex);
     }
-
-    public int taskCount() {
-        return nodeOfTask.length;
-    }
 }
