@@ -9,6 +9,7 @@ import io.coedge.sidecar.runtime.DeviceSelector;
 import io.coedge.sidecar.runtime.ModelRegistry;
 import io.coedge.sidecar.scheduling.EdfScheduler;
 import io.grpc.Server;
+import io.coedge.sidecar.shm.SharedMemoryManager;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -38,13 +39,13 @@ public final class SidecarServer implements AutoCloseable {
         this.registry = registry;
         this.scheduler = new EdfScheduler(options.concurrency(), System::nanoTime);
         InferenceService service = new InferenceService(registry, scheduler, metrics, device, this::ready,
-                System::nanoTime, SidecarServer::epochMicros);
+                System::nanoTime, SidecarServer::epochMicros, new SharedMemoryManager());
         this.grpc = NettyServerBuilder.forAddress(new InetSocketAddress(options.bind(), options.port()))
                 .maxInboundMessageSize(options.maxMessageBytes())
                 // Handlers only validate and enqueue; running them on the transport threads
                 // saves a thread hop per call, which a loaded 2-core node feels.
                 .directExecutor()
-                .addService(service)
+                .addService(service.definition())
                 .build();
         try {
             grpc.start();

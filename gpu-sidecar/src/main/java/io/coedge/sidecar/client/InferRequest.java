@@ -3,7 +3,9 @@ package io.coedge.sidecar.client;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -12,7 +14,8 @@ import java.util.Optional;
  * (parameters {@code deadline} in epoch microseconds and Triton's {@code timeout}).
  */
 public record InferRequest(String model, String version, String id, List<InferInput> inputs, List<String> outputs,
-                           Optional<Instant> deadline, Optional<Duration> timeout, long priority) {
+                           Map<String, SharedMemoryRef> outputTargets, Optional<Instant> deadline,
+                           Optional<Duration> timeout, long priority) {
 
     public static Builder builder(String model) {
         return new Builder(model);
@@ -24,6 +27,7 @@ public record InferRequest(String model, String version, String id, List<InferIn
         private String id = "";
         private final List<InferInput> inputs = new ArrayList<>();
         private final List<String> outputs = new ArrayList<>();
+        private final Map<String, SharedMemoryRef> outputTargets = new LinkedHashMap<>();
         private Instant deadline;
         private Duration timeout;
         private long priority;
@@ -53,6 +57,13 @@ public record InferRequest(String model, String version, String id, List<InferIn
             return this;
         }
 
+        /** Asks for this output to be written into a registered shared memory region instead of the response. */
+        public Builder output(String name, SharedMemoryRef target) {
+            outputs.add(name);
+            outputTargets.put(name, target);
+            return this;
+        }
+
         public Builder deadline(Instant deadline) {
             this.deadline = deadline;
             return this;
@@ -71,7 +82,7 @@ public record InferRequest(String model, String version, String id, List<InferIn
 
         public InferRequest build() {
             return new InferRequest(model, version, id, List.copyOf(inputs), List.copyOf(outputs),
-                    Optional.ofNullable(deadline), Optional.ofNullable(timeout), priority);
+                    Map.copyOf(outputTargets), Optional.ofNullable(deadline), Optional.ofNullable(timeout), priority);
         }
     }
 }

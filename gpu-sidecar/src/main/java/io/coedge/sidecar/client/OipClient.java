@@ -15,11 +15,18 @@ import io.coedge.oip.v2.ServerLiveRequest;
 import io.coedge.oip.v2.ServerMetadataRequest;
 import io.coedge.oip.v2.ServerMetadataResponse;
 import io.coedge.oip.v2.ServerReadyRequest;
+import io.coedge.oip.v2.SystemSharedMemoryRegisterRequest;
+import io.coedge.oip.v2.SystemSharedMemoryStatusRequest;
+import io.coedge.oip.v2.SystemSharedMemoryStatusResponse;
+import io.coedge.oip.v2.SystemSharedMemoryUnregisterRequest;
+import io.coedge.sidecar.grpc.TensorMarshaller;
 import io.grpc.Deadline;
 import io.grpc.ManagedChannel;
+import io.grpc.MethodDescriptor;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.stub.ClientCalls;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -38,6 +45,10 @@ import java.util.concurrent.TimeUnit;
  */
 public final class OipClient implements AutoCloseable {
     public static final int DEFAULT_MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
+
+    /** ModelInfer with output tensors parsed in place (see {@link TensorMarshaller}). */
+    private static final MethodDescriptor<ModelInferRequest, ModelInferResponse> INFER = TensorMarshaller.forResponses(
+            GRPCInferenceServiceGrpc.getModelInferMethod(), ModelInferResponse.parser());
 
     private final ManagedChannel channel;
     private final GRPCInferenceServiceGrpc.GRPCInferenceServiceFutureStub async;
@@ -107,10 +118,18 @@ public final class OipClient implements AutoCloseable {
             for (long d : in.shape()) {
                 t.addShape(d);
             }
-            b.addRawInputContents(in.data());
+            if (in.sharedMemory().isPresent()) {
+                t.putAllParameters(sharedMemoryParameters(in.sharedMemory().get()));
+            } else {
+                b.addRawInputContents(in.data());
+            }
         }
         for (String out : request.outputs()) {
-            b.addOutputsBuilder().setName(out);
+            ModelInferRequest.InferRequestedOutputTensor.Builder o = b.addOutputsBuilder().setName(out);
+            SharedMemoryRef target = request.outputTargets().get(out);
+            if (target != null) {
+                o.putAllParameters(sharedMemoryParameters(target));
+            }
         }
         if (request.priority() > 0) {
             b.putParameters("priority", InferParameter.newBuilder().setInt64Param(request.priority()).build());
@@ -128,7 +147,8 @@ public final class OipClient implements AutoCloseable {
                         .setInt64Param(d.getEpochSecond() * 1_000_000 + d.getNano() / 1000).build());
             }
         }
-        ListenableFuture<ModelInferResponse> call = stub.modelInfer(b.build());
+        ListenableFuture<ModelInferResponse> call = ClientCalls.futureUnaryCall(
+                stub.getChannel().newCall(INFER, stub.getCallOptions()), b.build());
         CompletableFuture<InferResult> result = new CompletableFuture<>();
         result.whenComplete((r, e) -> {
             if (result.isCancelled()) {
@@ -152,6 +172,37 @@ public final class OipClient implements AutoCloseable {
             }
         }, MoreExecutors.directExecutor());
         return result;
+    }
+
+    /**
+     * Registers {@code [offset, offset + byteSize)} of the shared memory object {@code key} as
+     * {@code name}, to be named by inputs and outputs (Triton's system shared memory extension).
+     */
+    public void registerSystemSharedMemory(String name, String key, long offset, long byteSize) {
+        meta().systemSharedMemoryRegister(SystemSharedMemoryRegisterRequest.newBuilder().setName(name).setKey(key)
+                .setOffset(offset).setByteSize(byteSize).build());
+    }
+
+    /** Registers the whole of a region this process created. */
+    public void registerSystemSharedMemory(String name, SharedMemoryRegion region) {
+        registerSystemSharedMemory(name, region.key(), 0, region.byteSize());
+    }
+
+    /** Unregisters one region, or all of them when {@code name} is empty. */
+    public void unregisterSystemSharedMemory(String name) {
+        meta().systemSharedMemoryUnregister(SystemSharedMemoryUnregisterRequest.newBuilder().setName(name).build());
+    }
+
+    /** Registered regions by name (all of them when {@code name} is empty). */
+    public Map<String, SystemSharedMemoryStatusResponse.RegionStatus> systemSharedMemoryStatus(String name) {
+        return meta().systemSharedMemoryStatus(SystemSharedMemoryStatusRequest.newBuilder().setName(name).build())
+                .getRegionsMap();
+    }
+
+    private static Map<String, InferParameter> sharedMemoryParameters(SharedMemoryRef ref) {
+        return Map.of("shared_memory_region", InferParameter.newBuilder().setStringParam(ref.region()).build(),
+                "shared_memory_offset", InferParameter.newBuilder().setInt64Param(ref.offset()).build(),
+                "shared_memory_byte_size", InferParameter.newBuilder().setInt64Param(ref.byteSize()).build());
     }
 
     /** The gRPC status of a failed {@link #infer} future's exception (unwrapping CompletionException). */

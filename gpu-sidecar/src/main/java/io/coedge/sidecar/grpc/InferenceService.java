@@ -17,6 +17,12 @@ import io.coedge.oip.v2.ServerMetadataRequest;
 import io.coedge.oip.v2.ServerMetadataResponse;
 import io.coedge.oip.v2.ServerReadyRequest;
 import io.coedge.oip.v2.ServerReadyResponse;
+import io.coedge.oip.v2.SystemSharedMemoryRegisterRequest;
+import io.coedge.oip.v2.SystemSharedMemoryRegisterResponse;
+import io.coedge.oip.v2.SystemSharedMemoryStatusRequest;
+import io.coedge.oip.v2.SystemSharedMemoryStatusResponse;
+import io.coedge.oip.v2.SystemSharedMemoryUnregisterRequest;
+import io.coedge.oip.v2.SystemSharedMemoryUnregisterResponse;
 import io.coedge.sidecar.metrics.SidecarMetrics;
 import io.coedge.sidecar.repository.Datatype;
 import io.coedge.sidecar.repository.ModelSpec;
@@ -26,8 +32,11 @@ import io.coedge.sidecar.runtime.ModelInstance;
 import io.coedge.sidecar.runtime.ModelRegistry;
 import io.coedge.sidecar.scheduling.EdfScheduler;
 import io.coedge.sidecar.scheduling.ScheduledRequest;
+import io.coedge.sidecar.shm.SharedMemoryManager;
 import io.grpc.Context;
 import io.grpc.Deadline;
+import io.grpc.ServerMethodDefinition;
+import io.grpc.ServerServiceDefinition;
 import io.grpc.Status;
 import io.grpc.StatusException;
 import io.grpc.stub.ServerCallStreamObserver;
@@ -55,6 +64,11 @@ public final class InferenceService extends GRPCInferenceServiceGrpc.GRPCInferen
     public static final String PARAM_TIMEOUT_US = "timeout";
     public static final String PARAM_DEADLINE_EPOCH_US = "deadline";
 
+    /** Tensor parameters of Triton's shared memory extension. */
+    public static final String PARAM_SHM_REGION = "shared_memory_region";
+    public static final String PARAM_SHM_OFFSET = "shared_memory_offset";
+    public static final String PARAM_SHM_BYTE_SIZE = "shared_memory_byte_size";
+
     /** ModelMetadata parameters: the node's profile for this model (see docs/SIDECAR.md). */
     public static final String META_LATENCY_PREFIX = "latency_us_b";
     public static final String META_QUEUE_LENGTH = "queue_length";
@@ -73,9 +87,11 @@ public final class InferenceService extends GRPCInferenceServiceGrpc.GRPCInferen
     private final BooleanSupplier serverReady;
     private final LongSupplier nanoClock;
     private final LongSupplier epochMicrosClock;
+    private final SharedMemoryManager sharedMemory;
 
     public InferenceService(ModelRegistry registry, EdfScheduler scheduler, SidecarMetrics metrics, Device device,
-                            BooleanSupplier serverReady, LongSupplier nanoClock, LongSupplier epochMicrosClock) {
+                            BooleanSupplier serverReady, LongSupplier nanoClock, LongSupplier epochMicrosClock,
+                            SharedMemoryManager sharedMemory) {
         this.registry = registry;
         this.scheduler = scheduler;
         this.metrics = metrics;
@@ -83,6 +99,35 @@ public final class InferenceService extends GRPCInferenceServiceGrpc.GRPCInferen
         this.serverReady = serverReady;
         this.nanoClock = nanoClock;
         this.epochMicrosClock = epochMicrosClock;
+        this.sharedMemory = sharedMemory;
+    }
+
+    /**
+     * The service as the server should install it: ModelInfer requests parsed by
+     * {@link TensorMarshaller}, so input tensors reach ONNX Runtime without being copied.
+     */
+    public ServerServiceDefinition definition() {
+        ServerServiceDefinition generated = bindService();
+        ServerServiceDefinition.Builder b = ServerServiceDefinition.builder(generated.getServiceDescriptor().getName());
+        for (ServerMethodDefinition<?, ?> m : generated.getMethods()) {
+            if (m.getMethodDescriptor().getFullMethodName().equals(
+                    GRPCInferenceServiceGrpc.getModelInferMethod().getFullMethodName())) {
+                b.addMethod(withTensorParsing(m));
+            } else {
+                b.addMethod(m);
+            }
+        }
+        return b.build();
+    }
+
+    @SuppressWarnings("unchecked")
+    private static ServerMethodDefinition<ModelInferRequest, ModelInferResponse> withTensorParsing(
+            ServerMethodDefinition<?, ?> generated) {
+        ServerMethodDefinition<ModelInferRequest, ModelInferResponse> infer =
+                (ServerMethodDefinition<ModelInferRequest, ModelInferResponse>) generated;
+        return ServerMethodDefinition.create(
+                TensorMarshaller.forRequests(infer.getMethodDescriptor(), ModelInferRequest.parser()),
+                infer.getServerCallHandler());
     }
 
     @Override
@@ -109,6 +154,7 @@ public final class InferenceService extends GRPCInferenceServiceGrpc.GRPCInferen
                 .setName(SERVER_NAME).setVersion(SERVER_VERSION)
                 .addExtensions("coedge_latency_profile")
                 .addExtensions("coedge_deadline")
+                .addExtensions("system_shared_memory")
                 .addExtensions("device=" + device.used())
                 .addExtensions("device_requested=" + device.requested());
         device.fallbackReason().ifPresent(r -> b.addExtensions("device_fallback=" + r));
@@ -145,6 +191,39 @@ public final class InferenceService extends GRPCInferenceServiceGrpc.GRPCInferen
     }
 
     @Override
+    public void systemSharedMemoryRegister(SystemSharedMemoryRegisterRequest request,
+                                           StreamObserver<SystemSharedMemoryRegisterResponse> out) {
+        try {
+            sharedMemory.register(request.getName(), request.getKey(), request.getOffset(), request.getByteSize());
+            reply(out, SystemSharedMemoryRegisterResponse.getDefaultInstance());
+        } catch (StatusException e) {
+            out.onError(e);
+        }
+    }
+
+    @Override
+    public void systemSharedMemoryUnregister(SystemSharedMemoryUnregisterRequest request,
+                                             StreamObserver<SystemSharedMemoryUnregisterResponse> out) {
+        sharedMemory.unregister(request.getName());
+        reply(out, SystemSharedMemoryUnregisterResponse.getDefaultInstance());
+    }
+
+    @Override
+    public void systemSharedMemoryStatus(SystemSharedMemoryStatusRequest request,
+                                         StreamObserver<SystemSharedMemoryStatusResponse> out) {
+        try {
+            SystemSharedMemoryStatusResponse.Builder b = SystemSharedMemoryStatusResponse.newBuilder();
+            for (SharedMemoryManager.Region r : sharedMemory.status(request.getName()).values()) {
+                b.putRegions(r.name(), SystemSharedMemoryStatusResponse.RegionStatus.newBuilder().setName(r.name())
+                        .setKey(r.key()).setOffset(r.offset()).setByteSize(r.byteSize()).build());
+            }
+            reply(out, b.build());
+        } catch (StatusException e) {
+            out.onError(e);
+        }
+    }
+
+    @Override
     public void modelInfer(ModelInferRequest request, StreamObserver<ModelInferResponse> responseObserver) {
         ServerCallStreamObserver<ModelInferResponse> call = (ServerCallStreamObserver<ModelInferResponse>) responseObserver;
         String versionLabel = request.getModelVersion().isEmpty() ? "default" : request.getModelVersion();
@@ -154,9 +233,10 @@ public final class InferenceService extends GRPCInferenceServiceGrpc.GRPCInferen
             List<ModelInstance.Input> inputs = inputsOf(model, request);
             List<String> outputs = requestedOutputs(model, request);
             int batch = model.spec().batching() ? (int) inputs.get(0).shape()[0] : 1;
+            Map<String, ByteBuffer> targets = outputTargets(model, request, batch);
             long deadline = deadlineOf(request);
             long priority = priorityOf(request);
-            InferWork work = new InferWork(model, request.getId(), inputs, outputs, batch, call);
+            InferWork work = new InferWork(model, request.getId(), inputs, outputs, targets, batch, call);
             ScheduledRequest scheduled = new ScheduledRequest(model, batch, deadline, priority, work);
             String label = versionLabel;
             call.setOnCancelHandler(() -> {
@@ -179,18 +259,20 @@ public final class InferenceService extends GRPCInferenceServiceGrpc.GRPCInferen
         private final String id;
         private final List<ModelInstance.Input> inputs;
         private final List<String> outputs;
+        private final Map<String, ByteBuffer> targets;
         private final int batch;
         private final ServerCallStreamObserver<ModelInferResponse> call;
         private final java.util.concurrent.atomic.AtomicBoolean finished = new java.util.concurrent.atomic.AtomicBoolean();
         private volatile OrtSession.RunOptions runOptions;
         private List<ModelInstance.Output> results;
 
-        InferWork(ModelInstance model, String id, List<ModelInstance.Input> inputs, List<String> outputs, int batch,
-                  ServerCallStreamObserver<ModelInferResponse> call) {
+        InferWork(ModelInstance model, String id, List<ModelInstance.Input> inputs, List<String> outputs,
+                  Map<String, ByteBuffer> targets, int batch, ServerCallStreamObserver<ModelInferResponse> call) {
             this.model = model;
             this.id = id;
             this.inputs = inputs;
             this.outputs = outputs;
+            this.targets = targets;
             this.batch = batch;
             this.call = call;
         }
@@ -208,7 +290,7 @@ public final class InferenceService extends GRPCInferenceServiceGrpc.GRPCInferen
                     // Cancelled between dequeue and start: nothing runs, and no latency is recorded.
                     throw new java.util.concurrent.CancellationException("caller cancelled the call");
                 }
-                results = model.run(inputs, outputs, options);
+                results = model.run(inputs, outputs, targets, options);
             } finally {
                 runOptions = null;
             }
@@ -296,12 +378,14 @@ public final class InferenceService extends GRPCInferenceServiceGrpc.GRPCInferen
                     + request.getInputsCount() + " inputs for model '" + name + "'");
         }
         boolean raw = request.getRawInputContentsCount() > 0;
-        if (raw && request.getRawInputContentsCount() != request.getInputsCount()) {
+        long inMessage = request.getInputsList().stream().filter(in -> !in.containsParameters(PARAM_SHM_REGION)).count();
+        if (raw && request.getRawInputContentsCount() != inMessage) {
             throw invalid("raw_input_contents has " + request.getRawInputContentsCount() + " entries but the request has "
-                    + request.getInputsCount() + " inputs; send one entry per input, in the same order");
+                    + inMessage + " inputs not in shared memory; send one entry per such input, in the same order");
         }
         List<ModelInstance.Input> inputs = new ArrayList<>();
         long batch = -1;
+        int rawIndex = 0;
         for (int i = 0; i < request.getInputsCount(); i++) {
             ModelInferRequest.InferInputTensor in = request.getInputs(i);
             TensorSpec t = spec.input(in.getName()).orElseThrow(() -> invalid("unexpected inference input '"
@@ -323,8 +407,18 @@ public final class InferenceService extends GRPCInferenceServiceGrpc.GRPCInferen
                 }
             }
             long expectedBytes = ModelInstance.elements(shape) * t.datatype().byteSize();
-            ByteBuffer data = raw ? fromRaw(in.getName(), request.getRawInputContents(i), expectedBytes, shape)
-                    : fromTyped(in, t, expectedBytes);
+            ByteBuffer data;
+            if (in.containsParameters(PARAM_SHM_REGION)) {
+                if (in.hasContents()) {
+                    throw invalid("unexpected 'content' provided when using shared memory for input tensor '"
+                            + in.getName() + "' for model '" + name + "'");
+                }
+                data = fromSharedMemory(in.getName(), in.getParametersMap(), expectedBytes, shape);
+            } else if (raw) {
+                data = fromRaw(in.getName(), request.getRawInputContents(rawIndex++), expectedBytes, shape);
+            } else {
+                data = fromTyped(in, t, expectedBytes);
+            }
             rejectNaN(in.getName(), t.datatype(), data);
             inputs.add(new ModelInstance.Input(in.getName(), t.datatype(), shape, data));
         }
@@ -343,17 +437,83 @@ public final class InferenceService extends GRPCInferenceServiceGrpc.GRPCInferen
         }
     }
 
-    /** One copy, from the message into a direct native-order buffer that ONNX Runtime reads in place. */
+    /**
+     * The tensor bytes where the message holds them ({@link TensorMarshaller} parsed it without
+     * copying them); ModelInstance stages them into its direct buffer when the run starts.
+     */
     private static ByteBuffer fromRaw(String input, ByteString bytes, long expectedBytes, long[] shape)
             throws StatusException {
         if (bytes.size() != expectedBytes) {
             throw invalid("input '" + input + "' raw content has " + bytes.size() + " bytes but shape "
                     + Arrays.toString(shape) + " needs " + expectedBytes + " bytes");
         }
-        ByteBuffer buffer = ByteBuffer.allocateDirect(bytes.size()).order(ByteOrder.nativeOrder());
-        bytes.copyTo(buffer);
-        buffer.flip();
-        return buffer;
+        if (ByteOrder.nativeOrder() != ByteOrder.LITTLE_ENDIAN) {
+            throw Status.UNIMPLEMENTED.withDescription("raw tensors are little-endian; this host is big-endian")
+                    .asException();
+        }
+        return bytes.asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
+    }
+
+    /** The tensor where the client put it: a view of a registered shared memory region. */
+    private ByteBuffer fromSharedMemory(String tensor, Map<String, InferParameter> params, long expectedBytes,
+                                        long[] shape) throws StatusException {
+        SharedMemoryRef ref = sharedMemoryRef(tensor, params);
+        if (ref.byteSize() != expectedBytes) {
+            throw invalid("input '" + tensor + "' in shared memory has shared_memory_byte_size " + ref.byteSize()
+                    + " but shape " + Arrays.toString(shape) + " needs " + expectedBytes + " bytes");
+        }
+        ByteBuffer view = sharedMemory.slice(ref.region(), ref.offset(), ref.byteSize(), tensor);
+        if (ByteOrder.nativeOrder() != ByteOrder.LITTLE_ENDIAN) {
+            ByteBuffer copy = ByteBuffer.allocateDirect(view.remaining()).order(ByteOrder.nativeOrder());
+            return copy.put(view).flip();
+        }
+        return view;
+    }
+
+    private record SharedMemoryRef(String region, long offset, long byteSize) {}
+
+    /** Triton's rules: region is a string, byte size is required with it, offset defaults to 0. */
+    private static SharedMemoryRef sharedMemoryRef(String tensor, Map<String, InferParameter> params)
+            throws StatusException {
+        InferParameter region = params.get(PARAM_SHM_REGION);
+        if (region.getParameterChoiceCase() != InferParameter.ParameterChoiceCase.STRING_PARAM) {
+            throw invalid("invalid value type for '" + PARAM_SHM_REGION + "' of tensor '" + tensor
+                    + "', expected string_param");
+        }
+        InferParameter size = params.get(PARAM_SHM_BYTE_SIZE);
+        if (size == null) {
+            throw invalid("'" + PARAM_SHM_BYTE_SIZE + "' must be given with '" + PARAM_SHM_REGION + "' for tensor '"
+                    + tensor + "'");
+        }
+        InferParameter offset = params.get(PARAM_SHM_OFFSET);
+        long byteSize = longParam(PARAM_SHM_BYTE_SIZE, size);
+        long off = offset == null ? 0 : longParam(PARAM_SHM_OFFSET, offset);
+        return new SharedMemoryRef(region.getStringParam(), off, byteSize);
+    }
+
+    /** Requested outputs to be written into shared memory, each checked to fit before anything runs. */
+    private Map<String, ByteBuffer> outputTargets(ModelInstance model, ModelInferRequest request, int batch)
+            throws StatusException {
+        Map<String, ByteBuffer> targets = new java.util.HashMap<>();
+        for (ModelInferRequest.InferRequestedOutputTensor o : request.getOutputsList()) {
+            if (!o.containsParameters(PARAM_SHM_REGION)) {
+                continue;
+            }
+            TensorSpec t = model.spec().output(o.getName()).orElseThrow();
+            if (!t.fixedSize()) {
+                throw invalid("output '" + o.getName() + "' of model '" + model.name() + "' has a variable shape "
+                        + Arrays.toString(t.dims()) + "; it cannot be written to shared memory");
+            }
+            long[] shape = model.spec().batching() ? ModelInstance.withBatch(batch, t.dims()) : t.dims();
+            long needed = ModelInstance.elements(shape) * t.datatype().byteSize();
+            SharedMemoryRef ref = sharedMemoryRef(o.getName(), o.getParametersMap());
+            if (ref.byteSize() < needed) {
+                throw invalid("shared memory size specified with the request for output '" + o.getName() + "' ("
+                        + ref.byteSize() + " bytes) should be at least " + needed + " bytes to hold the results");
+            }
+            targets.put(o.getName(), sharedMemory.slice(ref.region(), ref.offset(), ref.byteSize(), o.getName()));
+        }
+        return targets;
     }
 
     private static ByteBuffer fromTyped(ModelInferRequest.InferInputTensor in, TensorSpec t, long expectedBytes)

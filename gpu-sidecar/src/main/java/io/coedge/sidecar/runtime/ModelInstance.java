@@ -38,7 +38,10 @@ public final class ModelInstance implements AutoCloseable {
     /** Batch size assumed for a model without config.pbtxt whose graph has a dynamic first dimension. */
     public static final int DEFAULT_MAX_BATCH_SIZE = 8;
 
-    /** An input ready for ONNX Runtime: a direct, native-order buffer and its full shape. */
+    /**
+     * An input and its full shape, in native order. A direct buffer (shared memory, or one the
+     * caller filled) is read in place; a heap buffer is copied into this thread's staging buffer.
+     */
     public record Input(String name, Datatype datatype, long[] shape, ByteBuffer data) {}
 
     /** An output as it goes on the wire. */
@@ -150,6 +153,16 @@ public final class ModelInstance implements AutoCloseable {
      */
     public List<Output> run(List<Input> inputs, List<String> requestedOutputs, OrtSession.RunOptions runOptions)
             throws OrtException {
+        return run(inputs, requestedOutputs, Map.of(), runOptions);
+    }
+
+    /**
+     * As {@link #run(List, List, OrtSession.RunOptions)}, with some outputs written by ONNX Runtime
+     * straight into caller-given direct buffers (shared memory); those come back with empty data.
+     * Each target must be direct and hold the output's fixed size at this batch size.
+     */
+    public List<Output> run(List<Input> inputs, List<String> requestedOutputs, Map<String, ByteBuffer> targets,
+                            OrtSession.RunOptions runOptions) throws OrtException {
         List<String> outputNames = requestedOutputs.isEmpty()
                 ? spec.outputs().stream().map(TensorSpec::name).toList() : requestedOutputs;
         Map<String, OnnxTensor> tensors = new HashMap<>();
@@ -157,17 +170,27 @@ public final class ModelInstance implements AutoCloseable {
         Map<String, ByteBuffer> pinnedBuffers = new HashMap<>();
         try {
             for (Input in : inputs) {
-                tensors.put(in.name(), OnnxTensor.createTensor(env, in.data(), in.shape(), in.datatype().ortType()));
+                tensors.put(in.name(), OnnxTensor.createTensor(env, staged(tensors.size(), in.data()), in.shape(),
+                        in.datatype().ortType()));
             }
             long batch = spec.batching() && !inputs.isEmpty() ? inputs.get(0).shape()[0] : -1;
             for (String out : outputNames) {
                 TensorSpec t = spec.output(out).orElseThrow();
+                ByteBuffer target = targets.get(out);
                 if (t.fixedSize() && (batch > 0 || !spec.batching())) {
                     long[] shape = spec.batching() ? withBatch(batch, t.dims()) : t.dims();
-                    ByteBuffer buffer = ByteBuffer.allocateDirect(Math.toIntExact(elements(shape) * t.datatype().byteSize()))
-                            .order(ByteOrder.nativeOrder());
+                    int bytes = Math.toIntExact(elements(shape) * t.datatype().byteSize());
+                    if (target != null && (!target.isDirect() || target.remaining() < bytes)) {
+                        throw new IllegalArgumentException("output '" + out + "' needs a direct buffer of " + bytes
+                                + " bytes, got " + target.remaining() + (target.isDirect() ? "" : " (not direct)"));
+                    }
+                    ByteBuffer buffer = target != null ? target.slice(target.position(), bytes).order(ByteOrder.nativeOrder())
+                            : ByteBuffer.allocateDirect(bytes).order(ByteOrder.nativeOrder());
                     pinned.put(out, OnnxTensor.createTensor(env, buffer, shape, t.datatype().ortType()));
                     pinnedBuffers.put(out, buffer);
+                } else if (target != null) {
+                    throw new IllegalArgumentException("output '" + out + "' has no fixed size, so it cannot be written"
+                            + " to shared memory");
                 }
             }
             List<Output> outputs = new ArrayList<>();
@@ -182,7 +205,7 @@ public final class ModelInstance implements AutoCloseable {
                     ByteBuffer pinnedBuffer = pinnedBuffers.get(out);
                     if (pinnedBuffer != null) {
                         outputs.add(new Output(out, t.datatype(), pinned.get(out).getInfo().getShape(),
-                                UnsafeByteOperations.unsafeWrap(pinnedBuffer)));
+                                targets.containsKey(out) ? ByteString.EMPTY : UnsafeByteOperations.unsafeWrap(pinnedBuffer)));
                     } else {
                         OnnxValue value = result.get(out).orElseThrow();
                         OnnxTensor tensor = (OnnxTensor) value;
@@ -196,6 +219,26 @@ public final class ModelInstance implements AutoCloseable {
             tensors.values().forEach(OnnxTensor::close);
             pinned.values().forEach(OnnxTensor::close);
         }
+    }
+
+    /** Per-thread direct buffers that heap inputs are copied into, reused run after run. */
+    private static final ThreadLocal<ByteBuffer[]> STAGING = ThreadLocal.withInitial(() -> new ByteBuffer[4]);
+
+    private static ByteBuffer staged(int index, ByteBuffer data) {
+        if (data.isDirect()) {
+            return data;
+        }
+        ByteBuffer[] staging = STAGING.get();
+        if (index >= staging.length) {
+            staging = java.util.Arrays.copyOf(staging, index + 1);
+            STAGING.set(staging);
+        }
+        ByteBuffer buffer = staging[index];
+        if (buffer == null || buffer.capacity() < data.remaining()) {
+            buffer = ByteBuffer.allocateDirect(data.remaining()).order(ByteOrder.nativeOrder());
+            staging[index] = buffer;
+        }
+        return buffer.clear().put(data.duplicate()).flip();
     }
 
     @Override

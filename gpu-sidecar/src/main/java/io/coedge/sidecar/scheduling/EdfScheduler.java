@@ -7,6 +7,8 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.PriorityQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -37,6 +39,8 @@ public final class EdfScheduler implements AutoCloseable {
     private final Condition nonEmpty = lock.newCondition();
     private final PriorityQueue<ScheduledRequest> queue = new PriorityQueue<>(EDF);
     private final ScheduledExecutorService shedder;
+    /** Writes responses, so that the accelerator starts the next request instead. */
+    private final ExecutorService responder;
     private final List<Thread> workers = new ArrayList<>();
     private long nextSequence;
     private volatile boolean closed;
@@ -50,6 +54,7 @@ public final class EdfScheduler implements AutoCloseable {
         // Most requests start in time and cancel their timer: drop it then, not at its due time.
         timers.setRemoveOnCancelPolicy(true);
         this.shedder = timers;
+        this.responder = Executors.newSingleThreadExecutor(r -> daemon(r, "coedge-responder"));
         for (int i = 0; i < concurrency; i++) {
             Thread t = daemon(this::workLoop, "coedge-executor-" + i);
             workers.add(t);
@@ -171,7 +176,8 @@ public final class EdfScheduler implements AutoCloseable {
             long computeNanos = nanoClock.getAsLong() - start;
             request.model.profile().record(request.batchSize, computeNanos);
             request.state.set(ScheduledRequest.DONE);
-            request.work.succeed(start - request.enqueuedNanos, computeNanos);
+            long queueNanos = start - request.enqueuedNanos;
+            responder.execute(() -> request.work.succeed(queueNanos, computeNanos));
         } catch (Exception | LinkageError e) {
             request.state.set(ScheduledRequest.DONE);
             LOG.debug("execution of model '{}' failed", request.model.name(), e);
@@ -221,6 +227,12 @@ public final class EdfScheduler implements AutoCloseable {
                 Thread.currentThread().interrupt();
                 return;
             }
+        }
+        responder.shutdown(); // responses of finished runs still go out
+        try {
+            responder.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 }
