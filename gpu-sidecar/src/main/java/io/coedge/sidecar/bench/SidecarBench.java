@@ -5,6 +5,8 @@ import io.coedge.sidecar.SidecarServer;
 import io.coedge.sidecar.client.InferInput;
 import io.coedge.sidecar.client.InferRequest;
 import io.coedge.sidecar.client.OipClient;
+import io.coedge.sidecar.client.SharedMemoryRef;
+import io.coedge.sidecar.client.SharedMemoryRegion;
 import io.coedge.sidecar.models.ModelGenerator;
 import io.coedge.sidecar.repository.TensorSpec;
 import io.coedge.sidecar.runtime.ModelInstance;
@@ -17,6 +19,7 @@ import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.ExecutorService;
@@ -29,12 +32,14 @@ import java.util.concurrent.TimeUnit;
  *
  * <pre>
  * java -cp CLASSPATH io.coedge.sidecar.bench.SidecarBench [--out DIR] [--models yolo-small,resnet]
- *      [--seconds 6] [--threads 0] [--memory-model yolo-small] [--xmx 256m] [--skip-memory] [--skip-throughput]
+ *      [--seconds 6] [--threads 0] [--callers 2] [--warm-up 15] [--memory-model yolo-small] [--xmx 256m]
+ *      [--skip-memory] [--skip-throughput]
  * </pre>
  *
  * Throughput: the very session the sidecar serves, called in this JVM, against the same
- * session called through the sidecar (1 and 4 closed-loop callers), batch sizes 1 and 8,
- * alternating phases so load from elsewhere hits both alike. Memory: resident size of a
+ * session called through the sidecar with the tensors in the message (raw) and in shared
+ * memory (shm), batch sizes 1 and 8: one caller alternating call by call (the added latency),
+ * then several closed-loop callers in phases alternating with in-process runs (the capacity). Memory: resident size of a
  * sidecar child process serving 1 then 8 concurrent clients, and of a child process
  * holding 8 separate sessions of the same model (what one session per task would cost).
  */
@@ -52,12 +57,14 @@ public final class SidecarBench {
         double seconds = Double.parseDouble(opts.getOrDefault("seconds", "6"));
         String memoryModel = opts.getOrDefault("memory-model", "yolo-small");
         int threads = Integer.parseInt(opts.getOrDefault("threads", "0"));
+        callers = Integer.parseInt(opts.getOrDefault("callers", "2"));
         xmx = opts.getOrDefault("xmx", "256m");
         if (!Files.exists(out.resolve("yolo-big/config.pbtxt"))) {
             new ModelGenerator(42, ModelGenerator.Scale.FULL).generateAll(out);
         }
         System.out.printf("cores=%d java=%s%n", Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"));
         if (!opts.containsKey("skip-throughput")) {
+            warmUpTransport(Double.parseDouble(opts.getOrDefault("warm-up", "15")));
             throughput(out, models, seconds, threads);
         }
         if (!opts.containsKey("skip-memory")) {
@@ -66,6 +73,44 @@ public final class SidecarBench {
     }
 
     private static String xmx = "256m";
+    private static int callers = 2;
+
+    /**
+     * A sidecar runs for months, so its gRPC path is JIT-compiled; a fresh bench JVM is not.
+     * Thousands of calls on a tiny model through a second server in this JVM compile the same
+     * client, transport and service code before anything is measured (as JMH warm-up would).
+     */
+    private static void warmUpTransport(double seconds) throws Exception {
+        if (seconds <= 0) {
+            return;
+        }
+        Path tiny = Files.createTempDirectory("coedge-bench-warmup");
+        ModelGenerator.GeneratedModel m = new ModelGenerator(42, ModelGenerator.Scale.TINY).generate("resnet", tiny);
+        try (SidecarServer server = SidecarServer.start(SidecarOptions.builder(tiny.toRealPath()).port(0).metricsPort(-1)
+                .warmUpRuns(1).build());
+             OipClient client = OipClient.builder("127.0.0.1:" + server.port()).build();
+             SharedMemoryRegion region = SharedMemoryRegion.create("coedge-bench-warmup", 1 << 20)) {
+            client.registerSystemSharedMemory("warmup", region);
+            long calls = 0;
+            long start = System.nanoTime();
+            long end = start + (long) (seconds * 1e9);
+            while (System.nanoTime() < end) {
+                int batch = calls % 2 == 0 ? 1 : 8;
+                long[] shape = ModelInstance.withBatch(batch, m.inputDims());
+                long inBytes = ModelInstance.elements(shape) * 4;
+                long outBytes = ModelInstance.elements(ModelInstance.withBatch(batch, m.outputDims())) * 4;
+                ByteBuffer data = ByteBuffer.allocate(Math.toIntExact(inBytes)).order(ByteOrder.LITTLE_ENDIAN);
+                client.infer(InferRequest.builder(m.name()).input(InferInput.fp32(m.inputName(), shape, data)).build())
+                        .get(60, TimeUnit.SECONDS);
+                client.infer(InferRequest.builder(m.name())
+                        .input(InferInput.inSharedMemory(m.inputName(), "FP32", shape, new SharedMemoryRef("warmup", 0, inBytes)))
+                        .output(m.outputName(), new SharedMemoryRef("warmup", inBytes, outBytes)).build())
+                        .get(60, TimeUnit.SECONDS);
+                calls += 2;
+            }
+            System.out.printf("transport warm-up: %d calls on a tiny model in %.1f s%n", calls, (System.nanoTime() - start) / 1e9);
+        }
+    }
 
     private static void throughput(Path repo, List<String> models, double seconds, int threads) throws Exception {
         Path only = Files.createTempDirectory("coedge-bench-repo");
@@ -76,58 +121,82 @@ public final class SidecarBench {
                 .warmUpRuns(3).threads(threads).build());
              OipClient client = OipClient.builder("127.0.0.1:" + server.port()).build()) {
             System.out.println();
-            System.out.println("model       batch  in-process fps  p50 ms | sidecar 1 caller fps  p50 ms  ratio  +p50 ms"
-                    + " | in-process fps sidecar 4 callers fps  ratio");
+            System.out.printf("%-11s %5s  %-26s %9s %9s %8s %8s%n", "model", "batch", "path", "frames/s", "ratio",
+                    "p50 ms", "+p50 ms");
             for (String name : models) {
                 ModelInstance instance = server.registry().model(name).orElseThrow().versions().lastEntry().getValue()
                         .instance().orElseThrow();
                 for (int batch : BATCHES) {
-                    // One caller: in-process and sidecar calls alternate one by one, so load from
-                    // elsewhere on the machine hits both alike. Four callers: phases alternate.
+                    // One caller: in-process, raw and shared-memory calls alternate one by one, so
+                    // load from elsewhere on the machine hits all alike; the added latency per call.
                     Stats[] paired = runPaired(instance, client, batch, seconds);
-                    Stats inProc = paired[0];
-                    Stats remote1 = paired[1];
-                    Stats remote4 = new Stats();
-                    Stats inProc4 = new Stats();
-                    for (int round = 0; round < 2; round++) {
-                        inProc4.add(runInProcess(instance, batch, seconds / 4));
-                        remote4.add(runRemote(server, client, instance, batch, seconds / 4, 4));
+                    // Several callers keep the sidecar's queue non-empty, which is how it serves a
+                    // node: its capacity. Phases alternate with in-process runs of the same length.
+                    Stats inProcess = new Stats();
+                    Stats raw = new Stats();
+                    Stats shm = new Stats();
+                    for (int round = 0; round < 4; round++) {
+                        inProcess.add(runInProcess(instance, batch, seconds / 8));
+                        raw.add(runRemote(server, instance, batch, seconds / 8, callers, false));
+                        shm.add(runRemote(server, instance, batch, seconds / 8, callers, true));
                     }
-                    double fpsIn = inProc.framesPerSecond(batch);
-                    double fps1 = remote1.framesPerSecond(batch);
-                    double fps4 = remote4.framesPerSecond(batch);
-                    double fpsIn4 = inProc4.framesPerSecond(batch);
-                    System.out.printf("%-11s %5d  %14.1f  %6.2f | %20.1f  %6.2f  %5.3f  %7.3f | %14.1f %21.1f  %5.3f%n",
-                            name, batch, fpsIn, inProc.p50Millis(), fps1, remote1.p50Millis(), fps1 / fpsIn,
-                            remote1.p50Millis() - inProc.p50Millis(), fpsIn4, fps4, fps4 / fpsIn4);
+                    row(name, batch, "in-process, 1 caller", paired[0], paired[0], batch);
+                    row(name, batch, "sidecar raw, 1 caller", paired[1], paired[0], batch);
+                    row(name, batch, "sidecar shm, 1 caller", paired[2], paired[0], batch);
+                    row(name, batch, "in-process, back to back", inProcess, inProcess, batch);
+                    row(name, batch, "sidecar raw, " + callers + " callers", raw, inProcess, batch);
+                    row(name, batch, "sidecar shm, " + callers + " callers", shm, inProcess, batch);
                 }
             }
         }
     }
 
-    /** Alternates one in-process call and one call through the sidecar; returns {in-process, sidecar}. */
+    private static void row(String model, int batch, String path, Stats stats, Stats baseline, int batchSize) {
+        double fps = stats.framesPerSecond(batchSize);
+        System.out.printf(Locale.ROOT, "%-11s %5d  %-26s %9.1f %9.3f %8.2f %8.2f%n", model, batch, path, fps,
+                fps / baseline.framesPerSecond(batchSize), stats.p50Millis(), stats.p50Millis() - baseline.p50Millis());
+    }
+
+    /**
+     * Alternates one in-process call, one call through the sidecar with the tensors in the
+     * message and one with them in shared memory; returns {in-process, raw, shared memory}.
+     */
     private static Stats[] runPaired(ModelInstance instance, OipClient client, int batch, double seconds) throws Exception {
         List<ModelInstance.Input> inputs = directInputs(instance, batch);
         TensorSpec t = instance.spec().inputs().get(0);
+        TensorSpec o = instance.spec().outputs().get(0);
         long[] shape = ModelInstance.withBatch(batch, t.dims());
-        ByteBuffer data = ByteBuffer.allocate(Math.toIntExact(ModelInstance.elements(shape) * 4)).order(ByteOrder.LITTLE_ENDIAN);
+        long inBytes = ModelInstance.elements(shape) * 4;
+        long outBytes = ModelInstance.elements(ModelInstance.withBatch(batch, o.dims())) * 4;
+        ByteBuffer data = ByteBuffer.allocate(Math.toIntExact(inBytes)).order(ByteOrder.LITTLE_ENDIAN);
         fill(data);
         InferRequest request = InferRequest.builder(instance.name()).input(InferInput.fp32(t.name(), shape, data)).build();
-        Stats local = new Stats();
-        Stats remote = new Stats();
-        long end = System.nanoTime() + (long) (seconds * 1e9);
-        while (System.nanoTime() < end) {
-            long t0 = System.nanoTime();
-            instance.run(inputs, List.of(), null);
-            long t1 = System.nanoTime();
-            client.infer(request).get(60, TimeUnit.SECONDS);
-            long t2 = System.nanoTime();
-            local.latencies.add(t1 - t0);
-            local.elapsedNanos += t1 - t0;
-            remote.latencies.add(t2 - t1);
-            remote.elapsedNanos += t2 - t1;
+        try (SharedMemoryRegion region = SharedMemoryRegion.create("coedge-bench", inBytes + outBytes)) {
+            String name = "bench-" + instance.name() + "-" + batch;
+            client.registerSystemSharedMemory(name, region);
+            region.slice(0, inBytes).put(data.duplicate());
+            InferRequest viaShm = InferRequest.builder(instance.name())
+                    .input(InferInput.inSharedMemory(t.name(), "FP32", shape, new SharedMemoryRef(name, 0, inBytes)))
+                    .output(o.name(), new SharedMemoryRef(name, inBytes, outBytes)).build();
+            Stats local = new Stats();
+            Stats remote = new Stats();
+            Stats shm = new Stats();
+            long end = System.nanoTime() + (long) (seconds * 1e9);
+            while (System.nanoTime() < end) {
+                long t0 = System.nanoTime();
+                instance.run(inputs, List.of(), null);
+                long t1 = System.nanoTime();
+                client.infer(request).get(60, TimeUnit.SECONDS);
+                long t2 = System.nanoTime();
+                client.infer(viaShm).get(60, TimeUnit.SECONDS);
+                long t3 = System.nanoTime();
+                local.record(t1 - t0);
+                remote.record(t2 - t1);
+                shm.record(t3 - t2);
+            }
+            client.unregisterSystemSharedMemory(name);
+            return new Stats[] {local, remote, shm};
         }
-        return new Stats[] {local, remote};
     }
 
     private static List<ModelInstance.Input> directInputs(ModelInstance instance, int batch) {
@@ -161,24 +230,45 @@ public final class SidecarBench {
         return stats;
     }
 
-    private static Stats runRemote(SidecarServer server, OipClient client, ModelInstance instance, int batch, double seconds,
-                                   int callers) throws Exception {
+    /** {@code callers} closed-loop clients, each with its own channel (and its own shared memory region). */
+    private static Stats runRemote(SidecarServer server, ModelInstance instance, int batch, double seconds, int callers,
+                                   boolean sharedMemory) throws Exception {
         TensorSpec t = instance.spec().inputs().get(0);
+        TensorSpec o = instance.spec().outputs().get(0);
         long[] shape = ModelInstance.withBatch(batch, t.dims());
-        ByteBuffer data = ByteBuffer.allocate(Math.toIntExact(ModelInstance.elements(shape) * 4)).order(ByteOrder.LITTLE_ENDIAN);
+        long inBytes = ModelInstance.elements(shape) * 4;
+        long outBytes = ModelInstance.elements(ModelInstance.withBatch(batch, o.dims())) * 4;
+        ByteBuffer data = ByteBuffer.allocate(Math.toIntExact(inBytes)).order(ByteOrder.LITTLE_ENDIAN);
         fill(data);
-        InferRequest request = InferRequest.builder(instance.name()).input(InferInput.fp32(t.name(), shape, data)).build();
         ExecutorService pool = Executors.newFixedThreadPool(callers);
-        List<OipClient> clients = new ArrayList<>();
+        List<AutoCloseable> open = new ArrayList<>();
         try {
+            List<OipClient> clients = new ArrayList<>();
+            List<InferRequest> requests = new ArrayList<>();
+            for (int c = 0; c < callers; c++) {
+                OipClient client = OipClient.builder("127.0.0.1:" + server.port()).build();
+                open.add(client);
+                clients.add(client);
+                if (sharedMemory) {
+                    SharedMemoryRegion region = SharedMemoryRegion.create("coedge-bench", inBytes + outBytes);
+                    open.add(region);
+                    String name = "bench-caller-" + c;
+                    client.registerSystemSharedMemory(name, region);
+                    open.add(() -> client.unregisterSystemSharedMemory(name));
+                    region.slice(0, inBytes).put(data.duplicate());
+                    requests.add(InferRequest.builder(instance.name())
+                            .input(InferInput.inSharedMemory(t.name(), "FP32", shape, new SharedMemoryRef(name, 0, inBytes)))
+                            .output(o.name(), new SharedMemoryRef(name, inBytes, outBytes)).build());
+                } else {
+                    requests.add(InferRequest.builder(instance.name()).input(InferInput.fp32(t.name(), shape, data)).build());
+                }
+            }
             long end = System.nanoTime() + (long) (seconds * 1e9);
             long start = System.nanoTime();
             List<Future<List<Long>>> futures = new ArrayList<>();
             for (int c = 0; c < callers; c++) {
-                OipClient own = c == 0 ? client : OipClient.builder("127.0.0.1:" + server.port()).build();
-                if (c > 0) {
-                    clients.add(own);
-                }
+                OipClient own = clients.get(c);
+                InferRequest request = requests.get(c);
                 futures.add(pool.submit(() -> {
                     List<Long> lat = new ArrayList<>();
                     while (System.nanoTime() < end) {
@@ -197,7 +287,9 @@ public final class SidecarBench {
             return stats;
         } finally {
             pool.shutdownNow();
-            clients.forEach(OipClient::close);
+            for (int i = open.size() - 1; i >= 0; i--) {
+                open.get(i).close();
+            }
         }
     }
 
@@ -347,6 +439,11 @@ public final class SidecarBench {
     private static final class Stats {
         final List<Long> latencies = new ArrayList<>();
         long elapsedNanos;
+
+        void record(long nanos) {
+            latencies.add(nanos);
+            elapsedNanos += nanos;
+        }
 
         void add(Stats other) {
             latencies.addAll(other.latencies);
