@@ -31,6 +31,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
 import java.util.TreeMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.RestOptions;
@@ -41,6 +42,13 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.logging.log4j.Level;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.core.LogEvent;
+import org.apache.logging.log4j.core.LoggerContext;
+import org.apache.logging.log4j.core.appender.AbstractAppender;
+import org.apache.logging.log4j.core.config.LoggerConfig;
+import org.apache.logging.log4j.core.config.Property;
 
 /**
  * Overload benchmark: one node, its capacity read from its sidecar's profile (the largest frames/s
@@ -80,6 +88,7 @@ public final class OverloadBench {
     Catalog catalog = catalogText.parse();
     TopicsConfig topics = new TopicsConfig("ov.frames", "ov.results", "ov.dlq", "ov.profiles", 1);
     int webPort = 8093;
+    CheckpointFailures checkpointFailures = CheckpointFailures.install();
 
     try (EmbeddedKafka kafka = EmbeddedKafka.start();
         SidecarServer sidecar = SidecarServer.start(SidecarOptions.builder(models).bind("127.0.0.1").port(0).metricsPort(-1)
@@ -108,11 +117,13 @@ public final class OverloadBench {
           BatcherConfig.defaults(catalogText, "coedge", true).withSidecars(Map.of("edge-1", "127.0.0.1:" + sidecar.port())),
           5000))
           .build(CoEdgeJob.kafkaSources(env, client, topics, "overload"), CoEdgeJob.kafkaSinks(client, topics, "overload"));
+      long submitted = System.currentTimeMillis();
       JobClient job = env.executeAsync("overload bench");
       try {
         try (NodeWatch watch = new NodeWatch(client, topics.nodeProfiles())) {
           watch.awaitHealthy(List.of("edge-1"), Duration.ofSeconds(120));
         }
+        System.out.printf(Locale.ROOT, "node healthy %.1f s after job submission%n", (System.currentTimeMillis() - submitted) / 1000.0);
         AtomicLong heapPeak = new AtomicLong();
         Thread sampler = new Thread(() -> {
           while (!Thread.currentThread().isInterrupted()) {
@@ -186,11 +197,84 @@ public final class OverloadBench {
             System.out.printf(Locale.ROOT, "checkpoint %d failed: %s%n", c.path("id").asLong(), c.path("failure_message").asText());
           }
         }
+        JsonNode latestFailed = checkpoints.path("latest").path("failed");
+        if (latestFailed.isObject()) {
+          System.out.printf(Locale.ROOT, "latest failed checkpoint (REST): %d: %s%n", latestFailed.path("id").asLong(),
+              latestFailed.path("failure_message").asText());
+        }
+        // A checkpoint that fails while being triggered (before Flink creates a pending checkpoint,
+        // e.g. because not all tasks are RUNNING yet) only increments the failed count: it never
+        // gets an id in the REST history nor in latest.failed. Its cause is only logged, by
+        // CheckpointFailureManager, which is what CheckpointFailures captures.
+        List<CheckpointFailures.Failure> failures = checkpointFailures.failures();
+        long counted = failures.stream().filter(CheckpointFailures.Failure::counted).count();
+        long startup = failures.stream().filter(f -> f.counted() && f.startup()).count();
+        System.out.printf(Locale.ROOT,
+            "checkpoint failures logged: %d before all tasks were running (start-up, benign), %d after the job was running%n",
+            startup, counted - startup);
+        for (CheckpointFailures.Failure f : failures) {
+          System.out.printf(Locale.ROOT, "  +%.1f s after submission%s: %s%n", (f.atMillis() - submitted) / 1000.0,
+              f.startup() ? " (start-up)" : "", f.message());
+        }
       } finally {
         job.cancel().get();
       }
     }
     System.exit(0);
+  }
+
+  /**
+   * Records what Flink logs about failed checkpoints (CheckpointFailureManager logs every failure,
+   * those failing at trigger time only at INFO; CheckpointCoordinator logs declines at INFO).
+   */
+  static final class CheckpointFailures extends AbstractAppender {
+    /** {@code counted}: logged by CheckpointFailureManager, once per failed checkpoint; else a detail. */
+    record Failure(long atMillis, boolean counted, boolean startup, String message) {}
+
+    private static final String FAILURE_MANAGER = "org.apache.flink.runtime.checkpoint.CheckpointFailureManager";
+    private static final String COORDINATOR = "org.apache.flink.runtime.checkpoint.CheckpointCoordinator";
+    private final List<Failure> failures = new CopyOnWriteArrayList<>();
+
+    private CheckpointFailures() {
+      super("checkpoint-failures", null, null, true, Property.EMPTY_ARRAY);
+    }
+
+    static CheckpointFailures install() {
+      CheckpointFailures appender = new CheckpointFailures();
+      appender.start();
+      LoggerContext ctx = (LoggerContext) LogManager.getContext(false);
+      org.apache.logging.log4j.core.config.Configuration config = ctx.getConfiguration();
+      config.addAppender(appender);
+      for (String name : List.of(FAILURE_MANAGER, COORDINATOR)) {
+        LoggerConfig lc = new LoggerConfig(name, Level.INFO, true);
+        lc.addAppender(appender, Level.INFO, null);
+        // The console keeps its WARN threshold for these loggers; only this appender sees INFO.
+        config.getRootLogger().getAppenders().values().forEach(a -> lc.addAppender(a, Level.WARN, null));
+        lc.setAdditive(false);
+        config.addLogger(name, lc);
+      }
+      ctx.updateLoggers();
+      return appender;
+    }
+
+    @Override
+    public void append(LogEvent event) {
+      String text = event.getMessage().getFormattedMessage();
+      boolean fromManager = event.getLoggerName().equals(FAILURE_MANAGER);
+      if (!fromManager && !text.startsWith("Decline checkpoint") && !text.contains("failed") && !text.contains("expired")) {
+        return; // "Triggering checkpoint", "Completed checkpoint", ...
+      }
+      Throwable t = event.getThrown();
+      String message = event.getLoggerName().substring(event.getLoggerName().lastIndexOf('.') + 1) + " " + event.getLevel()
+          + ": " + text + (t == null ? "" : " [" + t + (t.getCause() == null ? "" : " caused by " + t.getCause()) + "]");
+      boolean startup = text.contains("Not all required tasks are currently running")
+          || text.contains("is not being executed at the moment");
+      failures.add(new Failure(event.getTimeMillis(), fromManager, startup, message));
+    }
+
+    List<Failure> failures() {
+      return failures;
+    }
   }
 
   private static long phase(Catalog catalog, Properties client, TopicsConfig topics, double fps, int seconds, long firstSequence) {
