@@ -98,7 +98,7 @@ final class DemoCommand implements Callable<Integer> {
         cameras.prepare(m -> {});
         CompletableFuture<CameraSimulator.Report> sending = CompletableFuture.supplyAsync(() -> {
           try (KafkaProducer<byte[], byte[]> producer =
-              new KafkaProducer<>(clients.properties(), new ByteArraySerializer(), new ByteArraySerializer())) {
+              new KafkaProducer<>(CameraSimulator.producerProperties(clients.properties()), new ByteArraySerializer(), new ByteArraySerializer())) {
             return cameras.run(producer, r -> {});
           }
         });

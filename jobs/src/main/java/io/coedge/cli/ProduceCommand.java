@@ -12,7 +12,6 @@ import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.Callable;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -79,10 +78,7 @@ final class ProduceCommand implements Callable<Integer> {
         specs.size(), simulator.targetFps(), kafka.framesTopic, clients.describe());
     Progress progress = Progress.line("produce");
     simulator.prepare(progress::update);
-    Properties p = clients.properties();
-    p.setProperty(ProducerConfig.LINGER_MS_CONFIG, "2");
-    p.setProperty(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Integer.toString(20 << 20));
-    p.setProperty(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
+    Properties p = CameraSimulator.producerProperties(clients.properties());
     CameraSimulator.Report report;
     try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer())) {
       report = simulator.run(producer, r -> progress.update(r.describe()));

@@ -107,7 +107,7 @@ public final class PipelineBench {
       cameras.prepare(m -> {});
       CameraSimulator.Report sent;
       try (KafkaProducer<byte[], byte[]> producer =
-          new KafkaProducer<>(kafka.properties(), new ByteArraySerializer(), new ByteArraySerializer())) {
+          new KafkaProducer<>(CameraSimulator.producerProperties(kafka.properties()), new ByteArraySerializer(), new ByteArraySerializer())) {
         sent = cameras.run(producer, r -> {});
       }
       List<Long> overheads = new ArrayList<>();
@@ -195,7 +195,7 @@ public final class PipelineBench {
       CameraSimulator cameras = new CameraSimulator(CameraSpec.fromCatalog(catalog, null, 1000.0),
           new CameraSimulator.Options(topics.frames(), null, frames, null, 10, 1, null, 0));
       try (KafkaProducer<byte[], byte[]> producer =
-          new KafkaProducer<>(kafka.properties(), new ByteArraySerializer(), new ByteArraySerializer())) {
+          new KafkaProducer<>(CameraSimulator.producerProperties(kafka.properties()), new ByteArraySerializer(), new ByteArraySerializer())) {
         cameras.run(producer, r -> {});
       }
       progress.accept(frames + " frames queued in Kafka; starting the job to drain them");

@@ -281,7 +281,7 @@ public final class OverloadBench {
     int cameras = 4;
     CameraSimulator sim = new CameraSimulator(CameraSpec.fromCatalog(catalog, cameras, fps / cameras),
         new CameraSimulator.Options(topics.frames(), Duration.ofSeconds(seconds), 0, null, 5, 3, null, firstSequence));
-    try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(client, new ByteArraySerializer(), new ByteArraySerializer())) {
+    try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(CameraSimulator.producerProperties(client), new ByteArraySerializer(), new ByteArraySerializer())) {
       CameraSimulator.Report report = sim.run(producer, r -> {});
       System.out.printf(Locale.ROOT, "phase %.1f frames/s for %d s: %s%n", fps, seconds, report.describe());
       return report.acked();

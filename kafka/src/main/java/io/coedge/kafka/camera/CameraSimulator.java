@@ -16,7 +16,9 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
+import java.util.Properties;
 import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 
@@ -29,6 +31,20 @@ import org.apache.kafka.common.header.internals.RecordHeaders;
  * encoding never competes with pacing; the capture time header is the real send time.
  */
 public final class CameraSimulator {
+
+  /**
+   * Producer settings for cameras, on top of the connection settings in {@code client}: every
+   * frame is sent as soon as it is captured (no linger: Kafka 4's default of 5 ms would wait for
+   * more frames, which a camera does not have), idempotent, up to 20 MiB per record.
+   */
+  public static Properties producerProperties(Properties client) {
+    Properties p = new Properties();
+    p.putAll(client);
+    p.setProperty(ProducerConfig.LINGER_MS_CONFIG, "0");
+    p.setProperty(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Integer.toString(20 << 20));
+    p.setProperty(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
+    return p;
+  }
 
   /**
    * @param topic frames topic
