@@ -16,6 +16,13 @@ import java.util.NavigableMap;
  * meet; the compute variance is already in the sidecar's p99, and the overhead is steady enough
  * for a median. Observations older than {@code maxAgeMicros} no longer count, so the overhead
  * follows the node's present load.
+ *
+ * <p>Besides this pessimistic estimate, a typical one ({@link #typical}): what a batch usually takes
+ * end to end, the sidecar's p99 scaled by the median ratio of the recent runs to it (a contended CPU
+ * slows every batch size alike), never above the pessimistic estimate. The batcher predicts when the
+ * running batch typically ends with it, and the policy sheds only frames that miss even then: on a
+ * shared CPU a batch typically ends far earlier than its p99 says. Without fresh observations the
+ * typical estimate is the pessimistic one.
  */
 final class BatchLatencies {
   static final int WINDOW = 10;
@@ -23,6 +30,8 @@ final class BatchLatencies {
   private final int maxBatch;
   private final long[][] recent;
   private final long[][] recordedAt;
+  /** Each recent run's time over the sidecar's p99 for its batch size. */
+  private final double[] ratios;
   private final int[] count;
   private long[] sidecarMicros;
   private final long overheadMicros;
@@ -41,6 +50,7 @@ final class BatchLatencies {
     // profile a run took does not depend much on the batch size.
     this.recent = new long[1][WINDOW];
     this.recordedAt = new long[1][WINDOW];
+    this.ratios = new double[WINDOW];
     this.count = new int[1];
     this.overheadMicros = overheadMicros;
     this.perFrameMicros = perFrameMicros;
@@ -78,6 +88,7 @@ final class BatchLatencies {
     long excess = micros - sidecarMicros[batch];
     int slot = count[0] % WINDOW;
     recent[0][slot] = excess;
+    ratios[slot] = (double) micros / sidecarMicros[batch];
     recordedAt[0][slot] = clock.nowMicros();
     count[0]++;
   }
@@ -101,6 +112,31 @@ final class BatchLatencies {
       overhead = Math.max(0, fresh[n / 2]);
     }
     return sidecarMicros[b] + overhead;
+  }
+
+  /**
+   * Typical cost of a batch of {@code b}, end to end: the sidecar's p99 times the median ratio of the
+   * recent runs (within the age bound) to the p99 of their size, at most {@link #estimate}; the
+   * estimate itself until the sidecar has reported and a run was observed.
+   */
+  long typical(int b) {
+    long pessimistic = estimate(b);
+    if (sidecarMicros == null) {
+      return pessimistic;
+    }
+    long oldest = clock.nowMicros() - maxAgeMicros;
+    double[] fresh = new double[WINDOW];
+    int n = 0;
+    for (int i = 0; i < Math.min(count[0], WINDOW); i++) {
+      if (recordedAt[0][i] >= oldest) {
+        fresh[n++] = ratios[i];
+      }
+    }
+    if (n == 0) {
+      return pessimistic;
+    }
+    java.util.Arrays.sort(fresh, 0, n);
+    return Math.max(1, Math.min(pessimistic, Math.round(sidecarMicros[b] * fresh[n / 2])));
   }
 
   /** The part of {@link #estimate} spent around the sidecar's compute: pre-processing, the call, results. */

@@ -143,10 +143,12 @@ public final class NodeBatcherOperator extends AbstractStreamOperator<FrameResul
   /**
    * A batch handed to the sidecar.
    *
+   * @param predictedEndMicros when it ends by the pessimistic estimate (the sidecar's p99 plus overhead)
+   * @param typicalEndMicros when it ends by the typical estimate (never after {@code predictedEndMicros})
    * @param pipelined sent while another batch still ran, so its time includes waiting for it
    */
   private record InFlight(List<QueuedFrame> frames, int model, long startMicros, long predictedEndMicros,
-      boolean pipelined) {}
+      long typicalEndMicros, boolean pipelined) {}
 
   /** One key's (one node's) queues and accelerator. */
   private static final class NodeRuntime {
@@ -306,14 +308,18 @@ public final class NodeBatcherOperator extends AbstractStreamOperator<FrameResul
       long now = clock.nowMicros();
       int busy = rt.inFlight.size();
       long free = busy == 0 ? now : Math.max(now, rt.inFlight.peekLast().predictedEndMicros());
-      BatchDecision decision = policy.decide(now, free, rt.queues, profiles);
+      // Shedding is final and the running batch's end a guess, so the policy sheds only frames that
+      // miss even when it ends as usual; batches it plans from the pessimistic end.
+      long typicalFree = busy == 0 ? now : Math.max(now, rt.inFlight.peekLast().typicalEndMicros());
+      BatchDecision decision = policy.decide(now, typicalFree, free, rt.queues, profiles);
       if (decision instanceof BatchDecision.Shed shed) {
         QueuedFrame f = rt.queues.take(shed.model(), 1).get(0);
         release(rt, f);
         long needs = profiles.get(shed.model()).latencyMicros(1);
         emitUnrun(f.routed(), FrameResult.Status.DROPPED,
-            String.format("DEADLINE_UNREACHABLE: one frame of %s needs %.1f ms, %.1f ms were left when the node could start it",
-                models.get(shed.model()).name(), needs / 1000.0, (f.deadlineMicros() - free) / 1000.0), now);
+            String.format("DEADLINE_UNREACHABLE: one frame of %s needs %.1f ms, %.1f ms were left when the node could start it%s",
+                models.get(shed.model()).name(), needs / 1000.0, (f.deadlineMicros() - typicalFree) / 1000.0,
+                busy == 0 ? "" : " if its running batch ends as usual"), now);
         continue;
       }
       if (busy >= MAX_IN_FLIGHT || (draining && busy > 0)) {
@@ -361,13 +367,18 @@ public final class NodeBatcherOperator extends AbstractStreamOperator<FrameResul
   private void start(int key, NodeRuntime rt, int model, List<QueuedFrame> batch, LatencyProfile profile) {
     long now = clock.nowMicros();
     long cost = profile.latencyMicros(batch.size());
+    long typicalCost = Math.min(cost, latencies.get(model).typical(batch.size()));
+    long overhead = latencies.get(model).overhead(batch.size());
     InFlight previous = rt.inFlight.peekLast();
     // Sent while another batch runs, its pre-processing and call overlap that batch: only its
     // compute adds to the predicted end.
     long end = previous == null
         ? now + cost
-        : Math.max(now + cost, previous.predictedEndMicros() + cost - latencies.get(model).overhead(batch.size()));
-    InFlight flight = new InFlight(batch, model, now, end, previous != null);
+        : Math.max(now + cost, previous.predictedEndMicros() + cost - overhead);
+    long typicalEnd = previous == null
+        ? now + typicalCost
+        : Math.max(now + typicalCost, previous.typicalEndMicros() + Math.max(0, typicalCost - overhead));
+    InFlight flight = new InFlight(batch, model, now, end, Math.min(end, typicalEnd), previous != null);
     rt.inFlight.addLast(flight);
     batchSizes.update(batch.size());
     ModelSpec spec = models.get(model);

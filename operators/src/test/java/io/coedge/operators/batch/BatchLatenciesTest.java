@@ -72,4 +72,43 @@ class BatchLatenciesTest {
 
     assertThat(l.estimate(1)).isEqualTo(15_000);
   }
+
+  @Test
+  void beforeAnyRunTheTypicalEstimateIsThePessimisticOne() {
+    BatchLatencies l = latencies();
+
+    assertThat(new long[] {l.typical(1), l.typical(2), l.typical(3), l.typical(4)})
+        .containsExactly(l.estimate(1), l.estimate(2), l.estimate(3), l.estimate(4));
+  }
+
+  @Test
+  void theTypicalEstimateIsTheMedianRunNotTheP99() {
+    BatchLatencies l = latencies();
+    l.observe(1, 6_000); // 0.6 of the sidecar's p99 of 10 ms
+    l.observe(2, 8_400); // 0.6 of 14 ms
+    l.observe(1, 30_000); // one hiccup of a shared CPU: 3x
+
+    assertThat(new long[] {l.typical(1), l.typical(2), l.typical(4)}).containsExactly(6_000, 8_400, 12_000);
+    assertThat(l.estimate(1)).as("the pessimistic estimate stays the p99 plus overhead").isEqualTo(10_000);
+  }
+
+  @Test
+  void theTypicalEstimateIsNeverAboveThePessimisticOne() {
+    BatchLatencies l = latencies();
+    l.observe(1, 15_000); // 1.5x the p99 of 10 ms: 5 ms overhead
+    l.observe(1, 15_000);
+    l.observe(2, 21_000); // 1.5x 14 ms: 7 ms overhead
+
+    assertThat(l.typical(4)).as("1.5 x 20 ms, capped at 20 ms + 5 ms").isEqualTo(l.estimate(4)).isEqualTo(25_000);
+  }
+
+  @Test
+  void theTypicalEstimateForgetsRunsOlderThanTheAgeBound() {
+    BatchLatencies l = latencies();
+    l.observe(1, 5_000);
+
+    assertThat(l.typical(1)).isEqualTo(5_000);
+    now += 5_000_001;
+    assertThat(l.typical(1)).as("back to the pessimistic estimate").isEqualTo(l.estimate(1)).isEqualTo(13_000);
+  }
 }

@@ -25,6 +25,25 @@ public interface BatchPolicy {
      */
     BatchDecision decide(long nowMicros, long acceleratorFreeMicros, ModelQueues queues, List<LatencyProfile> profiles);
 
+    /**
+     * The same decision when the caller also knows when the accelerator is <em>typically</em> free:
+     * the running work's predicted end by its typical (median) run time, where
+     * {@code acceleratorFreeMicros} is its end by the pessimistic estimate (the p99 the profiles
+     * hold). A policy that drops frames should drop only those that cannot make their deadline even
+     * from the typical free time: the running batch's end is a guess that the policy sees replaced by
+     * the truth when it is asked again at that end, while a shed frame is gone. Batches are sized and
+     * ordered from {@code acceleratorFreeMicros}. Policies that do not drop by prediction ignore the
+     * typical free time: this default.
+     *
+     * @param typicalFreeMicros      when the accelerator is typically free (&lt;= {@code acceleratorFreeMicros};
+     *                               &lt;= now when idle)
+     * @param acceleratorFreeMicros  when it is free at worst, the time to plan batches from
+     */
+    default BatchDecision decide(long nowMicros, long typicalFreeMicros, long acceleratorFreeMicros, ModelQueues queues,
+                                 List<LatencyProfile> profiles) {
+        return decide(nowMicros, acceleratorFreeMicros, queues, profiles);
+    }
+
     /** The model whose head frame arrived first (ties: lowest index), or -1 when all queues are empty. */
     static int oldestHead(ModelQueues q) {
         int best = -1;

@@ -42,6 +42,7 @@ public final class SchedulerBench {
         for (String name : List.of("paper", "bandwidth-sweep", "load-sweep", "city")) {
             dominance(ScenarioLoader.load(dir.resolve(name + ".yaml")));
         }
+        batchingUnderOneDispatch(ScenarioLoader.load(dir.resolve("bench-contended.yaml")), "coedge");
         Scenario city = ScenarioLoader.load(dir.resolve("city.yaml"));
         seeds(city, "clockwork");
         simulatorSpeed(city);
@@ -88,6 +89,33 @@ public final class SchedulerBench {
             System.out.printf(Locale.ROOT, "| %s | %.2f | %s | %.2f | %s | %.2f | %s | %.2f | %s |%n", Double.isNaN(e.getKey()) ? "-" : e.getKey(),
                     mine * 100, best, m.get(best) * 100, mine <= m.get(best) ? "yes" : "NO", noOffCoedge * 100, cut(noOffCoedge, mine),
                     noOffFifo * 100, cut(noOffFifo, mine));
+        }
+        System.out.println();
+    }
+
+    /**
+     * Every batch policy under one dispatch policy, on seeds 1-5 and the file's: whether coedge
+     * batching misses no more than the baselines when they share a plan (bench-contended: config/bench.yaml
+     * on a shared 2-core machine).
+     */
+    private static void batchingUnderOneDispatch(Scenario s, String dispatch) {
+        System.out.printf(Locale.ROOT, "## %s: batch policies under the %s dispatch (DMR %%, shed / late frames)%n%n| seed |", s.name(), dispatch);
+        List<String> batches = io.coedge.scheduler.batch.BatchPolicies.NAMES;
+        batches.forEach(b -> System.out.print(" " + dispatch + "/" + b + " |"));
+        System.out.println("\n|---|" + "---:|".repeat(batches.size()));
+        List<Long> seeds = new ArrayList<>(List.of(s.seed()));
+        for (long seed = 1; seed <= 5; seed++) {
+            if (seed != s.seed()) {
+                seeds.add(seed);
+            }
+        }
+        for (long seed : seeds) {
+            System.out.print("| " + seed + (seed == s.seed() ? " (file)" : "") + " |");
+            for (String b : batches) {
+                SimResult r = Report.runPair(s.withSeed(seed), dispatch, b, null);
+                System.out.printf(Locale.ROOT, " %.2f (%d / %d) |", r.dmr() * 100, r.dropped(), r.late());
+            }
+            System.out.println();
         }
         System.out.println();
     }

@@ -123,6 +123,11 @@ public final class Report {
         sb.append(String.format(Locale.ROOT, "Duration %.0f s simulated, seed %d, %d nodes, %d tasks, %.0f frames/s nominal, execution noise %.0f%%.%n%n",
                 scenario.durationMicros() / 1e6, scenario.seed(), scenario.nodes().size(), scenario.tasks().size(),
                 scenario.nominalFrameRate(), scenario.execNoise() * 100));
+        if (scenario.execSlow().share() > 0 || scenario.shedWhileBusy()) {
+            sb.append(String.format(Locale.ROOT, "Slow runs: %.1f%% of batches x %.2f; frames arriving at a busy node %s.%n%n",
+                    scenario.execSlow().share() * 100, scenario.execSlow().factor(),
+                    scenario.shedWhileBusy() ? "may be shed at once (as the Flink batcher does)" : "wait for the accelerator"));
+        }
         if (scenario.sweep() != null) {
             sb.append("## Deadline-miss rate (%) by ").append(scenario.sweep().parameter()).append("\n\n| pair |");
             List<Double> pts = scenario.sweep().values();

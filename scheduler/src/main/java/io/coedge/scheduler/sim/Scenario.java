@@ -17,9 +17,16 @@ import java.util.List;
 /**
  * A simulation scenario as loaded from YAML (see docs/SIMULATOR.md). Times in microseconds.
  *
- * @param execNoise execution time = profiled latency x (1 + execNoise x U(-1, 1)); policies plan with
- *                  the profile x (1 + execNoise), the noise model's worst case (Clockwork's p99 idea)
- * @param sweep     optional parameter varied by reports; null for a single-point scenario
+ * @param execNoise     execution time = profiled latency x (1 + execNoise x U(-1, 1)); policies plan with
+ *                      the profile x (1 + execNoise), the noise model's worst case (Clockwork's p99 idea),
+ *                      and take the profile itself as the typical run
+ * @param sweep         optional parameter varied by reports; null for a single-point scenario
+ * @param execSlow      a share of the batches runs this many times slower (a shared CPU); policies then
+ *                      plan with the profile x factor x (1 + execNoise); {@link SlowRuns#NONE} by default
+ * @param shedWhileBusy as the Flink batcher does: a frame that arrives while the accelerator is busy asks
+ *                      the batch policy at once, with the running batch's predicted end (typical and
+ *                      pessimistic) as the free time, and any frames it sheds are dropped then; false by
+ *                      default (the policy is asked only when the accelerator is free)
  */
 public record Scenario(
         String name,
@@ -31,13 +38,42 @@ public record Scenario(
         List<SimTask> tasks,
         List<Change> changes,
         Sweep sweep,
-        BatchSettings batching) {
+        BatchSettings batching,
+        SlowRuns execSlow,
+        boolean shedWhileBusy) {
 
     public Scenario {
         nodes = List.copyOf(nodes);
         links = List.copyOf(links);
         tasks = List.copyOf(tasks);
         changes = List.copyOf(changes);
+        execSlow = execSlow == null ? SlowRuns.NONE : execSlow;
+    }
+
+    /** A scenario without slow runs whose policies are asked only when the accelerator is free. */
+    public Scenario(String name, long durationMicros, long seed, double execNoise, List<NodeProfile> nodes, List<Link> links,
+                    List<SimTask> tasks, List<Change> changes, Sweep sweep, BatchSettings batching) {
+        this(name, durationMicros, seed, execNoise, nodes, links, tasks, changes, sweep, batching, SlowRuns.NONE, false);
+    }
+
+    /**
+     * A {@code share} of the batches (drawn per batch) takes {@code factor} times its usual time, e.g.
+     * another process held the core: the run-time distribution of a shared CPU, whose p99 is far above
+     * its typical run.
+     */
+    public record SlowRuns(double share, double factor) {
+        public static final SlowRuns NONE = new SlowRuns(0, 1);
+
+        public SlowRuns {
+            if (!(share >= 0 && share <= 1) || !(factor >= 1)) {
+                throw new IllegalArgumentException("slow runs need a share in [0, 1] and a factor >= 1, were " + share + ", " + factor);
+            }
+        }
+
+        /** The factor policies plan with: the slow factor when some runs are slow, else 1. */
+        public double worstFactor() {
+            return share > 0 ? factor : 1.0;
+        }
     }
 
     /** A task with its frame-timing jitter (each frame's capture time moves by U(-jitter, +jitter)). */
@@ -109,22 +145,22 @@ public record Scenario(
             case Sweep.BANDWIDTH -> {
                 long bps = Math.round(value * 1_000_000);
                 List<Link> newLinks = links.stream().map(l -> new Link(l.from(), l.to(), bps, l.latencyMicros())).toList();
-                yield new Scenario(name, durationMicros, seed, execNoise, nodes, newLinks, tasks, changes, null, batching);
+                yield new Scenario(name, durationMicros, seed, execNoise, nodes, newLinks, tasks, changes, null, batching, execSlow, shedWhileBusy);
             }
             case Sweep.LOAD -> {
                 List<SimTask> newTasks = tasks.stream()
                         .map(t -> new SimTask(t.task().withFps(t.task().fps() * value), t.jitterMicros())).toList();
-                yield new Scenario(name, durationMicros, seed, execNoise, nodes, links, newTasks, changes, null, batching);
+                yield new Scenario(name, durationMicros, seed, execNoise, nodes, links, newTasks, changes, null, batching, execSlow, shedWhileBusy);
             }
             default -> throw new IllegalStateException("unknown sweep parameter " + sweep.parameter());
         };
     }
 
     public Scenario withSeed(long newSeed) {
-        return new Scenario(name, durationMicros, newSeed, execNoise, nodes, links, tasks, changes, sweep, batching);
+        return new Scenario(name, durationMicros, newSeed, execNoise, nodes, links, tasks, changes, sweep, batching, execSlow, shedWhileBusy);
     }
 
     public Scenario withDuration(long micros) {
-        return new Scenario(name, micros, seed, execNoise, nodes, links, tasks, changes, sweep, batching);
+        return new Scenario(name, micros, seed, execNoise, nodes, links, tasks, changes, sweep, batching, execSlow, shedWhileBusy);
     }
 }

@@ -131,6 +131,13 @@ public final class ScenarioLoader {
             return v;
         }
 
+        boolean bool() {
+            if (!node.isBoolean()) {
+                throw error("must be true or false, was '" + node.asText() + "'");
+            }
+            return node.asBoolean();
+        }
+
         long integer() {
             if (!node.isIntegralNumber()) {
                 throw error("must be a whole number, was '" + node.asText() + "'");
@@ -173,8 +180,8 @@ public final class ScenarioLoader {
     }
 
     private Scenario scenario(F root) {
-        root.allowOnly("name", "durationS", "seed", "execNoise", "profileSets", "nodes", "links", "tasks", "changes",
-                "sweep", "batching", "generator");
+        root.allowOnly("name", "durationS", "seed", "execNoise", "execSlow", "shedWhileBusy", "profileSets", "nodes", "links",
+                "tasks", "changes", "sweep", "batching", "generator");
         String name = root.has("name") ? root.get("name").text() : file.replaceFirst("\\.ya?ml$", "");
         long duration = micros(root.get("durationS").positive() * 1000.0);
         long seed = root.has("seed") ? root.get("seed").integer() : 1;
@@ -182,6 +189,21 @@ public final class ScenarioLoader {
         if (noise >= 1) {
             throw new ScenarioException(file, "execNoise", "must be below 1, was " + noise);
         }
+        Scenario.SlowRuns slow = Scenario.SlowRuns.NONE;
+        if (root.has("execSlow")) {
+            F f = root.get("execSlow");
+            f.allowOnly("share", "factor");
+            double share = f.get("share").nonNegative();
+            if (share > 1) {
+                throw f.get("share").error("must be at most 1, was " + share);
+            }
+            double factor = f.get("factor").positive();
+            if (factor < 1) {
+                throw f.get("factor").error("must be at least 1, was " + factor);
+            }
+            slow = new Scenario.SlowRuns(share, factor);
+        }
+        boolean shedWhileBusy = root.has("shedWhileBusy") && root.get("shedWhileBusy").bool();
         Map<String, Map<Model, LatencyProfile>> sets = new HashMap<>();
         if (root.has("profileSets")) {
             for (Map.Entry<String, F> e : root.get("profileSets").map().entrySet()) {
@@ -213,7 +235,7 @@ public final class ScenarioLoader {
         List<Scenario.Change> changes = root.has("changes") ? changes(root.get("changes"), nodeNames, taskNames) : List.of();
         Scenario.Sweep sweep = root.has("sweep") ? sweep(root.get("sweep")) : null;
         Scenario.BatchSettings batching = root.has("batching") ? batching(root.get("batching")) : Scenario.BatchSettings.defaults();
-        return new Scenario(name, duration, seed, noise, nodes, links, tasks, changes, sweep, batching);
+        return new Scenario(name, duration, seed, noise, nodes, links, tasks, changes, sweep, batching, slow, shedWhileBusy);
     }
 
     private static long micros(double millis) {

@@ -30,6 +30,12 @@ import java.util.SplittableRandom;
  * timer fires. After the scenario duration no new frames are captured and the run drains, so every
  * frame ends OK, LATE or DROPPED.
  *
+ * <p>Policies plan with the noise model's worst case (the load-stretched profile x (1 + execNoise) x
+ * the slow-run factor), a p99-style estimate; the profile itself is the typical run. With {@link
+ * Scenario#shedWhileBusy()} a frame that arrives while its node is busy also asks the policy at once,
+ * with the running batch's predicted end by the typical and by the pessimistic estimate as the free
+ * times, and only shed decisions apply then (what the Flink batcher does).
+ *
  * <p>Hot-path state lives in primitive arrays: a binary-heap event queue of packed long keys, frame
  * slots recycled through a free list, and one deadline-ordered int heap per (node, model).
  */
@@ -90,6 +96,9 @@ public final class Simulator {
         private final LatencyProfile[] actual;
         private final List<List<LatencyProfile>> planning = new ArrayList<>();
         private final boolean[] busy;
+        /** When the running batch of each node ends by the typical and by the pessimistic estimate. */
+        private final long[] typicalEnd;
+        private final long[] worstEnd;
         private final int[][] running;
         private final int[] runningCount;
         private final long[] busyMicros;
@@ -177,6 +186,8 @@ public final class Simulator {
             }
             batchHistogram = new long[maxBatch + 1];
             busy = new boolean[nodes];
+            typicalEnd = new long[nodes];
+            worstEnd = new long[nodes];
             running = new int[nodes][maxBatch];
             runningCount = new int[nodes];
             busyMicros = new long[nodes];
@@ -197,10 +208,11 @@ public final class Simulator {
         private void refreshProfiles(int n) {
             NodeProfile np = nodeProfiles.get(n);
             LatencyProfile[] plan = new LatencyProfile[models];
+            double worst = (1 + scenario.execNoise()) * scenario.execSlow().worstFactor();
             for (int m = 0; m < models; m++) {
                 LatencyProfile eff = np.effectiveProfile(topology.models().get(m));
                 actual[n * models + m] = eff;
-                plan[m] = eff == null ? null : (scenario.execNoise() == 0 ? eff : eff.scaled(1 + scenario.execNoise()));
+                plan[m] = eff == null ? null : (worst == 1 ? eff : eff.scaled(worst));
             }
             planning.set(n, Collections.unmodifiableList(Arrays.asList(plan)));
         }
@@ -289,6 +301,21 @@ public final class Simulator {
             queues[node][taskModel[frames.task[slot]]].push(slot);
             if (!busy[node]) {
                 schedule(now, node);
+            } else if (scenario.shedWhileBusy()) {
+                shedWhileBusy(now, node);
+            }
+        }
+
+        /** While a batch runs: let the policy shed what it finds hopeless after it; nothing else happens. */
+        private void shedWhileBusy(long now, int node) {
+            while (true) {
+                BatchDecision d = batch.decide(now, Math.max(now, typicalEnd[node]), Math.max(now, worstEnd[node]), views[node],
+                        planning.get(node));
+                if (!(d instanceof BatchDecision.Shed s)) {
+                    return;
+                }
+                frames.free(queues[node][s.model()].pop());
+                dropped++;
             }
         }
 
@@ -296,7 +323,7 @@ public final class Simulator {
             List<LatencyProfile> plan = planning.get(node);
             NodeQueues view = views[node];
             while (true) {
-                BatchDecision d = batch.decide(now, now, view, plan);
+                BatchDecision d = batch.decide(now, now, now, view, plan);
                 if (d instanceof BatchDecision.Shed s) {
                     int slot = queues[node][s.model()].pop();
                     dropped++;
@@ -314,7 +341,13 @@ public final class Simulator {
                     }
                     runningCount[node] = b;
                     double noise = scenario.execNoise() == 0 ? 1.0 : 1.0 + scenario.execNoise() * (noiseRng.nextDouble() * 2 - 1);
+                    Scenario.SlowRuns slow = scenario.execSlow();
+                    if (slow.share() > 0 && noiseRng.nextDouble() < slow.share()) {
+                        noise *= slow.factor();
+                    }
                     long exec = Math.max(1, Math.round(p.latencyMicros(b) * noise));
+                    typicalEnd[node] = now + p.latencyMicros(b);
+                    worstEnd[node] = now + plan.get(r.model()).latencyMicros(b);
                     busy[node] = true;
                     busyMicros[node] += exec;
                     batchHistogram[b]++;

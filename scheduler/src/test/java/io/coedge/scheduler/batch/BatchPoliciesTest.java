@@ -93,6 +93,57 @@ class BatchPoliciesTest {
         void emptyQueuesMeanIdle() {
             assertThat(policy.decide(NOW, NOW, new ListQueues(2), TWO_MODELS)).isEqualTo(BatchDecision.IDLE);
         }
+
+        /*
+         * While a batch runs, its end is predicted twice: by the typical run (here +20 ms) and by the
+         * pessimistic p99 the profiles hold (+60 ms). A batch of one takes 10 ms.
+         */
+        private static final long TYPICAL_FREE = NOW + 20_000;
+        private static final long WORST_FREE = NOW + 60_000;
+
+        @Test
+        void aFrameThatMakesItIfTheRunningBatchEndsAsUsualIsNotShed() {
+            // due at +35 ms: from the typical end (+20) a 10 ms run makes it, from the pessimistic end (+60) it would not
+            ListQueues q = new ListQueues(2).add(0, NOW, NOW + 35_000);
+
+            assertThat(policy.decide(NOW, TYPICAL_FREE, WORST_FREE, q, TWO_MODELS)).isEqualTo(new BatchDecision.Run(0, 1));
+        }
+
+        @Test
+        void aFrameThatMissesEvenIfTheRunningBatchEndsAsUsualIsShed() {
+            // due at +29.999 ms: typical end +20 ms plus 10 ms is too late
+            ListQueues q = new ListQueues(2).add(0, NOW, NOW + 29_999).add(0, NOW, NOW + 200_000);
+
+            assertThat(policy.decide(NOW, TYPICAL_FREE, WORST_FREE, q, TWO_MODELS)).isEqualTo(new BatchDecision.Shed(0));
+        }
+
+        @Test
+        void theFramesOwnRunIsPlannedWithTheProfileNotAnOptimisticGuess() {
+            // idle accelerator, due in 9.999 ms, the profile says 10 ms: shed, whatever the running work did
+            ListQueues q = new ListQueues(2).add(1, NOW, NOW + 9_999);
+
+            assertThat(policy.decide(NOW, NOW, NOW, q, TWO_MODELS)).isEqualTo(new BatchDecision.Shed(1));
+        }
+
+        @Test
+        void batchesAreSizedFromThePessimisticFreeTime() {
+            // 8 frames due at +85 ms: from the pessimistic end (+60) the budget is 25 ms, a batch of 4; from the typical
+            // end (+20) it would be all 8 (45 ms), which misses if the running batch takes as long as its p99
+            ListQueues q = new ListQueues(2).addMany(0, 8, NOW, NOW + 85_000);
+
+            assertThat(policy.decide(NOW, TYPICAL_FREE, WORST_FREE, q, TWO_MODELS)).isEqualTo(new BatchDecision.Run(0, 4));
+        }
+
+        @Test
+        void withoutATypicalFreeTimeTheDecisionIsTheOneFromThePessimisticFreeTime() {
+            ListQueues atRisk = new ListQueues(2).add(0, NOW, NOW + 35_000);
+            ListQueues fine = new ListQueues(2).addMany(0, 8, NOW, NOW + 85_000).add(1, NOW, NOW + 200_000);
+
+            assertThat(List.of(policy.decide(NOW, WORST_FREE, atRisk, TWO_MODELS), policy.decide(NOW, WORST_FREE, fine, TWO_MODELS)))
+                    .containsExactly(policy.decide(NOW, WORST_FREE, WORST_FREE, atRisk, TWO_MODELS),
+                            policy.decide(NOW, WORST_FREE, WORST_FREE, fine, TWO_MODELS))
+                    .containsExactly(new BatchDecision.Shed(0), new BatchDecision.Run(0, 4));
+        }
     }
 
     @Nested
@@ -175,6 +226,19 @@ class BatchPoliciesTest {
             ListQueues q = new ListQueues(2).add(0, NOW - 5_000, NOW + 9_000).add(0, NOW - 5_000, NOW + 80_000);
 
             assertThat(policy.decide(NOW, NOW, q, TWO_MODELS)).isEqualTo(new BatchDecision.Shed(0));
+        }
+    }
+
+    @Test
+    void theBaselinesPlanFromThePessimisticFreeTimeAndIgnoreTheTypicalOne() {
+        ListQueues q = new ListQueues(2).add(0, NOW - 3_000, NOW + 35_000).addMany(1, 5, NOW - 2_000, NOW + 90_000);
+        for (String name : BatchPolicies.NAMES) {
+            if (name.equals(CoEdgeBatchPolicy.NAME)) {
+                continue;
+            }
+            BatchPolicy p = BatchPolicies.byName(name);
+            assertThat(p.decide(NOW, NOW + 20_000, NOW + 60_000, q, TWO_MODELS)).as(name)
+                    .isEqualTo(p.decide(NOW, NOW + 60_000, q, TWO_MODELS));
         }
     }
 

@@ -25,7 +25,7 @@ class ScenarioLoaderTest {
 
     @Test
     void everyShippedScenarioLoadsWithTheSizeItPromises() {
-        List<String> sizes = List.of("paper", "bandwidth-sweep", "load-sweep", "city").stream().map(name -> {
+        List<String> sizes = List.of("paper", "bandwidth-sweep", "load-sweep", "city", "bench-contended").stream().map(name -> {
             Scenario s = Scenarios.shipped(name);
             int cameras = s.tasks().stream().mapToInt(t -> t.task().cameras()).sum();
             String sweep = s.sweep() == null ? "-" : s.sweep().parameter() + s.sweep().values();
@@ -36,7 +36,8 @@ class ScenarioLoaderTest {
                 "paper: 3 nodes, 8 cameras, -",
                 "bandwidth-sweep: 3 nodes, 8 cameras, bandwidthMbps[1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0, 200.0, 500.0, 1000.0]",
                 "load-sweep: 3 nodes, 8 cameras, loadScale[0.25, 0.5, 0.75, 1.0, 1.25, 1.5, 1.75, 2.0]",
-                "city: 200 nodes, 4000 cameras, -");
+                "city: 200 nodes, 4000 cameras, -",
+                "bench-contended: 3 nodes, 7 cameras, -");
     }
 
     @Test
@@ -67,6 +68,27 @@ class ScenarioLoaderTest {
         assertThat(yaml).as("fixture must change").isNotEqualTo(VALID);
 
         assertThatThrownBy(() -> ScenarioLoader.parse("bad.yaml", yaml)).isInstanceOf(ScenarioException.class).hasMessage(message);
+    }
+
+    @Test
+    void slowRunsAndSheddingWhileBusyAreOffUnlessTheFileAsksForThem() {
+        Scenario plain = ScenarioLoader.parse("ok.yaml", VALID);
+        Scenario contended = ScenarioLoader.parse("ok.yaml", VALID + "execSlow: {share: 0.05, factor: 1.6}\nshedWhileBusy: true\n");
+
+        assertThat(List.of(plain.execSlow(), plain.shedWhileBusy(), contended.execSlow(), contended.shedWhileBusy()))
+                .containsExactly(Scenario.SlowRuns.NONE, false, new Scenario.SlowRuns(0.05, 1.6), true);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+        "slow factor below 1      | 'execSlow: {share: 0.1, factor: 0.5}'  | 'bad.yaml: execSlow.factor: must be at least 1, was 0.5'",
+        "slow share above 1       | 'execSlow: {share: 2, factor: 2}'      | 'bad.yaml: execSlow.share: must be at most 1, was 2.0'",
+        "slow without factor      | 'execSlow: {share: 0.1}'               | 'bad.yaml: execSlow.factor: is required'",
+        "shed flag not a boolean  | 'shedWhileBusy: yes please'            | 'bad.yaml: shedWhileBusy: must be true or false, was ''yes please'''",
+    })
+    void aBrokenExecutionModelNamesTheField(String what, String line, String message) {
+        assertThatThrownBy(() -> ScenarioLoader.parse("bad.yaml", VALID + line + "\n")).isInstanceOf(ScenarioException.class)
+                .hasMessage(message);
     }
 
     @Test
