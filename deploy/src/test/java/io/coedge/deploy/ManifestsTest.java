@@ -142,6 +142,20 @@ class ManifestsTest {
   }
 
   @Test
+  void theTaskManagerAndItsSidecarShareAMemoryBackedDevShmForBatches() {
+    Map<String, Object> podSpec = map(map(map(map(one("FlinkDeployment").get("spec")).get("taskManager"))
+        .get("podTemplate")).get("spec"));
+    Map<String, Object> volume = list(podSpec.get("volumes")).stream().map(v -> map(v))
+        .filter(v -> "dshm".equals(v.get("name"))).findFirst().orElseThrow();
+    assertThat(map(volume.get("emptyDir"))).containsEntry("medium", "Memory");
+    for (String name : List.of("flink-main-container", "gpu-sidecar")) {
+      assertThat(list(container(podSpec, name).get("volumeMounts")).stream().map(m -> map(m))
+          .filter(m -> "dshm".equals(m.get("name"))).map(m -> m.get("mountPath")))
+          .as(name).containsExactly("/dev/shm");
+    }
+  }
+
+  @Test
   void prometheusScrapesTheReporterPortOfTheFlinkConfiguration() {
     Map<String, Object> spec = map(one("FlinkDeployment").get("spec"));
     Map<String, Object> conf = map(spec.get("flinkConfiguration"));

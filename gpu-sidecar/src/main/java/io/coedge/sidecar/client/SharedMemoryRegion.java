@@ -10,6 +10,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Set;
 import java.util.UUID;
 
 /**
@@ -36,17 +38,28 @@ public final class SharedMemoryRegion implements AutoCloseable {
         return Files.isDirectory(ROOT) && Files.isWritable(ROOT);
     }
 
-    /** Creates a new object of {@code byteSize} bytes named {@code /<prefix>-<random>}. */
+    /**
+     * Creates a new object of {@code byteSize} bytes named {@code /<prefix>-<random>}, readable and
+     * writable by its owner and group (a sidecar in another container of the pod must share one).
+     */
     public static SharedMemoryRegion create(String prefix, long byteSize) throws IOException {
         if (byteSize <= 0 || byteSize > Integer.MAX_VALUE) {
             throw new IllegalArgumentException("shared memory size must be in 1.." + Integer.MAX_VALUE + ", got " + byteSize);
         }
         String name = prefix + "-" + UUID.randomUUID();
         Path file = ROOT.resolve(name);
-        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
-                StandardOpenOption.WRITE)) {
-            channel.truncate(byteSize);
-            channel.write(ByteBuffer.wrap(new byte[1]), byteSize - 1); // sets the size; pages stay unallocated
+        try (FileChannel channel = FileChannel.open(file, Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
+                StandardOpenOption.WRITE), PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-rw----")))) {
+            Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-rw----")); // whatever the umask
+            // Written out, not left sparse: a full /dev/shm then fails here with an IOException
+            // instead of faulting later when a page of the mapping is first touched.
+            ByteBuffer zeros = ByteBuffer.allocate(1 << 20);
+            for (long at = 0; at < byteSize; at += zeros.capacity()) {
+                zeros.clear().limit((int) Math.min(zeros.capacity(), byteSize - at));
+                while (zeros.hasRemaining()) {
+                    channel.write(zeros, at + zeros.position());
+                }
+            }
             MappedByteBuffer mapping = channel.map(FileChannel.MapMode.READ_WRITE, 0, byteSize);
             return new SharedMemoryRegion("/" + name, file, mapping);
         } catch (IOException | RuntimeException e) {
@@ -67,6 +80,15 @@ public final class SharedMemoryRegion implements AutoCloseable {
     /** A little-endian view of {@code length} bytes at {@code offset}. */
     public ByteBuffer slice(long offset, long length) {
         return mapping.slice(Math.toIntExact(offset), Math.toIntExact(length)).order(ByteOrder.LITTLE_ENDIAN);
+    }
+
+    /**
+     * Removes the object's name once the server has mapped it: the memory stays mapped here and in the
+     * server until both let go, and nothing is left behind in {@code /dev/shm} if this process dies.
+     * The region cannot be registered again afterwards.
+     */
+    public void unlink() {
+        close();
     }
 
     @Override

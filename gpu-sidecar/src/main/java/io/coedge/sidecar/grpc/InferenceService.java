@@ -414,10 +414,13 @@ public final class InferenceService extends GRPCInferenceServiceGrpc.GRPCInferen
                             + in.getName() + "' for model '" + name + "'");
                 }
                 data = fromSharedMemory(in.getName(), in.getParametersMap(), expectedBytes, shape);
+                metrics.input(model.name(), model.version(), SidecarMetrics.Via.SHARED_MEMORY, expectedBytes);
             } else if (raw) {
                 data = fromRaw(in.getName(), request.getRawInputContents(rawIndex++), expectedBytes, shape);
+                metrics.input(model.name(), model.version(), SidecarMetrics.Via.MESSAGE, expectedBytes);
             } else {
                 data = fromTyped(in, t, expectedBytes);
+                metrics.input(model.name(), model.version(), SidecarMetrics.Via.MESSAGE, expectedBytes);
             }
             rejectNaN(in.getName(), t.datatype(), data);
             inputs.add(new ModelInstance.Input(in.getName(), t.datatype(), shape, data));

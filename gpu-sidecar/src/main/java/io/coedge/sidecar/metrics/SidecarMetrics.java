@@ -25,6 +25,10 @@ public final class SidecarMetrics {
     private final Map<Key, LongAdder> executions = new ConcurrentHashMap<>();
     private final Map<Key, LongAdder> inferences = new ConcurrentHashMap<>();
     private final Map<Key, LongAdder> batchSizeCounts = new ConcurrentHashMap<>();
+    private final Map<Key, LongAdder> inputBytes = new ConcurrentHashMap<>();
+
+    /** Where an accepted request's input tensors came from. */
+    public enum Via { MESSAGE, SHARED_MEMORY }
 
     public void success(String model, long version, int batchSize, long queueNanos, long computeNanos) {
         Key k = new Key(model, Long.toString(version), "");
@@ -34,6 +38,17 @@ public final class SidecarMetrics {
         add(executions, k, 1);
         add(inferences, k, batchSize);
         add(batchSizeCounts, new Key(model, Long.toString(version), Integer.toString(batchSize)), 1);
+    }
+
+    public void input(String model, long version, Via via, long bytes) {
+        add(inputBytes, new Key(model, Long.toString(version), via.name().toLowerCase(java.util.Locale.ROOT)), bytes);
+    }
+
+    public long inputBytes(String model, Via via) {
+        return inputBytes.entrySet().stream()
+                .filter(e -> e.getKey().model().equals(model)
+                        && e.getKey().reason().equals(via.name().toLowerCase(java.util.Locale.ROOT)))
+                .mapToLong(e -> e.getValue().sum()).sum();
     }
 
     public void failure(String model, String version, Reason reason) {
@@ -59,6 +74,8 @@ public final class SidecarMetrics {
         counter(out, "coedge_inference_exec_count", "Model executions", executions, null);
         counter(out, "coedge_inference_count", "Inferences (frames) executed, summed over batch sizes", inferences, null);
         counter(out, "coedge_inference_batch_size_total", "Executions by batch size", batchSizeCounts, "batch_size");
+        counter(out, "coedge_inference_input_bytes_total", "Input tensor bytes received, by how they came (message or shared_memory)",
+                inputBytes, "via");
         out.append("# HELP coedge_inference_queue_length Requests waiting for the accelerator\n")
                 .append("# TYPE coedge_inference_queue_length gauge\n");
         for (ModelInstance m : registry.instances()) {

@@ -20,6 +20,9 @@ import java.util.Map;
  * @param inferTimeout bound on one sidecar call beyond the frames' deadlines
  * @param overheadMicros per-batch allowance for the call, before completions are observed
  * @param perFrameMicros per-frame allowance for pre/post-processing, before completions are observed
+ * @param sharedMemory hand batches to a sidecar on the same host through shared memory (the sidecar's
+ *     system shared memory extension) instead of inside the gRPC messages; falls back to messages when
+ *     the sidecar is elsewhere or cannot map this host's {@code /dev/shm}
  */
 public record BatcherConfig(
     CatalogText catalog,
@@ -33,22 +36,29 @@ public record BatcherConfig(
     long maxQueuedBytes,
     Duration inferTimeout,
     long overheadMicros,
-    long perFrameMicros)
+    long perFrameMicros,
+    boolean sharedMemory)
     implements Serializable {
 
   public static BatcherConfig defaults(CatalogText catalog, String batchPolicy, boolean localMode) {
     return new BatcherConfig(catalog, batchPolicy, localMode, Map.of(), 64 << 20, 2, 1000, 10_000, 64L << 20,
-        Duration.ofSeconds(30), 2_000, 3_000);
+        Duration.ofSeconds(30), 2_000, 3_000, true);
   }
 
   public BatcherConfig withSidecars(Map<String, String> overrides) {
     return new BatcherConfig(catalog, batchPolicy, localMode, Map.copyOf(overrides), maxMessageBytes, preprocessThreads,
-        statusIntervalMs, maxQueuedFrames, maxQueuedBytes, inferTimeout, overheadMicros, perFrameMicros);
+        statusIntervalMs, maxQueuedFrames, maxQueuedBytes, inferTimeout, overheadMicros, perFrameMicros, sharedMemory);
   }
 
   /** The same with other bounds on what one node holds: the heap a node's queues can take is about {@code bytes}. */
   public BatcherConfig withQueueBounds(int frames, long bytes) {
     return new BatcherConfig(catalog, batchPolicy, localMode, sidecarOverrides, maxMessageBytes, preprocessThreads,
-        statusIntervalMs, frames, bytes, inferTimeout, overheadMicros, perFrameMicros);
+        statusIntervalMs, frames, bytes, inferTimeout, overheadMicros, perFrameMicros, sharedMemory);
+  }
+
+  /** The same, with batches in shared memory ({@code true}, the default) or always inside the messages. */
+  public BatcherConfig withSharedMemory(boolean enabled) {
+    return new BatcherConfig(catalog, batchPolicy, localMode, sidecarOverrides, maxMessageBytes, preprocessThreads,
+        statusIntervalMs, maxQueuedFrames, maxQueuedBytes, inferTimeout, overheadMicros, perFrameMicros, enabled);
   }
 }

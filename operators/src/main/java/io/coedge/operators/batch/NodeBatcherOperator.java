@@ -23,10 +23,10 @@ import io.coedge.scheduler.model.LatencyProfile;
 import io.coedge.sidecar.client.InferInput;
 import io.coedge.sidecar.client.InferOutput;
 import io.coedge.sidecar.client.InferRequest;
-import io.coedge.sidecar.client.InferResult;
 import io.coedge.sidecar.client.ModelProfile;
 import io.coedge.sidecar.client.OipClient;
 import io.grpc.Status;
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
@@ -38,6 +38,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -102,6 +103,9 @@ public final class NodeBatcherOperator extends AbstractStreamOperator<FrameResul
   private transient Clock clock;
   private transient NodeIdentity identity;
   private transient volatile OipClient client;
+  /** Shared memory with the sidecar, once registered; null while batches go inside the messages. */
+  private transient volatile SharedTensors shared;
+  private transient boolean sharedMemoryRefused;
   private transient String sidecarTarget;
   private transient ExecutorService workers;
   private transient ScheduledExecutorService poller;
@@ -422,30 +426,84 @@ public final class NodeBatcherOperator extends AbstractStreamOperator<FrameResul
     if (good.isEmpty()) {
       return CompletableFuture.completedFuture(new BatchOutcome(Map.of(), corrupt, null, startMs, startMs));
     }
-    int elements = pre.elements();
-    ByteBuffer bytes = ByteBuffer.allocateDirect(good.size() * elements * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+    ModelSpec.InputSpec in = spec.input();
+    long[] shape = {good.size(), in.channels(), in.height(), in.width()};
+    long inputBytes = (long) good.size() * pre.elements() * Float.BYTES;
+    SharedTensors shm = shared;
+    long[] outputShape = shm == null ? null : shm.outputShape(spec.name(), good.size());
+    Optional<SharedTensors.Slot> slot = outputShape == null ? Optional.empty()
+        : shm.acquire(inputBytes, SharedTensors.elements(outputShape) * Float.BYTES);
+    if (slot.isEmpty()) {
+      return inferInMessage(spec, good, goodTensors, corrupt, startMs, shape, inputBytes, deadlineMicros);
+    }
+    long outputBytes = SharedTensors.elements(outputShape) * Float.BYTES;
+    FloatBuffer floats = shm.input(slot.get(), inputBytes).asFloatBuffer();
+    for (Preprocessor.Tensor t : goodTensors) {
+      floats.put(t.chw());
+    }
+    InferRequest request = request(spec, good, deadlineMicros)
+        .input(InferInput.inSharedMemory(in.name(), "FP32", shape, shm.inputRef(slot.get(), inputBytes)))
+        .output(shm.outputName(spec.name()), shm.outputRef(slot.get(), outputBytes))
+        .build();
+    CompletableFuture<BatchOutcome> done = new CompletableFuture<>();
+    client.infer(request).whenCompleteAsync((r, error) -> {
+      try {
+        if (error == null) {
+          float[] values = new float[Math.toIntExact(outputBytes / Float.BYTES)];
+          shm.output(slot.get(), outputBytes).asFloatBuffer().get(values);
+          shm.release(slot.get());
+          done.complete(postprocess(spec, good, goodTensors, values, outputShape, corrupt, startMs));
+          return;
+        }
+        shm.release(slot.get());
+        if (SharedTensors.isRegionUnknown(OipClient.statusOf(error))) {
+          // The sidecar restarted and forgot the region: this batch goes inside the message, and the
+          // next poll registers the region again.
+          shm.lost();
+          inferInMessage(spec, good, goodTensors, corrupt, startMs, shape, inputBytes, deadlineMicros)
+              .whenComplete((o, e) -> {
+                if (e == null) {
+                  done.complete(o);
+                } else {
+                  done.completeExceptionally(e);
+                }
+              });
+          return;
+        }
+        done.completeExceptionally(error);
+      } catch (RuntimeException e) {
+        done.completeExceptionally(e);
+      }
+    }, workers);
+    return done;
+  }
+
+  private CompletableFuture<BatchOutcome> inferInMessage(ModelSpec spec, List<QueuedFrame> good,
+      List<Preprocessor.Tensor> goodTensors, Map<String, String> corrupt, long startMs, long[] shape, long inputBytes,
+      long deadlineMicros) {
+    ByteBuffer bytes = ByteBuffer.allocate(Math.toIntExact(inputBytes)).order(ByteOrder.LITTLE_ENDIAN);
     FloatBuffer floats = bytes.asFloatBuffer();
     for (Preprocessor.Tensor t : goodTensors) {
       floats.put(t.chw());
     }
-    ModelSpec.InputSpec in = spec.input();
-    InferRequest request =
-        InferRequest.builder(spec.name())
-            .id(good.get(0).id())
-            .input(InferInput.fp32(in.name(), new long[] {good.size(), in.channels(), in.height(), in.width()}, bytes))
-            .deadline(Instant.ofEpochSecond(deadlineMicros / 1_000_000, (deadlineMicros % 1_000_000) * 1000))
-            .timeout(config.inferTimeout())
-            .build();
-    return client.infer(request).thenApplyAsync(r -> postprocess(spec, good, goodTensors, r, corrupt, startMs), workers);
+    InferRequest request = request(spec, good, deadlineMicros).input(InferInput.fp32(spec.input().name(), shape, bytes)).build();
+    return client.infer(request).thenApplyAsync(r -> {
+      InferOutput out = r.outputs().get(0);
+      return postprocess(spec, good, goodTensors, out.toFloatArray(), out.shape(), corrupt, startMs);
+    }, workers);
+  }
+
+  private InferRequest.Builder request(ModelSpec spec, List<QueuedFrame> good, long deadlineMicros) {
+    return InferRequest.builder(spec.name())
+        .id(good.get(0).id())
+        .deadline(Instant.ofEpochSecond(deadlineMicros / 1_000_000, (deadlineMicros % 1_000_000) * 1000))
+        .timeout(config.inferTimeout());
   }
 
   private BatchOutcome postprocess(
-      ModelSpec spec, List<QueuedFrame> good, List<Preprocessor.Tensor> tensors, InferResult result,
+      ModelSpec spec, List<QueuedFrame> good, List<Preprocessor.Tensor> tensors, float[] values, long[] shape,
       Map<String, String> corrupt, long startMs) {
     long endMs = System.currentTimeMillis();
-    InferOutput out = result.outputs().get(0);
-    float[] values = out.toFloatArray();
-    long[] shape = out.shape();
     Map<String, BatchOutcome.Output> outputs = new HashMap<>();
     ModelSpec.Postprocess post = spec.postprocess();
     if (post.type().equals("yolo")) {
@@ -567,6 +625,9 @@ public final class NodeBatcherOperator extends AbstractStreamOperator<FrameResul
         }
       }
       sidecar = new SidecarView(ready && !profiles.isEmpty(), ready ? "" : "sidecar not ready", device, Map.copyOf(profiles));
+      if (ready) {
+        ensureSharedMemory(profiles.keySet());
+      }
     } catch (RuntimeException e) {
       sidecar = new SidecarView(false, "sidecar unreachable: " + e.getMessage(), "", Map.of());
       if (OipClient.statusOf(e).getCode() == Status.Code.UNAVAILABLE) {
@@ -576,6 +637,65 @@ public final class NodeBatcherOperator extends AbstractStreamOperator<FrameResul
         OipClient old = client;
         client = newClient();
         old.close();
+      }
+    }
+  }
+
+  /**
+   * On the poller thread: creates and registers the shared memory for batches once the sidecar is
+   * ready, and registers it again after the sidecar restarted. A sidecar that cannot map it (another
+   * host or container) is told once; batches then go inside the messages.
+   */
+  private void ensureSharedMemory(java.util.Set<String> served) {
+    if (!config.sharedMemory() || sharedMemoryRefused || served.isEmpty()) {
+      return;
+    }
+    SharedTensors shm = shared;
+    try {
+      if (shm != null && shm.registered()) {
+        return;
+      }
+      // First time, or the sidecar restarted and forgot the region: a new one. Batches still holding a
+      // slot of the old one finish with it; its memory goes when they do.
+      if (!SharedTensors.sameHost(sidecarTarget)) {
+        sharedMemoryRefused = true;
+        return;
+      }
+      Map<String, SharedTensors.Output> outputs = new LinkedHashMap<>();
+      long inputBytes = 0;
+      for (ModelSpec m : models) {
+        if (!served.contains(m.name())) {
+          continue;
+        }
+        var meta = client.modelMetadata(m.name(), "");
+        long[] dims = meta.getOutputs(0).getShapeList().stream().skip(1).mapToLong(Long::longValue).toArray();
+        if (java.util.Arrays.stream(dims).anyMatch(d -> d < 0)) {
+          continue; // variable output shape: this model's batches go inside the messages
+        }
+        outputs.put(m.name(), new SharedTensors.Output(meta.getOutputs(0).getName(), dims));
+        inputBytes = Math.max(inputBytes, (long) m.maxBatch() * m.input().channels() * m.input().height()
+            * m.input().width() * Float.BYTES);
+      }
+      long outputBytes = outputs.entrySet().stream().mapToLong(e -> models.get(modelIndex.get(e.getKey())).maxBatch()
+          * SharedTensors.elements(e.getValue().dims()) * Float.BYTES).max().orElse(0);
+      if (outputs.isEmpty()) {
+        sharedMemoryRefused = true;
+        return;
+      }
+      String name = "coedge-" + getRuntimeContext().getJobInfo().getJobId().toString().substring(0, 8) + "-"
+          + identity.node() + "-" + getRuntimeContext().getTaskInfo().getIndexOfThisSubtask();
+      shared = SharedTensors.create(client, name, inputBytes, outputBytes, MAX_IN_FLIGHT + 1, outputs).orElse(null);
+      if (shared == null) {
+        sharedMemoryRefused = true;
+      } else {
+        LOG.info("node {}: batches go to sidecar {} through shared memory '{}' ({} MiB){}", identity.node(), sidecarTarget,
+            name, (MAX_IN_FLIGHT + 1) * (inputBytes + outputBytes) >> 20, shm == null ? "" : ", registered again after a restart");
+      }
+    } catch (IOException | RuntimeException e) {
+      if (OipClient.statusOf(e).getCode() != Status.Code.UNAVAILABLE) {
+        sharedMemoryRefused = true;
+        LOG.info("node {}: sidecar {} cannot use shared memory with this process ({}); batches go inside the messages",
+            identity.node(), sidecarTarget, e.getMessage());
       }
     }
   }
@@ -648,6 +768,9 @@ public final class NodeBatcherOperator extends AbstractStreamOperator<FrameResul
     }
     if (workers != null) {
       workers.shutdownNow();
+    }
+    if (shared != null) {
+      shared.close(client);
     }
     if (client != null) {
       client.close();

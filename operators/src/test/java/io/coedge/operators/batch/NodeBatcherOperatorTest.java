@@ -10,6 +10,8 @@ import io.coedge.operators.dispatch.RoutedFrame;
 import io.coedge.operators.testutils.TestImages;
 import io.coedge.sidecar.SidecarOptions;
 import io.coedge.sidecar.SidecarServer;
+import io.coedge.sidecar.client.OipClient;
+import io.coedge.sidecar.metrics.SidecarMetrics;
 import io.coedge.sidecar.models.ModelGenerator;
 import java.awt.Color;
 import java.nio.file.Path;
@@ -53,8 +55,13 @@ class NodeBatcherOperatorTest {
   }
 
   private static KeyedOneInputStreamOperatorTestHarness<Integer, RoutedFrame, FrameResult> harness() throws Exception {
+    return harness(true);
+  }
+
+  private static KeyedOneInputStreamOperatorTestHarness<Integer, RoutedFrame, FrameResult> harness(boolean sharedMemory)
+      throws Exception {
     BatcherConfig config = BatcherConfig.defaults(CATALOG, "coedge", true)
-        .withSidecars(Map.of("edge-1", "127.0.0.1:" + sidecar.port()));
+        .withSidecars(Map.of("edge-1", "127.0.0.1:" + sidecar.port())).withSharedMemory(sharedMemory);
     var h = new KeyedOneInputStreamOperatorTestHarness<>(new NodeBatcherFactory(config), RoutedFrame::key, Types.INT);
     h.open();
     return h;
@@ -113,6 +120,53 @@ class NodeBatcherOperatorTest {
       assertThat(out.get(1).detections()).isNotNull();
       assertThat(out).allMatch(r -> r.inferenceStartTs() <= r.inferenceEndTs() && r.inferenceEndTs() <= r.emitTs());
     }
+  }
+
+  @Test
+  void withItsSidecarOnThisHostBatchesGoThroughSharedMemoryAndGiveTheSameResults() throws Exception {
+    List<FrameResult> viaSharedMemory;
+    try (var h = harness(true); OipClient client = OipClient.builder("127.0.0.1:" + sidecar.port()).build()) {
+      long until = System.currentTimeMillis() + 30_000;
+      while (client.systemSharedMemoryStatus("").isEmpty() && System.currentTimeMillis() < until) {
+        Thread.sleep(20);
+      }
+      var regions = client.systemSharedMemoryStatus("");
+      assertThat(regions).as("the batcher registered its shared memory").hasSize(1);
+      String key = regions.values().iterator().next().getKey();
+      assertThat(Path.of("/dev/shm", key.substring(1))).as("unlinked once both sides mapped it").doesNotExist();
+      long inMessages = inputBytes(SidecarMetrics.Via.MESSAGE);
+      sendBatches(h);
+      viaSharedMemory = h.extractOutputValues();
+      assertThat(inputBytes(SidecarMetrics.Via.SHARED_MEMORY)).as("frames the sidecar read from shared memory")
+          .isEqualTo((3 * 32 * 32 + 2 * 64 * 64) * 3 * 4L);
+      assertThat(inputBytes(SidecarMetrics.Via.MESSAGE)).isEqualTo(inMessages);
+    }
+    try (OipClient client = OipClient.builder("127.0.0.1:" + sidecar.port()).build()) {
+      assertThat(client.systemSharedMemoryStatus("")).as("unregistered when the batcher closed").isEmpty();
+    }
+    List<FrameResult> viaMessages;
+    try (var h = harness(false)) {
+      sendBatches(h);
+      viaMessages = h.extractOutputValues();
+    }
+    assertThat(viaSharedMemory).extracting(r -> r.frameId() + " " + r.status() + " " + r.classes() + " " + r.detections())
+        .containsExactlyElementsOf(viaMessages.stream()
+            .map(r -> r.frameId() + " " + r.status() + " " + r.classes() + " " + r.detections()).toList());
+    assertThat(viaSharedMemory).allMatch(r -> r.status() == FrameResult.Status.OK);
+  }
+
+  private static long inputBytes(SidecarMetrics.Via via) {
+    return sidecar.metrics().inputBytes("resnet", via) + sidecar.metrics().inputBytes("yolo-small", via);
+  }
+
+  private static void sendBatches(KeyedOneInputStreamOperatorTestHarness<Integer, RoutedFrame, FrameResult> h)
+      throws Exception {
+    h.processElement(routed("walkers", "cam-2", 1, 60_000), 0);
+    h.processElement(routed("walkers", "cam-2", 2, 50_000), 0);
+    h.processElement(routed("walkers", "cam-2", 3, 50_000), 0);
+    h.processElement(routed("vehicles", "cam-1", 4, 30_000), 0);
+    h.processElement(routed("vehicles", "cam-1", 5, 31_000), 0);
+    h.endInput();
   }
 
   @Test
