@@ -50,6 +50,10 @@ final class BenchCommand implements Runnable {
     @Option(names = "--out", defaultValue = "bench-out", description = "Where the table and chart go (default: ${DEFAULT-VALUE}).")
     Path out;
 
+    @Option(names = "--warm-up", defaultValue = "20s",
+        description = "An unreported run of the first pair first, so that it does not also pay for JIT compilation and cold sidecars (default: ${DEFAULT-VALUE}; 0s for none).")
+    Duration warmUp;
+
     @Override
     public Integer call() throws Exception {
       List<String[]> parsed = new ArrayList<>();
@@ -65,7 +69,7 @@ final class BenchCommand implements Runnable {
         PipelineBench bench = new PipelineBench(KafkaClients.resolve(kafka.bootstrapServers(), null), Home.workDir(),
             progress::update);
         List<PipelineBench.PolicyRun> runs =
-            bench.policies(CatalogText.read(Home.resolve(config)), parsed, duration, Home.workDir().resolve("models"));
+            bench.policies(CatalogText.read(Home.resolve(config)), parsed, duration, warmUp, Home.workDir().resolve("models"));
         String table = PipelineBench.markdown(runs);
         Files.createDirectories(out);
         Files.writeString(out.resolve("policies.md"), table);

@@ -49,7 +49,7 @@ public final class PipelineBench {
   public record PolicyRun(
       String dispatch, String batch, long sent, long results, double missRate, long p50Ms, long p99Ms,
       double meanBatch, double simMissRate, long overheadP50Ms, Map<String, String> nodeOfTask,
-      Map<String, Long> missReasons) {}
+      Map<String, Long> missReasons, Map<String, Long> missesByTask) {}
 
   /** Pipeline throughput against the sidecar's own capacity for the same model and batch size. */
   public record Throughput(String model, int batch, double sidecarFps, double pipelineFps, long frames) {
@@ -73,8 +73,8 @@ public final class PipelineBench {
    * Runs the catalog's cameras for {@code duration} under each policy pair, one after the other
    * on the same sidecars, and simulates each pair with the node profiles the run measured.
    */
-  public List<PolicyRun> policies(CatalogText catalogText, List<String[]> pairs, Duration duration, Path models)
-      throws Exception {
+  public List<PolicyRun> policies(CatalogText catalogText, List<String[]> pairs, Duration duration, Duration warmUp,
+      Path models) throws Exception {
     Catalog catalog = catalogText.parse();
     Map<String, Integer> ports = new LinkedHashMap<>();
     for (NodeSpec n : catalog.nodes()) {
@@ -83,6 +83,12 @@ public final class PipelineBench {
     LocalPipeline.ensureModels(models, progress);
     List<PolicyRun> out = new ArrayList<>();
     try (SidecarProcesses sidecars = SidecarProcesses.start(models, ports, work.resolve("logs"), Duration.ofMinutes(3), progress)) {
+      if (!warmUp.isZero() && !pairs.isEmpty()) {
+        // Whichever pair runs first would otherwise also pay for this JVM's JIT compiling the job
+        // and the clients, and for the sidecars' first real runs: a run that is not reported.
+        progress.accept("warm-up (not reported): " + pairs.get(0)[0] + "/" + pairs.get(0)[1] + " for " + warmUp.toSeconds() + " s");
+        runPair(catalogText, catalog, pairs.get(0)[0], pairs.get(0)[1], warmUp, models, sidecars.addresses());
+      }
       for (String[] pair : pairs) {
         out.add(runPair(catalogText, catalog, pair[0], pair[1], duration, models, sidecars.addresses()));
       }
@@ -112,6 +118,7 @@ public final class PipelineBench {
       }
       List<Long> overheads = new ArrayList<>();
       Map<String, Long> reasons = new java.util.TreeMap<>();
+      Map<String, Long> missesByTask = new java.util.TreeMap<>();
       Map<String, Map<String, Long>> nodesOfTask = new LinkedHashMap<>();
       long maxDeadline = catalog.tasks().stream().mapToLong(t -> t.deadlineMs()).max().orElse(1000);
       ResultsTable table;
@@ -126,6 +133,7 @@ public final class PipelineBench {
             if (r.status() != FrameResult.Status.OK) {
               String why = r.reason() == null ? r.status().name() : r.reason().split(":", 2)[0];
               reasons.merge(why, 1L, Long::sum);
+              missesByTask.merge(r.task(), 1L, Long::sum);
             }
           });
           watch.poll(Duration.ZERO);
@@ -140,7 +148,7 @@ public final class PipelineBench {
       Map<String, String> placement = new LinkedHashMap<>();
       nodesOfTask.forEach((task, counts) -> placement.put(task, describe(counts)));
       PolicyRun result = new PolicyRun(dispatch, batch, sent.sent(), table.frames(), all.missRate(), all.p50Ms(), all.p99Ms(),
-          all.meanBatch(), sim, o.length == 0 ? -1 : o[o.length / 2], placement, reasons);
+          all.meanBatch(), sim, o.length == 0 ? -1 : o[o.length / 2], placement, reasons, missesByTask);
       progress.accept(String.format(java.util.Locale.ROOT, "run %d: DMR %.2f%% (simulator %.2f%%), p50 %d ms, p99 %d ms, %d/%d results",
           run, result.missRate() * 100, sim * 100, result.p50Ms(), result.p99Ms(), result.results(), result.sent()));
       return result;
@@ -257,12 +265,12 @@ public final class PipelineBench {
   /** The policy runs as a Markdown table. */
   public static String markdown(List<PolicyRun> runs) {
     StringBuilder sb = new StringBuilder(
-        "| dispatch / batching | frames | results | DMR (pipeline) | DMR (simulator) | p50 ms | p99 ms | mean batch | overhead p50 ms | misses by reason | where tasks ran |\n"
-            + "|---|---|---|---|---|---|---|---|---|---|---|\n");
+        "| dispatch / batching | frames | results | DMR (pipeline) | DMR (simulator) | p50 ms | p99 ms | mean batch | overhead p50 ms | misses by reason | misses by task | where tasks ran |\n"
+            + "|---|---|---|---|---|---|---|---|---|---|---|---|\n");
     for (PolicyRun r : runs) {
-      sb.append(String.format(java.util.Locale.ROOT, "| %s / %s | %d | %d | %s | %s | %d | %d | %.2f | %d | %s | %s |%n", r.dispatch(),
+      sb.append(String.format(java.util.Locale.ROOT, "| %s / %s | %d | %d | %s | %s | %d | %d | %.2f | %d | %s | %s | %s |%n", r.dispatch(),
           r.batch(), r.sent(), r.results(), percent(r.missRate()), percent(r.simMissRate()), r.p50Ms(), r.p99Ms(),
-          r.meanBatch(), r.overheadP50Ms(), r.missReasons(), r.nodeOfTask().toString().replace("|", "/")));
+          r.meanBatch(), r.overheadP50Ms(), r.missReasons(), r.missesByTask(), r.nodeOfTask().toString().replace("|", "/")));
     }
     return sb.toString();
   }
