@@ -5,6 +5,7 @@ import io.coedge.sidecar.SidecarServer;
 import io.coedge.sidecar.client.InferInput;
 import io.coedge.sidecar.client.InferRequest;
 import io.coedge.sidecar.client.OipClient;
+import io.coedge.sidecar.client.TensorShapes;
 import io.coedge.sidecar.client.SharedMemoryRef;
 import io.coedge.sidecar.client.SharedMemoryRegion;
 import io.coedge.sidecar.models.ModelGenerator;
@@ -90,23 +91,16 @@ public final class SidecarBench {
                 .warmUpRuns(1).build());
              OipClient client = OipClient.builder("127.0.0.1:" + server.port()).build();
              SharedMemoryRegion region = SharedMemoryRegion.create("coedge-bench-warmup", 1 << 20)) {
-            client.registerSystemSharedMemory("warmup", region);
+            Batch one = Batch.of(m.name(), m.inputName(), m.outputName(), m.inputDims(), m.outputDims(), 1);
+            Batch eight = Batch.of(m.name(), m.inputName(), m.outputName(), m.inputDims(), m.outputDims(), 8);
+            List<InferRequest> requests = List.of(one.inMessage(), eight.inMessage(),
+                    one.inSharedMemory(client, "warmup-1", region, 0), eight.inSharedMemory(client, "warmup-8", region, one.bytes()));
             long calls = 0;
             long start = System.nanoTime();
             long end = start + (long) (seconds * 1e9);
             while (System.nanoTime() < end) {
-                int batch = calls % 2 == 0 ? 1 : 8;
-                long[] shape = ModelInstance.withBatch(batch, m.inputDims());
-                long inBytes = ModelInstance.elements(shape) * 4;
-                long outBytes = ModelInstance.elements(ModelInstance.withBatch(batch, m.outputDims())) * 4;
-                ByteBuffer data = ByteBuffer.allocate(Math.toIntExact(inBytes)).order(ByteOrder.LITTLE_ENDIAN);
-                client.infer(InferRequest.builder(m.name()).input(InferInput.fp32(m.inputName(), shape, data)).build())
-                        .get(60, TimeUnit.SECONDS);
-                client.infer(InferRequest.builder(m.name())
-                        .input(InferInput.inSharedMemory(m.inputName(), "FP32", shape, new SharedMemoryRef("warmup", 0, inBytes)))
-                        .output(m.outputName(), new SharedMemoryRef("warmup", inBytes, outBytes)).build())
-                        .get(60, TimeUnit.SECONDS);
-                calls += 2;
+                client.infer(requests.get((int) (calls % requests.size()))).get(60, TimeUnit.SECONDS);
+                calls++;
             }
             System.out.printf("transport warm-up: %d calls on a tiny model in %.1f s%n", calls, (System.nanoTime() - start) / 1e9);
         }
@@ -163,21 +157,11 @@ public final class SidecarBench {
      */
     private static Stats[] runPaired(ModelInstance instance, OipClient client, int batch, double seconds) throws Exception {
         List<ModelInstance.Input> inputs = directInputs(instance, batch);
-        TensorSpec t = instance.spec().inputs().get(0);
-        TensorSpec o = instance.spec().outputs().get(0);
-        long[] shape = ModelInstance.withBatch(batch, t.dims());
-        long inBytes = ModelInstance.elements(shape) * 4;
-        long outBytes = ModelInstance.elements(ModelInstance.withBatch(batch, o.dims())) * 4;
-        ByteBuffer data = ByteBuffer.allocate(Math.toIntExact(inBytes)).order(ByteOrder.LITTLE_ENDIAN);
-        fill(data);
-        InferRequest request = InferRequest.builder(instance.name()).input(InferInput.fp32(t.name(), shape, data)).build();
-        try (SharedMemoryRegion region = SharedMemoryRegion.create("coedge-bench", inBytes + outBytes)) {
+        Batch frames = Batch.of(instance, batch);
+        InferRequest request = frames.inMessage();
+        try (SharedMemoryRegion region = SharedMemoryRegion.create("coedge-bench", frames.bytes())) {
             String name = "bench-" + instance.name() + "-" + batch;
-            client.registerSystemSharedMemory(name, region);
-            region.slice(0, inBytes).put(data.duplicate());
-            InferRequest viaShm = InferRequest.builder(instance.name())
-                    .input(InferInput.inSharedMemory(t.name(), "FP32", shape, new SharedMemoryRef(name, 0, inBytes)))
-                    .output(o.name(), new SharedMemoryRef(name, inBytes, outBytes)).build();
+            InferRequest viaShm = frames.inSharedMemory(client, name, region, 0);
             Stats local = new Stats();
             Stats remote = new Stats();
             Stats shm = new Stats();
@@ -202,8 +186,8 @@ public final class SidecarBench {
     private static List<ModelInstance.Input> directInputs(ModelInstance instance, int batch) {
         List<ModelInstance.Input> inputs = new ArrayList<>();
         for (TensorSpec t : instance.spec().inputs()) {
-            long[] shape = ModelInstance.withBatch(batch, t.dims());
-            ByteBuffer data = ByteBuffer.allocateDirect(Math.toIntExact(ModelInstance.elements(shape) * 4)).order(ByteOrder.nativeOrder());
+            long[] shape = TensorShapes.withBatch(batch, t.dims());
+            ByteBuffer data = ByteBuffer.allocateDirect(Math.toIntExact(TensorShapes.elements(shape) * 4)).order(ByteOrder.nativeOrder());
             fill(data);
             inputs.add(new ModelInstance.Input(t.name(), t.datatype(), shape, data));
         }
@@ -213,8 +197,8 @@ public final class SidecarBench {
     private static Stats runInProcess(ModelInstance instance, int batch, double seconds) throws Exception {
         List<ModelInstance.Input> inputs = new ArrayList<>();
         for (TensorSpec t : instance.spec().inputs()) {
-            long[] shape = ModelInstance.withBatch(batch, t.dims());
-            ByteBuffer data = ByteBuffer.allocateDirect(Math.toIntExact(ModelInstance.elements(shape) * 4)).order(ByteOrder.nativeOrder());
+            long[] shape = TensorShapes.withBatch(batch, t.dims());
+            ByteBuffer data = ByteBuffer.allocateDirect(Math.toIntExact(TensorShapes.elements(shape) * 4)).order(ByteOrder.nativeOrder());
             fill(data);
             inputs.add(new ModelInstance.Input(t.name(), t.datatype(), shape, data));
         }
@@ -233,13 +217,7 @@ public final class SidecarBench {
     /** {@code callers} closed-loop clients, each with its own channel (and its own shared memory region). */
     private static Stats runRemote(SidecarServer server, ModelInstance instance, int batch, double seconds, int callers,
                                    boolean sharedMemory) throws Exception {
-        TensorSpec t = instance.spec().inputs().get(0);
-        TensorSpec o = instance.spec().outputs().get(0);
-        long[] shape = ModelInstance.withBatch(batch, t.dims());
-        long inBytes = ModelInstance.elements(shape) * 4;
-        long outBytes = ModelInstance.elements(ModelInstance.withBatch(batch, o.dims())) * 4;
-        ByteBuffer data = ByteBuffer.allocate(Math.toIntExact(inBytes)).order(ByteOrder.LITTLE_ENDIAN);
-        fill(data);
+        Batch frames = Batch.of(instance, batch);
         ExecutorService pool = Executors.newFixedThreadPool(callers);
         List<AutoCloseable> open = new ArrayList<>();
         try {
@@ -250,17 +228,13 @@ public final class SidecarBench {
                 open.add(client);
                 clients.add(client);
                 if (sharedMemory) {
-                    SharedMemoryRegion region = SharedMemoryRegion.create("coedge-bench", inBytes + outBytes);
+                    SharedMemoryRegion region = SharedMemoryRegion.create("coedge-bench", frames.bytes());
                     open.add(region);
                     String name = "bench-caller-" + c;
-                    client.registerSystemSharedMemory(name, region);
+                    requests.add(frames.inSharedMemory(client, name, region, 0));
                     open.add(() -> client.unregisterSystemSharedMemory(name));
-                    region.slice(0, inBytes).put(data.duplicate());
-                    requests.add(InferRequest.builder(instance.name())
-                            .input(InferInput.inSharedMemory(t.name(), "FP32", shape, new SharedMemoryRef(name, 0, inBytes)))
-                            .output(o.name(), new SharedMemoryRef(name, inBytes, outBytes)).build());
                 } else {
-                    requests.add(InferRequest.builder(instance.name()).input(InferInput.fp32(t.name(), shape, data)).build());
+                    requests.add(frames.inMessage());
                 }
             }
             long end = System.nanoTime() + (long) (seconds * 1e9);
@@ -352,7 +326,7 @@ public final class SidecarBench {
                     var meta = client.modelMetadata(model, "");
                     long[] shape = meta.getInputs(0).getShapeList().stream().mapToLong(Long::longValue).toArray();
                     shape[0] = 1;
-                    ByteBuffer data = ByteBuffer.allocate(Math.toIntExact(ModelInstance.elements(shape) * 4))
+                    ByteBuffer data = ByteBuffer.allocate(Math.toIntExact(TensorShapes.elements(shape) * 4))
                             .order(ByteOrder.LITTLE_ENDIAN);
                     fill(data);
                     InferRequest request = InferRequest.builder(model)
@@ -384,7 +358,7 @@ public final class SidecarBench {
             var info = (ai.onnxruntime.TensorInfo) s.getInputInfo().values().iterator().next().getInfo();
             long[] shape = info.getShape();
             shape[0] = 1;
-            ByteBuffer data = ByteBuffer.allocateDirect(Math.toIntExact(ModelInstance.elements(shape) * 4)).order(ByteOrder.nativeOrder());
+            ByteBuffer data = ByteBuffer.allocateDirect(Math.toIntExact(TensorShapes.elements(shape) * 4)).order(ByteOrder.nativeOrder());
             try (var t = ai.onnxruntime.OnnxTensor.createTensor(env, data.asFloatBuffer(), shape);
                  var r = s.run(Map.of(s.getInputNames().iterator().next(), t))) {
                 r.get(0);
@@ -434,6 +408,41 @@ public final class SidecarBench {
             out.put(key, flag ? "true" : args[++i]);
         }
         return out;
+    }
+
+    /** One batch of the same frames, sent inside the message or placed in a shared memory region. */
+    private record Batch(String model, String input, String output, long[] shape, long inputBytes, long outputBytes,
+                         ByteBuffer data) {
+        static Batch of(ModelInstance instance, int batch) {
+            return of(instance.name(), instance.spec().inputs().get(0).name(), instance.spec().outputs().get(0).name(),
+                    instance.spec().inputs().get(0).dims(), instance.spec().outputs().get(0).dims(), batch);
+        }
+
+        static Batch of(String model, String input, String output, long[] inputDims, long[] outputDims, int batch) {
+            long[] shape = TensorShapes.withBatch(batch, inputDims);
+            long inputBytes = TensorShapes.elements(shape) * Float.BYTES;
+            ByteBuffer data = ByteBuffer.allocate(Math.toIntExact(inputBytes)).order(ByteOrder.LITTLE_ENDIAN);
+            fill(data);
+            return new Batch(model, input, output, shape, inputBytes,
+                    TensorShapes.elements(TensorShapes.withBatch(batch, outputDims)) * Float.BYTES, data);
+        }
+
+        long bytes() {
+            return inputBytes + outputBytes;
+        }
+
+        InferRequest inMessage() {
+            return InferRequest.builder(model).input(InferInput.fp32(input, shape, data)).build();
+        }
+
+        /** Registers {@code [offset, offset + bytes())} of {@code region} as {@code name} and copies the frames there. */
+        InferRequest inSharedMemory(OipClient client, String name, SharedMemoryRegion region, long offset) {
+            client.registerSystemSharedMemory(name, region.key(), offset, bytes());
+            region.slice(offset, inputBytes).put(data.duplicate());
+            return InferRequest.builder(model)
+                    .input(InferInput.inSharedMemory(input, "FP32", shape, new SharedMemoryRef(name, 0, inputBytes)))
+                    .output(output, new SharedMemoryRef(name, inputBytes, outputBytes)).build();
+        }
     }
 
     private static final class Stats {

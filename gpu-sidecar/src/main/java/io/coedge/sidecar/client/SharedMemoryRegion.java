@@ -83,14 +83,11 @@ public final class SharedMemoryRegion implements AutoCloseable {
     }
 
     /**
-     * Removes the object's name once the server has mapped it: the memory stays mapped here and in the
-     * server until both let go, and nothing is left behind in {@code /dev/shm} if this process dies.
-     * The region cannot be registered again afterwards.
+     * Removes the object's name. The memory stays mapped here and in every process that mapped it
+     * (a server that registered it) until they let go, so a caller may close the region as soon as
+     * the server has registered it: then nothing is left in {@code /dev/shm} if this process dies.
+     * A closed region cannot be registered again.
      */
-    public void unlink() {
-        close();
-    }
-
     @Override
     public void close() {
         try {

@@ -23,6 +23,7 @@ import io.coedge.oip.v2.SystemSharedMemoryStatusRequest;
 import io.coedge.oip.v2.SystemSharedMemoryStatusResponse;
 import io.coedge.oip.v2.SystemSharedMemoryUnregisterRequest;
 import io.coedge.oip.v2.SystemSharedMemoryUnregisterResponse;
+import io.coedge.sidecar.client.TensorShapes;
 import io.coedge.sidecar.metrics.SidecarMetrics;
 import io.coedge.sidecar.repository.Datatype;
 import io.coedge.sidecar.repository.ModelSpec;
@@ -406,22 +407,22 @@ public final class InferenceService extends GRPCInferenceServiceGrpc.GRPCInferen
                             + "', got " + batch);
                 }
             }
-            long expectedBytes = ModelInstance.elements(shape) * t.datatype().byteSize();
+            long expectedBytes = TensorShapes.elements(shape) * t.datatype().byteSize();
+            boolean shared = in.containsParameters(PARAM_SHM_REGION);
             ByteBuffer data;
-            if (in.containsParameters(PARAM_SHM_REGION)) {
+            if (shared) {
                 if (in.hasContents()) {
                     throw invalid("unexpected 'content' provided when using shared memory for input tensor '"
                             + in.getName() + "' for model '" + name + "'");
                 }
                 data = fromSharedMemory(in.getName(), in.getParametersMap(), expectedBytes, shape);
-                metrics.input(model.name(), model.version(), SidecarMetrics.Via.SHARED_MEMORY, expectedBytes);
             } else if (raw) {
                 data = fromRaw(in.getName(), request.getRawInputContents(rawIndex++), expectedBytes, shape);
-                metrics.input(model.name(), model.version(), SidecarMetrics.Via.MESSAGE, expectedBytes);
             } else {
                 data = fromTyped(in, t, expectedBytes);
-                metrics.input(model.name(), model.version(), SidecarMetrics.Via.MESSAGE, expectedBytes);
             }
+            metrics.input(model.name(), model.version(),
+                    shared ? SidecarMetrics.Via.SHARED_MEMORY : SidecarMetrics.Via.MESSAGE, expectedBytes);
             rejectNaN(in.getName(), t.datatype(), data);
             inputs.add(new ModelInstance.Input(in.getName(), t.datatype(), shape, data));
         }
@@ -507,8 +508,8 @@ public final class InferenceService extends GRPCInferenceServiceGrpc.GRPCInferen
                 throw invalid("output '" + o.getName() + "' of model '" + model.name() + "' has a variable shape "
                         + Arrays.toString(t.dims()) + "; it cannot be written to shared memory");
             }
-            long[] shape = model.spec().batching() ? ModelInstance.withBatch(batch, t.dims()) : t.dims();
-            long needed = ModelInstance.elements(shape) * t.datatype().byteSize();
+            long[] shape = model.spec().batching() ? TensorShapes.withBatch(batch, t.dims()) : t.dims();
+            long needed = TensorShapes.elements(shape) * t.datatype().byteSize();
             SharedMemoryRef ref = sharedMemoryRef(o.getName(), o.getParametersMap());
             if (ref.byteSize() < needed) {
                 throw invalid("shared memory size specified with the request for output '" + o.getName() + "' ("

@@ -12,6 +12,7 @@ import com.google.protobuf.UnsafeByteOperations;
 import io.coedge.oip.v2.config.ModelConfig;
 import io.coedge.oip.v2.config.ModelInput;
 import io.coedge.oip.v2.config.ModelOutput;
+import io.coedge.sidecar.client.TensorShapes;
 import io.coedge.sidecar.repository.Datatype;
 import io.coedge.sidecar.repository.ModelSpec;
 import io.coedge.sidecar.repository.RepositoryException;
@@ -121,7 +122,7 @@ public final class ModelInstance implements AutoCloseable {
             for (int b : warmUpBatchSizes()) {
                 List<Input> inputs = new ArrayList<>();
                 for (TensorSpec t : spec.inputs()) {
-                    long[] shape = spec.batching() ? withBatch(b, t.dims()) : t.dims();
+                    long[] shape = spec.batching() ? TensorShapes.withBatch(b, t.dims()) : t.dims();
                     inputs.add(new Input(t.name(), t.datatype(), shape, filled(t.datatype(), shape)));
                 }
                 run(inputs, List.of(), null); // first run pays for allocations; not measured
@@ -178,8 +179,8 @@ public final class ModelInstance implements AutoCloseable {
                 TensorSpec t = spec.output(out).orElseThrow();
                 ByteBuffer target = targets.get(out);
                 if (t.fixedSize() && (batch > 0 || !spec.batching())) {
-                    long[] shape = spec.batching() ? withBatch(batch, t.dims()) : t.dims();
-                    int bytes = Math.toIntExact(elements(shape) * t.datatype().byteSize());
+                    long[] shape = spec.batching() ? TensorShapes.withBatch(batch, t.dims()) : t.dims();
+                    int bytes = Math.toIntExact(TensorShapes.elements(shape) * t.datatype().byteSize());
                     if (target != null && (!target.isDirect() || target.remaining() < bytes)) {
                         throw new IllegalArgumentException("output '" + out + "' needs a direct buffer of " + bytes
                                 + " bytes, got " + target.remaining() + (target.isDirect() ? "" : " (not direct)"));
@@ -247,23 +248,8 @@ public final class ModelInstance implements AutoCloseable {
         closeQuietly(session);
     }
 
-    public static long[] withBatch(long batch, long[] dims) {
-        long[] shape = new long[dims.length + 1];
-        shape[0] = batch;
-        System.arraycopy(dims, 0, shape, 1, dims.length);
-        return shape;
-    }
-
-    public static long elements(long[] shape) {
-        long n = 1;
-        for (long d : shape) {
-            n = Math.multiplyExact(n, d);
-        }
-        return n;
-    }
-
     private static ByteBuffer filled(Datatype type, long[] shape) {
-        ByteBuffer buffer = ByteBuffer.allocateDirect(Math.toIntExact(elements(shape) * type.byteSize()))
+        ByteBuffer buffer = ByteBuffer.allocateDirect(Math.toIntExact(TensorShapes.elements(shape) * type.byteSize()))
                 .order(ByteOrder.nativeOrder());
         if (type == Datatype.FP32) {
             FloatBuffer floats = buffer.asFloatBuffer();

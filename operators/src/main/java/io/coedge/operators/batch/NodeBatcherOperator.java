@@ -25,6 +25,7 @@ import io.coedge.sidecar.client.InferOutput;
 import io.coedge.sidecar.client.InferRequest;
 import io.coedge.sidecar.client.ModelProfile;
 import io.coedge.sidecar.client.OipClient;
+import io.coedge.sidecar.client.TensorShapes;
 import io.grpc.Status;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -432,15 +433,12 @@ public final class NodeBatcherOperator extends AbstractStreamOperator<FrameResul
     SharedTensors shm = shared;
     long[] outputShape = shm == null ? null : shm.outputShape(spec.name(), good.size());
     Optional<SharedTensors.Slot> slot = outputShape == null ? Optional.empty()
-        : shm.acquire(inputBytes, SharedTensors.elements(outputShape) * Float.BYTES);
+        : shm.acquire(inputBytes, TensorShapes.elements(outputShape) * Float.BYTES);
     if (slot.isEmpty()) {
       return inferInMessage(spec, good, goodTensors, corrupt, startMs, shape, inputBytes, deadlineMicros);
     }
-    long outputBytes = SharedTensors.elements(outputShape) * Float.BYTES;
-    FloatBuffer floats = shm.input(slot.get(), inputBytes).asFloatBuffer();
-    for (Preprocessor.Tensor t : goodTensors) {
-      floats.put(t.chw());
-    }
+    long outputBytes = TensorShapes.elements(outputShape) * Float.BYTES;
+    writeFrames(shm.input(slot.get(), inputBytes), goodTensors);
     InferRequest request = request(spec, good, deadlineMicros)
         .input(InferInput.inSharedMemory(in.name(), "FP32", shape, shm.inputRef(slot.get(), inputBytes)))
         .output(shm.outputName(spec.name()), shm.outputRef(slot.get(), outputBytes))
@@ -482,15 +480,20 @@ public final class NodeBatcherOperator extends AbstractStreamOperator<FrameResul
       List<Preprocessor.Tensor> goodTensors, Map<String, String> corrupt, long startMs, long[] shape, long inputBytes,
       long deadlineMicros) {
     ByteBuffer bytes = ByteBuffer.allocate(Math.toIntExact(inputBytes)).order(ByteOrder.LITTLE_ENDIAN);
-    FloatBuffer floats = bytes.asFloatBuffer();
-    for (Preprocessor.Tensor t : goodTensors) {
-      floats.put(t.chw());
-    }
+    writeFrames(bytes, goodTensors);
     InferRequest request = request(spec, good, deadlineMicros).input(InferInput.fp32(spec.input().name(), shape, bytes)).build();
     return client.infer(request).thenApplyAsync(r -> {
       InferOutput out = r.outputs().get(0);
       return postprocess(spec, good, goodTensors, out.toFloatArray(), out.shape(), corrupt, startMs);
     }, workers);
+  }
+
+  /** The batch's frames one after the other, NCHW float32 little-endian. */
+  private static void writeFrames(ByteBuffer littleEndian, List<Preprocessor.Tensor> tensors) {
+    FloatBuffer floats = littleEndian.asFloatBuffer();
+    for (Preprocessor.Tensor t : tensors) {
+      floats.put(t.chw());
+    }
   }
 
   private InferRequest.Builder request(ModelSpec spec, List<QueuedFrame> good, long deadlineMicros) {
@@ -673,11 +676,10 @@ public final class NodeBatcherOperator extends AbstractStreamOperator<FrameResul
           continue; // variable output shape: this model's batches go inside the messages
         }
         outputs.put(m.name(), new SharedTensors.Output(meta.getOutputs(0).getName(), dims));
-        inputBytes = Math.max(inputBytes, (long) m.maxBatch() * m.input().channels() * m.input().height()
-            * m.input().width() * Float.BYTES);
+        inputBytes = Math.max(inputBytes, (long) m.maxBatch() * m.input().elements() * Float.BYTES);
       }
       long outputBytes = outputs.entrySet().stream().mapToLong(e -> models.get(modelIndex.get(e.getKey())).maxBatch()
-          * SharedTensors.elements(e.getValue().dims()) * Float.BYTES).max().orElse(0);
+          * TensorShapes.elements(e.getValue().dims()) * Float.BYTES).max().orElse(0);
       if (outputs.isEmpty()) {
         sharedMemoryRefused = true;
         return;

@@ -3,6 +3,7 @@ package io.coedge.operators.batch;
 import io.coedge.sidecar.client.OipClient;
 import io.coedge.sidecar.client.SharedMemoryRef;
 import io.coedge.sidecar.client.SharedMemoryRegion;
+import io.coedge.sidecar.client.TensorShapes;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.io.IOException;
@@ -63,7 +64,7 @@ final class SharedTensors implements AutoCloseable {
     try {
       shared.register(client);
       // Both sides have it mapped: without its name nothing outlives the two processes, even a killed one.
-      region.unlink();
+      region.close();
       return Optional.of(shared);
     } catch (RuntimeException e) {
       region.close();
@@ -118,21 +119,7 @@ final class SharedTensors implements AutoCloseable {
   /** The shape of {@code model}'s output for a batch of {@code batch}, or null if it does not go through shared memory. */
   long[] outputShape(String model, int batch) {
     Output o = outputs.get(model);
-    if (o == null) {
-      return null;
-    }
-    long[] shape = new long[o.dims().length + 1];
-    shape[0] = batch;
-    System.arraycopy(o.dims(), 0, shape, 1, o.dims().length);
-    return shape;
-  }
-
-  static long elements(long[] shape) {
-    long n = 1;
-    for (long d : shape) {
-      n = Math.multiplyExact(n, d);
-    }
-    return n;
+    return o == null ? null : TensorShapes.withBatch(batch, o.dims());
   }
 
   String outputName(String model) {
