@@ -1,6 +1,7 @@
 package io.coedge.operators.batch;
 
 import io.coedge.catalog.CatalogText;
+import io.coedge.scheduler.node.NodeEngine;
 import java.io.Serializable;
 import java.time.Duration;
 import java.util.Map;
@@ -43,6 +44,12 @@ public record BatcherConfig(
   public static BatcherConfig defaults(CatalogText catalog, String batchPolicy, boolean localMode) {
     return new BatcherConfig(catalog, batchPolicy, localMode, Map.of(), 64 << 20, 2, 1000, 10_000, 64L << 20,
         Duration.ofSeconds(30), 2_000, 3_000, true);
+  }
+
+  /** How each node's engine runs: two batches in flight, this config's queue bounds and overhead allowances. */
+  public NodeEngine.Settings engineSettings() {
+    return NodeEngine.Settings.defaults().withBounds(maxQueuedFrames, maxQueuedBytes)
+        .withAllowances(overheadMicros, perFrameMicros);
   }
 
   public BatcherConfig withSidecars(Map<String, String> overrides) {

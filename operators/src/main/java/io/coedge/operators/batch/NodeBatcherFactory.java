@@ -11,15 +11,23 @@ import org.apache.flink.streaming.api.operators.StreamOperatorParameters;
 public final class NodeBatcherFactory extends AbstractStreamOperatorFactory<FrameResult>
     implements OneInputStreamOperatorFactory<RoutedFrame, FrameResult> {
   private final BatcherConfig config;
+  private final InferenceExecutor.Factory executor;
 
+  /** Batchers that run their batches on each node's sidecar. */
   public NodeBatcherFactory(BatcherConfig config) {
+    this(config, SidecarExecutor::new);
+  }
+
+  /** Batchers that run their batches with the given executor (tests: a delay executor). */
+  public NodeBatcherFactory(BatcherConfig config, InferenceExecutor.Factory executor) {
     this.config = config;
+    this.executor = executor;
   }
 
   @Override
   @SuppressWarnings("unchecked")
   public <T extends StreamOperator<FrameResult>> T createStreamOperator(StreamOperatorParameters<FrameResult> parameters) {
-    return (T) new NodeBatcherOperator(parameters, config);
+    return (T) new NodeBatcherOperator(parameters, config, executor);
   }
 
   @Override

@@ -3,8 +3,9 @@ package io.coedge.scheduler.model;
 import java.util.Arrays;
 
 /**
- * How long one node takes to run one model at each batch size. Measured at a few sizes (typically
- * 1, 2, 4, ... max); sizes in between are linearly interpolated. Latency must not decrease with
+ * How long one node takes to run one model at each batch size: the one latency profile type from
+ * the sidecar's measurements to the scheduler. Measured at a few sizes (typically 1, 2, 4, ... max);
+ * other sizes follow {@link #estimate(int[], long[], int)}. Latency must not decrease with
  * batch size, which lets {@link #largestBatchWithin} binary-search.
  *
  * <p>Immutable value; a dense table per batch size is precomputed so lookups are O(1).
@@ -38,21 +39,72 @@ public final class LatencyProfile {
         this.measuredMicros = measuredMicros.clone();
         int max = batchSizes[batchSizes.length - 1];
         this.dense = new long[max + 1];
-        int seg = 0;
         for (int b = 1; b <= max; b++) {
-            while (batchSizes[seg] < b) {
-                seg++;
-            }
-            if (batchSizes[seg] == b) {
-                dense[b] = measuredMicros[seg];
-            } else {
-                int lo = batchSizes[seg - 1];
-                int hi = batchSizes[seg];
-                long lLo = measuredMicros[seg - 1];
-                long lHi = measuredMicros[seg];
-                dense[b] = lLo + Math.round((double) (lHi - lLo) * (b - lo) / (hi - lo));
-            }
+            dense[b] = estimate(batchSizes, measuredMicros, b);
         }
+    }
+
+    /**
+     * The one rule for a batch size that was not measured, used by the sidecar's admission, the
+     * node batcher's plan and the simulator alike: a measured size takes its own latency; a size
+     * between two measured ones is interpolated linearly between them; a size below the smallest
+     * measured one takes that one's latency (a smaller batch is not slower); a size above the
+     * largest measured one takes the largest one's latency per frame.
+     *
+     * @param sizes measured batch sizes, strictly increasing, at least one
+     * @param micros latency of each measured size
+     */
+    public static long estimate(int[] sizes, long[] micros, int batch) {
+        if (batch < 1) {
+            throw new IllegalArgumentException("batch " + batch + " is not positive");
+        }
+        int i = Arrays.binarySearch(sizes, batch);
+        if (i >= 0) {
+            return micros[i];
+        }
+        int above = -i - 1;
+        if (above == 0) {
+            return micros[0];
+        }
+        if (above == sizes.length) {
+            int largest = sizes.length - 1;
+            return Math.round((double) micros[largest] * batch / sizes[largest]);
+        }
+        int lo = sizes[above - 1];
+        int hi = sizes[above];
+        long lLo = micros[above - 1];
+        long lHi = micros[above];
+        return lLo + Math.round((double) (lHi - lLo) * (batch - lo) / (hi - lo));
+    }
+
+    /** {@link #estimate(int[], long[], int)} over a map of measured sizes; -1 when nothing was measured. */
+    public static long estimate(java.util.NavigableMap<Integer, Long> measured, int batch) {
+        if (measured.isEmpty()) {
+            return -1;
+        }
+        int[] sizes = measured.keySet().stream().mapToInt(Integer::intValue).toArray();
+        long[] micros = measured.values().stream().mapToLong(Long::longValue).toArray();
+        return estimate(sizes, micros, batch);
+    }
+
+    /**
+     * A profile over 1..{@code maxBatch} from live measurements (batch size to latency), filled by
+     * {@link #estimate(int[], long[], int)} and made non-decreasing (live percentiles can dip with
+     * batch size by noise); null when nothing was measured.
+     */
+    public static LatencyProfile fromMeasured(java.util.NavigableMap<Integer, Long> measured, int maxBatch) {
+        if (measured.isEmpty() || maxBatch < 1) {
+            return null;
+        }
+        int[] sizes = measured.keySet().stream().mapToInt(Integer::intValue).toArray();
+        long[] micros = measured.values().stream().mapToLong(v -> Math.max(1, v)).toArray();
+        int[] dense = new int[maxBatch];
+        long[] out = new long[maxBatch];
+        for (int b = 1; b <= maxBatch; b++) {
+            dense[b - 1] = b;
+            out[b - 1] = Math.max(b == 1 ? 1 : out[b - 2], estimate(sizes, micros, b));
+        }
+        return new LatencyProfile(dense, out);
     }
 
     public static LatencyProfile of(int[] batchSizes, long[] latencyMicros) {
@@ -80,6 +132,11 @@ public final class LatencyProfile {
             throw new IllegalArgumentException("batch " + batch + " outside 1.." + maxBatch());
         }
         return dense[batch];
+    }
+
+    /** Latency of a batch of any size: {@link #latencyMicros(int)} up to {@link #maxBatch()}, per frame beyond. */
+    public long estimateMicros(int batch) {
+        return batch <= maxBatch() ? latencyMicros(batch) : estimate(batchSizes, measuredMicros, batch);
     }
 
     /**

@@ -1,33 +1,29 @@
-package io.coedge.operators.batch;
+package io.coedge.scheduler.node;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.util.TreeMap;
+import io.coedge.scheduler.model.LatencyProfile;
 import org.junit.jupiter.api.Test;
 
-class BatchLatenciesTest {
+class LatencyEstimatorTest {
   private long now = 1_000_000_000L;
 
-  private BatchLatencies latencies() {
-    BatchLatencies l = new BatchLatencies(4, 2_000, 1_000, 5_000_000, () -> now);
-    TreeMap<Integer, Long> sidecar = new TreeMap<>();
-    sidecar.put(1, 10_000L);
-    sidecar.put(2, 14_000L);
-    sidecar.put(4, 20_000L);
-    l.sidecar(sidecar);
+  private LatencyEstimator latencies() {
+    LatencyEstimator l = new LatencyEstimator(4, 2_000, 1_000, 5_000_000, () -> now);
+    l.sidecar(LatencyProfile.of(new int[] {1, 2, 4}, new long[] {10_000, 14_000, 20_000}));
     return l;
   }
 
   @Test
   void beforeAnyRunTheSidecarProfilePlusAllowancesIsUsedInterpolatedAndMonotone() {
-    BatchLatencies l = latencies();
+    LatencyEstimator l = latencies();
 
     assertThat(l.profile().measuredMicros()).containsExactly(13_000, 18_000, 22_000, 26_000);
   }
 
   @Test
   void observedRunsSetTheOverheadAboveTheSidecarProfile() {
-    BatchLatencies l = latencies();
+    LatencyEstimator l = latencies();
     l.observe(2, 19_000); // 5 ms above the sidecar's 14 ms
     l.observe(1, 15_000); // 5 ms above 10 ms
     l.observe(4, 26_000); // 6 ms above 20 ms
@@ -38,7 +34,7 @@ class BatchLatenciesTest {
 
   @Test
   void oneSlowRunDoesNotMoveTheEstimateButASlowerNodeDoes() {
-    BatchLatencies l = latencies();
+    LatencyEstimator l = latencies();
     l.observe(1, 15_000);
     l.observe(1, 15_000);
     l.observe(1, 900_000); // one hiccup of a shared CPU
@@ -52,7 +48,7 @@ class BatchLatenciesTest {
 
   @Test
   void observationsOlderThanTheAgeBoundNoLongerCount() {
-    BatchLatencies l = latencies();
+    LatencyEstimator l = latencies();
     l.observe(1, 110_000);
 
     assertThat(l.estimate(1)).isEqualTo(110_000);
@@ -62,7 +58,7 @@ class BatchLatenciesTest {
 
   @Test
   void onlyTheLastTenRunsCount() {
-    BatchLatencies l = latencies();
+    LatencyEstimator l = latencies();
     for (int i = 0; i < 10; i++) {
       l.observe(1, 500_000);
     }
@@ -75,7 +71,7 @@ class BatchLatenciesTest {
 
   @Test
   void beforeAnyRunTheTypicalEstimateIsThePessimisticOne() {
-    BatchLatencies l = latencies();
+    LatencyEstimator l = latencies();
 
     assertThat(new long[] {l.typical(1), l.typical(2), l.typical(3), l.typical(4)})
         .containsExactly(l.estimate(1), l.estimate(2), l.estimate(3), l.estimate(4));
@@ -83,7 +79,7 @@ class BatchLatenciesTest {
 
   @Test
   void theTypicalEstimateIsTheMedianRunNotTheP99() {
-    BatchLatencies l = latencies();
+    LatencyEstimator l = latencies();
     l.observe(1, 6_000); // 0.6 of the sidecar's p99 of 10 ms
     l.observe(2, 8_400); // 0.6 of 14 ms
     l.observe(1, 30_000); // one hiccup of a shared CPU: 3x
@@ -94,7 +90,7 @@ class BatchLatenciesTest {
 
   @Test
   void theTypicalEstimateIsNeverAboveThePessimisticOne() {
-    BatchLatencies l = latencies();
+    LatencyEstimator l = latencies();
     l.observe(1, 15_000); // 1.5x the p99 of 10 ms: 5 ms overhead
     l.observe(1, 15_000);
     l.observe(2, 21_000); // 1.5x 14 ms: 7 ms overhead
@@ -104,7 +100,7 @@ class BatchLatenciesTest {
 
   @Test
   void theTypicalEstimateForgetsRunsOlderThanTheAgeBound() {
-    BatchLatencies l = latencies();
+    LatencyEstimator l = latencies();
     l.observe(1, 5_000);
 
     assertThat(l.typical(1)).isEqualTo(5_000);

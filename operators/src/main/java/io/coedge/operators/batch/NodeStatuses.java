@@ -1,0 +1,60 @@
+package io.coedge.operators.batch;
+
+import io.coedge.catalog.ModelSpec;
+import io.coedge.operators.profile.NodeStatus;
+import io.coedge.scheduler.model.LatencyProfile;
+import io.coedge.scheduler.node.NodeEngine;
+import io.coedge.sidecar.client.ModelProfile;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** What a node announces of itself each status interval, from its sidecar's view and its engines. */
+final class NodeStatuses {
+  private NodeStatuses() {}
+
+  /**
+   * Hands the sidecar's latest p99 profiles to every engine of the node and builds its status: the
+   * per-model latencies its first engine plans with (the sidecar's p99 plus the node's measured
+   * overhead), queue lengths, and the accelerator's busy share of the interval.
+   *
+   * @param engines the node's engines: one per key it runs (one in practice), the unkeyed one last
+   */
+  static NodeStatus publish(String node, int subtask, int attempt, InferenceExecutor.SidecarView view,
+      List<ModelSpec> models, List<NodeEngine> engines, long intervalMicros, long nowMicros) {
+    NodeEngine planning = engines.get(0);
+    Map<String, NodeStatus.ModelStatus> modelStatus = new LinkedHashMap<>();
+    long total = 0;
+    long busy = 0;
+    for (NodeEngine e : engines) {
+      busy += e.takeBusyMicros();
+    }
+    for (int i = 0; i < models.size(); i++) {
+      ModelSpec m = models.get(i);
+      int queued = 0;
+      for (NodeEngine e : engines) {
+        queued += e.queued(i);
+      }
+      total += queued;
+      ModelProfile p = view.profiles().get(m.name());
+      if (p == null || p.p99MicrosByBatchSize().isEmpty()) {
+        continue;
+      }
+      LatencyProfile p99 = LatencyProfile.fromMeasured(p.p99MicrosByBatchSize(), m.maxBatch());
+      for (NodeEngine e : engines) {
+        e.sidecarProfile(i, p99);
+      }
+      int[] sizes = p.p99MicrosByBatchSize().keySet().stream().mapToInt(Integer::intValue)
+          .filter(b -> b <= m.maxBatch()).toArray();
+      if (sizes.length > 0) {
+        modelStatus.put(m.name(), new NodeStatus.ModelStatus(sizes, planning.estimator(i).publishedMicros(sizes), queued));
+      }
+    }
+    double load = Math.min(0.95, (double) busy / Math.max(1, intervalMicros));
+    // A node whose sidecar serves some of the catalog's models is healthy for those: it announces only
+    // them, and the dispatcher places on it only tasks of them.
+    boolean healthy = view.ready() && !modelStatus.isEmpty();
+    String reason = healthy ? "" : (view.ready() ? "the sidecar serves none of the catalog's models" : view.reason());
+    return new NodeStatus(node, subtask, attempt, nowMicros / 1000, healthy, reason, view.device(), modelStatus, total, load);
+  }
+}

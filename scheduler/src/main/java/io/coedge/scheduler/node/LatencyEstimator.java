@@ -1,0 +1,186 @@
+package io.coedge.scheduler.node;
+
+import io.coedge.scheduler.model.Clock;
+import io.coedge.scheduler.model.LatencyProfile;
+
+/**
+ * What one model costs this node end to end per batch size — pre-processing, the sidecar call,
+ * post-processing — as the batch policy must plan with it: the sidecar's compute profile (the p99
+ * of its last ten runs per batch size, as Clockwork keeps it) plus this node's overhead around
+ * the call, the median of what the last {@value #WINDOW} runs took beyond the sidecar's profile.
+ * Before the sidecar has reported or any run was observed, fixed allowances stand in.
+ *
+ * <p>Why not the highest end-to-end time of recent runs: on a shared CPU one slow run is far above
+ * the typical one, and the policy sheds every frame whose deadline the estimate says it cannot
+ * meet; the compute variance is already in the sidecar's p99, and the overhead is steady enough
+ * for a median. Observations older than {@code maxAgeMicros} no longer count, so the overhead
+ * follows the node's present load.
+ *
+ * <p>Besides this pessimistic estimate, a typical one ({@link #typical}): what a batch usually takes
+ * end to end, the sidecar's p99 scaled by the median ratio of the recent runs to it (a contended CPU
+ * slows every batch size alike), never above the pessimistic estimate. The batcher predicts when the
+ * running batch typically ends with it, and the policy sheds only frames that miss even then: on a
+ * shared CPU a batch typically ends far earlier than its p99 says. Without fresh observations the
+ * typical estimate is the pessimistic one.
+ *
+ * <p>The estimates are recomputed only when something they depend on changes (a new observation,
+ * a new sidecar profile, an observation ageing out), so asking on every event is cheap.
+ */
+public final class LatencyEstimator {
+    static final int WINDOW = 10;
+
+    private final int maxBatch;
+    /** The last {@value #WINDOW} runs: time beyond the sidecar's p99, ratio to it, and when observed. */
+    private final long[] excess = new long[WINDOW];
+    private final double[] ratios = new double[WINDOW];
+    private final long[] recordedAt = new long[WINDOW];
+    private int count;
+    private long[] sidecarMicros;
+    private final long overheadMicros;
+    private final long perFrameMicros;
+    private final long maxAgeMicros;
+    private final Clock clock;
+
+    /** Cached estimates, valid while {@code !dirty} and before {@code validUntil}. */
+    private boolean dirty = true;
+    private long validUntil;
+    private long[] estimate;
+    private long[] typical;
+    private LatencyProfile profile;
+
+    /**
+     * @param overheadMicros allowance per batch for the call and emitting results
+     * @param perFrameMicros allowance per frame for pre- and post-processing before observations exist
+     * @param maxAgeMicros observations older than this no longer count
+     */
+    public LatencyEstimator(int maxBatch, long overheadMicros, long perFrameMicros, long maxAgeMicros, Clock clock) {
+        if (maxBatch < 1) {
+            throw new IllegalArgumentException("maxBatch must be at least 1");
+        }
+        this.maxBatch = maxBatch;
+        this.overheadMicros = overheadMicros;
+        this.perFrameMicros = perFrameMicros;
+        this.maxAgeMicros = maxAgeMicros;
+        this.clock = clock;
+    }
+
+    /** The sidecar's latest measured latencies (its p99 by batch size); sizes it did not measure follow the profile's rule. */
+    public void sidecar(LatencyProfile p99) {
+        if (p99 == null) {
+            return;
+        }
+        long[] dense = new long[maxBatch + 1];
+        for (int b = 1; b <= maxBatch; b++) {
+            dense[b] = p99.estimateMicros(b);
+        }
+        if (sidecarMicros == null || !java.util.Arrays.equals(dense, sidecarMicros)) {
+            sidecarMicros = dense;
+            dirty = true;
+        }
+    }
+
+    /** Whether the sidecar has reported a profile: until then the estimates are allowances. */
+    public boolean hasSidecarProfile() {
+        return sidecarMicros != null;
+    }
+
+    /** One observed run of a batch of {@code batch} frames, start to results. */
+    public void observe(int batch, long micros) {
+        if (batch < 1 || batch > maxBatch || sidecarMicros == null) {
+            return; // the overhead is measured against the sidecar's profile
+        }
+        int slot = count % WINDOW;
+        excess[slot] = micros - sidecarMicros[batch];
+        ratios[slot] = (double) micros / sidecarMicros[batch];
+        recordedAt[slot] = clock.nowMicros();
+        count++;
+        dirty = true;
+    }
+
+    private void refresh() {
+        long now = clock.nowMicros();
+        if (!dirty && now < validUntil) {
+            return;
+        }
+        long oldest = now - maxAgeMicros;
+        long[] freshExcess = new long[WINDOW];
+        double[] freshRatio = new double[WINDOW];
+        int n = 0;
+        long expires = Long.MAX_VALUE;
+        for (int i = 0; i < Math.min(count, WINDOW); i++) {
+            if (recordedAt[i] >= oldest) {
+                freshExcess[n] = excess[i];
+                freshRatio[n] = ratios[i];
+                n++;
+                expires = Math.min(expires, recordedAt[i] + maxAgeMicros + 1);
+            }
+        }
+        estimate = new long[maxBatch + 1];
+        typical = new long[maxBatch + 1];
+        long medianExcess = 0;
+        double medianRatio = 0;
+        if (n > 0) {
+            java.util.Arrays.sort(freshExcess, 0, n);
+            java.util.Arrays.sort(freshRatio, 0, n);
+            medianExcess = Math.max(0, freshExcess[n / 2]);
+            medianRatio = freshRatio[n / 2];
+        }
+        int[] sizes = new int[maxBatch];
+        long[] micros = new long[maxBatch];
+        long floor = 1;
+        for (int b = 1; b <= maxBatch; b++) {
+            long e;
+            if (sidecarMicros == null) {
+                e = 1_000_000L * b;
+            } else {
+                e = sidecarMicros[b] + (n > 0 ? medianExcess : overheadMicros + perFrameMicros * b);
+            }
+            estimate[b] = e;
+            typical[b] = sidecarMicros == null || n == 0 ? e : Math.max(1, Math.min(e, Math.round(sidecarMicros[b] * medianRatio)));
+            sizes[b - 1] = b;
+            floor = Math.max(floor, e);
+            micros[b - 1] = floor;
+        }
+        profile = LatencyProfile.of(sizes, micros);
+        dirty = false;
+        validUntil = expires;
+    }
+
+    /** Estimated cost of a batch of {@code b}: the sidecar's p99 plus the node's recent overhead. */
+    public long estimate(int b) {
+        refresh();
+        return estimate[b];
+    }
+
+    /**
+     * Typical cost of a batch of {@code b}, end to end: the sidecar's p99 times the median ratio of the
+     * recent runs (within the age bound) to the p99 of their size, at most {@link #estimate}; the
+     * estimate itself until the sidecar has reported and a run was observed.
+     */
+    public long typical(int b) {
+        refresh();
+        return typical[b];
+    }
+
+    /** The part of {@link #estimate} spent around the sidecar's compute: pre-processing, the call, results. */
+    public long overhead(int b) {
+        refresh();
+        return sidecarMicros == null ? overheadMicros + perFrameMicros * b : Math.max(0, estimate[b] - sidecarMicros[b]);
+    }
+
+    /** A monotone profile over 1..maxBatch for the policy. */
+    public LatencyProfile profile() {
+        refresh();
+        return profile;
+    }
+
+    /** Latencies at the given sizes, for the node's published status. */
+    public long[] publishedMicros(int[] sizes) {
+        LatencyProfile p = profile();
+        long[] out = new long[sizes.length];
+        for (int i = 0; i < sizes.length; i++) {
+            out[i] = p.latencyMicros(sizes[i]);
+        }
+        return out;
+    }
+}
