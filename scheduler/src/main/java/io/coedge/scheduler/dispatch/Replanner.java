@@ -1,0 +1,223 @@
+package io.coedge.scheduler.dispatch;
+
+import io.coedge.scheduler.model.Assignment;
+import io.coedge.scheduler.model.NodeProfile;
+import io.coedge.scheduler.model.Topology;
+
+import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * When to re-plan and which of a new plan's moves to carry out: the rules around a
+ * {@link DispatchPolicy} that keep live profile noise from making tasks flap between nodes. The
+ * Flink dispatcher and the simulator both call it, so both follow the very same rules:
+ *
+ * <ul>
+ *   <li>A plan is due when none has run yet, when {@link Settings#replanIntervalMicros} has passed
+ *       since the last one, or at once when any node's health changed (hearing from a node for the
+ *       first time counts as a change).</li>
+ *   <li>At start-up, while some node has not reported yet and the first report is younger than
+ *       {@link Settings#startupWaitMicros}, the previous plan (or every task on its origin) stays: a
+ *       node not heard from yet is not a failed node, and planning without it would move its tasks
+ *       away only to bring them back a moment later. With no healthy node the previous plan stays
+ *       too.</li>
+ *   <li>When the policy throws, the previous plan stays ({@link Verdict#POLICY_FAILED}).</li>
+ *   <li>A task that moved less than {@link Settings#dwellMicros} ago stays where it is, unless the
+ *       node it is on is unhealthy.</li>
+ *   <li>A task the plan leaves out (no healthy node serves its model) stays on its origin.</li>
+ * </ul>
+ *
+ * <p>A pure function of (state, inputs, now): it reads no clock and keeps no mutable state; the
+ * caller stores the returned {@link State} and hands it back on the next call. Time is epoch
+ * microseconds (see {@link io.coedge.scheduler.model.Clock}).
+ */
+public final class Replanner {
+
+    private final DispatchPolicy policy;
+    private final Settings settings;
+
+    public Replanner(DispatchPolicy policy, Settings settings) {
+        this.policy = Objects.requireNonNull(policy, "policy");
+        this.settings = Objects.requireNonNull(settings, "settings");
+    }
+
+    public DispatchPolicy policy() {
+        return policy;
+    }
+
+    public Settings settings() {
+        return settings;
+    }
+
+    /**
+     * @param replanIntervalMicros re-plan at most this often, unless a node's health changes
+     * @param dwellMicros          a task that moved stays at least this long, unless its node becomes unhealthy
+     * @param startupWaitMicros    the first plan waits at most this long after the first report for every
+     *                             node to report
+     */
+    public record Settings(long replanIntervalMicros, long dwellMicros, long startupWaitMicros) implements Serializable {
+
+        public Settings {
+            if (replanIntervalMicros < 0 || dwellMicros < 0 || startupWaitMicros < 0) {
+                throw new IllegalArgumentException("re-plan interval, dwell and start-up wait must not be negative, were "
+                        + replanIntervalMicros + ", " + dwellMicros + " and " + startupWaitMicros + " µs");
+            }
+        }
+
+        /** Re-plan at most every 5 s, a moved task stays 15 s, the first plan waits at most 5 s for everyone. */
+        public static Settings defaults() {
+            return new Settings(5_000_000, 15_000_000, 5_000_000);
+        }
+
+        public Settings withStartupWaitMicros(long micros) {
+            return new Settings(replanIntervalMicros, dwellMicros, micros);
+        }
+    }
+
+    /**
+     * What the re-planner remembers between calls. Immutable; the caller stores it as one value.
+     *
+     * @param assignment      task id -> node in force (empty before the first plan)
+     * @param movedAtMicros   task id -> when the task last moved
+     * @param lastPlanMicros  when the last plan was due (meaningless while {@code planned} is false)
+     * @param healthSignature the nodes' health (and how many had reported) at the last plan
+     * @param planned         whether a plan has been due at all yet
+     */
+    public record State(Map<String, String> assignment, Map<String, Long> movedAtMicros, long lastPlanMicros,
+                        long healthSignature, boolean planned) {
+
+        public State {
+            assignment = Map.copyOf(assignment);
+            movedAtMicros = Map.copyOf(movedAtMicros);
+        }
+
+        public static State initial() {
+            return new State(Map.of(), Map.of(), 0, 0, false);
+        }
+    }
+
+    /** A task leaving one node for another. */
+    public record Move(String task, String from, String to) {
+    }
+
+    /** How a call ended. */
+    public enum Verdict {
+        /** No plan was due: the state is returned unchanged. */
+        NOT_DUE,
+        /** Due, but not every node has reported and the first report is younger than the start-up wait: the previous plan stays. */
+        STARTING,
+        /** Due, but no node is healthy: the previous plan stays. */
+        NO_HEALTHY_NODE,
+        /** Due, but the policy threw ({@link Outcome#policyFailure}): the previous plan stays. */
+        POLICY_FAILED,
+        /** The policy planned; the moves it made and those dwell held back are in the outcome. */
+        PLANNED
+    }
+
+    /**
+     * @param state         to store and pass to the next call
+     * @param verdict       whether a plan was due and what became of it
+     * @param moves         tasks that moved, by task id
+     * @param heldByDwell   moves the plan wanted that dwell held back, by task id
+     * @param policyFailure what the policy threw, when the verdict is {@link Verdict#POLICY_FAILED}; else null
+     */
+    public record Outcome(State state, Verdict verdict, List<Move> moves, List<Move> heldByDwell,
+                          RuntimeException policyFailure) {
+
+        public Outcome {
+            moves = List.copyOf(moves);
+            heldByDwell = List.copyOf(heldByDwell);
+        }
+
+        /** Whether the policy produced a new plan (it may still have moved nothing). */
+        public boolean planned() {
+            return verdict == Verdict.PLANNED;
+        }
+    }
+
+    /**
+     * Call whenever a node reports (or anything else the plan depends on may have changed).
+     *
+     * @param state             what the previous call returned, or {@link State#initial()}
+     * @param topology          every node (healthy or not) and the tasks that can be planned now
+     * @param originOfTask      task id -> origin node, for every task, including those the topology
+     *                          leaves out
+     * @param heardFrom         nodes that have reported at least once
+     * @param firstReportMicros when the start-up wait began: the first report
+     * @param nowMicros         the current time
+     */
+    public Outcome onStatus(State state, Topology topology, Map<String, String> originOfTask, Set<String> heardFrom,
+                            long firstReportMicros, long nowMicros) {
+        long health = healthSignature(topology) * 31 + heardFrom.size();
+        boolean due = !state.planned()
+                || nowMicros - state.lastPlanMicros() >= settings.replanIntervalMicros()
+                || health != state.healthSignature();
+        if (!due) {
+            return new Outcome(state, Verdict.NOT_DUE, List.of(), List.of(), null);
+        }
+        boolean everyoneHeard = topology.nodes().stream().allMatch(n -> heardFrom.contains(n.name()));
+        boolean starting = !everyoneHeard && nowMicros - firstReportMicros <= settings.startupWaitMicros();
+        boolean anyHealthy = topology.nodes().stream().anyMatch(NodeProfile::healthy);
+
+        Map<String, String> after = new HashMap<>(state.assignment());
+        RuntimeException failure = null;
+        Verdict verdict;
+        if (starting) {
+            verdict = Verdict.STARTING;
+        } else if (!anyHealthy) {
+            verdict = Verdict.NO_HEALTHY_NODE;
+        } else {
+            try {
+                after = new HashMap<>(policy.plan(topology, new Assignment(state.assignment())).nodeOfTask());
+                verdict = Verdict.PLANNED;
+            } catch (RuntimeException e) {
+                failure = e;
+                verdict = Verdict.POLICY_FAILED;
+            }
+        }
+        originOfTask.forEach(after::putIfAbsent);
+
+        Map<String, Long> movedAt = new HashMap<>(state.movedAtMicros());
+        List<Move> moves = new ArrayList<>();
+        List<Move> held = new ArrayList<>();
+        for (Map.Entry<String, String> e : new TreeMap<>(after).entrySet()) {
+            String task = e.getKey();
+            String was = state.assignment().get(task);
+            if (was == null || was.equals(e.getValue())) {
+                continue; // not placed before (first plan): placing it is not a move
+            }
+            Move move = new Move(task, was, e.getValue());
+            Long moved = movedAt.get(task);
+            if (moved != null && nowMicros - moved < settings.dwellMicros() && healthy(topology, was)) {
+                after.put(task, was); // still dwelling where it last moved to
+                held.add(move);
+            } else {
+                movedAt.put(task, nowMicros);
+                moves.add(move);
+            }
+        }
+        return new Outcome(new State(after, movedAt, nowMicros, health, true), verdict, moves, held, failure);
+    }
+
+    /** Which nodes are healthy, and how many nodes there are. */
+    static long healthSignature(Topology topology) {
+        long signature = 0;
+        for (int i = 0; i < topology.nodes().size(); i++) {
+            if (topology.nodes().get(i).healthy()) {
+                signature |= 1L << (i % 64);
+            }
+        }
+        return signature * 31 + topology.nodes().size();
+    }
+
+    /** A node the topology does not know is not healthy: nothing holds a task there. */
+    private static boolean healthy(Topology topology, String node) {
+        return topology.nodes().stream().anyMatch(n -> n.name().equals(node) && n.healthy());
+    }
+}

@@ -1,0 +1,298 @@
+package io.coedge.scheduler.dispatch;
+
+import io.coedge.scheduler.dispatch.Replanner.Move;
+import io.coedge.scheduler.dispatch.Replanner.Outcome;
+import io.coedge.scheduler.dispatch.Replanner.Settings;
+import io.coedge.scheduler.dispatch.Replanner.State;
+import io.coedge.scheduler.dispatch.Replanner.Verdict;
+import io.coedge.scheduler.model.Assignment;
+import io.coedge.scheduler.model.LatencyProfile;
+import io.coedge.scheduler.model.Link;
+import io.coedge.scheduler.model.Model;
+import io.coedge.scheduler.model.NodeProfile;
+import io.coedge.scheduler.model.Task;
+import io.coedge.scheduler.model.Topology;
+import io.coedge.scheduler.testutils.TalkExample;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Function;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class ReplannerTest {
+
+    private static final long T0 = 1_000_000_000L;
+    private static final Settings SETTINGS = new Settings(1_000_000, 3_000_000, 5_000_000);
+    private static final Model M = new Model("m");
+    private static final Set<String> EVERYONE = Set.of("n1", "n2", "n3");
+    /** t1 and t2 start on n1, t3 on n2. */
+    private static final Map<String, String> ORIGINS = Map.of("t1", "n1", "t2", "n1", "t3", "n2");
+
+    /** n1, n2, n3 run model m; those named are unhealthy. */
+    private static Topology topology(String... unhealthy) {
+        LatencyProfile p = LatencyProfile.ofMillisPowersOfTwo(5, 8, 12);
+        List<NodeProfile> nodes = new ArrayList<>();
+        for (String n : List.of("n1", "n2", "n3")) {
+            nodes.add(NodeProfile.healthy(n, Map.of(M, p)).withHealthy(!List.of(unhealthy).contains(n)));
+        }
+        List<Link> links = new ArrayList<>();
+        for (String a : List.of("n1", "n2", "n3")) {
+            for (String b : List.of("n1", "n2", "n3")) {
+                if (!a.equals(b)) {
+                    links.add(new Link(a, b, 100_000_000, 1_000));
+                }
+            }
+        }
+        List<Task> tasks = new ArrayList<>();
+        ORIGINS.forEach((id, origin) -> tasks.add(new Task(id, M, origin, 1, 10, 200_000, 10 * 1024)));
+        return new Topology(nodes, links, tasks);
+    }
+
+    /** A policy that returns whatever the test says, and counts its calls. */
+    private static final class Scripted implements DispatchPolicy {
+        Function<Topology, Map<String, String>> next = t -> ORIGINS;
+        int calls;
+        Assignment lastPrevious;
+
+        @Override
+        public String name() {
+            return "scripted";
+        }
+
+        @Override
+        public Assignment plan(Topology topology, Assignment previous) {
+            calls++;
+            lastPrevious = previous;
+            return new Assignment(next.apply(topology));
+        }
+
+        void willPlace(Map<String, String> plan) {
+            next = t -> plan;
+        }
+    }
+
+    private final Scripted policy = new Scripted();
+    private final Replanner replanner = new Replanner(policy, SETTINGS);
+
+    private Outcome step(State state, Topology topology, long now) {
+        return replanner.onStatus(state, topology, ORIGINS, EVERYONE, T0, now);
+    }
+
+    /** Everyone has reported and the origins are planned at T0. */
+    private State plannedAtStart() {
+        Outcome first = step(State.initial(), topology(), T0);
+        assertThat(first.verdict()).isEqualTo(Verdict.PLANNED);
+        return first.state();
+    }
+
+    /** Planned at T0, then t1 moved from n1 to n2 at {@code at}. */
+    private State t1MovedToN2At(long at) {
+        State start = plannedAtStart();
+        policy.willPlace(with("t1", "n2"));
+        Outcome moved = step(start, topology(), at);
+        assertThat(moved.moves()).containsExactly(new Move("t1", "n1", "n2"));
+        return moved.state();
+    }
+
+    private static Map<String, String> with(String task, String node) {
+        Map<String, String> plan = new HashMap<>(ORIGINS);
+        plan.put(task, node);
+        return plan;
+    }
+
+    @Test
+    void theFirstPlanRunsAtOnceAndPlacingTasksIsNotAMove() {
+        policy.willPlace(with("t1", "n3"));
+
+        Outcome first = step(State.initial(), topology(), T0);
+
+        assertThat(first.planned()).isTrue();
+        assertThat(policy.lastPrevious).isEqualTo(Assignment.EMPTY);
+        assertThat(first.state().assignment()).isEqualTo(with("t1", "n3"));
+        assertThat(first.moves()).isEmpty();
+        assertThat(first.state().movedAtMicros()).isEmpty();
+        assertThat(first.state().planned()).isTrue();
+        assertThat(first.state().lastPlanMicros()).isEqualTo(T0);
+    }
+
+    @Test
+    void plansAreRateLimitedToTheInterval() {
+        State state = plannedAtStart();
+        policy.willPlace(with("t1", "n2"));
+
+        Outcome early = step(state, topology(), T0 + SETTINGS.replanIntervalMicros() - 1);
+        Outcome due = step(early.state(), topology(), T0 + SETTINGS.replanIntervalMicros());
+
+        assertThat(early.verdict()).isEqualTo(Verdict.NOT_DUE);
+        assertThat(early.state()).isSameAs(state);
+        assertThat(early.moves()).isEmpty();
+        assertThat(policy.calls).as("the policy ran for the first plan and the due one only").isEqualTo(2);
+        assertThat(due.planned()).isTrue();
+        assertThat(due.moves()).containsExactly(new Move("t1", "n1", "n2"));
+        assertThat(due.state().assignment()).containsEntry("t1", "n2");
+        assertThat(due.state().movedAtMicros()).containsEntry("t1", T0 + SETTINGS.replanIntervalMicros());
+    }
+
+    @Test
+    void aHealthChangeReplansAtOnce() {
+        State state = plannedAtStart();
+        policy.next = t -> t.nodes().get(0).healthy() ? ORIGINS : Map.of("t1", "n2", "t2", "n3", "t3", "n2");
+
+        Outcome outcome = step(state, topology("n1"), T0 + 1);
+
+        assertThat(outcome.planned()).isTrue();
+        assertThat(outcome.moves()).containsExactly(new Move("t1", "n1", "n2"), new Move("t2", "n1", "n3"));
+        assertThat(outcome.state().assignment()).isEqualTo(Map.of("t1", "n2", "t2", "n3", "t3", "n2"));
+    }
+
+    @Test
+    void hearingFromANodeForTheFirstTimeReplansAtOnce() {
+        Replanner noWait = new Replanner(policy, new Settings(1_000_000, 3_000_000, 0));
+        State state = noWait.onStatus(State.initial(), topology(), ORIGINS, Set.of("n1", "n2"), T0, T0 + 1).state();
+        int calls = policy.calls;
+
+        Outcome again = noWait.onStatus(state, topology(), ORIGINS, Set.of("n1", "n2"), T0, T0 + 2);
+        Outcome heard = noWait.onStatus(state, topology(), ORIGINS, EVERYONE, T0, T0 + 2);
+
+        assertThat(again.verdict()).isEqualTo(Verdict.NOT_DUE);
+        assertThat(heard.planned()).isTrue();
+        assertThat(policy.calls).isEqualTo(calls + 1);
+    }
+
+    @Test
+    void aMovedTaskDwellsAndMovesOnceTheDwellHasPassed() {
+        long movedAt = T0 + SETTINGS.replanIntervalMicros();
+        State moved = t1MovedToN2At(movedAt);
+        policy.willPlace(ORIGINS);
+
+        Outcome dwelling = step(moved, topology(), movedAt + SETTINGS.replanIntervalMicros());
+        Outcome released = step(dwelling.state(), topology(), movedAt + SETTINGS.dwellMicros());
+
+        assertThat(step(moved, topology(), movedAt + SETTINGS.dwellMicros() - 1).heldByDwell())
+                .as("one microsecond before the dwell ends").hasSize(1);
+        assertThat(dwelling.planned()).isTrue();
+        assertThat(dwelling.moves()).isEmpty();
+        assertThat(dwelling.heldByDwell()).containsExactly(new Move("t1", "n2", "n1"));
+        assertThat(dwelling.state().assignment()).containsEntry("t1", "n2");
+        assertThat(dwelling.state().movedAtMicros()).containsEntry("t1", movedAt);
+        assertThat(released.moves()).containsExactly(new Move("t1", "n2", "n1"));
+        assertThat(released.heldByDwell()).isEmpty();
+        assertThat(released.state().assignment()).isEqualTo(ORIGINS);
+    }
+
+    @Test
+    void aTaskOnAnUnhealthyNodeLeavesAtOnceDespiteItsDwell() {
+        long movedAt = T0 + SETTINGS.replanIntervalMicros();
+        State moved = t1MovedToN2At(movedAt);
+        policy.willPlace(with("t1", "n3"));
+
+        Outcome outcome = step(moved, topology("n2"), movedAt + 1);
+
+        assertThat(outcome.moves()).containsExactly(new Move("t1", "n2", "n3"));
+        assertThat(outcome.heldByDwell()).isEmpty();
+        assertThat(outcome.state().assignment()).containsEntry("t1", "n3");
+        assertThat(outcome.state().movedAtMicros()).containsEntry("t1", movedAt + 1);
+    }
+
+    @Test
+    void atStartUpThePlanWaitsForEveryNodeOrForTheStartUpWait() {
+        Set<String> two = Set.of("n1", "n2");
+        policy.willPlace(with("t1", "n3"));
+
+        Outcome waiting = replanner.onStatus(State.initial(), topology("n3"), ORIGINS, two, T0, T0 + SETTINGS.startupWaitMicros());
+        Outcome timedOut = replanner.onStatus(waiting.state(), topology("n3"), ORIGINS, two, T0,
+                T0 + SETTINGS.startupWaitMicros() + SETTINGS.replanIntervalMicros());
+        Outcome everyone = replanner.onStatus(waiting.state(), topology(), ORIGINS, EVERYONE, T0, T0 + SETTINGS.startupWaitMicros());
+
+        assertThat(waiting.verdict()).isEqualTo(Verdict.STARTING);
+        assertThat(waiting.state().assignment()).as("every task on its origin").isEqualTo(ORIGINS);
+        assertThat(waiting.state().planned()).isTrue();
+        assertThat(timedOut.planned()).isTrue();
+        assertThat(everyone.planned()).isTrue();
+        assertThat(policy.calls).isEqualTo(2);
+    }
+
+    @Test
+    void withNoHealthyNodeThePreviousPlanStays() {
+        State state = t1MovedToN2At(T0 + SETTINGS.replanIntervalMicros());
+        int calls = policy.calls;
+
+        Outcome outcome = step(state, topology("n1", "n2", "n3"), T0 + SETTINGS.replanIntervalMicros() + 1);
+
+        assertThat(outcome.verdict()).isEqualTo(Verdict.NO_HEALTHY_NODE);
+        assertThat(outcome.state().assignment()).isEqualTo(state.assignment());
+        assertThat(outcome.moves()).isEmpty();
+        assertThat(policy.calls).isEqualTo(calls);
+    }
+
+    @Test
+    void aPolicyThatThrowsKeepsThePreviousPlanAndSaysSo() {
+        State state = t1MovedToN2At(T0 + SETTINGS.replanIntervalMicros());
+        IllegalStateException boom = new IllegalStateException("boom");
+        policy.next = t -> {
+            throw boom;
+        };
+
+        // past t1's dwell, so that nothing but the verdict keeps it on n2
+        Outcome outcome = step(state, topology("n3"), T0 + SETTINGS.replanIntervalMicros() + SETTINGS.dwellMicros());
+
+        assertThat(outcome.verdict()).isEqualTo(Verdict.POLICY_FAILED);
+        assertThat(outcome.planned()).isFalse();
+        assertThat(outcome.policyFailure()).isSameAs(boom);
+        assertThat(outcome.state().assignment()).isEqualTo(state.assignment());
+        assertThat(outcome.moves()).isEmpty();
+    }
+
+    @Test
+    void aTaskThePlanLeavesOutStaysOnItsOrigin() {
+        State state = plannedAtStart();
+        policy.willPlace(Map.of("t1", "n2", "t2", "n2"));
+
+        Outcome outcome = step(state, topology(), T0 + SETTINGS.replanIntervalMicros());
+
+        assertThat(outcome.state().assignment()).isEqualTo(Map.of("t1", "n2", "t2", "n2", "t3", "n2"));
+    }
+
+    @Test
+    void replanningAnUnchangedTopologyMovesNothing() {
+        Topology talk = TalkExample.topology(100);
+        Map<String, String> origins = new HashMap<>();
+        talk.tasks().forEach(t -> origins.put(t.id(), t.origin()));
+        Set<String> all = Set.of("node1", "node2", "node3");
+        Replanner coedge = new Replanner(CoEdgeDispatch.withDefaults(), SETTINGS);
+        State state = coedge.onStatus(State.initial(), talk, origins, all, T0, T0).state();
+
+        List<Move> moves = new ArrayList<>();
+        for (int i = 1; i <= 5; i++) {
+            Outcome outcome = coedge.onStatus(state, talk, origins, all, T0, T0 + i * SETTINGS.replanIntervalMicros());
+            assertThat(outcome.planned()).isTrue();
+            moves.addAll(outcome.moves());
+            moves.addAll(outcome.heldByDwell());
+            state = outcome.state();
+        }
+
+        assertThat(state.assignment()).as("the talk's plan offloads").isNotEqualTo(origins);
+        assertThat(moves).isEmpty();
+    }
+
+    @Test
+    void settingsMustNotBeNegativeAndStateIsACopy() {
+        assertThatThrownBy(() -> new Settings(-1, 0, 0)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> new Settings(0, -1, 0)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> new Settings(0, 0, -1)).isInstanceOf(IllegalArgumentException.class);
+        assertThat(Settings.defaults()).isEqualTo(new Settings(5_000_000, 15_000_000, 5_000_000));
+
+        Map<String, String> assignment = new HashMap<>(ORIGINS);
+        State state = new State(assignment, Map.of(), 0, 0, false);
+        assignment.put("t1", "n3");
+
+        assertThat(state.assignment()).isEqualTo(ORIGINS);
+        assertThatThrownBy(() -> state.assignment().put("t1", "n3")).isInstanceOf(UnsupportedOperationException.class);
+    }
+}
