@@ -6,6 +6,7 @@ import io.coedge.catalog.CatalogText;
 import io.coedge.format.Frame;
 import io.coedge.format.ImageFormat;
 import io.coedge.operators.profile.NodeStatus;
+import io.coedge.scheduler.dispatch.Replanner;
 import java.util.List;
 import java.util.Map;
 import org.apache.flink.streaming.util.BroadcastOperatorTestHarness;
@@ -38,8 +39,9 @@ class DispatchFunctionTest {
 
   private static BroadcastOperatorTestHarness<Frame, NodeStatus, RoutedFrame> harness() throws Exception {
     BroadcastOperatorTestHarness<Frame, NodeStatus, RoutedFrame> h = ProcessFunctionTestHarnesses.forBroadcastProcessFunction(
-        new DispatchFunction(CATALOG, "coedge", 3, 128, 5_000, 1_000, REPLAN_MS, DWELL_MS),
-        DispatchFunction.STATUSES, DispatchFunction.ASSIGNMENT, DispatchFunction.MOVES);
+        new DispatchFunction(CATALOG, "coedge", 3, 128, 5_000, 1_000,
+            new Replanner.Settings(REPLAN_MS * 1_000, DWELL_MS * 1_000, 5_000_000)),
+        DispatchFunction.STATUSES, DispatchFunction.ASSIGNMENT, DispatchFunction.REPLANNER);
     h.setProcessingTime(NOW);
     return h;
   }
