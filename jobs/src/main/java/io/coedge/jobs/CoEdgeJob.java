@@ -19,6 +19,7 @@ import io.coedge.operators.profile.NodeStatus;
 import io.coedge.operators.profile.NodeStatusCodec;
 import io.coedge.operators.sink.DeadLetterSerializer;
 import io.coedge.operators.sink.ResultSerializer;
+import io.coedge.scheduler.dispatch.Replanner;
 import java.util.Properties;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
@@ -51,6 +52,8 @@ import org.apache.kafka.clients.consumer.OffsetResetStrategy;
 public final class CoEdgeJob {
   /** Max parallelism of the batcher; the subtask key table depends on it, so it is fixed. */
   public static final int MAX_PARALLELISM = 128;
+  /** Frames the dispatcher holds while their nodes have not announced themselves (see RELIABILITY.md). */
+  static final int MAX_FRAMES_WAITING_FOR_NODES = 100_000;
 
   /**
    * @param catalog the deployment
@@ -88,12 +91,15 @@ public final class CoEdgeJob {
             .setBufferTimeout(0);
 
     BroadcastStream<NodeStatus> statuses =
-        sources.statuses().broadcast(DispatchFunction.STATUSES, DispatchFunction.ASSIGNMENT, DispatchFunction.MOVES);
+        sources.statuses().broadcast(DispatchFunction.STATUSES, DispatchFunction.ASSIGNMENT, DispatchFunction.REPLANNER);
+    // Re-plan at most every 5 s unless a node's health changes, a moved task stays 15 s, and the
+    // first plan waits for every node at most as long as a node may stay silent.
+    Replanner.Settings replanning = Replanner.Settings.defaults().withStartupWaitMicros(options.staleAfterMs() * 1_000);
     DataStream<RoutedFrame> routed =
         frames
             .connect(statuses)
             .process(new DispatchFunction(options.catalog(), options.dispatchPolicy(), nodes, MAX_PARALLELISM,
-                options.staleAfterMs(), 100_000, 5_000, 15_000))
+                options.staleAfterMs(), MAX_FRAMES_WAITING_FOR_NODES, replanning))
             .name("dispatch (" + options.dispatchPolicy() + ")")
             .uid("dispatch")
             .setParallelism(nodes)

@@ -6,9 +6,7 @@ import io.coedge.catalog.TaskSpec;
 import io.coedge.format.Frame;
 import io.coedge.operators.profile.NodeStatus;
 import io.coedge.scheduler.dispatch.DispatchPolicies;
-import io.coedge.scheduler.dispatch.DispatchPolicy;
-import io.coedge.scheduler.model.Assignment;
-import io.coedge.scheduler.model.Topology;
+import io.coedge.scheduler.dispatch.Replanner;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -31,10 +29,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The global task dispatcher. Node statuses arrive as broadcast state; each one re-plans the task
- * -> node assignment with the dispatch policy (pure, from {@code scheduler/}), and each frame is
- * routed to the batcher subtask that its task's node announced. Frames whose node has not
- * announced its subtask yet wait in checkpointed operator state and leave as soon as it does.
+ * The global task dispatcher. Node statuses arrive as broadcast state; each one goes to the
+ * {@link Replanner} (pure, from {@code scheduler/}), which decides whether to re-plan the task ->
+ * node assignment with the dispatch policy and which moves to carry out, and each frame is routed
+ * to the batcher subtask that its task's node announced. Frames whose node has not announced its
+ * subtask yet wait in checkpointed operator state and leave as soon as it does.
  */
 public final class DispatchFunction extends BroadcastProcessFunction<Frame, NodeStatus, RoutedFrame>
     implements CheckpointedFunction {
@@ -42,13 +41,13 @@ public final class DispatchFunction extends BroadcastProcessFunction<Frame, Node
 
   public static final MapStateDescriptor<String, NodeStatus> STATUSES =
       new MapStateDescriptor<>("node-statuses", Types.STRING, TypeInformation.of(NodeStatus.class));
+  /** The assignment in force (the replanner state's), task -> node: what frames are routed by. */
   public static final MapStateDescriptor<String, String> ASSIGNMENT =
       new MapStateDescriptor<>("assignment", Types.STRING, Types.STRING);
-  /** When each task last moved, and when the last plan ran (key {@value #LAST_PLAN}), in status time. */
-  public static final MapStateDescriptor<String, Long> MOVES = new MapStateDescriptor<>("moves", Types.STRING, Types.LONG);
-
-  private static final String LAST_PLAN = "\u0000last-plan";
-  private static final String HEALTH = "\u0000health";
+  /** The {@link Replanner.State}, one value under {@link #REPLANNER_KEY}. */
+  public static final MapStateDescriptor<String, Replanner.State> REPLANNER =
+      new MapStateDescriptor<>("replanner", Types.STRING, TypeInformation.of(Replanner.State.class));
+  static final String REPLANNER_KEY = "state";
 
   /** Image bytes held while nodes have not announced themselves, beside the frame-count bound: a heap bound. */
   static final long MAX_WAITING_BYTES = 64L << 20;
@@ -59,11 +58,11 @@ public final class DispatchFunction extends BroadcastProcessFunction<Frame, Node
   private final int maxParallelism;
   private final long staleAfterMs;
   private final int maxWaiting;
-  private final long replanIntervalMs;
-  private final long dwellMs;
+  private final Replanner.Settings replanning;
 
   private transient Catalog catalog;
-  private transient DispatchPolicy policy;
+  private transient Replanner replanner;
+  private transient Map<String, String> originOfTask;
   private transient TopologyBuilder topologies;
   private transient SubtaskKeys keys;
   private transient ListState<Frame> waitingState;
@@ -80,26 +79,28 @@ public final class DispatchFunction extends BroadcastProcessFunction<Frame, Node
    * @param maxParallelism max parallelism of the batcher
    * @param staleAfterMs a node whose last status is older than this is treated as unhealthy
    * @param maxWaiting frames held while nodes have not announced themselves
-   * @param replanIntervalMs re-plan at most this often, unless a node's health changes
-   * @param dwellMs a task that moved stays at least this long, unless its node fails
+   * @param replanning re-plan interval, dwell and start-up wait, in microseconds of status time
    */
   public DispatchFunction(CatalogText catalog, String policyName, int batcherParallelism, int maxParallelism,
-      long staleAfterMs, int maxWaiting, long replanIntervalMs, long dwellMs) {
-    this.replanIntervalMs = replanIntervalMs;
-    this.dwellMs = dwellMs;
+      long staleAfterMs, int maxWaiting, Replanner.Settings replanning) {
     this.catalogText = catalog;
     this.policyName = policyName;
     this.batcherParallelism = batcherParallelism;
     this.maxParallelism = maxParallelism;
     this.staleAfterMs = staleAfterMs;
     this.maxWaiting = maxWaiting;
+    this.replanning = replanning;
     DispatchPolicies.byName(policyName);
   }
 
   @Override
   public void open(OpenContext context) {
     catalog = catalogText.parse();
-    policy = DispatchPolicies.byName(policyName);
+    replanner = new Replanner(DispatchPolicies.byName(policyName), replanning);
+    originOfTask = new HashMap<>();
+    for (TaskSpec t : catalog.tasks()) {
+      originOfTask.put(t.id(), t.origin());
+    }
     topologies = new TopologyBuilder(catalog, staleAfterMs);
     keys = new SubtaskKeys(batcherParallelism, maxParallelism);
     moveCounter = getRuntimeContext().getMetricGroup().counter("taskMoves");
@@ -119,8 +120,8 @@ public final class DispatchFunction extends BroadcastProcessFunction<Frame, Node
   /**
    * Time here is status time (the newest status timestamp), not each subtask's clock: every
    * dispatcher subtask sees the same statuses in the same order, so all of them reach the same
-   * plan. Plans are rate-limited and moved tasks dwell, so live profile noise does not make
-   * tasks flap between nodes; a change in any node's health re-plans at once.
+   * plan. The {@link Replanner} rate-limits plans and lets moved tasks dwell, so live profile
+   * noise does not make tasks flap between nodes; a change in any node's health re-plans at once.
    */
   @Override
   public void processBroadcastElement(NodeStatus status, Context ctx, Collector<RoutedFrame> out) throws Exception {
@@ -132,86 +133,42 @@ public final class DispatchFunction extends BroadcastProcessFunction<Frame, Node
     statuses.put(status.node(), status);
     Map<String, NodeStatus> all = new HashMap<>();
     long now = 0;
+    long oldest = Long.MAX_VALUE;
     for (Map.Entry<String, NodeStatus> e : statuses.entries()) {
       all.put(e.getKey(), e.getValue());
       now = Math.max(now, e.getValue().timestamp());
+      oldest = Math.min(oldest, e.getValue().timestamp());
     }
     subtaskOfNode = subtasks(all);
-    BroadcastState<String, Long> moves = ctx.getBroadcastState(MOVES);
+    BroadcastState<String, Replanner.State> replannerState = ctx.getBroadcastState(REPLANNER);
+    Replanner.State state = replannerState.get(REPLANNER_KEY);
+    // As before the Replanner: the start-up wait runs from the oldest of the nodes' latest reports
+    // (not from the first report ever), so it does not age while the nodes heard from keep reporting.
+    Replanner.Outcome outcome = replanner.onStatus(state == null ? Replanner.State.initial() : state,
+        topologies.build(all, now), originOfTask, all.keySet(), oldest * 1_000, now * 1_000);
+    switch (outcome.verdict()) {
+      case NOT_DUE -> {
+        if (assignment == null) {
+          restoreRouting(statuses, ctx.getBroadcastState(ASSIGNMENT));
+        }
+        flushWaiting(ctx.currentProcessingTime(), out);
+        return;
+      }
+      case PLANNED -> replans.inc();
+      case POLICY_FAILED -> LOG.warn("dispatch policy {} could not plan; keeping the previous assignment: {}",
+          policyName, outcome.policyFailure().getMessage());
+      default -> { }
+    }
+    for (Replanner.Move m : outcome.moves()) {
+      LOG.info("dispatch: task {} moves {} -> {}", m.task(), m.from(), m.to());
+      moveCounter.inc();
+    }
+    replannerState.put(REPLANNER_KEY, outcome.state());
     BroadcastState<String, String> assignmentState = ctx.getBroadcastState(ASSIGNMENT);
-    Map<String, String> before = new HashMap<>();
-    for (Map.Entry<String, String> e : assignmentState.entries()) {
-      before.put(e.getKey(), e.getValue());
-    }
-    Topology topology = topologies.build(all, now);
-    // Hearing from a node for the first time counts as a change: the plan that waited for everyone runs at once.
-    long health = healthSignature(topology) * 31 + all.size();
-    Long lastPlan = moves.get(LAST_PLAN);
-    Long lastHealth = moves.get(HEALTH);
-    boolean due = lastPlan == null || now - lastPlan >= replanIntervalMs || lastHealth == null || lastHealth != health;
-    if (due) {
-      Map<String, String> after = plan(all, before, now);
-      for (Map.Entry<String, String> e : after.entrySet()) {
-        String was = before.get(e.getKey());
-        if (was == null || was.equals(e.getValue())) {
-          continue;
-        }
-        Long moved = moves.get(e.getKey());
-        boolean wasHealthy = topology.nodes().get(topology.nodeIndex(was)).healthy();
-        if (moved != null && now - moved < dwellMs && wasHealthy) {
-          e.setValue(was); // still dwelling where it last moved to
-        } else {
-          moves.put(e.getKey(), now);
-          LOG.info("dispatch: task {} moves {} -> {}", e.getKey(), was, e.getValue());
-          moveCounter.inc();
-        }
-      }
-      assignmentState.clear();
-      assignmentState.putAll(after);
-      assignment = after;
-      moves.put(LAST_PLAN, now);
-      moves.put(HEALTH, health);
-    } else if (assignment == null) {
-      restoreRouting(ctx.getBroadcastState(STATUSES), ctx.getBroadcastState(ASSIGNMENT));
-    }
+    assignmentState.clear();
+    assignmentState.putAll(outcome.state().assignment());
+    assignment = outcome.state().assignment();
     flushWaiting(ctx.currentProcessingTime(), out);
-  }
-
-  private static long healthSignature(Topology topology) {
-    long signature = 0;
-    for (int i = 0; i < topology.nodes().size(); i++) {
-      if (topology.nodes().get(i).healthy()) {
-        signature |= 1L << (i % 64);
-      }
-    }
-    return signature * 31 + topology.nodes().size();
-  }
-
-  /**
-   * Re-plans; keeps the previous plan (or origins) when no node can be planned for yet. At start
-   * the first plan waits until every node has reported, or until the first report is older than
-   * the staleness bound: a node not heard from yet is not a failed node, and planning without it
-   * would move its tasks away only to bring them back a second later.
-   */
-  Map<String, String> plan(Map<String, NodeStatus> statuses, Map<String, String> before, long nowMs) {
-    Topology topology = topologies.build(statuses, nowMs);
-    boolean anyHealthy = topology.nodes().stream().anyMatch(n -> n.healthy());
-    long firstReport = statuses.values().stream().mapToLong(NodeStatus::timestamp).min().orElse(nowMs);
-    boolean everyoneHeard = statuses.keySet().containsAll(catalog.nodes().stream().map(n -> n.id()).toList());
-    boolean starting = !everyoneHeard && nowMs - firstReport <= staleAfterMs;
-    Map<String, String> after = new HashMap<>(before);
-    if (anyHealthy && !starting) {
-      try {
-        after = new HashMap<>(policy.plan(topology, new Assignment(before)).nodeOfTask());
-        replans.inc();
-      } catch (RuntimeException e) {
-        LOG.warn("dispatch policy {} could not plan; keeping the previous assignment: {}", policyName, e.getMessage());
-      }
-    }
-    for (TaskSpec t : catalog.tasks()) {
-      after.putIfAbsent(t.id(), t.origin());
-    }
-    return after;
   }
 
   private static Map<String, Integer> subtasks(Map<String, NodeStatus> statuses) {

@@ -6,8 +6,11 @@ import io.coedge.catalog.CatalogText;
 import io.coedge.format.Frame;
 import io.coedge.format.ImageFormat;
 import io.coedge.operators.profile.NodeStatus;
+import io.coedge.scheduler.dispatch.Replanner;
 import java.util.List;
 import java.util.Map;
+import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
+import org.apache.flink.streaming.api.operators.co.CoBroadcastWithNonKeyedOperator;
 import org.apache.flink.streaming.util.BroadcastOperatorTestHarness;
 import org.apache.flink.streaming.util.ProcessFunctionTestHarnesses;
 import org.junit.jupiter.api.Test;
@@ -36,11 +39,26 @@ class DispatchFunctionTest {
         ImageFormat.JPEG, 32, 32, new byte[] {1}, "f/0@" + seq);
   }
 
+  private static DispatchFunction function() {
+    return new DispatchFunction(CATALOG, "coedge", 3, 128, 5_000, 1_000,
+        new Replanner.Settings(REPLAN_MS * 1_000, DWELL_MS * 1_000, 5_000_000));
+  }
+
   private static BroadcastOperatorTestHarness<Frame, NodeStatus, RoutedFrame> harness() throws Exception {
     BroadcastOperatorTestHarness<Frame, NodeStatus, RoutedFrame> h = ProcessFunctionTestHarnesses.forBroadcastProcessFunction(
-        new DispatchFunction(CATALOG, "coedge", 3, 128, 5_000, 1_000, REPLAN_MS, DWELL_MS),
-        DispatchFunction.STATUSES, DispatchFunction.ASSIGNMENT, DispatchFunction.MOVES);
+        function(), DispatchFunction.STATUSES, DispatchFunction.ASSIGNMENT, DispatchFunction.REPLANNER);
     h.setProcessingTime(NOW);
+    return h;
+  }
+
+  private static BroadcastOperatorTestHarness<Frame, NodeStatus, RoutedFrame> restored(OperatorSubtaskState snapshot)
+      throws Exception {
+    BroadcastOperatorTestHarness<Frame, NodeStatus, RoutedFrame> h = new BroadcastOperatorTestHarness<>(
+        new CoBroadcastWithNonKeyedOperator<>(function(),
+            List.of(DispatchFunction.STATUSES, DispatchFunction.ASSIGNMENT, DispatchFunction.REPLANNER)), 1, 1, 0);
+    h.setProcessingTime(NOW);
+    h.initializeState(snapshot);
+    h.open();
     return h;
   }
 
@@ -93,6 +111,29 @@ class DispatchFunctionTest {
       assertThat(out.get(2).node()).as("still dwelling").isEqualTo(away);
       assertThat(out.get(3).node()).as("home again").isEqualTo("n1");
       assertThat(h.getBroadcastState(DispatchFunction.ASSIGNMENT).get("t1")).isEqualTo("n1");
+    }
+  }
+
+  @Test
+  void theReplannerStateSurvivesARestoreSoAMovedTaskStillDwells() throws Exception {
+    OperatorSubtaskState snapshot;
+    Replanner.State before;
+    try (var h = harness()) {
+      h.processBroadcastElement(status("n1", 2, true, NOW), NOW);
+      h.processBroadcastElement(status("n2", 0, true, NOW), NOW);
+      h.processBroadcastElement(status("n3", 1, true, NOW), NOW);
+      h.processBroadcastElement(status("n1", 2, false, NOW + 100), NOW + 100);
+      before = h.getBroadcastState(DispatchFunction.REPLANNER).get(DispatchFunction.REPLANNER_KEY);
+      snapshot = h.snapshot(1, NOW + 100);
+    }
+    try (var h = restored(snapshot)) {
+      assertThat(h.getBroadcastState(DispatchFunction.REPLANNER).get(DispatchFunction.REPLANNER_KEY)).isEqualTo(before);
+      h.processBroadcastElement(status("n1", 2, true, NOW + 200), NOW + 200);
+      h.processElement(frame("t1", "c1", 1), NOW + 200);
+
+      assertThat(before.movedAtMicros()).containsKey("t1");
+      assertThat(h.extractOutputValues()).extracting(RoutedFrame::node).as("still dwelling")
+          .containsExactly(before.assignment().get("t1")).doesNotContain("n1");
     }
   }
 
