@@ -21,7 +21,8 @@ import java.util.TreeMap;
  * <ul>
  *   <li>A plan is due when none has run yet, when {@link Settings#replanIntervalMicros} has passed
  *       since the last one, or at once when any node's health changed (hearing from a node for the
- *       first time counts as a change).</li>
+ *       first time counts as a change), or when a link changed (its bandwidth or latency: every
+ *       transfer time the plan rests on).</li>
  *   <li>At start-up, while some node has not reported yet and the first report is younger than
  *       {@link Settings#startupWaitMicros}, the previous plan (or every task on its origin) stays: a
  *       node not heard from yet is not a failed node, and planning without it would move its tasks
@@ -154,7 +155,7 @@ public final class Replanner {
      */
     public Outcome onStatus(State state, Topology topology, Map<String, String> originOfTask, Set<String> heardFrom,
                             long firstReportMicros, long nowMicros) {
-        long health = healthSignature(topology) * 31 + heardFrom.size();
+        long health = (healthSignature(topology) * 31 + heardFrom.size()) * 31 + topology.links().hashCode();
         boolean due = !state.planned()
                 || nowMicros - state.lastPlanMicros() >= settings.replanIntervalMicros()
                 || health != state.healthSignature();

@@ -123,11 +123,16 @@ public final class Report {
         sb.append(String.format(Locale.ROOT, "Duration %.0f s simulated, seed %d, %d nodes, %d tasks, %.0f frames/s nominal, execution noise %.0f%%.%n%n",
                 scenario.durationMicros() / 1e6, scenario.seed(), scenario.nodes().size(), scenario.tasks().size(),
                 scenario.nominalFrameRate(), scenario.execNoise() * 100));
-        if (scenario.execSlow().share() > 0 || scenario.shedWhileBusy()) {
-            sb.append(String.format(Locale.ROOT, "Slow runs: %.1f%% of batches x %.2f; frames arriving at a busy node %s.%n%n",
-                    scenario.execSlow().share() * 100, scenario.execSlow().factor(),
-                    scenario.shedWhileBusy() ? "may be shed at once (as the Flink batcher does)" : "wait for the accelerator"));
+        if (scenario.execSlow().share() > 0) {
+            sb.append(String.format(Locale.ROOT, "Slow runs: %.1f%% of batches x %.2f.%n%n",
+                    scenario.execSlow().share() * 100, scenario.execSlow().factor()));
         }
+        Scenario.Pipeline pipe = scenario.pipeline();
+        sb.append(String.format(Locale.ROOT, "Pipeline: overhead per call %.1f ms + %.1f ms per frame before, %.1f ms per frame after"
+                        + "%s; statuses every %.1f s; re-plans at most every %.1f s, a moved task dwells %.1f s.%n%n",
+                pipe.overhead().batchMicros() / 1e3, pipe.overhead().frameMicros() / 1e3, pipe.overhead().postFrameMicros() / 1e3,
+                pipe.nodeOverheads().isEmpty() ? "" : " (" + pipe.nodeOverheads().size() + " nodes their own)",
+                pipe.statusIntervalMicros() / 1e6, pipe.replan().replanIntervalMicros() / 1e6, pipe.replan().dwellMicros() / 1e6));
         if (scenario.sweep() != null) {
             sb.append("## Deadline-miss rate (%) by ").append(scenario.sweep().parameter()).append("\n\n| pair |");
             List<Double> pts = scenario.sweep().values();

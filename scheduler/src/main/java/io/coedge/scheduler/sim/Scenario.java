@@ -1,5 +1,8 @@
 package io.coedge.scheduler.sim;
 
+import io.coedge.scheduler.dispatch.Replanner;
+import java.util.Map;
+
 import io.coedge.scheduler.batch.BatchPolicy;
 import io.coedge.scheduler.batch.BatchPolicies;
 import io.coedge.scheduler.batch.ClockworkBatchPolicy;
@@ -23,10 +26,8 @@ import java.util.List;
  * @param sweep         optional parameter varied by reports; null for a single-point scenario
  * @param execSlow      a share of the batches runs this many times slower (a shared CPU); policies then
  *                      plan with the profile x factor x (1 + execNoise); {@link SlowRuns#NONE} by default
- * @param shedWhileBusy as the Flink batcher does: a frame that arrives while the accelerator is busy asks
- *                      the batch policy at once, with the running batch's predicted end (typical and
- *                      pessimistic) as the free time, and any frames it sheds are dropped then; false by
- *                      default (the policy is asked only when the accelerator is free)
+ * @param pipeline      what the pipeline pays around the scheduler's decisions: each node's overhead
+ *                      around an inference call, how often nodes report, how the dispatcher re-plans
  */
 public record Scenario(
         String name,
@@ -40,7 +41,7 @@ public record Scenario(
         Sweep sweep,
         BatchSettings batching,
         SlowRuns execSlow,
-        boolean shedWhileBusy) {
+        Pipeline pipeline) {
 
     public Scenario {
         nodes = List.copyOf(nodes);
@@ -48,12 +49,13 @@ public record Scenario(
         tasks = List.copyOf(tasks);
         changes = List.copyOf(changes);
         execSlow = execSlow == null ? SlowRuns.NONE : execSlow;
+        pipeline = pipeline == null ? Pipeline.defaults() : pipeline;
     }
 
-    /** A scenario without slow runs whose policies are asked only when the accelerator is free. */
+    /** A scenario without slow runs, with the pipeline's defaults. */
     public Scenario(String name, long durationMicros, long seed, double execNoise, List<NodeProfile> nodes, List<Link> links,
                     List<SimTask> tasks, List<Change> changes, Sweep sweep, BatchSettings batching) {
-        this(name, durationMicros, seed, execNoise, nodes, links, tasks, changes, sweep, batching, SlowRuns.NONE, false);
+        this(name, durationMicros, seed, execNoise, nodes, links, tasks, changes, sweep, batching, SlowRuns.NONE, null);
     }
 
     /**
@@ -73,6 +75,62 @@ public record Scenario(
         /** The factor policies plan with: the slow factor when some runs are slow, else 1. */
         public double worstFactor() {
             return share > 0 ? factor : 1.0;
+        }
+    }
+
+    /**
+     * What a node pays around one inference call, on its own CPU: {@code batchMicros + frameMicros x b}
+     * before the batch reaches the accelerator (decoding, resizing, the call), {@code postFrameMicros x b}
+     * after it (post-processing, emitting results). The node's engine observes it in its run times, as
+     * the Flink batcher does, and plans with it.
+     */
+    public record Overhead(long batchMicros, long frameMicros, long postFrameMicros) {
+        public static final Overhead NONE = new Overhead(0, 0, 0);
+
+        public Overhead {
+            if (batchMicros < 0 || frameMicros < 0 || postFrameMicros < 0) {
+                throw new IllegalArgumentException("overheads must not be negative");
+            }
+        }
+
+        public long before(int batch) {
+            return batchMicros + frameMicros * batch;
+        }
+
+        public long after(int batch) {
+            return postFrameMicros * batch;
+        }
+    }
+
+    /**
+     * The pipeline around the scheduling decisions, as the Flink job runs it.
+     *
+     * @param overhead            each node's overhead around a call, unless {@code nodeOverheads} names the node
+     * @param nodeOverheads       per-node overheads (a slower CPU pays more)
+     * @param statusIntervalMicros how often each node publishes its status (profiles, health); the
+     *                            dispatcher re-plans only on a status, so a change is seen at the next one
+     * @param replan              the dispatcher's re-planning rules (rate limit, dwell, start-up wait)
+     */
+    public record Pipeline(Overhead overhead, Map<String, Overhead> nodeOverheads, long statusIntervalMicros,
+                           Replanner.Settings replan) {
+        public Pipeline {
+            nodeOverheads = Map.copyOf(nodeOverheads);
+            if (statusIntervalMicros < 1) {
+                throw new IllegalArgumentException("statusIntervalMicros must be positive");
+            }
+        }
+
+        /** No overheads; statuses every second; the job's re-planning rules. */
+        public static Pipeline defaults() {
+            return new Pipeline(Overhead.NONE, Map.of(), 1_000_000, Replanner.Settings.defaults());
+        }
+
+        public Overhead overheadOf(String node) {
+            return nodeOverheads.getOrDefault(node, overhead);
+        }
+
+        public Pipeline withOverhead(Overhead all, Map<String, Overhead> byNode) {
+            return new Pipeline(all, byNode, statusIntervalMicros, replan);
         }
     }
 
@@ -145,22 +203,22 @@ public record Scenario(
             case Sweep.BANDWIDTH -> {
                 long bps = Math.round(value * 1_000_000);
                 List<Link> newLinks = links.stream().map(l -> new Link(l.from(), l.to(), bps, l.latencyMicros())).toList();
-                yield new Scenario(name, durationMicros, seed, execNoise, nodes, newLinks, tasks, changes, null, batching, execSlow, shedWhileBusy);
+                yield new Scenario(name, durationMicros, seed, execNoise, nodes, newLinks, tasks, changes, null, batching, execSlow, pipeline);
             }
             case Sweep.LOAD -> {
                 List<SimTask> newTasks = tasks.stream()
                         .map(t -> new SimTask(t.task().withFps(t.task().fps() * value), t.jitterMicros())).toList();
-                yield new Scenario(name, durationMicros, seed, execNoise, nodes, links, newTasks, changes, null, batching, execSlow, shedWhileBusy);
+                yield new Scenario(name, durationMicros, seed, execNoise, nodes, links, newTasks, changes, null, batching, execSlow, pipeline);
             }
             default -> throw new IllegalStateException("unknown sweep parameter " + sweep.parameter());
         };
     }
 
     public Scenario withSeed(long newSeed) {
-        return new Scenario(name, durationMicros, newSeed, execNoise, nodes, links, tasks, changes, sweep, batching, execSlow, shedWhileBusy);
+        return new Scenario(name, durationMicros, newSeed, execNoise, nodes, links, tasks, changes, sweep, batching, execSlow, pipeline);
     }
 
     public Scenario withDuration(long micros) {
-        return new Scenario(name, micros, seed, execNoise, nodes, links, tasks, changes, sweep, batching, execSlow, shedWhileBusy);
+        return new Scenario(name, micros, seed, execNoise, nodes, links, tasks, changes, sweep, batching, execSlow, pipeline);
     }
 }

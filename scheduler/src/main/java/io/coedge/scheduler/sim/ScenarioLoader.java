@@ -1,5 +1,7 @@
 package io.coedge.scheduler.sim;
 
+import io.coedge.scheduler.dispatch.Replanner;
+
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -180,7 +182,11 @@ public final class ScenarioLoader {
     }
 
     private Scenario scenario(F root) {
-        root.allowOnly("name", "durationS", "seed", "execNoise", "execSlow", "shedWhileBusy", "profileSets", "nodes", "links",
+        if (root.has("shedWhileBusy")) {
+            throw root.get("shedWhileBusy").error("is no longer a setting: every node runs the Flink batcher's engine, which"
+                    + " always asks its policy when a frame arrives; remove the line");
+        }
+        root.allowOnly("name", "durationS", "seed", "execNoise", "execSlow", "pipeline", "profileSets", "nodes", "links",
                 "tasks", "changes", "sweep", "batching", "generator");
         String name = root.has("name") ? root.get("name").text() : file.replaceFirst("\\.ya?ml$", "");
         long duration = micros(root.get("durationS").positive() * 1000.0);
@@ -203,7 +209,7 @@ public final class ScenarioLoader {
             }
             slow = new Scenario.SlowRuns(share, factor);
         }
-        boolean shedWhileBusy = root.has("shedWhileBusy") && root.get("shedWhileBusy").bool();
+        Scenario.Pipeline pipeline = root.has("pipeline") ? pipeline(root.get("pipeline")) : Scenario.Pipeline.defaults();
         Map<String, Map<Model, LatencyProfile>> sets = new HashMap<>();
         if (root.has("profileSets")) {
             for (Map.Entry<String, F> e : root.get("profileSets").map().entrySet()) {
@@ -235,7 +241,32 @@ public final class ScenarioLoader {
         List<Scenario.Change> changes = root.has("changes") ? changes(root.get("changes"), nodeNames, taskNames) : List.of();
         Scenario.Sweep sweep = root.has("sweep") ? sweep(root.get("sweep")) : null;
         Scenario.BatchSettings batching = root.has("batching") ? batching(root.get("batching")) : Scenario.BatchSettings.defaults();
-        return new Scenario(name, duration, seed, noise, nodes, links, tasks, changes, sweep, batching, slow, shedWhileBusy);
+        if (!nodeOverheads.isEmpty()) {
+            pipeline = pipeline.withOverhead(pipeline.overhead(), nodeOverheads);
+        }
+        return new Scenario(name, duration, seed, noise, nodes, links, tasks, changes, sweep, batching, slow, pipeline);
+    }
+
+    /** Per-node overheads the node list declared, by node name (filled while the nodes are read). */
+    private final Map<String, Scenario.Overhead> nodeOverheads = new HashMap<>();
+
+    private Scenario.Overhead overhead(F f) {
+        f.allowOnly("batchMs", "frameMs", "postFrameMs");
+        return new Scenario.Overhead(f.has("batchMs") ? micros(f.get("batchMs").nonNegative()) : 0,
+                f.has("frameMs") ? micros(f.get("frameMs").nonNegative()) : 0,
+                f.has("postFrameMs") ? micros(f.get("postFrameMs").nonNegative()) : 0);
+    }
+
+    private Scenario.Pipeline pipeline(F f) {
+        f.allowOnly("overhead", "statusIntervalMs", "replanIntervalMs", "dwellMs", "startupWaitMs");
+        Scenario.Pipeline d = Scenario.Pipeline.defaults();
+        Replanner.Settings r = d.replan();
+        return new Scenario.Pipeline(f.has("overhead") ? overhead(f.get("overhead")) : d.overhead(), Map.of(),
+                f.has("statusIntervalMs") ? micros(f.get("statusIntervalMs").positive()) : d.statusIntervalMicros(),
+                new Replanner.Settings(
+                        f.has("replanIntervalMs") ? micros(f.get("replanIntervalMs").nonNegative()) : r.replanIntervalMicros(),
+                        f.has("dwellMs") ? micros(f.get("dwellMs").nonNegative()) : r.dwellMicros(),
+                        f.has("startupWaitMs") ? micros(f.get("startupWaitMs").nonNegative()) : r.startupWaitMicros()));
     }
 
     private static long micros(double millis) {
@@ -286,8 +317,11 @@ public final class ScenarioLoader {
         List<NodeProfile> out = new ArrayList<>();
         Set<String> seen = new HashSet<>();
         for (F n : f.list()) {
-            n.allowOnly("name", "load", "healthy", "profiles", "profileSet");
+            n.allowOnly("name", "load", "healthy", "profiles", "profileSet", "overhead");
             String name = n.get("name").text();
+            if (n.has("overhead")) {
+                nodeOverheads.put(name, overhead(n.get("overhead")));
+            }
             if (!seen.add(name)) {
                 throw n.get("name").error("duplicate node '" + name + "'");
             }

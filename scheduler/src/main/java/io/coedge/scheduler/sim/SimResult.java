@@ -1,5 +1,8 @@
 package io.coedge.scheduler.sim;
 
+import java.util.Arrays;
+import java.util.Objects;
+
 import io.coedge.scheduler.model.Assignment;
 import io.coedge.scheduler.model.FrameOutcome;
 
@@ -13,6 +16,7 @@ import java.util.List;
  * @param goodputFps     frames that met their deadline per simulated second
  * @param batchHistogram batchHistogram.get(b) = batches of size b that ran (index 0 unused)
  * @param moves          tasks moved by re-plans after the initial plan
+ * @param series         DMR per window, per-node load per window, and every move with its time
  */
 public record SimResult(
         String scenario,
@@ -34,7 +38,47 @@ public record SimResult(
         Assignment finalAssignment,
         int replans,
         int moves,
-        LatencyHistogram latency) {
+        LatencyHistogram latency,
+        Series series) {
+
+    /** A task leaving one node for another at a time of the run. */
+    public record Move(long atMicros, String task, String from, String to) {
+    }
+
+    /**
+     * The run over time.
+     *
+     * @param windowMicros the length of each window
+     * @param frames       frames captured in each window
+     * @param misses       of those, frames that missed their deadline (LATE or DROPPED)
+     * @param nodeLoad     nodeLoad[n][w]: share of window w node n's accelerator was busy
+     * @param moves        every move after the first plan, in time order
+     */
+    public record Series(long windowMicros, long[] frames, long[] misses, List<String> nodes, double[][] nodeLoad,
+                         List<Move> moves) {
+        public double dmr(int window) {
+            return frames[window] == 0 ? 0 : (double) misses[window] / frames[window];
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Series s && windowMicros == s.windowMicros && Arrays.equals(frames, s.frames)
+                    && Arrays.equals(misses, s.misses) && nodes.equals(s.nodes) && Arrays.deepEquals(nodeLoad, s.nodeLoad)
+                    && moves.equals(s.moves);
+        }
+
+        @Override
+        public int hashCode() {
+            return Objects.hash(windowMicros, Arrays.hashCode(frames), Arrays.hashCode(misses), nodes,
+                    Arrays.deepHashCode(nodeLoad), moves);
+        }
+
+        @Override
+        public String toString() {
+            return "Series{" + frames.length + " windows of " + windowMicros / 1000 + " ms, misses " + Arrays.toString(misses)
+                    + ", " + moves.size() + " moves}";
+        }
+    }
 
     /** Deadline-miss rate: (LATE + DROPPED) / all frames. */
     public double dmr() {

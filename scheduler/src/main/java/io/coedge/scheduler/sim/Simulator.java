@@ -1,43 +1,53 @@
 package io.coedge.scheduler.sim;
 
-import io.coedge.scheduler.batch.BatchDecision;
 import io.coedge.scheduler.batch.BatchPolicy;
-import io.coedge.scheduler.batch.ModelQueues;
 import io.coedge.scheduler.dispatch.DispatchPolicy;
+import io.coedge.scheduler.dispatch.Replanner;
 import io.coedge.scheduler.model.Assignment;
+import io.coedge.scheduler.model.Clock;
 import io.coedge.scheduler.model.LatencyProfile;
 import io.coedge.scheduler.model.Link;
+import io.coedge.scheduler.model.Model;
 import io.coedge.scheduler.model.NodeProfile;
 import io.coedge.scheduler.model.Task;
 import io.coedge.scheduler.model.Topology;
+import io.coedge.scheduler.node.Batch;
+import io.coedge.scheduler.node.NodeActions;
+import io.coedge.scheduler.node.NodeEngine;
 
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Collections;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.SplittableRandom;
 
 /**
- * Discrete-event simulator for one scenario and one (dispatch, batch) pair. Deterministic for the
- * scenario seed: every camera draws its jitter from its own {@link SplittableRandom} split from the
- * seed (so all policy pairs see the very same frames) and execution noise comes from another split.
- * Simulated time starts at 0 and is in microseconds; no wall clock is read.
+ * Discrete-event simulator for one scenario and one (dispatch, batch) pair, running the very code
+ * the Flink job runs: each node is a {@link NodeEngine} (the node batcher's engine) and the
+ * dispatcher is a {@link Replanner} around the dispatch policy (the Flink dispatcher's rules).
+ * Deterministic for the scenario seed: every camera draws its jitter from its own
+ * {@link SplittableRandom} split from the seed (so all policy pairs see the very same frames) and
+ * execution noise comes from another split. Simulated time starts at 0 and is in microseconds; no
+ * wall clock is read.
  *
- * <p>A frame is captured, routed by the current assignment, shipped over the origin-&gt;node link if
- * it runs elsewhere (FIFO per link: it starts serialising when the link is free, then takes
- * size/bandwidth + latency), queued at the node by deadline, and handed to the batch policy, which is
- * asked whenever a frame arrives at an idle accelerator, the accelerator finishes, or a requested
- * timer fires. After the scenario duration no new frames are captured and the run drains, so every
- * frame ends OK, LATE or DROPPED.
+ * <p>A frame is captured, routed by the assignment in force, shipped over the origin-&gt;node link
+ * if it runs elsewhere (FIFO per link: it starts serialising when the link is free, then takes
+ * size/bandwidth + latency), and handed to its node's engine. What the engine starts, the simulated
+ * node runs as the pipeline does: the node's overhead before the call on its CPU, then the
+ * accelerator in FIFO order (the engine keeps at most two batches there and sends the next just
+ * before the running one ends), then the overhead after it; the completion goes back to the
+ * engine, which learns the node's real overhead from it as the batcher does. After the scenario
+ * duration no new frames are captured and the run drains, so every frame ends OK, LATE or DROPPED.
  *
- * <p>Policies plan with the noise model's worst case (the load-stretched profile x (1 + execNoise) x
- * the slow-run factor), a p99-style estimate; the profile itself is the typical run. With {@link
- * Scenario#shedWhileBusy()} a frame that arrives while its node is busy also asks the policy at once,
- * with the running batch's predicted end by the typical and by the pessimistic estimate as the free
- * times, and only shed decisions apply then (what the Flink batcher does).
- *
- * <p>Hot-path state lives in primitive arrays: a binary-heap event queue of packed long keys, frame
- * slots recycled through a free list, and one deadline-ordered int heap per (node, model).
+ * <p>Every node reports its status each {@link Scenario.Pipeline#statusIntervalMicros()}: the
+ * profiles its engine plans with (the sidecar's p99 estimate, here the profile x the noise model's
+ * worst case, plus the overhead it measured) and its health. The dispatcher re-plans on a status
+ * when the {@link Replanner} says a plan is due (rate limit, health change, dwell), exactly as the
+ * Flink dispatcher does; scenario changes are therefore seen at the next status, and several
+ * changes at one time cost one re-plan. A moved task's queued frames finish where they are.
  */
 public final class Simulator {
 
@@ -64,6 +74,7 @@ public final class Simulator {
     private static final int DONE = 2;
     private static final int TIMER = 3;
     private static final int CHANGE = 4;
+    private static final int STATUS = 5;
 
     /** All mutable state of one run. */
     private final class Run {
@@ -74,6 +85,7 @@ public final class Simulator {
         private final List<NodeProfile> nodeProfiles;
         private final List<Link> links;
         private final List<Task> taskList;
+        private final Map<String, String> originOfTask = new HashMap<>();
 
         private final int[] taskModel;
         private final int[] taskOrigin;
@@ -91,28 +103,35 @@ public final class Simulator {
         private final EventQueue events = new EventQueue(1024);
         private final Frames frames = new Frames(1024);
 
-        private final SlotHeap[][] queues;
-        private final NodeQueues[] views;
+        /** The simulated time: the engines' clock. */
+        private long now;
+        private final NodeEngine[] engines;
+        private final NodeActions[] actions;
+        private final Scenario.Overhead[] overhead;
         private final LatencyProfile[] actual;
-        private final List<List<LatencyProfile>> planning = new ArrayList<>();
-        private final boolean[] busy;
-        /** When the running batch of each node ends by the typical and by the pessimistic estimate. */
-        private final long[] typicalEnd;
-        private final long[] worstEnd;
-        private final int[][] running;
-        private final int[] runningCount;
+        private final long[] accelFree;
         private final long[] busyMicros;
         private final long[] timerAt;
+        /** Batches in flight, by event argument, with their node; recycled through a free list. */
+        private Batch[] pending = new Batch[64];
+        private int[] pendingNode = new int[64];
+        private int[] pendingFree = new int[64];
+        private int pendingFreeCount;
+        private int pendingUsed;
 
         private final long[] linkBandwidth;
         private final long[] linkLatency;
         private final long[] linkFree;
 
         private Topology topology;
-        private Assignment assignment;
+        private final Replanner replanner;
+        private Replanner.State replanState = Replanner.State.initial();
+        private final Set<String> heard = new HashSet<>();
+        private Assignment assignment = Assignment.EMPTY;
         private final int[] route;
         private int replans;
         private int moves;
+        private final TimeSeries series;
 
         private long generated;
         private long ok;
@@ -133,6 +152,7 @@ public final class Simulator {
             this.tasks = taskList.size();
             SplittableRandom root = new SplittableRandom(scenario.seed());
             this.noiseRng = root.split();
+            this.replanner = new Replanner(dispatch, scenario.pipeline().replan());
 
             taskModel = new int[tasks];
             taskOrigin = new int[tasks];
@@ -151,6 +171,7 @@ public final class Simulator {
                 taskBasePeriod[t] = 1e6 / task.fps();
                 fpsScale[t] = 1.0;
                 taskJitter[t] = scenario.tasks().get(t).jitterMicros();
+                originOfTask.put(task.id(), task.origin());
                 cams += task.cameras();
             }
             camTask = new int[cams];
@@ -165,31 +186,30 @@ public final class Simulator {
                 }
             }
 
-            queues = new SlotHeap[nodes][models];
-            views = new NodeQueues[nodes];
-            for (int n = 0; n < nodes; n++) {
-                for (int m = 0; m < models; m++) {
-                    queues[n][m] = new SlotHeap(frames);
-                }
-                views[n] = new NodeQueues(queues[n]);
-            }
             actual = new LatencyProfile[nodes * models];
+            engines = new NodeEngine[nodes];
+            actions = new NodeActions[nodes];
+            overhead = new Scenario.Overhead[nodes];
+            int maxBatch = 1;
+            Clock clock = () -> now;
             for (int n = 0; n < nodes; n++) {
-                planning.add(null);
+                NodeProfile np = nodeProfiles.get(n);
+                overhead[n] = scenario.pipeline().overheadOf(np.name());
+                int[] sizes = new int[models];
+                for (int m = 0; m < models; m++) {
+                    LatencyProfile p = np.profiles().get(topology.models().get(m));
+                    sizes[m] = p == null ? 1 : p.maxBatch();
+                    maxBatch = Math.max(maxBatch, sizes[m]);
+                }
+                Scenario.Overhead o = overhead[n];
+                NodeEngine.Settings settings = NodeEngine.Settings.defaults().withBounds(Integer.MAX_VALUE, Long.MAX_VALUE)
+                        .withAllowances(o.batchMicros(), o.frameMicros() + o.postFrameMicros());
+                engines[n] = new NodeEngine(batch, sizes, settings, clock);
+                actions[n] = new Node(n);
                 refreshProfiles(n);
             }
-            int maxBatch = 1;
-            for (LatencyProfile p : actual) {
-                if (p != null) {
-                    maxBatch = Math.max(maxBatch, p.maxBatch());
-                }
-            }
             batchHistogram = new long[maxBatch + 1];
-            busy = new boolean[nodes];
-            typicalEnd = new long[nodes];
-            worstEnd = new long[nodes];
-            running = new int[nodes][maxBatch];
-            runningCount = new int[nodes];
+            accelFree = new long[nodes];
             busyMicros = new long[nodes];
             timerAt = new long[nodes];
             Arrays.fill(timerAt, -1);
@@ -203,24 +223,26 @@ public final class Simulator {
                 linkLatency[idx] = l.latencyMicros();
             }
             route = new int[tasks];
+            series = new TimeSeries(scenario.durationMicros(), nodes);
         }
 
+        /**
+         * The node's real speed now (its profiles stretched by background load), and what its sidecar
+         * reports: the p99 of its runs, here the profile x the noise model's worst case.
+         */
         private void refreshProfiles(int n) {
             NodeProfile np = nodeProfiles.get(n);
-            LatencyProfile[] plan = new LatencyProfile[models];
             double worst = (1 + scenario.execNoise()) * scenario.execSlow().worstFactor();
             for (int m = 0; m < models; m++) {
                 LatencyProfile eff = np.effectiveProfile(topology.models().get(m));
                 actual[n * models + m] = eff;
-                plan[m] = eff == null ? null : (worst == 1 ? eff : eff.scaled(worst));
+                engines[n].sidecarProfile(m, eff == null ? null : (worst == 1 ? eff : eff.scaled(worst)));
             }
-            planning.set(n, Collections.unmodifiableList(Arrays.asList(plan)));
         }
 
         SimResult execute() {
-            assignment = dispatch.plan(topology, Assignment.EMPTY);
+            status();
             Assignment initial = assignment;
-            applyRoutes();
             for (int k = 0; k < camTask.length; k++) {
                 double period = taskBasePeriod[camTask[k]];
                 camNominal[k] = camRng[k].nextDouble() * period;
@@ -230,10 +252,14 @@ public final class Simulator {
                 events.push(scenario.changes().get(i).atMicros(), CHANGE, i);
             }
             long duration = scenario.durationMicros();
+            long interval = scenario.pipeline().statusIntervalMicros();
+            if (interval < duration) {
+                events.push(interval, STATUS, 0);
+            }
             long step = Math.max(1, duration / 20);
             long nextReport = step;
             while (!events.isEmpty()) {
-                long now = events.peekTime();
+                now = events.peekTime();
                 int type = events.peekType();
                 int arg = events.peekArg();
                 events.pop();
@@ -245,18 +271,22 @@ public final class Simulator {
                     }
                 }
                 switch (type) {
-                    case CAPTURE -> capture(now, arg);
-                    case ARRIVE -> arrive(now, arg);
-                    case DONE -> done(now, arg);
+                    case CAPTURE -> capture(arg);
+                    case ARRIVE -> arrive(arg);
+                    case DONE -> done(arg);
                     case TIMER -> {
                         if (timerAt[arg] == now) {
                             timerAt[arg] = -1;
-                            if (!busy[arg]) {
-                                schedule(now, arg);
-                            }
+                            engines[arg].timerFired(actions[arg]);
                         }
                     }
                     case CHANGE -> change(scenario.changes().get(arg));
+                    case STATUS -> {
+                        status();
+                        if (now + interval < duration) {
+                            events.push(now + interval, STATUS, 0);
+                        }
+                    }
                     default -> throw new IllegalStateException("unknown event " + type);
                 }
             }
@@ -270,7 +300,7 @@ public final class Simulator {
             return Math.max(0, (long) (camNominal[k] + j));
         }
 
-        private void capture(long now, int k) {
+        private void capture(int k) {
             int t = camTask[k];
             generated++;
             int slot = frames.allocate();
@@ -281,7 +311,7 @@ public final class Simulator {
             frames.node[slot] = node;
             int origin = taskOrigin[t];
             if (node == origin) {
-                arrive(now, slot);
+                arrive(slot);
             } else {
                 int l = origin * nodes + node;
                 long start = Math.max(now, linkFree[l]);
@@ -295,93 +325,91 @@ public final class Simulator {
             }
         }
 
-        private void arrive(long now, int slot) {
+        private void arrive(int slot) {
             int node = frames.node[slot];
-            frames.arrival[slot] = now;
-            queues[node][taskModel[frames.task[slot]]].push(slot);
-            if (!busy[node]) {
-                schedule(now, node);
-            } else if (scenario.shedWhileBusy()) {
-                shedWhileBusy(now, node);
-            }
+            int t = frames.task[slot];
+            engines[node].arrive(slot, taskModel[t], frames.deadline[slot], taskBytes[t], actions[node]);
         }
 
-        /** While a batch runs: let the policy shed what it finds hopeless after it; nothing else happens. */
-        private void shedWhileBusy(long now, int node) {
-            while (true) {
-                BatchDecision d = batch.decide(now, Math.max(now, typicalEnd[node]), Math.max(now, worstEnd[node]), views[node],
-                        planning.get(node));
-                if (!(d instanceof BatchDecision.Shed s)) {
-                    return;
-                }
-                frames.free(queues[node][s.model()].pop());
-                dropped++;
-            }
-        }
-
-        private void schedule(long now, int node) {
-            List<LatencyProfile> plan = planning.get(node);
-            NodeQueues view = views[node];
-            while (true) {
-                BatchDecision d = batch.decide(now, now, now, view, plan);
-                if (d instanceof BatchDecision.Shed s) {
-                    int slot = queues[node][s.model()].pop();
-                    dropped++;
-                    frames.free(slot);
-                    continue;
-                }
-                if (d instanceof BatchDecision.Run r) {
-                    SlotHeap q = queues[node][r.model()];
-                    int b = Math.min(r.batchSize(), q.size());
-                    LatencyProfile p = actual[node * models + r.model()];
-                    b = Math.min(b, p.maxBatch());
-                    int[] run = running[node];
-                    for (int i = 0; i < b; i++) {
-                        run[i] = q.pop();
-                    }
-                    runningCount[node] = b;
-                    double noise = scenario.execNoise() == 0 ? 1.0 : 1.0 + scenario.execNoise() * (noiseRng.nextDouble() * 2 - 1);
-                    Scenario.SlowRuns slow = scenario.execSlow();
-                    if (slow.share() > 0 && noiseRng.nextDouble() < slow.share()) {
-                        noise *= slow.factor();
-                    }
-                    long exec = Math.max(1, Math.round(p.latencyMicros(b) * noise));
-                    typicalEnd[node] = now + p.latencyMicros(b);
-                    worstEnd[node] = now + plan.get(r.model()).latencyMicros(b);
-                    busy[node] = true;
-                    busyMicros[node] += exec;
-                    batchHistogram[b]++;
-                    events.push(now + exec, DONE, node);
-                    return;
-                }
-                if (d instanceof BatchDecision.WaitUntil w) {
-                    long at = Math.max(now + 1, w.timeMicros());
-                    if (timerAt[node] != at) {
-                        timerAt[node] = at;
-                        events.push(at, TIMER, node);
-                    }
-                    return;
-                }
-                return;
-            }
-        }
-
-        private void done(long now, int node) {
-            int[] run = running[node];
-            for (int i = 0; i < runningCount[node]; i++) {
-                int slot = run[i];
+        private void done(int idx) {
+            Batch b = pending[idx];
+            int node = pendingNode[idx];
+            pending[idx] = null;
+            pendingFree[pendingFreeCount++] = idx;
+            for (long h : b.handles()) {
+                int slot = (int) h;
                 long lat = now - frames.capture[slot];
                 latency.record(lat);
-                if (now <= frames.deadline[slot]) {
+                boolean inTime = now <= frames.deadline[slot];
+                if (inTime) {
                     ok++;
                 } else {
                     late++;
                 }
+                series.frame(frames.capture[slot], inTime);
                 frames.free(slot);
             }
-            runningCount[node] = 0;
-            busy[node] = false;
-            schedule(now, node);
+            engines[node].finished(b, b.size(), true, actions[node]);
+        }
+
+        /** One node's side of the engine: what its actions do in simulated time. */
+        private final class Node implements NodeActions {
+            private final int n;
+
+            Node(int n) {
+                this.n = n;
+            }
+
+            @Override
+            public void start(Batch b) {
+                int size = b.size();
+                LatencyProfile p = actual[n * models + b.model()];
+                double noise = scenario.execNoise() == 0 ? 1.0 : 1.0 + scenario.execNoise() * (noiseRng.nextDouble() * 2 - 1);
+                Scenario.SlowRuns slow = scenario.execSlow();
+                if (slow.share() > 0 && noiseRng.nextDouble() < slow.share()) {
+                    noise *= slow.factor();
+                }
+                long exec = Math.max(1, Math.round(p.latencyMicros(size) * noise));
+                long execStart = Math.max(now + overhead[n].before(size), accelFree[n]);
+                accelFree[n] = execStart + exec;
+                busyMicros[n] += exec;
+                series.busy(n, execStart, exec);
+                batchHistogram[size]++;
+                int idx = pendingFreeCount > 0 ? pendingFree[--pendingFreeCount] : pendingUsed++;
+                if (idx == pending.length) {
+                    pending = Arrays.copyOf(pending, idx * 2);
+                    pendingNode = Arrays.copyOf(pendingNode, idx * 2);
+                    pendingFree = Arrays.copyOf(pendingFree, idx * 2);
+                }
+                pending[idx] = b;
+                pendingNode[idx] = n;
+                events.push(accelFree[n] + overhead[n].after(size), DONE, idx);
+            }
+
+            @Override
+            public void shed(long handle, int model, Shed why) {
+                drop((int) handle);
+            }
+
+            @Override
+            public void refuse(long handle, int model, String reason) {
+                drop((int) handle);
+            }
+
+            private void drop(int slot) {
+                dropped++;
+                series.frame(frames.capture[slot], false);
+                frames.free(slot);
+            }
+
+            @Override
+            public void timer(long atMicros) {
+                long at = Math.max(now + 1, atMicros);
+                if (timerAt[n] != at) {
+                    timerAt[n] = at;
+                    events.push(at, TIMER, n);
+                }
+            }
         }
 
         private void change(Scenario.Change c) {
@@ -405,6 +433,7 @@ public final class Simulator {
                 int n = topology.nodeIndex(nc.node());
                 NodeProfile np = nodeProfiles.get(n);
                 nodeProfiles.set(n, new NodeProfile(np.name(), np.profiles(), nc.load() >= 0 ? nc.load() : np.load(), nc.healthy()));
+                refreshProfiles(n);
             } else if (c instanceof Scenario.TaskRateChange tc) {
                 int t = topology.taskIndex(tc.task());
                 fpsScale[t] = tc.fpsScale();
@@ -412,13 +441,42 @@ public final class Simulator {
                 taskList.set(t, base.withFps(base.fps() * tc.fpsScale()));
             }
             topology = new Topology(nodeProfiles, links, taskList);
+        }
+
+        /**
+         * Every node reports (what its engine plans with, its health) and the dispatcher re-plans if the
+         * re-planner says a plan is due, as the Flink dispatcher does on the nodes' statuses.
+         */
+        private void status() {
+            List<NodeProfile> reported = new ArrayList<>(nodes);
             for (int n = 0; n < nodes; n++) {
-                refreshProfiles(n);
+                NodeProfile np = nodeProfiles.get(n);
+                Map<Model, LatencyProfile> profiles = new HashMap<>();
+                for (int m = 0; m < models; m++) {
+                    if (actual[n * models + m] != null) {
+                        profiles.put(topology.models().get(m), engines[n].estimator(m).profile());
+                    }
+                }
+                reported.add(new NodeProfile(np.name(), profiles, 0, np.healthy()));
+                heard.add(np.name());
             }
-            Assignment next = dispatch.plan(topology, assignment);
-            replans++;
-            moves += next.movesFrom(assignment);
-            assignment = next;
+            Topology view = new Topology(reported, links, taskList);
+            Replanner.Outcome outcome = replanner.onStatus(replanState, view, originOfTask, heard, 0, now);
+            replanState = outcome.state();
+            if (outcome.policyFailure() != null) {
+                throw new IllegalStateException(dispatch.name() + " could not plan: " + outcome.policyFailure().getMessage(),
+                        outcome.policyFailure());
+            }
+            if (!outcome.planned()) {
+                return;
+            }
+            if (replans++ > 0) {
+                moves += outcome.moves().size();
+            }
+            for (Replanner.Move m : outcome.moves()) {
+                series.move(now, m.task(), m.from(), m.to());
+            }
+            assignment = new Assignment(replanState.assignment());
             applyRoutes();
         }
 
@@ -456,7 +514,8 @@ public final class Simulator {
             }
             return new SimResult(scenario.name(), dispatch.name(), batch.name(), generated, ok, late, dropped,
                     latency.quantileMillis(0.50), latency.quantileMillis(0.95), latency.quantileMillis(0.99),
-                    (ok + late) / seconds, ok / seconds, names, util, hist, initial, assignment, replans, moves, latency);
+                    (ok + late) / seconds, ok / seconds, names, util, hist, initial, assignment, Math.max(0, replans - 1), moves,
+                    latency, series.build(names));
         }
     }
 
@@ -464,7 +523,6 @@ public final class Simulator {
     static final class Frames {
         long[] capture;
         long[] deadline;
-        long[] arrival;
         int[] task;
         int[] node;
         private int[] free;
@@ -475,7 +533,6 @@ public final class Simulator {
         Frames(int capacity) {
             capture = new long[capacity];
             deadline = new long[capacity];
-            arrival = new long[capacity];
             task = new int[capacity];
             node = new int[capacity];
             free = new int[capacity];
@@ -490,7 +547,6 @@ public final class Simulator {
                 int cap = used * 2;
                 capture = Arrays.copyOf(capture, cap);
                 deadline = Arrays.copyOf(deadline, cap);
-                arrival = Arrays.copyOf(arrival, cap);
                 task = Arrays.copyOf(task, cap);
                 node = Arrays.copyOf(node, cap);
                 free = Arrays.copyOf(free, cap);
@@ -508,98 +564,4 @@ public final class Simulator {
         }
     }
 
-    /** Min-heap of frame slots by (deadline, slot). */
-    static final class SlotHeap {
-        private final Frames frames;
-        private int[] heap = new int[16];
-        private int size;
-
-        SlotHeap(Frames frames) {
-            this.frames = frames;
-        }
-
-        int size() {
-            return size;
-        }
-
-        int peek() {
-            return heap[0];
-        }
-
-        private boolean less(int a, int b) {
-            long da = frames.deadline[a];
-            long db = frames.deadline[b];
-            return da < db || (da == db && a < b);
-        }
-
-        void push(int slot) {
-            if (size == heap.length) {
-                heap = Arrays.copyOf(heap, size * 2);
-            }
-            int i = size++;
-            while (i > 0) {
-                int parent = (i - 1) >>> 1;
-                if (!less(slot, heap[parent])) {
-                    break;
-                }
-                heap[i] = heap[parent];
-                i = parent;
-            }
-            heap[i] = slot;
-        }
-
-        int pop() {
-            int top = heap[0];
-            int last = heap[--size];
-            int i = 0;
-            int half = size >>> 1;
-            while (i < half) {
-                int child = 2 * i + 1;
-                int right = child + 1;
-                if (right < size && less(heap[right], heap[child])) {
-                    child = right;
-                }
-                if (!less(heap[child], last)) {
-                    break;
-                }
-                heap[i] = heap[child];
-                i = child;
-            }
-            if (size > 0) {
-                heap[i] = last;
-            }
-            return top;
-        }
-    }
-
-    /** The batch policy's view of one node's queues. */
-    private static final class NodeQueues implements ModelQueues {
-        private final SlotHeap[] heaps;
-
-        NodeQueues(SlotHeap[] heaps) {
-            this.heaps = heaps;
-        }
-
-        @Override
-        public int modelCount() {
-            return heaps.length;
-        }
-
-        @Override
-        public int size(int model) {
-            return heaps[model].size();
-        }
-
-        @Override
-        public long headDeadline(int model) {
-            SlotHeap h = heaps[model];
-            return h.frames.deadline[h.peek()];
-        }
-
-        @Override
-        public long headArrival(int model) {
-            SlotHeap h = heaps[model];
-            return h.frames.arrival[h.peek()];
-        }
-    }
 }

@@ -1,11 +1,14 @@
 package io.coedge.scheduler.sim;
 
+import io.coedge.scheduler.dispatch.Replanner;
+
 import io.coedge.scheduler.testutils.Scenarios;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 import java.util.List;
+import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -71,12 +74,16 @@ class ScenarioLoaderTest {
     }
 
     @Test
-    void slowRunsAndSheddingWhileBusyAreOffUnlessTheFileAsksForThem() {
+    void slowRunsAndOverheadsAreOffUnlessTheFileAsksForThem() {
         Scenario plain = ScenarioLoader.parse("ok.yaml", VALID);
-        Scenario contended = ScenarioLoader.parse("ok.yaml", VALID + "execSlow: {share: 0.05, factor: 1.6}\nshedWhileBusy: true\n");
+        Scenario contended = ScenarioLoader.parse("ok.yaml", VALID + "execSlow: {share: 0.05, factor: 1.6}\n"
+                + "pipeline: {overhead: {batchMs: 2, frameMs: 3, postFrameMs: 0.5}, statusIntervalMs: 500, replanIntervalMs: 2000,"
+                + " dwellMs: 6000}\n");
 
-        assertThat(List.of(plain.execSlow(), plain.shedWhileBusy(), contended.execSlow(), contended.shedWhileBusy()))
-                .containsExactly(Scenario.SlowRuns.NONE, false, new Scenario.SlowRuns(0.05, 1.6), true);
+        assertThat(List.of(plain.execSlow(), plain.pipeline(), contended.execSlow(), contended.pipeline()))
+                .containsExactly(Scenario.SlowRuns.NONE, Scenario.Pipeline.defaults(), new Scenario.SlowRuns(0.05, 1.6),
+                        new Scenario.Pipeline(new Scenario.Overhead(2_000, 3_000, 500), Map.of(), 500_000,
+                                new Replanner.Settings(2_000_000, 6_000_000, Replanner.Settings.defaults().startupWaitMicros())));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -84,7 +91,9 @@ class ScenarioLoaderTest {
         "slow factor below 1      | 'execSlow: {share: 0.1, factor: 0.5}'  | 'bad.yaml: execSlow.factor: must be at least 1, was 0.5'",
         "slow share above 1       | 'execSlow: {share: 2, factor: 2}'      | 'bad.yaml: execSlow.share: must be at most 1, was 2.0'",
         "slow without factor      | 'execSlow: {share: 0.1}'               | 'bad.yaml: execSlow.factor: is required'",
-        "shed flag not a boolean  | 'shedWhileBusy: yes please'            | 'bad.yaml: shedWhileBusy: must be true or false, was ''yes please'''",
+        "removed shed flag        | 'shedWhileBusy: true'                  | 'bad.yaml: shedWhileBusy: is no longer a setting: every node runs the Flink batcher''s engine, which always asks its policy when a frame arrives; remove the line'",
+        "negative overhead        | 'pipeline: {overhead: {frameMs: -1}}'  | 'bad.yaml: pipeline.overhead.frameMs: must not be negative, was -1.0'",
+        "unknown pipeline field   | 'pipeline: {overheads: {}}'            | 'bad.yaml: pipeline.overheads: unknown field (allowed: overhead, statusIntervalMs, replanIntervalMs, dwellMs, startupWaitMs)'",
     })
     void aBrokenExecutionModelNamesTheField(String what, String line, String message) {
         assertThatThrownBy(() -> ScenarioLoader.parse("bad.yaml", VALID + line + "\n")).isInstanceOf(ScenarioException.class)
