@@ -3,8 +3,10 @@ package io.coedge.sidecar.client;
 import java.util.NavigableMap;
 
 /**
- * A node's profile of one model as read from ModelMetadata parameters: p99 execution
- * latency in microseconds by batch size, queue length and the device used.
+ * A node's profile of one model as read from ModelMetadata parameters: p99 and median execution
+ * latency in microseconds by batch size (the median is empty from sidecars that do not publish
+ * it), queue length and the device used.
  */
-public record ModelProfile(String model, NavigableMap<Integer, Long> p99MicrosByBatchSize, long queueLength,
-                           String device, int maxBatchSize) {}
+public record ModelProfile(String model, NavigableMap<Integer, Long> p99MicrosByBatchSize,
+                           NavigableMap<Integer, Long> p50MicrosByBatchSize, long queueLength, String device,
+                           int maxBatchSize) {}

@@ -97,13 +97,16 @@ public final class OipClient implements AutoCloseable {
     public ModelProfile profile(String model) {
         ModelMetadataResponse meta = modelMetadata(model, "");
         TreeMap<Integer, Long> p99 = new TreeMap<>();
+        TreeMap<Integer, Long> p50 = new TreeMap<>();
         for (Map.Entry<String, InferParameter> e : meta.getParametersMap().entrySet()) {
             if (e.getKey().startsWith("latency_us_b")) {
                 p99.put(Integer.parseInt(e.getKey().substring("latency_us_b".length())), e.getValue().getInt64Param());
+            } else if (e.getKey().startsWith("latency_p50_us_b")) {
+                p50.put(Integer.parseInt(e.getKey().substring("latency_p50_us_b".length())), e.getValue().getInt64Param());
             }
         }
         Map<String, InferParameter> p = meta.getParametersMap();
-        return new ModelProfile(meta.getName(), p99,
+        return new ModelProfile(meta.getName(), p99, p50,
                 Optional.ofNullable(p.get("queue_length")).map(InferParameter::getInt64Param).orElse(0L),
                 Optional.ofNullable(p.get("device")).map(InferParameter::getStringParam).orElse(""),
                 (int) (long) Optional.ofNullable(p.get("max_batch_size")).map(InferParameter::getInt64Param).orElse(0L));

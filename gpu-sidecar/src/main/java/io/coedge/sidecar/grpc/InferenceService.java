@@ -72,6 +72,8 @@ public final class InferenceService extends GRPCInferenceServiceGrpc.GRPCInferen
 
     /** ModelMetadata parameters: the node's profile for this model (see docs/SIDECAR.md). */
     public static final String META_LATENCY_PREFIX = "latency_us_b";
+    /** The median beside the p99 of {@link #META_LATENCY_PREFIX}, by batch size. */
+    public static final String META_MEDIAN_PREFIX = "latency_p50_us_b";
     public static final String META_QUEUE_LENGTH = "queue_length";
     public static final String META_DEVICE = "device";
     public static final String META_MAX_BATCH_SIZE = "max_batch_size";
@@ -180,6 +182,9 @@ public final class InferenceService extends GRPCInferenceServiceGrpc.GRPCInferen
             }
             for (Map.Entry<Integer, Long> e : instance.profile().snapshot().entrySet()) {
                 b.putParameters(META_LATENCY_PREFIX + e.getKey(), int64(e.getValue() / 1000));
+            }
+            for (Map.Entry<Integer, Long> e : instance.profile().medians().entrySet()) {
+                b.putParameters(META_MEDIAN_PREFIX + e.getKey(), int64(e.getValue() / 1000));
             }
             b.putParameters(META_QUEUE_LENGTH, int64(instance.queued().get()));
             b.putParameters(META_DEVICE, InferParameter.newBuilder().setStringParam(device.used()).build());

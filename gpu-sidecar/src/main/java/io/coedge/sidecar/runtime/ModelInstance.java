@@ -53,7 +53,7 @@ public final class ModelInstance implements AutoCloseable {
     private final ModelSpec spec;
     private final OrtSession session;
     private final OrtEnvironment env;
-    private final LatencyProfile profile = new LatencyProfile();
+    private final LatencyWindow profile = new LatencyWindow();
     private final AtomicInteger queued = new AtomicInteger();
     private volatile boolean ready;
 
@@ -100,7 +100,7 @@ public final class ModelInstance implements AutoCloseable {
         return spec;
     }
 
-    public LatencyProfile profile() {
+    public LatencyWindow profile() {
         return profile;
     }
 

@@ -167,7 +167,7 @@ public final class PipelineBench {
     Topology topology = new TopologyBuilder(catalog, Long.MAX_VALUE / 4).build(statuses, now);
     Scenario scenario = new Scenario("bench", duration.toNanos() / 1000, 1, 0.1, topology.nodes(), topology.links(),
         topology.tasks().stream().map(t -> new Scenario.SimTask(t, 0)).toList(), List.of(), null,
-        Scenario.BatchSettings.defaults(), Scenario.SlowRuns.NONE, true); // the batcher asks its policy on every arrival
+        Scenario.BatchSettings.defaults(), Scenario.SlowRuns.NONE, null);
     SimResult r = new Simulator(scenario, DispatchPolicies.byName(dispatch), scenario.batching().policy(batch)).run();
     return r.dmr();
   }

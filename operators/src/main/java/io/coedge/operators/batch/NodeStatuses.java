@@ -14,9 +14,10 @@ final class NodeStatuses {
   private NodeStatuses() {}
 
   /**
-   * Hands the sidecar's latest p99 profiles to every engine of the node and builds its status: the
-   * per-model latencies its first engine plans with (the sidecar's p99 plus the node's measured
-   * overhead), queue lengths, and the accelerator's busy share of the interval.
+   * Hands the sidecar's latest median and p99 profiles to every engine of the node and builds its
+   * status: the per-model latencies its first engine plans with (the sidecar's p99 plus the node's
+   * measured overhead) and typical ones (what the dispatcher plans with), queue lengths, and the
+   * accelerator's busy share of the interval.
    *
    * @param engines the node's engines: one per key it runs (one in practice), the unkeyed one last
    */
@@ -41,13 +42,17 @@ final class NodeStatuses {
         continue;
       }
       LatencyProfile p99 = LatencyProfile.fromMeasured(p.p99MicrosByBatchSize(), m.maxBatch());
+      LatencyProfile p50 = LatencyProfile.fromMeasured(p.p50MicrosByBatchSize(), m.maxBatch());
       for (NodeEngine e : engines) {
-        e.sidecarProfile(i, p99);
+        e.sidecarProfile(i, p50, p99);
       }
       int[] sizes = p.p99MicrosByBatchSize().keySet().stream().mapToInt(Integer::intValue)
           .filter(b -> b <= m.maxBatch()).toArray();
       if (sizes.length > 0) {
-        modelStatus.put(m.name(), new NodeStatus.ModelStatus(sizes, planning.estimator(i).publishedMicros(sizes), queued));
+        LatencyProfile typical = planning.estimator(i).typicalProfile();
+        long[] typicalMicros = java.util.Arrays.stream(sizes).mapToLong(typical::latencyMicros).toArray();
+        modelStatus.put(m.name(),
+            new NodeStatus.ModelStatus(sizes, planning.estimator(i).publishedMicros(sizes), typicalMicros, queued));
       }
     }
     double load = Math.min(0.95, (double) busy / Math.max(1, intervalMicros));

@@ -45,7 +45,7 @@ public final class TopologyBuilder {
         for (Map.Entry<String, NodeStatus.ModelStatus> m : s.models().entrySet()) {
           NodeStatus.ModelStatus ms = m.getValue();
           if (ms.batchSizes().length > 0 && ms.batchSizes()[0] == 1) {
-            profiles.put(new Model(m.getKey()), LatencyProfile.of(ms.batchSizes(), monotone(ms.latencyMicros())));
+            profiles.put(new Model(m.getKey()), LatencyProfile.of(ms.batchSizes(), monotone(ms.planningMicros())));
           }
         }
         healthy = s.healthy() && nowMs - s.timestamp() <= staleAfterMs && !profiles.isEmpty();

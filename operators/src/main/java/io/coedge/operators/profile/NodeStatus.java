@@ -33,8 +33,20 @@ public record NodeStatus(
 
   /**
    * @param batchSizes batch sizes measured
-   * @param latencyMicros latency at each of those sizes (high percentile), microseconds
+   * @param latencyMicros what the node plans a batch of each of those sizes with, end to end: the
+   *     sidecar's p99 plus the node's measured overhead, microseconds
+   * @param typicalMicros what a batch of each size typically takes end to end (the dispatcher plans
+   *     with it); null from nodes that do not report it, which then plan with {@code latencyMicros}
    * @param queued frames of this model waiting on the node
    */
-  public record ModelStatus(int[] batchSizes, long[] latencyMicros, long queued) {}
+  public record ModelStatus(int[] batchSizes, long[] latencyMicros, long[] typicalMicros, long queued) {
+    public ModelStatus(int[] batchSizes, long[] latencyMicros, long queued) {
+      this(batchSizes, latencyMicros, null, queued);
+    }
+
+    /** The latencies the dispatcher plans with: typical where reported. */
+    public long[] planningMicros() {
+      return typicalMicros != null && typicalMicros.length == batchSizes.length ? typicalMicros : latencyMicros;
+    }
+  }
 }

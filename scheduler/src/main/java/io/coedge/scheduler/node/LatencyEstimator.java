@@ -18,10 +18,11 @@ import io.coedge.scheduler.model.LatencyProfile;
  *
  * <p>Besides this pessimistic estimate, a typical one ({@link #typical}): what a batch usually takes
  * end to end, the sidecar's p99 scaled by the median ratio of the recent runs to it (a contended CPU
- * slows every batch size alike), never above the pessimistic estimate. The batcher predicts when the
+ * slows every batch size alike), never above the pessimistic estimate; before any run was observed,
+ * the sidecar's median plus the overhead allowance when the sidecar reports a median. The batcher predicts when the
  * running batch typically ends with it, and the policy sheds only frames that miss even then: on a
- * shared CPU a batch typically ends far earlier than its p99 says. Without fresh observations the
- * typical estimate is the pessimistic one.
+ * shared CPU a batch typically ends far earlier than its p99 says. Without fresh observations nor a
+ * median from the sidecar the typical estimate is the pessimistic one.
  *
  * <p>The estimates are recomputed only when something they depend on changes (a new observation,
  * a new sidecar profile, an observation ageing out), so asking on every event is cheap.
@@ -36,6 +37,8 @@ public final class LatencyEstimator {
     private final long[] recordedAt = new long[WINDOW];
     private int count;
     private long[] sidecarMicros;
+    /** The sidecar's median by batch size, when it reports one. */
+    private long[] sidecarMedianMicros;
     private final long overheadMicros;
     private final long perFrameMicros;
     private final long maxAgeMicros;
@@ -47,6 +50,7 @@ public final class LatencyEstimator {
     private long[] estimate;
     private long[] typical;
     private LatencyProfile profile;
+    private LatencyProfile typicalProfile;
 
     /**
      * @param overheadMicros allowance per batch for the call and emitting results
@@ -66,17 +70,38 @@ public final class LatencyEstimator {
 
     /** The sidecar's latest measured latencies (its p99 by batch size); sizes it did not measure follow the profile's rule. */
     public void sidecar(LatencyProfile p99) {
+        sidecar(null, p99);
+    }
+
+    /**
+     * The sidecar's latest measured latencies: its median ({@code p50}, null when it reports none) and
+     * its p99 by batch size; sizes it did not measure follow the profile's rule.
+     */
+    public void sidecar(LatencyProfile p50, LatencyProfile p99) {
         if (p99 == null) {
             return;
         }
-        long[] dense = new long[maxBatch + 1];
-        for (int b = 1; b <= maxBatch; b++) {
-            dense[b] = p99.estimateMicros(b);
+        long[] dense = dense(p99);
+        long[] median = p50 == null ? null : dense(p50);
+        if (median != null) {
+            for (int b = 1; b <= maxBatch; b++) {
+                median[b] = Math.min(median[b], dense[b]);
+            }
         }
-        if (sidecarMicros == null || !java.util.Arrays.equals(dense, sidecarMicros)) {
+        if (sidecarMicros == null || !java.util.Arrays.equals(dense, sidecarMicros)
+                || !java.util.Arrays.equals(median, sidecarMedianMicros)) {
             sidecarMicros = dense;
+            sidecarMedianMicros = median;
             dirty = true;
         }
+    }
+
+    private long[] dense(LatencyProfile p) {
+        long[] dense = new long[maxBatch + 1];
+        for (int b = 1; b <= maxBatch; b++) {
+            dense[b] = p.estimateMicros(b);
+        }
+        return dense;
     }
 
     /** Whether the sidecar has reported a profile: until then the estimates are allowances. */
@@ -127,21 +152,35 @@ public final class LatencyEstimator {
         }
         int[] sizes = new int[maxBatch];
         long[] micros = new long[maxBatch];
+        long[] typicalMicros = new long[maxBatch];
         long floor = 1;
+        long typicalFloor = 1;
         for (int b = 1; b <= maxBatch; b++) {
             long e;
+            long t;
             if (sidecarMicros == null) {
                 e = 1_000_000L * b;
+                t = e;
             } else {
-                e = sidecarMicros[b] + (n > 0 ? medianExcess : overheadMicros + perFrameMicros * b);
+                long overhead = n > 0 ? medianExcess : overheadMicros + perFrameMicros * b;
+                e = sidecarMicros[b] + overhead;
+                if (n > 0) {
+                    t = Math.round(sidecarMicros[b] * medianRatio);
+                } else {
+                    t = sidecarMedianMicros == null ? e : sidecarMedianMicros[b] + overhead;
+                }
+                t = Math.max(1, Math.min(e, t));
             }
             estimate[b] = e;
-            typical[b] = sidecarMicros == null || n == 0 ? e : Math.max(1, Math.min(e, Math.round(sidecarMicros[b] * medianRatio)));
+            typical[b] = t;
             sizes[b - 1] = b;
             floor = Math.max(floor, e);
             micros[b - 1] = floor;
+            typicalFloor = Math.max(typicalFloor, t);
+            typicalMicros[b - 1] = typicalFloor;
         }
         profile = LatencyProfile.of(sizes, micros);
+        typicalProfile = LatencyProfile.of(sizes, typicalMicros);
         dirty = false;
         validUntil = expires;
     }
@@ -172,6 +211,16 @@ public final class LatencyEstimator {
     public LatencyProfile profile() {
         refresh();
         return profile;
+    }
+
+    /**
+     * A monotone profile of the typical cost over 1..maxBatch: what the dispatcher plans with (its
+     * cycle model is a mean-value model; the pessimistic profile would make it refuse placements that
+     * are in fact fine most of the time).
+     */
+    public LatencyProfile typicalProfile() {
+        refresh();
+        return typicalProfile;
     }
 
     /** Latencies at the given sizes, for the node's published status. */

@@ -114,6 +114,11 @@ public final class NodeEngine {
         estimators[model].sidecar(p99);
     }
 
+    /** The sidecar's latest median (null: not reported) and p99 profiles of {@code model}. */
+    public void sidecarProfile(int model, LatencyProfile p50, LatencyProfile p99) {
+        estimators[model].sidecar(p50, p99);
+    }
+
     /**
      * A frame reached the node: it is queued (or refused when the node is full) and the policy decides.
      *

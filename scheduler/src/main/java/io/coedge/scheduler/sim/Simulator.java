@@ -43,8 +43,8 @@ import java.util.SplittableRandom;
  * duration no new frames are captured and the run drains, so every frame ends OK, LATE or DROPPED.
  *
  * <p>Every node reports its status each {@link Scenario.Pipeline#statusIntervalMicros()}: the
- * profiles its engine plans with (the sidecar's p99 estimate, here the profile x the noise model's
- * worst case, plus the overhead it measured) and its health. The dispatcher re-plans on a status
+ * typical profiles of its engine (the sidecar's median, or its p99 scaled by what the node observed,
+ * plus the overhead it measured) and its health. The dispatcher re-plans on a status
  * when the {@link Replanner} says a plan is due (rate limit, health change, dwell), exactly as the
  * Flink dispatcher does; scenario changes are therefore seen at the next status, and several
  * changes at one time cost one re-plan. A moved task's queued frames finish where they are.
@@ -228,7 +228,8 @@ public final class Simulator {
 
         /**
          * The node's real speed now (its profiles stretched by background load), and what its sidecar
-         * reports: the p99 of its runs, here the profile x the noise model's worst case.
+         * reports: the median of its runs (the profile: the noise is symmetric and slow runs rare) and
+         * their p99, here the profile x the noise model's worst case.
          */
         private void refreshProfiles(int n) {
             NodeProfile np = nodeProfiles.get(n);
@@ -236,7 +237,7 @@ public final class Simulator {
             for (int m = 0; m < models; m++) {
                 LatencyProfile eff = np.effectiveProfile(topology.models().get(m));
                 actual[n * models + m] = eff;
-                engines[n].sidecarProfile(m, eff == null ? null : (worst == 1 ? eff : eff.scaled(worst)));
+                engines[n].sidecarProfile(m, eff, eff == null ? null : (worst == 1 ? eff : eff.scaled(worst)));
             }
         }
 
@@ -454,7 +455,7 @@ public final class Simulator {
                 Map<Model, LatencyProfile> profiles = new HashMap<>();
                 for (int m = 0; m < models; m++) {
                     if (actual[n * models + m] != null) {
-                        profiles.put(topology.models().get(m), engines[n].estimator(m).profile());
+                        profiles.put(topology.models().get(m), engines[n].estimator(m).typicalProfile());
                     }
                 }
                 reported.add(new NodeProfile(np.name(), profiles, 0, np.healthy()));

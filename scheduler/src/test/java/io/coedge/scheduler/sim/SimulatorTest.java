@@ -101,11 +101,11 @@ class SimulatorTest {
 
         SimResult r = Report.runPair(s, "coedge", "coedge", null);
 
-        // YB1's 500 KB frames take 2 s each over the 2 Mbit/s the link drops to at 2 s: a link change
+        // YS1's 30 frames/s of 60 KB need 14.7 Mbit/s; the link drops to 2 Mbit/s at 2 s. A link change
         // re-plans at the next status (every second) despite the 5 s rate limit.
-        assertThat(r.initialAssignment().nodeOf("YB1")).isEqualTo("node2");
-        assertThat(r.series().moves()).first().isEqualTo(new SimResult.Move(2_000_000, "YB1", "node2", "node1"));
-        assertThat(r.finalAssignment().nodeOf("YB1")).isEqualTo("node1");
+        assertThat(r.initialAssignment().nodeOf("YS1")).isEqualTo("node2");
+        assertThat(r.series().moves()).first().isEqualTo(new SimResult.Move(2_000_000, "YS1", "node2", "node1"));
+        assertThat(r.finalAssignment().nodeOf("YS1")).isEqualTo("node1");
     }
 
     @Test

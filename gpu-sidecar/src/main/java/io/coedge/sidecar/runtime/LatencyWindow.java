@@ -5,10 +5,10 @@ import java.util.NavigableMap;
 import java.util.TreeMap;
 
 /**
- * Per-batch-size execution latency, Clockwork style: the p99 of the last {@value #WINDOW}
- * executions at each batch size. Warm-up fills it at start; live executions keep it current.
+ * Per-batch-size execution latency, Clockwork style: the p99 (and the median) of the last
+ * {@value #WINDOW} executions at each batch size. Warm-up fills it at start; live executions keep it current.
  */
-public final class LatencyProfile {
+public final class LatencyWindow {
     public static final int WINDOW = 10;
 
     private final TreeMap<Integer, long[]> samples = new TreeMap<>();
@@ -22,6 +22,15 @@ public final class LatencyProfile {
 
     /** p99 (nearest rank) of the recorded window for exactly this batch size, or -1. */
     public synchronized long p99Nanos(int batchSize) {
+        return percentileNanos(batchSize, 0.99);
+    }
+
+    /** Median (nearest rank) of the recorded window for exactly this batch size, or -1. */
+    public synchronized long p50Nanos(int batchSize) {
+        return percentileNanos(batchSize, 0.50);
+    }
+
+    private long percentileNanos(int batchSize, double q) {
         long[] window = samples.get(batchSize);
         if (window == null) {
             return -1;
@@ -29,24 +38,27 @@ public final class LatencyProfile {
         int n = Math.min(counts.get(batchSize), WINDOW);
         long[] sorted = Arrays.copyOf(window, n);
         Arrays.sort(sorted);
-        int rank = (int) Math.ceil(0.99 * n);
+        int rank = Math.max(1, (int) Math.ceil(q * n));
         return sorted[rank - 1];
     }
 
     /**
-     * The latency expected for a batch: its own p99 when measured, else the next larger
-     * measured batch size, else the largest one scaled linearly; 0 when nothing is known.
+     * The latency expected for a batch, by the one rule the batcher plans with too
+     * ({@link io.coedge.scheduler.model.LatencyProfile#estimate(java.util.NavigableMap, int)}): its own
+     * p99 when measured, else interpolated between the measured sizes around it, else the largest
+     * one's per frame; 0 when nothing is known.
      */
     public synchronized long estimateNanos(int batchSize) {
-        if (samples.isEmpty()) {
-            return 0;
+        return Math.max(0, io.coedge.scheduler.model.LatencyProfile.estimate(snapshot(), batchSize));
+    }
+
+    /** Batch size to median in nanoseconds, for every measured batch size. */
+    public synchronized NavigableMap<Integer, Long> medians() {
+        TreeMap<Integer, Long> out = new TreeMap<>();
+        for (Integer b : samples.keySet()) {
+            out.put(b, p50Nanos(b));
         }
-        Integer ceiling = samples.ceilingKey(batchSize);
-        if (ceiling != null) {
-            return p99Nanos(ceiling);
-        }
-        int largest = samples.lastKey();
-        return p99Nanos(largest) * batchSize / largest;
+        return out;
     }
 
     /** Batch size to p99 in nanoseconds, for every measured batch size. */
