@@ -56,6 +56,14 @@ public final class CoEdgeJob {
   static final int MAX_FRAMES_WAITING_FOR_NODES = 100_000;
 
   /**
+   * How the job's dispatcher re-plans (the simulator's bench scenarios use the same): the Replanner's
+   * defaults, with the first plan waiting for every node at most as long as a node may be silent.
+   */
+  public static Replanner.Settings replanning(long staleAfterMs) {
+    return Replanner.Settings.defaults().withStartupWaitMicros(staleAfterMs * 1_000);
+  }
+
+  /**
    * @param catalog the deployment
    * @param dispatchPolicy {@code coedge}, {@code no-offloading} or {@code naive-global}
    * @param batcher how the node batchers run (batch policy, sidecars, bounds)
@@ -94,7 +102,7 @@ public final class CoEdgeJob {
         sources.statuses().broadcast(DispatchFunction.STATUSES, DispatchFunction.ASSIGNMENT, DispatchFunction.REPLANNER);
     // Re-plan at most every 5 s unless a node's health changes, a moved task stays 15 s, and the
     // first plan waits for every node at most as long as a node may stay silent.
-    Replanner.Settings replanning = Replanner.Settings.defaults().withStartupWaitMicros(options.staleAfterMs() * 1_000);
+    Replanner.Settings replanning = replanning(options.staleAfterMs());
     DataStream<RoutedFrame> routed =
         frames
             .connect(statuses)

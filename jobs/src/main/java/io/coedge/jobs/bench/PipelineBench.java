@@ -19,6 +19,9 @@ import io.coedge.operators.dispatch.TopologyBuilder;
 import io.coedge.operators.pre.Preprocessor;
 import io.coedge.operators.profile.NodeStatus;
 import io.coedge.scheduler.dispatch.DispatchPolicies;
+import io.coedge.scheduler.model.LatencyProfile;
+import io.coedge.scheduler.model.Model;
+import io.coedge.scheduler.model.NodeProfile;
 import io.coedge.scheduler.model.Topology;
 import io.coedge.scheduler.sim.Scenario;
 import io.coedge.scheduler.sim.SimResult;
@@ -117,6 +120,7 @@ public final class PipelineBench {
         sent = cameras.run(producer, r -> {});
       }
       List<Long> overheads = new ArrayList<>();
+      List<Long> ingests = new ArrayList<>();
       Map<String, Long> reasons = new java.util.TreeMap<>();
       Map<String, Long> missesByTask = new java.util.TreeMap<>();
       Map<String, Map<String, Long>> nodesOfTask = new LinkedHashMap<>();
@@ -128,6 +132,9 @@ public final class PipelineBench {
           reader.poll(Duration.ofMillis(200), r -> {
             if (r.status() == FrameResult.Status.OK && r.dispatchTs() != null && r.inferenceEndTs() != null) {
               overheads.add((r.dispatchTs() - r.captureTs()) + (r.emitTs() - r.inferenceEndTs()));
+            }
+            if (r.dispatchTs() != null) {
+              ingests.add(r.dispatchTs() - r.captureTs());
             }
             nodesOfTask.computeIfAbsent(r.task(), t -> new LinkedHashMap<>()).merge(r.node(), 1L, Long::sum);
             if (r.status() != FrameResult.Status.OK) {
@@ -143,7 +150,8 @@ public final class PipelineBench {
       List<ResultsTable.Row> rows = table.rows();
       ResultsTable.Row all = rows.get(rows.size() - 1);
       Map<String, NodeStatus> statuses = watch.poll(Duration.ofMillis(100));
-      double sim = simulate(catalog, statuses, dispatch, batch, duration);
+      long[] ingest = ingests.stream().mapToLong(Long::longValue).sorted().toArray();
+      double sim = simulate(catalog, statuses, dispatch, batch, duration, ingest.length == 0 ? 0 : ingest[ingest.length / 2] * 1000);
       long[] o = overheads.stream().mapToLong(Long::longValue).sorted().toArray();
       Map<String, String> placement = new LinkedHashMap<>();
       nodesOfTask.forEach((task, counts) -> placement.put(task, describe(counts)));
@@ -161,15 +169,55 @@ public final class PipelineBench {
     return sb.toString();
   }
 
-  /** The same catalog and pair in the discrete-event simulator, with the profiles the nodes reported. */
-  static double simulate(Catalog catalog, Map<String, NodeStatus> statuses, String dispatch, String batch, Duration duration) {
+  /**
+   * The same catalog and pair in the simulator, which runs the job's own node engine and re-planner,
+   * fed what the nodes measured in this run: each node's sidecar compute (its median per batch size,
+   * the spread up to its p99 as execution noise) and the overhead its batcher measured around the
+   * calls, and the frames' median time from capture to the dispatcher.
+   */
+  static double simulate(Catalog catalog, Map<String, NodeStatus> statuses, String dispatch, String batch, Duration duration,
+      long ingestMicros) {
+    return new Simulator(benchScenario(catalog, statuses, duration, ingestMicros), DispatchPolicies.byName(dispatch),
+        Scenario.BatchSettings.defaults().policy(batch)).run().dmr();
+  }
+
+  static Scenario benchScenario(Catalog catalog, Map<String, NodeStatus> statuses, Duration duration, long ingestMicros) {
     long now = statuses.values().stream().mapToLong(NodeStatus::timestamp).max().orElse(0);
-    Topology topology = new TopologyBuilder(catalog, Long.MAX_VALUE / 4).build(statuses, now);
-    Scenario scenario = new Scenario("bench", duration.toNanos() / 1000, 1, 0.1, topology.nodes(), topology.links(),
-        topology.tasks().stream().map(t -> new Scenario.SimTask(t, 0)).toList(), List.of(), null,
-        Scenario.BatchSettings.defaults(), Scenario.SlowRuns.NONE, null);
-    SimResult r = new Simulator(scenario, DispatchPolicies.byName(dispatch), scenario.batching().policy(batch)).run();
-    return r.dmr();
+    Topology reported = new TopologyBuilder(catalog, Long.MAX_VALUE / 4).build(statuses, now);
+    List<NodeProfile> nodes = new ArrayList<>();
+    Map<String, Scenario.Overhead> overheads = new LinkedHashMap<>();
+    List<Double> spreads = new ArrayList<>();
+    for (NodeProfile n : reported.nodes()) {
+      NodeStatus s = statuses.get(n.name());
+      Map<Model, LatencyProfile> compute = new LinkedHashMap<>();
+      List<Long> overhead = new ArrayList<>();
+      if (s != null) {
+        s.models().forEach((model, ms) -> {
+          NodeStatus.Compute c = ms.sidecar();
+          if (c == null || ms.batchSizes().length == 0 || ms.batchSizes()[0] != 1) {
+            return;
+          }
+          boolean medians = c.p50Micros().length == ms.batchSizes().length && c.p50Micros()[0] > 0;
+          long[] median = TopologyBuilder.monotone(medians ? c.p50Micros() : c.p99Micros());
+          compute.put(new Model(model), LatencyProfile.of(ms.batchSizes(), median));
+          for (int i = 0; i < median.length; i++) {
+            spreads.add((double) c.p99Micros()[i] / median[i]);
+          }
+          if (c.overheadMicros() >= 0) {
+            overhead.add(c.overheadMicros());
+          }
+        });
+      }
+      nodes.add(new NodeProfile(n.name(), compute.isEmpty() ? n.profiles() : compute, 0, n.healthy()));
+      overheads.put(n.name(), new Scenario.Overhead(overhead.isEmpty() ? 0 : overhead.stream().sorted().toList().get(overhead.size() / 2), 0, 0));
+    }
+    double spread = spreads.isEmpty() ? 1.1 : spreads.stream().sorted().toList().get(spreads.size() / 2);
+    double noise = Math.min(0.95, Math.max(0, spread - 1));
+    Scenario.Pipeline pipeline = new Scenario.Pipeline(Scenario.Overhead.NONE, overheads, 1_000_000,
+        io.coedge.jobs.CoEdgeJob.replanning(5_000), ingestMicros);
+    return new Scenario("bench", duration.toNanos() / 1000, 1, noise, nodes, reported.links(),
+        reported.tasks().stream().map(t -> new Scenario.SimTask(t, 0)).toList(), List.of(), null,
+        Scenario.BatchSettings.defaults(), Scenario.SlowRuns.NONE, pipeline);
   }
 
   /**

@@ -49,10 +49,13 @@ final class NodeStatuses {
       int[] sizes = p.p99MicrosByBatchSize().keySet().stream().mapToInt(Integer::intValue)
           .filter(b -> b <= m.maxBatch()).toArray();
       if (sizes.length > 0) {
-        LatencyProfile typical = planning.estimator(i).typicalProfile();
+        var est = planning.estimator(i);
+        LatencyProfile typical = est.typicalProfile();
         long[] typicalMicros = java.util.Arrays.stream(sizes).mapToLong(typical::latencyMicros).toArray();
+        var compute = new NodeStatus.Compute(java.util.Arrays.stream(sizes).mapToLong(est::sidecarMedianMicros).toArray(),
+            java.util.Arrays.stream(sizes).mapToLong(est::sidecarP99Micros).toArray(), est.measuredOverheadMicros());
         modelStatus.put(m.name(),
-            new NodeStatus.ModelStatus(sizes, planning.estimator(i).publishedMicros(sizes), typicalMicros, queued));
+            new NodeStatus.ModelStatus(sizes, est.publishedMicros(sizes), typicalMicros, queued, compute));
       }
     }
     double load = Math.min(0.95, (double) busy / Math.max(1, intervalMicros));

@@ -38,10 +38,22 @@ public record NodeStatus(
    * @param typicalMicros what a batch of each size typically takes end to end (the dispatcher plans
    *     with it); null from nodes that do not report it, which then plan with {@code latencyMicros}
    * @param queued frames of this model waiting on the node
+   * @param sidecar the sidecar's own compute profile as the node last read it, and the overhead the
+   *     node measured around it (what a simulator of this node needs); null from older nodes
    */
-  public record ModelStatus(int[] batchSizes, long[] latencyMicros, long[] typicalMicros, long queued) {
+  /**
+   * The sidecar's compute alone at the status's batch sizes, and the node's overhead around it.
+   *
+   * @param p50Micros the sidecar's median per batch size (empty when it reports none)
+   * @param p99Micros the sidecar's p99 per batch size
+   * @param overheadMicros median of the node's recent runs beyond the sidecar's median (pre-processing,
+   *     the call, post-processing), or -1 before any run
+   */
+  public record Compute(long[] p50Micros, long[] p99Micros, long overheadMicros) {}
+
+  public record ModelStatus(int[] batchSizes, long[] latencyMicros, long[] typicalMicros, long queued, Compute sidecar) {
     public ModelStatus(int[] batchSizes, long[] latencyMicros, long queued) {
-      this(batchSizes, latencyMicros, null, queued);
+      this(batchSizes, latencyMicros, null, queued, null);
     }
 
     /** The latencies the dispatcher plans with: typical where reported. */

@@ -33,6 +33,8 @@ public final class LatencyEstimator {
     private final int maxBatch;
     /** The last {@value #WINDOW} runs: time beyond the sidecar's p99, ratio to it, and when observed. */
     private final long[] excess = new long[WINDOW];
+    /** The same runs' time beyond the sidecar's median, where it reports one: the node's real overhead. */
+    private final long[] overMedian = new long[WINDOW];
     private final double[] ratios = new double[WINDOW];
     private final long[] recordedAt = new long[WINDOW];
     private int count;
@@ -43,6 +45,8 @@ public final class LatencyEstimator {
     private final long perFrameMicros;
     private final long maxAgeMicros;
     private final Clock clock;
+
+    private long medianOverhead = -1;
 
     /** Cached estimates, valid while {@code !dirty} and before {@code validUntil}. */
     private boolean dirty = true;
@@ -116,6 +120,7 @@ public final class LatencyEstimator {
         }
         int slot = count % WINDOW;
         excess[slot] = micros - sidecarMicros[batch];
+        overMedian[slot] = sidecarMedianMicros == null ? excess[slot] : micros - sidecarMedianMicros[batch];
         ratios[slot] = (double) micros / sidecarMicros[batch];
         recordedAt[slot] = clock.nowMicros();
         count++;
@@ -129,12 +134,14 @@ public final class LatencyEstimator {
         }
         long oldest = now - maxAgeMicros;
         long[] freshExcess = new long[WINDOW];
+        long[] freshOver = new long[WINDOW];
         double[] freshRatio = new double[WINDOW];
         int n = 0;
         long expires = Long.MAX_VALUE;
         for (int i = 0; i < Math.min(count, WINDOW); i++) {
             if (recordedAt[i] >= oldest) {
                 freshExcess[n] = excess[i];
+                freshOver[n] = overMedian[i];
                 freshRatio[n] = ratios[i];
                 n++;
                 expires = Math.min(expires, recordedAt[i] + maxAgeMicros + 1);
@@ -149,6 +156,10 @@ public final class LatencyEstimator {
             java.util.Arrays.sort(freshRatio, 0, n);
             medianExcess = Math.max(0, freshExcess[n / 2]);
             medianRatio = freshRatio[n / 2];
+            java.util.Arrays.sort(freshOver, 0, n);
+            medianOverhead = Math.max(0, freshOver[n / 2]);
+        } else {
+            medianOverhead = -1;
         }
         int[] sizes = new int[maxBatch];
         long[] micros = new long[maxBatch];
@@ -205,6 +216,25 @@ public final class LatencyEstimator {
     public long overhead(int b) {
         refresh();
         return sidecarMicros == null ? overheadMicros + perFrameMicros * b : Math.max(0, estimate[b] - sidecarMicros[b]);
+    }
+
+    /**
+     * What the node measured around the sidecar's compute: the median of the recent runs' time beyond
+     * the sidecar's median (beyond its p99 when it reports no median), or -1 before any fresh run.
+     */
+    public long measuredOverheadMicros() {
+        refresh();
+        return medianOverhead;
+    }
+
+    /** The sidecar's median of a batch of {@code b}, or -1 when it reports none. */
+    public long sidecarMedianMicros(int b) {
+        return sidecarMedianMicros == null ? -1 : sidecarMedianMicros[b];
+    }
+
+    /** The sidecar's p99 of a batch of {@code b}, or -1 before it reported. */
+    public long sidecarP99Micros(int b) {
+        return sidecarMicros == null ? -1 : sidecarMicros[b];
     }
 
     /** A monotone profile over 1..maxBatch for the policy. */

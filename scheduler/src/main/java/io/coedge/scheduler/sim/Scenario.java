@@ -110,19 +110,25 @@ public record Scenario(
      * @param statusIntervalMicros how often each node publishes its status (profiles, health); the
      *                            dispatcher re-plans only on a status, so a change is seen at the next one
      * @param replan              the dispatcher's re-planning rules (rate limit, dwell, start-up wait)
+     * @param ingestMicros        from capture to the dispatcher: the camera's send, the broker, decoding
      */
     public record Pipeline(Overhead overhead, Map<String, Overhead> nodeOverheads, long statusIntervalMicros,
-                           Replanner.Settings replan) {
+                           Replanner.Settings replan, long ingestMicros) {
         public Pipeline {
             nodeOverheads = Map.copyOf(nodeOverheads);
-            if (statusIntervalMicros < 1) {
-                throw new IllegalArgumentException("statusIntervalMicros must be positive");
+            if (statusIntervalMicros < 1 || ingestMicros < 0) {
+                throw new IllegalArgumentException("statusIntervalMicros must be positive and ingestMicros not negative");
             }
+        }
+
+        public Pipeline(Overhead overhead, Map<String, Overhead> nodeOverheads, long statusIntervalMicros,
+                        Replanner.Settings replan) {
+            this(overhead, nodeOverheads, statusIntervalMicros, replan, 0);
         }
 
         /** No overheads; statuses every second; the job's re-planning rules. */
         public static Pipeline defaults() {
-            return new Pipeline(Overhead.NONE, Map.of(), 1_000_000, Replanner.Settings.defaults());
+            return new Pipeline(Overhead.NONE, Map.of(), 1_000_000, Replanner.Settings.defaults(), 0);
         }
 
         public Overhead overheadOf(String node) {
@@ -130,7 +136,7 @@ public record Scenario(
         }
 
         public Pipeline withOverhead(Overhead all, Map<String, Overhead> byNode) {
-            return new Pipeline(all, byNode, statusIntervalMicros, replan);
+            return new Pipeline(all, byNode, statusIntervalMicros, replan, ingestMicros);
         }
     }
 

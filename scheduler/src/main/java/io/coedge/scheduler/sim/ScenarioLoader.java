@@ -258,7 +258,7 @@ public final class ScenarioLoader {
     }
 
     private Scenario.Pipeline pipeline(F f) {
-        f.allowOnly("overhead", "statusIntervalMs", "replanIntervalMs", "dwellMs", "startupWaitMs");
+        f.allowOnly("overhead", "statusIntervalMs", "replanIntervalMs", "dwellMs", "startupWaitMs", "ingestMs");
         Scenario.Pipeline d = Scenario.Pipeline.defaults();
         Replanner.Settings r = d.replan();
         return new Scenario.Pipeline(f.has("overhead") ? overhead(f.get("overhead")) : d.overhead(), Map.of(),
@@ -266,7 +266,8 @@ public final class ScenarioLoader {
                 new Replanner.Settings(
                         f.has("replanIntervalMs") ? micros(f.get("replanIntervalMs").nonNegative()) : r.replanIntervalMicros(),
                         f.has("dwellMs") ? micros(f.get("dwellMs").nonNegative()) : r.dwellMicros(),
-                        f.has("startupWaitMs") ? micros(f.get("startupWaitMs").nonNegative()) : r.startupWaitMicros()));
+                        f.has("startupWaitMs") ? micros(f.get("startupWaitMs").nonNegative()) : r.startupWaitMicros()),
+                f.has("ingestMs") ? micros(f.get("ingestMs").nonNegative()) : 0);
     }
 
     private static long micros(double millis) {

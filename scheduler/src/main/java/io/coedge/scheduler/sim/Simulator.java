@@ -311,11 +311,16 @@ public final class Simulator {
             int node = route[t];
             frames.node[slot] = node;
             int origin = taskOrigin[t];
+            long ingest = scenario.pipeline().ingestMicros();
             if (node == origin) {
-                arrive(slot);
+                if (ingest == 0) {
+                    arrive(slot);
+                } else {
+                    events.push(now + ingest, ARRIVE, slot);
+                }
             } else {
                 int l = origin * nodes + node;
-                long start = Math.max(now, linkFree[l]);
+                long start = Math.max(now + ingest, linkFree[l]);
                 long serialise = (long) Math.ceil(taskBytes[t] * 8.0 * 1e6 / linkBandwidth[l]);
                 linkFree[l] = start + serialise;
                 events.push(start + serialise + linkLatency[l], ARRIVE, slot);

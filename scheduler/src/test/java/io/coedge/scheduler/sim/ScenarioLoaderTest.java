@@ -93,7 +93,7 @@ class ScenarioLoaderTest {
         "slow without factor      | 'execSlow: {share: 0.1}'               | 'bad.yaml: execSlow.factor: is required'",
         "removed shed flag        | 'shedWhileBusy: true'                  | 'bad.yaml: shedWhileBusy: is no longer a setting: every node runs the Flink batcher''s engine, which always asks its policy when a frame arrives; remove the line'",
         "negative overhead        | 'pipeline: {overhead: {frameMs: -1}}'  | 'bad.yaml: pipeline.overhead.frameMs: must not be negative, was -1.0'",
-        "unknown pipeline field   | 'pipeline: {overheads: {}}'            | 'bad.yaml: pipeline.overheads: unknown field (allowed: overhead, statusIntervalMs, replanIntervalMs, dwellMs, startupWaitMs)'",
+        "unknown pipeline field   | 'pipeline: {overheads: {}}'            | 'bad.yaml: pipeline.overheads: unknown field (allowed: overhead, statusIntervalMs, replanIntervalMs, dwellMs, startupWaitMs, ingestMs)'",
     })
     void aBrokenExecutionModelNamesTheField(String what, String line, String message) {
         assertThatThrownBy(() -> ScenarioLoader.parse("bad.yaml", VALID + line + "\n")).isInstanceOf(ScenarioException.class)
