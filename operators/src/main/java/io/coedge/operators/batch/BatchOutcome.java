@@ -14,14 +14,14 @@ import java.util.Map;
  * @param inferenceStartMs when the sidecar call was sent
  * @param inferenceEndMs when its answer arrived
  */
-record BatchOutcome(
+public record BatchOutcome(
     Map<String, Output> outputs,
     Map<String, String> corrupt,
     Failure failure,
     long inferenceStartMs,
     long inferenceEndMs) {
 
-  record Output(List<FrameResult.Detection> detections, List<FrameResult.ClassScore> classes) {}
+  public record Output(List<FrameResult.Detection> detections, List<FrameResult.ClassScore> classes) {}
 
-  record Failure(FrameResult.Status status, ErrorCode code, String detail) {}
+  public record Failure(FrameResult.Status status, ErrorCode code, String detail) {}
 }

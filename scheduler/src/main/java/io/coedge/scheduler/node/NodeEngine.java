@@ -64,6 +64,11 @@ public final class NodeEngine {
                     observationMaxAgeMicros);
         }
 
+        public Settings withPipelineMargin(long micros) {
+            return new Settings(maxInFlight, micros, maxFrames, maxBytes, overheadMicros, perFrameMicros,
+                    observationMaxAgeMicros);
+        }
+
         public Settings withAllowances(long overhead, long perFrame) {
             return new Settings(maxInFlight, pipelineMarginMicros, maxFrames, maxBytes, overhead, perFrame,
                     observationMaxAgeMicros);

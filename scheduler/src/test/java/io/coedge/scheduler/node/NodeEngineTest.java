@@ -1,0 +1,234 @@
+package io.coedge.scheduler.node;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.coedge.scheduler.batch.CoEdgeBatchPolicy;
+import io.coedge.scheduler.model.LatencyProfile;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** The node engine driven directly with a fixed clock: every promise of the node loop, no Flink, no sidecar. */
+class NodeEngineTest {
+    private static final long T0 = 1_000_000_000L;
+    private long now = T0;
+
+    /** What the engine asked for, in order. */
+    private static final class Recorder implements NodeActions {
+        final List<Batch> started = new ArrayList<>();
+        final List<String> log = new ArrayList<>();
+        long timer = -1;
+
+        @Override
+        public void start(Batch batch) {
+            started.add(batch);
+            StringBuilder sb = new StringBuilder("start m" + batch.model() + " [");
+            for (long h : batch.handles()) {
+                sb.append(sb.charAt(sb.length() - 1) == '[' ? "" : " ").append(h);
+            }
+            log.add(sb.append(batch.pipelined() ? "] pipelined" : "]").toString());
+        }
+
+        @Override
+        public void shed(long handle, int model, Shed why) {
+            log.add("shed " + handle + ": " + why.describe("m" + model));
+        }
+
+        @Override
+        public void refuse(long handle, int model, String reason) {
+            log.add("refuse " + handle + ": " + reason);
+        }
+
+        @Override
+        public void timer(long atMicros) {
+            timer = atMicros;
+            log.add("timer +" + (atMicros - 1_000_000_000L) / 1000 + " ms");
+        }
+    }
+
+    /** Model 0 takes 10 ms alone, 16 ms for two, 28 ms for four (its p99); model 1 takes 40 ms alone. */
+    private NodeEngine engine(NodeEngine.Settings settings) {
+        NodeEngine e = new NodeEngine(CoEdgeBatchPolicy.withDefaults(), new int[] {4, 4}, settings, () -> now);
+        e.sidecarProfile(0, LatencyProfile.of(new int[] {1, 2, 4}, new long[] {10_000, 16_000, 28_000}));
+        e.sidecarProfile(1, LatencyProfile.of(new int[] {1, 2, 4}, new long[] {40_000, 70_000, 130_000}));
+        return e;
+    }
+
+    /** No overhead allowances, so the estimates are the sidecar's p99s. */
+    private static final NodeEngine.Settings NO_ALLOWANCE = NodeEngine.Settings.defaults().withAllowances(0, 0);
+
+    /** {@code millis} after the test's start. */
+    private static long ms(long millis) {
+        return T0 + millis * 1000;
+    }
+
+    @Test
+    void aFrameAtAnIdleNodeStartsAtOnce() {
+        NodeEngine e = engine(NO_ALLOWANCE);
+        Recorder r = new Recorder();
+
+        e.arrive(7, 0, ms(100), 10, r);
+
+        assertThat(r.log).containsExactly("start m0 [7]");
+        assertThat(r.started.get(0).predictedEndMicros()).isEqualTo(ms(10));
+        assertThat(e.inFlight()).isEqualTo(1);
+    }
+
+    @Test
+    void theMostUrgentModelRunsFirstInTheLargestBatchThatMeetsEveryDeadline() {
+        NodeEngine e = engine(NO_ALLOWANCE);
+        Recorder r = new Recorder();
+        // Fill both queues behind a long running batch (no pipelining yet: its predicted end is far).
+        e.arrive(1, 1, ms(1000), 10, r);
+        e.arrive(2, 0, ms(200), 10, r);
+        e.arrive(3, 0, ms(190), 10, r);
+        e.arrive(4, 1, ms(900), 10, r);
+        e.arrive(5, 0, ms(210), 10, r);
+
+        now = ms(40);
+        e.finished(r.started.get(0), 1, true, r);
+
+        // Model 0's head (deadline 190 ms) is the most urgent; all three fit in one batch of 4's budget.
+        assertThat(r.log).containsSubsequence("start m1 [1]", "start m0 [3 2 5]");
+    }
+
+    @Test
+    void whileABatchRunsTheNextIsSentItsOverheadBeforeThePredictedEnd() {
+        NodeEngine e = engine(NodeEngine.Settings.defaults().withAllowances(2_000, 1_000));
+        Recorder r = new Recorder();
+        e.arrive(1, 1, ms(1000), 10, r); // 40 ms + 2 ms + 1 ms allowance: predicted end at 43 ms
+        e.arrive(2, 1, ms(1000), 10, r);
+
+        // The second batch is sent 3 ms (its allowance) + 3 ms (margin) before the first one's end.
+        assertThat(r.log).containsExactly("start m1 [1]", "timer +37 ms");
+        now = ms(37);
+        e.timerFired(r);
+        assertThat(r.log).endsWith("start m1 [2] pipelined");
+        assertThat(r.started.get(1).predictedEndMicros()).as("starts when the first ends: only its compute adds")
+                .isEqualTo(ms(43 + 40));
+    }
+
+    @Test
+    void atMostTwoBatchesAreAtTheSidecarAtOnce() {
+        NodeEngine e = engine(NO_ALLOWANCE.withPipelineMargin(1_000_000));
+        Recorder r = new Recorder();
+        for (long h = 1; h <= 6; h++) {
+            e.arrive(h, 1, ms(10_000), 10, r);
+        }
+
+        assertThat(r.started).hasSize(2);
+        assertThat(e.queuedTotal()).isEqualTo(4);
+        now = ms(40);
+        e.finished(r.started.get(0), 1, true, r);
+        assertThat(r.started).hasSize(3);
+    }
+
+    @Test
+    void aFrameThatCannotMakeItEvenAloneIsShedWithItsReason() {
+        NodeEngine e = engine(NO_ALLOWANCE);
+        Recorder r = new Recorder();
+
+        e.arrive(9, 0, ms(5), 10, r);
+
+        assertThat(r.log).containsExactly(
+                "shed 9: DEADLINE_UNREACHABLE: one frame of m0 needs 10.0 ms, 5.0 ms were left when the node could start it");
+        assertThat(e.idle()).isTrue();
+    }
+
+    @Test
+    void whileBusyOnlyFramesThatMissEvenIfTheRunningBatchEndsAsUsualAreShed() {
+        NodeEngine e = engine(NO_ALLOWANCE);
+        Recorder r = new Recorder();
+        // The node has learnt that runs of model 1 take half their p99 (20 of 40 ms).
+        e.arrive(1, 1, ms(1000), 10, r);
+        now = ms(20);
+        e.finished(r.started.get(0), 1, true, r);
+
+        e.arrive(2, 1, ms(1000), 10, r); // runs until 60 ms by the p99, typically until 40 ms
+        e.arrive(3, 0, ms(55), 10, r); // 40 + 10 ms <= 55: makes it if the batch ends as usual
+        e.arrive(4, 0, ms(45), 10, r); // 40 + 10 ms > 45: hopeless
+
+        assertThat(r.log).anyMatch(l -> l.startsWith("shed 4: ") && l.endsWith("if its running batch ends as usual"));
+        assertThat(r.log).noneMatch(l -> l.startsWith("shed 3"));
+    }
+
+    @Test
+    void beyondItsBoundsTheNodeRefusesNewFrames() {
+        NodeEngine e = engine(NO_ALLOWANCE.withBounds(2, 1_000));
+        Recorder r = new Recorder();
+
+        assertThat(e.arrive(1, 1, ms(1000), 400, r)).isTrue();
+        assertThat(e.arrive(2, 1, ms(1000), 700, r)).isFalse();
+        assertThat(e.arrive(3, 1, ms(1000), 100, r)).isTrue();
+        assertThat(e.arrive(4, 1, ms(1000), 1, r)).isFalse();
+
+        assertThat(r.log).filteredOn(l -> l.startsWith("refuse")).containsExactly(
+                "refuse 2: QUEUE_FULL: the node holds 1 frames of 400 bytes; its bounds are 2 frames and 1000 bytes",
+                "refuse 4: QUEUE_FULL: the node holds 2 frames of 500 bytes; its bounds are 2 frames and 1000 bytes");
+    }
+
+    @Test
+    void atTheEndOfTheInputEveryQueuedFrameRunsOneBatchAtATime() {
+        NodeEngine e = new NodeEngine(new WaitingPolicy(), new int[] {4, 4}, NO_ALLOWANCE, () -> now);
+        e.sidecarProfile(0, LatencyProfile.of(new int[] {1}, new long[] {10_000}));
+        e.sidecarProfile(1, LatencyProfile.of(new int[] {1}, new long[] {10_000}));
+        Recorder r = new Recorder();
+        for (long h = 1; h <= 5; h++) {
+            e.arrive(h, (int) (h % 2), ms(100 + h), 10, r);
+        }
+        assertThat(r.started).as("the policy waits for more frames").isEmpty();
+
+        e.endOfInput(r);
+        while (!r.started.isEmpty() && !e.idle()) {
+            Batch b = r.started.remove(0);
+            assertThat(e.inFlight()).isEqualTo(1);
+            e.finished(b, b.size(), true, r);
+        }
+
+        assertThat(e.idle()).isTrue();
+        assertThat(r.log).filteredOn(l -> l.startsWith("start")).containsExactly("start m1 [1 3 5]", "start m0 [2 4]");
+    }
+
+    @Test
+    void onlySuccessfulRunsSentToAnIdleAcceleratorTeachTheEstimator() {
+        NodeEngine e = engine(NO_ALLOWANCE);
+        Recorder r = new Recorder();
+        e.arrive(1, 0, ms(1000), 10, r);
+        now = ms(30);
+        e.finished(r.started.get(0), 1, false, r); // failed: says nothing of the node
+        assertThat(e.estimator(0).measuredOverheadMicros()).isEqualTo(-1);
+
+        e.arrive(2, 0, ms(1000), 10, r);
+        now = ms(45); // 15 ms for a 10 ms p99: 5 ms of overhead
+        e.finished(r.started.get(1), 1, true, r);
+        assertThat(e.estimator(0).estimate(1)).isEqualTo(15_000);
+    }
+
+    @Test
+    void aBatchItDidNotStartIsRefused() {
+        NodeEngine e = engine(NO_ALLOWANCE);
+        Recorder r = new Recorder();
+        e.arrive(1, 0, ms(1000), 10, r);
+        Batch b = r.started.get(0);
+        e.finished(b, 1, true, r);
+
+        assertThatThrownBy(() -> e.finished(b, 1, true, r)).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    /** Waits a second for more frames whatever is queued: only the end of the input makes it run. */
+    private static final class WaitingPolicy implements io.coedge.scheduler.batch.BatchPolicy {
+        @Override
+        public String name() {
+            return "waiting";
+        }
+
+        @Override
+        public io.coedge.scheduler.batch.BatchDecision decide(long nowMicros, long free,
+                io.coedge.scheduler.batch.ModelQueues queues, List<LatencyProfile> profiles) {
+            return io.coedge.scheduler.batch.BatchPolicy.oldestHead(queues) < 0 ? io.coedge.scheduler.batch.BatchDecision.IDLE
+                    : new io.coedge.scheduler.batch.BatchDecision.WaitUntil(nowMicros + 1_000_000);
+        }
+    }
+}
