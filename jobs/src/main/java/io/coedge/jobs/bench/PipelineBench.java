@@ -61,6 +61,13 @@ public final class PipelineBench {
     }
   }
 
+  /**
+   * Each model alone on one idle sidecar of this machine: the median run per batch size, and the
+   * spread of the runs (slowest / median), what the simulator's nodes run at when alone.
+   */
+  public record Calibration(Map<String, LatencyProfile> medians, double spread) {}
+
+  private Calibration calibration = new Calibration(Map.of(), 1.1);
   private final KafkaClients kafka;
   private final Path work;
   private final Consumer<String> progress;
@@ -86,6 +93,7 @@ public final class PipelineBench {
     LocalPipeline.ensureModels(models, progress);
     List<PolicyRun> out = new ArrayList<>();
     try (SidecarProcesses sidecars = SidecarProcesses.start(models, ports, work.resolve("logs"), Duration.ofMinutes(3), progress)) {
+      calibration = calibrate(sidecars.addresses().get(catalog.nodes().get(0).id()), catalog.models(), progress);
       if (!warmUp.isZero() && !pairs.isEmpty()) {
         // Whichever pair runs first would otherwise also pay for this JVM's JIT compiling the job
         // and the clients, and for the sidecars' first real runs: a run that is not reported.
@@ -151,7 +159,8 @@ public final class PipelineBench {
       ResultsTable.Row all = rows.get(rows.size() - 1);
       Map<String, NodeStatus> statuses = watch.poll(Duration.ofMillis(100));
       long[] ingest = ingests.stream().mapToLong(Long::longValue).sorted().toArray();
-      double sim = simulate(catalog, statuses, dispatch, batch, duration, ingest.length == 0 ? 0 : ingest[ingest.length / 2] * 1000);
+      double sim = simulate(catalog, statuses, dispatch, batch, duration, ingest.length == 0 ? 0 : ingest[ingest.length / 2] * 1000,
+          calibration);
       long[] o = overheads.stream().mapToLong(Long::longValue).sorted().toArray();
       Map<String, String> placement = new LinkedHashMap<>();
       nodesOfTask.forEach((task, counts) -> placement.put(task, describe(counts)));
@@ -171,53 +180,86 @@ public final class PipelineBench {
 
   /**
    * The same catalog and pair in the simulator, which runs the job's own node engine and re-planner,
-   * fed what the nodes measured in this run: each node's sidecar compute (its median per batch size,
-   * the spread up to its p99 as execution noise) and the overhead its batcher measured around the
-   * calls, and the frames' median time from capture to the dispatcher.
+   * fed what this run measured: each model's runs alone on this machine ({@link #calibrate}), the
+   * nodes sharing this machine's cores as the sidecars do, the overhead each batcher measured around
+   * its calls, and the frames' median time from capture to the dispatcher.
    */
   static double simulate(Catalog catalog, Map<String, NodeStatus> statuses, String dispatch, String batch, Duration duration,
-      long ingestMicros) {
-    return new Simulator(benchScenario(catalog, statuses, duration, ingestMicros), DispatchPolicies.byName(dispatch),
+      long ingestMicros, Calibration calibration) {
+    return new Simulator(benchScenario(catalog, statuses, duration, ingestMicros, calibration), DispatchPolicies.byName(dispatch),
         Scenario.BatchSettings.defaults().policy(batch)).run().dmr();
   }
 
-  static Scenario benchScenario(Catalog catalog, Map<String, NodeStatus> statuses, Duration duration, long ingestMicros) {
+  static Scenario benchScenario(Catalog catalog, Map<String, NodeStatus> statuses, Duration duration, long ingestMicros,
+      Calibration calibration) {
     long now = statuses.values().stream().mapToLong(NodeStatus::timestamp).max().orElse(0);
     Topology reported = new TopologyBuilder(catalog, Long.MAX_VALUE / 4).build(statuses, now);
     List<NodeProfile> nodes = new ArrayList<>();
     Map<String, Scenario.Overhead> overheads = new LinkedHashMap<>();
-    List<Double> spreads = new ArrayList<>();
     for (NodeProfile n : reported.nodes()) {
       NodeStatus s = statuses.get(n.name());
       Map<Model, LatencyProfile> compute = new LinkedHashMap<>();
       List<Long> overhead = new ArrayList<>();
       if (s != null) {
         s.models().forEach((model, ms) -> {
-          NodeStatus.Compute c = ms.sidecar();
-          if (c == null || ms.batchSizes().length == 0 || ms.batchSizes()[0] != 1) {
-            return;
-          }
-          boolean medians = c.p50Micros().length == ms.batchSizes().length && c.p50Micros()[0] > 0;
-          long[] median = TopologyBuilder.monotone(medians ? c.p50Micros() : c.p99Micros());
-          compute.put(new Model(model), LatencyProfile.of(ms.batchSizes(), median));
-          for (int i = 0; i < median.length; i++) {
-            spreads.add((double) c.p99Micros()[i] / median[i]);
-          }
-          if (c.overheadMicros() >= 0) {
-            overhead.add(c.overheadMicros());
+          LatencyProfile alone = calibration.medians().get(model);
+          compute.put(new Model(model), alone != null ? alone : n.profiles().get(new Model(model)));
+          if (ms.sidecar() != null && ms.sidecar().overheadMicros() >= 0) {
+            overhead.add(ms.sidecar().overheadMicros());
           }
         });
       }
-      nodes.add(new NodeProfile(n.name(), compute.isEmpty() ? n.profiles() : compute, 0, n.healthy()));
+      nodes.add(new NodeProfile(n.name(), compute, 0, n.healthy()));
       overheads.put(n.name(), new Scenario.Overhead(overhead.isEmpty() ? 0 : overhead.stream().sorted().toList().get(overhead.size() / 2), 0, 0));
     }
-    double spread = spreads.isEmpty() ? 1.1 : spreads.stream().sorted().toList().get(spreads.size() / 2);
-    double noise = Math.min(0.95, Math.max(0, spread - 1));
+    double noise = Math.min(0.95, Math.max(0, calibration.spread() - 1));
     Scenario.Pipeline pipeline = new Scenario.Pipeline(Scenario.Overhead.NONE, overheads, 1_000_000,
-        io.coedge.jobs.CoEdgeJob.replanning(5_000), ingestMicros);
+        io.coedge.jobs.CoEdgeJob.replanning(5_000), ingestMicros, List.of(new Scenario.Host("this machine",
+            Runtime.getRuntime().availableProcessors(), nodes.stream().map(NodeProfile::name).toList())));
     return new Scenario("bench", duration.toNanos() / 1000, 1, noise, nodes, reported.links(),
         reported.tasks().stream().map(t -> new Scenario.SimTask(t, 0)).toList(), List.of(), null,
         Scenario.BatchSettings.defaults(), Scenario.SlowRuns.NONE, pipeline);
+  }
+
+  /** Runs each model at each batch size (powers of two up to its largest) on one idle sidecar. */
+  static Calibration calibrate(String address, List<ModelSpec> models, Consumer<String> progress) throws Exception {
+    Map<String, LatencyProfile> medians = new LinkedHashMap<>();
+    List<Double> spreads = new ArrayList<>();
+    try (OipClient client = OipClient.builder(address).maxMessageBytes(256 << 20).build()) {
+      for (ModelSpec model : models) {
+        java.util.TreeMap<Integer, Long> measured = new java.util.TreeMap<>();
+        for (int b = 1; b <= model.maxBatch(); b = b == model.maxBatch() ? b + 1 : Math.min(b * 2, model.maxBatch())) {
+          InferRequest request = batchRequest(model, b);
+          for (int i = 0; i < 2; i++) {
+            client.infer(request).get();
+          }
+          long[] micros = new long[5];
+          for (int i = 0; i < micros.length; i++) {
+            long t0 = System.nanoTime();
+            client.infer(request).get();
+            micros[i] = (System.nanoTime() - t0) / 1000;
+          }
+          java.util.Arrays.sort(micros);
+          measured.put(b, micros[micros.length / 2]);
+          spreads.add((double) micros[micros.length - 1] / micros[micros.length / 2]);
+        }
+        medians.put(model.name(), LatencyProfile.fromMeasured(measured, model.maxBatch()));
+        progress.accept("calibrated " + model.name() + " alone: " + measured + " us by batch size");
+      }
+    }
+    double spread = spreads.stream().sorted().toList().get(spreads.size() / 2);
+    return new Calibration(medians, spread);
+  }
+
+  private static InferRequest batchRequest(ModelSpec model, int batch) throws Exception {
+    Preprocessor pre = new Preprocessor(model);
+    float[] one = pre.apply(new SceneRenderer(1, 320, 240).jpeg(0, 0.85f)).chw();
+    ByteBuffer bytes = ByteBuffer.allocateDirect(batch * one.length * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+    for (int i = 0; i < batch; i++) {
+      bytes.asFloatBuffer().position(i * one.length).put(one);
+    }
+    long[] shape = {batch, 3, model.input().height(), model.input().width()};
+    return InferRequest.builder(model.name()).input(InferInput.fp32(model.input().name(), shape, bytes)).build();
   }
 
   /**

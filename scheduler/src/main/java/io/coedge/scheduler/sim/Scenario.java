@@ -111,11 +111,14 @@ public record Scenario(
      *                            dispatcher re-plans only on a status, so a change is seen at the next one
      * @param replan              the dispatcher's re-planning rules (rate limit, dwell, start-up wait)
      * @param ingestMicros        from capture to the dispatcher: the camera's send, the broker, decoding
+     * @param hosts               nodes that share one machine's cores (the bench's "nodes" on one 2-core
+     *                            machine): their accelerators run at min(1, cores / running batches) each
      */
     public record Pipeline(Overhead overhead, Map<String, Overhead> nodeOverheads, long statusIntervalMicros,
-                           Replanner.Settings replan, long ingestMicros) {
+                           Replanner.Settings replan, long ingestMicros, List<Host> hosts) {
         public Pipeline {
             nodeOverheads = Map.copyOf(nodeOverheads);
+            hosts = List.copyOf(hosts);
             if (statusIntervalMicros < 1 || ingestMicros < 0) {
                 throw new IllegalArgumentException("statusIntervalMicros must be positive and ingestMicros not negative");
             }
@@ -123,12 +126,16 @@ public record Scenario(
 
         public Pipeline(Overhead overhead, Map<String, Overhead> nodeOverheads, long statusIntervalMicros,
                         Replanner.Settings replan) {
-            this(overhead, nodeOverheads, statusIntervalMicros, replan, 0);
+            this(overhead, nodeOverheads, statusIntervalMicros, replan, 0, List.of());
         }
 
-        /** No overheads; statuses every second; the job's re-planning rules. */
+        /** No overheads; statuses every second; the job's re-planning rules; every node a machine of its own. */
         public static Pipeline defaults() {
-            return new Pipeline(Overhead.NONE, Map.of(), 1_000_000, Replanner.Settings.defaults(), 0);
+            return new Pipeline(Overhead.NONE, Map.of(), 1_000_000, Replanner.Settings.defaults(), 0, List.of());
+        }
+
+        public Pipeline withHosts(List<Host> newHosts) {
+            return new Pipeline(overhead, nodeOverheads, statusIntervalMicros, replan, ingestMicros, newHosts);
         }
 
         public Overhead overheadOf(String node) {
@@ -136,7 +143,17 @@ public record Scenario(
         }
 
         public Pipeline withOverhead(Overhead all, Map<String, Overhead> byNode) {
-            return new Pipeline(all, byNode, statusIntervalMicros, replan, ingestMicros);
+            return new Pipeline(all, byNode, statusIntervalMicros, replan, ingestMicros, hosts);
+        }
+    }
+
+    /** Nodes that share one machine's {@code cores}: their profiles are each one alone on it. */
+    public record Host(String name, double cores, List<String> nodes) {
+        public Host {
+            nodes = List.copyOf(nodes);
+            if (!(cores > 0) || nodes.isEmpty()) {
+                throw new IllegalArgumentException("host " + name + " needs cores > 0 and at least one node");
+            }
         }
     }
 

@@ -241,11 +241,25 @@ public final class ScenarioLoader {
         List<Scenario.Change> changes = root.has("changes") ? changes(root.get("changes"), nodeNames, taskNames) : List.of();
         Scenario.Sweep sweep = root.has("sweep") ? sweep(root.get("sweep")) : null;
         Scenario.BatchSettings batching = root.has("batching") ? batching(root.get("batching")) : Scenario.BatchSettings.defaults();
+        Set<String> onAHost = new HashSet<>();
+        for (F list : hostFields) {
+            for (F n : list.list()) {
+                if (!nodeNames.contains(n.text())) {
+                    throw n.error("unknown node '" + n.text() + "'");
+                }
+                if (!onAHost.add(n.text())) {
+                    throw n.error("node '" + n.text() + "' is on two hosts");
+                }
+            }
+        }
         if (!nodeOverheads.isEmpty()) {
             pipeline = pipeline.withOverhead(pipeline.overhead(), nodeOverheads);
         }
         return new Scenario(name, duration, seed, noise, nodes, links, tasks, changes, sweep, batching, slow, pipeline);
     }
+
+    /** The hosts' node lists, checked against the nodes once they are read. */
+    private final List<F> hostFields = new ArrayList<>();
 
     /** Per-node overheads the node list declared, by node name (filled while the nodes are read). */
     private final Map<String, Scenario.Overhead> nodeOverheads = new HashMap<>();
@@ -258,7 +272,23 @@ public final class ScenarioLoader {
     }
 
     private Scenario.Pipeline pipeline(F f) {
-        f.allowOnly("overhead", "statusIntervalMs", "replanIntervalMs", "dwellMs", "startupWaitMs", "ingestMs");
+        f.allowOnly("overhead", "statusIntervalMs", "replanIntervalMs", "dwellMs", "startupWaitMs", "ingestMs", "hosts");
+        List<Scenario.Host> hosts = new ArrayList<>();
+        if (f.has("hosts")) {
+            for (F h : f.get("hosts").list()) {
+                h.allowOnly("name", "cores", "nodes");
+                List<String> members = new ArrayList<>();
+                for (F n : h.get("nodes").list()) {
+                    members.add(n.text());
+                }
+                if (members.isEmpty()) {
+                    throw h.get("nodes").error("must list at least one node");
+                }
+                hosts.add(new Scenario.Host(h.has("name") ? h.get("name").text() : "host-" + hosts.size(),
+                        h.get("cores").positive(), members));
+                hostFields.add(h.get("nodes"));
+            }
+        }
         Scenario.Pipeline d = Scenario.Pipeline.defaults();
         Replanner.Settings r = d.replan();
         return new Scenario.Pipeline(f.has("overhead") ? overhead(f.get("overhead")) : d.overhead(), Map.of(),
@@ -267,7 +297,7 @@ public final class ScenarioLoader {
                         f.has("replanIntervalMs") ? micros(f.get("replanIntervalMs").nonNegative()) : r.replanIntervalMicros(),
                         f.has("dwellMs") ? micros(f.get("dwellMs").nonNegative()) : r.dwellMicros(),
                         f.has("startupWaitMs") ? micros(f.get("startupWaitMs").nonNegative()) : r.startupWaitMicros()),
-                f.has("ingestMs") ? micros(f.get("ingestMs").nonNegative()) : 0);
+                f.has("ingestMs") ? micros(f.get("ingestMs").nonNegative()) : 0, hosts);
     }
 
     private static long micros(double millis) {

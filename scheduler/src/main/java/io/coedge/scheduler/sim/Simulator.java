@@ -42,9 +42,11 @@ import java.util.SplittableRandom;
  * engine, which learns the node's real overhead from it as the batcher does. After the scenario
  * duration no new frames are captured and the run drains, so every frame ends OK, LATE or DROPPED.
  *
- * <p>Every node reports its status each {@link Scenario.Pipeline#statusIntervalMicros()}: the
- * typical profiles of its engine (the sidecar's median, or its p99 scaled by what the node observed,
- * plus the overhead it measured) and its health. The dispatcher re-plans on a status
+ * <p>Each node's sidecar times its runs and reports, as the real one does, the median and p99 of
+ * the last ten runs per batch size; every {@link Scenario.Pipeline#statusIntervalMicros()} each
+ * node's engine reads them and the node reports its status: the typical profiles of its engine (the
+ * sidecar's median, or its p99 scaled by what the node observed, plus the overhead it measured) and
+ * its health. Nodes on one {@link Scenario.Host} share its cores. The dispatcher re-plans on a status
  * when the {@link Replanner} says a plan is due (rate limit, health change, dwell), exactly as the
  * Flink dispatcher does; scenario changes are therefore seen at the next status, and several
  * changes at one time cost one re-plan. A moved task's queued frames finish where they are.
@@ -75,6 +77,8 @@ public final class Simulator {
     private static final int TIMER = 3;
     private static final int CHANGE = 4;
     private static final int STATUS = 5;
+    private static final int READY = 6;
+    private static final int EXEC_END = 7;
 
     /** All mutable state of one run. */
     private final class Run {
@@ -109,13 +113,27 @@ public final class Simulator {
         private final NodeActions[] actions;
         private final Scenario.Overhead[] overhead;
         private final LatencyProfile[] actual;
-        private final long[] accelFree;
+        /** What each node's sidecar measured of each model ([node * models + model]). */
+        private final SidecarWindow[] windows;
+        /** The batch each node's accelerator runs (a pending index), or -1; batches waiting for it, FIFO. */
+        private final int[] running;
+        private final java.util.ArrayDeque<Integer>[] accelQueue;
+        /** Host index of each node, or -1 when the node has its accelerator to itself. */
+        private final int[] hostOf;
+        private final int[][] hostNodes;
+        private final double[] hostCores;
+        private final int[] hostActive;
+        private final long[] hostSettled;
         private final long[] busyMicros;
         private final long[] timerAt;
         /** Batches in flight, by event argument, with their node; recycled through a free list. */
         private Batch[] pending = new Batch[64];
         private int[] pendingNode = new int[64];
         private int[] pendingFree = new int[64];
+        /** Work left of each pending batch, in microseconds of the accelerator to itself; its expected end. */
+        private double[] pendingWork = new double[64];
+        private long[] pendingEnd = new long[64];
+        private long[] pendingExecStart = new long[64];
         private int pendingFreeCount;
         private int pendingUsed;
 
@@ -187,6 +205,7 @@ public final class Simulator {
             }
 
             actual = new LatencyProfile[nodes * models];
+            windows = new SidecarWindow[nodes * models];
             engines = new NodeEngine[nodes];
             actions = new NodeActions[nodes];
             overhead = new Scenario.Overhead[nodes];
@@ -200,6 +219,7 @@ public final class Simulator {
                     LatencyProfile p = np.profiles().get(topology.models().get(m));
                     sizes[m] = p == null ? 1 : p.maxBatch();
                     maxBatch = Math.max(maxBatch, sizes[m]);
+                    windows[n * models + m] = new SidecarWindow(sizes[m]);
                 }
                 Scenario.Overhead o = overhead[n];
                 NodeEngine.Settings settings = NodeEngine.Settings.defaults().withBounds(Integer.MAX_VALUE, Long.MAX_VALUE)
@@ -209,7 +229,28 @@ public final class Simulator {
                 refreshProfiles(n);
             }
             batchHistogram = new long[maxBatch + 1];
-            accelFree = new long[nodes];
+            running = new int[nodes];
+            Arrays.fill(running, -1);
+            @SuppressWarnings("unchecked")
+            java.util.ArrayDeque<Integer>[] q = new java.util.ArrayDeque[nodes];
+            accelQueue = q;
+            for (int n = 0; n < nodes; n++) {
+                accelQueue[n] = new java.util.ArrayDeque<>();
+            }
+            hostOf = new int[nodes];
+            Arrays.fill(hostOf, -1);
+            List<Scenario.Host> hosts = scenario.pipeline().hosts();
+            hostNodes = new int[hosts.size()][];
+            hostCores = new double[hosts.size()];
+            hostActive = new int[hosts.size()];
+            hostSettled = new long[hosts.size()];
+            for (int h = 0; h < hosts.size(); h++) {
+                hostCores[h] = hosts.get(h).cores();
+                hostNodes[h] = hosts.get(h).nodes().stream().mapToInt(topology::nodeIndex).toArray();
+                for (int n : hostNodes[h]) {
+                    hostOf[n] = h;
+                }
+            }
             busyMicros = new long[nodes];
             timerAt = new long[nodes];
             Arrays.fill(timerAt, -1);
@@ -227,17 +268,32 @@ public final class Simulator {
         }
 
         /**
-         * The node's real speed now (its profiles stretched by background load), and what its sidecar
-         * reports: the median of its runs (the profile: the noise is symmetric and slow runs rare) and
-         * their p99, here the profile x the noise model's worst case.
+         * The node's real speed now (its profiles stretched by background load). Until the node's
+         * sidecar has timed real runs of a model it reports what its warm-up measured: the profile as
+         * its median and the profile x (1 + execNoise) as its p99; from then on what it measured.
          */
         private void refreshProfiles(int n) {
             NodeProfile np = nodeProfiles.get(n);
-            double worst = (1 + scenario.execNoise()) * scenario.execSlow().worstFactor();
             for (int m = 0; m < models; m++) {
                 LatencyProfile eff = np.effectiveProfile(topology.models().get(m));
                 actual[n * models + m] = eff;
-                engines[n].sidecarProfile(m, eff, eff == null ? null : (worst == 1 ? eff : eff.scaled(worst)));
+                if (eff != null && windows[n * models + m].isEmpty()) {
+                    double spread = 1 + scenario.execNoise();
+                    engines[n].sidecarProfile(m, eff, spread == 1 ? eff : eff.scaled(spread));
+                }
+            }
+        }
+
+        /** Each node's batcher reads its sidecar's latest profiles, as the Flink batcher does at each status. */
+        private void readSidecars() {
+            for (int n = 0; n < nodes; n++) {
+                for (int m = 0; m < models; m++) {
+                    SidecarWindow w = windows[n * models + m];
+                    LatencyProfile eff = actual[n * models + m];
+                    if (eff != null && !w.isEmpty()) {
+                        engines[n].sidecarProfile(m, w.median(eff.maxBatch()), w.p99(eff.maxBatch()));
+                    }
+                }
             }
         }
 
@@ -275,6 +331,12 @@ public final class Simulator {
                     case CAPTURE -> capture(arg);
                     case ARRIVE -> arrive(arg);
                     case DONE -> done(arg);
+                    case READY -> ready(arg);
+                    case EXEC_END -> {
+                        if (pendingEnd[arg] == now) {
+                            execEnded(arg);
+                        }
+                    }
                     case TIMER -> {
                         if (timerAt[arg] == now) {
                             timerAt[arg] = -1;
@@ -337,6 +399,80 @@ public final class Simulator {
             engines[node].arrive(slot, taskModel[t], frames.deadline[slot], taskBytes[t], actions[node]);
         }
 
+        /** The batch reached its node's accelerator: it runs now, or after the batches before it. */
+        private void ready(int idx) {
+            int n = pendingNode[idx];
+            if (running[n] < 0) {
+                begin(n, idx);
+            } else {
+                accelQueue[n].addLast(idx);
+            }
+        }
+
+        private void begin(int n, int idx) {
+            pendingExecStart[idx] = now;
+            int h = hostOf[n];
+            if (h < 0) {
+                running[n] = idx;
+                pendingEnd[idx] = now + (long) pendingWork[idx];
+                events.push(pendingEnd[idx], EXEC_END, idx);
+                return;
+            }
+            settle(h);
+            running[n] = idx;
+            hostActive[h]++;
+            reschedule(h);
+        }
+
+        private void execEnded(int idx) {
+            int n = pendingNode[idx];
+            running[n] = -1;
+            pendingEnd[idx] = -1;
+            long exec = now - pendingExecStart[idx];
+            busyMicros[n] += exec;
+            windows[n * models + pending[idx].model()].record(pending[idx].size(), exec);
+            series.busy(n, pendingExecStart[idx], exec);
+            int h = hostOf[n];
+            if (h >= 0) {
+                settle(h);
+                hostActive[h]--;
+                reschedule(h);
+            }
+            long after = overhead[n].after(pending[idx].size());
+            if (after == 0) {
+                done(idx);
+            } else {
+                events.push(now + after, DONE, idx);
+            }
+            Integer next = accelQueue[n].pollFirst();
+            if (next != null) {
+                begin(n, next);
+            }
+        }
+
+        /** Processor sharing: the batches running on a host's nodes progress at min(1, cores / running) each. */
+        private void settle(int h) {
+            double rate = hostActive[h] == 0 ? 1 : Math.min(1.0, hostCores[h] / hostActive[h]);
+            long dt = now - hostSettled[h];
+            for (int n : hostNodes[h]) {
+                if (running[n] >= 0) {
+                    pendingWork[running[n]] = Math.max(0, pendingWork[running[n]] - dt * rate);
+                }
+            }
+            hostSettled[h] = now;
+        }
+
+        private void reschedule(int h) {
+            double rate = hostActive[h] == 0 ? 1 : Math.min(1.0, hostCores[h] / hostActive[h]);
+            for (int n : hostNodes[h]) {
+                int idx = running[n];
+                if (idx >= 0) {
+                    pendingEnd[idx] = now + Math.max(0, (long) Math.ceil(pendingWork[idx] / rate));
+                    events.push(pendingEnd[idx], EXEC_END, idx);
+                }
+            }
+        }
+
         private void done(int idx) {
             Batch b = pending[idx];
             int node = pendingNode[idx];
@@ -376,20 +512,27 @@ public final class Simulator {
                     noise *= slow.factor();
                 }
                 long exec = Math.max(1, Math.round(p.latencyMicros(size) * noise));
-                long execStart = Math.max(now + overhead[n].before(size), accelFree[n]);
-                accelFree[n] = execStart + exec;
-                busyMicros[n] += exec;
-                series.busy(n, execStart, exec);
                 batchHistogram[size]++;
                 int idx = pendingFreeCount > 0 ? pendingFree[--pendingFreeCount] : pendingUsed++;
                 if (idx == pending.length) {
-                    pending = Arrays.copyOf(pending, idx * 2);
-                    pendingNode = Arrays.copyOf(pendingNode, idx * 2);
-                    pendingFree = Arrays.copyOf(pendingFree, idx * 2);
+                    int cap = idx * 2;
+                    pending = Arrays.copyOf(pending, cap);
+                    pendingNode = Arrays.copyOf(pendingNode, cap);
+                    pendingFree = Arrays.copyOf(pendingFree, cap);
+                    pendingWork = Arrays.copyOf(pendingWork, cap);
+                    pendingEnd = Arrays.copyOf(pendingEnd, cap);
+                    pendingExecStart = Arrays.copyOf(pendingExecStart, cap);
                 }
                 pending[idx] = b;
                 pendingNode[idx] = n;
-                events.push(accelFree[n] + overhead[n].after(size), DONE, idx);
+                pendingWork[idx] = exec;
+                pendingEnd[idx] = -1;
+                long before = overhead[n].before(size);
+                if (before == 0) {
+                    ready(idx);
+                } else {
+                    events.push(now + before, READY, idx);
+                }
             }
 
             @Override
@@ -454,6 +597,7 @@ public final class Simulator {
          * re-planner says a plan is due, as the Flink dispatcher does on the nodes' statuses.
          */
         private void status() {
+            readSidecars();
             List<NodeProfile> reported = new ArrayList<>(nodes);
             for (int n = 0; n < nodes; n++) {
                 NodeProfile np = nodeProfiles.get(n);

@@ -86,6 +86,16 @@ class ScenarioLoaderTest {
                                 new Replanner.Settings(2_000_000, 6_000_000, Replanner.Settings.defaults().startupWaitMicros())));
     }
 
+    @Test
+    void aHostNamesNodesThatExistEachOnOneHost() {
+        String host = "pipeline: {hosts: [{name: box, cores: 2, nodes: [%s]}]}\n";
+        Scenario ok = ScenarioLoader.parse("ok.yaml", VALID + host.formatted("node1"));
+
+        assertThat(ok.pipeline().hosts()).containsExactly(new Scenario.Host("box", 2, List.of("node1")));
+        assertThatThrownBy(() -> ScenarioLoader.parse("bad.yaml", VALID + host.formatted("nope")))
+                .hasMessage("bad.yaml: pipeline.hosts[0].nodes[0]: unknown node 'nope'");
+    }
+
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiter = '|', value = {
         "slow factor below 1      | 'execSlow: {share: 0.1, factor: 0.5}'  | 'bad.yaml: execSlow.factor: must be at least 1, was 0.5'",
@@ -93,7 +103,7 @@ class ScenarioLoaderTest {
         "slow without factor      | 'execSlow: {share: 0.1}'               | 'bad.yaml: execSlow.factor: is required'",
         "removed shed flag        | 'shedWhileBusy: true'                  | 'bad.yaml: shedWhileBusy: is no longer a setting: every node runs the Flink batcher''s engine, which always asks its policy when a frame arrives; remove the line'",
         "negative overhead        | 'pipeline: {overhead: {frameMs: -1}}'  | 'bad.yaml: pipeline.overhead.frameMs: must not be negative, was -1.0'",
-        "unknown pipeline field   | 'pipeline: {overheads: {}}'            | 'bad.yaml: pipeline.overheads: unknown field (allowed: overhead, statusIntervalMs, replanIntervalMs, dwellMs, startupWaitMs, ingestMs)'",
+        "unknown pipeline field   | 'pipeline: {overheads: {}}'            | 'bad.yaml: pipeline.overheads: unknown field (allowed: overhead, statusIntervalMs, replanIntervalMs, dwellMs, startupWaitMs, ingestMs, hosts)'",
     })
     void aBrokenExecutionModelNamesTheField(String what, String line, String message) {
         assertThatThrownBy(() -> ScenarioLoader.parse("bad.yaml", VALID + line + "\n")).isInstanceOf(ScenarioException.class)
