@@ -93,13 +93,14 @@ public final class PipelineBench {
     LocalPipeline.ensureModels(models, progress);
     List<PolicyRun> out = new ArrayList<>();
     try (SidecarProcesses sidecars = SidecarProcesses.start(models, ports, work.resolve("logs"), Duration.ofMinutes(3), progress)) {
-      calibration = calibrate(sidecars.addresses().get(catalog.nodes().get(0).id()), catalog.models(), progress);
       if (!warmUp.isZero() && !pairs.isEmpty()) {
         // Whichever pair runs first would otherwise also pay for this JVM's JIT compiling the job
         // and the clients, and for the sidecars' first real runs: a run that is not reported.
         progress.accept("warm-up (not reported): " + pairs.get(0)[0] + "/" + pairs.get(0)[1] + " for " + warmUp.toSeconds() + " s");
         runPair(catalogText, catalog, pairs.get(0)[0], pairs.get(0)[1], warmUp, models, sidecars.addresses());
       }
+      // After the warm-up: the sidecars' and this JVM's code is compiled, as during the runs.
+      calibration = calibrate(sidecars.addresses().get(catalog.nodes().get(0).id()), catalog.models(), progress);
       for (String[] pair : pairs) {
         out.add(runPair(catalogText, catalog, pair[0], pair[1], duration, models, sidecars.addresses()));
       }
@@ -123,10 +124,15 @@ public final class PipelineBench {
           new CameraSimulator.Options(topics.frames(), duration, 0, null, 30, run, null, 0));
       cameras.prepare(m -> {});
       CameraSimulator.Report sent;
+      var os = (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+      long cpu0 = os.getProcessCpuTime();
+      long wall0 = System.nanoTime();
       try (KafkaProducer<byte[], byte[]> producer =
           new KafkaProducer<>(CameraSimulator.producerProperties(kafka.properties()), new ByteArraySerializer(), new ByteArraySerializer())) {
         sent = cameras.run(producer, r -> {});
       }
+      // This JVM (the job, Kafka, the cameras) takes part of the machine the sidecars share.
+      double jobCores = (double) (os.getProcessCpuTime() - cpu0) / Math.max(1, System.nanoTime() - wall0);
       List<Long> overheads = new ArrayList<>();
       List<Long> ingests = new ArrayList<>();
       Map<String, Long> reasons = new java.util.TreeMap<>();
@@ -159,15 +165,23 @@ public final class PipelineBench {
       ResultsTable.Row all = rows.get(rows.size() - 1);
       Map<String, NodeStatus> statuses = watch.poll(Duration.ofMillis(100));
       long[] ingest = ingests.stream().mapToLong(Long::longValue).sorted().toArray();
-      double sim = simulate(catalog, statuses, dispatch, batch, duration, ingest.length == 0 ? 0 : ingest[ingest.length / 2] * 1000,
-          calibration);
+      double cores = Math.max(0.5, Runtime.getRuntime().availableProcessors() - jobCores);
+      long ingestMicros = ingest.length == 0 ? 0 : ingest[ingest.length / 2] * 1000;
+      Scenario simulated = benchScenario(catalog, statuses, duration, ingestMicros, calibration, cores);
+      progress.accept(String.format(java.util.Locale.ROOT, "run %d simulated with: sidecars sharing %.2f cores, ingest %.1f ms,"
+          + " execution noise %.2f, overhead per call by node %s", run, cores, ingestMicros / 1000.0, simulated.execNoise(),
+          simulated.pipeline().nodeOverheads().entrySet().stream().map(e -> e.getKey() + "=" + e.getValue().batchMicros() / 1000 + "ms")
+              .toList()));
+      double sim = new Simulator(simulated, DispatchPolicies.byName(dispatch), Scenario.BatchSettings.defaults().policy(batch))
+          .run().dmr();
       long[] o = overheads.stream().mapToLong(Long::longValue).sorted().toArray();
       Map<String, String> placement = new LinkedHashMap<>();
       nodesOfTask.forEach((task, counts) -> placement.put(task, describe(counts)));
       PolicyRun result = new PolicyRun(dispatch, batch, sent.sent(), table.frames(), all.missRate(), all.p50Ms(), all.p99Ms(),
           all.meanBatch(), sim, o.length == 0 ? -1 : o[o.length / 2], placement, reasons, missesByTask);
-      progress.accept(String.format(java.util.Locale.ROOT, "run %d: DMR %.2f%% (simulator %.2f%%), p50 %d ms, p99 %d ms, %d/%d results",
-          run, result.missRate() * 100, sim * 100, result.p50Ms(), result.p99Ms(), result.results(), result.sent()));
+      progress.accept(String.format(java.util.Locale.ROOT,
+          "run %d: DMR %.2f%% (simulator %.2f%%, the sidecars with %.2f cores), p50 %d ms, p99 %d ms, %d/%d results",
+          run, result.missRate() * 100, sim * 100, cores, result.p50Ms(), result.p99Ms(), result.results(), result.sent()));
       return result;
     }
   }
@@ -181,17 +195,19 @@ public final class PipelineBench {
   /**
    * The same catalog and pair in the simulator, which runs the job's own node engine and re-planner,
    * fed what this run measured: each model's runs alone on this machine ({@link #calibrate}), the
-   * nodes sharing this machine's cores as the sidecars do, the overhead each batcher measured around
-   * its calls, and the frames' median time from capture to the dispatcher.
+   * nodes sharing the cores this JVM (job, Kafka, cameras) left them as the sidecars do, the overhead
+   * each batcher measured around its calls, and the frames' median time from capture to the
+   * dispatcher.
    */
   static double simulate(Catalog catalog, Map<String, NodeStatus> statuses, String dispatch, String batch, Duration duration,
-      long ingestMicros, Calibration calibration) {
-    return new Simulator(benchScenario(catalog, statuses, duration, ingestMicros, calibration), DispatchPolicies.byName(dispatch),
+      long ingestMicros, Calibration calibration, double sidecarCores) {
+    return new Simulator(benchScenario(catalog, statuses, duration, ingestMicros, calibration, sidecarCores),
+        DispatchPolicies.byName(dispatch),
         Scenario.BatchSettings.defaults().policy(batch)).run().dmr();
   }
 
   static Scenario benchScenario(Catalog catalog, Map<String, NodeStatus> statuses, Duration duration, long ingestMicros,
-      Calibration calibration) {
+      Calibration calibration, double sidecarCores) {
     long now = statuses.values().stream().mapToLong(NodeStatus::timestamp).max().orElse(0);
     Topology reported = new TopologyBuilder(catalog, Long.MAX_VALUE / 4).build(statuses, now);
     List<NodeProfile> nodes = new ArrayList<>();
@@ -215,39 +231,42 @@ public final class PipelineBench {
     double noise = Math.min(0.95, Math.max(0, calibration.spread() - 1));
     Scenario.Pipeline pipeline = new Scenario.Pipeline(Scenario.Overhead.NONE, overheads, 1_000_000,
         io.coedge.jobs.CoEdgeJob.replanning(5_000), ingestMicros, List.of(new Scenario.Host("this machine",
-            Runtime.getRuntime().availableProcessors(), nodes.stream().map(NodeProfile::name).toList())));
+            sidecarCores, nodes.stream().map(NodeProfile::name).toList())));
     return new Scenario("bench", duration.toNanos() / 1000, 1, noise, nodes, reported.links(),
         reported.tasks().stream().map(t -> new Scenario.SimTask(t, 0)).toList(), List.of(), null,
         Scenario.BatchSettings.defaults(), Scenario.SlowRuns.NONE, pipeline);
   }
 
-  /** Runs each model at each batch size (powers of two up to its largest) on one idle sidecar. */
+  /**
+   * Runs each model at each batch size (powers of two up to its largest) on one sidecar while the
+   * others idle, and reads what the sidecar itself timed (its median and p99 per batch size, compute
+   * only: the call's overhead the batchers measure and report on their own).
+   */
   static Calibration calibrate(String address, List<ModelSpec> models, Consumer<String> progress) throws Exception {
     Map<String, LatencyProfile> medians = new LinkedHashMap<>();
     List<Double> spreads = new ArrayList<>();
     try (OipClient client = OipClient.builder(address).maxMessageBytes(256 << 20).build()) {
       for (ModelSpec model : models) {
-        java.util.TreeMap<Integer, Long> measured = new java.util.TreeMap<>();
         for (int b = 1; b <= model.maxBatch(); b = b == model.maxBatch() ? b + 1 : Math.min(b * 2, model.maxBatch())) {
           InferRequest request = batchRequest(model, b);
-          for (int i = 0; i < 2; i++) {
-            client.infer(request).get();
+          for (int i = 0; i < 13; i++) {
+            client.infer(request).get(); // 3 to settle, then the sidecar's window of 10
           }
-          long[] micros = new long[5];
-          for (int i = 0; i < micros.length; i++) {
-            long t0 = System.nanoTime();
-            client.infer(request).get();
-            micros[i] = (System.nanoTime() - t0) / 1000;
-          }
-          java.util.Arrays.sort(micros);
-          measured.put(b, micros[micros.length / 2]);
-          spreads.add((double) micros[micros.length - 1] / micros[micros.length / 2]);
         }
-        medians.put(model.name(), LatencyProfile.fromMeasured(measured, model.maxBatch()));
-        progress.accept("calibrated " + model.name() + " alone: " + measured + " us by batch size");
+        var profile = client.profile(model.name());
+        java.util.NavigableMap<Integer, Long> p50 = profile.p50MicrosByBatchSize().isEmpty()
+            ? profile.p99MicrosByBatchSize() : profile.p50MicrosByBatchSize();
+        p50.forEach((b, median) -> {
+          Long p99 = profile.p99MicrosByBatchSize().get(b);
+          if (p99 != null && median > 0) {
+            spreads.add((double) p99 / median);
+          }
+        });
+        medians.put(model.name(), LatencyProfile.fromMeasured(p50, model.maxBatch()));
+        progress.accept("calibrated " + model.name() + " alone (sidecar's median compute): " + p50 + " us by batch size");
       }
     }
-    double spread = spreads.stream().sorted().toList().get(spreads.size() / 2);
+    double spread = spreads.isEmpty() ? 1.1 : spreads.stream().sorted().toList().get(spreads.size() / 2);
     return new Calibration(medians, spread);
   }
 

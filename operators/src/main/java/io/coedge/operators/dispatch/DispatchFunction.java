@@ -142,8 +142,8 @@ public final class DispatchFunction extends BroadcastProcessFunction<Frame, Node
     subtaskOfNode = subtasks(all);
     BroadcastState<String, Replanner.State> replannerState = ctx.getBroadcastState(REPLANNER);
     Replanner.State state = replannerState.get(REPLANNER_KEY);
-    // As before the Replanner: the start-up wait runs from the oldest of the nodes' latest reports
-    // (not from the first report ever), so it does not age while the nodes heard from keep reporting.
+    // The start-up wait runs from the first report ever (the state keeps the earliest), so a node that
+    // never reports holds the first plan back at most that long.
     Replanner.Outcome outcome = replanner.onStatus(state == null ? Replanner.State.initial() : state,
         topologies.build(all, now), originOfTask, all.keySet(), oldest * 1_000, now * 1_000);
     switch (outcome.verdict()) {

@@ -24,7 +24,8 @@ import java.util.TreeMap;
  *       first time counts as a change), or when a link changed (its bandwidth or latency: every
  *       transfer time the plan rests on).</li>
  *   <li>At start-up, while some node has not reported yet and the first report is younger than
- *       {@link Settings#startupWaitMicros}, the previous plan (or every task on its origin) stays: a
+ *       {@link Settings#startupWaitMicros}, the previous plan (or every task on its origin) stays (a
+ *       plan is due again as soon as the wait runs out, whether or not that node ever reports): a
  *       node not heard from yet is not a failed node, and planning without it would move its tasks
  *       away only to bring them back a moment later. With no healthy node the previous plan stays
  *       too.</li>
@@ -89,17 +90,24 @@ public final class Replanner {
      * @param lastPlanMicros  when the last plan was due (meaningless while {@code planned} is false)
      * @param healthSignature the nodes' health (and how many had reported) at the last plan
      * @param planned         whether a plan has been due at all yet
+     * @param firstReportMicros the earliest report time ever handed in ({@link Long#MAX_VALUE} before
+     *                          any): the start-up wait runs from it
      */
     public record State(Map<String, String> assignment, Map<String, Long> movedAtMicros, long lastPlanMicros,
-                        long healthSignature, boolean planned) {
+                        long healthSignature, boolean planned, long firstReportMicros) {
 
         public State {
             assignment = Map.copyOf(assignment);
             movedAtMicros = Map.copyOf(movedAtMicros);
         }
 
+        public State(Map<String, String> assignment, Map<String, Long> movedAtMicros, long lastPlanMicros,
+                     long healthSignature, boolean planned) {
+            this(assignment, movedAtMicros, lastPlanMicros, healthSignature, planned, Long.MAX_VALUE);
+        }
+
         public static State initial() {
-            return new State(Map.of(), Map.of(), 0, 0, false);
+            return new State(Map.of(), Map.of(), 0, 0, false, Long.MAX_VALUE);
         }
     }
 
@@ -150,7 +158,8 @@ public final class Replanner {
      * @param originOfTask      task id -> origin node, for every task, including those the topology
      *                          leaves out
      * @param heardFrom         nodes that have reported at least once
-     * @param firstReportMicros when the start-up wait began: the first report
+     * @param firstReportMicros when a report was first seen; the state keeps the earliest one ever
+     *                          handed in, so passing the current report's time is enough
      * @param nowMicros         the current time
      */
     public Outcome onStatus(State state, Topology topology, Map<String, String> originOfTask, Set<String> heardFrom,
@@ -159,11 +168,17 @@ public final class Replanner {
         boolean due = !state.planned()
                 || nowMicros - state.lastPlanMicros() >= settings.replanIntervalMicros()
                 || health != state.healthSignature();
+        long firstReport = Math.min(state.firstReportMicros(), firstReportMicros);
+        // The start-up wait just ran out after a plan inside it: plan now, not an interval later.
+        due |= state.planned() && state.lastPlanMicros() - firstReport <= settings.startupWaitMicros()
+                && nowMicros - firstReport > settings.startupWaitMicros();
         if (!due) {
-            return new Outcome(state, Verdict.NOT_DUE, List.of(), List.of(), null);
+            return new Outcome(firstReport == state.firstReportMicros() ? state : new State(state.assignment(),
+                    state.movedAtMicros(), state.lastPlanMicros(), state.healthSignature(), state.planned(), firstReport),
+                    Verdict.NOT_DUE, List.of(), List.of(), null);
         }
         boolean everyoneHeard = topology.nodes().stream().allMatch(n -> heardFrom.contains(n.name()));
-        boolean starting = !everyoneHeard && nowMicros - firstReportMicros <= settings.startupWaitMicros();
+        boolean starting = !everyoneHeard && nowMicros - firstReport <= settings.startupWaitMicros();
         boolean anyHealthy = topology.nodes().stream().anyMatch(NodeProfile::healthy);
 
         Map<String, String> after = new HashMap<>(state.assignment());
@@ -203,7 +218,7 @@ public final class Replanner {
                 moves.add(move);
             }
         }
-        return new Outcome(new State(after, movedAt, nowMicros, health, true), verdict, moves, held, failure);
+        return new Outcome(new State(after, movedAt, nowMicros, health, true, firstReport), verdict, moves, held, failure);
     }
 
     /** Which nodes are healthy, and how many nodes there are. */

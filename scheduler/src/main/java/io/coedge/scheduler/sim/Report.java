@@ -73,6 +73,9 @@ public final class Report {
                 Files.writeString(dir.resolve("dmr.svg"), dmrBars(scenario, rows));
             }
             Files.writeString(dir.resolve("latency-cdf.svg"), latencyCdf(scenario, rows));
+            Files.writeString(dir.resolve("timeline.csv"), timelineCsv(rows));
+            Files.writeString(dir.resolve("moves.csv"), movesCsv(rows));
+            Files.writeString(dir.resolve("dmr-over-time.svg"), dmrOverTime(scenario, rows));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -102,6 +105,64 @@ public final class Report {
             }
         }
         return sb.toString();
+    }
+
+    /** Per pair and window: frames, misses, DMR, and each node's accelerator load (one column per node). */
+    static String timelineCsv(List<Row> rows) {
+        StringBuilder sb = new StringBuilder("point,dispatch,batch,t_s,frames,misses,dmr_pct");
+        List<String> nodes = rows.isEmpty() ? List.of() : rows.get(0).result().series().nodes();
+        nodes.forEach(n -> sb.append(",load_").append(n));
+        sb.append('\n');
+        for (Row r : rows) {
+            SimResult.Series t = r.result().series();
+            for (int w = 0; w < t.frames().length; w++) {
+                sb.append(String.format(Locale.ROOT, "%s,%s,%s,%.1f,%d,%d,%.3f", point(r.point()), r.result().dispatch(),
+                        r.result().batch(), w * t.windowMicros() / 1e6, t.frames()[w], t.misses()[w], t.dmr(w) * 100));
+                for (int n = 0; n < t.nodeLoad().length; n++) {
+                    sb.append(String.format(Locale.ROOT, ",%.3f", t.nodeLoad()[n][w]));
+                }
+                sb.append('\n');
+            }
+        }
+        return sb.toString();
+    }
+
+    /** Every task move after the first plan: when, which pair, which task, from where to where. */
+    static String movesCsv(List<Row> rows) {
+        StringBuilder sb = new StringBuilder("point,dispatch,batch,t_s,task,from,to\n");
+        for (Row r : rows) {
+            for (SimResult.Move m : r.result().series().moves()) {
+                sb.append(String.format(Locale.ROOT, "%s,%s,%s,%.3f,%s,%s,%s%n", point(r.point()), r.result().dispatch(),
+                        r.result().batch(), m.atMicros() / 1e6, m.task(), m.from(), m.to()));
+            }
+        }
+        return sb.toString();
+    }
+
+    /** DMR per window for every pair (at the sweep's middle point). */
+    private static String dmrOverTime(Scenario scenario, List<Row> rows) {
+        double at = rows.get(0).point();
+        if (scenario.sweep() != null) {
+            List<Double> pts = scenario.sweep().values();
+            at = pts.get(pts.size() / 2);
+        }
+        final double point = at;
+        List<SvgChart.Series> series = new ArrayList<>();
+        for (String pair : pairsCoedgeFirst(rows)) {
+            rows.stream().filter(r -> (Double.isNaN(point) ? Double.isNaN(r.point()) : r.point() == point)
+                    && r.result().pair().equals(pair)).findFirst().ifPresent(r -> {
+                        SimResult.Series t = r.result().series();
+                        double[] x = new double[t.frames().length];
+                        double[] y = new double[t.frames().length];
+                        for (int w = 0; w < x.length; w++) {
+                            x[w] = w * t.windowMicros() / 1e6;
+                            y[w] = t.dmr(w) * 100;
+                        }
+                        series.add(new SvgChart.Series(pair, x, y));
+                    });
+        }
+        return SvgChart.lines(scenario.name() + ": deadline-miss rate over time" + (Double.isNaN(point) ? "" : " at " + point(point)),
+                "capture time (s)", "deadline-miss rate (%)", series, false, 100);
     }
 
     private static String batchesCsv(List<Row> rows) {

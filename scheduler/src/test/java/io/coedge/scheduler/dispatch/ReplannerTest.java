@@ -201,6 +201,22 @@ class ReplannerTest {
     }
 
     @Test
+    void aNodeThatNeverReportsHoldsTheFirstPlanBackOnlyForTheStartUpWait() {
+        Set<String> two = Set.of("n1", "n2");
+        policy.willPlace(with("t1", "n3"));
+        State state = State.initial();
+        Outcome last = null;
+        // The nodes heard from report every second, each call handing in that report's time.
+        for (long t = T0; t <= T0 + SETTINGS.startupWaitMicros() + 1_000_000; t += 1_000_000) {
+            last = replanner.onStatus(state, topology("n3"), ORIGINS, two, t, t);
+            state = last.state();
+        }
+
+        assertThat(state.firstReportMicros()).isEqualTo(T0);
+        assertThat(last.verdict()).isEqualTo(Verdict.PLANNED);
+    }
+
+    @Test
     void atStartUpThePlanWaitsForEveryNodeOrForTheStartUpWait() {
         Set<String> two = Set.of("n1", "n2");
         policy.willPlace(with("t1", "n3"));
