@@ -247,15 +247,19 @@ public final class PipelineBench {
     List<Double> spreads = new ArrayList<>();
     try (OipClient client = OipClient.builder(address).maxMessageBytes(256 << 20).build()) {
       for (ModelSpec model : models) {
+        List<Integer> sizes = new ArrayList<>();
         for (int b = 1; b <= model.maxBatch(); b = b == model.maxBatch() ? b + 1 : Math.min(b * 2, model.maxBatch())) {
+          sizes.add(b);
           InferRequest request = batchRequest(model, b);
           for (int i = 0; i < 13; i++) {
             client.infer(request).get(); // 3 to settle, then the sidecar's window of 10
           }
         }
         var profile = client.profile(model.name());
-        java.util.NavigableMap<Integer, Long> p50 = profile.p50MicrosByBatchSize().isEmpty()
-            ? profile.p99MicrosByBatchSize() : profile.p50MicrosByBatchSize();
+        // Only the sizes run here: the window of another size still holds runs of the pipeline before.
+        java.util.TreeMap<Integer, Long> p50 = new java.util.TreeMap<>(profile.p50MicrosByBatchSize().isEmpty()
+            ? profile.p99MicrosByBatchSize() : profile.p50MicrosByBatchSize());
+        p50.keySet().retainAll(sizes);
         p50.forEach((b, median) -> {
           Long p99 = profile.p99MicrosByBatchSize().get(b);
           if (p99 != null && median > 0) {

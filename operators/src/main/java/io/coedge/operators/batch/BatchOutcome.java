@@ -21,6 +21,12 @@ public record BatchOutcome(
     long inferenceStartMs,
     long inferenceEndMs) {
 
+  /** Every frame of the batch an {@code ERROR} with this code, for a failure the executor did not classify. */
+  static BatchOutcome failed(ErrorCode code, Throwable error) {
+    long now = System.currentTimeMillis();
+    return new BatchOutcome(Map.of(), Map.of(), new Failure(FrameResult.Status.ERROR, code, String.valueOf(error)), now, now);
+  }
+
   public record Output(List<FrameResult.Detection> detections, List<FrameResult.ClassScore> classes) {}
 
   public record Failure(FrameResult.Status status, ErrorCode code, String detail) {}

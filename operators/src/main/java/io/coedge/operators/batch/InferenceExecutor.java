@@ -47,7 +47,14 @@ public interface InferenceExecutor extends AutoCloseable {
    * @param slots batches in flight at once (shared memory slots needed)
    */
   record Context(Catalog catalog, BatcherConfig config, String node, String sidecarTarget, String sharedMemoryName,
-      int slots) {}
+      int slots) {
+    /** For batcher subtask {@code subtask} of job {@code jobId}: a region name unique on the host, a slot per batch in flight and one more. */
+    public static Context of(Catalog catalog, BatcherConfig config, String node, String sidecarTarget, String jobId,
+        int subtask) {
+      return new Context(catalog, config, node, sidecarTarget, "coedge-" + jobId.substring(0, 8) + "-" + node + "-" + subtask,
+          config.engineSettings().maxInFlight() + 1);
+    }
+  }
 
   /** Creates the executor when the operator opens (so it ships with the job graph). */
   @FunctionalInterface

@@ -18,7 +18,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Collectors;
 import org.apache.flink.api.common.operators.MailboxExecutor;
 import org.apache.flink.api.common.state.MapState;
 import org.apache.flink.api.common.state.MapStateDescriptor;
@@ -45,11 +44,10 @@ import org.slf4j.LoggerFactory;
  * an {@link InferenceExecutor} (the node's sidecar) off the task thread and feeds their completions
  * back through the task's mailbox, where results are emitted and the engine decides again.
  *
- * <p>Every frame ends in exactly one result ({@code OK}, {@code LATE}, {@code DROPPED},
- * {@code ERROR}) on the main output, or one dead letter ({@code CORRUPT_IMAGE}) on {@link
- * #DEAD_LETTERS}. Queued and running frames stay in keyed state until their result is emitted, so
- * a restore from a checkpoint runs them again; the results of the failed attempt belong to an
- * aborted transaction. At the end of a bounded input every queued frame is flushed.
+ * <p>Every frame ends in exactly one result ({@code OK}, {@code LATE}, {@code DROPPED}, {@code ERROR})
+ * or one dead letter ({@code CORRUPT_IMAGE}, {@link #DEAD_LETTERS}). Queued and running frames stay
+ * in keyed state until their result is emitted, so a restore runs them again (the failed attempt's
+ * results belong to an aborted transaction). At the end of a bounded input every frame is flushed.
  */
 public final class NodeBatcherOperator extends AbstractStreamOperator<FrameResult>
     implements OneInputStreamOperator<RoutedFrame, FrameResult>, Triggerable<Integer, VoidNamespace>, BoundedOneInput {
@@ -64,7 +62,6 @@ public final class NodeBatcherOperator extends AbstractStreamOperator<FrameResul
 
   private transient Catalog catalog;
   private transient List<ModelSpec> models;
-  private transient Map<String, Integer> modelIndex;
   private transient int[] maxBatch;
   private transient Clock clock;
   private transient NodeIdentity identity;
@@ -72,8 +69,6 @@ public final class NodeBatcherOperator extends AbstractStreamOperator<FrameResul
   private transient MapState<String, QueuedFrame> queued;
   private transient InternalTimerService<VoidNamespace> timers;
   private transient Map<Integer, NodeRuntime> runtimes;
-  /** Plans and publishes before any frame arrived (no key has a runtime yet). */
-  private transient NodeEngine unkeyed;
   private transient long nextHandle;
   private transient long lastStatusMicros;
 
@@ -103,9 +98,7 @@ public final class NodeBatcherOperator extends AbstractStreamOperator<FrameResul
       metrics.batch(batch.size());
       String name = models.get(batch.model()).name();
       executor.run(batch.model(), batchFrames, deadline).whenComplete((outcome, error) -> {
-        BatchOutcome result = outcome != null ? outcome : new BatchOutcome(Map.of(), Map.of(),
-            new BatchOutcome.Failure(FrameResult.Status.ERROR, ErrorCode.INFERENCE_FAILED, String.valueOf(error)),
-            System.currentTimeMillis(), System.currentTimeMillis());
+        BatchOutcome result = outcome != null ? outcome : BatchOutcome.failed(ErrorCode.INFERENCE_FAILED, error);
         mailbox.execute(() -> complete(this, batch, result), "batch of %d %s frames done", batch.size(), name);
       });
     }
@@ -149,12 +142,7 @@ public final class NodeBatcherOperator extends AbstractStreamOperator<FrameResul
     super.open();
     catalog = config.catalog().parse();
     models = catalog.models();
-    modelIndex = new HashMap<>();
-    maxBatch = new int[models.size()];
-    for (int i = 0; i < models.size(); i++) {
-      modelIndex.put(models.get(i).name(), i);
-      maxBatch[i] = models.get(i).maxBatch();
-    }
+    maxBatch = models.stream().mapToInt(ModelSpec::maxBatch).toArray();
     clock = Clock.system();
     int subtask = getRuntimeContext().getTaskInfo().getIndexOfThisSubtask();
     identity = NodeIdentity.resolve(catalog, getContainingTask().getEnvironment().getTaskManagerInfo().getConfiguration(),
@@ -163,21 +151,15 @@ public final class NodeBatcherOperator extends AbstractStreamOperator<FrameResul
     String target = config.sidecarOverrides().getOrDefault(node.id(), node.sidecar());
     LOG.info("batcher subtask {} runs node {} ({}), sidecar {}, policy {}", subtask, node.id(), identity.how(), target,
         config.batchPolicy());
-    String shm = "coedge-" + getRuntimeContext().getJobInfo().getJobId().toString().substring(0, 8) + "-" + node.id() + "-"
-        + subtask;
-    executor = executorFactory.create(new InferenceExecutor.Context(catalog, config, node.id(), target, shm,
-        config.engineSettings().maxInFlight() + 1));
-    unkeyed = newEngine();
-
+    executor = executorFactory.create(InferenceExecutor.Context.of(catalog, config, node.id(), target,
+        getRuntimeContext().getJobInfo().getJobId().toString(), subtask));
     queued = getRuntimeContext().getMapState(
         new MapStateDescriptor<>("queued", Types.STRING, TypeInformation.of(QueuedFrame.class)));
     timers = getInternalTimerService("batcher", VoidNamespaceSerializer.INSTANCE, this);
     runtimes = new HashMap<>();
     rebuildFromState();
-
     metrics = new BatcherMetrics(getRuntimeContext().getMetricGroup(),
         () -> runtimes.values().stream().mapToInt(r -> r.engine.queuedTotal()).sum());
-
     lastStatusMicros = clock.nowMicros();
     scheduleStatus();
   }
@@ -186,13 +168,12 @@ public final class NodeBatcherOperator extends AbstractStreamOperator<FrameResul
   private void rebuildFromState() throws Exception {
     List<Integer> keys;
     try (var stream = this.<Integer>getKeyedStateBackend().getKeys("queued", VoidNamespace.INSTANCE)) {
-      keys = stream.collect(Collectors.toList());
+      keys = stream.toList();
     }
     for (Integer key : keys) {
       setCurrentKey(key);
       NodeRuntime rt = runtime(key);
-      for (Map.Entry<String, QueuedFrame> e : queued.entries()) {
-        QueuedFrame f = e.getValue();
+      for (QueuedFrame f : queued.values()) {
         long handle = nextHandle++;
         rt.frames.put(handle, f);
         rt.engine.restore(handle, modelOf(f.routed().frame()), f.deadlineMicros(), f.routed().frame().image().length);
@@ -206,7 +187,7 @@ public final class NodeBatcherOperator extends AbstractStreamOperator<FrameResul
   }
 
   private int modelOf(Frame frame) {
-    return modelIndex.get(catalog.task(frame.task()).orElseThrow().model());
+    return models.indexOf(catalog.model(catalog.task(frame.task()).orElseThrow().model()).orElseThrow());
   }
 
   @Override
@@ -236,8 +217,6 @@ public final class NodeBatcherOperator extends AbstractStreamOperator<FrameResul
   private void complete(NodeRuntime rt, Batch batch, BatchOutcome outcome) throws Exception {
     setCurrentKey(rt.key);
     long now = clock.nowMicros();
-    long emitMs = now / 1000;
-    ModelSpec spec = models.get(batch.model());
     for (long h : batch.handles()) {
       QueuedFrame f = rt.frames.remove(h);
       release(f);
@@ -250,7 +229,7 @@ public final class NodeBatcherOperator extends AbstractStreamOperator<FrameResul
         emitUnrun(f.routed(), outcome.failure().status(), outcome.failure().code() + ": " + outcome.failure().detail(), now);
         continue;
       }
-      FrameResult result = FrameResults.ran(f.routed(), spec.name(), identity.node(), outcome, emitMs);
+      FrameResult result = FrameResults.ran(f.routed(), models.get(batch.model()).name(), identity.node(), outcome, now / 1000);
       metrics.result(result);
       output.collect(new StreamRecord<>(result));
     }
@@ -275,8 +254,7 @@ public final class NodeBatcherOperator extends AbstractStreamOperator<FrameResul
   }
 
   private void scheduleStatus() {
-    long next = getProcessingTimeService().getCurrentProcessingTime() + config.statusIntervalMs();
-    getProcessingTimeService().registerTimer(next, t -> {
+    getProcessingTimeService().registerTimer(getProcessingTimeService().getCurrentProcessingTime() + config.statusIntervalMs(), t -> {
       publishStatus();
       scheduleStatus();
     });
@@ -291,7 +269,9 @@ public final class NodeBatcherOperator extends AbstractStreamOperator<FrameResul
     long now = clock.nowMicros();
     List<NodeEngine> engines = new ArrayList<>();
     runtimes.values().forEach(r -> engines.add(r.engine));
-    engines.add(unkeyed);
+    if (engines.isEmpty()) {
+      engines.add(newEngine()); // no frame yet: what the node would plan with
+    }
     var task = getRuntimeContext().getTaskInfo();
     output.collect(STATUS, new StreamRecord<>(NodeStatuses.publish(identity.node(), task.getIndexOfThisSubtask(),
         task.getAttemptNumber(), view, models, engines, now - lastStatusMicros, now)));

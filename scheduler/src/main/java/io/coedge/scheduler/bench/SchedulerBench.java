@@ -39,7 +39,8 @@ public final class SchedulerBench {
         System.out.println("# SchedulerBench (" + System.getProperty("java.vm.name") + " " + System.getProperty("java.version")
                 + ", " + Runtime.getRuntime().availableProcessors() + " CPUs visible, single-threaded)\n");
         paperReduction(ScenarioLoader.load(dir.resolve("paper.yaml")));
-        for (String name : List.of("paper", "bandwidth-sweep", "load-sweep", "city")) {
+        for (String name : List.of("paper", "bandwidth-sweep", "load-sweep", "city", "hetero-tight", "cloud", "bursts",
+                "one-model-city")) {
             dominance(ScenarioLoader.load(dir.resolve(name + ".yaml")));
         }
         batchingUnderOneDispatch(ScenarioLoader.load(dir.resolve("bench-contended.yaml")), "coedge");

@@ -28,7 +28,8 @@ class ScenarioLoaderTest {
 
     @Test
     void everyShippedScenarioLoadsWithTheSizeItPromises() {
-        List<String> sizes = List.of("paper", "bandwidth-sweep", "load-sweep", "city", "bench-contended").stream().map(name -> {
+        List<String> sizes = List.of("paper", "bandwidth-sweep", "load-sweep", "city", "bench-contended", "hetero-tight", "cloud",
+                "bursts", "one-model-city").stream().map(name -> {
             Scenario s = Scenarios.shipped(name);
             int cameras = s.tasks().stream().mapToInt(t -> t.task().cameras()).sum();
             String sweep = s.sweep() == null ? "-" : s.sweep().parameter() + s.sweep().values();
@@ -40,7 +41,11 @@ class ScenarioLoaderTest {
                 "bandwidth-sweep: 3 nodes, 8 cameras, bandwidthMbps[1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0, 200.0, 500.0, 1000.0]",
                 "load-sweep: 3 nodes, 8 cameras, loadScale[0.25, 0.5, 0.75, 1.0, 1.25, 1.5, 1.75, 2.0]",
                 "city: 200 nodes, 4000 cameras, -",
-                "bench-contended: 3 nodes, 7 cameras, -");
+                "bench-contended: 3 nodes, 7 cameras, -",
+                "hetero-tight: 4 nodes, 12 cameras, -",
+                "cloud: 4 nodes, 7 cameras, -",
+                "bursts: 3 nodes, 7 cameras, -",
+                "one-model-city: 100 nodes, 2400 cameras, -");
     }
 
     @Test
