@@ -32,7 +32,11 @@ class SimCommandTest {
 
         assertThat(code).isZero();
         assertThat(out.toString()).startsWith("paper coedge/clockwork: frames ").contains("DMR ", "p99 ");
-        assertThat(listing(dir)).containsExactly("batches.csv", "dmr.svg", "latency-cdf.svg", "nodes.csv", "results.csv", "summary.md");
+        assertThat(listing(dir)).containsExactly("batches.csv", "dmr-over-time.svg", "dmr.svg", "latency-cdf.svg", "moves.csv",
+                "nodes.csv", "results.csv", "summary.md", "timeline.csv");
+        List<String> timeline = Files.readAllLines(dir.resolve("timeline.csv"));
+        assertThat(timeline.get(0)).isEqualTo("point,dispatch,batch,t_s,frames,misses,dmr_pct,load_node1,load_node2,load_node3");
+        assertThat(timeline).as("a row per second of the 60 s run").hasSize(61);
     }
 
     @Test

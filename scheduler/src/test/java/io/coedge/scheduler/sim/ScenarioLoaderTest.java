@@ -44,7 +44,7 @@ class ScenarioLoaderTest {
                 "bench-contended: 3 nodes, 7 cameras, -",
                 "hetero-tight: 4 nodes, 12 cameras, -",
                 "cloud: 4 nodes, 7 cameras, -",
-                "bursts: 3 nodes, 7 cameras, -",
+                "bursts: 3 nodes, 8 cameras, -",
                 "one-model-city: 100 nodes, 2400 cameras, -");
     }
 
