@@ -136,6 +136,8 @@ public final class CoEdgeDispatch implements DispatchPolicy {
         private final IntList[] tasksOn;
         private final double[] modelRate;
         private final double[] linkUse;
+        /** Where each (origin, destination) link's use is counted: links shared as one name count in one place. */
+        private final int[] segment;
         private final double[] pressureCache;
         private final boolean[] dirty;
         private final LatencyProfile[] eff;
@@ -170,6 +172,16 @@ public final class CoEdgeDispatch implements DispatchPolicy {
             }
             modelRate = new double[nodes * models];
             linkUse = new double[nodes * nodes];
+            segment = new int[nodes * nodes];
+            java.util.Map<String, Integer> shared = new HashMap<>();
+            for (int i = 0; i < segment.length; i++) {
+                segment[i] = i;
+                Link l = i / nodes == i % nodes ? null : topo.link(i / nodes, i % nodes);
+                if (l != null && l.sharedAs() != null) {
+                    Integer first = shared.putIfAbsent(l.sharedAs(), i);
+                    segment[i] = first == null ? i : first;
+                }
+            }
             pressureCache = new double[nodes];
             dirty = new boolean[nodes];
             Arrays.fill(dirty, true);
@@ -223,7 +235,7 @@ public final class CoEdgeDispatch implements DispatchPolicy {
             tasksOn[n].add(t);
             modelRate[n * models + model[t]] += rate[t];
             if (n != origin[t]) {
-                linkUse[origin[t] * nodes + n] += rate[t] * bytes[t] * 8.0;
+                linkUse[segment[origin[t] * nodes + n]] += rate[t] * bytes[t] * 8.0;
             }
             dirty[n] = true;
         }
@@ -233,7 +245,7 @@ public final class CoEdgeDispatch implements DispatchPolicy {
             tasksOn[n].remove(t);
             modelRate[n * models + model[t]] -= rate[t];
             if (n != origin[t]) {
-                linkUse[origin[t] * nodes + n] -= rate[t] * bytes[t] * 8.0;
+                linkUse[segment[origin[t] * nodes + n]] -= rate[t] * bytes[t] * 8.0;
             }
             dirty[n] = true;
         }
@@ -350,7 +362,7 @@ public final class CoEdgeDispatch implements DispatchPolicy {
                 extra += rate[group[i]] * bytes[group[i]] * 8.0;
             }
             Link l = topo.link(o, d);
-            return l != null && linkUse[o * nodes + d] + extra <= maxLinkUtilisation * l.bandwidthBitsPerSecond();
+            return l != null && linkUse[segment[o * nodes + d]] + extra <= maxLinkUtilisation * l.bandwidthBitsPerSecond();
         }
 
         void homecoming() {
@@ -374,7 +386,7 @@ public final class CoEdgeDispatch implements DispatchPolicy {
             for (int o = 0; o < nodes; o++) {
                 for (int d = 0; d < nodes; d++) {
                     Link l = o == d ? null : topo.link(o, d);
-                    if (l == null || linkUse[o * nodes + d] <= maxLinkUtilisation * l.bandwidthBitsPerSecond() * (1 + 1e-9)) {
+                    if (l == null || linkUse[segment[o * nodes + d]] <= maxLinkUtilisation * l.bandwidthBitsPerSecond() * (1 + 1e-9)) {
                         continue;
                     }
                     IntList on = tasksOn[d];
@@ -388,7 +400,7 @@ public final class CoEdgeDispatch implements DispatchPolicy {
                             : Double.compare(rate[b] * bytes[b], rate[a] * bytes[a]) != 0
                             ? Double.compare(rate[b] * bytes[b], rate[a] * bytes[a]) : Integer.compare(a, b));
                     for (int t : shipped) {
-                        if (linkUse[o * nodes + d] <= maxLinkUtilisation * l.bandwidthBitsPerSecond()) {
+                        if (linkUse[segment[o * nodes + d]] <= maxLinkUtilisation * l.bandwidthBitsPerSecond()) {
                             break;
                         }
                         one[0] = t;

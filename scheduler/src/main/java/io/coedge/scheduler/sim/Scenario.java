@@ -225,7 +225,7 @@ public record Scenario(
         return switch (sweep.parameter()) {
             case Sweep.BANDWIDTH -> {
                 long bps = Math.round(value * 1_000_000);
-                List<Link> newLinks = links.stream().map(l -> new Link(l.from(), l.to(), bps, l.latencyMicros())).toList();
+                List<Link> newLinks = links.stream().map(l -> l.with(bps, l.latencyMicros())).toList();
                 yield new Scenario(name, durationMicros, seed, execNoise, nodes, newLinks, tasks, changes, null, batching, execSlow, pipeline);
             }
             case Sweep.LOAD -> {

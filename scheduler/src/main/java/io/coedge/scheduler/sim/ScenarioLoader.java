@@ -380,9 +380,12 @@ public final class ScenarioLoader {
     private List<Link> links(F f, Set<String> nodes) {
         List<Link> out = new ArrayList<>();
         for (F l : f.list()) {
-            l.allowOnly("between", "from", "to", "bandwidthMbps", "latencyMs");
+            l.allowOnly("between", "from", "to", "bandwidthMbps", "latencyMs", "sharedAs");
             long bps = Math.round(l.get("bandwidthMbps").positive() * 1_000_000);
             long lat = l.has("latencyMs") ? micros(l.get("latencyMs").nonNegative()) : 0;
+            // Links sharedAs one name send on one transmitter (a WAN uplink); with `between`, the way
+            // back shares another one, "<name> (back)".
+            String shared = l.has("sharedAs") ? l.get("sharedAs").text() : null;
             if (l.has("between")) {
                 List<F> ends = l.get("between").list();
                 if (ends.size() != 2) {
@@ -390,10 +393,10 @@ public final class ScenarioLoader {
                 }
                 String a = nodeRef(ends.get(0), nodes);
                 String b = nodeRef(ends.get(1), nodes);
-                out.add(new Link(a, b, bps, lat));
-                out.add(new Link(b, a, bps, lat));
+                out.add(new Link(a, b, bps, lat, shared));
+                out.add(new Link(b, a, bps, lat, shared == null ? null : shared + " (back)"));
             } else {
-                out.add(new Link(nodeRef(l.get("from"), nodes), nodeRef(l.get("to"), nodes), bps, lat));
+                out.add(new Link(nodeRef(l.get("from"), nodes), nodeRef(l.get("to"), nodes), bps, lat, shared));
             }
         }
         return out;

@@ -34,8 +34,8 @@ import java.util.SplittableRandom;
  * wall clock is read.
  *
  * <p>A frame is captured, routed by the assignment in force, shipped over the origin-&gt;node link
- * if it runs elsewhere (FIFO per link: it starts serialising when the link is free, then takes
- * size/bandwidth + latency), and handed to its node's engine. What the engine starts, the simulated
+ * if it runs elsewhere (FIFO per link, or per shared transmitter for links {@code sharedAs} one name:
+ * it starts serialising when the transmitter is free, then takes size/bandwidth + latency), and handed to its node's engine. What the engine starts, the simulated
  * node runs as the pipeline does: the node's overhead before the call on its CPU, then the
  * accelerator in FIFO order (the engine keeps at most two batches there and sends the next just
  * before the running one ends), then the overhead after it; the completion goes back to the
@@ -140,6 +140,8 @@ public final class Simulator {
         private final long[] linkBandwidth;
         private final long[] linkLatency;
         private final long[] linkFree;
+        /** The transmitter each directed link sends on: its own, or the first link shared under its name. */
+        private final int[] linkSegment;
 
         private Topology topology;
         private final Replanner replanner;
@@ -258,10 +260,19 @@ public final class Simulator {
             linkBandwidth = new long[nodes * nodes];
             linkLatency = new long[nodes * nodes];
             linkFree = new long[nodes * nodes];
+            linkSegment = new int[nodes * nodes];
+            Map<String, Integer> shared = new HashMap<>();
+            for (int i = 0; i < linkSegment.length; i++) {
+                linkSegment[i] = i;
+            }
             for (Link l : links) {
                 int idx = topology.nodeIndex(l.from()) * nodes + topology.nodeIndex(l.to());
                 linkBandwidth[idx] = l.bandwidthBitsPerSecond();
                 linkLatency[idx] = l.latencyMicros();
+                if (l.sharedAs() != null) {
+                    Integer first = shared.putIfAbsent(l.sharedAs(), idx);
+                    linkSegment[idx] = first == null ? idx : first;
+                }
             }
             route = new int[tasks];
             series = new TimeSeries(scenario.durationMicros(), nodes);
@@ -382,9 +393,10 @@ public final class Simulator {
                 }
             } else {
                 int l = origin * nodes + node;
-                long start = Math.max(now + ingest, linkFree[l]);
+                int segment = linkSegment[l];
+                long start = Math.max(now + ingest, linkFree[segment]);
                 long serialise = (long) Math.ceil(taskBytes[t] * 8.0 * 1e6 / linkBandwidth[l]);
-                linkFree[l] = start + serialise;
+                linkFree[segment] = start + serialise;
                 events.push(start + serialise + linkLatency[l], ARRIVE, slot);
             }
             camNominal[k] += taskBasePeriod[t] / fpsScale[t];
@@ -569,7 +581,7 @@ public final class Simulator {
                     for (int i = 0; i < links.size(); i++) {
                         Link l = links.get(i);
                         if (l.from().equals(from) && l.to().equals(to)) {
-                            Link nl = new Link(from, to, lc.bandwidthBitsPerSecond() > 0 ? lc.bandwidthBitsPerSecond() : l.bandwidthBitsPerSecond(),
+                            Link nl = l.with(lc.bandwidthBitsPerSecond() > 0 ? lc.bandwidthBitsPerSecond() : l.bandwidthBitsPerSecond(),
                                     lc.latencyMicros() >= 0 ? lc.latencyMicros() : l.latencyMicros());
                             links.set(i, nl);
                             int idx = topology.nodeIndex(from) * nodes + topology.nodeIndex(to);

@@ -50,6 +50,35 @@ class SimulatorTest {
         assertThat(oneCore.latency().quantileMillis(0.5)).isGreaterThan(own.latency().quantileMillis(0.5));
     }
 
+    /**
+     * Two lampposts ship all their frames to a server over 8 Mbit/s uplinks: each 100 KiB frame takes
+     * 102.4 ms to send, at 3 and 4 frames/s. On links of their own the two streams never wait for each
+     * other; behind one shared uplink their phases drift through each other, and a frame then waits
+     * for the other lamppost's frame first.
+     */
+    @Test
+    void linksSharedAsOneNameSendOnOneTransmitter() {
+        String base = """
+                durationS: 20
+                nodes:
+                  - {name: a, profiles: {other: {batch: [1], latencyMs: [1]}}}
+                  - {name: b, profiles: {other: {batch: [1], latencyMs: [1]}}}
+                  - {name: server, profiles: {m: {batch: [1], latencyMs: [1]}}}
+                links:
+                  - {between: [a, server], bandwidthMbps: 8, latencyMs: 5%s}
+                  - {between: [b, server], bandwidthMbps: 8, latencyMs: 5%s}
+                tasks:
+                  - {id: ta, model: m, origin: a, fps: 3, deadlineMs: 2000, inputKB: 100}
+                  - {id: tb, model: m, origin: b, fps: 4, deadlineMs: 2000, inputKB: 100}
+                """;
+        SimResult own = Report.runPair(ScenarioLoader.parse("own.yaml", base.formatted("", "")), "coedge", "fifo", null);
+        SimResult shared = Report.runPair(ScenarioLoader.parse("shared.yaml",
+                base.formatted(", sharedAs: wan", ", sharedAs: wan")), "coedge", "fifo", null);
+
+        assertThat(own.latency().maxMillis()).isLessThan(110);
+        assertThat(shared.latency().maxMillis()).isGreaterThan(own.latency().maxMillis() + 50);
+    }
+
     @Test
     void anotherSeedGivesAnotherRun() {
         SimResult first = Report.runPair(PAPER_10S, "no-offloading", "fifo", null);
