@@ -39,8 +39,12 @@ public final class LatencyProfile {
         this.measuredMicros = measuredMicros.clone();
         int max = batchSizes[batchSizes.length - 1];
         this.dense = new long[max + 1];
-        for (int b = 1; b <= max; b++) {
-            dense[b] = estimate(batchSizes, measuredMicros, b);
+        if (max == batchSizes.length) {
+            System.arraycopy(measuredMicros, 0, dense, 1, max); // every size measured
+        } else {
+            for (int b = 1; b <= max; b++) {
+                dense[b] = estimate(batchSizes, measuredMicros, b);
+            }
         }
     }
 

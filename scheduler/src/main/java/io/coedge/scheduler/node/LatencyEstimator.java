@@ -47,6 +47,10 @@ public final class LatencyEstimator {
     private final Clock clock;
 
     private long medianOverhead = -1;
+    private final long[] scratchExcess = new long[WINDOW];
+    private final long[] scratchOver = new long[WINDOW];
+    private final double[] scratchRatio = new double[WINDOW];
+    private final int[] denseSizes;
 
     /** Cached estimates, valid while {@code !dirty} and before {@code validUntil}. */
     private boolean dirty = true;
@@ -66,6 +70,10 @@ public final class LatencyEstimator {
             throw new IllegalArgumentException("maxBatch must be at least 1");
         }
         this.maxBatch = maxBatch;
+        this.denseSizes = new int[maxBatch];
+        for (int b = 1; b <= maxBatch; b++) {
+            denseSizes[b - 1] = b;
+        }
         this.overheadMicros = overheadMicros;
         this.perFrameMicros = perFrameMicros;
         this.maxAgeMicros = maxAgeMicros;
@@ -133,9 +141,9 @@ public final class LatencyEstimator {
             return;
         }
         long oldest = now - maxAgeMicros;
-        long[] freshExcess = new long[WINDOW];
-        long[] freshOver = new long[WINDOW];
-        double[] freshRatio = new double[WINDOW];
+        long[] freshExcess = scratchExcess;
+        long[] freshOver = scratchOver;
+        double[] freshRatio = scratchRatio;
         int n = 0;
         long expires = Long.MAX_VALUE;
         for (int i = 0; i < Math.min(count, WINDOW); i++) {
@@ -147,8 +155,10 @@ public final class LatencyEstimator {
                 expires = Math.min(expires, recordedAt[i] + maxAgeMicros + 1);
             }
         }
-        estimate = new long[maxBatch + 1];
-        typical = new long[maxBatch + 1];
+        if (estimate == null) {
+            estimate = new long[maxBatch + 1];
+            typical = new long[maxBatch + 1];
+        }
         long medianExcess = 0;
         double medianRatio = 0;
         if (n > 0) {
@@ -161,7 +171,7 @@ public final class LatencyEstimator {
         } else {
             medianOverhead = -1;
         }
-        int[] sizes = new int[maxBatch];
+        int[] sizes = denseSizes;
         long[] micros = new long[maxBatch];
         long[] typicalMicros = new long[maxBatch];
         long floor = 1;
@@ -184,7 +194,6 @@ public final class LatencyEstimator {
             }
             estimate[b] = e;
             typical[b] = t;
-            sizes[b - 1] = b;
             floor = Math.max(floor, e);
             micros[b - 1] = floor;
             typicalFloor = Math.max(typicalFloor, t);
