@@ -167,9 +167,12 @@ public final class PipelineBench {
       long[] ingest = ingests.stream().mapToLong(Long::longValue).sorted().toArray();
       double cores = Math.max(0.5, Runtime.getRuntime().availableProcessors() - jobCores);
       long ingestMicros = ingest.length == 0 ? 0 : ingest[ingest.length / 2] * 1000;
-      Scenario simulated = benchScenario(catalog, statuses, duration, ingestMicros, calibration, cores);
-      progress.accept(String.format(java.util.Locale.ROOT, "run %d simulated with: sidecars sharing %.2f cores, ingest %.1f ms,"
-          + " execution noise %.2f, overhead per call by node %s", run, cores, ingestMicros / 1000.0, simulated.execNoise(),
+      List<Long> ingestSamples = java.util.Arrays.stream(ingest).map(ms -> Math.max(0, ms) * 1000).boxed().toList();
+      Scenario simulated = benchScenario(catalog, statuses, duration, ingestSamples, calibration, cores);
+      progress.accept(String.format(java.util.Locale.ROOT, "run %d simulated with: sidecars sharing %.2f cores, ingest p50 %.1f ms"
+          + " (p99 %.1f ms),"
+          + " execution noise %.2f, overhead per call by node %s", run, cores, ingestMicros / 1000.0,
+          ingest.length == 0 ? 0.0 : (double) ingest[(int) (ingest.length * 0.99)], simulated.execNoise(),
           simulated.pipeline().nodeOverheads().entrySet().stream().map(e -> e.getKey() + "=" + e.getValue().batchMicros() / 1000 + "ms")
               .toList()));
       double sim = new Simulator(simulated, DispatchPolicies.byName(dispatch), Scenario.BatchSettings.defaults().policy(batch))
@@ -196,18 +199,18 @@ public final class PipelineBench {
    * The same catalog and pair in the simulator, which runs the job's own node engine and re-planner,
    * fed what this run measured: each model's runs alone on this machine ({@link #calibrate}), the
    * nodes sharing the cores this JVM (job, Kafka, cameras) left them as the sidecars do, the overhead
-   * each batcher measured around its calls, and the frames' median time from capture to the
-   * dispatcher.
+   * each batcher measured around its calls, and each frame's time from capture to the dispatcher
+   * drawn from the times this run's frames took.
    */
   static double simulate(Catalog catalog, Map<String, NodeStatus> statuses, String dispatch, String batch, Duration duration,
-      long ingestMicros, Calibration calibration, double sidecarCores) {
+      List<Long> ingestMicros, Calibration calibration, double sidecarCores) {
     return new Simulator(benchScenario(catalog, statuses, duration, ingestMicros, calibration, sidecarCores),
         DispatchPolicies.byName(dispatch),
         Scenario.BatchSettings.defaults().policy(batch)).run().dmr();
   }
 
-  static Scenario benchScenario(Catalog catalog, Map<String, NodeStatus> statuses, Duration duration, long ingestMicros,
-      Calibration calibration, double sidecarCores) {
+  static Scenario benchScenario(Catalog catalog, Map<String, NodeStatus> statuses, Duration duration,
+      List<Long> ingestSamplesMicros, Calibration calibration, double sidecarCores) {
     long now = statuses.values().stream().mapToLong(NodeStatus::timestamp).max().orElse(0);
     Topology reported = new TopologyBuilder(catalog, Long.MAX_VALUE / 4).build(statuses, now);
     List<NodeProfile> nodes = new ArrayList<>();
@@ -230,7 +233,7 @@ public final class PipelineBench {
     }
     double noise = Math.min(0.95, Math.max(0, calibration.spread() - 1));
     Scenario.Pipeline pipeline = new Scenario.Pipeline(Scenario.Overhead.NONE, overheads, 1_000_000,
-        io.coedge.jobs.CoEdgeJob.replanning(5_000), ingestMicros, List.of(new Scenario.Host("this machine",
+        io.coedge.jobs.CoEdgeJob.replanning(5_000), 0, ingestSamplesMicros, List.of(new Scenario.Host("this machine",
             sidecarCores, nodes.stream().map(NodeProfile::name).toList())));
     return new Scenario("bench", duration.toNanos() / 1000, 1, noise, nodes, reported.links(),
         reported.tasks().stream().map(t -> new Scenario.SimTask(t, 0)).toList(), List.of(), null,
@@ -274,6 +277,7 @@ public final class PipelineBench {
     return new Calibration(medians, spread);
   }
 
+  /** A batch of {@code batch} copies of one real pre-processed street frame, for calls straight to a sidecar. */
   private static InferRequest batchRequest(ModelSpec model, int batch) throws Exception {
     Preprocessor pre = new Preprocessor(model);
     float[] one = pre.apply(new SceneRenderer(1, 320, 240).jpeg(0, 0.85f)).chw();
@@ -349,22 +353,16 @@ public final class PipelineBench {
 
   /** Frames per second of back-to-back batches of {@code batch} real pre-processed frames on the sidecar. */
   static double direct(String address, ModelSpec model, int batch, Duration duration) throws Exception {
-    Preprocessor pre = new Preprocessor(model);
-    float[] one = pre.apply(new SceneRenderer(1, 320, 240).jpeg(0, 0.85f)).chw();
-    ByteBuffer bytes = ByteBuffer.allocateDirect(batch * one.length * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
-    for (int i = 0; i < batch; i++) {
-      bytes.asFloatBuffer().position(i * one.length).put(one);
-    }
-    long[] shape = {batch, 3, model.input().height(), model.input().width()};
+    InferRequest request = batchRequest(model, batch);
     try (OipClient client = OipClient.builder(address).build()) {
       for (int i = 0; i < 3; i++) {
-        client.infer(InferRequest.builder(model.name()).input(InferInput.fp32(model.input().name(), shape, bytes)).build()).get();
+        client.infer(request).get();
       }
       long t0 = System.nanoTime();
       long end = t0 + duration.toNanos();
       long calls = 0;
       while (System.nanoTime() < end) {
-        client.infer(InferRequest.builder(model.name()).input(InferInput.fp32(model.input().name(), shape, bytes)).build()).get();
+        client.infer(request).get();
         calls++;
       }
       return calls * batch / ((System.nanoTime() - t0) / 1e9);

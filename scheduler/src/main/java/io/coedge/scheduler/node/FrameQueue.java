@@ -84,11 +84,11 @@ final class FrameQueue {
         while (i < half) {
             int child = 2 * i + 1;
             int right = child + 1;
-            if (right < last && entryLess(right, child)) {
+            if (right < last && lessThan(deadline[right], arrival[right], handle[right], child)) {
                 child = right;
             }
-            if (!entryLessThan(child, d, a, h)) {
-                break;
+            if (lessThan(d, a, h, child)) {
+                break; // the moved entry orders before both children (keys are unique: handles differ)
             }
             set(i, child);
             i = child;
@@ -98,13 +98,5 @@ final class FrameQueue {
         arrival[i] = a;
         bytes[i] = b;
         return top;
-    }
-
-    private boolean entryLess(int i, int j) {
-        return lessThan(deadline[i], arrival[i], handle[i], j);
-    }
-
-    private boolean entryLessThan(int i, long d, long a, long h) {
-        return deadline[i] < d || (deadline[i] == d && (arrival[i] < a || (arrival[i] == a && handle[i] < h)));
     }
 }

@@ -111,13 +111,17 @@ public record Scenario(
      *                            dispatcher re-plans only on a status, so a change is seen at the next one
      * @param replan              the dispatcher's re-planning rules (rate limit, dwell, start-up wait)
      * @param ingestMicros        from capture to the dispatcher: the camera's send, the broker, decoding
+     * @param ingestSamplesMicros when not empty, each frame's time from capture to the dispatcher is
+     *                            drawn from these (measured) times instead: the broker's and the job's
+     *                            stalls (checkpoints, collections) included
      * @param hosts               nodes that share one machine's cores (the bench's "nodes" on one 2-core
      *                            machine): their accelerators run at min(1, cores / running batches) each
      */
     public record Pipeline(Overhead overhead, Map<String, Overhead> nodeOverheads, long statusIntervalMicros,
-                           Replanner.Settings replan, long ingestMicros, List<Host> hosts) {
+                           Replanner.Settings replan, long ingestMicros, List<Long> ingestSamplesMicros, List<Host> hosts) {
         public Pipeline {
             nodeOverheads = Map.copyOf(nodeOverheads);
+            ingestSamplesMicros = List.copyOf(ingestSamplesMicros);
             hosts = List.copyOf(hosts);
             if (statusIntervalMicros < 1 || ingestMicros < 0) {
                 throw new IllegalArgumentException("statusIntervalMicros must be positive and ingestMicros not negative");
@@ -126,16 +130,16 @@ public record Scenario(
 
         public Pipeline(Overhead overhead, Map<String, Overhead> nodeOverheads, long statusIntervalMicros,
                         Replanner.Settings replan) {
-            this(overhead, nodeOverheads, statusIntervalMicros, replan, 0, List.of());
+            this(overhead, nodeOverheads, statusIntervalMicros, replan, 0, List.of(), List.of());
         }
 
         /** No overheads; statuses every second; the job's re-planning rules; every node a machine of its own. */
         public static Pipeline defaults() {
-            return new Pipeline(Overhead.NONE, Map.of(), 1_000_000, Replanner.Settings.defaults(), 0, List.of());
+            return new Pipeline(Overhead.NONE, Map.of(), 1_000_000, Replanner.Settings.defaults(), 0, List.of(), List.of());
         }
 
         public Pipeline withHosts(List<Host> newHosts) {
-            return new Pipeline(overhead, nodeOverheads, statusIntervalMicros, replan, ingestMicros, newHosts);
+            return new Pipeline(overhead, nodeOverheads, statusIntervalMicros, replan, ingestMicros, ingestSamplesMicros, newHosts);
         }
 
         public Overhead overheadOf(String node) {
@@ -143,7 +147,7 @@ public record Scenario(
         }
 
         public Pipeline withOverhead(Overhead all, Map<String, Overhead> byNode) {
-            return new Pipeline(all, byNode, statusIntervalMicros, replan, ingestMicros, hosts);
+            return new Pipeline(all, byNode, statusIntervalMicros, replan, ingestMicros, ingestSamplesMicros, hosts);
         }
     }
 

@@ -297,7 +297,7 @@ public final class ScenarioLoader {
                         f.has("replanIntervalMs") ? micros(f.get("replanIntervalMs").nonNegative()) : r.replanIntervalMicros(),
                         f.has("dwellMs") ? micros(f.get("dwellMs").nonNegative()) : r.dwellMicros(),
                         f.has("startupWaitMs") ? micros(f.get("startupWaitMs").nonNegative()) : r.startupWaitMicros()),
-                f.has("ingestMs") ? micros(f.get("ingestMs").nonNegative()) : 0, hosts);
+                f.has("ingestMs") ? micros(f.get("ingestMs").nonNegative()) : 0, List.of(), hosts);
     }
 
     private static long micros(double millis) {

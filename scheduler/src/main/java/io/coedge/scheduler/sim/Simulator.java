@@ -103,6 +103,9 @@ public final class Simulator {
         private final double[] camNominal;
         private final SplittableRandom[] camRng;
         private final SplittableRandom noiseRng;
+        /** Draws each frame's capture-to-dispatcher time when the pipeline gives measured ones. */
+        private final SplittableRandom ingestRng;
+        private final long[] ingestSamples;
 
         private final EventQueue events = new EventQueue(1024);
         private final Frames frames = new Frames(1024);
@@ -205,6 +208,8 @@ public final class Simulator {
                     k++;
                 }
             }
+            ingestRng = root.split();
+            ingestSamples = scenario.pipeline().ingestSamplesMicros().stream().mapToLong(Long::longValue).toArray();
 
             actual = new LatencyProfile[nodes * models];
             windows = new SidecarWindow[nodes * models];
@@ -384,7 +389,8 @@ public final class Simulator {
             int node = route[t];
             frames.node[slot] = node;
             int origin = taskOrigin[t];
-            long ingest = scenario.pipeline().ingestMicros();
+            long ingest = ingestSamples.length == 0 ? scenario.pipeline().ingestMicros()
+                    : ingestSamples[ingestRng.nextInt(ingestSamples.length)];
             if (node == origin) {
                 if (ingest == 0) {
                     arrive(slot);
