@@ -71,7 +71,6 @@ public final class NodeBatcherOperator extends AbstractStreamOperator<FrameResul
   private transient Map<Integer, NodeRuntime> runtimes;
   private transient long nextHandle;
   private transient long lastStatusMicros;
-
   private transient BatcherMetrics metrics;
 
   /** One key's (one node's) engine, the frames it holds by handle, and its timer. */
@@ -84,6 +83,7 @@ public final class NodeBatcherOperator extends AbstractStreamOperator<FrameResul
     NodeRuntime(int key) {
       this.key = key;
       this.engine = newEngine();
+      NodeStatuses.feed(engine, executor.view(), models);
     }
 
     @Override

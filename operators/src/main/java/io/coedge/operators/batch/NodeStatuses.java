@@ -14,6 +14,24 @@ final class NodeStatuses {
   private NodeStatuses() {}
 
   /**
+   * Hands the sidecar's latest profiles to an engine, e.g. one just created for a new key: until it
+   * has them it plans with a second per frame and would shed every frame due sooner.
+   */
+  static void feed(NodeEngine engine, InferenceExecutor.SidecarView view, List<ModelSpec> models) {
+    for (int i = 0; i < models.size(); i++) {
+      ModelProfile p = view.profiles().get(models.get(i).name());
+      if (p != null && !p.p99MicrosByBatchSize().isEmpty()) {
+        feed(engine, i, models.get(i), p);
+      }
+    }
+  }
+
+  private static void feed(NodeEngine engine, int index, ModelSpec m, ModelProfile p) {
+    engine.sidecarProfile(index, LatencyProfile.fromMeasured(p.p50MicrosByBatchSize(), m.maxBatch()),
+        LatencyProfile.fromMeasured(p.p99MicrosByBatchSize(), m.maxBatch()));
+  }
+
+  /**
    * Hands the sidecar's latest median and p99 profiles to every engine of the node and builds its
    * status: the per-model latencies its first engine plans with (the sidecar's p99 plus the node's
    * measured overhead) and typical ones (what the dispatcher plans with), queue lengths, and the
@@ -41,10 +59,8 @@ final class NodeStatuses {
       if (p == null || p.p99MicrosByBatchSize().isEmpty()) {
         continue;
       }
-      LatencyProfile p99 = LatencyProfile.fromMeasured(p.p99MicrosByBatchSize(), m.maxBatch());
-      LatencyProfile p50 = LatencyProfile.fromMeasured(p.p50MicrosByBatchSize(), m.maxBatch());
       for (NodeEngine e : engines) {
-        e.sidecarProfile(i, p50, p99);
+        feed(e, i, m, p);
       }
       int[] sizes = p.p99MicrosByBatchSize().keySet().stream().mapToInt(Integer::intValue)
           .filter(b -> b <= m.maxBatch()).toArray();
