@@ -49,6 +49,10 @@ final class FrameQueue {
             set(i, parent);
             i = parent;
         }
+        put(i, h, d, a, b);
+    }
+
+    private void put(int i, long h, long d, long a, long b) {
         handle[i] = h;
         deadline[i] = d;
         arrival[i] = a;
@@ -93,10 +97,7 @@ final class FrameQueue {
             set(i, child);
             i = child;
         }
-        handle[i] = h;
-        deadline[i] = d;
-        arrival[i] = a;
-        bytes[i] = b;
+        put(i, h, d, a, b);
         return top;
     }
 }
