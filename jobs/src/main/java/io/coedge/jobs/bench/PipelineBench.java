@@ -206,13 +206,6 @@ public final class PipelineBench {
    * each batcher measured around its calls, and each frame's time from capture to the dispatcher
    * drawn from the times this run's frames took.
    */
-  static double simulate(Catalog catalog, Map<String, NodeStatus> statuses, String dispatch, String batch, Duration duration,
-      List<Long> ingestMicros, Calibration calibration, double sidecarCores) {
-    return new Simulator(benchScenario(catalog, statuses, duration, ingestMicros, calibration, sidecarCores),
-        DispatchPolicies.byName(dispatch),
-        Scenario.BatchSettings.defaults().policy(batch)).run().dmr();
-  }
-
   static Scenario benchScenario(Catalog catalog, Map<String, NodeStatus> statuses, Duration duration,
       List<Long> ingestSamplesMicros, Calibration calibration, double sidecarCores) {
     long now = statuses.values().stream().mapToLong(NodeStatus::timestamp).max().orElse(0);

@@ -116,11 +116,6 @@ public final class LatencyEstimator {
         return dense;
     }
 
-    /** Whether the sidecar has reported a profile: until then the estimates are allowances. */
-    public boolean hasSidecarProfile() {
-        return sidecarMicros != null;
-    }
-
     /** One observed run of a batch of {@code batch} frames, start to results. */
     public void observe(int batch, long micros) {
         if (batch < 1 || batch > maxBatch || sidecarMicros == null) {

@@ -7,7 +7,6 @@ import io.coedge.scheduler.model.Clock;
 import io.coedge.scheduler.model.LatencyProfile;
 
 import java.util.ArrayDeque;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 
@@ -294,10 +293,6 @@ public final class NodeEngine {
 
     // ---- what the node reports ----
 
-    public int modelCount() {
-        return queues.length;
-    }
-
     public int queued(int model) {
         return queues[model].size();
     }
@@ -308,15 +303,6 @@ public final class NodeEngine {
             n += q.size();
         }
         return n;
-    }
-
-    /** Frames queued or in a batch in flight. */
-    public int heldFrames() {
-        return heldFrames;
-    }
-
-    public long heldBytes() {
-        return heldBytes;
     }
 
     public int inFlight() {
@@ -338,15 +324,6 @@ public final class NodeEngine {
     /** The model's estimator: what the node plans with and publishes. */
     public LatencyEstimator estimator(int model) {
         return estimators[model];
-    }
-
-    public String policyName() {
-        return policy.name();
-    }
-
-    /** Snapshot of the in-flight batches, oldest first. */
-    public List<Batch> batchesInFlight() {
-        return new ArrayList<>(inFlight);
     }
 
     private final class View implements ModelQueues {

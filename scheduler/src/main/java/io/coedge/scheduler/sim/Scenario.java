@@ -138,10 +138,6 @@ public record Scenario(
             return new Pipeline(Overhead.NONE, Map.of(), 1_000_000, Replanner.Settings.defaults(), 0, List.of(), List.of());
         }
 
-        public Pipeline withHosts(List<Host> newHosts) {
-            return new Pipeline(overhead, nodeOverheads, statusIntervalMicros, replan, ingestMicros, ingestSamplesMicros, newHosts);
-        }
-
         public Overhead overheadOf(String node) {
             return nodeOverheads.getOrDefault(node, overhead);
         }
