@@ -24,7 +24,6 @@ import io.coedge.scheduler.model.Model;
 import io.coedge.scheduler.model.NodeProfile;
 import io.coedge.scheduler.model.Topology;
 import io.coedge.scheduler.sim.Scenario;
-import io.coedge.scheduler.sim.SimResult;
 import io.coedge.scheduler.sim.Simulator;
 import io.coedge.sidecar.client.InferInput;
 import io.coedge.sidecar.client.InferRequest;

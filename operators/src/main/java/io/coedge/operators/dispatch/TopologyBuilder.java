@@ -76,7 +76,7 @@ public final class TopologyBuilder {
   }
 
   /** Live percentiles can dip with batch size by noise; the scheduler needs them non-decreasing. */
-  public static long[] monotone(long[] micros) {
+  static long[] monotone(long[] micros) {
     long[] out = micros.clone();
     for (int i = 0; i < out.length; i++) {
       out[i] = Math.max(1, i == 0 ? out[i] : Math.max(out[i], out[i - 1]));
