@@ -27,7 +27,6 @@ public final class LocalCluster implements AutoCloseable {
   static final String JOB_MANAGER_MAIN = "org.apache.flink.runtime.entrypoint.StandaloneSessionClusterEntrypoint";
   static final String TASK_MANAGER_MAIN = "org.apache.flink.runtime.taskexecutor.TaskManagerRunner";
   static final String SIDECAR_MAIN = "io.coedge.sidecar.cli.SidecarCommand";
-  static final String MODELS_MAIN = "io.coedge.sidecar.cli.ModelsCommand";
   static final String CLI_MAIN = "io.coedge.cli.CoEdgeCli";
 
   private static final Duration JVM_READY = Duration.ofSeconds(180);
@@ -122,8 +121,8 @@ public final class LocalCluster implements AutoCloseable {
 
   private void generateModels() throws IOException, InterruptedException {
     progress.accept("generating ONNX models into " + spec.models() + " (first use)...");
-    ChildProcess gen = ChildProcess.startJava("models", spec, spec.classpath(), List.of("-Xmx512m"), MODELS_MAIN,
-        List.of("generate", "--out", spec.models().toString()), Map.of(), logs.resolve("models.log"));
+    ChildProcess gen = ChildProcess.startJava("models", spec, spec.classpath(), List.of("-Xmx512m"), CLI_MAIN,
+        List.of("models", "generate", "--out", spec.models().toString()), Map.of(), logs.resolve("models.log"));
     int code = gen.process.waitFor();
     if (code != 0) {
       throw new IOException("model generation failed (exit " + code + "); log " + gen.log + ":\n" + gen.tail(15));

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.coedge.catalog.Catalog;
 import io.coedge.catalog.CatalogText;
 import io.coedge.catalog.NodeSpec;
-import io.coedge.kafka.topics.TopicsConfig;
+import io.coedge.topics.TopicsConfig;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -7,7 +7,7 @@ import io.coedge.format.DecoderLimits;
 import io.coedge.format.Frame;
 import io.coedge.format.FrameResult;
 import io.coedge.format.RawRecord;
-import io.coedge.kafka.topics.TopicsConfig;
+import io.coedge.topics.TopicsConfig;
 import io.coedge.operators.batch.BatcherConfig;
 import io.coedge.operators.batch.NodeBatcherFactory;
 import io.coedge.operators.batch.NodeBatcherOperator;
@@ -15,8 +15,8 @@ import io.coedge.operators.decode.FrameDecodeFunction;
 import io.coedge.operators.decode.RawRecordDeserializer;
 import io.coedge.operators.dispatch.DispatchFunction;
 import io.coedge.operators.dispatch.RoutedFrame;
-import io.coedge.operators.profile.NodeStatus;
-import io.coedge.operators.profile.NodeStatusCodec;
+import io.coedge.format.NodeStatus;
+import io.coedge.operators.profile.NodeStatusSchemas;
 import io.coedge.operators.sink.DeadLetterSerializer;
 import io.coedge.operators.sink.ResultSerializer;
 import io.coedge.scheduler.dispatch.Replanner;
@@ -143,8 +143,8 @@ public final class CoEdgeJob {
     org.apache.flink.util.ParameterTool params = org.apache.flink.util.ParameterTool.fromArgs(args);
     java.nio.file.Path config = java.nio.file.Path.of(params.getRequired("config"));
     CatalogText catalog = CatalogText.read(config);
-    io.coedge.kafka.KafkaClients clients =
-        io.coedge.kafka.KafkaClients.resolve(params.get("bootstrap"),
+    io.coedge.topics.KafkaClients clients =
+        io.coedge.topics.KafkaClients.resolve(params.get("bootstrap"),
             params.has("kafka-config") ? java.nio.file.Path.of(params.get("kafka-config")) : null);
     TopicsConfig defaults = TopicsConfig.defaults();
     TopicsConfig topics = new TopicsConfig(
@@ -185,7 +185,7 @@ public final class CoEdgeJob {
             .setTopics(topics.nodeProfiles())
             .setGroupId(groupId + "-profiles")
             .setStartingOffsets(OffsetsInitializer.latest())
-            .setValueOnlyDeserializer(new NodeStatusCodec.Deserializer())
+            .setValueOnlyDeserializer(new NodeStatusSchemas.Deserializer())
             .build();
     return new Sources(
         env.fromSource(frames, WatermarkStrategy.noWatermarks(), "frames").uid("frames-source"),
@@ -219,7 +219,7 @@ public final class CoEdgeJob {
     KafkaSink<NodeStatus> statuses =
         KafkaSink.<NodeStatus>builder()
             .setKafkaProducerConfig(client)
-            .setRecordSerializer((KafkaRecordSerializationSchema<NodeStatus>) new NodeStatusCodec.Serializer(topics.nodeProfiles()))
+            .setRecordSerializer((KafkaRecordSerializationSchema<NodeStatus>) new NodeStatusSchemas.Serializer(topics.nodeProfiles()))
             .setDeliveryGuarantee(DeliveryGuarantee.AT_LEAST_ONCE)
             .build();
     return new Sinks(results, deadLetters, statuses);

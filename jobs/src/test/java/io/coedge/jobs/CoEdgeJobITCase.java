@@ -1,5 +1,7 @@
 package io.coedge.jobs;
 
+import io.coedge.testing.TestSidecars;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
@@ -11,16 +13,16 @@ import io.coedge.format.FrameResult;
 import io.coedge.format.ResultCodec;
 import io.coedge.kafka.camera.CameraSimulator;
 import io.coedge.kafka.camera.CameraSpec;
-import io.coedge.kafka.testutils.TestKafka;
+import io.coedge.testing.TestKafka;
 import io.coedge.kafka.topics.TopicAdmin;
-import io.coedge.kafka.topics.TopicsConfig;
-import io.coedge.jobs.local.NodeWatch;
+import io.coedge.topics.TopicsConfig;
+import io.coedge.kafka.status.NodeWatch;
 import io.coedge.operators.batch.BatcherConfig;
 import io.coedge.operators.post.TopK;
 import io.coedge.operators.pre.Preprocessor;
-import io.coedge.sidecar.client.InferInput;
-import io.coedge.sidecar.client.InferRequest;
-import io.coedge.sidecar.client.OipClient;
+import io.coedge.oip.InferInput;
+import io.coedge.oip.InferRequest;
+import io.coedge.oip.OipClient;
 import io.coedge.sidecar.models.ModelGenerator;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -76,7 +78,7 @@ class CoEdgeJobITCase {
     TopicsConfig topics = new TopicsConfig("it.frames", "it.results", "it.dlq", "it.profiles", 3);
 
     try (TestKafka kafka = TestKafka.start();
-        LocalSidecars sidecars = new LocalSidecars(models, List.of("edge-1", "edge-2", "edge-3"))) {
+        TestSidecars sidecars = new TestSidecars(models, List.of("edge-1", "edge-2", "edge-3"))) {
       TopicAdmin.createAll(kafka.clientProperties(), topics);
 
       StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
@@ -123,7 +125,7 @@ class CoEdgeJobITCase {
 
   /** Classification results of the pipeline equal a batch-of-one call on the same sidecar for the same frame. */
   private static void assertEqualToDirectInference(
-      List<FrameResult> results, Catalog catalog, TestKafka kafka, String framesTopic, LocalSidecars sidecars)
+      List<FrameResult> results, Catalog catalog, TestKafka kafka, String framesTopic, TestSidecars sidecars)
       throws Exception {
     Map<String, byte[]> images = new HashMap<>();
     for (ConsumerRecord<byte[], byte[]> r : kafka.readAll(framesTopic, 240)) {

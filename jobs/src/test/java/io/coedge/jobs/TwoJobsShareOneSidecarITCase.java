@@ -4,12 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.coedge.catalog.CatalogText;
 import io.coedge.format.FrameResult;
-import io.coedge.jobs.local.NodeWatch;
+import io.coedge.kafka.status.NodeWatch;
 import io.coedge.kafka.camera.CameraSimulator;
 import io.coedge.kafka.camera.CameraSpec;
-import io.coedge.kafka.testutils.TestKafka;
+import io.coedge.testing.TestKafka;
 import io.coedge.kafka.topics.TopicAdmin;
-import io.coedge.kafka.topics.TopicsConfig;
+import io.coedge.topics.TopicsConfig;
 import io.coedge.operators.batch.BatcherConfig;
 import io.coedge.sidecar.SidecarOptions;
 import io.coedge.sidecar.SidecarServer;

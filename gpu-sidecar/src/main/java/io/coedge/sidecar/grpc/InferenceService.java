@@ -1,5 +1,7 @@
 package io.coedge.sidecar.grpc;
 
+import io.coedge.oip.TensorMarshaller;
+
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import com.google.protobuf.ByteString;
@@ -23,7 +25,7 @@ import io.coedge.oip.v2.SystemSharedMemoryStatusRequest;
 import io.coedge.oip.v2.SystemSharedMemoryStatusResponse;
 import io.coedge.oip.v2.SystemSharedMemoryUnregisterRequest;
 import io.coedge.oip.v2.SystemSharedMemoryUnregisterResponse;
-import io.coedge.sidecar.client.TensorShapes;
+import io.coedge.oip.TensorShapes;
 import io.coedge.sidecar.metrics.SidecarMetrics;
 import io.coedge.sidecar.repository.Datatype;
 import io.coedge.sidecar.repository.ModelSpec;

@@ -12,7 +12,7 @@ import com.google.protobuf.UnsafeByteOperations;
 import io.coedge.oip.v2.config.ModelConfig;
 import io.coedge.oip.v2.config.ModelInput;
 import io.coedge.oip.v2.config.ModelOutput;
-import io.coedge.sidecar.client.TensorShapes;
+import io.coedge.oip.TensorShapes;
 import io.coedge.sidecar.repository.Datatype;
 import io.coedge.sidecar.repository.ModelSpec;
 import io.coedge.sidecar.repository.RepositoryException;

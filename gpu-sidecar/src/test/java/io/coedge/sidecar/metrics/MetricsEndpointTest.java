@@ -2,7 +2,7 @@ package io.coedge.sidecar.metrics;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.coedge.sidecar.client.InferRequest;
+import io.coedge.oip.InferRequest;
 import io.coedge.sidecar.models.ModelGenerator;
 import io.coedge.sidecar.testutils.Frames;
 import io.coedge.sidecar.testutils.RunningSidecar;

@@ -2,10 +2,10 @@ package io.coedge.sidecar.shm;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.coedge.sidecar.client.InferInput;
-import io.coedge.sidecar.client.InferRequest;
-import io.coedge.sidecar.client.SharedMemoryRef;
-import io.coedge.sidecar.client.SharedMemoryRegion;
+import io.coedge.oip.InferInput;
+import io.coedge.oip.InferRequest;
+import io.coedge.oip.SharedMemoryRef;
+import io.coedge.oip.SharedMemoryRegion;
 import io.coedge.sidecar.models.ModelGenerator;
 import io.coedge.sidecar.testutils.Frames;
 import io.coedge.sidecar.testutils.RunningSidecar;

@@ -3,7 +3,7 @@ package io.coedge.sidecar.testutils;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtSession;
-import io.coedge.sidecar.client.InferInput;
+import io.coedge.oip.InferInput;
 import io.coedge.sidecar.models.ModelGenerator;
 import java.nio.FloatBuffer;
 import java.nio.file.Path;

@@ -2,7 +2,7 @@ package io.coedge.sidecar.testutils;
 
 import io.coedge.sidecar.SidecarOptions;
 import io.coedge.sidecar.SidecarServer;
-import io.coedge.sidecar.client.OipClient;
+import io.coedge.oip.OipClient;
 import java.nio.file.Path;
 import java.util.function.UnaryOperator;
 

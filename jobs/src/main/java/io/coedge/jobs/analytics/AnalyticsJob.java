@@ -4,7 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.coedge.format.FrameResult;
 import io.coedge.format.ResultCodec;
-import io.coedge.kafka.results.ResultsTable;
+import io.coedge.stats.Percentiles;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -133,8 +133,8 @@ public final class AnalyticsJob {
       long frames = a.ok + a.late + a.dropped + a.error;
       out.collect(json(new TaskWindowStats("task-window", task, ctx.window().getStart(), ctx.window().getEnd(),
           frames, a.ok, a.late, a.dropped, a.error, frames == 0 ? 0 : (double) (a.late + a.dropped + a.error) / frames,
-          ResultsTable.percentile(sorted, 0.50), ResultsTable.percentile(sorted, 0.95),
-          ResultsTable.percentile(sorted, 0.99),
+          Percentiles.percentile(sorted, 0.50), Percentiles.percentile(sorted, 0.95),
+          Percentiles.percentile(sorted, 0.99),
           a.batched == 0 ? 0 : (double) a.batchSum / a.batched)));
     }
   }

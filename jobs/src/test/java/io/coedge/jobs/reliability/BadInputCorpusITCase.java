@@ -1,5 +1,7 @@
 package io.coedge.jobs.reliability;
 
+import io.coedge.testing.TestSidecars;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.coedge.catalog.CatalogText;
@@ -7,12 +9,12 @@ import io.coedge.format.FrameHeaders;
 import io.coedge.format.FrameResult;
 import io.coedge.format.RawRecord;
 import io.coedge.jobs.CoEdgeJob;
-import io.coedge.jobs.local.NodeWatch;
-import io.coedge.kafka.testutils.TestKafka;
+import io.coedge.kafka.status.NodeWatch;
+import io.coedge.testing.TestKafka;
 import io.coedge.kafka.topics.TopicAdmin;
-import io.coedge.kafka.topics.TopicsConfig;
+import io.coedge.topics.TopicsConfig;
 import io.coedge.operators.batch.BatcherConfig;
-import io.coedge.operators.profile.NodeStatus;
+import io.coedge.format.NodeStatus;
 import io.coedge.sidecar.models.ModelGenerator;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -53,7 +55,7 @@ class BadInputCorpusITCase {
     TopicsConfig topics = new TopicsConfig("bad.frames", "bad.results", "bad.dlq", "bad.profiles", 3);
 
     // edge-3 gets no sidecar: its catalog address (127.0.0.1:3) answers nothing.
-    try (TestKafka kafka = TestKafka.start(); Sidecars sidecars = new Sidecars(models, List.of("edge-1", "edge-2"))) {
+    try (TestKafka kafka = TestKafka.start(); TestSidecars sidecars = new TestSidecars(models, List.of("edge-1", "edge-2"))) {
       TopicAdmin.createAll(kafka.clientProperties(), topics);
       StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
       env.setParallelism(3);

@@ -12,7 +12,6 @@ import io.coedge.operators.pre.ImageDecodeException;
 import io.coedge.operators.pre.Preprocessor;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;

@@ -3,7 +3,7 @@ package io.coedge.jobs.reliability;
 import io.coedge.format.FrameHeaders;
 import io.coedge.format.FrameResult;
 import io.coedge.format.ResultCodec;
-import io.coedge.kafka.topics.TopicsConfig;
+import io.coedge.topics.TopicsConfig;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;

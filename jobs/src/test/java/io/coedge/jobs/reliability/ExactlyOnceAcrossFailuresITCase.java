@@ -1,5 +1,7 @@
 package io.coedge.jobs.reliability;
 
+import io.coedge.testing.TestSidecars;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.coedge.catalog.Catalog;
@@ -7,13 +9,13 @@ import io.coedge.catalog.CatalogText;
 import io.coedge.format.FrameResult;
 import io.coedge.format.RawRecord;
 import io.coedge.jobs.CoEdgeJob;
-import io.coedge.jobs.local.NodeWatch;
-import io.coedge.jobs.testutils.TestCatalogs;
+import io.coedge.kafka.status.NodeWatch;
+import io.coedge.testing.TestCatalogs;
 import io.coedge.kafka.camera.CameraSimulator;
 import io.coedge.kafka.camera.CameraSpec;
-import io.coedge.kafka.testutils.TestKafka;
+import io.coedge.testing.TestKafka;
 import io.coedge.kafka.topics.TopicAdmin;
-import io.coedge.kafka.topics.TopicsConfig;
+import io.coedge.topics.TopicsConfig;
 import io.coedge.operators.batch.BatcherConfig;
 import io.coedge.sidecar.models.ModelGenerator;
 import java.nio.file.Files;
@@ -59,7 +61,7 @@ class ExactlyOnceAcrossFailuresITCase {
           .setConfiguration(restarts()).build());
 
   private static TestKafka kafka;
-  private static Sidecars sidecars;
+  private static TestSidecars sidecars;
   private static Path models;
 
   static Configuration restarts() {
@@ -75,7 +77,7 @@ class ExactlyOnceAcrossFailuresITCase {
     models = Files.createTempDirectory("coedge-eo-models");
     new ModelGenerator(7, ModelGenerator.Scale.TINY).generateAll(models);
     kafka = TestKafka.start();
-    sidecars = new Sidecars(models, List.of("edge-1", "edge-2", "edge-3"));
+    sidecars = new TestSidecars(models, List.of("edge-1", "edge-2", "edge-3"));
   }
 
   @AfterAll

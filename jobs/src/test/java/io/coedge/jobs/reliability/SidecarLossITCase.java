@@ -1,20 +1,22 @@
 package io.coedge.jobs.reliability;
 
+import io.coedge.testing.TestSidecars;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.coedge.catalog.Catalog;
 import io.coedge.catalog.CatalogText;
 import io.coedge.format.FrameResult;
 import io.coedge.jobs.CoEdgeJob;
-import io.coedge.jobs.local.NodeWatch;
-import io.coedge.jobs.testutils.TestCatalogs;
+import io.coedge.kafka.status.NodeWatch;
+import io.coedge.testing.TestCatalogs;
 import io.coedge.kafka.camera.CameraSimulator;
 import io.coedge.kafka.camera.CameraSpec;
-import io.coedge.kafka.testutils.TestKafka;
+import io.coedge.testing.TestKafka;
 import io.coedge.kafka.topics.TopicAdmin;
-import io.coedge.kafka.topics.TopicsConfig;
+import io.coedge.topics.TopicsConfig;
 import io.coedge.operators.batch.BatcherConfig;
-import io.coedge.operators.profile.NodeStatus;
+import io.coedge.format.NodeStatus;
 import io.coedge.sidecar.models.ModelGenerator;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -51,7 +53,7 @@ class SidecarLossITCase {
     Catalog catalog = catalogText.parse();
     TopicsConfig topics = new TopicsConfig("loss.frames", "loss.results", "loss.dlq", "loss.profiles", 3);
 
-    try (TestKafka kafka = TestKafka.start(); Sidecars sidecars = new Sidecars(models, List.of("edge-1", "edge-2", "edge-3"))) {
+    try (TestKafka kafka = TestKafka.start(); TestSidecars sidecars = new TestSidecars(models, List.of("edge-1", "edge-2", "edge-3"))) {
       TopicAdmin.createAll(kafka.clientProperties(), topics);
       Map<String, String> addresses = sidecars.addresses();
 

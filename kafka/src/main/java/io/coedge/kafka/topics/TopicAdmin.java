@@ -1,5 +1,7 @@
 package io.coedge.kafka.topics;
 
+import io.coedge.topics.TopicsConfig;
+
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;

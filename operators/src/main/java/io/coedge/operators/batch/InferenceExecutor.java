@@ -1,7 +1,7 @@
 package io.coedge.operators.batch;
 
 import io.coedge.catalog.Catalog;
-import io.coedge.sidecar.client.ModelProfile;
+import io.coedge.oip.ModelProfile;
 import java.io.Serializable;
 import java.util.List;
 import java.util.Map;

@@ -1,5 +1,8 @@
 package io.coedge.operators.batch;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import io.coedge.catalog.Catalog;
 import io.coedge.catalog.ModelSpec;
 import io.coedge.catalog.NodeSpec;
@@ -8,7 +11,7 @@ import io.coedge.format.ErrorCode;
 import io.coedge.format.Frame;
 import io.coedge.format.FrameResult;
 import io.coedge.operators.dispatch.RoutedFrame;
-import io.coedge.operators.profile.NodeStatus;
+import io.coedge.format.NodeStatus;
 import io.coedge.scheduler.batch.BatchPolicies;
 import io.coedge.scheduler.model.Clock;
 import io.coedge.scheduler.node.Batch;
@@ -34,8 +37,6 @@ import org.apache.flink.streaming.api.operators.StreamOperatorParameters;
 import org.apache.flink.streaming.api.operators.Triggerable;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.util.OutputTag;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The local task scheduler of one edge node, as a thin Flink shell around the {@link NodeEngine}

@@ -1,10 +1,10 @@
 package io.coedge.operators.batch;
 
 import io.coedge.catalog.ModelSpec;
-import io.coedge.operators.profile.NodeStatus;
+import io.coedge.format.NodeStatus;
 import io.coedge.scheduler.model.LatencyProfile;
 import io.coedge.scheduler.node.NodeEngine;
-import io.coedge.sidecar.client.ModelProfile;
+import io.coedge.oip.ModelProfile;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;

@@ -1,9 +1,9 @@
 package io.coedge.operators.batch;
 
-import io.coedge.sidecar.client.OipClient;
-import io.coedge.sidecar.client.SharedMemoryRef;
-import io.coedge.sidecar.client.SharedMemoryRegion;
-import io.coedge.sidecar.client.TensorShapes;
+import io.coedge.oip.OipClient;
+import io.coedge.oip.SharedMemoryRef;
+import io.coedge.oip.SharedMemoryRegion;
+import io.coedge.oip.TensorShapes;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.io.IOException;

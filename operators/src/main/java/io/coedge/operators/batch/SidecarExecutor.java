@@ -1,5 +1,8 @@
 package io.coedge.operators.batch;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import io.coedge.catalog.Catalog;
 import io.coedge.catalog.ModelSpec;
 import io.coedge.format.ErrorCode;
@@ -8,12 +11,12 @@ import io.coedge.operators.post.TopK;
 import io.coedge.operators.post.YoloDecoder;
 import io.coedge.operators.pre.ImageDecodeException;
 import io.coedge.operators.pre.Preprocessor;
-import io.coedge.sidecar.client.InferInput;
-import io.coedge.sidecar.client.InferOutput;
-import io.coedge.sidecar.client.InferRequest;
-import io.coedge.sidecar.client.ModelProfile;
-import io.coedge.sidecar.client.OipClient;
-import io.coedge.sidecar.client.TensorShapes;
+import io.coedge.oip.InferInput;
+import io.coedge.oip.InferOutput;
+import io.coedge.oip.InferRequest;
+import io.coedge.oip.ModelProfile;
+import io.coedge.oip.OipClient;
+import io.coedge.oip.TensorShapes;
 import io.grpc.Status;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -32,8 +35,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Runs batches on the node's sidecar: parallel pre-processing on the node's CPU, one Open

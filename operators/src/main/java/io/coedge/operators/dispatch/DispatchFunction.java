@@ -1,10 +1,13 @@
 package io.coedge.operators.dispatch;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import io.coedge.catalog.Catalog;
 import io.coedge.catalog.CatalogText;
 import io.coedge.catalog.TaskSpec;
 import io.coedge.format.Frame;
-import io.coedge.operators.profile.NodeStatus;
+import io.coedge.format.NodeStatus;
 import io.coedge.scheduler.dispatch.DispatchPolicies;
 import io.coedge.scheduler.dispatch.Replanner;
 import java.util.ArrayList;
@@ -25,8 +28,6 @@ import org.apache.flink.runtime.state.FunctionSnapshotContext;
 import org.apache.flink.streaming.api.checkpoint.CheckpointedFunction;
 import org.apache.flink.streaming.api.functions.co.BroadcastProcessFunction;
 import org.apache.flink.util.Collector;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The global task dispatcher. Node statuses arrive as broadcast state; each one goes to the

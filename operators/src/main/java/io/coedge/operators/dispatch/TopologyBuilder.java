@@ -4,7 +4,7 @@ import io.coedge.catalog.Catalog;
 import io.coedge.catalog.LinkSpec;
 import io.coedge.catalog.NodeSpec;
 import io.coedge.catalog.TaskSpec;
-import io.coedge.operators.profile.NodeStatus;
+import io.coedge.format.NodeStatus;
 import io.coedge.scheduler.model.LatencyProfile;
 import io.coedge.scheduler.model.Link;
 import io.coedge.scheduler.model.Model;

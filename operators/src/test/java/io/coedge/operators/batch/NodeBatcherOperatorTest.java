@@ -10,7 +10,7 @@ import io.coedge.operators.dispatch.RoutedFrame;
 import io.coedge.operators.testutils.TestImages;
 import io.coedge.sidecar.SidecarOptions;
 import io.coedge.sidecar.SidecarServer;
-import io.coedge.sidecar.client.OipClient;
+import io.coedge.oip.OipClient;
 import io.coedge.sidecar.metrics.SidecarMetrics;
 import io.coedge.sidecar.models.ModelGenerator;
 import java.awt.Color;

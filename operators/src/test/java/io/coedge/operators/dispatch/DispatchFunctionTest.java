@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.coedge.catalog.CatalogText;
 import io.coedge.format.Frame;
 import io.coedge.format.ImageFormat;
-import io.coedge.operators.profile.NodeStatus;
+import io.coedge.format.NodeStatus;
 import io.coedge.scheduler.dispatch.Replanner;
 import java.util.List;
 import java.util.Map;

@@ -4,7 +4,7 @@ import io.coedge.format.FrameResult;
 import io.coedge.operators.batch.BatchOutcome;
 import io.coedge.operators.batch.InferenceExecutor;
 import io.coedge.operators.batch.QueuedFrame;
-import io.coedge.sidecar.client.ModelProfile;
+import io.coedge.oip.ModelProfile;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
