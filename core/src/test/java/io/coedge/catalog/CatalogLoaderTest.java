@@ -2,9 +2,13 @@ package io.coedge.catalog;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 class CatalogLoaderTest {
@@ -62,10 +66,25 @@ class CatalogLoaderTest {
 
     assertThat(catalog.links())
         .containsExactly(new LinkSpec("edge-1", "edge-2", 50, 5), new LinkSpec("edge-2", "edge-1", 8, 5));
+    assertThat(CatalogLoader.parse("ok.yaml", VALID + "network:\nlinks:\n# - {from: edge-2, to: edge-1, bandwidthMbps: 8}\n").links())
+        .as("a field with nothing after it is absent").contains(new LinkSpec("edge-2", "edge-1", 100, 2));
     assertThat(failure(VALID + "links: [{from: edge-2, to: edge-7, bandwidthMbps: 8}]\n").getMessage())
-        .isEqualTo("bad.yaml: links[0]: unknown node 'edge-7'; nodes are [edge-1, edge-2]");
+        .isEqualTo("bad.yaml: links[0].to: unknown node 'edge-7'; nodes are [edge-1, edge-2] (line 10, column 28)");
     assertThat(failure(VALID + "links: [{from: edge-2, to: edge-1}]\n").getMessage())
-        .isEqualTo("bad.yaml: links[0].bandwidthMbps: is missing (required)");
+        .isEqualTo("bad.yaml: links[0].bandwidthMbps: is missing (required) (line 10, column 9)");
+  }
+
+  @Test
+  void everyShippedCatalogLoads() throws Exception {
+    List<Path> files;
+    try (Stream<Path> listing = Files.list(Path.of("..", "config"))) {
+      files = listing.filter(f -> f.toString().endsWith(".yaml")).sorted().toList();
+    }
+
+    assertThat(files).extracting(f -> f.getFileName().toString()).contains("bench.yaml", "demo.yaml", "paper.yaml");
+    for (Path file : files) {
+      assertThat(CatalogLoader.load(file).tasks()).as(file.toString()).isNotEmpty();
+    }
   }
 
   @Test
@@ -83,6 +102,57 @@ class CatalogLoaderTest {
   }
 
   @Test
+  void anchorsAndAliasesAreResolved() throws Exception {
+    String models =
+        """
+        models:
+          - name: resnet
+            input: &in {width: 32, height: 32}
+            postprocess: &post {type: classification, labels: [a, b]}
+          - {name: resnet-2, input: *in, postprocess: *post}
+        """;
+    Catalog catalog = CatalogLoader.parse("ok.yaml", VALID.replaceAll("(?s)models:.*?(?=tasks:)", models));
+
+    assertThat(catalog.model("resnet-2").orElseThrow().postprocess())
+        .isEqualTo(catalog.model("resnet").orElseThrow().postprocess());
+    assertThat(failure(VALID.replaceAll("(?s)models:.*?(?=tasks:)", models.replace("*post", "*nope"))).getMessage())
+        .isEqualTo("bad.yaml: models[1].postprocess: alias *nope names no anchor before it"
+            + " (anchors work on mappings and lists) (line 8, column 47)");
+  }
+
+  /**
+   * The known fault: 25 lines, 48 aliases (SnakeYAML allows 50), 8 x 2^24 = 134 million strings once
+   * expanded; the SnakeYAML loader spent 1m40s on it. The reader counts expanded values as it goes.
+   */
+  @Test
+  void aBillionLaughsIsRefusedAtOnce() {
+    StringBuilder yaml = new StringBuilder("l0: &l0 [lol, lol, lol, lol, lol, lol, lol, lol]\n");
+    for (int i = 1; i <= 24; i++) {
+      yaml.append("l").append(i).append(": &l").append(i).append(" [*l").append(i - 1).append(", *l").append(i - 1)
+          .append("]\n");
+    }
+    assertThat(yaml.toString().lines().count()).isEqualTo(25);
+    assertThat(yaml.toString().chars().filter(c -> c == '*').count()).isEqualTo(48);
+
+    CatalogException e = assertTimeoutPreemptively(Duration.ofSeconds(5), () -> failure(yaml.toString()));
+
+    assertThat(e.problem()).isEqualTo("with its aliases expanded the document holds more than 1000000 values; refused");
+    assertThat(e.field()).matches("l1[0-9]\\[1\\]");
+    assertThat(e.line()).isGreaterThan(10);
+  }
+
+  @Test
+  void oversizedDeepOrAmbiguousDocumentsAreRefused() {
+    assertThat(failure("nodes: " + "[".repeat(40) + "]".repeat(40)).problem()).startsWith("Document nesting depth (33)");
+    assertThat(failure("nodes: '" + "x".repeat(1 << 20) + "'").problem()).contains("exceeds the limit: 1048576 code points");
+    assertThat(failure(VALID + "nodes: []\n").getMessage())
+        .isEqualTo("bad.yaml: nodes: is given twice in one mapping (line 10, column 8)");
+    assertThat(failure(VALID + "---\n" + VALID).problem()).isEqualTo("holds a second YAML document; a file holds one");
+    assertThat(failure(VALID.replace("cameras: [c1, c2]", "cameras: [c1, ~]")).getMessage())
+        .isEqualTo("bad.yaml: tasks[0].cameras[1]: must not be empty (line 9, column 43)");
+  }
+
+  @Test
   void unknownFieldIsNamedWithItsPath() {
     CatalogException e = failure(VALID.replace("fps: 5,", "fps: 5, fsp: 3,"));
 
@@ -95,36 +165,43 @@ class CatalogLoaderTest {
   void unknownTopLevelFieldIsRefused() {
     CatalogException e = failure(VALID + "extra: 1\n");
 
-    assertThat(e.getMessage()).isEqualTo("bad.yaml: extra: unknown field; expected one of [links, models, network, nodes, tasks]");
+    assertThat(e.getMessage())
+        .isEqualTo("bad.yaml: extra: unknown field; expected one of [links, models, network, nodes, tasks] (line 10, column 8)");
   }
 
   @Test
   void missingRequiredFieldIsNamed() {
     CatalogException e = failure(VALID.replace("deadlineMs: 300, ", ""));
 
-    assertThat(e.getMessage()).isEqualTo("bad.yaml: tasks[0].deadlineMs: is missing (required)");
+    assertThat(e.getMessage()).isEqualTo("bad.yaml: tasks[0].deadlineMs: is missing (required) (line 9, column 5)");
+    assertThat(List.of(e.line(), e.column())).as("the task's mapping").containsExactly(9, 5);
   }
 
   @Test
   void wrongTypeIsNamedWithWhatWasFound() {
     CatalogException e = failure(VALID.replace("deadlineMs: 300", "deadlineMs: soon"));
 
-    assertThat(e.getMessage()).isEqualTo("bad.yaml: tasks[0].deadlineMs: expected an integer but found the string 'soon'");
+    assertThat(e.getMessage()).isEqualTo("bad.yaml: tasks[0].deadlineMs: must be an integer, was 'soon' (line 9, column 68)");
+    assertThat(failure(VALID.replace("deadlineMs: 300", "deadlineMs: '300'")).problem()).isEqualTo("must be an integer, was '300'");
+    assertThat(failure(VALID.replace("deadlineMs: 300", "deadlineMs: 300.5")).problem()).isEqualTo("must be an integer, was 300.5");
+    assertThat(failure(VALID.replace("cameras: [c1, c2]", "cameras: c1")).problem()).isEqualTo("must be a list, was 'c1'");
+    assertThat(failure(VALID.replace("input: {width: 32, height: 32}", "input: 32")).getMessage())
+        .isEqualTo("bad.yaml: models[0].input: must be a mapping, was 32 (line 6, column 12)");
   }
 
   @Test
   void outOfRangeNumberIsRefused() {
     assertThat(failure(VALID.replace("deadlineMs: 300", "deadlineMs: -5")).getMessage())
-        .isEqualTo("bad.yaml: tasks[0].deadlineMs: is -5; expected 1 to 3600000");
+        .isEqualTo("bad.yaml: tasks[0].deadlineMs: must be from 1 to 3600000, was -5 (line 9, column 68)");
     assertThat(failure(VALID.replace("fps: 5", "fps: 0")).field()).isEqualTo("tasks[0].fps");
   }
 
   @Test
   void crossReferencesAreChecked() {
     assertThat(failure(VALID.replace("model: resnet", "model: vgg")).getMessage())
-        .isEqualTo("bad.yaml: tasks[0].model: unknown model 'vgg'; models are [resnet]");
+        .isEqualTo("bad.yaml: tasks[0].model: unknown model 'vgg'; models are [resnet] (line 9, column 21)");
     assertThat(failure(VALID.replace("origin: edge-1", "origin: edge-9")).getMessage())
-        .isEqualTo("bad.yaml: tasks[0].origin: unknown node 'edge-9'; nodes are [edge-1, edge-2]");
+        .isEqualTo("bad.yaml: tasks[0].origin: unknown node 'edge-9'; nodes are [edge-1, edge-2] (line 9, column 81)");
     assertThat(failure(VALID.replace("id: edge-2", "id: edge-1")).field()).isEqualTo("nodes[1].id");
   }
 
@@ -142,16 +219,22 @@ class CatalogLoaderTest {
   @Test
   void badEnumsAndAddressesAreExplained() {
     assertThat(failure(VALID.replace("type: classification", "type: segmentation")).getMessage())
-        .isEqualTo("bad.yaml: models[0].postprocess.type: is 'segmentation'; expected one of [classification, yolo]");
+        .isEqualTo("bad.yaml: models[0].postprocess.type: must be one of [classification, yolo], was 'segmentation'"
+            + " (line 7, column 25)");
     assertThat(failure(VALID.replace("\"127.0.0.1:8101\"", "\"127.0.0.1\"")).getMessage())
-        .isEqualTo("bad.yaml: nodes[0].sidecar: is '127.0.0.1'; expected host:port");
+        .isEqualTo("bad.yaml: nodes[0].sidecar: must be host:port, was '127.0.0.1' (line 2, column 27)");
+    assertThat(failure(VALID.replace("\"127.0.0.1:8101\"", "\"127.0.0.1:99999\"")).problem())
+        .isEqualTo("must end in a port from 1 to 65535, was '127.0.0.1:99999'");
     assertThat(failure(VALID.replace("\"cuda:0\"", "\"tpu\"")).getMessage())
-        .isEqualTo("bad.yaml: nodes[1].accelerator: is 'tpu'; expected cpu or cuda:N");
+        .isEqualTo("bad.yaml: nodes[1].accelerator: must be cpu or cuda:N, was 'tpu' (line 3, column 58)");
   }
 
   @Test
   void invalidYamlAndMissingFileAreReported() {
-    assertThat(failure("nodes: [unclosed").problem()).startsWith("is not valid YAML at line");
+    CatalogException syntax = failure("nodes: [unclosed");
+    assertThat(syntax.getMessage())
+        .isEqualTo("bad.yaml: is not valid YAML: while parsing a flow sequence: expected ',' or ']', but got <stream end>"
+            + " (line 1, column 17)");
     assertThat(failure("").problem()).isEqualTo("is empty; expected a mapping");
     assertThatThrownBy(() -> CatalogLoader.load(Path.of("no-such.yaml")))
         .isInstanceOf(CatalogException.class)

@@ -7,8 +7,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -49,6 +53,40 @@ class ScenarioLoaderTest {
     }
 
     @Test
+    void everyScenarioFileLoads() throws IOException {
+        List<Path> files;
+        try (Stream<Path> listing = Files.list(Path.of("scenarios"))) {
+            files = listing.filter(f -> f.toString().endsWith(".yaml")).sorted().toList();
+        }
+
+        assertThat(files).hasSizeGreaterThanOrEqualTo(9);
+        for (Path file : files) {
+            assertThat(ScenarioLoader.load(file).tasks()).as(file.toString()).isNotEmpty();
+        }
+    }
+
+    @Test
+    void aliasesWorkAndCannotExplode() {
+        String shared = """
+                durationS: 10
+                nodes:
+                  - {name: node1, profiles: &p {m: {batch: [1, 2], latencyMs: [10, 15]}}}
+                  - {name: node2, profiles: *p}
+                tasks:
+                  - {id: t1, model: m, origin: node1, fps: 10, deadlineMs: 100, inputKB: 50}
+                """;
+        StringBuilder laughs = new StringBuilder("durationS: 10\nl0: &l0 [lol, lol, lol, lol, lol, lol, lol, lol]\n");
+        for (int i = 1; i <= 24; i++) {
+            laughs.append("l").append(i).append(": &l").append(i).append(" [*l").append(i - 1).append(", *l").append(i - 1)
+                    .append("]\n");
+        }
+
+        assertThat(ScenarioLoader.parse("ok.yaml", shared).nodes().get(1).profiles()).hasSize(1);
+        assertThatThrownBy(() -> ScenarioLoader.parse("bad.yaml", laughs.toString())).isInstanceOf(ScenarioException.class)
+                .hasMessageContaining("with its aliases expanded the document holds more than 1000000 values; refused");
+    }
+
+    @Test
     void theCityIsTheSameCityEveryTime() {
         assertThat(Scenarios.shipped("city").tasks()).isEqualTo(Scenarios.shipped("city").tasks());
     }
@@ -63,13 +101,14 @@ class ScenarioLoaderTest {
 
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiter = '|', value = {
-        "missing fps              | 'fps: 10, '                        | ''                                   | bad.yaml: tasks[0].fps: is required",
-        "unknown origin           | 'origin: node1'                    | 'origin: node9'                      | bad.yaml: tasks[0].origin: unknown node 'node9'",
-        "text where number        | 'bandwidthMbps: 100'               | 'bandwidthMbps: fast'                | bad.yaml: links[0].bandwidthMbps: must be a number, was 'fast'",
-        "falling latency          | 'latencyMs: [10, 15]}}}\n  - {name: node2' | 'latencyMs: [10, 5]}}}\n  - {name: node2' | 'bad.yaml: nodes[0].profiles.m: latency must not decrease with batch size'",
-        "misspelt field           | 'deadlineMs: 100'                  | 'deadlinems: 100'                    | 'bad.yaml: tasks[0].deadlinems: unknown field (allowed: id, model, origin, cameras, fps, jitterMs, deadlineMs, inputKB)'",
-        "negative duration        | 'durationS: 10'                    | 'durationS: -1'                      | 'bad.yaml: durationS: must be positive, was -1.0'",
-        "model nobody runs        | 'model: m,'                        | 'model: x,'                          | bad.yaml: tasks[0].model: no node has a profile for model 'x'",
+        "missing fps              | 'fps: 10, '                        | ''                                   | bad.yaml: tasks[0].fps: is missing (required) (line 8, column 5)",
+        "unknown origin           | 'origin: node1'                    | 'origin: node9'                      | bad.yaml: tasks[0].origin: unknown node 'node9' (line 8, column 32)",
+        "text where number        | 'bandwidthMbps: 100'               | 'bandwidthMbps: fast'                | bad.yaml: links[0].bandwidthMbps: must be a number, was 'fast' (line 6, column 46)",
+        "quoted number            | 'bandwidthMbps: 100'               | 'bandwidthMbps: \"100\"'             | bad.yaml: links[0].bandwidthMbps: must be a number, was '100' (line 6, column 46)",
+        "falling latency          | 'latencyMs: [10, 15]}}}\n  - {name: node2' | 'latencyMs: [10, 5]}}}\n  - {name: node2' | 'bad.yaml: nodes[0].profiles.m: latency must not decrease with batch size (line 3, column 33)'",
+        "misspelt field           | 'deadlineMs: 100'                  | 'deadlinems: 100'                    | 'bad.yaml: tasks[0].deadlinems: unknown field; expected one of [cameras, deadlineMs, fps, id, inputKB, jitterMs, model, origin] (line 8, column 60)'",
+        "negative duration        | 'durationS: 10'                    | 'durationS: -1'                      | 'bad.yaml: durationS: must be positive, was -1.0 (line 1, column 12)'",
+        "model nobody runs        | 'model: m,'                        | 'model: x,'                          | bad.yaml: tasks[0].model: no node has a profile for model 'x' (line 8, column 21)",
     })
     void aBrokenFileNamesTheFileAndTheField(String what, String from, String to, String message) {
         String yaml = VALID.replace(from.replace("\\n", "\n"), to.replace("\\n", "\n"));
@@ -98,17 +137,17 @@ class ScenarioLoaderTest {
 
         assertThat(ok.pipeline().hosts()).containsExactly(new Scenario.Host("box", 2, List.of("node1")));
         assertThatThrownBy(() -> ScenarioLoader.parse("bad.yaml", VALID + host.formatted("nope")))
-                .hasMessage("bad.yaml: pipeline.hosts[0].nodes[0]: unknown node 'nope'");
+                .hasMessage("bad.yaml: pipeline.hosts[0].nodes[0]: unknown node 'nope' (line 9, column 50)");
     }
 
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiter = '|', value = {
-        "slow factor below 1      | 'execSlow: {share: 0.1, factor: 0.5}'  | 'bad.yaml: execSlow.factor: must be at least 1, was 0.5'",
-        "slow share above 1       | 'execSlow: {share: 2, factor: 2}'      | 'bad.yaml: execSlow.share: must be at most 1, was 2.0'",
-        "slow without factor      | 'execSlow: {share: 0.1}'               | 'bad.yaml: execSlow.factor: is required'",
-        "removed shed flag        | 'shedWhileBusy: true'                  | 'bad.yaml: shedWhileBusy: is no longer a setting: every node runs the Flink batcher''s engine, which always asks its policy when a frame arrives; remove the line'",
-        "negative overhead        | 'pipeline: {overhead: {frameMs: -1}}'  | 'bad.yaml: pipeline.overhead.frameMs: must not be negative, was -1.0'",
-        "unknown pipeline field   | 'pipeline: {overheads: {}}'            | 'bad.yaml: pipeline.overheads: unknown field (allowed: overhead, statusIntervalMs, replanIntervalMs, dwellMs, startupWaitMs, ingestMs, hosts)'",
+        "slow factor below 1      | 'execSlow: {share: 0.1, factor: 0.5}'  | 'bad.yaml: execSlow.factor: must be at least 1, was 0.5 (line 9, column 32)'",
+        "slow share above 1       | 'execSlow: {share: 2, factor: 2}'      | 'bad.yaml: execSlow.share: must be at most 1, was 2.0 (line 9, column 19)'",
+        "slow without factor      | 'execSlow: {share: 0.1}'               | 'bad.yaml: execSlow.factor: is missing (required) (line 9, column 11)'",
+        "removed shed flag        | 'shedWhileBusy: true'                  | 'bad.yaml: shedWhileBusy: is no longer a setting: every node runs the Flink batcher''s engine, which always asks its policy when a frame arrives; remove the line (line 9, column 16)'",
+        "negative overhead        | 'pipeline: {overhead: {frameMs: -1}}'  | 'bad.yaml: pipeline.overhead.frameMs: must not be negative, was -1.0 (line 9, column 32)'",
+        "unknown pipeline field   | 'pipeline: {overheads: {}}'            | 'bad.yaml: pipeline.overheads: unknown field; expected one of [dwellMs, hosts, ingestMs, overhead, replanIntervalMs, startupWaitMs, statusIntervalMs] (line 9, column 23)'",
     })
     void aBrokenExecutionModelNamesTheField(String what, String line, String message) {
         assertThatThrownBy(() -> ScenarioLoader.parse("bad.yaml", VALID + line + "\n")).isInstanceOf(ScenarioException.class)
@@ -118,13 +157,14 @@ class ScenarioLoaderTest {
     @Test
     void yamlThatDoesNotParseGivesTheLine() {
         assertThatThrownBy(() -> ScenarioLoader.parse("broken.yaml", "durationS: 10\nnodes: [\n  {name: a\n"))
-                .isInstanceOf(ScenarioException.class).hasMessageStartingWith("broken.yaml: not valid YAML at line ");
+                .isInstanceOf(ScenarioException.class).hasMessage("broken.yaml: is not valid YAML: while parsing a flow mapping:"
+                        + " expected ',' or '}', but got <stream end> (line 3, column 11)");
     }
 
     @Test
     void aChangeNamingAnUnknownTaskIsRejected() {
         String yaml = VALID + "changes:\n  - {atS: 1, task: nope, fpsScale: 2}\n";
 
-        assertThatThrownBy(() -> ScenarioLoader.parse("bad.yaml", yaml)).hasMessage("bad.yaml: changes[0].task: unknown task 'nope'");
+        assertThatThrownBy(() -> ScenarioLoader.parse("bad.yaml", yaml)).hasMessage("bad.yaml: changes[0].task: unknown task 'nope' (line 10, column 20)");
     }
 }
