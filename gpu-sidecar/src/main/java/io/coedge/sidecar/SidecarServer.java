@@ -28,7 +28,7 @@ public final class SidecarServer implements AutoCloseable {
     private final Device device;
     private final ModelRegistry registry;
     private final EdfScheduler scheduler;
-    private final SidecarMetrics metrics = new SidecarMetrics();
+    private final SidecarMetrics metrics;
     private final Server grpc;
     private final MetricsHttpServer http;
     private volatile boolean warmedUp;
@@ -37,6 +37,7 @@ public final class SidecarServer implements AutoCloseable {
         this.options = options;
         this.device = device;
         this.registry = registry;
+        this.metrics = new SidecarMetrics(registry, device);
         this.scheduler = new EdfScheduler(options.concurrency(), System::nanoTime);
         InferenceService service = new InferenceService(registry, scheduler, metrics, device, this::ready,
                 System::nanoTime, SidecarServer::epochMicros, new SharedMemoryManager());
@@ -50,7 +51,7 @@ public final class SidecarServer implements AutoCloseable {
         try {
             grpc.start();
             this.http = options.metricsPort() < 0 ? null : new MetricsHttpServer(options.bind(), options.metricsPort(),
-                    () -> metrics.render(registry, device), this::ready);
+                    metrics.registry(), this::ready);
         } catch (IOException e) {
             grpc.shutdownNow();
             scheduler.close();

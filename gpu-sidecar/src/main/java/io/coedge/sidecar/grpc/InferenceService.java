@@ -3,7 +3,6 @@ package io.coedge.sidecar.grpc;
 import io.coedge.oip.TensorMarshaller;
 
 import ai.onnxruntime.OrtException;
-import ai.onnxruntime.OrtSession;
 import com.google.protobuf.ByteString;
 import io.coedge.oip.v2.GRPCInferenceServiceGrpc;
 import io.coedge.oip.v2.InferParameter;
@@ -271,7 +270,7 @@ public final class InferenceService extends GRPCInferenceServiceGrpc.GRPCInferen
         private final int batch;
         private final ServerCallStreamObserver<ModelInferResponse> call;
         private final java.util.concurrent.atomic.AtomicBoolean finished = new java.util.concurrent.atomic.AtomicBoolean();
-        private volatile OrtSession.RunOptions runOptions;
+        private volatile ModelInstance.Execution execution;
         private List<ModelInstance.Output> results;
 
         InferWork(ModelInstance model, String id, List<ModelInstance.Input> inputs, List<String> outputs,
@@ -292,27 +291,23 @@ public final class InferenceService extends GRPCInferenceServiceGrpc.GRPCInferen
 
         @Override
         public void execute() throws OrtException {
-            try (OrtSession.RunOptions options = new OrtSession.RunOptions()) {
-                runOptions = options;
+            try (ModelInstance.Execution current = model.newExecution()) {
+                execution = current;
                 if (finished.get()) {
                     // Cancelled between dequeue and start: nothing runs, and no latency is recorded.
                     throw new java.util.concurrent.CancellationException("caller cancelled the call");
                 }
-                results = model.run(inputs, outputs, targets, options);
+                results = model.run(inputs, outputs, targets, current);
             } finally {
-                runOptions = null;
+                execution = null;
             }
         }
 
         @Override
         public void terminate() {
-            OrtSession.RunOptions options = runOptions;
-            if (options != null) {
-                try {
-                    options.setTerminate(true);
-                } catch (OrtException ignored) {
-                    // the run ends on its own; its result is dropped
-                }
+            ModelInstance.Execution current = execution;
+            if (current != null) {
+                current.terminate();
             }
         }
 

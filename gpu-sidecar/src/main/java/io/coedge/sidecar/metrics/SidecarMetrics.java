@@ -3,131 +3,150 @@ package io.coedge.sidecar.metrics;
 import io.coedge.sidecar.runtime.Device;
 import io.coedge.sidecar.runtime.ModelInstance;
 import io.coedge.sidecar.runtime.ModelRegistry;
-import java.util.Map;
-import java.util.TreeMap;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.LongAdder;
+import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.core.metrics.GaugeWithCallback;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.prometheus.metrics.model.snapshots.CounterSnapshot;
+import io.prometheus.metrics.model.snapshots.MetricSnapshot;
+import io.prometheus.metrics.model.snapshots.MetricSnapshots;
+import io.prometheus.metrics.model.snapshots.UnknownSnapshot;
+import java.util.List;
+import java.util.Locale;
+import java.util.function.Predicate;
 
 /**
- * Counters named after Triton's metrics, rendered in the Prometheus text format.
- * Durations are cumulative microseconds, as Triton's {@code nv_inference_*_duration_us}.
+ * Counters named after Triton's metrics, in a Prometheus client registry that {@link MetricsHttpServer}
+ * serves. Durations are cumulative microseconds, as Triton's {@code nv_inference_*_duration_us}.
+ *
+ * <p>The Prometheus client appends {@code _total} to the name of every counter it exposes. So the
+ * cumulative counts that keep Triton's names (no {@code _total}) are counted by the client's counters
+ * but exposed as untyped samples under their own names; the two whose names end in {@code _total}
+ * are exposed as counters.
  */
 public final class SidecarMetrics {
     /** Failure reasons, one label value each. */
     public enum Reason { REJECTED_DEADLINE, REJECTED_QUEUE_FULL, INVALID_ARGUMENT, NOT_FOUND, UNAVAILABLE, CANCELLED, INTERNAL }
 
-    private record Key(String model, String version, String reason) {}
-
-    private final Map<Key, LongAdder> success = new ConcurrentHashMap<>();
-    private final Map<Key, LongAdder> failure = new ConcurrentHashMap<>();
-    private final Map<Key, LongAdder> queueUs = new ConcurrentHashMap<>();
-    private final Map<Key, LongAdder> computeUs = new ConcurrentHashMap<>();
-    private final Map<Key, LongAdder> executions = new ConcurrentHashMap<>();
-    private final Map<Key, LongAdder> inferences = new ConcurrentHashMap<>();
-    private final Map<Key, LongAdder> batchSizeCounts = new ConcurrentHashMap<>();
-    private final Map<Key, LongAdder> inputBytes = new ConcurrentHashMap<>();
-
     /** Where an accepted request's input tensors came from. */
     public enum Via { MESSAGE, SHARED_MEMORY }
 
+    private final PrometheusRegistry prometheus = new PrometheusRegistry();
+
+    private final Counter success = tritonCount("coedge_inference_request_success", "Successful inference requests");
+    private final Counter failure = tritonCount("coedge_inference_request_failure", "Failed inference requests by reason",
+            "reason");
+    private final Counter queueUs = tritonCount("coedge_inference_queue_duration_us",
+            "Cumulative time requests waited in the queue");
+    private final Counter computeUs = tritonCount("coedge_inference_compute_infer_duration_us",
+            "Cumulative model execution time");
+    private final Counter executions = tritonCount("coedge_inference_exec_count", "Model executions");
+    private final Counter inferences = tritonCount("coedge_inference_count",
+            "Inferences (frames) executed, summed over batch sizes");
+    private final List<Counter> tritonCounts = List.of(success, failure, queueUs, computeUs, executions, inferences);
+
+    private final Counter batchSizes = Counter.builder().name("coedge_inference_batch_size_total")
+            .help("Executions by batch size").labelNames("model", "version", "batch_size").withoutExemplars()
+            .register(prometheus);
+    private final Counter inputBytes = Counter.builder().name("coedge_inference_input_bytes_total")
+            .help("Input tensor bytes received, by how they came (message or shared_memory)")
+            .labelNames("model", "version", "via").withoutExemplars().register(prometheus);
+
+    /** Metrics of these models on this device; queue lengths, profiles and readiness are read at each scrape. */
+    public SidecarMetrics(ModelRegistry registry, Device device) {
+        prometheus.register(() -> new MetricSnapshots(tritonCounts.stream().map(SidecarMetrics::untyped).toList()));
+        GaugeWithCallback.builder().name("coedge_inference_queue_length").help("Requests waiting for the accelerator")
+                .labelNames("model", "version")
+                .callback(cb -> {
+                    for (ModelInstance m : registry.instances()) {
+                        cb.call(m.queued().get(), m.name(), Long.toString(m.version()));
+                    }
+                })
+                .register(prometheus);
+        GaugeWithCallback.builder().name("coedge_latency_profile_p99_us")
+                .help("Current p99 execution latency by batch size").labelNames("model", "version", "batch_size")
+                .callback(cb -> {
+                    for (ModelInstance m : registry.instances()) {
+                        m.profile().snapshot().forEach((batch, p99) ->
+                                cb.call(p99 / 1000, m.name(), Long.toString(m.version()), Integer.toString(batch)));
+                    }
+                })
+                .register(prometheus);
+        GaugeWithCallback.builder().name("coedge_model_ready").help("Whether a model version is ready (1) or not (0)")
+                .labelNames("model", "version")
+                .callback(cb -> {
+                    for (ModelRegistry.Model m : registry.models()) {
+                        for (ModelRegistry.Version v : m.versions().values()) {
+                            cb.call(v.ready() ? 1 : 0, m.name(), Long.toString(v.version()));
+                        }
+                    }
+                })
+                .register(prometheus);
+        GaugeWithCallback.builder().name("coedge_device").help("Device the sidecar runs on (requested vs used)")
+                .labelNames("requested", "device", "fallback")
+                .callback(cb -> cb.call(1, device.requested(), device.used(),
+                        Boolean.toString(device.fallbackReason().isPresent())))
+                .register(prometheus);
+    }
+
+    /** What {@link MetricsHttpServer} exposes. */
+    public PrometheusRegistry registry() {
+        return prometheus;
+    }
+
     public void success(String model, long version, int batchSize, long queueNanos, long computeNanos) {
-        Key k = new Key(model, Long.toString(version), "");
-        add(success, k, 1);
-        add(queueUs, k, queueNanos / 1000);
-        add(computeUs, k, computeNanos / 1000);
-        add(executions, k, 1);
-        add(inferences, k, batchSize);
-        add(batchSizeCounts, new Key(model, Long.toString(version), Integer.toString(batchSize)), 1);
+        String v = Long.toString(version);
+        success.labelValues(model, v).inc();
+        queueUs.labelValues(model, v).inc(Math.max(0, queueNanos / 1000));
+        computeUs.labelValues(model, v).inc(Math.max(0, computeNanos / 1000));
+        executions.labelValues(model, v).inc();
+        inferences.labelValues(model, v).inc(batchSize);
+        batchSizes.labelValues(model, v, Integer.toString(batchSize)).inc();
     }
 
     public void input(String model, long version, Via via, long bytes) {
-        add(inputBytes, new Key(model, Long.toString(version), via.name().toLowerCase(java.util.Locale.ROOT)), bytes);
-    }
-
-    public long inputBytes(String model, Via via) {
-        return inputBytes.entrySet().stream()
-                .filter(e -> e.getKey().model().equals(model)
-                        && e.getKey().reason().equals(via.name().toLowerCase(java.util.Locale.ROOT)))
-                .mapToLong(e -> e.getValue().sum()).sum();
+        inputBytes.labelValues(model, Long.toString(version), label(via)).inc(bytes);
     }
 
     public void failure(String model, String version, Reason reason) {
-        add(failure, new Key(model, version, reason.name()), 1);
+        failure.labelValues(model, version, reason.name()).inc();
+    }
+
+    public long inputBytes(String model, Via via) {
+        return sum(inputBytes, model, "via", label(via));
     }
 
     public long successCount(String model) {
-        return sum(success, model);
+        return sum(success, model, null, null);
     }
 
     public long failureCount(String model, Reason reason) {
-        return failure.entrySet().stream()
-                .filter(e -> e.getKey().model().equals(model) && e.getKey().reason().equals(reason.name()))
-                .mapToLong(e -> e.getValue().sum()).sum();
+        return sum(failure, model, "reason", reason.name());
     }
 
-    public String render(ModelRegistry registry, Device device) {
-        StringBuilder out = new StringBuilder(4096);
-        counter(out, "coedge_inference_request_success", "Successful inference requests", success, null);
-        counter(out, "coedge_inference_request_failure", "Failed inference requests by reason", failure, "reason");
-        counter(out, "coedge_inference_queue_duration_us", "Cumulative time requests waited in the queue", queueUs, null);
-        counter(out, "coedge_inference_compute_infer_duration_us", "Cumulative model execution time", computeUs, null);
-        counter(out, "coedge_inference_exec_count", "Model executions", executions, null);
-        counter(out, "coedge_inference_count", "Inferences (frames) executed, summed over batch sizes", inferences, null);
-        counter(out, "coedge_inference_batch_size_total", "Executions by batch size", batchSizeCounts, "batch_size");
-        counter(out, "coedge_inference_input_bytes_total", "Input tensor bytes received, by how they came (message or shared_memory)",
-                inputBytes, "via");
-        out.append("# HELP coedge_inference_queue_length Requests waiting for the accelerator\n")
-                .append("# TYPE coedge_inference_queue_length gauge\n");
-        for (ModelInstance m : registry.instances()) {
-            out.append("coedge_inference_queue_length{model=\"").append(m.name()).append("\",version=\"")
-                    .append(m.version()).append("\"} ").append(m.queued().get()).append('\n');
-        }
-        out.append("# HELP coedge_latency_profile_p99_us Current p99 execution latency by batch size\n")
-                .append("# TYPE coedge_latency_profile_p99_us gauge\n");
-        for (ModelInstance m : registry.instances()) {
-            for (var e : m.profile().snapshot().entrySet()) {
-                out.append("coedge_latency_profile_p99_us{model=\"").append(m.name()).append("\",version=\"")
-                        .append(m.version()).append("\",batch_size=\"").append(e.getKey()).append("\"} ")
-                        .append(e.getValue() / 1000).append('\n');
-            }
-        }
-        out.append("# HELP coedge_model_ready Whether a model version is ready (1) or not (0)\n")
-                .append("# TYPE coedge_model_ready gauge\n");
-        for (ModelRegistry.Model m : registry.models()) {
-            for (ModelRegistry.Version v : m.versions().values()) {
-                out.append("coedge_model_ready{model=\"").append(m.name()).append("\",version=\"").append(v.version())
-                        .append("\"} ").append(v.ready() ? 1 : 0).append('\n');
-            }
-        }
-        out.append("# HELP coedge_device Device the sidecar runs on (requested vs used)\n")
-                .append("# TYPE coedge_device gauge\n")
-                .append("coedge_device{requested=\"").append(device.requested()).append("\",device=\"")
-                .append(device.used()).append("\",fallback=\"").append(device.fallbackReason().isPresent())
-                .append("\"} 1\n");
-        return out.toString();
+    private static Counter tritonCount(String name, String help, String... extraLabels) {
+        String[] labels = new String[2 + extraLabels.length];
+        labels[0] = "model";
+        labels[1] = "version";
+        System.arraycopy(extraLabels, 0, labels, 2, extraLabels.length);
+        // Built but not registered: exposed through untyped(...) so that the name stays as it is.
+        return Counter.builder().name(name).help(help).labelNames(labels).withoutExemplars().build();
     }
 
-    private static void counter(StringBuilder out, String name, String help, Map<Key, LongAdder> values, String extraLabel) {
-        out.append("# HELP ").append(name).append(' ').append(help).append('\n');
-        out.append("# TYPE ").append(name).append(" counter\n");
-        TreeMap<String, Long> lines = new TreeMap<>();
-        for (var e : values.entrySet()) {
-            Key k = e.getKey();
-            StringBuilder labels = new StringBuilder().append("model=\"").append(k.model()).append("\",version=\"")
-                    .append(k.version()).append('"');
-            if (extraLabel != null) {
-                labels.append(',').append(extraLabel).append("=\"").append(k.reason()).append('"');
-            }
-            lines.put(labels.toString(), e.getValue().sum());
-        }
-        lines.forEach((labels, v) -> out.append(name).append('{').append(labels).append("} ").append(v).append('\n'));
+    private static MetricSnapshot untyped(Counter counter) {
+        CounterSnapshot counts = counter.collect();
+        return new UnknownSnapshot(counts.getMetadata(), counts.getDataPoints().stream()
+                .map(p -> new UnknownSnapshot.UnknownDataPointSnapshot(p.getValue(), p.getLabels(), null))
+                .toList());
     }
 
-    private static void add(Map<Key, LongAdder> map, Key key, long value) {
-        map.computeIfAbsent(key, k -> new LongAdder()).add(value);
+    private static long sum(Counter counter, String model, String label, String value) {
+        Predicate<CounterSnapshot.CounterDataPointSnapshot> match = p -> p.getLabels().get("model").equals(model)
+                && (label == null || p.getLabels().get(label).equals(value));
+        return (long) counter.collect().getDataPoints().stream().filter(match)
+                .mapToDouble(CounterSnapshot.CounterDataPointSnapshot::getValue).sum();
     }
 
-    private static long sum(Map<Key, LongAdder> map, String model) {
-        return map.entrySet().stream().filter(e -> e.getKey().model().equals(model)).mapToLong(e -> e.getValue().sum()).sum();
+    private static String label(Via via) {
+        return via.name().toLowerCase(Locale.ROOT);
     }
 }

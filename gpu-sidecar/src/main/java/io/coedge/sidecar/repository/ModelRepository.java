@@ -14,8 +14,9 @@ import java.util.stream.Stream;
 
 /**
  * A model repository in Triton's layout: {@code ROOT/<model>/<version>/model.onnx} and an
- * optional {@code ROOT/<model>/config.pbtxt}. Every path is resolved to its real location
- * and must stay inside ROOT, so a symlink or a config file name cannot reach elsewhere.
+ * optional {@code ROOT/<model>/config.pbtxt} (for the delay runtime: the config, and no model
+ * file). Every path is resolved to its real location and must stay inside ROOT, so a symlink or
+ * a config file name cannot reach elsewhere.
  */
 public final class ModelRepository {
     private static final String DEFAULT_MODEL_FILE = "model.onnx";
@@ -24,7 +25,7 @@ public final class ModelRepository {
     public record ModelSource(String name, Optional<ModelConfig> config, TreeMap<Long, VersionSource> versions,
                               Optional<String> failure) {}
 
-    /** One version directory: the model file, or why it cannot be used. */
+    /** One version directory: the model file (none for the delay runtime), or why it cannot be used. */
     public record VersionSource(long version, Optional<Path> modelFile, Optional<String> failure) {}
 
     private final Path root;
@@ -82,6 +83,7 @@ public final class ModelRepository {
         }
         String fileName = config.map(ModelConfig::getDefaultModelFilename).filter(s -> !s.isEmpty())
                 .orElse(DEFAULT_MODEL_FILE);
+        boolean delay = config.map(c -> c.getBackend().equals(ModelSpec.DELAY_BACKEND)).orElse(false);
         try (Stream<Path> children = Files.list(realDir)) {
             for (Path v : children.toList()) {
                 String vName = v.getFileName().toString();
@@ -89,14 +91,15 @@ public final class ModelRepository {
                     continue;
                 }
                 long version = Long.parseLong(vName);
-                versions.put(version, scanVersion(version, v, fileName));
+                versions.put(version, delay ? new VersionSource(version, Optional.empty(), Optional.empty())
+                        : scanVersion(version, v, fileName));
             }
         } catch (IOException e) {
             return new ModelSource(name, config, versions, Optional.of("cannot list model directory: " + e));
         }
         if (versions.isEmpty()) {
             return new ModelSource(name, config, versions,
-                    Optional.of("no version directory (expected " + name + "/1/" + fileName + ")"));
+                    Optional.of("no version directory (expected " + name + "/1/" + (delay ? "" : fileName) + ")"));
         }
         return new ModelSource(name, config, versions, Optional.empty());
     }
@@ -144,8 +147,14 @@ public final class ModelRepository {
             throw new RepositoryException("platform '" + config.getPlatform() + "' is not served; only '"
                     + ModelSpec.PLATFORM + "'");
         }
-        if (!config.getBackend().isEmpty() && !config.getBackend().equals("onnxruntime")) {
-            throw new RepositoryException("backend '" + config.getBackend() + "' is not served; only 'onnxruntime'");
+        if (config.getBackend().equals(ModelSpec.DELAY_BACKEND)) {
+            if (!config.getPlatform().isEmpty()) {
+                throw new RepositoryException("backend '" + ModelSpec.DELAY_BACKEND
+                        + "' runs no model file; leave platform out");
+            }
+        } else if (!config.getBackend().isEmpty() && !config.getBackend().equals("onnxruntime")) {
+            throw new RepositoryException("backend '" + config.getBackend() + "' is not served; only 'onnxruntime'"
+                    + " (and '" + ModelSpec.DELAY_BACKEND + "' for delay models)");
         }
         return config;
     }

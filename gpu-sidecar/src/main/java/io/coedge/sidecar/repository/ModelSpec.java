@@ -12,6 +12,8 @@ public record ModelSpec(String name, String platform, int maxBatchSize, List<Ten
                         List<TensorSpec> outputs, int maxQueueSize) {
 
     public static final String PLATFORM = "onnxruntime_onnx";
+    /** config.pbtxt {@code backend} of the delay runtime ({@code runtime/DelayModel}); also its served platform. */
+    public static final String DELAY_BACKEND = "coedge_delay";
 
     public boolean batching() {
         return maxBatchSize > 0;

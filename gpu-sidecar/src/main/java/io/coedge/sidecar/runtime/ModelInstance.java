@@ -29,11 +29,14 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
 
 /**
- * One version of one model: a single ONNX Runtime session shared by every caller of the
- * process, its served spec, its latency profile and its queue length.
+ * One version of one model: a single ONNX Runtime session (or, for a {@link DelayModel}, the delay
+ * runtime) shared by every caller of the process, its served spec, its latency profile and its
+ * queue length.
  */
 public final class ModelInstance implements AutoCloseable {
     /** Batch size assumed for a model without config.pbtxt whose graph has a dynamic first dimension. */
@@ -48,21 +51,77 @@ public final class ModelInstance implements AutoCloseable {
     /** An output as it goes on the wire. */
     public record Output(String name, Datatype datatype, long[] shape, ByteString data) {}
 
+    /** One execution's stop switch, for the caller's thread to pull when the caller goes away. */
+    public static final class Execution implements AutoCloseable {
+        private final OrtSession.RunOptions ort; // null for the delay runtime
+        private volatile boolean terminated;
+        private volatile Thread waiting;
+
+        private Execution(OrtSession.RunOptions ort) {
+            this.ort = ort;
+        }
+
+        /** Stops the execution: ONNX Runtime's terminate flag, or the end of the delay runtime's wait. */
+        public void terminate() {
+            terminated = true;
+            if (ort != null) {
+                try {
+                    ort.setTerminate(true);
+                } catch (OrtException ignored) {
+                    // the run ends on its own; its result is dropped
+                }
+            }
+            Thread t = waiting;
+            if (t != null) {
+                LockSupport.unpark(t);
+            }
+        }
+
+        /** Waits until {@code deadlineNanos} on {@link System#nanoTime()}; fails if the execution is terminated first. */
+        static void waitUntil(Execution execution, long deadlineNanos) {
+            if (execution != null) {
+                execution.waiting = Thread.currentThread();
+            }
+            try {
+                for (long left = deadlineNanos - System.nanoTime(); left > 0; left = deadlineNanos - System.nanoTime()) {
+                    if (execution != null && execution.terminated) {
+                        throw new CancellationException("execution terminated");
+                    }
+                    LockSupport.parkNanos(left);
+                }
+            } finally {
+                if (execution != null) {
+                    execution.waiting = null;
+                }
+            }
+        }
+
+        @Override
+        public void close() {
+            if (ort != null) {
+                ort.close();
+            }
+        }
+    }
+
     private final String name;
     private final long version;
     private final ModelSpec spec;
-    private final OrtSession session;
+    private final OrtSession session; // null for the delay runtime
     private final OrtEnvironment env;
+    private final DelayModel delay; // null for an ONNX model
     private final LatencyWindow profile = new LatencyWindow();
     private final AtomicInteger queued = new AtomicInteger();
     private volatile boolean ready;
 
-    private ModelInstance(String name, long version, ModelSpec spec, OrtSession session, OrtEnvironment env) {
+    private ModelInstance(String name, long version, ModelSpec spec, OrtSession session, OrtEnvironment env,
+                          DelayModel delay) {
         this.name = name;
         this.version = version;
         this.spec = spec;
         this.session = session;
         this.env = env;
+        this.delay = delay;
     }
 
     /** Creates the session and checks the config against the graph; the instance is not ready until warmed up. */
@@ -78,7 +137,7 @@ public final class ModelInstance implements AutoCloseable {
         }
         try {
             ModelSpec spec = specOf(name, session, config);
-            return new ModelInstance(name, version, spec, session, env);
+            return new ModelInstance(name, version, spec, session, env, null);
         } catch (RepositoryException | OrtException e) {
             closeQuietly(session);
             if (e instanceof RepositoryException r) {
@@ -86,6 +145,17 @@ public final class ModelInstance implements AutoCloseable {
             }
             throw new RepositoryException("model '" + name + "': cannot read graph inputs/outputs: " + e, e);
         }
+    }
+
+    /** A model of the delay runtime (config.pbtxt {@code backend: "coedge_delay"}): no file, no session. */
+    public static ModelInstance loadDelay(String name, long version, ModelConfig config) throws RepositoryException {
+        DelayModel delay = DelayModel.of(name, config);
+        return new ModelInstance(name, version, delay.spec(), null, null, delay);
+    }
+
+    /** A stop switch for one execution; close it once the execution has ended. */
+    public Execution newExecution() throws OrtException {
+        return new Execution(delay == null ? new OrtSession.RunOptions() : null);
     }
 
     public String name() {
@@ -150,22 +220,27 @@ public final class ModelInstance implements AutoCloseable {
 
     /**
      * Runs the session once. Inputs are wrapped without copying; outputs of known size are
-     * written by ONNX Runtime straight into the buffers that go on the wire.
+     * written by ONNX Runtime straight into the buffers that go on the wire. A delay model waits
+     * out its delay instead ({@link DelayModel}). {@code execution} may be null (warm-up).
      */
-    public List<Output> run(List<Input> inputs, List<String> requestedOutputs, OrtSession.RunOptions runOptions)
+    public List<Output> run(List<Input> inputs, List<String> requestedOutputs, Execution execution)
             throws OrtException {
-        return run(inputs, requestedOutputs, Map.of(), runOptions);
+        return run(inputs, requestedOutputs, Map.of(), execution);
     }
 
     /**
-     * As {@link #run(List, List, OrtSession.RunOptions)}, with some outputs written by ONNX Runtime
+     * As {@link #run(List, List, Execution)}, with some outputs written by ONNX Runtime
      * straight into caller-given direct buffers (shared memory); those come back with empty data.
      * Each target must be direct and hold the output's fixed size at this batch size.
      */
     public List<Output> run(List<Input> inputs, List<String> requestedOutputs, Map<String, ByteBuffer> targets,
-                            OrtSession.RunOptions runOptions) throws OrtException {
+                            Execution execution) throws OrtException {
         List<String> outputNames = requestedOutputs.isEmpty()
                 ? spec.outputs().stream().map(TensorSpec::name).toList() : requestedOutputs;
+        if (delay != null) {
+            return delay.run(inputs, outputNames, targets, execution);
+        }
+        OrtSession.RunOptions runOptions = execution == null ? null : execution.ort;
         Map<String, OnnxTensor> tensors = new HashMap<>();
         Map<String, OnnxTensor> pinned = new LinkedHashMap<>();
         Map<String, ByteBuffer> pinnedBuffers = new HashMap<>();
@@ -245,7 +320,9 @@ public final class ModelInstance implements AutoCloseable {
     @Override
     public void close() {
         ready = false;
-        closeQuietly(session);
+        if (session != null) {
+            closeQuietly(session);
+        }
     }
 
     private static ByteBuffer filled(Datatype type, long[] shape) {

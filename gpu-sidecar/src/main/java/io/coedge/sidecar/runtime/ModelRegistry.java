@@ -61,6 +61,16 @@ public final class ModelRegistry implements AutoCloseable {
             LOG.warn("model '{}' version {} is not served: {}", source.name(), v.version(), v.failure().get());
             return new Version(v.version(), Optional.empty(), v.failure());
         }
+        if (DelayModel.selectedBy(source.config())) {
+            try {
+                ModelInstance instance = ModelInstance.loadDelay(source.name(), v.version(), source.config().orElseThrow());
+                LOG.info("loaded delay model '{}' version {}: {}", source.name(), v.version(), instance.spec());
+                return new Version(v.version(), Optional.of(instance), Optional.empty());
+            } catch (RepositoryException e) {
+                LOG.warn("model '{}' version {} is not served: {}", source.name(), v.version(), e.getMessage());
+                return new Version(v.version(), Optional.empty(), Optional.of(e.getMessage()));
+            }
+        }
         try (OrtSession.SessionOptions options = DeviceSelector.sessionOptions(device, threads)) {
             ModelInstance instance = ModelInstance.load(source.name(), v.version(), v.modelFile().orElseThrow(),
                     source.config(), options);

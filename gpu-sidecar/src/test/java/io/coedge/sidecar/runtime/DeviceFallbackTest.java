@@ -40,7 +40,7 @@ class DeviceFallbackTest {
             String metrics = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
                     URI.create("http://127.0.0.1:" + sidecar.server.metricsPort() + "/metrics")).build(),
                     HttpResponse.BodyHandlers.ofString()).body();
-            assertThat(metrics).contains("coedge_device{requested=\"cuda:0\",device=\"cpu\",fallback=\"true\"} 1");
+            assertThat(metrics).contains("coedge_device{device=\"cpu\",fallback=\"true\",requested=\"cuda:0\"} 1.0\n");
         }
     }
 

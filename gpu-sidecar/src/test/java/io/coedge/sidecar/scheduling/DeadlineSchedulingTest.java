@@ -3,26 +3,23 @@ package io.coedge.sidecar.scheduling;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.google.protobuf.TextFormat;
 import io.coedge.oip.v2.GRPCInferenceServiceGrpc;
 import io.coedge.oip.v2.InferParameter;
 import io.coedge.oip.v2.ModelInferRequest;
-import io.coedge.oip.v2.config.ModelConfig;
 import io.coedge.oip.InferRequest;
 import io.coedge.oip.InferResult;
 import io.coedge.oip.OipClient;
 import io.coedge.sidecar.metrics.SidecarMetrics;
-import io.coedge.sidecar.models.ModelGenerator;
 import io.coedge.sidecar.runtime.ModelInstance;
-import io.coedge.sidecar.testutils.Frames;
+import io.coedge.sidecar.testutils.DelayModels;
 import io.coedge.sidecar.testutils.RunningSidecar;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
-import java.nio.file.Files;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -30,6 +27,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -38,33 +36,37 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Admission and order on the one accelerator: deadline refusal on arrival and in the queue,
  * queue-full refusal, earliest-deadline-first across callers, cancelled calls leave the queue.
- * The accelerator is kept busy with real yolo-big batches of 8 (about a second each on 2 cores).
+ *
+ * <p>Every model is a delay model, so each execution takes the time the test sets, on any
+ * machine: assertions depend on those delays only (lower bounds, never upper bounds on wall time;
+ * the time limits on waiting are there so that a broken build fails instead of hanging).
  */
 class DeadlineSchedulingTest {
+    /** Keeps the accelerator busy: 60 s per call, ended by cancelling it. Its input has a variable
+     *  dimension, so warm-up does not run it (no profile, no refusal; its calls carry no deadline). */
+    private static final long BUSY_US = 60_000_000;
+    /** Takes 500 ms per call. */
+    private static final long SLOW_US = 500_000;
+    /** Takes 20 ms per call; queue bound 2. */
+    private static final long QUICK_US = 20_000;
+    /** Takes 100 ms per call: the gap between two completions, for the order to show. */
+    private static final long ORDERED_US = 100_000;
+    private static final long WAIT_SECONDS = 60;
+
     @TempDir
     static Path repo;
-    static ModelGenerator.GeneratedModel yolo;
-    static ModelGenerator.GeneratedModel vgg;
-    static ModelGenerator.GeneratedModel tinyVgg;
+    static DelayModels.DelayModel busy;
+    static DelayModels.DelayModel slow;
+    static DelayModels.DelayModel quick;
+    static DelayModels.DelayModel ordered;
     static RunningSidecar sidecar;
 
     @BeforeAll
     static void start() throws Exception {
-        ModelGenerator full = new ModelGenerator(1, ModelGenerator.Scale.FULL);
-        yolo = full.generate("yolo-big", repo);
-        vgg = full.generate("vgg", repo);
-        Path tinyRoot = repo.resolveSibling(repo.getFileName() + "-tiny");
-        var tiny = new ModelGenerator(1, ModelGenerator.Scale.TINY).generate("vgg", tinyRoot);
-        // The same tiny model under another name, with a queue of 2.
-        Path q2 = repo.resolve("vgg-q2");
-        Files.createDirectories(q2.resolve("1"));
-        Files.copy(tiny.directory().resolve("1/model.onnx"), q2.resolve("1/model.onnx"));
-        ModelConfig.Builder config = ModelConfig.newBuilder();
-        TextFormat.merge(Files.readString(tiny.directory().resolve("config.pbtxt")), config);
-        config.setName("vgg-q2").getDynamicBatchingBuilder().getDefaultQueuePolicyBuilder().setMaxQueueSize(2);
-        Files.writeString(q2.resolve("config.pbtxt"), TextFormat.printer().printToString(config.build()));
-        tinyVgg = new ModelGenerator.GeneratedModel("vgg-q2", tiny.inputName(), tiny.inputDims(), tiny.outputName(),
-                tiny.outputDims(), tiny.maxBatchSize(), q2);
+        busy = DelayModels.write(repo, "busy", new long[] {-1}, 0, BUSY_US, 0, 0);
+        slow = DelayModels.write(repo, "slow", new long[] {4}, 0, SLOW_US, 0, 0);
+        quick = DelayModels.write(repo, "quick", new long[] {4}, 0, QUICK_US, 0, 2);
+        ordered = DelayModels.write(repo, "ordered", new long[] {4}, 0, ORDERED_US, 0, 0);
         sidecar = RunningSidecar.start(repo);
     }
 
@@ -73,174 +75,203 @@ class DeadlineSchedulingTest {
         sidecar.close();
     }
 
-    /** Two yolo-big batches of 8: the first runs, the second waits; returns once that is so. */
+    /** Two busy calls: the first runs, the second waits; returns once that is so. */
     private static List<CompletableFuture<InferResult>> occupyAccelerator() throws InterruptedException {
-        ModelInstance yoloInstance = instance("yolo-big");
-        List<CompletableFuture<InferResult>> busy = new ArrayList<>();
+        long bytesBefore = sidecar.server.metrics().inputBytes("busy", SidecarMetrics.Via.MESSAGE);
+        List<CompletableFuture<InferResult>> calls = new ArrayList<>();
         for (int i = 0; i < 2; i++) {
-            busy.add(sidecar.client.infer(InferRequest.builder("yolo-big")
-                    .input(Frames.input(yolo, 8, Frames.random(yolo, 8, i))).build()));
+            calls.add(sidecar.client.infer(InferRequest.builder("busy").id("busy" + i).input(busy.input(1, i)).build()));
         }
-        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        while (yoloInstance.queued().get() != 1 && System.nanoTime() < until) {
-            Thread.sleep(2);
-        }
-        assertThat(yoloInstance.queued().get()).as("second yolo batch waits behind the first").isEqualTo(1);
-        return busy;
+        // Both arrived (4 input bytes each), and one of them left the queue for the accelerator.
+        awaitTrue(() -> sidecar.server.metrics().inputBytes("busy", SidecarMetrics.Via.MESSAGE) == bytesBefore + 8
+                && instance("busy").queued().get() == 1, "second busy call waits behind the first");
+        return calls;
+    }
+
+    /** Cancels the busy calls still going (the running one stops at once) and waits until the accelerator is idle. */
+    private static void release(List<CompletableFuture<InferResult>> calls) throws Exception {
+        calls.forEach(c -> c.cancel(true));
+        // A call without deadline runs once every execution before it has ended.
+        sidecar.client.infer(InferRequest.builder("ordered").input(ordered.input(1, 0)).build())
+                .get(WAIT_SECONDS, TimeUnit.SECONDS);
     }
 
     private static ModelInstance instance(String model) {
         return sidecar.server.registry().model(model).orElseThrow().versions().lastEntry().getValue().instance().orElseThrow();
     }
 
+    private static void awaitTrue(BooleanSupplier condition, String what) throws InterruptedException {
+        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(WAIT_SECONDS);
+        while (!condition.getAsBoolean() && System.nanoTime() < until) {
+            Thread.sleep(2);
+        }
+        assertThat(condition.getAsBoolean()).as(what).isTrue();
+    }
+
     private static void awaitAll(List<CompletableFuture<InferResult>> calls) throws Exception {
         for (var c : calls) {
-            c.get(120, TimeUnit.SECONDS);
+            c.get(WAIT_SECONDS, TimeUnit.SECONDS);
         }
     }
 
     @Test
-    void requestThatCannotMeetItsDeadlineIsRefusedAtOnce() {
-        long before = sidecar.server.metrics().failureCount("yolo-big", SidecarMetrics.Reason.REJECTED_DEADLINE);
-        long start = System.nanoTime();
-        // yolo-big needs a second or more for a batch of 8 on 2 cores; 500 ms cannot be met.
-        var call = sidecar.client.infer(InferRequest.builder("yolo-big").timeout(Duration.ofMillis(500))
-                .input(Frames.input(yolo, 8, Frames.random(yolo, 8, 5))).build());
-        assertThatThrownBy(() -> call.get(30, TimeUnit.SECONDS)).isInstanceOfSatisfying(ExecutionException.class, e -> {
-            Status status = OipClient.statusOf(e.getCause());
-            assertThat(status.getCode()).isEqualTo(Status.Code.DEADLINE_EXCEEDED);
-            assertThat(status.getDescription()).startsWith("Request timeout expired");
-        });
-        // Refused on arrival, not after waiting out the 500 ms.
-        assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)).isLessThan(500);
-        assertThat(sidecar.server.metrics().failureCount("yolo-big", SidecarMetrics.Reason.REJECTED_DEADLINE))
-                .isEqualTo(before + 1);
+    void requestThatCannotMeetItsDeadlineIsRefusedAtOnce() throws Exception {
+        // Warm-up measured the slow model: its estimate is at least its 500 ms, on any machine.
+        assertThat(instance("slow").profile().estimateNanos(1)).isGreaterThanOrEqualTo(slow.delayNanos(1));
+        long refusedBefore = sidecar.server.metrics().failureCount("slow", SidecarMetrics.Reason.REJECTED_DEADLINE);
+        long successesBefore = sidecar.server.metrics().successCount("slow");
+        // Triton's timeout parameter only (no gRPC deadline), half the model's delay: the server alone decides.
+        withStub(stub -> assertThatThrownBy(() -> stub.modelInfer(request(slow)
+                .putParameters("timeout", InferParameter.newBuilder().setInt64Param(SLOW_US / 2).build()).build()))
+                .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+                    assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.DEADLINE_EXCEEDED);
+                    // Refused on arrival (admission), not shed from the queue or stopped at the accelerator.
+                    assertThat(e.getStatus().getDescription())
+                            .startsWith("Request timeout expired: model 'slow' needs about ")
+                            .contains("but the deadline is");
+                }));
+        assertThat(instance("slow").queued().get()).isZero();
+        assertThat(sidecar.server.metrics().failureCount("slow", SidecarMetrics.Reason.REJECTED_DEADLINE))
+                .isEqualTo(refusedBefore + 1);
+        assertThat(sidecar.server.metrics().successCount("slow")).isEqualTo(successesBefore);
     }
 
     @Test
-    void pastDeadlineParameterIsRefusedWithTritonsMessage() {
-        ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", sidecar.server.port()).usePlaintext().build();
-        try {
-            var stub = GRPCInferenceServiceGrpc.newBlockingStub(channel);
-            long pastMicros = Instant.now().minusSeconds(1).toEpochMilli() * 1000;
-            assertThatThrownBy(() -> stub.modelInfer(tinyRequest()
-                    .putParameters("deadline", InferParameter.newBuilder().setInt64Param(pastMicros).build()).build()))
-                    .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
-                        assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.DEADLINE_EXCEEDED);
-                        assertThat(e.getStatus().getDescription()).startsWith("Request timeout expired");
-                    });
-        } finally {
-            channel.shutdownNow();
-        }
+    void pastDeadlineParameterIsRefusedWithTritonsMessage() throws Exception {
+        long pastMicros = Instant.now().minusSeconds(1).toEpochMilli() * 1000;
+        withStub(stub -> assertThatThrownBy(() -> stub.modelInfer(request(quick)
+                .putParameters("deadline", InferParameter.newBuilder().setInt64Param(pastMicros).build()).build()))
+                .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+                    assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.DEADLINE_EXCEEDED);
+                    assertThat(e.getStatus().getDescription()).startsWith("Request timeout expired");
+                }));
     }
 
     @Test
     void queuedRequestIsShedOnceItsDeadlineCannotBeMet() throws Exception {
-        var busy = occupyAccelerator();
-        ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", sidecar.server.port()).usePlaintext().build();
+        var calls = occupyAccelerator();
         try {
-            var stub = GRPCInferenceServiceGrpc.newBlockingStub(channel);
+            long timeoutUs = 300_000;
+            // The request may wait until its deadline less the model's estimate (at least its 20 ms).
+            long estimate = instance("quick").profile().estimateNanos(1);
+            assertThat(estimate).isGreaterThanOrEqualTo(quick.delayNanos(1)).isLessThan(timeoutUs * 1000);
             long start = System.nanoTime();
-            // Triton's timeout parameter only (no gRPC deadline): the server alone decides.
-            assertThatThrownBy(() -> stub.modelInfer(tinyRequest()
-                    .putParameters("timeout", InferParameter.newBuilder().setInt64Param(300_000).build()).build()))
+            withStub(stub -> assertThatThrownBy(() -> stub.modelInfer(request(quick)
+                    .putParameters("timeout", InferParameter.newBuilder().setInt64Param(timeoutUs).build()).build()))
                     .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
                         assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.DEADLINE_EXCEEDED);
-                        assertThat(e.getStatus().getDescription()).startsWith("Request timeout expired");
-                    });
-            long elapsedMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
-            assertThat(elapsedMs).isBetween(250L, 1000L);
-            assertThat(busy.get(1)).as("shed while the accelerator was still busy").isNotDone();
-            assertThat(instance("vgg-q2").queued().get()).isZero();
+                        assertThat(e.getStatus().getDescription()).isEqualTo("Request timeout expired: request for"
+                                + " model 'quick' could not start in time to meet its deadline");
+                    }));
+            assertThat(System.nanoTime() - start).as("not shed before its latest start")
+                    .isGreaterThanOrEqualTo(timeoutUs * 1000 - estimate);
+            assertThat(calls.get(0)).as("shed while the accelerator was still busy").isNotDone();
+            assertThat(instance("quick").queued().get()).isZero();
         } finally {
-            channel.shutdownNow();
+            release(calls);
         }
-        awaitAll(busy);
     }
 
     @Test
     void fullQueueRefusesWithResourceExhausted() throws Exception {
-        var busy = occupyAccelerator();
+        var calls = occupyAccelerator();
         List<CompletableFuture<InferResult>> queued = new ArrayList<>();
-        for (int i = 0; i < 2; i++) {
-            queued.add(sidecar.client.infer(InferRequest.builder("vgg-q2")
-                    .input(Frames.input(tinyVgg, 1, Frames.random(tinyVgg, 1, i))).build()));
+        try {
+            for (int i = 0; i < 2; i++) {
+                queued.add(sidecar.client.infer(InferRequest.builder("quick").input(quick.input(1, i)).build()));
+            }
+            awaitTrue(() -> instance("quick").queued().get() == 2, "two quick calls queued");
+            var third = sidecar.client.infer(InferRequest.builder("quick").input(quick.input(1, 9)).build());
+            assertThatThrownBy(() -> third.get(WAIT_SECONDS, TimeUnit.SECONDS))
+                    .isInstanceOfSatisfying(ExecutionException.class, e -> {
+                        Status status = OipClient.statusOf(e.getCause());
+                        assertThat(status.getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
+                        assertThat(status.getDescription()).isEqualTo("Exceeds maximum queue size 2 of model 'quick'");
+                    });
+            assertThat(calls.get(0)).isNotDone();
+        } finally {
+            release(calls);
         }
-        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (instance("vgg-q2").queued().get() < 2 && System.nanoTime() < until) {
-            Thread.sleep(2);
-        }
-        var third = sidecar.client.infer(InferRequest.builder("vgg-q2")
-                .input(Frames.input(tinyVgg, 1, Frames.random(tinyVgg, 1, 9))).build());
-        assertThatThrownBy(() -> third.get(5, TimeUnit.SECONDS)).isInstanceOfSatisfying(ExecutionException.class, e -> {
-            Status status = OipClient.statusOf(e.getCause());
-            assertThat(status.getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
-            assertThat(status.getDescription()).startsWith("Exceeds maximum queue size");
-        });
-        assertThat(busy.get(1)).isNotDone();
         awaitAll(queued);
-        awaitAll(busy);
     }
 
     @Test
     void waitingRequestsOfAllCallersRunEarliestDeadlineFirst() throws Exception {
-        var busy = occupyAccelerator();
-        Instant now = Instant.now();
-        // Deadlines 30 s .. 26 s away, sent in an order unrelated to their deadlines, one client each.
-        int[] secondsAway = {28, 30, 26, 29, 27};
-        List<String> completionOrder = Collections.synchronizedList(new ArrayList<>());
+        var calls = occupyAccelerator();
         List<OipClient> clients = new ArrayList<>();
-        List<CompletableFuture<InferResult>> calls = new ArrayList<>();
-        for (int s : secondsAway) {
-            OipClient client = sidecar.newClient();
-            clients.add(client);
-            var call = client.infer(InferRequest.builder("vgg").id("d" + s).deadline(now.plusSeconds(s))
-                    .input(Frames.input(vgg, 8, Frames.random(vgg, 8, s))).build());
-            call.whenComplete((r, e) -> completionOrder.add(r != null ? r.id() : "error:" + e));
-            calls.add(call);
+        try {
+            Instant now = Instant.now();
+            // Deadlines 30 s .. 26 s away, sent in an order unrelated to their deadlines, one client each.
+            int[] secondsAway = {28, 30, 26, 29, 27};
+            List<String> completionOrder = Collections.synchronizedList(new ArrayList<>());
+            List<CompletableFuture<InferResult>> waiting = new ArrayList<>();
+            for (int s : secondsAway) {
+                OipClient client = sidecar.newClient();
+                clients.add(client);
+                var call = client.infer(InferRequest.builder("ordered").id("d" + s).deadline(now.plusSeconds(s))
+                        .input(ordered.input(1, s)).build());
+                call.whenComplete((r, e) -> completionOrder.add(r != null ? r.id() : "error:" + e));
+                waiting.add(call);
+            }
+            awaitTrue(() -> instance("ordered").queued().get() == secondsAway.length, "all five queued");
+            assertThat(calls.get(0)).as("all five queued while the accelerator was busy").isNotDone();
+            calls.get(0).cancel(true); // the accelerator takes the queue from here
+            awaitAll(waiting);
+            assertThat(completionOrder).containsExactly("d26", "d27", "d28", "d29", "d30");
+            // The deadline-less busy call waited behind every request that had a deadline.
+            assertThat(calls.get(1)).isNotDone();
+        } finally {
+            release(calls);
+            clients.forEach(OipClient::close);
         }
-        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (instance("vgg").queued().get() < secondsAway.length && System.nanoTime() < until) {
-            Thread.sleep(2);
-        }
-        assertThat(busy.get(1)).as("all five queued while the accelerator was busy").isNotDone();
-        awaitAll(calls);
-        assertThat(completionOrder).containsExactly("d26", "d27", "d28", "d29", "d30");
-        // The deadline-less yolo batch waited behind every request that had a deadline.
-        awaitAll(busy);
-        clients.forEach(OipClient::close);
     }
 
     @Test
     void cancelledCallLeavesTheQueueAndCostsNothing() throws Exception {
-        var busy = occupyAccelerator();
-        long before = sidecar.server.metrics().failureCount("vgg-q2", SidecarMetrics.Reason.CANCELLED);
-        var call = sidecar.client.infer(InferRequest.builder("vgg-q2")
-                .input(Frames.input(tinyVgg, 1, Frames.random(tinyVgg, 1, 1))).build());
-        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (instance("vgg-q2").queued().get() < 1 && System.nanoTime() < until) {
-            Thread.sleep(2);
+        var calls = occupyAccelerator();
+        long cancelledBefore = sidecar.server.metrics().failureCount("quick", SidecarMetrics.Reason.CANCELLED);
+        long successesBefore = sidecar.server.metrics().successCount("quick");
+        try {
+            var call = sidecar.client.infer(InferRequest.builder("quick").input(quick.input(1, 1)).build());
+            awaitTrue(() -> instance("quick").queued().get() == 1, "the quick call queued");
+            call.cancel(true);
+            awaitTrue(() -> instance("quick").queued().get() == 0, "the cancelled call left the queue");
+            assertThat(calls.get(0)).isNotDone();
+            assertThat(sidecar.server.metrics().failureCount("quick", SidecarMetrics.Reason.CANCELLED))
+                    .isEqualTo(cancelledBefore + 1);
+        } finally {
+            release(calls);
         }
-        call.cancel(true);
-        until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (instance("vgg-q2").queued().get() > 0 && System.nanoTime() < until) {
-            Thread.sleep(2);
-        }
-        assertThat(instance("vgg-q2").queued().get()).isZero();
-        assertThat(busy.get(1)).isNotDone();
-        assertThat(sidecar.server.metrics().failureCount("vgg-q2", SidecarMetrics.Reason.CANCELLED)).isEqualTo(before + 1);
-        awaitAll(busy);
-        long successesBefore = sidecar.server.metrics().successCount("vgg-q2");
-        sidecar.client.infer(InferRequest.builder("vgg-q2")
-                .input(Frames.input(tinyVgg, 1, Frames.random(tinyVgg, 1, 2))).build()).get(30, TimeUnit.SECONDS);
-        assertThat(sidecar.server.metrics().successCount("vgg-q2")).isEqualTo(successesBefore + 1);
+        sidecar.client.infer(InferRequest.builder("quick").input(quick.input(1, 2)).build())
+                .get(WAIT_SECONDS, TimeUnit.SECONDS);
+        assertThat(sidecar.server.metrics().successCount("quick")).as("only the call that was not cancelled ran")
+                .isEqualTo(successesBefore + 1);
     }
 
-    private static ModelInferRequest.Builder tinyRequest() {
-        float[] frame = Frames.random(tinyVgg, 1, 4);
-        return ModelInferRequest.newBuilder().setModelName("vgg-q2")
-                .addInputs(ModelInferRequest.InferInputTensor.newBuilder().setName(tinyVgg.inputName()).setDatatype("FP32")
-                        .addAllShape(List.of(1L, 3L, 32L, 32L)))
-                .addRawInputContents(Frames.input(tinyVgg, 1, frame).data());
+    private interface StubUse {
+        void accept(GRPCInferenceServiceGrpc.GRPCInferenceServiceBlockingStub stub) throws Exception;
+    }
+
+    /** A raw stub, so that no gRPC deadline is set and only the request's parameters bound it. */
+    private static void withStub(StubUse use) throws Exception {
+        ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", sidecar.server.port()).usePlaintext().build();
+        try {
+            use.accept(GRPCInferenceServiceGrpc.newBlockingStub(channel));
+        } finally {
+            channel.shutdownNow();
+        }
+    }
+
+    private static ModelInferRequest.Builder request(DelayModels.DelayModel model) {
+        long[] shape = model.shape(1);
+        ByteBuffer raw = ByteBuffer.allocate(4 * (int) java.util.Arrays.stream(shape).reduce(1, (a, b) -> a * b))
+                .order(ByteOrder.LITTLE_ENDIAN);
+        ModelInferRequest.InferInputTensor.Builder input = ModelInferRequest.InferInputTensor.newBuilder()
+                .setName("input").setDatatype("FP32");
+        for (long d : shape) {
+            input.addShape(d);
+        }
+        return ModelInferRequest.newBuilder().setModelName(model.name()).addInputs(input)
+                .addRawInputContents(com.google.protobuf.ByteString.copyFrom(raw.array()));
     }
 }
