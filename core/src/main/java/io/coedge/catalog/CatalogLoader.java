@@ -89,7 +89,7 @@ public final class CatalogLoader {
 
   /** Explicit links win; every other ordered pair of nodes gets the network defaults. */
   private static List<LinkSpec> links(List<NodeSpec> nodes, List<CatalogFile.Link> explicit, CatalogFile.Network network) {
-    Map<String, LinkSpec> byPair = new HashMap<>();
+    Map<List<String>, LinkSpec> byPair = new HashMap<>();
     Set<String> ids = new HashSet<>();
     nodes.forEach(n -> ids.add(n.id()));
     for (int i = 0; i < explicit.size(); i++) {
@@ -100,13 +100,13 @@ public final class CatalogLoader {
         throw new YamlProblem("links[" + i + "].to", "is '" + l.to() + "' as is from; a link joins two different nodes");
       }
       double latency = l.latencyMs() == null ? network.latencyMs() : l.latencyMs();
-      byPair.put(l.from() + "\u0000" + l.to(), new LinkSpec(l.from(), l.to(), l.bandwidthMbps(), latency));
+      byPair.put(List.of(l.from(), l.to()), new LinkSpec(l.from(), l.to(), l.bandwidthMbps(), latency));
     }
     List<LinkSpec> all = new ArrayList<>();
     for (NodeSpec a : nodes) {
       for (NodeSpec b : nodes) {
         if (!a.id().equals(b.id())) {
-          all.add(byPair.getOrDefault(a.id() + "\u0000" + b.id(),
+          all.add(byPair.getOrDefault(List.of(a.id(), b.id()),
               new LinkSpec(a.id(), b.id(), network.bandwidthMbps(), network.latencyMs())));
         }
       }

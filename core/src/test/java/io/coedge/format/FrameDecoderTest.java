@@ -13,8 +13,8 @@ import org.junit.jupiter.api.Test;
 
 class FrameDecoderTest {
   private static final long NOW = 1_700_000_000_000L;
-  private static final byte[] JPEG = TestImages.encode("jpg", 64, 48);
-  private static final byte[] PNG = TestImages.encode("png", 40, 30);
+  private static final byte[] JPEG = EncodedImages.encode("jpg", 64, 48);
+  private static final byte[] PNG = EncodedImages.encode("png", 40, 30);
   private static Catalog catalog;
   private static FrameDecoder decoder;
 

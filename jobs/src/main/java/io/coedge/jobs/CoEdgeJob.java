@@ -55,6 +55,15 @@ public final class CoEdgeJob {
   /** Frames the dispatcher holds while their nodes have not announced themselves (see RELIABILITY.md). */
   static final int MAX_FRAMES_WAITING_FOR_NODES = 100_000;
 
+  /** A node silent for longer than this is treated as unhealthy (five status intervals). */
+  public static final long DEFAULT_STALE_AFTER_MS = 5_000;
+
+  /** Checkpoint interval unless {@code --checkpoint-ms} says otherwise. */
+  public static final long DEFAULT_CHECKPOINT_MS = 5_000;
+
+  /** Kafka transaction timeout of the exactly-once sinks: above the longest checkpoint plus recovery. */
+  static final int TRANSACTION_TIMEOUT_MS = 10 * 60 * 1000;
+
   /**
    * How the job's dispatcher re-plans (the simulator's bench scenarios use the same): the Replanner's
    * defaults, with the first plan waiting for every node at most as long as a node may be silent.
@@ -160,9 +169,10 @@ public final class CoEdgeJob {
     }
     String batch = params.get("batch", "coedge");
     Options options = new Options(catalog, params.get("dispatch", "coedge"),
-        BatcherConfig.defaults(catalog, batch, params.has("local")).withSidecars(sidecars), 5000);
+        BatcherConfig.defaults(catalog, batch, params.has("local")).withSidecars(sidecars),
+        DEFAULT_STALE_AFTER_MS);
     StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-    env.enableCheckpointing(params.getLong("checkpoint-ms", 5000));
+    env.enableCheckpointing(params.getLong("checkpoint-ms", DEFAULT_CHECKPOINT_MS));
     String name = params.get("name", "coedge");
     new CoEdgeJob(options).build(kafkaSources(env, clients.properties(), topics, name),
         kafkaSinks(clients.properties(), topics, name));
@@ -200,7 +210,7 @@ public final class CoEdgeJob {
   public static Sinks kafkaSinks(Properties client, TopicsConfig topics, String transactionalIdPrefix) {
     Properties p = new Properties();
     p.putAll(client);
-    p.setProperty("transaction.timeout.ms", Integer.toString(10 * 60 * 1000));
+    p.setProperty("transaction.timeout.ms", Integer.toString(TRANSACTION_TIMEOUT_MS));
     p.setProperty("max.request.size", Integer.toString(20 << 20));
     KafkaSink<FrameResult> results =
         KafkaSink.<FrameResult>builder()

@@ -99,17 +99,17 @@ public final class OipClient implements AutoCloseable {
         TreeMap<Integer, Long> p99 = new TreeMap<>();
         TreeMap<Integer, Long> p50 = new TreeMap<>();
         for (Map.Entry<String, InferParameter> e : meta.getParametersMap().entrySet()) {
-            if (e.getKey().startsWith("latency_us_b")) {
-                p99.put(Integer.parseInt(e.getKey().substring("latency_us_b".length())), e.getValue().getInt64Param());
-            } else if (e.getKey().startsWith("latency_p50_us_b")) {
-                p50.put(Integer.parseInt(e.getKey().substring("latency_p50_us_b".length())), e.getValue().getInt64Param());
+            if (e.getKey().startsWith(OipParameters.META_LATENCY_PREFIX)) {
+                p99.put(Integer.parseInt(e.getKey().substring(OipParameters.META_LATENCY_PREFIX.length())), e.getValue().getInt64Param());
+            } else if (e.getKey().startsWith(OipParameters.META_MEDIAN_PREFIX)) {
+                p50.put(Integer.parseInt(e.getKey().substring(OipParameters.META_MEDIAN_PREFIX.length())), e.getValue().getInt64Param());
             }
         }
         Map<String, InferParameter> p = meta.getParametersMap();
         return new ModelProfile(meta.getName(), p99, p50,
-                Optional.ofNullable(p.get("queue_length")).map(InferParameter::getInt64Param).orElse(0L),
-                Optional.ofNullable(p.get("device")).map(InferParameter::getStringParam).orElse(""),
-                (int) (long) Optional.ofNullable(p.get("max_batch_size")).map(InferParameter::getInt64Param).orElse(0L));
+                Optional.ofNullable(p.get(OipParameters.META_QUEUE_LENGTH)).map(InferParameter::getInt64Param).orElse(0L),
+                Optional.ofNullable(p.get(OipParameters.META_DEVICE)).map(InferParameter::getStringParam).orElse(""),
+                (int) (long) Optional.ofNullable(p.get(OipParameters.META_MAX_BATCH_SIZE)).map(InferParameter::getInt64Param).orElse(0L));
     }
 
     /** Sends one inference; cancelling the returned future cancels the call (the server drops it from its queue). */
@@ -135,18 +135,18 @@ public final class OipClient implements AutoCloseable {
             }
         }
         if (request.priority() > 0) {
-            b.putParameters("priority", InferParameter.newBuilder().setInt64Param(request.priority()).build());
+            b.putParameters(OipParameters.PARAM_PRIORITY, InferParameter.newBuilder().setInt64Param(request.priority()).build());
         }
         Optional<Instant> deadline = effectiveDeadline(request);
         GRPCInferenceServiceGrpc.GRPCInferenceServiceFutureStub stub = async;
         if (deadline.isPresent()) {
             long remainingNanos = Duration.between(Instant.now(), deadline.get()).toNanos();
             stub = stub.withDeadline(Deadline.after(Math.max(0, remainingNanos), TimeUnit.NANOSECONDS));
-            b.putParameters("timeout", InferParameter.newBuilder()
+            b.putParameters(OipParameters.PARAM_TIMEOUT_US, InferParameter.newBuilder()
                     .setInt64Param(Math.max(1, remainingNanos / 1000)).build());
             if (sendDeadlineParameter) {
                 Instant d = deadline.get();
-                b.putParameters("deadline", InferParameter.newBuilder()
+                b.putParameters(OipParameters.PARAM_DEADLINE_EPOCH_US, InferParameter.newBuilder()
                         .setInt64Param(d.getEpochSecond() * 1_000_000 + d.getNano() / 1000).build());
             }
         }
@@ -203,9 +203,9 @@ public final class OipClient implements AutoCloseable {
     }
 
     private static Map<String, InferParameter> sharedMemoryParameters(SharedMemoryRef ref) {
-        return Map.of("shared_memory_region", InferParameter.newBuilder().setStringParam(ref.region()).build(),
-                "shared_memory_offset", InferParameter.newBuilder().setInt64Param(ref.offset()).build(),
-                "shared_memory_byte_size", InferParameter.newBuilder().setInt64Param(ref.byteSize()).build());
+        return Map.of(OipParameters.PARAM_SHM_REGION, InferParameter.newBuilder().setStringParam(ref.region()).build(),
+                OipParameters.PARAM_SHM_OFFSET, InferParameter.newBuilder().setInt64Param(ref.offset()).build(),
+                OipParameters.PARAM_SHM_BYTE_SIZE, InferParameter.newBuilder().setInt64Param(ref.byteSize()).build());
     }
 
     /** The gRPC status of a failed {@link #infer} future's exception (unwrapping CompletionException). */
@@ -233,8 +233,8 @@ public final class OipClient implements AutoCloseable {
             outputs.add(new InferOutput(t.getName(), t.getDatatype(),
                     t.getShapeList().stream().mapToLong(Long::longValue).toArray(), response.getRawOutputContents(i)));
         }
-        InferParameter queue = response.getParametersMap().get("coedge_queue_us");
-        InferParameter compute = response.getParametersMap().get("coedge_compute_us");
+        InferParameter queue = response.getParametersMap().get(OipParameters.RESPONSE_QUEUE_US);
+        InferParameter compute = response.getParametersMap().get(OipParameters.RESPONSE_COMPUTE_US);
         return new InferResult(response.getModelName(), response.getModelVersion(), response.getId(), List.copyOf(outputs),
                 queue == null ? -1 : queue.getInt64Param(), compute == null ? -1 : compute.getInt64Param());
     }

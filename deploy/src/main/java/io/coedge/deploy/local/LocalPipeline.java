@@ -68,7 +68,8 @@ public final class LocalPipeline implements AutoCloseable {
       env.setParallelism(catalog.nodes().size());
       env.enableCheckpointing(2000);
       CoEdgeJob job = new CoEdgeJob(new CoEdgeJob.Options(catalogText, dispatch,
-          BatcherConfig.defaults(catalogText, batch, true).withSidecars(addresses), 5000));
+          BatcherConfig.defaults(catalogText, batch, true).withSidecars(addresses),
+          CoEdgeJob.DEFAULT_STALE_AFTER_MS));
       job.build(CoEdgeJob.kafkaSources(env, kafka.properties(), topics, "coedge-local"),
           CoEdgeJob.kafkaSinks(kafka.properties(), topics, "coedge-local-" + System.currentTimeMillis()));
       progress.accept("starting the Flink job on a MiniCluster (web UI http://127.0.0.1:" + webPort + ")");

@@ -1,5 +1,6 @@
 package io.coedge.sidecar.grpc;
 
+import io.coedge.oip.OipParameters;
 import io.coedge.oip.TensorMarshaller;
 
 import ai.onnxruntime.OrtException;
@@ -27,7 +28,7 @@ import io.coedge.oip.v2.SystemSharedMemoryUnregisterResponse;
 import io.coedge.oip.TensorShapes;
 import io.coedge.sidecar.metrics.SidecarMetrics;
 import io.coedge.sidecar.repository.Datatype;
-import io.coedge.sidecar.repository.ModelSpec;
+import io.coedge.sidecar.repository.ServedModel;
 import io.coedge.sidecar.repository.TensorSpec;
 import io.coedge.sidecar.runtime.Device;
 import io.coedge.sidecar.runtime.ModelInstance;
@@ -61,28 +62,6 @@ public final class InferenceService extends GRPCInferenceServiceGrpc.GRPCInferen
     public static final String SERVER_NAME = "coedge-sidecar";
     public static final String SERVER_VERSION = "0.1.0";
 
-    /** Request parameters read by the sidecar. */
-    public static final String PARAM_PRIORITY = "priority";
-    public static final String PARAM_TIMEOUT_US = "timeout";
-    public static final String PARAM_DEADLINE_EPOCH_US = "deadline";
-
-    /** Tensor parameters of Triton's shared memory extension. */
-    public static final String PARAM_SHM_REGION = "shared_memory_region";
-    public static final String PARAM_SHM_OFFSET = "shared_memory_offset";
-    public static final String PARAM_SHM_BYTE_SIZE = "shared_memory_byte_size";
-
-    /** ModelMetadata parameters: the node's profile for this model (see docs/SIDECAR.md). */
-    public static final String META_LATENCY_PREFIX = "latency_us_b";
-    /** The median beside the p99 of {@link #META_LATENCY_PREFIX}, by batch size. */
-    public static final String META_MEDIAN_PREFIX = "latency_p50_us_b";
-    public static final String META_QUEUE_LENGTH = "queue_length";
-    public static final String META_DEVICE = "device";
-    public static final String META_MAX_BATCH_SIZE = "max_batch_size";
-    public static final String META_MAX_QUEUE_SIZE = "max_queue_size";
-
-    /** ModelInfer response parameters: where this request's time went, for the caller's own profile. */
-    public static final String RESPONSE_QUEUE_US = "coedge_queue_us";
-    public static final String RESPONSE_COMPUTE_US = "coedge_compute_us";
 
     private final ModelRegistry registry;
     private final EdfScheduler scheduler;
@@ -169,7 +148,7 @@ public final class InferenceService extends GRPCInferenceServiceGrpc.GRPCInferen
     public void modelMetadata(ModelMetadataRequest request, StreamObserver<ModelMetadataResponse> out) {
         try {
             ModelInstance instance = resolve(request.getName(), request.getVersion());
-            ModelSpec spec = instance.spec();
+            ServedModel spec = instance.spec();
             ModelMetadataResponse.Builder b = ModelMetadataResponse.newBuilder()
                     .setName(spec.name()).setPlatform(spec.platform());
             registry.model(spec.name()).orElseThrow().versions().values().stream()
@@ -182,15 +161,15 @@ public final class InferenceService extends GRPCInferenceServiceGrpc.GRPCInferen
                 b.addOutputs(tensorMetadata(t, spec.batching()));
             }
             for (Map.Entry<Integer, Long> e : instance.profile().snapshot().entrySet()) {
-                b.putParameters(META_LATENCY_PREFIX + e.getKey(), int64(e.getValue() / 1000));
+                b.putParameters(OipParameters.META_LATENCY_PREFIX + e.getKey(), int64(e.getValue() / 1000));
             }
             for (Map.Entry<Integer, Long> e : instance.profile().medians().entrySet()) {
-                b.putParameters(META_MEDIAN_PREFIX + e.getKey(), int64(e.getValue() / 1000));
+                b.putParameters(OipParameters.META_MEDIAN_PREFIX + e.getKey(), int64(e.getValue() / 1000));
             }
-            b.putParameters(META_QUEUE_LENGTH, int64(instance.queued().get()));
-            b.putParameters(META_DEVICE, InferParameter.newBuilder().setStringParam(device.used()).build());
-            b.putParameters(META_MAX_BATCH_SIZE, int64(spec.maxBatchSize()));
-            b.putParameters(META_MAX_QUEUE_SIZE, int64(spec.maxQueueSize()));
+            b.putParameters(OipParameters.META_QUEUE_LENGTH, int64(instance.queued().get()));
+            b.putParameters(OipParameters.META_DEVICE, InferParameter.newBuilder().setStringParam(device.used()).build());
+            b.putParameters(OipParameters.META_MAX_BATCH_SIZE, int64(spec.maxBatchSize()));
+            b.putParameters(OipParameters.META_MAX_QUEUE_SIZE, int64(spec.maxQueueSize()));
             reply(out, b.build());
         } catch (StatusException e) {
             out.onError(e);
@@ -326,8 +305,8 @@ public final class InferenceService extends GRPCInferenceServiceGrpc.GRPCInferen
                 }
                 response.addRawOutputContents(o.data());
             }
-            response.putParameters(RESPONSE_QUEUE_US, int64(queueNanos / 1000));
-            response.putParameters(RESPONSE_COMPUTE_US, int64(computeNanos / 1000));
+            response.putParameters(OipParameters.RESPONSE_QUEUE_US, int64(queueNanos / 1000));
+            response.putParameters(OipParameters.RESPONSE_COMPUTE_US, int64(computeNanos / 1000));
             metrics.success(model.name(), model.version(), batch, queueNanos, computeNanos);
             call.onNext(response.build());
             call.onCompleted();
@@ -374,14 +353,14 @@ public final class InferenceService extends GRPCInferenceServiceGrpc.GRPCInferen
     }
 
     private List<ModelInstance.Input> inputsOf(ModelInstance model, ModelInferRequest request) throws StatusException {
-        ModelSpec spec = model.spec();
+        ServedModel spec = model.spec();
         String name = spec.name();
         if (request.getInputsCount() != spec.inputs().size()) {
             throw invalid("expected " + spec.inputs().size() + " inputs " + names(spec.inputs()) + " but got "
                     + request.getInputsCount() + " inputs for model '" + name + "'");
         }
         boolean raw = request.getRawInputContentsCount() > 0;
-        long inMessage = request.getInputsList().stream().filter(in -> !in.containsParameters(PARAM_SHM_REGION)).count();
+        long inMessage = request.getInputsList().stream().filter(in -> !in.containsParameters(OipParameters.PARAM_SHM_REGION)).count();
         if (raw && request.getRawInputContentsCount() != inMessage) {
             throw invalid("raw_input_contents has " + request.getRawInputContentsCount() + " entries but the request has "
                     + inMessage + " inputs not in shared memory; send one entry per such input, in the same order");
@@ -410,7 +389,7 @@ public final class InferenceService extends GRPCInferenceServiceGrpc.GRPCInferen
                 }
             }
             long expectedBytes = TensorShapes.elements(shape) * t.datatype().byteSize();
-            boolean shared = in.containsParameters(PARAM_SHM_REGION);
+            boolean shared = in.containsParameters(OipParameters.PARAM_SHM_REGION);
             ByteBuffer data;
             if (shared) {
                 if (in.hasContents()) {
@@ -431,7 +410,7 @@ public final class InferenceService extends GRPCInferenceServiceGrpc.GRPCInferen
         return inputs;
     }
 
-    private static void checkShape(ModelSpec spec, TensorSpec t, long[] shape) throws StatusException {
+    private static void checkShape(ServedModel spec, TensorSpec t, long[] shape) throws StatusException {
         long[] expected = t.servedShape(spec.batching());
         boolean ok = shape.length == expected.length;
         for (int i = 0; ok && i < shape.length; i++) {
@@ -481,19 +460,19 @@ public final class InferenceService extends GRPCInferenceServiceGrpc.GRPCInferen
     /** Triton's rules: region is a string, byte size is required with it, offset defaults to 0. */
     private static SharedMemoryRef sharedMemoryRef(String tensor, Map<String, InferParameter> params)
             throws StatusException {
-        InferParameter region = params.get(PARAM_SHM_REGION);
+        InferParameter region = params.get(OipParameters.PARAM_SHM_REGION);
         if (region.getParameterChoiceCase() != InferParameter.ParameterChoiceCase.STRING_PARAM) {
-            throw invalid("invalid value type for '" + PARAM_SHM_REGION + "' of tensor '" + tensor
+            throw invalid("invalid value type for '" + OipParameters.PARAM_SHM_REGION + "' of tensor '" + tensor
                     + "', expected string_param");
         }
-        InferParameter size = params.get(PARAM_SHM_BYTE_SIZE);
+        InferParameter size = params.get(OipParameters.PARAM_SHM_BYTE_SIZE);
         if (size == null) {
-            throw invalid("'" + PARAM_SHM_BYTE_SIZE + "' must be given with '" + PARAM_SHM_REGION + "' for tensor '"
+            throw invalid("'" + OipParameters.PARAM_SHM_BYTE_SIZE + "' must be given with '" + OipParameters.PARAM_SHM_REGION + "' for tensor '"
                     + tensor + "'");
         }
-        InferParameter offset = params.get(PARAM_SHM_OFFSET);
-        long byteSize = longParam(PARAM_SHM_BYTE_SIZE, size);
-        long off = offset == null ? 0 : longParam(PARAM_SHM_OFFSET, offset);
+        InferParameter offset = params.get(OipParameters.PARAM_SHM_OFFSET);
+        long byteSize = longParam(OipParameters.PARAM_SHM_BYTE_SIZE, size);
+        long off = offset == null ? 0 : longParam(OipParameters.PARAM_SHM_OFFSET, offset);
         return new SharedMemoryRef(region.getStringParam(), off, byteSize);
     }
 
@@ -502,7 +481,7 @@ public final class InferenceService extends GRPCInferenceServiceGrpc.GRPCInferen
             throws StatusException {
         Map<String, ByteBuffer> targets = new java.util.HashMap<>();
         for (ModelInferRequest.InferRequestedOutputTensor o : request.getOutputsList()) {
-            if (!o.containsParameters(PARAM_SHM_REGION)) {
+            if (!o.containsParameters(OipParameters.PARAM_SHM_REGION)) {
                 continue;
             }
             TensorSpec t = model.spec().output(o.getName()).orElseThrow();
@@ -580,9 +559,9 @@ public final class InferenceService extends GRPCInferenceServiceGrpc.GRPCInferen
         if (grpcDeadline != null) {
             deadline = Math.min(deadline, now + grpcDeadline.timeRemaining(TimeUnit.NANOSECONDS));
         }
-        InferParameter timeout = request.getParametersMap().get(PARAM_TIMEOUT_US);
+        InferParameter timeout = request.getParametersMap().get(OipParameters.PARAM_TIMEOUT_US);
         if (timeout != null) {
-            long us = longParam(PARAM_TIMEOUT_US, timeout);
+            long us = longParam(OipParameters.PARAM_TIMEOUT_US, timeout);
             if (us < 0) {
                 throw invalid("parameter 'timeout' must be >= 0 microseconds, got " + us);
             }
@@ -590,9 +569,9 @@ public final class InferenceService extends GRPCInferenceServiceGrpc.GRPCInferen
                 deadline = Math.min(deadline, now + Math.min(us, Long.MAX_VALUE / 4000) * 1000);
             }
         }
-        InferParameter epochDeadline = request.getParametersMap().get(PARAM_DEADLINE_EPOCH_US);
+        InferParameter epochDeadline = request.getParametersMap().get(OipParameters.PARAM_DEADLINE_EPOCH_US);
         if (epochDeadline != null) {
-            long us = longParam(PARAM_DEADLINE_EPOCH_US, epochDeadline);
+            long us = longParam(OipParameters.PARAM_DEADLINE_EPOCH_US, epochDeadline);
             long remainingUs = us - epochMicrosClock.getAsLong();
             deadline = Math.min(deadline, now + Math.max(-Long.MAX_VALUE / 4000, Math.min(remainingUs, Long.MAX_VALUE / 4000)) * 1000);
         }
@@ -600,11 +579,11 @@ public final class InferenceService extends GRPCInferenceServiceGrpc.GRPCInferen
     }
 
     private static long priorityOf(ModelInferRequest request) throws StatusException {
-        InferParameter p = request.getParametersMap().get(PARAM_PRIORITY);
+        InferParameter p = request.getParametersMap().get(OipParameters.PARAM_PRIORITY);
         if (p == null) {
             return Long.MAX_VALUE;
         }
-        long level = longParam(PARAM_PRIORITY, p);
+        long level = longParam(OipParameters.PARAM_PRIORITY, p);
         if (level < 0) {
             throw invalid("parameter 'priority' must be >= 0, got " + level);
         }

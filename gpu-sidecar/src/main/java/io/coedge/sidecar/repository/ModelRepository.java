@@ -83,7 +83,7 @@ public final class ModelRepository {
         }
         String fileName = config.map(ModelConfig::getDefaultModelFilename).filter(s -> !s.isEmpty())
                 .orElse(DEFAULT_MODEL_FILE);
-        boolean delay = config.map(c -> c.getBackend().equals(ModelSpec.DELAY_BACKEND)).orElse(false);
+        boolean delay = config.map(c -> c.getBackend().equals(ServedModel.DELAY_BACKEND)).orElse(false);
         try (Stream<Path> children = Files.list(realDir)) {
             for (Path v : children.toList()) {
                 String vName = v.getFileName().toString();
@@ -143,18 +143,18 @@ public final class ModelRepository {
             throw new RepositoryException("not a valid model configuration: " + e.getMessage(), e);
         }
         ModelConfig config = builder.build();
-        if (!config.getPlatform().isEmpty() && !config.getPlatform().equals(ModelSpec.PLATFORM)) {
+        if (!config.getPlatform().isEmpty() && !config.getPlatform().equals(ServedModel.PLATFORM)) {
             throw new RepositoryException("platform '" + config.getPlatform() + "' is not served; only '"
-                    + ModelSpec.PLATFORM + "'");
+                    + ServedModel.PLATFORM + "'");
         }
-        if (config.getBackend().equals(ModelSpec.DELAY_BACKEND)) {
+        if (config.getBackend().equals(ServedModel.DELAY_BACKEND)) {
             if (!config.getPlatform().isEmpty()) {
-                throw new RepositoryException("backend '" + ModelSpec.DELAY_BACKEND
+                throw new RepositoryException("backend '" + ServedModel.DELAY_BACKEND
                         + "' runs no model file; leave platform out");
             }
         } else if (!config.getBackend().isEmpty() && !config.getBackend().equals("onnxruntime")) {
             throw new RepositoryException("backend '" + config.getBackend() + "' is not served; only 'onnxruntime'"
-                    + " (and '" + ModelSpec.DELAY_BACKEND + "' for delay models)");
+                    + " (and '" + ServedModel.DELAY_BACKEND + "' for delay models)");
         }
         return config;
     }

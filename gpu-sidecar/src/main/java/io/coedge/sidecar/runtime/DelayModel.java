@@ -7,7 +7,7 @@ import io.coedge.oip.v2.config.ModelInput;
 import io.coedge.oip.v2.config.ModelOutput;
 import io.coedge.oip.v2.config.ModelParameter;
 import io.coedge.sidecar.repository.Datatype;
-import io.coedge.sidecar.repository.ModelSpec;
+import io.coedge.sidecar.repository.ServedModel;
 import io.coedge.sidecar.repository.RepositoryException;
 import io.coedge.sidecar.repository.TensorSpec;
 import java.nio.ByteBuffer;
@@ -30,7 +30,7 @@ import java.util.Optional;
  */
 public final class DelayModel {
     /** {@code backend: "coedge_delay"} in config.pbtxt selects this runtime. */
-    public static final String BACKEND = ModelSpec.DELAY_BACKEND;
+    public static final String BACKEND = ServedModel.DELAY_BACKEND;
     /** Microseconds per execution, whatever the batch size (default 0). */
     public static final String PARAM_DELAY_US = "execute_delay_us";
     /** Microseconds added per batch item (default 0). */
@@ -38,13 +38,13 @@ public final class DelayModel {
 
     private static final long MAX_DELAY_US = 3_600_000_000L;
 
-    private final ModelSpec spec;
+    private final ServedModel spec;
     private final long fixedNanos;
     private final long perItemNanos;
     /** Output name to the index of the input it copies; outputs absent here are zeros. */
     private final Map<String, Integer> copies;
 
-    private DelayModel(ModelSpec spec, long fixedNanos, long perItemNanos, Map<String, Integer> copies) {
+    private DelayModel(ServedModel spec, long fixedNanos, long perItemNanos, Map<String, Integer> copies) {
         this.spec = spec;
         this.fixedNanos = fixedNanos;
         this.perItemNanos = perItemNanos;
@@ -94,11 +94,11 @@ public final class DelayModel {
         long fixedUs = micros(name, config, PARAM_DELAY_US);
         long perItemUs = micros(name, config, PARAM_DELAY_PER_ITEM_US);
         int maxQueue = config.hasDynamicBatching() ? config.getDynamicBatching().getDefaultQueuePolicy().getMaxQueueSize() : 0;
-        ModelSpec spec = new ModelSpec(name, BACKEND, maxBatch, List.copyOf(inputs), List.copyOf(outputs), maxQueue);
+        ServedModel spec = new ServedModel(name, BACKEND, maxBatch, List.copyOf(inputs), List.copyOf(outputs), maxQueue);
         return new DelayModel(spec, fixedUs * 1000, perItemUs * 1000, Map.copyOf(copies));
     }
 
-    ModelSpec spec() {
+    ServedModel spec() {
         return spec;
     }
 

@@ -14,7 +14,7 @@ import io.coedge.oip.v2.config.ModelInput;
 import io.coedge.oip.v2.config.ModelOutput;
 import io.coedge.oip.TensorShapes;
 import io.coedge.sidecar.repository.Datatype;
-import io.coedge.sidecar.repository.ModelSpec;
+import io.coedge.sidecar.repository.ServedModel;
 import io.coedge.sidecar.repository.RepositoryException;
 import io.coedge.sidecar.repository.TensorSpec;
 import java.nio.ByteBuffer;
@@ -106,7 +106,7 @@ public final class ModelInstance implements AutoCloseable {
 
     private final String name;
     private final long version;
-    private final ModelSpec spec;
+    private final ServedModel spec;
     private final OrtSession session; // null for the delay runtime
     private final OrtEnvironment env;
     private final DelayModel delay; // null for an ONNX model
@@ -114,7 +114,7 @@ public final class ModelInstance implements AutoCloseable {
     private final AtomicInteger queued = new AtomicInteger();
     private volatile boolean ready;
 
-    private ModelInstance(String name, long version, ModelSpec spec, OrtSession session, OrtEnvironment env,
+    private ModelInstance(String name, long version, ServedModel spec, OrtSession session, OrtEnvironment env,
                           DelayModel delay) {
         this.name = name;
         this.version = version;
@@ -136,7 +136,7 @@ public final class ModelInstance implements AutoCloseable {
                     + " is not a loadable ONNX model: " + e.getMessage(), e);
         }
         try {
-            ModelSpec spec = specOf(name, session, config);
+            ServedModel spec = specOf(name, session, config);
             return new ModelInstance(name, version, spec, session, env, null);
         } catch (RepositoryException | OrtException e) {
             closeQuietly(session);
@@ -166,7 +166,7 @@ public final class ModelInstance implements AutoCloseable {
         return version;
     }
 
-    public ModelSpec spec() {
+    public ServedModel spec() {
         return spec;
     }
 
@@ -337,7 +337,7 @@ public final class ModelInstance implements AutoCloseable {
         return buffer;
     }
 
-    private static ModelSpec specOf(String name, OrtSession session, Optional<ModelConfig> config)
+    private static ServedModel specOf(String name, OrtSession session, Optional<ModelConfig> config)
             throws OrtException, RepositoryException {
         Map<String, TensorSpec> graphInputs = tensorsOf(name, session.getInputInfo());
         Map<String, TensorSpec> graphOutputs = tensorsOf(name, session.getOutputInfo());
@@ -375,7 +375,7 @@ public final class ModelInstance implements AutoCloseable {
         }
         int maxQueue = config.filter(ModelConfig::hasDynamicBatching)
                 .map(c -> c.getDynamicBatching().getDefaultQueuePolicy().getMaxQueueSize()).orElse(0);
-        return new ModelSpec(name, ModelSpec.PLATFORM, maxBatch, List.copyOf(inputs), List.copyOf(outputs), maxQueue);
+        return new ServedModel(name, ServedModel.PLATFORM, maxBatch, List.copyOf(inputs), List.copyOf(outputs), maxQueue);
     }
 
     private static TensorSpec checked(String model, String kind, String tensor, io.coedge.oip.v2.config.DataType type,

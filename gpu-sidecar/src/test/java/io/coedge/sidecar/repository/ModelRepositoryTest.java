@@ -23,7 +23,7 @@ class ModelRepositoryTest {
         var m = new ModelGenerator(1, ModelGenerator.Scale.TINY).generate("resnet", repo);
         Files.delete(m.directory().resolve("config.pbtxt"));
         try (ModelRegistry registry = ModelRegistry.load(ModelRepository.open(repo), CPU, 1)) {
-            ModelSpec spec = registry.instances().get(0).spec();
+            ServedModel spec = registry.instances().get(0).spec();
             assertThat(spec.maxBatchSize()).isEqualTo(ModelInstance.DEFAULT_MAX_BATCH_SIZE);
             assertThat(spec.inputs()).containsExactly(new TensorSpec("input", Datatype.FP32, new long[] {3, 32, 32}));
             assertThat(spec.outputs()).containsExactly(new TensorSpec("logits", Datatype.FP32, new long[] {10}));
@@ -44,7 +44,7 @@ class ModelRepositoryTest {
                 dynamic_batching { max_queue_delay_microseconds: 100 default_queue_policy { max_queue_size: 5 } }
                 """);
         try (ModelRegistry registry = ModelRegistry.load(ModelRepository.open(repo), CPU, 1)) {
-            ModelSpec spec = registry.instances().get(0).spec();
+            ServedModel spec = registry.instances().get(0).spec();
             assertThat(spec.maxBatchSize()).isEqualTo(4);
             assertThat(spec.maxQueueSize()).isEqualTo(5);
         }

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.coedge.sidecar.repository.Datatype;
 import io.coedge.sidecar.repository.ModelRepository;
-import io.coedge.sidecar.repository.ModelSpec;
+import io.coedge.sidecar.repository.ServedModel;
 import io.coedge.sidecar.repository.TensorSpec;
 import io.coedge.sidecar.testutils.DelayModels;
 import java.nio.ByteBuffer;
@@ -33,7 +33,7 @@ class DelayModelTest {
     void servedFromItsConfigWithoutAModelFile() throws Exception {
         DelayModels.write(repo, "delay", new long[] {2, 3}, 4, 1000, 500, 3);
         try (ModelRegistry registry = ModelRegistry.load(ModelRepository.open(repo), CPU, 1)) {
-            ModelSpec spec = registry.instances().get(0).spec();
+            ServedModel spec = registry.instances().get(0).spec();
             assertThat(spec.platform()).isEqualTo("coedge_delay");
             assertThat(spec.maxBatchSize()).isEqualTo(4);
             assertThat(spec.inputs()).containsExactly(new TensorSpec("input", Datatype.FP32, new long[] {2, 3}));

@@ -7,7 +7,7 @@ import io.coedge.format.Frame;
 import io.coedge.format.FrameResult;
 import io.coedge.format.ImageFormat;
 import io.coedge.operators.dispatch.RoutedFrame;
-import io.coedge.operators.testutils.TestImages;
+import io.coedge.testing.TestImages;
 import io.coedge.sidecar.SidecarOptions;
 import io.coedge.sidecar.SidecarServer;
 import io.coedge.oip.OipClient;

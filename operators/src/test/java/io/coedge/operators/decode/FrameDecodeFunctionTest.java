@@ -9,7 +9,7 @@ import io.coedge.format.ErrorCode;
 import io.coedge.format.Frame;
 import io.coedge.format.FrameHeaders;
 import io.coedge.format.RawRecord;
-import io.coedge.operators.testutils.TestImages;
+import io.coedge.testing.TestImages;
 import java.awt.Color;
 import java.nio.charset.StandardCharsets;
 import java.util.List;

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
-import static io.coedge.operators.testutils.TestImages.solid;
+import static io.coedge.testing.TestImages.solid;
 
 import io.coedge.catalog.ModelSpec;
 import java.awt.Color;

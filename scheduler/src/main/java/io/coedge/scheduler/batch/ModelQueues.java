@@ -5,9 +5,9 @@ package io.coedge.scheduler.batch;
  * indexes (the same order as the latency profile list handed to the policy). Each queue is ordered
  * by absolute deadline, earliest first; the policy only needs each queue's size and its head.
  *
- * <p>A Flink KeyedProcessFunction implements this over its keyed state (e.g. one sorted
- * {@code MapState<deadline, frames>} per model plus a cached head), the simulator over primitive
- * heaps.
+ * <p>The node engine ({@code scheduler/node/NodeEngine}) implements it over its per-model deadline
+ * heaps; the Flink operator and the simulator both drive that engine, so every policy sees the
+ * same view in the job, the simulator and the tests.
  */
 public interface ModelQueues {
 

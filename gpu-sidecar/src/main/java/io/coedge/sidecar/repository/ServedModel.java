@@ -8,7 +8,7 @@ import java.util.Optional;
  * from the ONNX graph. {@code maxBatchSize} 0 means the model does not batch;
  * {@code maxQueueSize} 0 means the queue is unbounded.
  */
-public record ModelSpec(String name, String platform, int maxBatchSize, List<TensorSpec> inputs,
+public record ServedModel(String name, String platform, int maxBatchSize, List<TensorSpec> inputs,
                         List<TensorSpec> outputs, int maxQueueSize) {
 
     public static final String PLATFORM = "onnxruntime_onnx";

@@ -1,4 +1,4 @@
-package io.coedge.operators.testutils;
+package io.coedge.testing;
 
 import java.awt.Color;
 import java.awt.Graphics2D;

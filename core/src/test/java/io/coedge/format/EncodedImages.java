@@ -9,8 +9,8 @@ import java.io.UncheckedIOException;
 import javax.imageio.ImageIO;
 
 /** Encoded images made on the fly, so no test depends on a downloaded file. */
-final class TestImages {
-  private TestImages() {}
+final class EncodedImages {
+  private EncodedImages() {}
 
   static byte[] encode(String format, int width, int height) {
     BufferedImage image = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
