@@ -61,7 +61,7 @@ class ProcessClusterITCase {
 
   @Test
   void eachNodeUsesItsOwnSidecarAndAKilledTaskManagerLosesAndDuplicatesNothing(@TempDir Path dir) throws Exception {
-    Path jar = Path.of(System.getProperty("coedge.job.jar", "target/coedge-job.jar")).toAbsolutePath();
+    Path jar = Path.of(System.getProperty("coedge.job.jar", "../jobs/target/coedge-job.jar")).toAbsolutePath();
     assertThat(jar).as("the job jar (mvn package builds it before integration tests)").isRegularFile();
     Path models = dir.resolve("models");
     new ModelGenerator(7, ModelGenerator.Scale.TINY).generate("resnet", models);
