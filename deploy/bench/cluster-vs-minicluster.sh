@@ -16,7 +16,7 @@ FPS="${2:-}"
 CONFIG="${CONFIG:-config/demo.yaml}"
 export COEDGE_HOME="$ROOT" COEDGE_SKIP_BUILD=1
 COEDGE="${COEDGE:-$ROOT/coedge}"
-CP="$ROOT/jobs/target/coedge-jobs.jar:$(cat jobs/target/classpath.txt):$(cat jobs/target/classpath-provided.txt)"
+CP="$ROOT/cli/target/coedge-cli.jar:$(cat cli/target/classpath.txt):$(cat cli/target/classpath-provided.txt)"
 BOOTSTRAP=127.0.0.1:9092
 WARMUP=25
 
