@@ -1,11 +1,6 @@
 package io.coedge.benchmarks;
 
-import io.coedge.scheduler.dispatch.CoEdgeDispatch;
 import io.coedge.scheduler.dispatch.DispatchPolicies;
-import io.coedge.scheduler.dispatch.RoutingTable;
-import io.coedge.scheduler.model.Assignment;
-import io.coedge.scheduler.model.Link;
-import io.coedge.scheduler.model.Topology;
 import io.coedge.scheduler.sim.ProgressListener;
 import io.coedge.scheduler.sim.Report;
 import io.coedge.scheduler.sim.Scenario;
@@ -15,18 +10,16 @@ import io.coedge.scheduler.sim.Simulator;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.SplittableRandom;
 
 /**
- * Measures the issue's targets and prints them as Markdown. Not a unit test: run by hand from the
- * module directory, single-threaded, e.g.
- * {@code mvn -B -q -pl scheduler compile exec:java} (main class preset) or
- * {@code java -cp target/classes:$(cat target/cp.txt) io.coedge.benchmarks.SchedulerBench}.
+ * The scheduler's macro benchmark: deadline-miss rates of every policy pair on the shipped
+ * scenarios and the simulator's speed, printed as Markdown. Run by hand, single-threaded:
+ * {@code mvn -B -q -pl benchmarks -am compile exec:java} (main class preset). The dispatcher's
+ * micro-benchmarks (plan time, routing lookup) are JMH benchmarks: {@link DispatchBenchmarks}.
  * Wall-clock time is read here only, never inside the simulator.
  */
 public final class SchedulerBench {
@@ -47,8 +40,6 @@ public final class SchedulerBench {
         Scenario city = ScenarioLoader.load(dir.resolve("city.yaml"));
         seeds(city, "clockwork");
         simulatorSpeed(city);
-        replanTime(city);
-        routingLookup(city);
     }
 
     private static void paperReduction(Scenario paper) {
@@ -158,73 +149,5 @@ public final class SchedulerBench {
                     cpuSecs, r.frames() / cpuSecs);
         }
         System.out.println();
-    }
-
-    private static void replanTime(Scenario city) {
-        Topology topo = city.topology();
-        CoEdgeDispatch coedge = CoEdgeDispatch.withDefaults();
-        Assignment first = coedge.plan(topo, Assignment.EMPTY);
-        for (int i = 0; i < 3; i++) {
-            coedge.plan(topo, Assignment.EMPTY);
-        }
-        // a re-plan after a change: every link out of the ten first nodes drops to a twentieth (100 -> 5 Mbit/s)
-        List<Link> links = new ArrayList<>();
-        for (Link l : topo.links()) {
-            boolean hit = topo.nodeIndex(l.from()) < 10;
-            links.add(hit ? new Link(l.from(), l.to(), l.bandwidthBitsPerSecond() / 20, l.latencyMicros()) : l);
-        }
-        Topology changed = topo.withLinks(links);
-        double[] initial = new double[5];
-        double[] replan = new double[5];
-        int moves = 0;
-        for (int i = 0; i < 5; i++) {
-            long t0 = System.nanoTime();
-            coedge.plan(topo, Assignment.EMPTY);
-            long t1 = System.nanoTime();
-            Assignment next = coedge.plan(changed, first);
-            long t2 = System.nanoTime();
-            initial[i] = (t1 - t0) / 1e6;
-            replan[i] = (t2 - t1) / 1e6;
-            moves = next.movesFrom(first);
-        }
-        Arrays.sort(initial);
-        Arrays.sort(replan);
-        System.out.println("## coedge dispatch on city (" + topo.nodes().size() + " nodes, " + topo.tasks().size() + " tasks)\n");
-        System.out.printf(Locale.ROOT, "| plan | median ms | max ms |%n|---|---:|---:|%n| initial (from scratch) | %.1f | %.1f |%n"
-                + "| re-plan after a bandwidth change (%d moves) | %.1f | %.1f |%n%n", initial[2], initial[4], moves, replan[2], replan[4]);
-    }
-
-    private static void routingLookup(Scenario city) {
-        Topology topo = city.topology();
-        RoutingTable routing = new RoutingTable(topo, CoEdgeDispatch.withDefaults().plan(topo, Assignment.EMPTY));
-        int n = topo.tasks().size();
-        SplittableRandom rnd = new SplittableRandom(1);
-        int[] idx = new int[1 << 16];
-        String[] ids = new String[1 << 16];
-        for (int i = 0; i < idx.length; i++) {
-            idx[i] = rnd.nextInt(n);
-            ids[i] = topo.tasks().get(idx[i]).id();
-        }
-        long sink = 0;
-        long ops = 20_000_000;
-        for (int round = 0; round < 2; round++) {
-            long t0 = System.nanoTime();
-            for (long i = 0; i < ops; i++) {
-                sink += routing.nodeOf(idx[(int) (i & 0xFFFF)]);
-            }
-            long t1 = System.nanoTime();
-            for (long i = 0; i < ops; i++) {
-                sink += routing.nodeOf(ids[(int) (i & 0xFFFF)]);
-            }
-            long t2 = System.nanoTime();
-            if (round == 1) {
-                System.out.println("## Per-frame routing lookup (city, " + n + " tasks)\n");
-                System.out.printf(Locale.ROOT, "| lookup | ns/op |%n|---|---:|%n| nodeOf(int task index) | %.1f |%n| nodeOf(String task id) | %.1f |%n%n",
-                        (t1 - t0) / (double) ops, (t2 - t1) / (double) ops);
-            }
-        }
-        if (sink == 42) {
-            System.out.println();
-        }
     }
 }
