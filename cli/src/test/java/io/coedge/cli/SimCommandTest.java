@@ -16,6 +16,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 class SimCommandTest {
 
+    /** Tests run in cli/; the shipped scenarios are in scheduler/. */
+    private static final String PAPER = "../scheduler/scenarios/paper.yaml";
+
     private final StringWriter out = new StringWriter();
     private final StringWriter err = new StringWriter();
 
@@ -28,7 +31,7 @@ class SimCommandTest {
 
     @Test
     void oneRunPrintsItsMetricsAndWritesItsFiles(@TempDir Path dir) throws IOException {
-        int code = run("--scenario", "scenarios/paper.yaml", "--dispatch", "coedge", "--batch", "clockwork", "--quiet", "--out", dir.toString());
+        int code = run("--scenario", PAPER, "--dispatch", "coedge", "--batch", "clockwork", "--quiet", "--out", dir.toString());
 
         assertThat(code).isZero();
         assertThat(out.toString()).startsWith("paper coedge/clockwork: frames ").contains("DMR ", "p99 ");
@@ -41,7 +44,7 @@ class SimCommandTest {
 
     @Test
     void aReportCoversEveryPolicyPairWithChartsAndSummary(@TempDir Path dir) throws IOException {
-        int code = run("--scenario", "scenarios/paper.yaml", "--report", dir.toString(), "--seed", "3");
+        int code = run("--scenario", PAPER, "--report", dir.toString(), "--seed", "3");
 
         assertThat(code).isZero();
         List<String> csv = Files.readAllLines(dir.resolve("results.csv"));
@@ -65,7 +68,7 @@ class SimCommandTest {
 
     @Test
     void anUnknownPolicyIsRejected() {
-        int code = run("--scenario", "scenarios/paper.yaml", "--batch", "magic");
+        int code = run("--scenario", PAPER, "--batch", "magic");
 
         assertThat(code).isEqualTo(2);
         assertThat(err.toString()).contains("unknown batch policy 'magic'");
