@@ -1,5 +1,6 @@
 package io.coedge.cli;
 
+import io.coedge.cli.charts.SvgText;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -50,7 +51,11 @@ class SimCommandTest {
         List<String> csv = Files.readAllLines(dir.resolve("results.csv"));
         assertThat(csv).hasSize(16);
         assertThat(csv.stream().skip(1).map(l -> l.split(",")[2] + "/" + l.split(",")[3]).distinct()).hasSize(15);
-        assertThat(Files.readString(dir.resolve("latency-cdf.svg"))).startsWith("<svg").endsWith("</svg>\n");
+        for (String chart : List.of("dmr.svg", "latency-cdf.svg", "dmr-over-time.svg")) {
+            assertThat(SvgText.texts(Files.readString(dir.resolve(chart)))).as(chart)
+                    .contains("coedge/coedge", "no-offloading/fifo", "naive-global/clockwork")
+                    .anySatisfy(t -> assertThat(t).startsWith("paper: "));
+        }
         assertThat(Files.readString(dir.resolve("summary.md"))).contains("| node | no-offloading | naive-global | coedge |");
         assertThat(err.toString()).contains("[15/15]");
     }
