@@ -47,6 +47,7 @@ public final class PolicyChart {
     plot.setRangeAxisLocation(AxisLocation.BOTTOM_OR_LEFT);
     // Room for the value labels right of the longest bar.
     ((NumberAxis) plot.getRangeAxis()).setRange(0, max * 1.15);
+    ((NumberAxis) plot.getRangeAxis()).setNumberFormatOverride(ChartSvg.number("0.##"));
     BarRenderer r = (BarRenderer) plot.getRenderer();
     r.setSeriesPaint(0, new Color(0x1f618d));
     r.setSeriesPaint(1, new Color(0xa9cce3));
