@@ -397,29 +397,4 @@ public final class PipelineBench {
     }
     return sb.toString();
   }
-
-  /** DMR per pair, pipeline and simulator side by side, as an SVG bar chart. */
-  public static String svg(List<PolicyRun> runs) {
-    int w = 760;
-    int rowH = 44;
-    int label = 220;
-    double max = Math.max(0.05, runs.stream().mapToDouble(r -> Math.max(r.missRate(), r.simMissRate())).max().orElse(0.05));
-    StringBuilder s = new StringBuilder(String.format(java.util.Locale.ROOT,
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" font-family=\"sans-serif\" font-size=\"12\">"
-            + "<text x=\"0\" y=\"14\" font-weight=\"bold\">Deadline-miss rate: pipeline (dark) vs simulator (light)</text>",
-        w, 30 + runs.size() * rowH));
-    for (int i = 0; i < runs.size(); i++) {
-      PolicyRun r = runs.get(i);
-      int y = 26 + i * rowH;
-      double a = (w - label - 70) * r.missRate() / max;
-      double b = (w - label - 70) * r.simMissRate() / max;
-      s.append(String.format(java.util.Locale.ROOT,
-          "<text x=\"0\" y=\"%d\">%s / %s</text><rect x=\"%d\" y=\"%d\" width=\"%.1f\" height=\"16\" fill=\"#1f618d\"/>"
-              + "<text x=\"%.1f\" y=\"%d\">%s</text><rect x=\"%d\" y=\"%d\" width=\"%.1f\" height=\"16\" fill=\"#a9cce3\"/>"
-              + "<text x=\"%.1f\" y=\"%d\">%s</text>",
-          y + 20, r.dispatch(), r.batch(), label, y, a, label + a + 4, y + 13, percent(r.missRate()), label, y + 18, b,
-          label + b + 4, y + 31, percent(r.simMissRate())));
-    }
-    return s.append("</svg>\n").toString();
-  }
 }

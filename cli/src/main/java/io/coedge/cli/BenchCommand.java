@@ -2,6 +2,7 @@ package io.coedge.cli;
 
 import io.coedge.catalog.CatalogText;
 import io.coedge.benchmarks.PipelineBench;
+import io.coedge.cli.charts.PolicyChart;
 import io.coedge.topics.KafkaClients;
 import io.coedge.kafka.embedded.EmbeddedKafka;
 import java.nio.file.Files;
@@ -73,7 +74,7 @@ final class BenchCommand implements Runnable {
         String table = PipelineBench.markdown(runs);
         Files.createDirectories(out);
         Files.writeString(out.resolve("policies.md"), table);
-        Files.writeString(out.resolve("policies.svg"), PipelineBench.svg(runs));
+        Files.writeString(out.resolve("policies.svg"), PolicyChart.svg(runs));
         System.out.println(table);
         System.out.println("coedge bench: wrote " + out.resolve("policies.md") + " and " + out.resolve("policies.svg"));
       }

@@ -1,5 +1,6 @@
 package io.coedge.cli;
 
+import io.coedge.cli.charts.DemoCharts;
 import io.coedge.kafka.results.ResultsTable;
 import io.coedge.format.NodeStatus;
 import java.io.IOException;
@@ -32,8 +33,8 @@ final class DemoReport {
           r.p99Ms(), r.throughputFps(), r.meanBatch()));
     }
     html.append("</table>");
-    html.append("<h2>Deadline-miss rate per task</h2>").append(bars(rows, true));
-    html.append("<h2>Latency per task (p50 dark, p99 light), ms</h2>").append(bars(rows, false));
+    html.append("<h2>Deadline-miss rate per task</h2>").append(DemoCharts.missRate(rows));
+    html.append("<h2>Latency per task (p50, p99), ms</h2>").append(DemoCharts.latency(rows));
     html.append("<h2>Nodes</h2><table><tr><th>node</th><th>healthy</th><th>device</th><th>load</th><th>queued</th></tr>");
     nodes.forEach((id, s) -> html.append(String.format(Locale.ROOT,
         "<tr><td>%s</td><td>%s</td><td>%s</td><td>%.2f</td><td>%d</td></tr>", esc(id), s.healthy(), esc(s.device()),
@@ -42,40 +43,6 @@ final class DemoReport {
     Path file = dir.resolve("report.html");
     Files.writeString(file, html);
     return file;
-  }
-
-  private static String bars(List<ResultsTable.Row> rows, boolean missRate) {
-    int rowHeight = 26;
-    int width = 640;
-    int label = 160;
-    double max = 1e-9;
-    for (ResultsTable.Row r : rows) {
-      max = Math.max(max, missRate ? r.missRate() : r.p99Ms());
-    }
-    if (missRate) {
-      max = Math.max(max, 0.1);
-    }
-    StringBuilder svg = new StringBuilder(String.format(Locale.ROOT,
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" font-size=\"12\">", width + 80,
-        rows.size() * rowHeight + 10));
-    for (int i = 0; i < rows.size(); i++) {
-      ResultsTable.Row r = rows.get(i);
-      int y = 5 + i * rowHeight;
-      svg.append(String.format(Locale.ROOT, "<text x=\"0\" y=\"%d\">%s</text>", y + 15, esc(r.task())));
-      if (missRate) {
-        double w = (width - label) * r.missRate() / max;
-        svg.append(String.format(Locale.ROOT, "<rect x=\"%d\" y=\"%d\" width=\"%.1f\" height=\"18\" fill=\"#c0392b\"/>"
-            + "<text x=\"%.1f\" y=\"%d\">%.2f%%</text>", label, y, w, label + w + 4, y + 14, r.missRate() * 100));
-      } else {
-        double w99 = (width - label) * r.p99Ms() / max;
-        double w50 = (width - label) * r.p50Ms() / max;
-        svg.append(String.format(Locale.ROOT, "<rect x=\"%d\" y=\"%d\" width=\"%.1f\" height=\"18\" fill=\"#aed6f1\"/>"
-            + "<rect x=\"%d\" y=\"%d\" width=\"%.1f\" height=\"18\" fill=\"#2874a6\"/>"
-            + "<text x=\"%.1f\" y=\"%d\">%d / %d</text>", label, y, w99, label, y, w50, label + w99 + 4, y + 14,
-            r.p50Ms(), r.p99Ms()));
-      }
-    }
-    return svg.append("</svg>").toString();
   }
 
   private static String esc(String s) {

@@ -1,5 +1,6 @@
 package io.coedge.cli;
 
+import io.coedge.cli.charts.SimCharts;
 import io.coedge.scheduler.batch.BatchPolicies;
 import io.coedge.scheduler.dispatch.DispatchPolicies;
 import io.coedge.scheduler.sim.Report;
@@ -12,7 +13,9 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
@@ -82,7 +85,7 @@ public final class SimCommand implements Callable<Integer> {
                     err.flush();
                 }
             });
-            Report.write(report, s, rows);
+            write(report, s, rows);
             outW.println("report written to " + report.toAbsolutePath());
             return 0;
         }
@@ -101,9 +104,19 @@ public final class SimCommand implements Callable<Integer> {
                         + "throughput %.1f fps, goodput %.1f fps%n", r.scenario(), r.pair(), r.frames(), r.ok(), r.late(), r.dropped(),
                 r.dmr() * 100, r.p50Millis(), r.p95Millis(), r.p99Millis(), r.throughputFps(), r.goodputFps());
         if (out != null) {
-            Report.write(out, run, List.of(new Report.Row(Double.NaN, r)));
+            write(out, run, List.of(new Report.Row(Double.NaN, r)));
             outW.println("results written to " + out.toAbsolutePath());
         }
         return 0;
+    }
+
+    /** The report's tables and summary, then its charts. */
+    private static void write(Path dir, Scenario s, List<Report.Row> rows) {
+        Report.write(dir, s, rows);
+        try {
+            SimCharts.write(dir, Report.charts(s, rows));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 }

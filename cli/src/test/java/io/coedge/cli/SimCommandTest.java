@@ -1,5 +1,6 @@
 package io.coedge.cli;
 
+import io.coedge.cli.charts.SvgText;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -16,6 +17,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 class SimCommandTest {
 
+    /** Tests run in cli/; the shipped scenarios are in scheduler/. */
+    private static final String PAPER = "../scheduler/scenarios/paper.yaml";
+
     private final StringWriter out = new StringWriter();
     private final StringWriter err = new StringWriter();
 
@@ -28,7 +32,7 @@ class SimCommandTest {
 
     @Test
     void oneRunPrintsItsMetricsAndWritesItsFiles(@TempDir Path dir) throws IOException {
-        int code = run("--scenario", "scenarios/paper.yaml", "--dispatch", "coedge", "--batch", "clockwork", "--quiet", "--out", dir.toString());
+        int code = run("--scenario", PAPER, "--dispatch", "coedge", "--batch", "clockwork", "--quiet", "--out", dir.toString());
 
         assertThat(code).isZero();
         assertThat(out.toString()).startsWith("paper coedge/clockwork: frames ").contains("DMR ", "p99 ");
@@ -41,13 +45,17 @@ class SimCommandTest {
 
     @Test
     void aReportCoversEveryPolicyPairWithChartsAndSummary(@TempDir Path dir) throws IOException {
-        int code = run("--scenario", "scenarios/paper.yaml", "--report", dir.toString(), "--seed", "3");
+        int code = run("--scenario", PAPER, "--report", dir.toString(), "--seed", "3");
 
         assertThat(code).isZero();
         List<String> csv = Files.readAllLines(dir.resolve("results.csv"));
         assertThat(csv).hasSize(16);
         assertThat(csv.stream().skip(1).map(l -> l.split(",")[2] + "/" + l.split(",")[3]).distinct()).hasSize(15);
-        assertThat(Files.readString(dir.resolve("latency-cdf.svg"))).startsWith("<svg").endsWith("</svg>\n");
+        for (String chart : List.of("dmr.svg", "latency-cdf.svg", "dmr-over-time.svg")) {
+            assertThat(SvgText.texts(Files.readString(dir.resolve(chart)))).as(chart)
+                    .contains("coedge/coedge", "no-offloading/fifo", "naive-global/clockwork")
+                    .anySatisfy(t -> assertThat(t).startsWith("paper: "));
+        }
         assertThat(Files.readString(dir.resolve("summary.md"))).contains("| node | no-offloading | naive-global | coedge |");
         assertThat(err.toString()).contains("[15/15]");
     }
@@ -65,7 +73,7 @@ class SimCommandTest {
 
     @Test
     void anUnknownPolicyIsRejected() {
-        int code = run("--scenario", "scenarios/paper.yaml", "--batch", "magic");
+        int code = run("--scenario", PAPER, "--batch", "magic");
 
         assertThat(code).isEqualTo(2);
         assertThat(err.toString()).contains("unknown batch policy 'magic'");

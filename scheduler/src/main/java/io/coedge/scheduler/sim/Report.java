@@ -17,7 +17,8 @@ import java.util.Set;
 
 /**
  * Runs a scenario for every (dispatch, batch) pair — at every sweep point when the scenario has a
- * sweep — and writes results.csv, nodes.csv, batches.csv, summary.md and SVG charts.
+ * sweep — and writes results.csv, nodes.csv, batches.csv, summary.md, timeline.csv and moves.csv;
+ * {@link #charts} returns the data of the report's charts, which the command line draws.
  */
 public final class Report {
 
@@ -64,21 +65,28 @@ public final class Report {
             Files.writeString(dir.resolve("nodes.csv"), nodesCsv(rows));
             Files.writeString(dir.resolve("batches.csv"), batchesCsv(rows));
             Files.writeString(dir.resolve("summary.md"), summary(scenario, rows));
-            if (scenario.sweep() != null) {
-                String p = scenario.sweep().parameter();
-                boolean bandwidth = p.equals(Scenario.Sweep.BANDWIDTH);
-                String file = bandwidth ? "dmr-vs-bandwidth.svg" : "dmr-vs-load.svg";
-                Files.writeString(dir.resolve(file), dmrVsPoint(scenario, rows, bandwidth));
-            } else {
-                Files.writeString(dir.resolve("dmr.svg"), dmrBars(scenario, rows));
-            }
-            Files.writeString(dir.resolve("latency-cdf.svg"), latencyCdf(scenario, rows));
             Files.writeString(dir.resolve("timeline.csv"), timelineCsv(rows));
             Files.writeString(dir.resolve("moves.csv"), movesCsv(rows));
-            Files.writeString(dir.resolve("dmr-over-time.svg"), dmrOverTime(scenario, rows));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /**
+     * The report's charts: DMR against the sweep (dmr-vs-bandwidth.svg or dmr-vs-load.svg) or, without a
+     * sweep, DMR bars per pair (dmr.svg); the latency CDF (latency-cdf.svg) and DMR over time
+     * (dmr-over-time.svg), both at the sweep's middle point. One series per pair, coedge/coedge first.
+     */
+    public static List<Chart> charts(Scenario scenario, List<Row> rows) {
+        List<Chart> charts = new ArrayList<>();
+        if (scenario.sweep() != null) {
+            charts.add(dmrVsPoint(scenario, rows, scenario.sweep().parameter().equals(Scenario.Sweep.BANDWIDTH)));
+        } else {
+            charts.add(dmrBars(scenario, rows));
+        }
+        charts.add(latencyCdf(scenario, rows));
+        charts.add(dmrOverTime(scenario, rows));
+        return charts;
     }
 
     public static String resultsCsv(List<Row> rows) {
@@ -140,14 +148,14 @@ public final class Report {
     }
 
     /** DMR per window for every pair (at the sweep's middle point). */
-    private static String dmrOverTime(Scenario scenario, List<Row> rows) {
+    private static Chart dmrOverTime(Scenario scenario, List<Row> rows) {
         double at = rows.get(0).point();
         if (scenario.sweep() != null) {
             List<Double> pts = scenario.sweep().values();
             at = pts.get(pts.size() / 2);
         }
         final double point = at;
-        List<SvgChart.Series> series = new ArrayList<>();
+        List<Chart.Series> series = new ArrayList<>();
         for (String pair : pairsCoedgeFirst(rows)) {
             rows.stream().filter(r -> (Double.isNaN(point) ? Double.isNaN(r.point()) : r.point() == point)
                     && r.result().pair().equals(pair)).findFirst().ifPresent(r -> {
@@ -158,10 +166,11 @@ public final class Report {
                             x[w] = w * t.windowMicros() / 1e6;
                             y[w] = t.dmr(w) * 100;
                         }
-                        series.add(new SvgChart.Series(pair, x, y));
+                        series.add(new Chart.Series(pair, x, y));
                     });
         }
-        return SvgChart.lines(scenario.name() + ": deadline-miss rate over time" + (Double.isNaN(point) ? "" : " at " + point(point)),
+        return new Chart("dmr-over-time.svg", Chart.Kind.LINES,
+                scenario.name() + ": deadline-miss rate over time" + (Double.isNaN(point) ? "" : " at " + point(point)),
                 "capture time (s)", "deadline-miss rate (%)", series, false, 100);
     }
 
@@ -264,8 +273,8 @@ public final class Report {
         return out;
     }
 
-    private static String dmrVsPoint(Scenario scenario, List<Row> rows, boolean bandwidth) {
-        List<SvgChart.Series> series = new ArrayList<>();
+    private static Chart dmrVsPoint(Scenario scenario, List<Row> rows, boolean bandwidth) {
+        List<Chart.Series> series = new ArrayList<>();
         List<Double> pts = scenario.sweep().values();
         for (String pair : pairsCoedgeFirst(rows)) {
             double[] x = new double[pts.size()];
@@ -276,27 +285,26 @@ public final class Report {
                 y[i] = rows.stream().filter(r -> r.point() == p && r.result().pair().equals(pair)).findFirst()
                         .map(r -> r.result().dmr() * 100).orElse(0.0);
             }
-            series.add(new SvgChart.Series(pair, x, y));
+            series.add(new Chart.Series(pair, x, y));
         }
-        return SvgChart.lines(scenario.name() + ": deadline-miss rate vs " + (bandwidth ? "bandwidth" : "load"),
+        return new Chart(bandwidth ? "dmr-vs-bandwidth.svg" : "dmr-vs-load.svg", Chart.Kind.LINES,
+                scenario.name() + ": deadline-miss rate vs " + (bandwidth ? "bandwidth" : "load"),
                 bandwidth ? "link bandwidth (Mbit/s, log scale)" : "load (x nominal frame rate)", "deadline-miss rate (%)", series,
                 bandwidth, 100);
     }
 
-    private static String dmrBars(Scenario scenario, List<Row> rows) {
-        List<String> labels = new ArrayList<>();
-        List<String> order = pairsCoedgeFirst(rows);
-        double[] values = new double[order.size()];
-        for (int i = 0; i < order.size(); i++) {
-            String pair = order.get(i);
-            labels.add(pair);
-            values[i] = rows.stream().filter(r -> r.result().pair().equals(pair)).findFirst().map(r -> r.result().dmr() * 100).orElse(0.0);
+    private static Chart dmrBars(Scenario scenario, List<Row> rows) {
+        List<Chart.Series> series = new ArrayList<>();
+        for (String pair : pairsCoedgeFirst(rows)) {
+            double dmr = rows.stream().filter(r -> r.result().pair().equals(pair)).findFirst().map(r -> r.result().dmr() * 100).orElse(0.0);
+            series.add(new Chart.Series(pair, new double[] {series.size()}, new double[] {dmr}));
         }
-        return SvgChart.bars(scenario.name() + ": deadline-miss rate per (dispatch/batch) pair", "deadline-miss rate (%)", labels, values, 100);
+        return new Chart("dmr.svg", Chart.Kind.BARS, scenario.name() + ": deadline-miss rate per (dispatch/batch) pair",
+                "(dispatch/batch) pair", "deadline-miss rate (%)", series, false, 100);
     }
 
     /** CDF of completed-frame latency per pair, at the sweep's middle point. */
-    private static String latencyCdf(Scenario scenario, List<Row> rows) {
+    private static Chart latencyCdf(Scenario scenario, List<Row> rows) {
         double at = rows.get(0).point();
         if (scenario.sweep() != null) {
             List<Double> pts = scenario.sweep().values();
@@ -309,7 +317,7 @@ public final class Report {
             xMax = Math.max(xMax, r.result().p99Millis());
         }
         xMax = Math.max(1, xMax * 1.2);
-        List<SvgChart.Series> series = new ArrayList<>();
+        List<Chart.Series> series = new ArrayList<>();
         for (String pair : pairsCoedgeFirst(chosen)) {
             Row r = chosen.stream().filter(x -> x.result().pair().equals(pair)).findFirst().orElseThrow();
             int n = 80;
@@ -319,10 +327,10 @@ public final class Report {
                 x[i] = xMax * i / n;
                 y[i] = r.result().latency().cdfAt(x[i]) * 100;
             }
-            series.add(new SvgChart.Series(pair, x, y));
+            series.add(new Chart.Series(pair, x, y));
         }
         String title = scenario.name() + ": latency CDF of completed frames" + (Double.isNaN(point) ? "" : " at " + point(point));
-        return SvgChart.lines(title, "end-to-end latency (ms)", "completed frames at or below (%)", series, false, 100);
+        return new Chart("latency-cdf.svg", Chart.Kind.LINES, title, "end-to-end latency (ms)", "completed frames at or below (%)", series, false, 100);
     }
 
     private static String point(double p) {
