@@ -28,7 +28,7 @@ import org.junit.jupiter.api.io.TempDir;
  * Each kind of bad input gets its own status and message, and the sidecar keeps serving:
  * after every test a good request still succeeds.
  */
-class BadInputTest {
+class BadInputITCase {
     private static final int MAX_MESSAGE_BYTES = 1024 * 1024;
 
     @TempDir

@@ -20,7 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
  * "No accuracy loss from batching": for every generated model at its demo size, each frame
  * of a batch gets the same answer as when sent alone (max abs difference at most 1e-5).
  */
-class BatchingIsLosslessTest {
+class BatchingIsLosslessITCase {
     private static final int BATCH = 4;
 
     @TempDir

@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Sixteen callers share one session of one model and each gets the answer to its own frames. */
-class ConcurrentClientsTest {
+class ConcurrentClientsITCase {
     private static final int CLIENTS = 16;
     private static final int CALLS_PER_CLIENT = 5;
 

@@ -27,7 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
  * answers as tensors in the message, regions are listed and removed, and every misuse gets
  * its own error while the sidecar keeps serving.
  */
-class SharedMemoryTest {
+class SharedMemoryITCase {
     @TempDir
     static Path repo;
     static ModelGenerator.GeneratedModel resnet;

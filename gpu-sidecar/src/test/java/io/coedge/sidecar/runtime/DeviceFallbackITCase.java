@@ -19,7 +19,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** No GPU here: asking for CUDA falls back to CPU and says so everywhere; --strict refuses to start. */
-class DeviceFallbackTest {
+class DeviceFallbackITCase {
     @TempDir
     Path repo;
 

@@ -41,7 +41,7 @@ import org.junit.jupiter.api.io.TempDir;
  * machine: assertions depend on those delays only (lower bounds, never upper bounds on wall time;
  * the time limits on waiting are there so that a broken build fails instead of hanging).
  */
-class DeadlineSchedulingTest {
+class DeadlineSchedulingITCase {
     /** Keeps the accelerator busy: 60 s per call, ended by cancelling it. Its input has a variable
      *  dimension, so warm-up does not run it (no profile, no refusal; its calls carry no deadline). */
     private static final long BUSY_US = 60_000_000;

@@ -19,7 +19,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Prometheus text and Triton's HTTP health endpoints on the metrics port. */
-class MetricsEndpointTest {
+class MetricsEndpointITCase {
     @TempDir
     Path repo;
 

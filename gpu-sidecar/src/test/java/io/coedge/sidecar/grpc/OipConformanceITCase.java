@@ -31,7 +31,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Every RPC of the Open Inference Protocol, checked through our client and through a raw generated stub. */
-class OipConformanceTest {
+class OipConformanceITCase {
     @TempDir
     static Path repo;
     static List<ModelGenerator.GeneratedModel> models;
