@@ -21,7 +21,7 @@ import org.junit.jupiter.api.Test;
  * fast this machine is.
  */
 class NodeBatcherShellTest {
-  static final CatalogText CATALOG = NodeBatcherOperatorTest.CATALOG;
+  static final CatalogText CATALOG = NodeBatcherOperatorITCase.CATALOG;
 
   private static KeyedOneInputStreamOperatorTestHarness<Integer, RoutedFrame, FrameResult> harness(
       InferenceExecutor.Factory executor) throws Exception {

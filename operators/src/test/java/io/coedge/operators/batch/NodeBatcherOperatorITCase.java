@@ -25,7 +25,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The node batcher in a test harness, against a real sidecar serving generated models. */
-class NodeBatcherOperatorTest {
+class NodeBatcherOperatorITCase {
   static final CatalogText CATALOG = new CatalogText("b.yaml", """
       nodes: [{id: edge-1, sidecar: "127.0.0.1:1"}]
       models:

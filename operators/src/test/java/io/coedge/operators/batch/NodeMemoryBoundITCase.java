@@ -19,8 +19,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Overload cannot grow a node's heap: what it holds is bounded in bytes, and arrivals beyond are shed and reported. */
-class NodeMemoryBoundTest {
-  static final byte[] JPEG = NodeBatcherOperatorTest.JPEG;
+class NodeMemoryBoundITCase {
+  static final byte[] JPEG = NodeBatcherOperatorITCase.JPEG;
 
   @TempDir static Path dir;
   static SidecarServer sidecar;
@@ -46,7 +46,7 @@ class NodeMemoryBoundTest {
 
   @Test
   void aNodeHoldingItsByteBoundShedsArrivalsAtOnceAsQueueFullAndRunsWhatItHolds() throws Exception {
-    BatcherConfig config = BatcherConfig.defaults(NodeBatcherOperatorTest.CATALOG, "coedge", true)
+    BatcherConfig config = BatcherConfig.defaults(NodeBatcherOperatorITCase.CATALOG, "coedge", true)
         .withSidecars(Map.of("edge-1", "127.0.0.1:" + sidecar.port()))
         .withQueueBounds(1_000, 3L * JPEG.length);
     try (var h = new KeyedOneInputStreamOperatorTestHarness<>(new NodeBatcherFactory(config), RoutedFrame::key, Types.INT)) {
