@@ -16,7 +16,7 @@ import org.apache.flink.util.CloseableIterator;
 import org.junit.jupiter.api.Test;
 
 /** The analytics graph on a bounded stream of results, on a local Flink runtime. */
-class AnalyticsJobTest {
+class AnalyticsJobITCase {
 
   private static FrameResult result(String camera, String task, Status status, long emit, long latency, List<Detection> detections) {
     boolean ran = status == Status.OK || status == Status.LATE;
