@@ -8,7 +8,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-class ClusterStateTest {
+class ClusterStateITCase {
 
   @Test
   void stateSurvivesAWriteAndReadRoundTrip(@TempDir Path dir) throws Exception {
