@@ -74,14 +74,6 @@ class CliTest {
   }
 
   @Test
-  void unreachableKafkaIsExplained() {
-    Run run = run("topics", "create", "--bootstrap", "127.0.0.1:1");
-
-    assertThat(run.exit()).isEqualTo(1);
-    assertThat(run.err()).contains("no Kafka answers at 127.0.0.1:1").contains("coedge kafka");
-  }
-
-  @Test
   void durationsParseAsPeopleWriteThem() {
     assertThat(Durations.parse("500ms")).isEqualTo(Duration.ofMillis(500));
     assertThat(Durations.parse("30s")).isEqualTo(Duration.ofSeconds(30));
