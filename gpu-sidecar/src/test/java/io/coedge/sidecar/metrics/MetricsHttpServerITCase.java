@@ -1,6 +1,7 @@
 package io.coedge.sidecar.metrics;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
@@ -75,18 +76,12 @@ class MetricsHttpServerITCase {
     }
 
     /** Until a server thread is blocked reading the unfinished request, the test would prove nothing. */
-    private static void awaitAServerThreadReadingARequest() throws InterruptedException {
-        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (System.nanoTime() < until) {
-            boolean reading = Thread.getAllStackTraces().entrySet().stream()
-                    .filter(e -> e.getKey().getName().startsWith("coedge-metrics-http-"))
-                    .anyMatch(e -> Arrays.stream(e.getValue())
-                            .anyMatch(f -> f.getClassName().equals("sun.net.httpserver.Request")));
-            if (reading) {
-                return;
-            }
-            Thread.sleep(10);
-        }
-        throw new AssertionError("no server thread took up the unfinished request within 30 s");
+    private static void awaitAServerThreadReadingARequest() {
+        await("a server thread takes up the unfinished request").atMost(Duration.ofSeconds(30))
+                .pollInterval(Duration.ofMillis(10)).dontCatchUncaughtExceptions()
+                .until(() -> Thread.getAllStackTraces().entrySet().stream()
+                        .filter(e -> e.getKey().getName().startsWith("coedge-metrics-http-"))
+                        .anyMatch(e -> Arrays.stream(e.getValue())
+                                .anyMatch(f -> f.getClassName().equals("sun.net.httpserver.Request"))));
     }
 }

@@ -2,6 +2,7 @@ package io.coedge.sidecar.scheduling;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import io.coedge.oip.v2.GRPCInferenceServiceGrpc;
 import io.coedge.oip.v2.InferParameter;
@@ -20,6 +21,7 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -76,7 +78,7 @@ class DeadlineSchedulingITCase {
     }
 
     /** Two busy calls: the first runs, the second waits; returns once that is so. */
-    private static List<CompletableFuture<InferResult>> occupyAccelerator() throws InterruptedException {
+    private static List<CompletableFuture<InferResult>> occupyAccelerator() {
         long bytesBefore = sidecar.server.metrics().inputBytes("busy", SidecarMetrics.Via.MESSAGE);
         List<CompletableFuture<InferResult>> calls = new ArrayList<>();
         for (int i = 0; i < 2; i++) {
@@ -100,12 +102,9 @@ class DeadlineSchedulingITCase {
         return sidecar.server.registry().model(model).orElseThrow().versions().lastEntry().getValue().instance().orElseThrow();
     }
 
-    private static void awaitTrue(BooleanSupplier condition, String what) throws InterruptedException {
-        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(WAIT_SECONDS);
-        while (!condition.getAsBoolean() && System.nanoTime() < until) {
-            Thread.sleep(2);
-        }
-        assertThat(condition.getAsBoolean()).as(what).isTrue();
+    private static void awaitTrue(BooleanSupplier condition, String what) {
+        await(what).atMost(Duration.ofSeconds(WAIT_SECONDS)).pollInterval(Duration.ofMillis(2))
+                .dontCatchUncaughtExceptions().until(condition::getAsBoolean);
     }
 
     private static void awaitAll(List<CompletableFuture<InferResult>> calls) throws Exception {
