@@ -2,6 +2,7 @@ package io.coedge.sidecar.runtime;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import io.coedge.sidecar.repository.Datatype;
 import io.coedge.sidecar.repository.ModelRepository;
@@ -12,13 +13,18 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -115,15 +121,35 @@ class DelayModelTest {
             ModelInstance m = registry.instances().get(0);
             ModelInstance.Execution execution = m.newExecution();
             var input = new ModelInstance.Input("input", Datatype.FP32, new long[] {1}, ByteBuffer.allocate(4));
-            CompletableFuture<List<ModelInstance.Output>> run =
-                    CompletableFuture.supplyAsync(() -> uncheckedRun(m, input, execution));
-            Thread.sleep(50);
-            execution.terminate();
-            // An hour's delay, ended long before: the generous bound only keeps a broken stop from hanging the build.
-            assertThatThrownBy(() -> run.get(60, TimeUnit.SECONDS))
-                    .isInstanceOf(ExecutionException.class).hasCauseInstanceOf(CancellationException.class);
+            AtomicReference<Thread> runner = new AtomicReference<>();
+            ExecutorService one = Executors.newSingleThreadExecutor(r -> {
+                Thread t = new Thread(r, "delay-model-run");
+                t.setDaemon(true);
+                runner.set(t);
+                return t;
+            });
+            try {
+                CompletableFuture<List<ModelInstance.Output>> run =
+                        CompletableFuture.supplyAsync(() -> uncheckedRun(m, input, execution), one);
+                // Terminate while the run waits out its delay, however long starting it took on this machine.
+                await("the run waits out its delay").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(1))
+                        .dontCatchUncaughtExceptions().until(() -> waitingOutItsDelay(runner.get()));
+                execution.terminate();
+                // An hour's delay, ended long before: the generous bound only keeps a broken stop from hanging the build.
+                assertThatThrownBy(() -> run.get(60, TimeUnit.SECONDS))
+                        .isInstanceOf(ExecutionException.class).hasCauseInstanceOf(CancellationException.class);
+            } finally {
+                one.shutdownNow();
+            }
             execution.close();
         }
+    }
+
+    /** The thread is parked in the delay runtime's wait (Execution.waitUntil). */
+    private static boolean waitingOutItsDelay(Thread t) {
+        return t != null && t.getState() == Thread.State.TIMED_WAITING && Arrays.stream(t.getStackTrace())
+                .anyMatch(f -> f.getClassName().equals(ModelInstance.Execution.class.getName())
+                        && f.getMethodName().equals("waitUntil"));
     }
 
     @Test
