@@ -2,6 +2,7 @@ package io.coedge.sidecar.runtime;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.coedge.sidecar.SidecarOptions;
 import io.coedge.sidecar.SidecarServer;
@@ -18,13 +19,22 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** No GPU here: asking for CUDA falls back to CPU and says so everywhere; --strict refuses to start. */
+/**
+ * Without a usable GPU, asking for CUDA falls back to CPU and says so everywhere; --strict refuses
+ * to start. On a machine where CUDA loads there is nothing to fall back from: those tests are skipped.
+ */
 class DeviceFallbackITCase {
     @TempDir
     Path repo;
 
+    private static void assumeNoUsableCuda() throws Exception {
+        assumeTrue(DeviceSelector.select("cuda:0", false).fallbackReason().isPresent(),
+                "CUDA loads on this machine: a CUDA request does not fall back");
+    }
+
     @Test
     void cudaRequestedWithoutCudaFallsBackToCpuAndReportsIt() throws Exception {
+        assumeNoUsableCuda();
         var m = new ModelGenerator(2, ModelGenerator.Scale.TINY).generate("vgg", repo);
         try (RunningSidecar sidecar = RunningSidecar.start(repo, b -> b.device("cuda:0"))) {
             Device device = sidecar.server.device();
@@ -46,6 +56,7 @@ class DeviceFallbackITCase {
 
     @Test
     void strictRefusesToStartWithoutCuda() throws Exception {
+        assumeNoUsableCuda();
         new ModelGenerator(2, ModelGenerator.Scale.TINY).generate("vgg", repo);
         SidecarOptions options = SidecarOptions.builder(repo).port(0).metricsPort(0).device("cuda:0").strict(true).build();
         assertThatThrownBy(() -> SidecarServer.start(options))
