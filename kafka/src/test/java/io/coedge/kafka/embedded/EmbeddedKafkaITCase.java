@@ -1,6 +1,7 @@
 package io.coedge.kafka.embedded;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.coedge.kafka.topics.TopicAdmin;
 import io.coedge.topics.TopicsConfig;
@@ -67,12 +68,13 @@ class EmbeddedKafkaITCase {
       try (KafkaConsumer<String, String> consumer =
           new KafkaConsumer<>(consumerProps, new StringDeserializer(), new StringDeserializer())) {
         consumer.subscribe(List.of("r"));
-        long until = System.currentTimeMillis() + 15_000;
-        while (values.isEmpty() && System.currentTimeMillis() < until) {
-          for (ConsumerRecord<String, String> r : consumer.poll(Duration.ofMillis(200))) {
-            values.add(r.key() + "=" + r.value());
-          }
-        }
+        await("the record arrives").atMost(Duration.ofSeconds(15)).pollInSameThread().pollInterval(Duration.ZERO)
+            .dontCatchUncaughtExceptions().until(() -> {
+              for (ConsumerRecord<String, String> r : consumer.poll(Duration.ofMillis(200))) {
+                values.add(r.key() + "=" + r.value());
+              }
+              return !values.isEmpty();
+            });
       }
       assertThat(values).containsExactly("cam-1=hello");
     }
