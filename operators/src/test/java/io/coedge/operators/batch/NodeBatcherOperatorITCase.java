@@ -1,6 +1,7 @@
 package io.coedge.operators.batch;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.coedge.catalog.CatalogText;
 import io.coedge.format.Frame;
@@ -15,6 +16,7 @@ import io.coedge.sidecar.metrics.SidecarMetrics;
 import io.coedge.sidecar.models.ModelGenerator;
 import java.awt.Color;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.apache.flink.api.common.typeinfo.Types;
@@ -126,10 +128,8 @@ class NodeBatcherOperatorITCase {
   void withItsSidecarOnThisHostBatchesGoThroughSharedMemoryAndGiveTheSameResults() throws Exception {
     List<FrameResult> viaSharedMemory;
     try (var h = harness(true); OipClient client = OipClient.builder("127.0.0.1:" + sidecar.port()).build()) {
-      long until = System.currentTimeMillis() + 30_000;
-      while (client.systemSharedMemoryStatus("").isEmpty() && System.currentTimeMillis() < until) {
-        Thread.sleep(20);
-      }
+      await("the batcher registers its shared memory").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(20))
+          .dontCatchUncaughtExceptions().until(() -> !client.systemSharedMemoryStatus("").isEmpty());
       var regions = client.systemSharedMemoryStatus("");
       assertThat(regions).as("the batcher registered its shared memory").hasSize(1);
       String key = regions.values().iterator().next().getKey();
