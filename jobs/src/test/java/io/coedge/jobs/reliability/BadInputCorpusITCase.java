@@ -3,6 +3,7 @@ package io.coedge.jobs.reliability;
 import io.coedge.testing.TestSidecars;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.coedge.catalog.CatalogText;
 import io.coedge.format.FrameHeaders;
@@ -27,6 +28,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.TreeMap;
+import java.util.function.Predicate;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -150,19 +152,16 @@ class BadInputCorpusITCase {
   private static void awaitNodes(Properties client, String topic) {
     try (NodeWatch watch = new NodeWatch(client, topic)) {
       watch.awaitHealthy(List.of("edge-1", "edge-2"), Duration.ofSeconds(60));
-      long first = -1;
-      long until = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-      while (System.nanoTime() < until) {
-        NodeStatus s = watch.poll(Duration.ofMillis(200)).get("edge-3");
-        if (s != null && first < 0) {
-          first = s.timestamp();
-        } else if (s != null && s.timestamp() > first) {
-          assertThat(s.healthy()).isFalse();
-          return;
-        }
-      }
-      throw new IllegalStateException("edge-3 did not report: " + watch.describe());
+      NodeStatus first = awaitEdge3(watch, "edge-3 reports", s -> true);
+      NodeStatus second = awaitEdge3(watch, "edge-3 reports a second time", s -> s.timestamp() > first.timestamp());
+      assertThat(second.healthy()).isFalse();
     }
+  }
+
+  private static NodeStatus awaitEdge3(NodeWatch watch, String what, Predicate<NodeStatus> matching) {
+    return await(what).atMost(Duration.ofSeconds(30)).pollInSameThread().pollInterval(Duration.ZERO)
+        .dontCatchUncaughtExceptions()
+        .until(() -> watch.poll(Duration.ofMillis(200)).get("edge-3"), s -> s != null && matching.test(s));
   }
 
   private static String caseWithValue(List<BadInputCorpus.Case> cases, byte[] value) throws Exception {

@@ -1,5 +1,7 @@
 package io.coedge.jobs.reliability;
 
+import static org.awaitility.Awaitility.await;
+
 import io.coedge.format.FrameHeaders;
 import io.coedge.format.FrameResult;
 import io.coedge.format.ResultCodec;
@@ -13,6 +15,7 @@ import java.util.Properties;
 import java.util.TreeMap;
 import java.util.UUID;
 import java.util.function.Function;
+import java.util.function.Predicate;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -55,6 +58,21 @@ final class Committed implements AutoCloseable {
 
   int total() {
     return results.size() + deadLetters.size();
+  }
+
+  /** Reads until {@code condition} holds for what has been read; fails after {@code timeout}. */
+  Committed awaitUntil(String what, Duration timeout, Predicate<Committed> condition) {
+    await(what).atMost(timeout).pollInSameThread().pollInterval(Duration.ZERO).dontCatchUncaughtExceptions()
+        .until(() -> {
+          poll(Duration.ofMillis(100));
+          return condition.test(this);
+        });
+    return this;
+  }
+
+  /** Reads until at least {@code n} results and dead letters are in; fails after {@code timeout}. */
+  Committed awaitAtLeast(int n, Duration timeout) {
+    return awaitUntil("at least " + n + " committed results and dead letters", timeout, c -> c.total() >= n);
   }
 
   /**

@@ -3,6 +3,7 @@ package io.coedge.jobs.reliability;
 import io.coedge.testing.TestSidecars;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.coedge.catalog.Catalog;
 import io.coedge.catalog.CatalogText;
@@ -77,7 +78,7 @@ class SidecarLossITCase {
           }
         });
 
-        awaitResults(out, 40);
+        out.awaitAtLeast(40, Duration.ofSeconds(60));
         // The node that runs walkers now (the policy may have placed it anywhere) loses its sidecar.
         String node = out.results.stream().filter(r -> r.task().equals("walkers"))
             .max(java.util.Comparator.comparingLong(FrameResult::dispatchTs)).orElseThrow().node();
@@ -123,25 +124,16 @@ class SidecarLossITCase {
     }
   }
 
-  private static void awaitResults(Committed out, int n) throws Exception {
-    long until = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-    while (out.total() < n && System.nanoTime() < until) {
-      out.poll(Duration.ofMillis(100));
-    }
-    assertThat(out.total()).isGreaterThanOrEqualTo(n);
-  }
-
   /** When {@code node} first reported {@code healthy} with a status measured after {@code sinceMs}; keeps reading results meanwhile. */
-  private static long awaitStatus(NodeWatch watch, Committed out, String node, boolean healthy, long sinceMs) throws Exception {
-    long until = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-    while (System.nanoTime() < until) {
-      NodeStatus s = watch.poll(Duration.ofMillis(50)).get(node);
-      if (s != null && s.timestamp() > sinceMs && s.healthy() == healthy) {
-        return s.timestamp();
-      }
-      out.poll(Duration.ofMillis(50));
-    }
-    throw new AssertionError(node + " never reported healthy=" + healthy + ": " + watch.describe());
+  private static long awaitStatus(NodeWatch watch, Committed out, String node, boolean healthy, long sinceMs) {
+    return await(node + " reports healthy=" + healthy + " after " + sinceMs).atMost(Duration.ofSeconds(60))
+        .pollInSameThread().pollInterval(Duration.ZERO).dontCatchUncaughtExceptions()
+        .until(() -> {
+          NodeStatus s = watch.poll(Duration.ofMillis(50)).get(node);
+          out.poll(Duration.ofMillis(50));
+          return s;
+        }, s -> s != null && s.timestamp() > sinceMs && s.healthy() == healthy)
+        .timestamp();
   }
 
   /** Nodes that ran the task, per 3-second window of dispatch time relative to the kill. */
