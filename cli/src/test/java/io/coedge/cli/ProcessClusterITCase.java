@@ -1,6 +1,7 @@
 package io.coedge.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.coedge.catalog.Catalog;
 import io.coedge.catalog.CatalogText;
@@ -31,6 +32,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Properties;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
@@ -41,6 +43,7 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -104,10 +107,12 @@ class ProcessClusterITCase {
           assertThat(ranPerNode).hasSize(3);
           assertThat(servedPerSidecar).isEqualTo(ranPerNode);
 
-          // 2. Kill a TaskManager process mid-run; a replacement joins for the same node.
+          // 2. Kill a TaskManager process mid-run (once results of the second wave are committed: the job runs it
+          //    and has checkpointed since it began); a replacement joins for the same node.
           CompletableFuture<CameraSimulator.Report> wave2 = CompletableFuture.supplyAsync(
               () -> cameras(catalog, topics, WAVE_2, 1000).run(producer, r -> {}));
-          Thread.sleep(3000);
+          List<FrameResult> all = new ArrayList<>(first);
+          all.addAll(results.readAtLeastOne(Duration.ofSeconds(90)));
           long killedAt = System.currentTimeMillis();
           cluster.killTaskManager("edge-2");
           cluster.startTaskManager("edge-2");
@@ -115,8 +120,7 @@ class ProcessClusterITCase {
           double runningAfter = (System.currentTimeMillis() - killedAt) / 1000.0;
           assertThat(wave2.get().acked()).isEqualTo(WAVE_2);
 
-          List<FrameResult> all = new ArrayList<>(first);
-          all.addAll(results.readUntil(WAVE_1 + WAVE_2 - first.size(), Duration.ofSeconds(120)));
+          all.addAll(results.readUntil(WAVE_1 + WAVE_2 - all.size(), Duration.ofSeconds(120)));
           double edge2Back = all.stream().filter(r -> r.node().equals("edge-2") && r.inferenceEndTs() > killedAt
                   && r.batchSize() > 0).mapToLong(FrameResult::emitTs).min().orElse(Long.MAX_VALUE)
               - killedAt;
@@ -154,18 +158,18 @@ class ProcessClusterITCase {
   /** Waits until the job has restarted (numRestarts above zero) and every task runs again. */
   private static RestSubmitter.JobStatus awaitRestarted(RestSubmitter rest, String jobId, Duration timeout)
       throws Exception {
-    long until = System.nanoTime() + timeout.toNanos();
-    while (System.nanoTime() < until) {
-      var metric = rest.get("jobs/" + jobId + "/metrics?get=numRestarts");
-      long restarts = metric.size() > 0 ? metric.get(0).path("value").asLong() : 0;
-      RestSubmitter.JobStatus status = rest.status(jobId);
-      if (restarts > 0 && status.isFullyRunning()) {
-        return status;
-      }
-      Thread.sleep(250);
+    try {
+      return await("the job restarts and runs again").atMost(timeout).pollInterval(Duration.ofMillis(250))
+          .dontCatchUncaughtExceptions().until(() -> {
+            var metric = rest.get("jobs/" + jobId + "/metrics?get=numRestarts");
+            long restarts = metric.size() > 0 ? metric.get(0).path("value").asLong() : 0;
+            RestSubmitter.JobStatus status = rest.status(jobId);
+            return restarts > 0 && status.isFullyRunning() ? status : null;
+          }, Objects::nonNull);
+    } catch (ConditionTimeoutException e) {
+      throw new AssertionError("job did not restart and run again within " + timeout.toSeconds() + " s: "
+          + rest.status(jobId) + ", last exception " + rest.rootException(jobId), e);
     }
-    throw new AssertionError("job did not restart and run again within " + timeout.toSeconds() + " s: "
-        + rest.status(jobId) + ", last exception " + rest.rootException(jobId));
   }
 
   /** Frames inferred per node, from each sidecar's coedge_inference_count (summed over models). */
@@ -237,6 +241,17 @@ class ProcessClusterITCase {
       p.setProperty("isolation.level", "read_committed");
       consumer = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer());
       consumer.subscribe(List.of(topic));
+    }
+
+    /** Reads until at least one result arrived; fails after {@code timeout}. */
+    List<FrameResult> readAtLeastOne(Duration timeout) {
+      List<FrameResult> out = new ArrayList<>();
+      await("a committed result").atMost(timeout).pollInSameThread()
+          .pollInterval(Duration.ZERO).dontCatchUncaughtExceptions().until(() -> {
+            poll(out);
+            return !out.isEmpty();
+          });
+      return out;
     }
 
     /** Reads until {@code expected} results arrived, then a little longer (anything more is a duplicate). */
