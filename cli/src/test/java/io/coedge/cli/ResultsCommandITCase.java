@@ -37,23 +37,28 @@ class ResultsCommandITCase {
       p.setProperty("transactional.id", "results-it");
       try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer())) {
         producer.initTransactions();
+        // All in one partition, the aborted result first and the garbage before the last committed result, so that
+        // a reader that stops once it has counted the five committed results has passed both.
+        producer.beginTransaction();
+        producer.send(new ProducerRecord<>("coedge.results", 0, null, ResultCodec.toJson(result("a", 9, Status.ERROR, 1))));
+        producer.flush();
+        producer.abortTransaction();
         producer.beginTransaction();
         List<FrameResult> committed =
             List.of(result("a", 1, Status.OK, 100), result("a", 2, Status.OK, 200), result("a", 3, Status.LATE, 300),
                 result("a", 4, Status.DROPPED, 5), result("b", 5, Status.OK, 50));
         for (FrameResult r : committed) {
-          producer.send(new ProducerRecord<>("coedge.results", r.camera().getBytes(StandardCharsets.UTF_8), ResultCodec.toJson(r)));
+          if (r.task().equals("b")) {
+            producer.send(new ProducerRecord<>("coedge.results", 0, null, "not json".getBytes(StandardCharsets.UTF_8)));
+          }
+          producer.send(new ProducerRecord<>("coedge.results", 0, r.camera().getBytes(StandardCharsets.UTF_8), ResultCodec.toJson(r)));
         }
-        producer.send(new ProducerRecord<>("coedge.results", null, "not json".getBytes(StandardCharsets.UTF_8)));
         producer.commitTransaction();
-        producer.beginTransaction();
-        producer.send(new ProducerRecord<>("coedge.results", null, ResultCodec.toJson(result("a", 9, Status.ERROR, 1))));
-        producer.flush();
-        producer.abortTransaction();
       }
 
-      CliTest.Run run =
-          CliTest.run("results", "--bootstrap", kafka.bootstrap(), "--from-beginning", "--duration", "6s", "--json");
+      // Stops once the five committed results are counted; the duration only keeps a broken reader from hanging.
+      CliTest.Run run = CliTest.run("results", "--bootstrap", kafka.bootstrap(), "--from-beginning", "--expect", "5",
+          "--duration", "120s", "--json");
 
       assertThat(run.exit()).as(run.err()).isZero();
       List<String> lines = run.out().lines().toList();
