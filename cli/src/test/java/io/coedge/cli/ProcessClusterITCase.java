@@ -121,8 +121,9 @@ class ProcessClusterITCase {
           assertThat(wave2.get().acked()).isEqualTo(WAVE_2);
 
           all.addAll(results.readUntil(WAVE_1 + WAVE_2 - all.size(), Duration.ofSeconds(120)));
-          double edge2Back = all.stream().filter(r -> r.node().equals("edge-2") && r.inferenceEndTs() > killedAt
-                  && r.batchSize() > 0).mapToLong(FrameResult::emitTs).min().orElse(Long.MAX_VALUE)
+          double edge2Back = all.stream().filter(r -> r.node().equals("edge-2") && r.batchSize() > 0
+                  && r.inferenceEndTs() != null && r.inferenceEndTs() > killedAt).mapToLong(FrameResult::emitTs).min()
+                  .orElse(Long.MAX_VALUE)
               - killedAt;
           System.out.printf("ProcessClusterITCase: recovery: job running again %.1f s after the kill; edge-2 emitted "
               + "again after %.1f s; restarts %s; statuses %s%n", runningAfter, edge2Back / 1000.0,
