@@ -36,7 +36,7 @@ public final class LocalCluster implements AutoCloseable {
   private final Consumer<String> progress;
   private final Path logs;
   private final Path log4j;
-  private final RestSubmitter rest;
+  private final FlinkSession rest;
   private final List<ChildProcess> started = new ArrayList<>();
   private final Map<String, ChildProcess> taskManagers = new LinkedHashMap<>();
   private final Map<String, Integer> incarnations = new HashMap<>();
@@ -48,7 +48,7 @@ public final class LocalCluster implements AutoCloseable {
     this.progress = progress;
     this.logs = spec.dir().resolve("logs");
     this.log4j = FlinkConfig.writeLog4j(spec.dir().resolve("conf"));
-    this.rest = new RestSubmitter(restUrl(spec));
+    this.rest = FlinkSession.connect(restUrl(spec));
     this.state = new ClusterState(restUrl(spec), null, catalog, List.of());
   }
 
@@ -284,7 +284,8 @@ public final class LocalCluster implements AutoCloseable {
     return restUrl(spec);
   }
 
-  public RestSubmitter submitter() {
+  /** Flink's client for this cluster: submission, job status, cancellation. */
+  public FlinkSession session() {
     return rest;
   }
 
@@ -304,6 +305,7 @@ public final class LocalCluster implements AutoCloseable {
     started.clear();
     taskManagers.clear();
     removeShutdownHook();
+    rest.close();
   }
 
   private void removeShutdownHook() {
@@ -331,5 +333,6 @@ public final class LocalCluster implements AutoCloseable {
     }
     ChildProcess.awaitExit(stopping, Duration.ofSeconds(10));
     started.clear();
+    rest.close();
   }
 }
