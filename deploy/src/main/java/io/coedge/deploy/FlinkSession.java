@@ -88,6 +88,7 @@ public final class FlinkSession implements AutoCloseable {
 
   private final String url;
   private final RestClusterClient<String> client;
+  private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
 
   private FlinkSession(String url, RestClusterClient<String> client) {
     this.url = url;
@@ -315,6 +316,8 @@ public final class FlinkSession implements AutoCloseable {
 
   @Override
   public void close() {
-    client.close();
+    if (closed.compareAndSet(false, true)) {
+      client.close();
+    }
   }
 }
