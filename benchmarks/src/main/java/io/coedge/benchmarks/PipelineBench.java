@@ -5,9 +5,9 @@ import io.coedge.catalog.CatalogText;
 import io.coedge.catalog.ModelSpec;
 import io.coedge.catalog.NodeSpec;
 import io.coedge.format.FrameResult;
+import io.coedge.deploy.SidecarSupervisor;
 import io.coedge.deploy.local.LocalPipeline;
 import io.coedge.kafka.status.NodeWatch;
-import io.coedge.deploy.local.SidecarProcesses;
 import io.coedge.topics.KafkaClients;
 import io.coedge.kafka.camera.CameraSimulator;
 import io.coedge.kafka.camera.CameraSpec;
@@ -91,7 +91,7 @@ public final class PipelineBench {
     }
     LocalPipeline.ensureModels(models, progress);
     List<PolicyRun> out = new ArrayList<>();
-    try (SidecarProcesses sidecars = SidecarProcesses.start(models, ports, work.resolve("logs"), Duration.ofMinutes(3), progress)) {
+    try (SidecarSupervisor sidecars = SidecarSupervisor.startLocal(models, ports, work.resolve("logs"), Duration.ofMinutes(3), progress)) {
       // Each model alone on one sidecar, before the warm-up: the warm-up run then absorbs what the
       // calibration's long batches leave behind (the first pair after it missed 4-7% where it missed
       // about 1% when run second).
@@ -319,7 +319,7 @@ public final class PipelineBench {
         tasks: [{id: T, model: %s, cameras: [c1, c2, c3, c4], fps: 50, deadlineMs: 600000, origin: edge-1, frame: {width: 320, height: 240}}]
         """.formatted(model, batch, input, size, size, post, model));
     Catalog catalog = catalogText.parse();
-    try (SidecarProcesses sidecars = SidecarProcesses.start(models, Map.of("edge-1", 8401), work.resolve("logs"),
+    try (SidecarSupervisor sidecars = SidecarSupervisor.startLocal(models, Map.of("edge-1", 8401), work.resolve("logs"),
         Duration.ofMinutes(3), progress)) {
       String address = sidecars.addresses().get("edge-1");
       double before = direct(address, catalog.model(model).orElseThrow(), batch, directFor);

@@ -5,9 +5,8 @@ import io.coedge.catalog.NodeSpec;
 import io.coedge.deploy.ClusterSpec;
 import io.coedge.deploy.ClusterState;
 import io.coedge.deploy.JobArguments;
+import io.coedge.deploy.FlinkSession;
 import io.coedge.deploy.LocalCluster;
-import io.coedge.deploy.RestSubmitter;
-import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -200,7 +199,8 @@ public final class ClusterCommand implements Runnable {
 
   @Command(name = "submit", mixinStandardHelpOptions = true,
       description = {
-        "Upload the job jar and run it through the cluster's REST API, as `flink run` does.",
+        "Run the job jar's main class here to build the job graph, then upload both to the cluster's REST API,"
+            + " as `flink run` does; prints the job id.",
         "Arguments not listed here go to the job (see README: --dispatch, --batch, --checkpoint-ms...);"
             + " --config and --bootstrap default to the cluster's catalog and Kafka."
       })
@@ -243,22 +243,21 @@ public final class ClusterCommand implements Runnable {
         }
       }
       Path jarFile = shipped(jar);
-      RestSubmitter submitter = new RestSubmitter(rest);
-      err.printf("coedge cluster submit: uploading %s (%d MB) to %s...%n", jarFile,
-          Files.exists(jarFile) ? Files.size(jarFile) >> 20 : 0, rest);
-      err.flush();
-      String jarId = submitter.upload(jarFile);
-      err.println("coedge cluster submit: running " + entryClass + " " + String.join(" ", args));
-      err.flush();
-      String jobId = submitter.run(jarId, entryClass, args);
-      PrintWriter out = spec.commandLine().getOut();
-      if (!noWait) {
-        err.println("coedge cluster submit: job " + jobId + " submitted; waiting until every task runs...");
-        err.flush();
-        RestSubmitter.JobStatus status = submitter.awaitRunning(jobId, Duration.ofMinutes(3));
-        err.println("coedge cluster submit: " + status.name() + " RUNNING (" + status.vertices().size()
-            + " operators); web UI " + rest + "/#/job/running/" + jobId + "/overview");
+      String jobId;
+      try (FlinkSession session = FlinkSession.connect(rest)) {
+        jobId = session.submit(jarFile, entryClass, args, m -> {
+          err.println("coedge cluster submit: " + m);
+          err.flush();
+        });
+        if (!noWait) {
+          err.println("coedge cluster submit: job " + jobId + " submitted; waiting until every task runs...");
+          err.flush();
+          FlinkSession.JobStatus status = session.awaitRunning(jobId, Duration.ofMinutes(3));
+          err.println("coedge cluster submit: " + status.name() + " RUNNING (" + status.vertices().size()
+              + " operators); web UI " + rest + "/#/job/running/" + jobId + "/overview");
+        }
       }
+      PrintWriter out = spec.commandLine().getOut();
       out.println(jobId);
       return 0;
     }
@@ -286,18 +285,18 @@ public final class ClusterCommand implements Runnable {
         dead += alive ? 0 : 1;
         out.printf("  %-28s pid %-8d %-8s %s%n", p.name(), p.pid(), alive ? "running" : "STOPPED", p.log());
       }
-      RestSubmitter rest = new RestSubmitter(state.restUrl());
-      if (!rest.isUp()) {
-        out.println("REST API " + state.restUrl() + " does not answer");
-        return 1;
-      }
-      JsonNode overview = rest.get("overview");
-      out.printf("Flink %s at %s: %d TaskManagers %s, slots %d (%d free)%n", overview.path("flink-version").asText(),
-          state.restUrl(), overview.path("taskmanagers").asInt(), rest.taskManagers(),
-          overview.path("slots-total").asInt(), overview.path("slots-available").asInt());
-      for (JsonNode job : rest.get("jobs/overview").path("jobs")) {
-        out.printf("  job %s %-10s %s%n", job.path("jid").asText(), job.path("state").asText(),
-            job.path("name").asText());
+      try (FlinkSession rest = FlinkSession.connect(state.restUrl())) {
+        if (!rest.isUp()) {
+          out.println("REST API " + state.restUrl() + " does not answer");
+          return 1;
+        }
+        FlinkSession.Overview overview = rest.overview();
+        out.printf("Flink %s at %s: %d TaskManagers %s, slots %d (%d free)%n", overview.flinkVersion(),
+            state.restUrl(), overview.taskManagers(), rest.taskManagers(), overview.slotsTotal(),
+            overview.slotsAvailable());
+        for (FlinkSession.JobStatus job : rest.jobs()) {
+          out.printf("  job %s %-10s %s%n", job.id(), job.state(), job.name());
+        }
       }
       if (state.kafkaBootstrap() != null) {
         out.println("Kafka " + state.kafkaBootstrap());
@@ -317,7 +316,9 @@ public final class ClusterCommand implements Runnable {
 
     @Override
     public Integer call() throws Exception {
-      new RestSubmitter(dir.requireState().restUrl()).cancel(jobId);
+      try (FlinkSession session = FlinkSession.connect(dir.requireState().restUrl())) {
+        session.cancel(jobId);
+      }
       spec.commandLine().getOut().println("cancelled " + jobId);
       return 0;
     }

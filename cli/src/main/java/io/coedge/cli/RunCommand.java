@@ -60,19 +60,34 @@ final class RunCommand implements Callable<Integer> {
     Progress progress = Progress.line("run");
     Path work = Home.workDir();
     CountDownLatch stop = new CountDownLatch(1);
-    try (LocalPipeline pipeline = LocalPipeline.start(catalog, clients, kafka.topics(), dispatch, batch, sidecars,
-        Home.resolveWork(models), work, webPort, progress::update)) {
-      if (restartSidecars) {
-        pipeline.restartDeadSidecars(progress::update);
+    CountDownLatch closed = new CountDownLatch(1);
+    // Ctrl-C or SIGTERM: the JVM exits once its shutdown hooks return, so this one waits for the
+    // pipeline's close (job cancelled, sidecars stopped; the sidecars' own hook stops them anyway).
+    Thread onSignal = new Thread(() -> {
+      stop.countDown();
+      try {
+        closed.await(20, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
       }
-      Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown));
-      System.err.printf("coedge run: job %s running; web UI http://127.0.0.1:%d; results on %s (%s); Ctrl-C stops it%n",
-          pipeline.job().getJobID(), webPort, kafka.resultsTopic, clients.describe());
-      if (duration == null) {
-        stop.await();
-      } else {
-        stop.await(duration.toMillis(), TimeUnit.MILLISECONDS);
+    }, "coedge-run-stop");
+    try {
+      try (LocalPipeline pipeline = LocalPipeline.start(catalog, clients, kafka.topics(), dispatch, batch, sidecars,
+          Home.resolveWork(models), work, webPort, progress::update)) {
+        if (restartSidecars) {
+          pipeline.restartDeadSidecars(progress::update);
+        }
+        Runtime.getRuntime().addShutdownHook(onSignal);
+        System.err.printf("coedge run: job %s running; web UI http://127.0.0.1:%d; results on %s (%s); Ctrl-C stops it%n",
+            pipeline.job().getJobID(), webPort, kafka.resultsTopic, clients.describe());
+        if (duration == null) {
+          stop.await();
+        } else {
+          stop.await(duration.toMillis(), TimeUnit.MILLISECONDS);
+        }
       }
+    } finally {
+      closed.countDown();
     }
     return 0;
   }

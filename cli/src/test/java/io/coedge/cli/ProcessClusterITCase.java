@@ -6,9 +6,9 @@ import static org.awaitility.Awaitility.await;
 import io.coedge.catalog.Catalog;
 import io.coedge.catalog.CatalogText;
 import io.coedge.deploy.ClusterSpec;
+import io.coedge.deploy.FlinkSession;
 import io.coedge.deploy.JobArguments;
 import io.coedge.deploy.LocalCluster;
-import io.coedge.deploy.RestSubmitter;
 import io.coedge.format.FrameResult;
 import io.coedge.format.ResultCodec;
 import io.coedge.kafka.status.NodeWatch;
@@ -50,7 +50,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The job on a real multi-process Flink cluster ({@link LocalCluster}): a JobManager process, one
  * TaskManager process per edge node (COEDGE_NODE), one sidecar process per node, the job jar
- * submitted over the REST API. Dispatch is {@code no-offloading} so every node runs its own
+ * submitted with Flink's REST client. Dispatch is {@code no-offloading} so every node runs its own
  * cameras, with different loads per node (1, 2 and 3 cameras): the per-node counts in the results
  * must equal the per-sidecar inference counters, which they would not if a batcher talked to
  * another node's sidecar. Then one TaskManager process is killed mid-run and a replacement for
@@ -80,7 +80,7 @@ class ProcessClusterITCase {
       ClusterSpec spec = ClusterSpec.builder(catalog.nodes(), dir.resolve("cluster"))
           .restPort(flinkPorts[0]).rpcPort(flinkPorts[1]).models(models).sidecarDevice("cpu").build();
       try (LocalCluster cluster = LocalCluster.start(spec, catalogFile, m -> System.out.println("cluster: " + m))) {
-        RestSubmitter rest = cluster.submitter();
+        FlinkSession rest = cluster.session();
         String jobId;
         try (NodeWatch watch = new NodeWatch(kafka.clientProperties(), topics.nodeProfiles())) {
           watch.poll(Duration.ofMillis(100));
@@ -88,7 +88,7 @@ class ProcessClusterITCase {
               "--config", catalogFile.toString(), "--bootstrap", kafka.bootstrap(), "--dispatch", "no-offloading",
               "--frames-topic", topics.frames(), "--results-topic", topics.results(), "--dlq-topic",
               topics.deadLetters(), "--profiles-topic", topics.nodeProfiles(), "--checkpoint-ms", "1000",
-              "--name", "pc"));
+              "--name", "pc"), m -> System.out.println("submit: " + m));
           rest.awaitRunning(jobId, Duration.ofMinutes(2));
           watch.awaitHealthy(NODES, Duration.ofSeconds(90));
         }
@@ -116,7 +116,7 @@ class ProcessClusterITCase {
           long killedAt = System.currentTimeMillis();
           cluster.killTaskManager("edge-2");
           cluster.startTaskManager("edge-2");
-          RestSubmitter.JobStatus back = awaitRestarted(rest, jobId, Duration.ofMinutes(2));
+          FlinkSession.JobStatus back = awaitRestarted(rest, jobId, Duration.ofMinutes(2));
           double runningAfter = (System.currentTimeMillis() - killedAt) / 1000.0;
           assertThat(wave2.get().acked()).isEqualTo(WAVE_2);
 
@@ -127,11 +127,10 @@ class ProcessClusterITCase {
               - killedAt;
           System.out.printf("ProcessClusterITCase: recovery: job running again %.1f s after the kill; edge-2 emitted "
               + "again after %.1f s; restarts %s; statuses %s%n", runningAfter, edge2Back / 1000.0,
-              rest.get("jobs/" + jobId + "/metrics?get=numRestarts"), count(all, r -> r.status().name()));
+              rest.restarts(jobId), count(all, r -> r.status().name()));
 
           assertThat(back.isFullyRunning()).isTrue();
-          assertThat(rest.get("jobs/" + jobId + "/checkpoints").path("latest").path("restored").isObject())
-              .as("the job restored a checkpoint").isTrue();
+          assertThat(rest.restoredFromCheckpoint(jobId)).as("the job restored a checkpoint").isTrue();
           List<String> expectedIds = kafka.frameIds(topics.frames(), WAVE_1 + WAVE_2);
           assertThat(expectedIds).hasSize(WAVE_1 + WAVE_2);
           assertThat(all).extracting(FrameResult::frameId).containsExactlyInAnyOrderElementsOf(expectedIds);
@@ -157,14 +156,13 @@ class ProcessClusterITCase {
   }
 
   /** Waits until the job has restarted (numRestarts above zero) and every task runs again. */
-  private static RestSubmitter.JobStatus awaitRestarted(RestSubmitter rest, String jobId, Duration timeout)
+  private static FlinkSession.JobStatus awaitRestarted(FlinkSession rest, String jobId, Duration timeout)
       throws Exception {
     try {
       return await("the job restarts and runs again").atMost(timeout).pollInterval(Duration.ofMillis(250))
           .dontCatchUncaughtExceptions().until(() -> {
-            var metric = rest.get("jobs/" + jobId + "/metrics?get=numRestarts");
-            long restarts = metric.size() > 0 ? metric.get(0).path("value").asLong() : 0;
-            RestSubmitter.JobStatus status = rest.status(jobId);
+            long restarts = rest.restarts(jobId);
+            FlinkSession.JobStatus status = rest.status(jobId);
             return restarts > 0 && status.isFullyRunning() ? status : null;
           }, Objects::nonNull);
     } catch (ConditionTimeoutException e) {

@@ -29,19 +29,27 @@ final class ChildProcess {
         .orElse(System.currentTimeMillis());
   }
 
+  /** Starts {@code java jvmOptions -cp classpath mainClass args} as the cluster {@code spec} says. */
+  static ChildProcess startJava(String name, ClusterSpec spec, List<String> classpath, List<String> jvmOptions,
+      String mainClass, List<String> args, Map<String, String> env, Path log) throws IOException {
+    return startJava(name, spec.java(), spec.dir(), spec.detach(), classpath, jvmOptions, mainClass, args, env, log);
+  }
+
   /**
    * Starts {@code java jvmOptions -cp classpath mainClass args}.
    *
+   * @param workDir the child's working folder; null for this process's
    * @param detach in a new session, so the child survives the launcher, its Ctrl-C and its terminal
    */
-  static ChildProcess startJava(String name, ClusterSpec spec, List<String> classpath, List<String> jvmOptions,
-      String mainClass, List<String> args, Map<String, String> env, Path log) throws IOException {
+  static ChildProcess startJava(String name, String javaExe, Path workDir, boolean detach, List<String> classpath,
+      List<String> jvmOptions, String mainClass, List<String> args, Map<String, String> env, Path log)
+      throws IOException {
     List<String> command = new ArrayList<>();
-    if (spec.detach() && Files.isExecutable(SETSID)) {
+    if (detach && Files.isExecutable(SETSID)) {
       // setsid execs in place (a ProcessBuilder child never leads its group), so the PID stays the java's.
       command.add(SETSID.toString());
     }
-    command.add(spec.java());
+    command.add(javaExe);
     command.addAll(jvmOptions);
     command.add("-cp");
     command.add(String.join(File.pathSeparator, classpath));
@@ -51,10 +59,12 @@ final class ChildProcess {
     Files.writeString(log, "# " + String.join(" ", command) + "\n", java.nio.file.StandardOpenOption.CREATE,
         java.nio.file.StandardOpenOption.APPEND);
     ProcessBuilder pb = new ProcessBuilder(command)
-        .directory(spec.dir().toFile())
         .redirectErrorStream(true)
         .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
         .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+    if (workDir != null) {
+      pb.directory(workDir.toFile());
+    }
     pb.environment().putAll(env);
     return new ChildProcess(name, pb.start(), log);
   }

@@ -4,10 +4,24 @@ import io.coedge.catalog.NodeSpec;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
+import java.util.TreeMap;
+import org.apache.flink.configuration.BlobServerOptions;
+import org.apache.flink.configuration.CheckpointingOptions;
+import org.apache.flink.configuration.ConfigOption;
+import org.apache.flink.configuration.ConfigOptions;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.CoreOptions;
+import org.apache.flink.configuration.GlobalConfiguration;
+import org.apache.flink.configuration.HeartbeatManagerOptions;
+import org.apache.flink.configuration.JobManagerOptions;
+import org.apache.flink.configuration.MemorySize;
+import org.apache.flink.configuration.RestOptions;
+import org.apache.flink.configuration.RestartStrategyOptions;
+import org.apache.flink.configuration.TaskManagerOptions;
+import org.apache.flink.configuration.WebOptions;
 
 /**
  * The Flink configuration of the local cluster. Flink's distribution scripts derive JVM flags
@@ -50,58 +64,67 @@ final class FlinkConfig {
       "--add-opens=java.base/java.util.concurrent.atomic=ALL-UNNAMED",
       "--add-opens=java.base/java.util.concurrent.locks=ALL-UNNAMED");
 
+  /** The edge node a TaskManager runs on, read by the job's batchers (NodeIdentity) besides COEDGE_NODE. */
+  static final ConfigOption<String> NODE = ConfigOptions.key("coedge.node").stringType().noDefaultValue();
+
+  private static final String LOOPBACK = "127.0.0.1";
+
   private FlinkConfig() {}
 
   /** Settings shared by the JobManager and every TaskManager. */
-  static Map<String, String> common(ClusterSpec spec) {
-    Map<String, String> c = new LinkedHashMap<>();
-    c.put("jobmanager.rpc.address", "127.0.0.1");
-    c.put("jobmanager.rpc.port", Integer.toString(spec.rpcPort()));
-    c.put("jobmanager.bind-host", "127.0.0.1");
-    c.put("rest.address", "127.0.0.1");
-    c.put("rest.bind-address", "127.0.0.1");
-    c.put("rest.port", Integer.toString(spec.restPort()));
-    c.put("taskmanager.host", "127.0.0.1");
-    c.put("taskmanager.bind-host", "127.0.0.1");
-    c.put("taskmanager.numberOfTaskSlots", "1");
-    c.put("taskmanager.cpu.cores", "1.0");
-    c.put("parallelism.default", Integer.toString(spec.nodes().size()));
+  static Configuration common(ClusterSpec spec) {
+    Configuration c = new Configuration();
+    c.set(JobManagerOptions.ADDRESS, LOOPBACK);
+    c.set(JobManagerOptions.PORT, spec.rpcPort());
+    c.set(JobManagerOptions.BIND_HOST, LOOPBACK);
+    c.set(RestOptions.ADDRESS, LOOPBACK);
+    c.set(RestOptions.BIND_ADDRESS, LOOPBACK);
+    c.set(RestOptions.PORT, spec.restPort());
+    c.set(TaskManagerOptions.HOST, LOOPBACK);
+    c.set(TaskManagerOptions.BIND_HOST, LOOPBACK);
+    c.set(TaskManagerOptions.NUM_TASK_SLOTS, 1);
+    c.set(TaskManagerOptions.CPU_CORES, 1.0);
+    c.set(CoreOptions.DEFAULT_PARALLELISM, spec.nodes().size());
     // A killed TaskManager is noticed within seconds, not the default 50 s, and the job restarts
     // from its last checkpoint as soon as a slot is back.
-    c.put("heartbeat.interval", "2000");
-    c.put("heartbeat.timeout", "10000");
-    c.put("restart-strategy.type", "fixed-delay");
-    c.put("restart-strategy.fixed-delay.attempts", "50");
-    c.put("restart-strategy.fixed-delay.delay", "2 s");
-    c.put("execution.checkpointing.dir", spec.dir().resolve("checkpoints").toUri().toString());
-    c.put("web.upload.dir", spec.dir().resolve("uploads").toString());
-    c.put("io.tmp.dirs", spec.dir().resolve("tmp").toString());
-    c.put("blob.storage.directory", spec.dir().resolve("blobs").toString());
-    c.put("jobmanager.memory.heap.size", JM_HEAP + "m");
-    c.put("jobmanager.memory.off-heap.size", JM_OFF_HEAP + "m");
-    c.put("jobmanager.memory.jvm-metaspace.size", JM_METASPACE + "m");
-    c.put("jobmanager.memory.jvm-overhead.min", JM_OVERHEAD + "m");
-    c.put("jobmanager.memory.jvm-overhead.max", JM_OVERHEAD + "m");
-    c.put("taskmanager.memory.framework.heap.size", TM_FRAMEWORK_HEAP + "m");
-    c.put("taskmanager.memory.task.heap.size", TM_TASK_HEAP + "m");
-    c.put("taskmanager.memory.managed.size", TM_MANAGED + "m");
-    c.put("taskmanager.memory.network.min", TM_NETWORK + "m");
-    c.put("taskmanager.memory.network.max", TM_NETWORK + "m");
-    c.put("taskmanager.memory.framework.off-heap.size", TM_FRAMEWORK_OFF_HEAP + "m");
-    c.put("taskmanager.memory.task.off-heap.size", TM_TASK_OFF_HEAP + "m");
-    c.put("taskmanager.memory.jvm-metaspace.size", TM_METASPACE + "m");
-    c.put("taskmanager.memory.jvm-overhead.min", TM_OVERHEAD + "m");
-    c.put("taskmanager.memory.jvm-overhead.max", TM_OVERHEAD + "m");
-    c.putAll(spec.flinkConfig());
+    c.set(HeartbeatManagerOptions.HEARTBEAT_INTERVAL, Duration.ofSeconds(2));
+    c.set(HeartbeatManagerOptions.HEARTBEAT_TIMEOUT, Duration.ofSeconds(10));
+    c.set(RestartStrategyOptions.RESTART_STRATEGY, "fixed-delay");
+    c.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS, 50);
+    c.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY, Duration.ofSeconds(2));
+    c.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, spec.dir().resolve("checkpoints").toUri().toString());
+    c.set(WebOptions.UPLOAD_DIR, spec.dir().resolve("uploads").toString());
+    c.set(CoreOptions.TMP_DIRS, spec.dir().resolve("tmp").toString());
+    c.set(BlobServerOptions.STORAGE_DIRECTORY, spec.dir().resolve("blobs").toString());
+    c.set(JobManagerOptions.JVM_HEAP_MEMORY, mib(JM_HEAP));
+    c.set(JobManagerOptions.OFF_HEAP_MEMORY, mib(JM_OFF_HEAP));
+    c.set(JobManagerOptions.JVM_METASPACE, mib(JM_METASPACE));
+    c.set(JobManagerOptions.JVM_OVERHEAD_MIN, mib(JM_OVERHEAD));
+    c.set(JobManagerOptions.JVM_OVERHEAD_MAX, mib(JM_OVERHEAD));
+    c.set(TaskManagerOptions.FRAMEWORK_HEAP_MEMORY, mib(TM_FRAMEWORK_HEAP));
+    c.set(TaskManagerOptions.TASK_HEAP_MEMORY, mib(TM_TASK_HEAP));
+    c.set(TaskManagerOptions.MANAGED_MEMORY_SIZE, mib(TM_MANAGED));
+    c.set(TaskManagerOptions.NETWORK_MEMORY_MIN, mib(TM_NETWORK));
+    c.set(TaskManagerOptions.NETWORK_MEMORY_MAX, mib(TM_NETWORK));
+    c.set(TaskManagerOptions.FRAMEWORK_OFF_HEAP_MEMORY, mib(TM_FRAMEWORK_OFF_HEAP));
+    c.set(TaskManagerOptions.TASK_OFF_HEAP_MEMORY, mib(TM_TASK_OFF_HEAP));
+    c.set(TaskManagerOptions.JVM_METASPACE, mib(TM_METASPACE));
+    c.set(TaskManagerOptions.JVM_OVERHEAD_MIN, mib(TM_OVERHEAD));
+    c.set(TaskManagerOptions.JVM_OVERHEAD_MAX, mib(TM_OVERHEAD));
+    c.addAll(Configuration.fromMap(spec.flinkConfig()));
     return c;
   }
 
   /** A TaskManager's settings: which edge node it is on, and its name in the web UI. */
-  static Map<String, String> taskManager(ClusterSpec spec, NodeSpec node, String resourceId) {
-    Map<String, String> c = common(spec);
-    c.put("coedge.node", node.id());
-    c.put("taskmanager.resource-id", resourceId);
+  static Configuration taskManager(ClusterSpec spec, NodeSpec node, String resourceId) {
+    Configuration c = common(spec);
+    c.set(NODE, node.id());
+    c.set(TaskManagerOptions.TASK_MANAGER_RESOURCE_ID, resourceId);
     return c;
+  }
+
+  private static MemorySize mib(int mebibytes) {
+    return MemorySize.ofMebiBytes(mebibytes);
   }
 
   static List<String> jobManagerJvm(Path logFile, Path log4j) {
@@ -132,12 +155,16 @@ final class FlinkConfig {
     return o;
   }
 
-  static void writeYaml(Map<String, String> config, Path dir) throws IOException {
+  /**
+   * Writes {@code config.yaml} (Flink 2's standard YAML file) into {@code dir}, one flattened key a
+   * line, each value as Flink writes it ({@link Configuration#toFileWritableMap}: YAML-quoted where
+   * needed, durations and sizes in Flink's units), keys sorted.
+   */
+  static void writeYaml(Configuration config, Path dir) throws IOException {
     Files.createDirectories(dir);
     StringBuilder sb = new StringBuilder("# Written by coedge cluster up; edits are overwritten.\n");
-    config.forEach((k, v) -> sb.append(k).append(": \"").append(v.replace("\\", "\\\\").replace("\"", "\\\""))
-        .append("\"\n"));
-    Files.writeString(dir.resolve("config.yaml"), sb.toString());
+    new TreeMap<>(config.toFileWritableMap()).forEach((k, v) -> sb.append(k).append(": ").append(v).append('\n'));
+    Files.writeString(dir.resolve(GlobalConfiguration.FLINK_CONF_FILENAME), sb.toString());
   }
 
   static Path writeLog4j(Path dir) throws IOException {

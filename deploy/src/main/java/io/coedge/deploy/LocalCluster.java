@@ -26,7 +26,6 @@ import java.util.function.Consumer;
 public final class LocalCluster implements AutoCloseable {
   static final String JOB_MANAGER_MAIN = "org.apache.flink.runtime.entrypoint.StandaloneSessionClusterEntrypoint";
   static final String TASK_MANAGER_MAIN = "org.apache.flink.runtime.taskexecutor.TaskManagerRunner";
-  static final String SIDECAR_MAIN = "io.coedge.sidecar.cli.SidecarCommand";
   static final String CLI_MAIN = "io.coedge.cli.CoEdgeCli";
 
   private static final Duration JVM_READY = Duration.ofSeconds(180);
@@ -36,8 +35,9 @@ public final class LocalCluster implements AutoCloseable {
   private final Consumer<String> progress;
   private final Path logs;
   private final Path log4j;
-  private final RestSubmitter rest;
+  private final FlinkSession rest;
   private final List<ChildProcess> started = new ArrayList<>();
+  private final SidecarSupervisor sidecars;
   private final Map<String, ChildProcess> taskManagers = new LinkedHashMap<>();
   private final Map<String, Integer> incarnations = new HashMap<>();
   private ClusterState state;
@@ -48,7 +48,8 @@ public final class LocalCluster implements AutoCloseable {
     this.progress = progress;
     this.logs = spec.dir().resolve("logs");
     this.log4j = FlinkConfig.writeLog4j(spec.dir().resolve("conf"));
-    this.rest = new RestSubmitter(restUrl(spec));
+    this.rest = FlinkSession.connect(restUrl(spec));
+    this.sidecars = new SidecarSupervisor(spec.java(), spec.classpath(), spec.dir(), spec.detach());
     this.state = new ClusterState(restUrl(spec), null, catalog, List.of());
   }
 
@@ -92,10 +93,9 @@ public final class LocalCluster implements AutoCloseable {
       generateModels();
     }
     ChildProcess kafka = spec.kafkaPort() == null ? null : startKafka();
-    List<ChildProcess> sidecars = new ArrayList<>();
     if (spec.models() != null) {
       for (NodeSpec node : spec.nodes()) {
-        sidecars.add(startSidecar(node));
+        startSidecar(node);
       }
     }
     ChildProcess jobManager = startJobManager();
@@ -113,10 +113,8 @@ public final class LocalCluster implements AutoCloseable {
       state.write(spec.dir());
       progress.accept(String.format("Kafka up at %s (%.1f s)", bootstrap, seconds(t0)));
     }
-    for (ChildProcess sidecar : sidecars) {
-      sidecar.awaitLogLine(l -> l.startsWith("sidecar ready:"), SIDECAR_READY);
-      progress.accept(String.format("%s ready (%.1f s)", sidecar.name, seconds(t0)));
-    }
+    sidecars.awaitReady(SIDECAR_READY,
+        sidecar -> progress.accept(String.format("%s ready (%.1f s)", sidecar.name(), seconds(t0))));
   }
 
   private void generateModels() throws IOException, InterruptedException {
@@ -136,18 +134,17 @@ public final class LocalCluster implements AutoCloseable {
             List.of("kafka", "--port", Integer.toString(spec.kafkaPort())), Map.of(), logs.resolve("kafka.log")));
   }
 
-  private ChildProcess startSidecar(NodeSpec node) throws IOException {
-    String name = "sidecar-" + node.id();
+  private void startSidecar(NodeSpec node) throws IOException {
     String device = spec.sidecarDevice() != null ? spec.sidecarDevice()
         : node.accelerator() == null ? "cpu" : node.accelerator();
-    int metrics = ClusterSpec.metricsPort(node);
-    progress.accept("starting " + name + " (gRPC " + node.sidecarPort() + ", metrics " + metrics + ", " + device + ")...");
-    List<String> args = List.of("--models", spec.models().toString(), "--port", Integer.toString(node.sidecarPort()),
-        "--metrics-port", Integer.toString(metrics), "--device", device,
-        "--threads", Integer.toString(spec.sidecarThreads()), "--warmup-runs", "1");
-    return track(name, "sidecar", node.id(), node.sidecarPort(), metrics,
-        ChildProcess.startJava(name, spec, spec.classpath(), List.of("-Xmx384m", "-XX:+UseSerialGC"), SIDECAR_MAIN,
-            args, Map.of(), logs.resolve(name + ".log")));
+    SidecarSupervisor.Spec sidecar = new SidecarSupervisor.Spec(node.id(), spec.models(), node.sidecarPort(),
+        ClusterSpec.metricsPort(node), device, spec.sidecarThreads(), 1, List.of("-Xmx384m", "-XX:+UseSerialGC"),
+        logs.resolve("sidecar-" + node.id() + ".log"));
+    progress.accept("starting " + sidecar.name() + " (gRPC " + sidecar.port() + ", metrics " + sidecar.metricsPort()
+        + ", " + device + ")...");
+    SidecarSupervisor.Sidecar started = sidecars.start(sidecar);
+    record(new ClusterState.Proc(sidecar.name(), "sidecar", node.id(), started.pid(), started.startedEpochMs(),
+        started.log().toString(), sidecar.port(), sidecar.metricsPort()));
   }
 
   private ChildProcess startJobManager() throws IOException {
@@ -215,10 +212,13 @@ public final class LocalCluster implements AutoCloseable {
     started.add(p);
     // Flink processes log through log4j to <name>.log; their .out only holds JVM output.
     Path log = p.log.toString().endsWith(".out") ? logs.resolve(name + ".log") : p.log;
-    state = state.with(new ClusterState.Proc(name, role, node, p.pid(), p.startedEpochMs, log.toString(), port,
-        metricsPort));
-    state.write(spec.dir());
+    record(new ClusterState.Proc(name, role, node, p.pid(), p.startedEpochMs, log.toString(), port, metricsPort));
     return p;
+  }
+
+  private void record(ClusterState.Proc proc) throws IOException {
+    state = state.with(proc);
+    state.write(spec.dir());
   }
 
   private void awaitRest(ChildProcess jobManager) throws IOException, InterruptedException {
@@ -284,7 +284,8 @@ public final class LocalCluster implements AutoCloseable {
     return restUrl(spec);
   }
 
-  public RestSubmitter submitter() {
+  /** Flink's client for this cluster: submission, job status, cancellation. */
+  public FlinkSession session() {
     return rest;
   }
 
@@ -303,7 +304,9 @@ public final class LocalCluster implements AutoCloseable {
   public void detach() {
     started.clear();
     taskManagers.clear();
+    sidecars.detach();
     removeShutdownHook();
+    rest.close();
   }
 
   private void removeShutdownHook() {
@@ -329,7 +332,9 @@ public final class LocalCluster implements AutoCloseable {
         stopping.addAll(ChildProcess.terminateTree(p.process.toHandle()));
       }
     }
+    sidecars.close();
     ChildProcess.awaitExit(stopping, Duration.ofSeconds(10));
     started.clear();
+    rest.close();
   }
 }

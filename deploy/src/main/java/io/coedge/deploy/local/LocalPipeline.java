@@ -3,6 +3,7 @@ package io.coedge.deploy.local;
 import io.coedge.catalog.Catalog;
 import io.coedge.catalog.CatalogText;
 import io.coedge.catalog.NodeSpec;
+import io.coedge.deploy.SidecarSupervisor;
 import io.coedge.jobs.CoEdgeJob;
 import io.coedge.topics.KafkaClients;
 import io.coedge.topics.TopicsConfig;
@@ -14,6 +15,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
 import org.apache.flink.configuration.Configuration;
@@ -27,10 +29,10 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
  * demo} start.
  */
 public final class LocalPipeline implements AutoCloseable {
-  private final SidecarProcesses sidecars;
+  private final SidecarSupervisor sidecars;
   private final JobClient job;
 
-  private LocalPipeline(SidecarProcesses sidecars, JobClient job) {
+  private LocalPipeline(SidecarSupervisor sidecars, JobClient job) {
     this.sidecars = sidecars;
     this.job = job;
   }
@@ -51,12 +53,12 @@ public final class LocalPipeline implements AutoCloseable {
         toStart.put(n.id(), n.sidecarPort());
       }
     }
-    SidecarProcesses started = null;
+    SidecarSupervisor started = null;
     Map<String, String> addresses = new LinkedHashMap<>(sidecarAddresses);
     if (!toStart.isEmpty()) {
       ensureModels(models, progress);
       progress.accept("starting " + toStart.size() + " sidecars (one per node; warm-up measures every batch size)");
-      started = SidecarProcesses.start(models, toStart, workDir.resolve("logs"), Duration.ofMinutes(3), progress);
+      started = SidecarSupervisor.startLocal(models, toStart, workDir.resolve("logs"), Duration.ofMinutes(3), progress);
       addresses.putAll(started.addresses());
     }
     try {
@@ -114,9 +116,9 @@ public final class LocalPipeline implements AutoCloseable {
   @Override
   public void close() {
     try {
-      job.cancel().get();
+      job.cancel().get(10, TimeUnit.SECONDS);
     } catch (Exception e) {
-      // The job may already have ended.
+      // The job may already have ended (or the JVM is stopping); the sidecars are stopped regardless.
     }
     if (sidecars != null) {
       sidecars.close();

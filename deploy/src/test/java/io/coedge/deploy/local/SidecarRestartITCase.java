@@ -2,7 +2,7 @@ package io.coedge.deploy.local;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.coedge.deploy.local.SidecarProcesses;
+import io.coedge.deploy.SidecarSupervisor;
 import io.coedge.oip.OipClient;
 import io.coedge.sidecar.models.ModelGenerator;
 import java.net.InetAddress;
@@ -30,11 +30,11 @@ class SidecarRestartITCase {
     }
     List<String> heard = new CopyOnWriteArrayList<>();
     CompletableFuture<Void> readyAgain = new CompletableFuture<>();
-    try (SidecarProcesses sidecars = SidecarProcesses.start(models, Map.of("edge-1", port), dir.resolve("logs"),
+    try (SidecarSupervisor sidecars = SidecarSupervisor.startLocal(models, Map.of("edge-1", port), dir.resolve("logs"),
         Duration.ofMinutes(2), m -> {})) {
       sidecars.restartDeadSidecars(m -> {
         heard.add(m.replaceAll("[0-9]+", "N"));
-        if (m.startsWith("sidecar of edge-1: sidecar ready")) {
+        if (m.startsWith("sidecar of edge-1 ready: ")) {
           readyAgain.complete(null);
         }
       });
@@ -49,7 +49,7 @@ class SidecarRestartITCase {
       }
       assertThat(heard).hasSize(2);
       assertThat(heard.get(0)).isEqualTo("sidecar of edge-N exited with code N; restarting it (restart N)");
-      assertThat(heard.get(1)).startsWith("sidecar of edge-N: sidecar ready");
+      assertThat(heard.get(1)).startsWith("sidecar of edge-N ready: gRPC N.N.N.N:N, health http://N.N.N.N:N/vN/health/ready (pid N, ");
     }
   }
 }
