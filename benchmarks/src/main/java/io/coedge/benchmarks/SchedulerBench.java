@@ -12,10 +12,10 @@ import io.coedge.scheduler.sim.Scenario;
 import io.coedge.scheduler.sim.ScenarioLoader;
 import io.coedge.scheduler.sim.SimResult;
 import io.coedge.scheduler.sim.Simulator;
+import io.coedge.stats.Latencies;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -174,8 +174,8 @@ public final class SchedulerBench {
             links.add(hit ? new Link(l.from(), l.to(), l.bandwidthBitsPerSecond() / 20, l.latencyMicros()) : l);
         }
         Topology changed = topo.withLinks(links);
-        double[] initial = new double[5];
-        double[] replan = new double[5];
+        Latencies initial = new Latencies(); // microseconds
+        Latencies replan = new Latencies();
         int moves = 0;
         for (int i = 0; i < 5; i++) {
             long t0 = System.nanoTime();
@@ -183,15 +183,14 @@ public final class SchedulerBench {
             long t1 = System.nanoTime();
             Assignment next = coedge.plan(changed, first);
             long t2 = System.nanoTime();
-            initial[i] = (t1 - t0) / 1e6;
-            replan[i] = (t2 - t1) / 1e6;
+            initial.record((t1 - t0) / 1000);
+            replan.record((t2 - t1) / 1000);
             moves = next.movesFrom(first);
         }
-        Arrays.sort(initial);
-        Arrays.sort(replan);
         System.out.println("## coedge dispatch on city (" + topo.nodes().size() + " nodes, " + topo.tasks().size() + " tasks)\n");
         System.out.printf(Locale.ROOT, "| plan | median ms | max ms |%n|---|---:|---:|%n| initial (from scratch) | %.1f | %.1f |%n"
-                + "| re-plan after a bandwidth change (%d moves) | %.1f | %.1f |%n%n", initial[2], initial[4], moves, replan[2], replan[4]);
+                + "| re-plan after a bandwidth change (%d moves) | %.1f | %.1f |%n%n", initial.percentile(0.5) / 1000.0,
+                initial.max() / 1000.0, moves, replan.percentile(0.5) / 1000.0, replan.max() / 1000.0);
     }
 
     private static void routingLookup(Scenario city) {
