@@ -25,6 +25,7 @@ import io.coedge.scheduler.model.NodeProfile;
 import io.coedge.scheduler.model.Topology;
 import io.coedge.scheduler.sim.Scenario;
 import io.coedge.scheduler.sim.Simulator;
+import io.coedge.stats.Latencies;
 import io.coedge.oip.InferInput;
 import io.coedge.oip.InferRequest;
 import io.coedge.oip.OipClient;
@@ -135,7 +136,7 @@ public final class PipelineBench {
       }
       // This JVM (the job, Kafka, the cameras) takes part of the machine the sidecars share.
       double jobCores = (double) (os.getProcessCpuTime() - cpu0) / Math.max(1, System.nanoTime() - wall0);
-      List<Long> overheads = new ArrayList<>();
+      Latencies overheads = new Latencies();
       List<Long> ingests = new ArrayList<>();
       Map<String, Long> reasons = new java.util.TreeMap<>();
       Map<String, Long> missesByTask = new java.util.TreeMap<>();
@@ -147,7 +148,7 @@ public final class PipelineBench {
         while (reader.table().frames() < sent.sent() && System.nanoTime() < until) {
           reader.poll(Duration.ofMillis(200), r -> {
             if (r.status() == FrameResult.Status.OK && r.dispatchTs() != null && r.inferenceEndTs() != null) {
-              overheads.add((r.dispatchTs() - r.captureTs()) + (r.emitTs() - r.inferenceEndTs()));
+              overheads.record((r.dispatchTs() - r.captureTs()) + (r.emitTs() - r.inferenceEndTs()));
             }
             if (r.dispatchTs() != null) {
               ingests.add(r.dispatchTs() - r.captureTs());
@@ -167,24 +168,24 @@ public final class PipelineBench {
       ResultsTable.Row all = rows.get(rows.size() - 1);
       Map<String, NodeStatus> statuses = watch.poll(Duration.ofMillis(100));
       long[] ingest = ingests.stream().mapToLong(Long::longValue).sorted().toArray();
+      Latencies ingestMs = new Latencies();
+      ingests.forEach(ingestMs::record);
       double cores = Math.max(0.5, Runtime.getRuntime().availableProcessors() - jobCores);
-      long ingestMicros = ingest.length == 0 ? 0 : ingest[ingest.length / 2] * 1000;
       List<Long> ingestSamples = java.util.Arrays.stream(ingest).map(ms -> Math.max(0, ms) * 1000).boxed().toList();
       Scenario simulated = benchScenario(catalog, statuses, duration, ingestSamples, calibration, cores);
       progress.accept(String.format(java.util.Locale.ROOT, "run %d simulated with: sidecars sharing %.2f cores, ingest p50 %.1f ms"
           + " (p99 %.1f ms),"
-          + " execution noise %.2f, slow runs %.0f%% x %.2f, overhead per call by node %s", run, cores, ingestMicros / 1000.0,
-          ingest.length == 0 ? 0.0 : (double) ingest[(int) (ingest.length * 0.99)], simulated.execNoise(),
+          + " execution noise %.2f, slow runs %.0f%% x %.2f, overhead per call by node %s", run, cores,
+          (double) ingestMs.percentile(0.5), (double) ingestMs.percentile(0.99), simulated.execNoise(),
           simulated.execSlow().share() * 100, simulated.execSlow().factor(),
           simulated.pipeline().nodeOverheads().entrySet().stream().map(e -> e.getKey() + "=" + e.getValue().batchMicros() / 1000 + "ms")
               .toList()));
       double sim = new Simulator(simulated, DispatchPolicies.byName(dispatch), Scenario.BatchSettings.defaults().policy(batch))
           .run().dmr();
-      long[] o = overheads.stream().mapToLong(Long::longValue).sorted().toArray();
       Map<String, String> placement = new LinkedHashMap<>();
       nodesOfTask.forEach((task, counts) -> placement.put(task, describe(counts)));
       PolicyRun result = new PolicyRun(dispatch, batch, sent.sent(), table.frames(), all.missRate(), all.p50Ms(), all.p99Ms(),
-          all.meanBatch(), sim, o.length == 0 ? -1 : o[o.length / 2], placement, reasons, missesByTask);
+          all.meanBatch(), sim, overheads.count() == 0 ? -1 : overheads.percentile(0.5), placement, reasons, missesByTask);
       progress.accept(String.format(java.util.Locale.ROOT,
           "run %d: DMR %.2f%% (simulator %.2f%%, the sidecars with %.2f cores), p50 %d ms, p99 %d ms, %d/%d results",
           run, result.missRate() * 100, sim * 100, cores, result.p50Ms(), result.p99Ms(), result.results(), result.sent()));
@@ -214,18 +215,18 @@ public final class PipelineBench {
     for (NodeProfile n : reported.nodes()) {
       NodeStatus s = statuses.get(n.name());
       Map<Model, LatencyProfile> compute = new LinkedHashMap<>();
-      List<Long> overhead = new ArrayList<>();
+      Latencies overhead = new Latencies();
       if (s != null) {
         s.models().forEach((model, ms) -> {
           LatencyProfile alone = calibration.medians().get(model);
           compute.put(new Model(model), alone != null ? alone : n.profiles().get(new Model(model)));
           if (ms.sidecar() != null && ms.sidecar().overheadMicros() >= 0) {
-            overhead.add(ms.sidecar().overheadMicros());
+            overhead.record(ms.sidecar().overheadMicros());
           }
         });
       }
       nodes.add(new NodeProfile(n.name(), compute, 0, n.healthy()));
-      overheads.put(n.name(), new Scenario.Overhead(overhead.isEmpty() ? 0 : overhead.stream().sorted().toList().get(overhead.size() / 2), 0, 0));
+      overheads.put(n.name(), new Scenario.Overhead(overhead.percentile(0.5), 0, 0));
     }
     double noise = Math.min(0.95, Math.max(0, calibration.spread() - 1));
     // During the run the sidecars' windows of ten runs showed a wider spread (p99 / median) than each

@@ -7,6 +7,7 @@ import io.coedge.scheduler.sim.Scenario;
 import io.coedge.scheduler.sim.ScenarioLoader;
 import io.coedge.scheduler.sim.SimResult;
 import io.coedge.scheduler.sim.Simulator;
+import io.coedge.stats.Latencies;
 
 import java.nio.file.Path;
 import java.util.ArrayList;

@@ -11,6 +11,7 @@ import io.coedge.oip.SharedMemoryRegion;
 import io.coedge.sidecar.models.ModelGenerator;
 import io.coedge.sidecar.repository.TensorSpec;
 import io.coedge.sidecar.runtime.ModelInstance;
+import io.coedge.stats.Latencies;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -208,7 +209,7 @@ public final class SidecarBench {
         while (System.nanoTime() < end) {
             long t0 = System.nanoTime();
             instance.run(inputs, List.of(), null);
-            stats.latencies.add(System.nanoTime() - t0);
+            stats.latencies.record(System.nanoTime() - t0);
         }
         stats.elapsedNanos = System.nanoTime() - start;
         return stats;
@@ -239,23 +240,23 @@ public final class SidecarBench {
             }
             long end = System.nanoTime() + (long) (seconds * 1e9);
             long start = System.nanoTime();
-            List<Future<List<Long>>> futures = new ArrayList<>();
+            List<Future<Latencies>> futures = new ArrayList<>();
             for (int c = 0; c < callers; c++) {
                 OipClient own = clients.get(c);
                 InferRequest request = requests.get(c);
                 futures.add(pool.submit(() -> {
-                    List<Long> lat = new ArrayList<>();
+                    Latencies lat = new Latencies();
                     while (System.nanoTime() < end) {
                         long t0 = System.nanoTime();
                         own.infer(request).get(60, TimeUnit.SECONDS);
-                        lat.add(System.nanoTime() - t0);
+                        lat.record(System.nanoTime() - t0);
                     }
                     return lat;
                 }));
             }
             Stats stats = new Stats();
-            for (Future<List<Long>> f : futures) {
-                stats.latencies.addAll(f.get());
+            for (Future<Latencies> f : futures) {
+                stats.latencies.add(f.get());
             }
             stats.elapsedNanos = System.nanoTime() - start;
             return stats;
@@ -446,26 +447,25 @@ public final class SidecarBench {
     }
 
     private static final class Stats {
-        final List<Long> latencies = new ArrayList<>();
+        final Latencies latencies = new Latencies();
         long elapsedNanos;
 
         void record(long nanos) {
-            latencies.add(nanos);
+            latencies.record(nanos);
             elapsedNanos += nanos;
         }
 
         void add(Stats other) {
-            latencies.addAll(other.latencies);
+            latencies.add(other.latencies);
             elapsedNanos += other.elapsedNanos;
         }
 
         double framesPerSecond(int batch) {
-            return latencies.size() * (double) batch / (elapsedNanos / 1e9);
+            return latencies.count() * (double) batch / (elapsedNanos / 1e9);
         }
 
         double p50Millis() {
-            long[] sorted = latencies.stream().mapToLong(Long::longValue).sorted().toArray();
-            return sorted[sorted.length / 2] / 1e6;
+            return latencies.percentile(0.5) / 1e6;
         }
     }
 }

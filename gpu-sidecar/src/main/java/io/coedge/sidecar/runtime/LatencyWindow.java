@@ -1,45 +1,36 @@
 package io.coedge.sidecar.runtime;
 
-import java.util.Arrays;
+import io.coedge.stats.RecentLatencies;
 import java.util.NavigableMap;
 import java.util.TreeMap;
 
 /**
  * Per-batch-size execution latency, Clockwork style: the p99 (and the median) of the last
- * {@value #WINDOW} executions at each batch size. Warm-up fills it at start; live executions keep it current.
+ * {@value #WINDOW} executions at each batch size ({@link RecentLatencies}). Warm-up fills it at start;
+ * live executions keep it current.
  */
 public final class LatencyWindow {
     public static final int WINDOW = 10;
 
-    private final TreeMap<Integer, long[]> samples = new TreeMap<>();
-    private final TreeMap<Integer, Integer> counts = new TreeMap<>();
+    private final TreeMap<Integer, RecentLatencies> windows = new TreeMap<>();
 
     public synchronized void record(int batchSize, long nanos) {
-        long[] window = samples.computeIfAbsent(batchSize, b -> new long[WINDOW]);
-        int n = counts.merge(batchSize, 1, Integer::sum);
-        window[(n - 1) % WINDOW] = nanos;
+        windows.computeIfAbsent(batchSize, b -> new RecentLatencies(WINDOW)).record(nanos);
     }
 
-    /** p99 (nearest rank) of the recorded window for exactly this batch size, or -1. */
+    /** p99 of the recorded window for exactly this batch size, or -1. */
     public synchronized long p99Nanos(int batchSize) {
         return percentileNanos(batchSize, 0.99);
     }
 
-    /** Median (nearest rank) of the recorded window for exactly this batch size, or -1. */
+    /** Median of the recorded window for exactly this batch size, or -1. */
     public synchronized long p50Nanos(int batchSize) {
         return percentileNanos(batchSize, 0.50);
     }
 
     private long percentileNanos(int batchSize, double q) {
-        long[] window = samples.get(batchSize);
-        if (window == null) {
-            return -1;
-        }
-        int n = Math.min(counts.get(batchSize), WINDOW);
-        long[] sorted = Arrays.copyOf(window, n);
-        Arrays.sort(sorted);
-        int rank = Math.max(1, (int) Math.ceil(q * n));
-        return sorted[rank - 1];
+        RecentLatencies window = windows.get(batchSize);
+        return window == null ? -1 : window.percentile(q);
     }
 
     /**
@@ -55,7 +46,7 @@ public final class LatencyWindow {
     /** Batch size to median in nanoseconds, for every measured batch size. */
     public synchronized NavigableMap<Integer, Long> medians() {
         TreeMap<Integer, Long> out = new TreeMap<>();
-        for (Integer b : samples.keySet()) {
+        for (Integer b : windows.keySet()) {
             out.put(b, p50Nanos(b));
         }
         return out;
@@ -64,7 +55,7 @@ public final class LatencyWindow {
     /** Batch size to p99 in nanoseconds, for every measured batch size. */
     public synchronized NavigableMap<Integer, Long> snapshot() {
         TreeMap<Integer, Long> out = new TreeMap<>();
-        for (Integer b : samples.keySet()) {
+        for (Integer b : windows.keySet()) {
             out.put(b, p99Nanos(b));
         }
         return out;

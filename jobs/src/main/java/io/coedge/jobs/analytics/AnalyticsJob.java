@@ -4,7 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.coedge.format.FrameResult;
 import io.coedge.format.ResultCodec;
-import io.coedge.stats.Percentiles;
+import io.coedge.stats.Latencies;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -128,13 +128,14 @@ public final class AnalyticsJob {
     @Override
     public void process(String task, Context ctx, Iterable<TaskAcc> in, Collector<String> out) {
       TaskAcc a = in.iterator().next();
-      long[] sorted = a.latencies.clone();
-      Arrays.sort(sorted);
+      Latencies latencies = new Latencies();
+      for (long ms : a.latencies) {
+        latencies.record(ms);
+      }
       long frames = a.ok + a.late + a.dropped + a.error;
       out.collect(json(new TaskWindowStats("task-window", task, ctx.window().getStart(), ctx.window().getEnd(),
           frames, a.ok, a.late, a.dropped, a.error, frames == 0 ? 0 : (double) (a.late + a.dropped + a.error) / frames,
-          Percentiles.percentile(sorted, 0.50), Percentiles.percentile(sorted, 0.95),
-          Percentiles.percentile(sorted, 0.99),
+          latencies.percentile(0.50), latencies.percentile(0.95), latencies.percentile(0.99),
           a.batched == 0 ? 0 : (double) a.batchSum / a.batched)));
     }
   }

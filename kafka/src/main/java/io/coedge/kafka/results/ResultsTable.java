@@ -1,8 +1,8 @@
 package io.coedge.kafka.results;
 
 import io.coedge.format.FrameResult;
+import io.coedge.stats.Latencies;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -10,7 +10,8 @@ import java.util.TreeMap;
 
 /**
  * Live per-task figures over a stream of results: frames, deadline-miss rate (LATE + DROPPED +
- * ERROR over all), latency percentiles and throughput. Not thread-safe; one reader feeds it.
+ * ERROR over all), latency percentiles ({@link Latencies}) and throughput. Not thread-safe; one
+ * reader feeds it.
  */
 public final class ResultsTable {
 
@@ -38,8 +39,7 @@ public final class ResultsTable {
     long batched;
     long firstEmit = Long.MAX_VALUE;
     long lastEmit = Long.MIN_VALUE;
-    long[] latencies = new long[256];
-    int n;
+    final Latencies latencies = new Latencies();
 
     void add(FrameResult r) {
       switch (r.status()) {
@@ -54,10 +54,7 @@ public final class ResultsTable {
       }
       firstEmit = Math.min(firstEmit, r.emitTs());
       lastEmit = Math.max(lastEmit, r.emitTs());
-      if (n == latencies.length) {
-        latencies = Arrays.copyOf(latencies, n * 2);
-      }
-      latencies[n++] = r.latencyMs();
+      latencies.record(r.latencyMs());
     }
 
     long frames() {
@@ -90,9 +87,7 @@ public final class ResultsTable {
       all.batched += a.batched;
       all.firstEmit = Math.min(all.firstEmit, a.firstEmit);
       all.lastEmit = Math.max(all.lastEmit, a.lastEmit);
-      all.latencies = Arrays.copyOf(all.latencies, Math.max(all.latencies.length, all.n + a.n));
-      System.arraycopy(a.latencies, 0, all.latencies, all.n, a.n);
-      all.n += a.n;
+      all.latencies.add(a.latencies);
     }
     if (tasks.size() > 1) {
       rows.add(row("ALL", all));
@@ -101,8 +96,6 @@ public final class ResultsTable {
   }
 
   private static Row row(String task, Acc a) {
-    long[] sorted = Arrays.copyOf(a.latencies, a.n);
-    Arrays.sort(sorted);
     long frames = a.frames();
     double span = (a.lastEmit - a.firstEmit) / 1000.0;
     return new Row(
@@ -113,20 +106,11 @@ public final class ResultsTable {
         a.dropped,
         a.error,
         frames == 0 ? 0 : (double) (a.late + a.dropped + a.error) / frames,
-        percentile(sorted, 0.50),
-        percentile(sorted, 0.95),
-        percentile(sorted, 0.99),
+        a.latencies.percentile(0.50),
+        a.latencies.percentile(0.95),
+        a.latencies.percentile(0.99),
         span <= 0 ? 0 : (frames - 1) / span,
         a.batched == 0 ? 0 : (double) a.batchSum / a.batched);
-  }
-
-  /** Nearest-rank percentile of sorted values; 0 when empty. */
-  public static long percentile(long[] sorted, double q) {
-    if (sorted.length == 0) {
-      return 0;
-    }
-    int rank = (int) Math.ceil(q * sorted.length);
-    return sorted[Math.max(0, Math.min(sorted.length - 1, rank - 1))];
   }
 
   /** The table as fixed-width text. */

@@ -30,17 +30,4 @@ class ResultsTableTest {
             new ResultsTable.Row("ALL", 5, 2, 1, 1, 1, 0.6, 10, 120, 120, 4 / 1.5, 8 / 3.0));
     assertThat(table.frames()).isEqualTo(5);
   }
-
-  @Test
-  void percentilesUseNearestRank() {
-    long[] values = new long[100];
-    for (int i = 0; i < 100; i++) {
-      values[i] = i + 1;
-    }
-
-    assertThat(ResultsTable.percentile(values, 0.50)).isEqualTo(50);
-    assertThat(ResultsTable.percentile(values, 0.95)).isEqualTo(95);
-    assertThat(ResultsTable.percentile(values, 0.99)).isEqualTo(99);
-    assertThat(ResultsTable.percentile(new long[0], 0.5)).isZero();
-  }
 }

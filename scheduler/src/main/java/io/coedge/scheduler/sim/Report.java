@@ -325,7 +325,7 @@ public final class Report {
             double[] y = new double[n + 1];
             for (int i = 0; i <= n; i++) {
                 x[i] = xMax * i / n;
-                y[i] = r.result().latency().cdfAt(x[i]) * 100;
+                y[i] = r.result().latency().fractionAtOrBelow(Math.round(x[i] * 1000)) * 100;
             }
             series.add(new Chart.Series(pair, x, y));
         }

@@ -5,6 +5,7 @@ import java.util.Objects;
 
 import io.coedge.scheduler.model.Assignment;
 import io.coedge.scheduler.model.FrameOutcome;
+import io.coedge.stats.Latencies;
 
 import java.util.List;
 
@@ -16,6 +17,7 @@ import java.util.List;
  * @param goodputFps     frames that met their deadline per simulated second
  * @param batchHistogram batchHistogram.get(b) = batches of size b that ran (index 0 unused)
  * @param moves          tasks moved by re-plans after the initial plan
+ * @param latency        end-to-end latency of the completed frames, microseconds
  * @param series         DMR per window, per-node load per window, and every move with its time
  */
 public record SimResult(
@@ -38,7 +40,7 @@ public record SimResult(
         Assignment finalAssignment,
         int replans,
         int moves,
-        LatencyHistogram latency,
+        Latencies latency,
         Series series) {
 
     /** A task leaving one node for another at a time of the run. */

@@ -14,6 +14,7 @@ import io.coedge.scheduler.model.Topology;
 import io.coedge.scheduler.node.Batch;
 import io.coedge.scheduler.node.NodeActions;
 import io.coedge.scheduler.node.NodeEngine;
+import io.coedge.stats.Latencies;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -160,7 +161,8 @@ public final class Simulator {
         private long ok;
         private long late;
         private long dropped;
-        private final LatencyHistogram latency = new LatencyHistogram();
+        /** End-to-end latency of completed frames, microseconds. */
+        private final Latencies latency = new Latencies();
         private final long[] batchHistogram;
         private long lastEventTime;
 
@@ -681,7 +683,7 @@ public final class Simulator {
                         + ", dropped " + dropped + ", still held " + frames.inUse());
             }
             return new SimResult(scenario.name(), dispatch.name(), batch.name(), generated, ok, late, dropped,
-                    latency.quantileMillis(0.50), latency.quantileMillis(0.95), latency.quantileMillis(0.99),
+                    latency.percentile(0.50) / 1000.0, latency.percentile(0.95) / 1000.0, latency.percentile(0.99) / 1000.0,
                     (ok + late) / seconds, ok / seconds, names, util, hist, initial, assignment, Math.max(0, replans - 1), moves,
                     latency, series.build(names));
         }

@@ -46,8 +46,8 @@ class SimulatorTest {
         SimResult oneCore = Report.runPair(ScenarioLoader.parse("one.yaml", base.formatted("1")), "no-offloading", "fifo", null);
 
         assertThat(twoCores.latency()).isEqualTo(own.latency());
-        assertThat(oneCore.latency().maxMillis()).isGreaterThan(own.latency().maxMillis());
-        assertThat(oneCore.latency().quantileMillis(0.5)).isGreaterThan(own.latency().quantileMillis(0.5));
+        assertThat(oneCore.latency().max()).isGreaterThan(own.latency().max());
+        assertThat(oneCore.latency().percentile(0.5)).isGreaterThan(own.latency().percentile(0.5));
     }
 
     /**
@@ -75,10 +75,10 @@ class SimulatorTest {
         SimResult shared = Report.runPair(ScenarioLoader.parse("shared.yaml",
                 base.formatted(", sharedAs: wan", ", sharedAs: wan")), "coedge", "fifo", null);
 
-        // Simulated time: 102.4 ms to send + 5 ms link + 1 ms run = 108.4 ms (the histogram's bucket edge).
-        assertThat(own.latency().maxMillis()).as("never waits for the other stream").isEqualTo(108.4);
-        assertThat(shared.latency().maxMillis()).as("waits behind the other stream's frame")
-                .isGreaterThan(own.latency().maxMillis() + 50);
+        // Simulated time: 102.4 ms to send + 5 ms link + 1 ms run = 108.4 ms (the maximum is kept exactly).
+        assertThat(own.latency().max()).as("never waits for the other stream").isEqualTo(108_400);
+        assertThat(shared.latency().max()).as("waits behind the other stream's frame")
+                .isGreaterThan(own.latency().max() + 50_000);
     }
 
     @Test
@@ -111,7 +111,7 @@ class SimulatorTest {
     /**
      * One camera at 1 fps on node1, which cannot run the model, so coedge ships it to node2 over an
      * 8 Mbit/s, 5 ms link: 100 KiB = 819,200 bits take 102.4 ms, plus 5 ms, plus a 10 ms batch of one:
-     * 117.4 ms end to end, in the 117.4-117.5 ms histogram bucket, for every frame.
+     * 117.4 ms end to end for every frame (all alike, so the percentiles are exact).
      */
     @Test
     void transferTimeIsSizeOverBandwidthPlusLinkLatency() {
@@ -128,7 +128,7 @@ class SimulatorTest {
 
         SimResult r = Report.runPair(s, "coedge", "coedge", null);
 
-        assertThat(List.of(r.frames(), r.ok(), r.p50Millis(), r.p99Millis())).containsExactly(5L, 5L, 117.5, 117.5);
+        assertThat(List.of(r.frames(), r.ok(), r.p50Millis(), r.p99Millis())).containsExactly(5L, 5L, 117.4, 117.4);
         assertThat(r.finalAssignment().nodeOf("t")).isEqualTo("node2");
     }
 
@@ -149,7 +149,7 @@ class SimulatorTest {
         SimResult one = Report.runPair(ScenarioLoader.parse("one.yaml", base.formatted(1)), "coedge", "coedge", null);
         SimResult six = Report.runPair(ScenarioLoader.parse("six.yaml", base.formatted(6)), "coedge", "coedge", null);
 
-        assertThat(six.latency().maxMillis()).isGreaterThan(one.latency().maxMillis());
+        assertThat(six.latency().max()).isGreaterThan(one.latency().max());
     }
 
     @Test
@@ -231,9 +231,9 @@ class SimulatorTest {
         SimResult never = Report.runPair(ScenarioLoader.parse("never.yaml", base.formatted("0")), "coedge", "fifo", null);
         SimResult always = Report.runPair(ScenarioLoader.parse("always.yaml", base.formatted("1")), "coedge", "fifo", null);
 
-        // latencies as the histogram reports them: the upper bound of their 0.1 ms bucket
+        // every run alike, so the percentiles are exact
         assertThat(List.of(never.p50Millis(), never.p99Millis(), always.p50Millis(), always.p99Millis()))
-                .containsExactly(10.1, 10.1, 20.1, 20.1);
+                .containsExactly(10.0, 10.0, 20.0, 20.0);
     }
 
     /**
