@@ -29,8 +29,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * change on the city scenario (what {@code DispatchFunction} runs when statuses change), and the
  * per-frame routing lookup. Run: {@code mvn -B -q -pl benchmarks -am package -DskipTests} then
  * {@code mvn -B -q -pl benchmarks exec:exec@jmh} (or {@code java -cp ... org.openjdk.jmh.Main
- * DispatchBenchmarks}); the scenario folder is {@code -Dcoedge.scenarios=DIR} (default
- * {@code scheduler/scenarios} from the repository root or the module).
+ * DispatchBenchmarks}); the scenario folder is {@code -Dcoedge.scenarios=DIR} (default {@code
+ * scheduler/scenarios} from the repository root or the module).
  */
 @State(Scope.Benchmark)
 @Fork(value = 1, jvmArgsAppend = "-Xmx1g")
@@ -58,7 +58,14 @@ public class DispatchBenchmarks {
         List<Link> links = new ArrayList<>();
         for (Link l : topology.links()) {
             boolean hit = topology.nodeIndex(l.from()) < 10;
-            links.add(hit ? new Link(l.from(), l.to(), l.bandwidthBitsPerSecond() / 20, l.latencyMicros()) : l);
+            links.add(
+                    hit
+                            ? new Link(
+                                    l.from(),
+                                    l.to(),
+                                    l.bandwidthBitsPerSecond() / 20,
+                                    l.latencyMicros())
+                            : l);
         }
         changed = topology.withLinks(links);
         routing = new RoutingTable(topology, first);

@@ -1,13 +1,13 @@
 package io.coedge.benchmarks;
 
-import io.coedge.sidecar.SidecarOptions;
-import io.coedge.sidecar.SidecarServer;
 import io.coedge.oip.InferInput;
 import io.coedge.oip.InferRequest;
 import io.coedge.oip.OipClient;
-import io.coedge.oip.TensorShapes;
 import io.coedge.oip.SharedMemoryRef;
 import io.coedge.oip.SharedMemoryRegion;
+import io.coedge.oip.TensorShapes;
+import io.coedge.sidecar.SidecarOptions;
+import io.coedge.sidecar.SidecarServer;
 import io.coedge.sidecar.models.ModelGenerator;
 import io.coedge.sidecar.repository.TensorSpec;
 import io.coedge.sidecar.runtime.ModelInstance;
@@ -30,7 +30,8 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Sidecar overhead and memory, on real models and real gRPC over loopback. Not part of the test run.
+ * Sidecar overhead and memory, on real models and real gRPC over loopback. Not part of the test
+ * run.
  *
  * <pre>
  * java -cp CLASSPATH io.coedge.benchmarks.SidecarBench [--out DIR] [--models yolo-small,resnet]
@@ -38,11 +39,11 @@ import java.util.concurrent.TimeUnit;
  *      [--skip-memory] [--skip-throughput]
  * </pre>
  *
- * Throughput: the very session the sidecar serves, called in this JVM, against the same
- * session called through the sidecar with the tensors in the message (raw) and in shared
- * memory (shm), batch sizes 1 and 8: one caller alternating call by call (the added latency),
- * then several closed-loop callers in phases alternating with in-process runs (the capacity). Memory: resident size of a
- * sidecar child process serving 1 then 8 concurrent clients, and of a child process
+ * Throughput: the very session the sidecar serves, called in this JVM, against the same session
+ * called through the sidecar with the tensors in the message (raw) and in shared memory (shm),
+ * batch sizes 1 and 8: one caller alternating call by call (the added latency), then several
+ * closed-loop callers in phases alternating with in-process runs (the capacity). Memory: resident
+ * size of a sidecar child process serving 1 then 8 concurrent clients, and of a child process
  * holding 8 separate sessions of the same model (what one session per task would cost).
  */
 public final class SidecarBench {
@@ -51,11 +52,15 @@ public final class SidecarBench {
     public static void main(String[] args) throws Exception {
         Map<String, String> opts = parse(args);
         if (opts.containsKey("sessions-child")) {
-            sessionsChild(Paths.get(opts.get("out")), opts.get("memory-model"), Integer.parseInt(opts.get("sessions-child")));
+            sessionsChild(
+                    Paths.get(opts.get("out")),
+                    opts.get("memory-model"),
+                    Integer.parseInt(opts.get("sessions-child")));
             return;
         }
         Path out = Paths.get(opts.getOrDefault("out", "target/bench-models"));
-        List<String> models = Arrays.asList(opts.getOrDefault("models", "yolo-small,resnet").split(","));
+        List<String> models =
+                Arrays.asList(opts.getOrDefault("models", "yolo-small,resnet").split(","));
         double seconds = Double.parseDouble(opts.getOrDefault("seconds", "6"));
         String memoryModel = opts.getOrDefault("memory-model", "yolo-small");
         int threads = Integer.parseInt(opts.getOrDefault("threads", "0"));
@@ -64,7 +69,9 @@ public final class SidecarBench {
         if (!Files.exists(out.resolve("yolo-big/config.pbtxt"))) {
             new ModelGenerator(42, ModelGenerator.Scale.FULL).generateAll(out);
         }
-        System.out.printf("cores=%d java=%s%n", Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"));
+        System.out.printf(
+                "cores=%d java=%s%n",
+                Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"));
         if (!opts.containsKey("skip-throughput")) {
             warmUpTransport(Double.parseDouble(opts.getOrDefault("warm-up", "15")));
             throughput(out, models, seconds, threads);
@@ -87,43 +94,87 @@ public final class SidecarBench {
             return;
         }
         Path tiny = Files.createTempDirectory("coedge-bench-warmup");
-        ModelGenerator.GeneratedModel m = new ModelGenerator(42, ModelGenerator.Scale.TINY).generate("resnet", tiny);
-        try (SidecarServer server = SidecarServer.start(SidecarOptions.builder(tiny.toRealPath()).port(0).metricsPort(-1)
-                .warmUpRuns(1).build());
-             OipClient client = OipClient.builder("127.0.0.1:" + server.port()).build();
-             SharedMemoryRegion region = SharedMemoryRegion.create("coedge-bench-warmup", 1 << 20)) {
-            Batch one = Batch.of(m.name(), m.inputName(), m.outputName(), m.inputDims(), m.outputDims(), 1);
-            Batch eight = Batch.of(m.name(), m.inputName(), m.outputName(), m.inputDims(), m.outputDims(), 8);
-            List<InferRequest> requests = List.of(one.inMessage(), eight.inMessage(),
-                    one.inSharedMemory(client, "warmup-1", region, 0), eight.inSharedMemory(client, "warmup-8", region, one.bytes()));
+        ModelGenerator.GeneratedModel m =
+                new ModelGenerator(42, ModelGenerator.Scale.TINY).generate("resnet", tiny);
+        try (SidecarServer server =
+                        SidecarServer.start(
+                                SidecarOptions.builder(tiny.toRealPath())
+                                        .port(0)
+                                        .metricsPort(-1)
+                                        .warmUpRuns(1)
+                                        .build());
+                OipClient client = OipClient.builder("127.0.0.1:" + server.port()).build();
+                SharedMemoryRegion region =
+                        SharedMemoryRegion.create("coedge-bench-warmup", 1 << 20)) {
+            Batch one =
+                    Batch.of(
+                            m.name(),
+                            m.inputName(),
+                            m.outputName(),
+                            m.inputDims(),
+                            m.outputDims(),
+                            1);
+            Batch eight =
+                    Batch.of(
+                            m.name(),
+                            m.inputName(),
+                            m.outputName(),
+                            m.inputDims(),
+                            m.outputDims(),
+                            8);
+            List<InferRequest> requests =
+                    List.of(
+                            one.inMessage(),
+                            eight.inMessage(),
+                            one.inSharedMemory(client, "warmup-1", region, 0),
+                            eight.inSharedMemory(client, "warmup-8", region, one.bytes()));
             long calls = 0;
             long start = System.nanoTime();
             long end = start + (long) (seconds * 1e9);
             while (System.nanoTime() < end) {
-                client.infer(requests.get((int) (calls % requests.size()))).get(60, TimeUnit.SECONDS);
+                client.infer(requests.get((int) (calls % requests.size())))
+                        .get(60, TimeUnit.SECONDS);
                 calls++;
             }
-            System.out.printf("transport warm-up: %d calls on a tiny model in %.1f s%n", calls, (System.nanoTime() - start) / 1e9);
+            System.out.printf(
+                    "transport warm-up: %d calls on a tiny model in %.1f s%n",
+                    calls, (System.nanoTime() - start) / 1e9);
         }
     }
 
-    private static void throughput(Path repo, List<String> models, double seconds, int threads) throws Exception {
+    private static void throughput(Path repo, List<String> models, double seconds, int threads)
+            throws Exception {
         Path only = Files.createTempDirectory("coedge-bench-repo");
         for (String m : models) {
             copyTree(repo.resolve(m), only.resolve(m));
         }
-        try (SidecarServer server = SidecarServer.start(SidecarOptions.builder(only.toRealPath()).port(0).metricsPort(-1)
-                .warmUpRuns(3).threads(threads).build());
-             OipClient client = OipClient.builder("127.0.0.1:" + server.port()).build()) {
+        try (SidecarServer server =
+                        SidecarServer.start(
+                                SidecarOptions.builder(only.toRealPath())
+                                        .port(0)
+                                        .metricsPort(-1)
+                                        .warmUpRuns(3)
+                                        .threads(threads)
+                                        .build());
+                OipClient client = OipClient.builder("127.0.0.1:" + server.port()).build()) {
             System.out.println();
-            System.out.printf("%-11s %5s  %-26s %9s %9s %8s %8s%n", "model", "batch", "path", "frames/s", "ratio",
-                    "p50 ms", "+p50 ms");
+            System.out.printf(
+                    "%-11s %5s  %-26s %9s %9s %8s %8s%n",
+                    "model", "batch", "path", "frames/s", "ratio", "p50 ms", "+p50 ms");
             for (String name : models) {
-                ModelInstance instance = server.registry().model(name).orElseThrow().versions().lastEntry().getValue()
-                        .instance().orElseThrow();
+                ModelInstance instance =
+                        server.registry()
+                                .model(name)
+                                .orElseThrow()
+                                .versions()
+                                .lastEntry()
+                                .getValue()
+                                .instance()
+                                .orElseThrow();
                 for (int batch : BATCHES) {
                     // One caller: in-process, raw and shared-memory calls alternate one by one, so
-                    // load from elsewhere on the machine hits all alike; the added latency per call.
+                    // load from elsewhere on the machine hits all alike; the added latency per
+                    // call.
                     Stats[] paired = runPaired(instance, client, batch, seconds);
                     // Several callers keep the sidecar's queue non-empty, which is how it serves a
                     // node: its capacity. Phases alternate with in-process runs of the same length.
@@ -146,21 +197,32 @@ public final class SidecarBench {
         }
     }
 
-    private static void row(String model, int batch, String path, Stats stats, Stats baseline, int batchSize) {
+    private static void row(
+            String model, int batch, String path, Stats stats, Stats baseline, int batchSize) {
         double fps = stats.framesPerSecond(batchSize);
-        System.out.printf(Locale.ROOT, "%-11s %5d  %-26s %9.1f %9.3f %8.2f %8.2f%n", model, batch, path, fps,
-                fps / baseline.framesPerSecond(batchSize), stats.p50Millis(), stats.p50Millis() - baseline.p50Millis());
+        System.out.printf(
+                Locale.ROOT,
+                "%-11s %5d  %-26s %9.1f %9.3f %8.2f %8.2f%n",
+                model,
+                batch,
+                path,
+                fps,
+                fps / baseline.framesPerSecond(batchSize),
+                stats.p50Millis(),
+                stats.p50Millis() - baseline.p50Millis());
     }
 
     /**
-     * Alternates one in-process call, one call through the sidecar with the tensors in the
-     * message and one with them in shared memory; returns {in-process, raw, shared memory}.
+     * Alternates one in-process call, one call through the sidecar with the tensors in the message
+     * and one with them in shared memory; returns {in-process, raw, shared memory}.
      */
-    private static Stats[] runPaired(ModelInstance instance, OipClient client, int batch, double seconds) throws Exception {
+    private static Stats[] runPaired(
+            ModelInstance instance, OipClient client, int batch, double seconds) throws Exception {
         List<ModelInstance.Input> inputs = directInputs(instance, batch);
         Batch frames = Batch.of(instance, batch);
         InferRequest request = frames.inMessage();
-        try (SharedMemoryRegion region = SharedMemoryRegion.create("coedge-bench", frames.bytes())) {
+        try (SharedMemoryRegion region =
+                SharedMemoryRegion.create("coedge-bench", frames.bytes())) {
             String name = "bench-" + instance.name() + "-" + batch;
             InferRequest viaShm = frames.inSharedMemory(client, name, region, 0);
             Stats local = new Stats();
@@ -188,18 +250,23 @@ public final class SidecarBench {
         List<ModelInstance.Input> inputs = new ArrayList<>();
         for (TensorSpec t : instance.spec().inputs()) {
             long[] shape = TensorShapes.withBatch(batch, t.dims());
-            ByteBuffer data = ByteBuffer.allocateDirect(Math.toIntExact(TensorShapes.elements(shape) * 4)).order(ByteOrder.nativeOrder());
+            ByteBuffer data =
+                    ByteBuffer.allocateDirect(Math.toIntExact(TensorShapes.elements(shape) * 4))
+                            .order(ByteOrder.nativeOrder());
             fill(data);
             inputs.add(new ModelInstance.Input(t.name(), t.datatype(), shape, data));
         }
         return inputs;
     }
 
-    private static Stats runInProcess(ModelInstance instance, int batch, double seconds) throws Exception {
+    private static Stats runInProcess(ModelInstance instance, int batch, double seconds)
+            throws Exception {
         List<ModelInstance.Input> inputs = new ArrayList<>();
         for (TensorSpec t : instance.spec().inputs()) {
             long[] shape = TensorShapes.withBatch(batch, t.dims());
-            ByteBuffer data = ByteBuffer.allocateDirect(Math.toIntExact(TensorShapes.elements(shape) * 4)).order(ByteOrder.nativeOrder());
+            ByteBuffer data =
+                    ByteBuffer.allocateDirect(Math.toIntExact(TensorShapes.elements(shape) * 4))
+                            .order(ByteOrder.nativeOrder());
             fill(data);
             inputs.add(new ModelInstance.Input(t.name(), t.datatype(), shape, data));
         }
@@ -215,9 +282,18 @@ public final class SidecarBench {
         return stats;
     }
 
-    /** {@code callers} closed-loop clients, each with its own channel (and its own shared memory region). */
-    private static Stats runRemote(SidecarServer server, ModelInstance instance, int batch, double seconds, int callers,
-                                   boolean sharedMemory) throws Exception {
+    /**
+     * {@code callers} closed-loop clients, each with its own channel (and its own shared memory
+     * region).
+     */
+    private static Stats runRemote(
+            SidecarServer server,
+            ModelInstance instance,
+            int batch,
+            double seconds,
+            int callers,
+            boolean sharedMemory)
+            throws Exception {
         Batch frames = Batch.of(instance, batch);
         ExecutorService pool = Executors.newFixedThreadPool(callers);
         List<AutoCloseable> open = new ArrayList<>();
@@ -229,7 +305,8 @@ public final class SidecarBench {
                 open.add(client);
                 clients.add(client);
                 if (sharedMemory) {
-                    SharedMemoryRegion region = SharedMemoryRegion.create("coedge-bench", frames.bytes());
+                    SharedMemoryRegion region =
+                            SharedMemoryRegion.create("coedge-bench", frames.bytes());
                     open.add(region);
                     String name = "bench-caller-" + c;
                     requests.add(frames.inSharedMemory(client, name, region, 0));
@@ -244,15 +321,17 @@ public final class SidecarBench {
             for (int c = 0; c < callers; c++) {
                 OipClient own = clients.get(c);
                 InferRequest request = requests.get(c);
-                futures.add(pool.submit(() -> {
-                    Latencies lat = new Latencies();
-                    while (System.nanoTime() < end) {
-                        long t0 = System.nanoTime();
-                        own.infer(request).get(60, TimeUnit.SECONDS);
-                        lat.record(System.nanoTime() - t0);
-                    }
-                    return lat;
-                }));
+                futures.add(
+                        pool.submit(
+                                () -> {
+                                    Latencies lat = new Latencies();
+                                    while (System.nanoTime() < end) {
+                                        long t0 = System.nanoTime();
+                                        own.infer(request).get(60, TimeUnit.SECONDS);
+                                        lat.record(System.nanoTime() - t0);
+                                    }
+                                    return lat;
+                                }));
             }
             Stats stats = new Stats();
             for (Future<Latencies> f : futures) {
@@ -272,8 +351,15 @@ public final class SidecarBench {
         Path only = Files.createTempDirectory("coedge-bench-mem");
         copyTree(repo.resolve(model), only.resolve(model));
         int port = 18000 + new SplittableRandom().nextInt(1000);
-        Process sidecar = javaChild("io.coedge.sidecar.cli.SidecarCommand", "--models", only.toRealPath().toString(),
-                "--port", Integer.toString(port), "--metrics-port", "-1");
+        Process sidecar =
+                javaChild(
+                        "io.coedge.sidecar.cli.SidecarCommand",
+                        "--models",
+                        only.toRealPath().toString(),
+                        "--port",
+                        Integer.toString(port),
+                        "--metrics-port",
+                        "-1");
         try (OipClient client = OipClient.builder("127.0.0.1:" + port).build()) {
             long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
             while (System.nanoTime() < until) {
@@ -293,27 +379,41 @@ public final class SidecarBench {
                 rss.put(clients, rssKb(sidecar.pid()));
             }
             System.out.println();
-            System.out.printf("memory (%s, batch 1, closed-loop callers, separate process, -Xmx%s):%n", model, xmx);
-            System.out.printf("  sidecar idle after warm-up          RSS %8.1f MiB%n", idle / 1024.0);
-            System.out.printf("  sidecar after 1 client              RSS %8.1f MiB%n", rss.get(1) / 1024.0);
-            System.out.printf("  sidecar after 8 concurrent clients  RSS %8.1f MiB  (x%.3f of 1 client)%n",
+            System.out.printf(
+                    "memory (%s, batch 1, closed-loop callers, separate process, -Xmx%s):%n",
+                    model, xmx);
+            System.out.printf(
+                    "  sidecar idle after warm-up          RSS %8.1f MiB%n", idle / 1024.0);
+            System.out.printf(
+                    "  sidecar after 1 client              RSS %8.1f MiB%n", rss.get(1) / 1024.0);
+            System.out.printf(
+                    "  sidecar after 8 concurrent clients  RSS %8.1f MiB  (x%.3f of 1 client)%n",
                     rss.get(8) / 1024.0, rss.get(8) / (double) rss.get(1));
         } finally {
             sidecar.destroy();
             sidecar.waitFor(10, TimeUnit.SECONDS);
         }
         for (int sessions : new int[] {1, 8}) {
-            Process child = javaChild("io.coedge.benchmarks.SidecarBench", "--sessions-child", Integer.toString(sessions),
-                    "--out", repo.toAbsolutePath().toString(), "--memory-model", model);
+            Process child =
+                    javaChild(
+                            "io.coedge.benchmarks.SidecarBench",
+                            "--sessions-child",
+                            Integer.toString(sessions),
+                            "--out",
+                            repo.toAbsolutePath().toString(),
+                            "--memory-model",
+                            model);
             String line = new String(child.getInputStream().readAllBytes()).trim();
             child.waitFor();
-            System.out.printf("  %d separate in-process session(s)     RSS %8.1f MiB%n", sessions,
-                    Long.parseLong(line.replaceAll(".*rss_kb=", "")) / 1024.0);
+            System.out.printf(
+                    "  %d separate in-process session(s)     RSS %8.1f MiB%n",
+                    sessions, Long.parseLong(line.replaceAll(".*rss_kb=", "")) / 1024.0);
         }
     }
 
     /** Runs {@code clients} concurrent callers against a running sidecar for a while. */
-    private static void loadChild(int port, String model, Path repo, int clients, double seconds) throws Exception {
+    private static void loadChild(int port, String model, Path repo, int clients, double seconds)
+            throws Exception {
         var m = new ModelGenerator(42, ModelGenerator.Scale.FULL);
         ExecutorService pool = Executors.newFixedThreadPool(clients);
         List<OipClient> open = new ArrayList<>();
@@ -323,20 +423,35 @@ public final class SidecarBench {
             for (int c = 0; c < clients; c++) {
                 OipClient client = OipClient.builder("127.0.0.1:" + port).build();
                 open.add(client);
-                futures.add(pool.submit(() -> {
-                    var meta = client.modelMetadata(model, "");
-                    long[] shape = meta.getInputs(0).getShapeList().stream().mapToLong(Long::longValue).toArray();
-                    shape[0] = 1;
-                    ByteBuffer data = ByteBuffer.allocate(Math.toIntExact(TensorShapes.elements(shape) * 4))
-                            .order(ByteOrder.LITTLE_ENDIAN);
-                    fill(data);
-                    InferRequest request = InferRequest.builder(model)
-                            .input(InferInput.fp32(meta.getInputs(0).getName(), shape, data)).build();
-                    while (System.nanoTime() < end) {
-                        client.infer(request).get(60, TimeUnit.SECONDS);
-                    }
-                    return null;
-                }));
+                futures.add(
+                        pool.submit(
+                                () -> {
+                                    var meta = client.modelMetadata(model, "");
+                                    long[] shape =
+                                            meta.getInputs(0).getShapeList().stream()
+                                                    .mapToLong(Long::longValue)
+                                                    .toArray();
+                                    shape[0] = 1;
+                                    ByteBuffer data =
+                                            ByteBuffer.allocate(
+                                                            Math.toIntExact(
+                                                                    TensorShapes.elements(shape)
+                                                                            * 4))
+                                                    .order(ByteOrder.LITTLE_ENDIAN);
+                                    fill(data);
+                                    InferRequest request =
+                                            InferRequest.builder(model)
+                                                    .input(
+                                                            InferInput.fp32(
+                                                                    meta.getInputs(0).getName(),
+                                                                    shape,
+                                                                    data))
+                                                    .build();
+                                    while (System.nanoTime() < end) {
+                                        client.infer(request).get(60, TimeUnit.SECONDS);
+                                    }
+                                    return null;
+                                }));
             }
             for (Future<?> f : futures) {
                 f.get();
@@ -347,21 +462,29 @@ public final class SidecarBench {
         }
     }
 
-    /** Child process: {@code n} sessions of one model, each run once, then prints its resident size. */
+    /**
+     * Child process: {@code n} sessions of one model, each run once, then prints its resident size.
+     */
     private static void sessionsChild(Path repo, String model, int n) throws Exception {
         var env = ai.onnxruntime.OrtEnvironment.getEnvironment();
         List<ai.onnxruntime.OrtSession> sessions = new ArrayList<>();
         for (int i = 0; i < n; i++) {
-            sessions.add(env.createSession(repo.resolve(model).resolve("1/model.onnx").toString(),
-                    new ai.onnxruntime.OrtSession.SessionOptions()));
+            sessions.add(
+                    env.createSession(
+                            repo.resolve(model).resolve("1/model.onnx").toString(),
+                            new ai.onnxruntime.OrtSession.SessionOptions()));
         }
         for (var s : sessions) {
-            var info = (ai.onnxruntime.TensorInfo) s.getInputInfo().values().iterator().next().getInfo();
+            var info =
+                    (ai.onnxruntime.TensorInfo)
+                            s.getInputInfo().values().iterator().next().getInfo();
             long[] shape = info.getShape();
             shape[0] = 1;
-            ByteBuffer data = ByteBuffer.allocateDirect(Math.toIntExact(TensorShapes.elements(shape) * 4)).order(ByteOrder.nativeOrder());
+            ByteBuffer data =
+                    ByteBuffer.allocateDirect(Math.toIntExact(TensorShapes.elements(shape) * 4))
+                            .order(ByteOrder.nativeOrder());
             try (var t = ai.onnxruntime.OnnxTensor.createTensor(env, data.asFloatBuffer(), shape);
-                 var r = s.run(Map.of(s.getInputNames().iterator().next(), t))) {
+                    var r = s.run(Map.of(s.getInputNames().iterator().next(), t))) {
                 r.get(0);
             }
         }
@@ -369,13 +492,23 @@ public final class SidecarBench {
     }
 
     private static Process javaChild(String mainClass, String... args) throws IOException {
-        List<String> cmd = new ArrayList<>(List.of(Paths.get(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx" + xmx, "-cp", System.getProperty("java.class.path"), mainClass));
+        List<String> cmd =
+                new ArrayList<>(
+                        List.of(
+                                Paths.get(System.getProperty("java.home"), "bin", "java")
+                                        .toString(),
+                                "-Xmx" + xmx,
+                                "-cp",
+                                System.getProperty("java.class.path"),
+                                mainClass));
         cmd.addAll(Arrays.asList(args));
         return new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.DISCARD).start();
     }
 
-    /** Copies a model directory (a symlink would point outside the repository, which the sidecar refuses). */
+    /**
+     * Copies a model directory (a symlink would point outside the repository, which the sidecar
+     * refuses).
+     */
     private static void copyTree(Path from, Path to) throws IOException {
         try (var paths = Files.walk(from)) {
             for (Path p : paths.toList()) {
@@ -411,21 +544,47 @@ public final class SidecarBench {
         return out;
     }
 
-    /** One batch of the same frames, sent inside the message or placed in a shared memory region. */
-    private record Batch(String model, String input, String output, long[] shape, long inputBytes, long outputBytes,
-                         ByteBuffer data) {
+    /**
+     * One batch of the same frames, sent inside the message or placed in a shared memory region.
+     */
+    private record Batch(
+            String model,
+            String input,
+            String output,
+            long[] shape,
+            long inputBytes,
+            long outputBytes,
+            ByteBuffer data) {
         static Batch of(ModelInstance instance, int batch) {
-            return of(instance.name(), instance.spec().inputs().get(0).name(), instance.spec().outputs().get(0).name(),
-                    instance.spec().inputs().get(0).dims(), instance.spec().outputs().get(0).dims(), batch);
+            return of(
+                    instance.name(),
+                    instance.spec().inputs().get(0).name(),
+                    instance.spec().outputs().get(0).name(),
+                    instance.spec().inputs().get(0).dims(),
+                    instance.spec().outputs().get(0).dims(),
+                    batch);
         }
 
-        static Batch of(String model, String input, String output, long[] inputDims, long[] outputDims, int batch) {
+        static Batch of(
+                String model,
+                String input,
+                String output,
+                long[] inputDims,
+                long[] outputDims,
+                int batch) {
             long[] shape = TensorShapes.withBatch(batch, inputDims);
             long inputBytes = TensorShapes.elements(shape) * Float.BYTES;
-            ByteBuffer data = ByteBuffer.allocate(Math.toIntExact(inputBytes)).order(ByteOrder.LITTLE_ENDIAN);
+            ByteBuffer data =
+                    ByteBuffer.allocate(Math.toIntExact(inputBytes)).order(ByteOrder.LITTLE_ENDIAN);
             fill(data);
-            return new Batch(model, input, output, shape, inputBytes,
-                    TensorShapes.elements(TensorShapes.withBatch(batch, outputDims)) * Float.BYTES, data);
+            return new Batch(
+                    model,
+                    input,
+                    output,
+                    shape,
+                    inputBytes,
+                    TensorShapes.elements(TensorShapes.withBatch(batch, outputDims)) * Float.BYTES,
+                    data);
         }
 
         long bytes() {
@@ -436,13 +595,20 @@ public final class SidecarBench {
             return InferRequest.builder(model).input(InferInput.fp32(input, shape, data)).build();
         }
 
-        /** Registers {@code [offset, offset + bytes())} of {@code region} as {@code name} and copies the frames there. */
-        InferRequest inSharedMemory(OipClient client, String name, SharedMemoryRegion region, long offset) {
+        /**
+         * Registers {@code [offset, offset + bytes())} of {@code region} as {@code name} and copies
+         * the frames there.
+         */
+        InferRequest inSharedMemory(
+                OipClient client, String name, SharedMemoryRegion region, long offset) {
             client.registerSystemSharedMemory(name, region.key(), offset, bytes());
             region.slice(offset, inputBytes).put(data.duplicate());
             return InferRequest.builder(model)
-                    .input(InferInput.inSharedMemory(input, "FP32", shape, new SharedMemoryRef(name, 0, inputBytes)))
-                    .output(output, new SharedMemoryRef(name, inputBytes, outputBytes)).build();
+                    .input(
+                            InferInput.inSharedMemory(
+                                    input, "FP32", shape, new SharedMemoryRef(name, 0, inputBytes)))
+                    .output(output, new SharedMemoryRef(name, inputBytes, outputBytes))
+                    .build();
         }
     }
 

@@ -4,8 +4,8 @@ import io.coedge.catalog.CatalogText;
 import io.coedge.catalog.NodeSpec;
 import io.coedge.deploy.ClusterSpec;
 import io.coedge.deploy.ClusterState;
-import io.coedge.deploy.JobArguments;
 import io.coedge.deploy.FlinkSession;
+import io.coedge.deploy.JobArguments;
 import io.coedge.deploy.LocalCluster;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -23,347 +23,512 @@ import picocli.CommandLine.Parameters;
 
 /** {@code coedge cluster}: a real multi-process Flink session cluster on this machine. */
 @Command(
-    name = "cluster",
-    mixinStandardHelpOptions = true,
-    description = {
-      "A real Flink session cluster on this machine: one JobManager, and per edge node one TaskManager (1 slot,"
-          + " COEDGE_NODE=<node>) and one inference sidecar, each its own process; optionally Kafka.",
-      "Logs: <dir>/logs/<process>.log. `down` stops only the processes `up` started."
-    },
-    subcommands = {
-      ClusterCommand.Up.class,
-      ClusterCommand.Submit.class,
-      ClusterCommand.Status.class,
-      ClusterCommand.Cancel.class,
-      ClusterCommand.Down.class
-    })
+        name = "cluster",
+        mixinStandardHelpOptions = true,
+        description = {
+            "A real Flink session cluster on this machine: one JobManager, and per edge node one TaskManager (1 slot,"
+                    + " COEDGE_NODE=<node>) and one inference sidecar, each its own process; optionally Kafka.",
+            "Logs: <dir>/logs/<process>.log. `down` stops only the processes `up` started."
+        },
+        subcommands = {
+            ClusterCommand.Up.class,
+            ClusterCommand.Submit.class,
+            ClusterCommand.Status.class,
+            ClusterCommand.Cancel.class,
+            ClusterCommand.Down.class
+        })
 public final class ClusterCommand implements Runnable {
-  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
-
-  @Override
-  public void run() {
-    spec.commandLine().usage(spec.commandLine().getOut());
-  }
-
-  /** Where the cluster keeps its configuration, logs, checkpoints and state file. */
-  static final class ClusterDir {
-    @Option(names = "--dir", paramLabel = "DIR",
-        description = "Cluster folder (default: $COEDGE_HOME/.coedge/cluster, else ./.coedge/cluster).")
-    Path dir;
-
-    Path resolve() {
-      if (dir != null) {
-        return dir.toAbsolutePath().normalize();
-      }
-      return home().resolve(".coedge").resolve("cluster").toAbsolutePath().normalize();
-    }
-
-    ClusterState requireState() throws IOException {
-      return ClusterState.read(resolve()).orElseThrow(() -> new IOException(
-          "no cluster is up (no " + ClusterState.file(resolve()) + "); start one with `coedge cluster up`"));
-    }
-  }
-
-  static Path home() {
-    String home = System.getenv("COEDGE_HOME");
-    return home == null ? Path.of(".") : Path.of(home);
-  }
-
-  /** A relative path as given when it exists, else under COEDGE_HOME (where config/ and jobs/ live). */
-  static Path shipped(Path path) {
-    if (path.isAbsolute() || Files.exists(path)) {
-      return path.toAbsolutePath().normalize();
-    }
-    return home().resolve(path).toAbsolutePath().normalize();
-  }
-
-  @Command(name = "up", mixinStandardHelpOptions = true,
-      description = "Start the JobManager, one TaskManager and one sidecar per node (and Kafka with --kafka); "
-          + "returns once all are ready and leaves them running.")
-  static final class Up implements Callable<Integer> {
-    @Mixin ClusterDir dir;
-
-    @Option(names = "--config", defaultValue = "config/demo.yaml", paramLabel = "FILE",
-        description = "Task catalog; its nodes and their sidecar ports (default: ${DEFAULT-VALUE}).")
-    Path config;
-
-    @Option(names = "--nodes", paramLabel = "N",
-        description = "Start only the catalog's first N nodes (default: all). The job needs one slot per catalog "
-            + "node: with fewer it waits for the others to join.")
-    Integer nodes;
-
-    @Option(names = "--models", paramLabel = "DIR",
-        description = "Model repository for the sidecars; generated (FULL scale) when missing "
-            + "(default: $COEDGE_HOME/.coedge/models, shared with the demo).")
-    Path models;
-
-    @Option(names = "--device", paramLabel = "DEV",
-        description = "Device of every sidecar, cpu or cuda:N (default: each node's catalog accelerator).")
-    String device;
-
-    @Option(names = "--sidecar-threads", defaultValue = "1", paramLabel = "N",
-        description = "ONNX Runtime threads per sidecar session; 1 suits several sidecars on one small machine "
-            + "(default: ${DEFAULT-VALUE}).")
-    int sidecarThreads;
-
-    @Option(names = "--kafka", description = "Also start the embedded Kafka broker (a process of the cluster).")
-    boolean kafka;
-
-    @Option(names = "--kafka-port", defaultValue = "9092", paramLabel = "PORT",
-        description = "Port of the embedded broker (default: ${DEFAULT-VALUE}).")
-    int kafkaPort;
-
-    @Option(names = "--rest-port", defaultValue = "8081", paramLabel = "PORT",
-        description = "Flink REST API and web UI port on 127.0.0.1 (default: ${DEFAULT-VALUE}).")
-    int restPort;
-
-    @Option(names = "--rpc-port", defaultValue = "6123", paramLabel = "PORT",
-        description = "JobManager RPC port on 127.0.0.1 (default: ${DEFAULT-VALUE}).")
-    int rpcPort;
-
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
     @Override
-    public Integer call() throws Exception {
-      PrintWriter err = spec.commandLine().getErr();
-      Path folder = dir.resolve();
-      var existing = ClusterState.read(folder);
-      if (existing.isPresent() && !existing.get().alive().isEmpty()) {
-        throw new IOException("a cluster is already up (" + existing.get().alive().size() + " processes, state in "
-            + ClusterState.file(folder) + "); stop it first with `coedge cluster down`");
-      }
-      Path catalogFile = shipped(config);
-      List<NodeSpec> all = CatalogText.read(catalogFile).parse().nodes();
-      int n = nodes == null ? all.size() : nodes;
-      if (n < 1 || n > all.size()) {
-        throw new IllegalArgumentException("--nodes " + n + ": the catalog " + catalogFile + " has " + all.size()
-            + " nodes");
-      }
-      if (n < all.size()) {
-        err.println("coedge cluster up: starting " + n + " of " + all.size() + " nodes; the job waits for a slot per "
-            + "catalog node");
-      }
-      Path modelDir = models != null ? models.toAbsolutePath() : home().resolve(".coedge").resolve("models");
-      ClusterSpec clusterSpec = ClusterSpec.builder(all.subList(0, n), folder)
-          .restPort(restPort).rpcPort(rpcPort).models(modelDir).sidecarDevice(device).sidecarThreads(sidecarThreads)
-          .kafkaPort(kafka ? kafkaPort : null).detach(true).build();
-
-      // Ctrl-C while starting: stop what was started (the children run in their own session).
-      LocalCluster[] starting = new LocalCluster[1];
-      Thread abort = new Thread(() -> {
-        if (starting[0] != null) {
-          starting[0].close();
-        } else {
-          try {
-            ClusterState.read(folder).ifPresent(s -> s.stopAll(Duration.ofSeconds(10), m -> err.println("  " + m)));
-          } catch (IOException e) {
-            err.println("coedge cluster up: cannot read the state file to stop what was started: " + e.getMessage());
-          }
-        }
-      });
-      abort.setName("coedge-cluster-up-abort");
-      Runtime.getRuntime().addShutdownHook(abort);
-      LocalCluster cluster;
-      try {
-        cluster = LocalCluster.start(clusterSpec, catalogFile, m -> {
-          err.println("coedge cluster up: " + m);
-          err.flush();
-        });
-        starting[0] = cluster;
-      } catch (IOException e) {
-        Runtime.getRuntime().removeShutdownHook(abort);
-        throw e;
-      }
-      cluster.detach();
-      Runtime.getRuntime().removeShutdownHook(abort);
-
-      PrintWriter out = spec.commandLine().getOut();
-      ClusterState state = cluster.state();
-      out.println("cluster up: " + n + " nodes (" + String.join(", ", all.subList(0, n).stream().map(NodeSpec::id)
-          .toList()) + ")");
-      out.println("  web UI / REST   " + state.restUrl());
-      if (state.kafkaBootstrap() != null) {
-        out.println("  Kafka           " + state.kafkaBootstrap());
-      }
-      for (NodeSpec node : all.subList(0, n)) {
-        out.println("  sidecar " + node.id() + "  127.0.0.1:" + node.sidecarPort() + " (metrics http://127.0.0.1:"
-            + ClusterSpec.metricsPort(node) + "/metrics)");
-      }
-      out.println("  logs            " + cluster.logs());
-      out.println("next: coedge cluster submit        (runs " + JobArguments.JAR + " with --config " + catalogFile
-          + ")");
-      out.println("      coedge cluster down          (stops these processes)");
-      return 0;
+    public void run() {
+        spec.commandLine().usage(spec.commandLine().getOut());
     }
-  }
 
-  @Command(name = "submit", mixinStandardHelpOptions = true,
-      description = {
-        "Run the job jar's main class here to build the job graph, then upload both to the cluster's REST API,"
-            + " as `flink run` does; prints the job id.",
-        "Arguments not listed here go to the job (see README: --dispatch, --batch, --checkpoint-ms...);"
-            + " --config and --bootstrap default to the cluster's catalog and Kafka."
-      })
-  static final class Submit implements Callable<Integer> {
-    @Mixin ClusterDir dir;
+    /** Where the cluster keeps its configuration, logs, checkpoints and state file. */
+    static final class ClusterDir {
+        @Option(
+                names = "--dir",
+                paramLabel = "DIR",
+                description =
+                        "Cluster folder (default: $COEDGE_HOME/.coedge/cluster, else ./.coedge/cluster).")
+        Path dir;
 
-    @Option(names = "--jar", defaultValue = JobArguments.JAR, paramLabel = "JAR",
-        description = "Job jar (default: ${DEFAULT-VALUE}).")
-    Path jar;
-
-    @Option(names = "--entry-class", defaultValue = JobArguments.ENTRY_CLASS, paramLabel = "CLASS",
-        description = "Main class (default: ${DEFAULT-VALUE}).")
-    String entryClass;
-
-    @Option(names = "--rest", paramLabel = "URL", description = "REST address of another cluster (default: this one's).")
-    String restUrl;
-
-    @Option(names = "--no-wait", description = "Return once submitted; do not wait until every task runs.")
-    boolean noWait;
-
-    // Everything not listed here, in order: the job's own arguments (with or without a leading --).
-    @CommandLine.Unmatched List<String> jobArgs = new ArrayList<>();
-
-    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
-
-    @Override
-    public Integer call() throws Exception {
-      PrintWriter err = spec.commandLine().getErr();
-      List<String> args = new ArrayList<>(jobArgs);
-      args.remove("--");
-      String rest = restUrl;
-      if (rest == null || !args.contains(JobArguments.CONFIG)) {
-        ClusterState state = dir.requireState();
-        rest = rest == null ? state.restUrl() : rest;
-        if (!args.contains(JobArguments.CONFIG) && state.catalog() != null) {
-          args.addAll(List.of(JobArguments.CONFIG, state.catalog()));
+        Path resolve() {
+            if (dir != null) {
+                return dir.toAbsolutePath().normalize();
+            }
+            return home().resolve(".coedge").resolve("cluster").toAbsolutePath().normalize();
         }
-        if (!args.contains(JobArguments.BOOTSTRAP) && state.kafkaBootstrap() != null) {
-          args.addAll(List.of(JobArguments.BOOTSTRAP, state.kafkaBootstrap()));
+
+        ClusterState requireState() throws IOException {
+            return ClusterState.read(resolve())
+                    .orElseThrow(
+                            () ->
+                                    new IOException(
+                                            "no cluster is up (no "
+                                                    + ClusterState.file(resolve())
+                                                    + "); start one with `coedge cluster up`"));
         }
-      }
-      Path jarFile = shipped(jar);
-      String jobId;
-      try (FlinkSession session = FlinkSession.connect(rest)) {
-        jobId = session.submit(jarFile, entryClass, args, m -> {
-          err.println("coedge cluster submit: " + m);
-          err.flush();
-        });
-        if (!noWait) {
-          err.println("coedge cluster submit: job " + jobId + " submitted; waiting until every task runs...");
-          err.flush();
-          FlinkSession.JobStatus status = session.awaitRunning(jobId, Duration.ofMinutes(3));
-          err.println("coedge cluster submit: " + status.name() + " RUNNING (" + status.vertices().size()
-              + " operators); web UI " + rest + "/#/job/running/" + jobId + "/overview");
-        }
-      }
-      PrintWriter out = spec.commandLine().getOut();
-      out.println(jobId);
-      return 0;
     }
-  }
 
-  @Command(name = "status", mixinStandardHelpOptions = true,
-      description = "Show the cluster's processes, TaskManagers, slots and jobs. Exit code 1 when it is not (fully) up.")
-  static final class Status implements Callable<Integer> {
-    @Mixin ClusterDir dir;
+    static Path home() {
+        String home = System.getenv("COEDGE_HOME");
+        return home == null ? Path.of(".") : Path.of(home);
+    }
 
-    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
-
-    @Override
-    public Integer call() throws Exception {
-      PrintWriter out = spec.commandLine().getOut();
-      var read = ClusterState.read(dir.resolve());
-      if (read.isEmpty()) {
-        out.println("no cluster is up (no " + ClusterState.file(dir.resolve()) + ")");
-        return 1;
-      }
-      ClusterState state = read.get();
-      int dead = 0;
-      for (ClusterState.Proc p : state.processes()) {
-        boolean alive = p.handle().isPresent();
-        dead += alive ? 0 : 1;
-        out.printf("  %-28s pid %-8d %-8s %s%n", p.name(), p.pid(), alive ? "running" : "STOPPED", p.log());
-      }
-      try (FlinkSession rest = FlinkSession.connect(state.restUrl())) {
-        if (!rest.isUp()) {
-          out.println("REST API " + state.restUrl() + " does not answer");
-          return 1;
+    /**
+     * A relative path as given when it exists, else under COEDGE_HOME (where config/ and jobs/
+     * live).
+     */
+    static Path shipped(Path path) {
+        if (path.isAbsolute() || Files.exists(path)) {
+            return path.toAbsolutePath().normalize();
         }
-        FlinkSession.Overview overview = rest.overview();
-        out.printf("Flink %s at %s: %d TaskManagers %s, slots %d (%d free)%n", overview.flinkVersion(),
-            state.restUrl(), overview.taskManagers(), rest.taskManagers(), overview.slotsTotal(),
-            overview.slotsAvailable());
-        for (FlinkSession.JobStatus job : rest.jobs()) {
-          out.printf("  job %s %-10s %s%n", job.id(), job.state(), job.name());
+        return home().resolve(path).toAbsolutePath().normalize();
+    }
+
+    @Command(
+            name = "up",
+            mixinStandardHelpOptions = true,
+            description =
+                    "Start the JobManager, one TaskManager and one sidecar per node (and Kafka with --kafka); "
+                            + "returns once all are ready and leaves them running.")
+    static final class Up implements Callable<Integer> {
+        @Mixin ClusterDir dir;
+
+        @Option(
+                names = "--config",
+                defaultValue = "config/demo.yaml",
+                paramLabel = "FILE",
+                description =
+                        "Task catalog; its nodes and their sidecar ports (default: ${DEFAULT-VALUE}).")
+        Path config;
+
+        @Option(
+                names = "--nodes",
+                paramLabel = "N",
+                description =
+                        "Start only the catalog's first N nodes (default: all). The job needs one slot per catalog "
+                                + "node: with fewer it waits for the others to join.")
+        Integer nodes;
+
+        @Option(
+                names = "--models",
+                paramLabel = "DIR",
+                description =
+                        "Model repository for the sidecars; generated (FULL scale) when missing "
+                                + "(default: $COEDGE_HOME/.coedge/models, shared with the demo).")
+        Path models;
+
+        @Option(
+                names = "--device",
+                paramLabel = "DEV",
+                description =
+                        "Device of every sidecar, cpu or cuda:N (default: each node's catalog accelerator).")
+        String device;
+
+        @Option(
+                names = "--sidecar-threads",
+                defaultValue = "1",
+                paramLabel = "N",
+                description =
+                        "ONNX Runtime threads per sidecar session; 1 suits several sidecars on one small machine "
+                                + "(default: ${DEFAULT-VALUE}).")
+        int sidecarThreads;
+
+        @Option(
+                names = "--kafka",
+                description = "Also start the embedded Kafka broker (a process of the cluster).")
+        boolean kafka;
+
+        @Option(
+                names = "--kafka-port",
+                defaultValue = "9092",
+                paramLabel = "PORT",
+                description = "Port of the embedded broker (default: ${DEFAULT-VALUE}).")
+        int kafkaPort;
+
+        @Option(
+                names = "--rest-port",
+                defaultValue = "8081",
+                paramLabel = "PORT",
+                description =
+                        "Flink REST API and web UI port on 127.0.0.1 (default: ${DEFAULT-VALUE}).")
+        int restPort;
+
+        @Option(
+                names = "--rpc-port",
+                defaultValue = "6123",
+                paramLabel = "PORT",
+                description = "JobManager RPC port on 127.0.0.1 (default: ${DEFAULT-VALUE}).")
+        int rpcPort;
+
+        @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() throws Exception {
+            PrintWriter err = spec.commandLine().getErr();
+            Path folder = dir.resolve();
+            var existing = ClusterState.read(folder);
+            if (existing.isPresent() && !existing.get().alive().isEmpty()) {
+                throw new IOException(
+                        "a cluster is already up ("
+                                + existing.get().alive().size()
+                                + " processes, state in "
+                                + ClusterState.file(folder)
+                                + "); stop it first with `coedge cluster down`");
+            }
+            Path catalogFile = shipped(config);
+            List<NodeSpec> all = CatalogText.read(catalogFile).parse().nodes();
+            int n = nodes == null ? all.size() : nodes;
+            if (n < 1 || n > all.size()) {
+                throw new IllegalArgumentException(
+                        "--nodes "
+                                + n
+                                + ": the catalog "
+                                + catalogFile
+                                + " has "
+                                + all.size()
+                                + " nodes");
+            }
+            if (n < all.size()) {
+                err.println(
+                        "coedge cluster up: starting "
+                                + n
+                                + " of "
+                                + all.size()
+                                + " nodes; the job waits for a slot per "
+                                + "catalog node");
+            }
+            Path modelDir =
+                    models != null
+                            ? models.toAbsolutePath()
+                            : home().resolve(".coedge").resolve("models");
+            ClusterSpec clusterSpec =
+                    ClusterSpec.builder(all.subList(0, n), folder)
+                            .restPort(restPort)
+                            .rpcPort(rpcPort)
+                            .models(modelDir)
+                            .sidecarDevice(device)
+                            .sidecarThreads(sidecarThreads)
+                            .kafkaPort(kafka ? kafkaPort : null)
+                            .detach(true)
+                            .build();
+
+            // Ctrl-C while starting: stop what was started (the children run in their own session).
+            LocalCluster[] starting = new LocalCluster[1];
+            Thread abort =
+                    new Thread(
+                            () -> {
+                                if (starting[0] != null) {
+                                    starting[0].close();
+                                } else {
+                                    try {
+                                        ClusterState.read(folder)
+                                                .ifPresent(
+                                                        s ->
+                                                                s.stopAll(
+                                                                        Duration.ofSeconds(10),
+                                                                        m ->
+                                                                                err.println(
+                                                                                        "  " + m)));
+                                    } catch (IOException e) {
+                                        err.println(
+                                                "coedge cluster up: cannot read the state file to stop what was started: "
+                                                        + e.getMessage());
+                                    }
+                                }
+                            });
+            abort.setName("coedge-cluster-up-abort");
+            Runtime.getRuntime().addShutdownHook(abort);
+            LocalCluster cluster;
+            try {
+                cluster =
+                        LocalCluster.start(
+                                clusterSpec,
+                                catalogFile,
+                                m -> {
+                                    err.println("coedge cluster up: " + m);
+                                    err.flush();
+                                });
+                starting[0] = cluster;
+            } catch (IOException e) {
+                Runtime.getRuntime().removeShutdownHook(abort);
+                throw e;
+            }
+            cluster.detach();
+            Runtime.getRuntime().removeShutdownHook(abort);
+
+            PrintWriter out = spec.commandLine().getOut();
+            ClusterState state = cluster.state();
+            out.println(
+                    "cluster up: "
+                            + n
+                            + " nodes ("
+                            + String.join(
+                                    ", ", all.subList(0, n).stream().map(NodeSpec::id).toList())
+                            + ")");
+            out.println("  web UI / REST   " + state.restUrl());
+            if (state.kafkaBootstrap() != null) {
+                out.println("  Kafka           " + state.kafkaBootstrap());
+            }
+            for (NodeSpec node : all.subList(0, n)) {
+                out.println(
+                        "  sidecar "
+                                + node.id()
+                                + "  127.0.0.1:"
+                                + node.sidecarPort()
+                                + " (metrics http://127.0.0.1:"
+                                + ClusterSpec.metricsPort(node)
+                                + "/metrics)");
+            }
+            out.println("  logs            " + cluster.logs());
+            out.println(
+                    "next: coedge cluster submit        (runs "
+                            + JobArguments.JAR
+                            + " with --config "
+                            + catalogFile
+                            + ")");
+            out.println("      coedge cluster down          (stops these processes)");
+            return 0;
         }
-      }
-      if (state.kafkaBootstrap() != null) {
-        out.println("Kafka " + state.kafkaBootstrap());
-      }
-      return dead == 0 ? 0 : 1;
     }
-  }
 
-  @Command(name = "cancel", mixinStandardHelpOptions = true, description = "Cancel a job on the cluster.")
-  static final class Cancel implements Callable<Integer> {
-    @Mixin ClusterDir dir;
+    @Command(
+            name = "submit",
+            mixinStandardHelpOptions = true,
+            description = {
+                "Run the job jar's main class here to build the job graph, then upload both to the cluster's REST API,"
+                        + " as `flink run` does; prints the job id.",
+                "Arguments not listed here go to the job (see README: --dispatch, --batch, --checkpoint-ms...);"
+                        + " --config and --bootstrap default to the cluster's catalog and Kafka."
+            })
+    static final class Submit implements Callable<Integer> {
+        @Mixin ClusterDir dir;
 
-    @Parameters(paramLabel = "JOB_ID", description = "Job id, as `submit` or `status` printed it.")
-    String jobId;
+        @Option(
+                names = "--jar",
+                defaultValue = JobArguments.JAR,
+                paramLabel = "JAR",
+                description = "Job jar (default: ${DEFAULT-VALUE}).")
+        Path jar;
 
-    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+        @Option(
+                names = "--entry-class",
+                defaultValue = JobArguments.ENTRY_CLASS,
+                paramLabel = "CLASS",
+                description = "Main class (default: ${DEFAULT-VALUE}).")
+        String entryClass;
 
-    @Override
-    public Integer call() throws Exception {
-      try (FlinkSession session = FlinkSession.connect(dir.requireState().restUrl())) {
-        session.cancel(jobId);
-      }
-      spec.commandLine().getOut().println("cancelled " + jobId);
-      return 0;
+        @Option(
+                names = "--rest",
+                paramLabel = "URL",
+                description = "REST address of another cluster (default: this one's).")
+        String restUrl;
+
+        @Option(
+                names = "--no-wait",
+                description = "Return once submitted; do not wait until every task runs.")
+        boolean noWait;
+
+        // Everything not listed here, in order: the job's own arguments (with or without a leading
+        // --).
+        @CommandLine.Unmatched List<String> jobArgs = new ArrayList<>();
+
+        @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() throws Exception {
+            PrintWriter err = spec.commandLine().getErr();
+            List<String> args = new ArrayList<>(jobArgs);
+            args.remove("--");
+            String rest = restUrl;
+            if (rest == null || !args.contains(JobArguments.CONFIG)) {
+                ClusterState state = dir.requireState();
+                rest = rest == null ? state.restUrl() : rest;
+                if (!args.contains(JobArguments.CONFIG) && state.catalog() != null) {
+                    args.addAll(List.of(JobArguments.CONFIG, state.catalog()));
+                }
+                if (!args.contains(JobArguments.BOOTSTRAP) && state.kafkaBootstrap() != null) {
+                    args.addAll(List.of(JobArguments.BOOTSTRAP, state.kafkaBootstrap()));
+                }
+            }
+            Path jarFile = shipped(jar);
+            String jobId;
+            try (FlinkSession session = FlinkSession.connect(rest)) {
+                jobId =
+                        session.submit(
+                                jarFile,
+                                entryClass,
+                                args,
+                                m -> {
+                                    err.println("coedge cluster submit: " + m);
+                                    err.flush();
+                                });
+                if (!noWait) {
+                    err.println(
+                            "coedge cluster submit: job "
+                                    + jobId
+                                    + " submitted; waiting until every task runs...");
+                    err.flush();
+                    FlinkSession.JobStatus status =
+                            session.awaitRunning(jobId, Duration.ofMinutes(3));
+                    err.println(
+                            "coedge cluster submit: "
+                                    + status.name()
+                                    + " RUNNING ("
+                                    + status.vertices().size()
+                                    + " operators); web UI "
+                                    + rest
+                                    + "/#/job/running/"
+                                    + jobId
+                                    + "/overview");
+                }
+            }
+            PrintWriter out = spec.commandLine().getOut();
+            out.println(jobId);
+            return 0;
+        }
     }
-  }
 
-  @Command(name = "down", mixinStandardHelpOptions = true,
-      description = "Stop the processes `up` started (recorded in the state file), and nothing else.")
-  static final class Down implements Callable<Integer> {
-    @Mixin ClusterDir dir;
+    @Command(
+            name = "status",
+            mixinStandardHelpOptions = true,
+            description =
+                    "Show the cluster's processes, TaskManagers, slots and jobs. Exit code 1 when it is not (fully) up.")
+    static final class Status implements Callable<Integer> {
+        @Mixin ClusterDir dir;
 
-    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+        @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
-    @Override
-    public Integer call() throws Exception {
-      PrintWriter out = spec.commandLine().getOut();
-      Path folder = dir.resolve();
-      var read = ClusterState.read(folder);
-      if (read.isEmpty()) {
-        out.println("no cluster recorded in " + folder + "; nothing to stop");
-        return 0;
-      }
-      int alive = read.get().alive().size();
-      read.get().stopAll(Duration.ofSeconds(15), m -> {
-        spec.commandLine().getErr().println("coedge cluster down: " + m);
-        spec.commandLine().getErr().flush();
-      });
-      Files.delete(ClusterState.file(folder));
-      out.println("cluster down: stopped " + alive + " processes; logs stay in " + folder.resolve("logs"));
-      return 0;
+        @Override
+        public Integer call() throws Exception {
+            PrintWriter out = spec.commandLine().getOut();
+            var read = ClusterState.read(dir.resolve());
+            if (read.isEmpty()) {
+                out.println("no cluster is up (no " + ClusterState.file(dir.resolve()) + ")");
+                return 1;
+            }
+            ClusterState state = read.get();
+            int dead = 0;
+            for (ClusterState.Proc p : state.processes()) {
+                boolean alive = p.handle().isPresent();
+                dead += alive ? 0 : 1;
+                out.printf(
+                        "  %-28s pid %-8d %-8s %s%n",
+                        p.name(), p.pid(), alive ? "running" : "STOPPED", p.log());
+            }
+            try (FlinkSession rest = FlinkSession.connect(state.restUrl())) {
+                if (!rest.isUp()) {
+                    out.println("REST API " + state.restUrl() + " does not answer");
+                    return 1;
+                }
+                FlinkSession.Overview overview = rest.overview();
+                out.printf(
+                        "Flink %s at %s: %d TaskManagers %s, slots %d (%d free)%n",
+                        overview.flinkVersion(),
+                        state.restUrl(),
+                        overview.taskManagers(),
+                        rest.taskManagers(),
+                        overview.slotsTotal(),
+                        overview.slotsAvailable());
+                for (FlinkSession.JobStatus job : rest.jobs()) {
+                    out.printf("  job %s %-10s %s%n", job.id(), job.state(), job.name());
+                }
+            }
+            if (state.kafkaBootstrap() != null) {
+                out.println("Kafka " + state.kafkaBootstrap());
+            }
+            return dead == 0 ? 0 : 1;
+        }
     }
-  }
 
-  /** {@code cluster} alone, with errors as one line ({@code coedge cluster up: port 8081 ... is in use}). */
-  static CommandLine commandLine() {
-    CommandLine cli = new CommandLine(new ClusterCommand());
-    cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
-      commandLine.getErr().println("coedge cluster " + commandLine.getCommandName() + ": "
-          + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()));
-      return 1;
-    });
-    return cli;
-  }
+    @Command(
+            name = "cancel",
+            mixinStandardHelpOptions = true,
+            description = "Cancel a job on the cluster.")
+    static final class Cancel implements Callable<Integer> {
+        @Mixin ClusterDir dir;
 
-  /** Runs {@code cluster} outside the {@code coedge} command. */
-  public static void main(String[] args) {
-    System.exit(commandLine().execute(args));
-  }
+        @Parameters(
+                paramLabel = "JOB_ID",
+                description = "Job id, as `submit` or `status` printed it.")
+        String jobId;
+
+        @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() throws Exception {
+            try (FlinkSession session = FlinkSession.connect(dir.requireState().restUrl())) {
+                session.cancel(jobId);
+            }
+            spec.commandLine().getOut().println("cancelled " + jobId);
+            return 0;
+        }
+    }
+
+    @Command(
+            name = "down",
+            mixinStandardHelpOptions = true,
+            description =
+                    "Stop the processes `up` started (recorded in the state file), and nothing else.")
+    static final class Down implements Callable<Integer> {
+        @Mixin ClusterDir dir;
+
+        @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() throws Exception {
+            PrintWriter out = spec.commandLine().getOut();
+            Path folder = dir.resolve();
+            var read = ClusterState.read(folder);
+            if (read.isEmpty()) {
+                out.println("no cluster recorded in " + folder + "; nothing to stop");
+                return 0;
+            }
+            int alive = read.get().alive().size();
+            read.get()
+                    .stopAll(
+                            Duration.ofSeconds(15),
+                            m -> {
+                                spec.commandLine().getErr().println("coedge cluster down: " + m);
+                                spec.commandLine().getErr().flush();
+                            });
+            Files.delete(ClusterState.file(folder));
+            out.println(
+                    "cluster down: stopped "
+                            + alive
+                            + " processes; logs stay in "
+                            + folder.resolve("logs"));
+            return 0;
+        }
+    }
+
+    /**
+     * {@code cluster} alone, with errors as one line ({@code coedge cluster up: port 8081 ... is in
+     * use}).
+     */
+    static CommandLine commandLine() {
+        CommandLine cli = new CommandLine(new ClusterCommand());
+        cli.setExecutionExceptionHandler(
+                (e, commandLine, parseResult) -> {
+                    commandLine
+                            .getErr()
+                            .println(
+                                    "coedge cluster "
+                                            + commandLine.getCommandName()
+                                            + ": "
+                                            + (e.getMessage() == null
+                                                    ? e.getClass().getSimpleName()
+                                                    : e.getMessage()));
+                    return 1;
+                });
+        return cli;
+    }
+
+    /** Runs {@code cluster} outside the {@code coedge} command. */
+    public static void main(String[] args) {
+        System.exit(commandLine().execute(args));
+    }
 }

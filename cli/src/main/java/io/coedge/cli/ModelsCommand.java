@@ -1,6 +1,5 @@
 package io.coedge.cli;
 
-
 import io.coedge.sidecar.models.ModelGenerator;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -10,7 +9,10 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code coedge models}: model repository tools. */
-@Command(name = "models", mixinStandardHelpOptions = true, subcommands = ModelsCommand.Generate.class,
+@Command(
+        name = "models",
+        mixinStandardHelpOptions = true,
+        subcommands = ModelsCommand.Generate.class,
         description = "Model repository tools.")
 public final class ModelsCommand implements Callable<Integer> {
 
@@ -21,20 +23,35 @@ public final class ModelsCommand implements Callable<Integer> {
     }
 
     /** {@code coedge models generate}: writes the talk's four models with seeded random weights. */
-    @Command(name = "generate", mixinStandardHelpOptions = true,
-            description = "Write yolo-big, yolo-small, vgg and resnet (ONNX, seeded random weights) in Triton's layout.")
+    @Command(
+            name = "generate",
+            mixinStandardHelpOptions = true,
+            description =
+                    "Write yolo-big, yolo-small, vgg and resnet (ONNX, seeded random weights) in Triton's layout.")
     public static final class Generate implements Callable<Integer> {
-        @Option(names = "--out", required = true, paramLabel = "DIR", description = "Repository directory to write.")
+        @Option(
+                names = "--out",
+                required = true,
+                paramLabel = "DIR",
+                description = "Repository directory to write.")
         Path out;
 
-        @Option(names = "--seed", defaultValue = "42", description = "Weight seed (default: ${DEFAULT-VALUE}).")
+        @Option(
+                names = "--seed",
+                defaultValue = "42",
+                description = "Weight seed (default: ${DEFAULT-VALUE}).")
         long seed;
 
-        @Option(names = "--scale", defaultValue = "FULL",
+        @Option(
+                names = "--scale",
+                defaultValue = "FULL",
                 description = "FULL (demo sizes) or TINY (fast tests) (default: ${DEFAULT-VALUE}).")
         ModelGenerator.Scale scale;
 
-        @Option(names = "--model", split = ",", description = "Only these models (default: all four).")
+        @Option(
+                names = "--model",
+                split = ",",
+                description = "Only these models (default: all four).")
         String[] only;
 
         @Override
@@ -43,12 +60,17 @@ public final class ModelsCommand implements Callable<Integer> {
             var names = only == null ? ModelGenerator.MODEL_NAMES : Arrays.asList(only);
             for (String name : names) {
                 ModelGenerator.GeneratedModel m = generator.generate(name, out);
-                System.out.printf("%s: input %s %s, output %s %s, max_batch_size %d -> %s%n", m.name(), m.inputName(),
-                        Arrays.toString(m.inputDims()), m.outputName(), Arrays.toString(m.outputDims()),
-                        m.maxBatchSize(), m.directory());
+                System.out.printf(
+                        "%s: input %s %s, output %s %s, max_batch_size %d -> %s%n",
+                        m.name(),
+                        m.inputName(),
+                        Arrays.toString(m.inputDims()),
+                        m.outputName(),
+                        Arrays.toString(m.outputDims()),
+                        m.maxBatchSize(),
+                        m.directory());
             }
             return 0;
         }
     }
-
 }

@@ -15,74 +15,77 @@ import picocli.CommandLine;
 
 class CliTest {
 
-  record Run(int exit, String out, String err) {}
+    record Run(int exit, String out, String err) {}
 
-  static Run run(String... args) {
-    CommandLine cli = CoEdgeCli.commandLine();
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    cli.setOut(new PrintWriter(out));
-    cli.setErr(new PrintWriter(err));
-    int exit = cli.execute(args);
-    return new Run(exit, out.toString(), err.toString());
-  }
-
-  /** Every command and subcommand, as the words a user types. */
-  private static List<List<String>> commands(CommandLine cli, List<String> prefix) {
-    List<List<String>> all = new ArrayList<>();
-    for (var e : cli.getSubcommands().entrySet()) {
-      if (e.getKey().equals("help")) {
-        continue;
-      }
-      List<String> words = new ArrayList<>(prefix);
-      words.add(e.getKey());
-      all.add(words);
-      all.addAll(commands(e.getValue(), words));
+    static Run run(String... args) {
+        CommandLine cli = CoEdgeCli.commandLine();
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        cli.setOut(new PrintWriter(out));
+        cli.setErr(new PrintWriter(err));
+        int exit = cli.execute(args);
+        return new Run(exit, out.toString(), err.toString());
     }
-    return all;
-  }
 
-  @Test
-  void everyCommandHasHelp() {
-    List<List<String>> commands = commands(CoEdgeCli.commandLine(), List.of());
-    assertThat(commands).extracting(w -> String.join(" ", w))
-        .contains("demo", "kafka", "topics", "topics create", "produce", "results");
-    for (List<String> words : commands) {
-      List<String> args = new ArrayList<>(words);
-      args.add("--help");
-
-      Run run = run(args.toArray(String[]::new));
-
-      assertThat(run.exit()).as(String.join(" ", args)).isZero();
-      assertThat(run.out()).as(String.join(" ", args)).startsWith("Usage: coedge " + String.join(" ", words));
+    /** Every command and subcommand, as the words a user types. */
+    private static List<List<String>> commands(CommandLine cli, List<String> prefix) {
+        List<List<String>> all = new ArrayList<>();
+        for (var e : cli.getSubcommands().entrySet()) {
+            if (e.getKey().equals("help")) {
+                continue;
+            }
+            List<String> words = new ArrayList<>(prefix);
+            words.add(e.getKey());
+            all.add(words);
+            all.addAll(commands(e.getValue(), words));
+        }
+        return all;
     }
-  }
 
-  @Test
-  void badCatalogFailsWithFileAndFieldAndNoStackTrace(@TempDir Path dir) throws Exception {
-    Path config = dir.resolve("broken.yaml");
-    Files.writeString(config, "nodes: [{id: a}]\nmodels: []\ntasks: []\n");
+    @Test
+    void everyCommandHasHelp() {
+        List<List<String>> commands = commands(CoEdgeCli.commandLine(), List.of());
+        assertThat(commands)
+                .extracting(w -> String.join(" ", w))
+                .contains("demo", "kafka", "topics", "topics create", "produce", "results");
+        for (List<String> words : commands) {
+            List<String> args = new ArrayList<>(words);
+            args.add("--help");
 
-    Run run = run("produce", "--config", config.toString(), "--count", "1");
+            Run run = run(args.toArray(String[]::new));
 
-    assertThat(run.exit()).isEqualTo(1);
-    // file, field path and problem, then where in the file; one line, no stack trace
-    assertThat(run.err().trim())
-        .startsWith("coedge produce: " + config + ": models: must list at least one entry")
-        .doesNotContain("\n")
-        .doesNotContain("Exception");
-  }
+            assertThat(run.exit()).as(String.join(" ", args)).isZero();
+            assertThat(run.out())
+                    .as(String.join(" ", args))
+                    .startsWith("Usage: coedge " + String.join(" ", words));
+        }
+    }
 
-  @Test
-  void durationsParseAsPeopleWriteThem() {
-    assertThat(Durations.parse("500ms")).isEqualTo(Duration.ofMillis(500));
-    assertThat(Durations.parse("30s")).isEqualTo(Duration.ofSeconds(30));
-    assertThat(Durations.parse("1.5m")).isEqualTo(Duration.ofSeconds(90));
-    assertThat(Durations.parse("2h")).isEqualTo(Duration.ofHours(2));
-    assertThat(Durations.parse("PT5S")).isEqualTo(Duration.ofSeconds(5));
-    assertThat(Durations.parse("7")).isEqualTo(Duration.ofSeconds(7));
-    Run bad = run("produce", "--duration", "soon");
-    assertThat(bad.exit()).isEqualTo(2);
-    assertThat(bad.err()).contains("'soon' is not a duration");
-  }
+    @Test
+    void badCatalogFailsWithFileAndFieldAndNoStackTrace(@TempDir Path dir) throws Exception {
+        Path config = dir.resolve("broken.yaml");
+        Files.writeString(config, "nodes: [{id: a}]\nmodels: []\ntasks: []\n");
+
+        Run run = run("produce", "--config", config.toString(), "--count", "1");
+
+        assertThat(run.exit()).isEqualTo(1);
+        // file, field path and problem, then where in the file; one line, no stack trace
+        assertThat(run.err().trim())
+                .startsWith("coedge produce: " + config + ": models: must list at least one entry")
+                .doesNotContain("\n")
+                .doesNotContain("Exception");
+    }
+
+    @Test
+    void durationsParseAsPeopleWriteThem() {
+        assertThat(Durations.parse("500ms")).isEqualTo(Duration.ofMillis(500));
+        assertThat(Durations.parse("30s")).isEqualTo(Duration.ofSeconds(30));
+        assertThat(Durations.parse("1.5m")).isEqualTo(Duration.ofSeconds(90));
+        assertThat(Durations.parse("2h")).isEqualTo(Duration.ofHours(2));
+        assertThat(Durations.parse("PT5S")).isEqualTo(Duration.ofSeconds(5));
+        assertThat(Durations.parse("7")).isEqualTo(Duration.ofSeconds(7));
+        Run bad = run("produce", "--duration", "soon");
+        assertThat(bad.exit()).isEqualTo(2);
+        assertThat(bad.err()).contains("'soon' is not a duration");
+    }
 }

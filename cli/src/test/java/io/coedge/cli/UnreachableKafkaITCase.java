@@ -10,11 +10,11 @@ import org.junit.jupiter.api.Test;
  */
 class UnreachableKafkaITCase {
 
-  @Test
-  void unreachableKafkaIsExplained() {
-    CliTest.Run run = CliTest.run("topics", "create", "--bootstrap", "127.0.0.1:1");
+    @Test
+    void unreachableKafkaIsExplained() {
+        CliTest.Run run = CliTest.run("topics", "create", "--bootstrap", "127.0.0.1:1");
 
-    assertThat(run.exit()).isEqualTo(1);
-    assertThat(run.err()).contains("no Kafka answers at 127.0.0.1:1").contains("coedge kafka");
-  }
+        assertThat(run.exit()).isEqualTo(1);
+        assertThat(run.err()).contains("no Kafka answers at 127.0.0.1:1").contains("coedge kafka");
+    }
 }

@@ -14,113 +14,136 @@ import java.util.Set;
 /**
  * Loads and validates a task catalog YAML (see docs/FORMATS.md). Every problem is reported as a
  * {@link CatalogException} naming the file, the field, what is wrong and where; nothing is silently
- * defaulted except the documented optional fields. The fields, defaults and ranges are the records of
- * {@link CatalogFile}; this class checks what spans records (names, references) and fills in the links.
+ * defaulted except the documented optional fields. The fields, defaults and ranges are the records
+ * of {@link CatalogFile}; this class checks what spans records (names, references) and fills in the
+ * links.
  */
 public final class CatalogLoader {
-  private CatalogLoader() {}
+    private CatalogLoader() {}
 
-  public static Catalog load(Path file) throws CatalogException {
-    try {
-      return YamlReader.read(file, file.toString(), CatalogFile.class, CatalogLoader::build);
-    } catch (YamlException e) {
-      throw new CatalogException(e);
-    }
-  }
-
-  /** Parses catalog YAML; {@code file} is only used to name the source in errors. */
-  public static Catalog parse(String file, String yaml) throws CatalogException {
-    try {
-      return YamlReader.read(file, yaml, CatalogFile.class, CatalogLoader::build);
-    } catch (YamlException e) {
-      throw new CatalogException(e);
-    }
-  }
-
-  private static Catalog build(CatalogFile file) {
-    List<NodeSpec> nodes = file.nodes().stream().map(CatalogFile.Node::spec).toList();
-    List<ModelSpec> models = file.models().stream().map(CatalogFile.Model::spec).toList();
-    List<TaskSpec> tasks = file.tasks().stream().map(CatalogFile.Task::spec).toList();
-    crossCheck(nodes, models, tasks);
-    return new Catalog(nodes, models, tasks, links(nodes, file.links(), file.network()));
-  }
-
-  private static void crossCheck(List<NodeSpec> nodes, List<ModelSpec> models, List<TaskSpec> tasks) {
-    Set<String> nodeIds = new HashSet<>();
-    Set<String> sidecars = new HashSet<>();
-    for (int i = 0; i < nodes.size(); i++) {
-      NodeSpec n = nodes.get(i);
-      if (!nodeIds.add(n.id())) {
-        throw new YamlProblem("nodes[" + i + "].id", "duplicate node id '" + n.id() + "'");
-      }
-      if (!sidecars.add(n.sidecar())) {
-        throw new YamlProblem("nodes[" + i + "].sidecar", "address " + n.sidecar() + " is used by another node");
-      }
-    }
-    Set<String> modelNames = new HashSet<>();
-    for (int i = 0; i < models.size(); i++) {
-      ModelSpec m = models.get(i);
-      if (!modelNames.add(m.name())) {
-        throw new YamlProblem("models[" + i + "].name", "duplicate model name '" + m.name() + "'");
-      }
-    }
-    Set<String> taskIds = new HashSet<>();
-    Map<String, String> cameraOwner = new HashMap<>();
-    for (int i = 0; i < tasks.size(); i++) {
-      TaskSpec t = tasks.get(i);
-      String at = "tasks[" + i + "]";
-      if (!taskIds.add(t.id())) {
-        throw new YamlProblem(at + ".id", "duplicate task id '" + t.id() + "'");
-      }
-      if (!modelNames.contains(t.model())) {
-        throw new YamlProblem(at + ".model", "unknown model '" + t.model() + "'; models are " + sorted(modelNames));
-      }
-      knownNode(nodeIds, at + ".origin", t.origin());
-      for (int c = 0; c < t.cameras().size(); c++) {
-        String camera = t.cameras().get(c);
-        String owner = cameraOwner.putIfAbsent(camera, t.id());
-        if (owner != null) {
-          throw new YamlProblem(at + ".cameras[" + c + "]", "camera '" + camera + "' already feeds task '" + owner
-              + "'; a camera feeds one task per catalog (run a second job for a second task)");
+    public static Catalog load(Path file) throws CatalogException {
+        try {
+            return YamlReader.read(file, file.toString(), CatalogFile.class, CatalogLoader::build);
+        } catch (YamlException e) {
+            throw new CatalogException(e);
         }
-      }
     }
-  }
 
-  /** Explicit links win; every other ordered pair of nodes gets the network defaults. */
-  private static List<LinkSpec> links(List<NodeSpec> nodes, List<CatalogFile.Link> explicit, CatalogFile.Network network) {
-    Map<List<String>, LinkSpec> byPair = new HashMap<>();
-    Set<String> ids = new HashSet<>();
-    nodes.forEach(n -> ids.add(n.id()));
-    for (int i = 0; i < explicit.size(); i++) {
-      CatalogFile.Link l = explicit.get(i);
-      knownNode(ids, "links[" + i + "].from", l.from());
-      knownNode(ids, "links[" + i + "].to", l.to());
-      if (l.from().equals(l.to())) {
-        throw new YamlProblem("links[" + i + "].to", "is '" + l.to() + "' as is from; a link joins two different nodes");
-      }
-      double latency = l.latencyMs() == null ? network.latencyMs() : l.latencyMs();
-      byPair.put(List.of(l.from(), l.to()), new LinkSpec(l.from(), l.to(), l.bandwidthMbps(), latency));
-    }
-    List<LinkSpec> all = new ArrayList<>();
-    for (NodeSpec a : nodes) {
-      for (NodeSpec b : nodes) {
-        if (!a.id().equals(b.id())) {
-          all.add(byPair.getOrDefault(List.of(a.id(), b.id()),
-              new LinkSpec(a.id(), b.id(), network.bandwidthMbps(), network.latencyMs())));
+    /** Parses catalog YAML; {@code file} is only used to name the source in errors. */
+    public static Catalog parse(String file, String yaml) throws CatalogException {
+        try {
+            return YamlReader.read(file, yaml, CatalogFile.class, CatalogLoader::build);
+        } catch (YamlException e) {
+            throw new CatalogException(e);
         }
-      }
     }
-    return all;
-  }
 
-  private static void knownNode(Set<String> ids, String path, String node) {
-    if (!ids.contains(node)) {
-      throw new YamlProblem(path, "unknown node '" + node + "'; nodes are " + sorted(ids));
+    private static Catalog build(CatalogFile file) {
+        List<NodeSpec> nodes = file.nodes().stream().map(CatalogFile.Node::spec).toList();
+        List<ModelSpec> models = file.models().stream().map(CatalogFile.Model::spec).toList();
+        List<TaskSpec> tasks = file.tasks().stream().map(CatalogFile.Task::spec).toList();
+        crossCheck(nodes, models, tasks);
+        return new Catalog(nodes, models, tasks, links(nodes, file.links(), file.network()));
     }
-  }
 
-  private static List<String> sorted(Set<String> names) {
-    return names.stream().sorted().toList();
-  }
+    private static void crossCheck(
+            List<NodeSpec> nodes, List<ModelSpec> models, List<TaskSpec> tasks) {
+        Set<String> nodeIds = new HashSet<>();
+        Set<String> sidecars = new HashSet<>();
+        for (int i = 0; i < nodes.size(); i++) {
+            NodeSpec n = nodes.get(i);
+            if (!nodeIds.add(n.id())) {
+                throw new YamlProblem("nodes[" + i + "].id", "duplicate node id '" + n.id() + "'");
+            }
+            if (!sidecars.add(n.sidecar())) {
+                throw new YamlProblem(
+                        "nodes[" + i + "].sidecar",
+                        "address " + n.sidecar() + " is used by another node");
+            }
+        }
+        Set<String> modelNames = new HashSet<>();
+        for (int i = 0; i < models.size(); i++) {
+            ModelSpec m = models.get(i);
+            if (!modelNames.add(m.name())) {
+                throw new YamlProblem(
+                        "models[" + i + "].name", "duplicate model name '" + m.name() + "'");
+            }
+        }
+        Set<String> taskIds = new HashSet<>();
+        Map<String, String> cameraOwner = new HashMap<>();
+        for (int i = 0; i < tasks.size(); i++) {
+            TaskSpec t = tasks.get(i);
+            String at = "tasks[" + i + "]";
+            if (!taskIds.add(t.id())) {
+                throw new YamlProblem(at + ".id", "duplicate task id '" + t.id() + "'");
+            }
+            if (!modelNames.contains(t.model())) {
+                throw new YamlProblem(
+                        at + ".model",
+                        "unknown model '" + t.model() + "'; models are " + sorted(modelNames));
+            }
+            knownNode(nodeIds, at + ".origin", t.origin());
+            for (int c = 0; c < t.cameras().size(); c++) {
+                String camera = t.cameras().get(c);
+                String owner = cameraOwner.putIfAbsent(camera, t.id());
+                if (owner != null) {
+                    throw new YamlProblem(
+                            at + ".cameras[" + c + "]",
+                            "camera '"
+                                    + camera
+                                    + "' already feeds task '"
+                                    + owner
+                                    + "'; a camera feeds one task per catalog (run a second job for a second task)");
+                }
+            }
+        }
+    }
+
+    /** Explicit links win; every other ordered pair of nodes gets the network defaults. */
+    private static List<LinkSpec> links(
+            List<NodeSpec> nodes, List<CatalogFile.Link> explicit, CatalogFile.Network network) {
+        Map<List<String>, LinkSpec> byPair = new HashMap<>();
+        Set<String> ids = new HashSet<>();
+        nodes.forEach(n -> ids.add(n.id()));
+        for (int i = 0; i < explicit.size(); i++) {
+            CatalogFile.Link l = explicit.get(i);
+            knownNode(ids, "links[" + i + "].from", l.from());
+            knownNode(ids, "links[" + i + "].to", l.to());
+            if (l.from().equals(l.to())) {
+                throw new YamlProblem(
+                        "links[" + i + "].to",
+                        "is '" + l.to() + "' as is from; a link joins two different nodes");
+            }
+            double latency = l.latencyMs() == null ? network.latencyMs() : l.latencyMs();
+            byPair.put(
+                    List.of(l.from(), l.to()),
+                    new LinkSpec(l.from(), l.to(), l.bandwidthMbps(), latency));
+        }
+        List<LinkSpec> all = new ArrayList<>();
+        for (NodeSpec a : nodes) {
+            for (NodeSpec b : nodes) {
+                if (!a.id().equals(b.id())) {
+                    all.add(
+                            byPair.getOrDefault(
+                                    List.of(a.id(), b.id()),
+                                    new LinkSpec(
+                                            a.id(),
+                                            b.id(),
+                                            network.bandwidthMbps(),
+                                            network.latencyMs())));
+                }
+            }
+        }
+        return all;
+    }
+
+    private static void knownNode(Set<String> ids, String path, String node) {
+        if (!ids.contains(node)) {
+            throw new YamlProblem(path, "unknown node '" + node + "'; nodes are " + sorted(ids));
+        }
+    }
+
+    private static List<String> sorted(Set<String> names) {
+        return names.stream().sorted().toList();
+    }
 }

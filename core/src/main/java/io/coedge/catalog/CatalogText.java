@@ -13,21 +13,21 @@ import java.nio.file.Path;
  */
 public record CatalogText(String name, String yaml) implements Serializable {
 
-  /** Reads and validates the file now, so a bad catalog fails before any job is submitted. */
-  public static CatalogText read(Path file) throws CatalogException {
-    Catalog unused = CatalogLoader.load(file);
-    try {
-      return new CatalogText(file.toString(), Files.readString(file));
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
+    /** Reads and validates the file now, so a bad catalog fails before any job is submitted. */
+    public static CatalogText read(Path file) throws CatalogException {
+        Catalog unused = CatalogLoader.load(file);
+        try {
+            return new CatalogText(file.toString(), Files.readString(file));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
-  }
 
-  public Catalog parse() {
-    try {
-      return CatalogLoader.parse(name, yaml);
-    } catch (CatalogException e) {
-      throw new IllegalStateException(e.getMessage(), e);
+    public Catalog parse() {
+        try {
+            return CatalogLoader.parse(name, yaml);
+        } catch (CatalogException e) {
+            throw new IllegalStateException(e.getMessage(), e);
+        }
     }
-  }
 }

@@ -12,37 +12,45 @@ import java.util.List;
  * @param maxBatch largest batch the model accepts
  */
 public record ModelSpec(
-    String name, InputSpec input, Preprocess preprocess, Postprocess postprocess, int maxBatch) {
+        String name,
+        InputSpec input,
+        Preprocess preprocess,
+        Postprocess postprocess,
+        int maxBatch) {
 
-  /** The input tensor: NCHW float32 of {@code channels x height x width}. */
-  public record InputSpec(String name, int width, int height, int channels) {
-    public int elements() {
-      return width * height * channels;
+    /** The input tensor: NCHW float32 of {@code channels x height x width}. */
+    public record InputSpec(String name, int width, int height, int channels) {
+        public int elements() {
+            return width * height * channels;
+        }
     }
-  }
 
-  /**
-   * Pre-processing on the CPU before inference.
-   *
-   * @param resize {@code stretch} (ignore aspect) or {@code letterbox} (keep aspect, pad grey)
-   * @param scale multiplier applied to 0..255 pixel values before mean/std
-   * @param mean per-channel mean subtracted after scaling, in {@code channelOrder}
-   * @param std per-channel divisor after mean subtraction, in {@code channelOrder}
-   * @param channelOrder {@code RGB} or {@code BGR}
-   */
-  public record Preprocess(
-      String resize, double scale, List<Double> mean, List<Double> std, String channelOrder) {}
+    /**
+     * Pre-processing on the CPU before inference.
+     *
+     * @param resize {@code stretch} (ignore aspect) or {@code letterbox} (keep aspect, pad grey)
+     * @param scale multiplier applied to 0..255 pixel values before mean/std
+     * @param mean per-channel mean subtracted after scaling, in {@code channelOrder}
+     * @param std per-channel divisor after mean subtraction, in {@code channelOrder}
+     * @param channelOrder {@code RGB} or {@code BGR}
+     */
+    public record Preprocess(
+            String resize,
+            double scale,
+            List<Double> mean,
+            List<Double> std,
+            String channelOrder) {}
 
-  /**
-   * Post-processing on the CPU after inference.
-   *
-   * @param type {@code yolo} (YOLOv8 layout {@code [N, 4 + classes, anchors]}) or {@code
-   *     classification} (logits {@code [N, classes]})
-   * @param labels class names, index = class id
-   * @param confidence minimum score kept (yolo)
-   * @param iou non-maximum-suppression IoU threshold (yolo)
-   * @param topK number of classes reported (classification)
-   */
-  public record Postprocess(
-      String type, List<String> labels, double confidence, double iou, int topK) {}
+    /**
+     * Post-processing on the CPU after inference.
+     *
+     * @param type {@code yolo} (YOLOv8 layout {@code [N, 4 + classes, anchors]}) or {@code
+     *     classification} (logits {@code [N, classes]})
+     * @param labels class names, index = class id
+     * @param confidence minimum score kept (yolo)
+     * @param iou non-maximum-suppression IoU threshold (yolo)
+     * @param topK number of classes reported (classification)
+     */
+    public record Postprocess(
+            String type, List<String> labels, double confidence, double iou, int topK) {}
 }

@@ -9,13 +9,13 @@ package io.coedge.catalog;
  */
 public record NodeSpec(String id, String sidecar, String accelerator) {
 
-  /** The sidecar's host part. */
-  public String sidecarHost() {
-    return sidecar.substring(0, sidecar.lastIndexOf(':'));
-  }
+    /** The sidecar's host part. */
+    public String sidecarHost() {
+        return sidecar.substring(0, sidecar.lastIndexOf(':'));
+    }
 
-  /** The sidecar's port part. */
-  public int sidecarPort() {
-    return Integer.parseInt(sidecar.substring(sidecar.lastIndexOf(':') + 1));
-  }
+    /** The sidecar's port part. */
+    public int sidecarPort() {
+        return Integer.parseInt(sidecar.substring(sidecar.lastIndexOf(':') + 1));
+    }
 }

@@ -16,12 +16,12 @@ import java.util.List;
  * @param inputBytes typical size of one encoded frame, what shipping it to another node costs
  */
 public record TaskSpec(
-    String id,
-    String model,
-    List<String> cameras,
-    double fps,
-    long deadlineMs,
-    String origin,
-    int frameWidth,
-    int frameHeight,
-    long inputBytes) {}
+        String id,
+        String model,
+        List<String> cameras,
+        double fps,
+        long deadlineMs,
+        String origin,
+        int frameWidth,
+        int frameHeight,
+        long inputBytes) {}

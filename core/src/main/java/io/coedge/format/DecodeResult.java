@@ -3,7 +3,7 @@ package io.coedge.format;
 /** Outcome of decoding one record: a frame, or a rejection with its code and detail. */
 public sealed interface DecodeResult {
 
-  record Accepted(Frame frame) implements DecodeResult {}
+    record Accepted(Frame frame) implements DecodeResult {}
 
-  record Rejected(ErrorCode code, String detail) implements DecodeResult {}
+    record Rejected(ErrorCode code, String detail) implements DecodeResult {}
 }

@@ -1,8 +1,8 @@
 package io.coedge.format;
 
 /**
- * A validated frame: headers parsed, image format and size known from its header (not yet
- * decoded). Times are epoch milliseconds.
+ * A validated frame: headers parsed, image format and size known from its header (not yet decoded).
+ * Times are epoch milliseconds.
  *
  * @param id frame identity: {@code camera#sequence}, or {@code topic/partition@offset} without a
  *     sequence
@@ -19,21 +19,21 @@ package io.coedge.format;
  * @param source where the record came from, {@code topic/partition@offset}
  */
 public record Frame(
-    String id,
-    String camera,
-    long sequence,
-    String task,
-    String origin,
-    long captureTs,
-    long deadlineMs,
-    ImageFormat format,
-    int width,
-    int height,
-    byte[] image,
-    String source) {
+        String id,
+        String camera,
+        long sequence,
+        String task,
+        String origin,
+        long captureTs,
+        long deadlineMs,
+        ImageFormat format,
+        int width,
+        int height,
+        byte[] image,
+        String source) {
 
-  /** Absolute deadline, epoch milliseconds. */
-  public long deadlineTs() {
-    return captureTs + deadlineMs;
-  }
+    /** Absolute deadline, epoch milliseconds. */
+    public long deadlineTs() {
+        return captureTs + deadlineMs;
+    }
 }

@@ -4,8 +4,8 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import java.util.List;
 
 /**
- * The one result every frame ends in (schema: {@code schemas/result.schema.json}). Times are
- * epoch milliseconds; the inference times are null when the frame never reached the sidecar.
+ * The one result every frame ends in (schema: {@code schemas/result.schema.json}). Times are epoch
+ * milliseconds; the inference times are null when the frame never reached the sidecar.
  *
  * @param frameId frame identity ({@link Frame#id()})
  * @param camera camera id
@@ -33,44 +33,45 @@ import java.util.List;
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record FrameResult(
-    String frameId,
-    String camera,
-    Long sequence,
-    String source,
-    String task,
-    String model,
-    String node,
-    String origin,
-    int batchSize,
-    Status status,
-    String reason,
-    long captureTs,
-    Long dispatchTs,
-    Long inferenceStartTs,
-    Long inferenceEndTs,
-    long emitTs,
-    long latencyMs,
-    long deadlineTs,
-    long deadlineMs,
-    boolean deadlineMet,
-    List<Detection> detections,
-    List<ClassScore> classes) {
+        String frameId,
+        String camera,
+        Long sequence,
+        String source,
+        String task,
+        String model,
+        String node,
+        String origin,
+        int batchSize,
+        Status status,
+        String reason,
+        long captureTs,
+        Long dispatchTs,
+        Long inferenceStartTs,
+        Long inferenceEndTs,
+        long emitTs,
+        long latencyMs,
+        long deadlineTs,
+        long deadlineMs,
+        boolean deadlineMet,
+        List<Detection> detections,
+        List<ClassScore> classes) {
 
-  /** What happened to a frame. */
-  public enum Status {
-    /** Ran and finished by its deadline. */
-    OK,
-    /** Ran but finished after its deadline. */
-    LATE,
-    /** Shed because it could not meet its deadline. */
-    DROPPED,
-    /** Could not be run; {@code reason} says why. */
-    ERROR
-  }
+    /** What happened to a frame. */
+    public enum Status {
+        /** Ran and finished by its deadline. */
+        OK,
+        /** Ran but finished after its deadline. */
+        LATE,
+        /** Shed because it could not meet its deadline. */
+        DROPPED,
+        /** Could not be run; {@code reason} says why. */
+        ERROR
+    }
 
-  /** A detected object; box corners in source-frame pixels. */
-  public record Detection(String label, int classId, double score, double x1, double y1, double x2, double y2) {}
+    /** A detected object; box corners in source-frame pixels. */
+    public record Detection(
+            String label, int classId, double score, double x1, double y1, double x2, double y2) {}
 
-  /** A class and its softmax probability. */
-  public record ClassScore(String label, int classId, double score) {}
+    /** A class and its softmax probability. */
+    public record ClassScore(String label, int classId, double score) {}
 }

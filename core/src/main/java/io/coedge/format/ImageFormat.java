@@ -2,6 +2,6 @@ package io.coedge.format;
 
 /** Encodings accepted as frame values. */
 public enum ImageFormat {
-  JPEG,
-  PNG
+    JPEG,
+    PNG
 }

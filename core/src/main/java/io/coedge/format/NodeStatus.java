@@ -12,7 +12,8 @@ import java.util.Map;
  *     node's frames
  * @param attempt subtask attempt number; a newer attempt's claim wins
  * @param timestamp when this was measured, epoch milliseconds
- * @param healthy whether the sidecar answers and serves at least one of the catalog's models (those in {@code models})
+ * @param healthy whether the sidecar answers and serves at least one of the catalog's models (those
+ *     in {@code models})
  * @param reason why not healthy, or empty
  * @param device device the sidecar runs on ({@code cpu}, {@code cuda:0}, ...)
  * @param models per-model latency profile the batcher plans with
@@ -20,45 +21,53 @@ import java.util.Map;
  * @param load fraction of the last interval the accelerator was busy, 0..1
  */
 public record NodeStatus(
-    String node,
-    int subtask,
-    int attempt,
-    long timestamp,
-    boolean healthy,
-    String reason,
-    String device,
-    Map<String, ModelStatus> models,
-    long queuedFrames,
-    double load) {
+        String node,
+        int subtask,
+        int attempt,
+        long timestamp,
+        boolean healthy,
+        String reason,
+        String device,
+        Map<String, ModelStatus> models,
+        long queuedFrames,
+        double load) {
 
-  /**
-   * @param batchSizes batch sizes measured
-   * @param latencyMicros what the node plans a batch of each of those sizes with, end to end: the
-   *     sidecar's p99 plus the node's measured overhead, microseconds
-   * @param typicalMicros what a batch of each size typically takes end to end (the dispatcher plans
-   *     with it); null from nodes that do not report it, which then plan with {@code latencyMicros}
-   * @param queued frames of this model waiting on the node
-   * @param sidecar the sidecar's own compute profile as the node last read it, and the overhead the
-   *     node measured around it (what a simulator of this node needs); null from older nodes
-   */
-  /**
-   * The sidecar's compute alone at the status's batch sizes, and the node's overhead around it.
-   *
-   * @param p50Micros the sidecar's median per batch size (empty when it reports none)
-   * @param p99Micros the sidecar's p99 per batch size
-   * @param overheadMicros median of the node's recent runs beyond the sidecar's median (pre-processing,
-   *     the call, post-processing), or -1 before any run
-   */
-  public record Compute(long[] p50Micros, long[] p99Micros, long overheadMicros) {}
+    /**
+     * @param batchSizes batch sizes measured
+     * @param latencyMicros what the node plans a batch of each of those sizes with, end to end: the
+     *     sidecar's p99 plus the node's measured overhead, microseconds
+     * @param typicalMicros what a batch of each size typically takes end to end (the dispatcher
+     *     plans with it); null from nodes that do not report it, which then plan with {@code
+     *     latencyMicros}
+     * @param queued frames of this model waiting on the node
+     * @param sidecar the sidecar's own compute profile as the node last read it, and the overhead
+     *     the node measured around it (what a simulator of this node needs); null from older nodes
+     */
+    /**
+     * The sidecar's compute alone at the status's batch sizes, and the node's overhead around it.
+     *
+     * @param p50Micros the sidecar's median per batch size (empty when it reports none)
+     * @param p99Micros the sidecar's p99 per batch size
+     * @param overheadMicros median of the node's recent runs beyond the sidecar's median
+     *     (pre-processing, the call, post-processing), or -1 before any run
+     */
+    public record Compute(long[] p50Micros, long[] p99Micros, long overheadMicros) {}
 
-  public record ModelStatus(int[] batchSizes, long[] latencyMicros, long[] typicalMicros, long queued, Compute sidecar) {
-    public ModelStatus(int[] batchSizes, long[] latencyMicros, long queued) {
-      this(batchSizes, latencyMicros, null, queued, null);
+    public record ModelStatus(
+            int[] batchSizes,
+            long[] latencyMicros,
+            long[] typicalMicros,
+            long queued,
+            Compute sidecar) {
+        public ModelStatus(int[] batchSizes, long[] latencyMicros, long queued) {
+            this(batchSizes, latencyMicros, null, queued, null);
+        }
+
+        /** The latencies the dispatcher plans with: typical where reported. */
+        public long[] planningMicros() {
+            return typicalMicros != null && typicalMicros.length == batchSizes.length
+                    ? typicalMicros
+                    : latencyMicros;
+        }
     }
-
-    /** The latencies the dispatcher plans with: typical where reported. */
-    public long[] planningMicros() {
-      return typicalMicros != null && typicalMicros.length == batchSizes.length ? typicalMicros : latencyMicros;
-    }
-  }
 }

@@ -7,20 +7,20 @@ import java.io.UncheckedIOException;
 
 /** {@link NodeStatus} as JSON on the node-profiles topic, keyed by node. */
 public final class NodeStatusCodec {
-  private static final ObjectMapper MAPPER =
-      new ObjectMapper().configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
+    private static final ObjectMapper MAPPER =
+            new ObjectMapper().configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
 
-  private NodeStatusCodec() {}
+    private NodeStatusCodec() {}
 
-  public static byte[] toJson(NodeStatus status) {
-    try {
-      return MAPPER.writeValueAsBytes(status);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
+    public static byte[] toJson(NodeStatus status) {
+        try {
+            return MAPPER.writeValueAsBytes(status);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
-  }
 
-  public static NodeStatus fromJson(byte[] json) throws IOException {
-    return MAPPER.readValue(json, NodeStatus.class);
-  }
+    public static NodeStatus fromJson(byte[] json) throws IOException {
+        return MAPPER.readValue(json, NodeStatus.class);
+    }
 }

@@ -11,35 +11,37 @@ import java.util.Arrays;
  * results. Negative values count as 0. Not thread-safe.
  */
 public final class RecentLatencies {
-  private final long[] values;
-  private final long[] sorted;
-  private long recorded;
+    private final long[] values;
+    private final long[] sorted;
+    private long recorded;
 
-  public RecentLatencies(int size) {
-    if (size < 1) {
-      throw new IllegalArgumentException("size must be at least 1");
+    public RecentLatencies(int size) {
+        if (size < 1) {
+            throw new IllegalArgumentException("size must be at least 1");
+        }
+        values = new long[size];
+        sorted = new long[size];
     }
-    values = new long[size];
-    sorted = new long[size];
-  }
 
-  public void record(long value) {
-    values[(int) (recorded++ % values.length)] = Math.max(0, value);
-  }
-
-  /** Values held: those recorded, at most the window's size. */
-  public int count() {
-    return (int) Math.min(recorded, values.length);
-  }
-
-  /** The {@code q} (0..1) percentile of the values held, at {@link Latencies}' rank; 0 when none. */
-  public long percentile(double q) {
-    int n = count();
-    if (n == 0) {
-      return 0;
+    public void record(long value) {
+        values[(int) (recorded++ % values.length)] = Math.max(0, value);
     }
-    System.arraycopy(values, 0, sorted, 0, n);
-    Arrays.sort(sorted, 0, n);
-    return sorted[Latencies.rank(q, n) - 1];
-  }
+
+    /** Values held: those recorded, at most the window's size. */
+    public int count() {
+        return (int) Math.min(recorded, values.length);
+    }
+
+    /**
+     * The {@code q} (0..1) percentile of the values held, at {@link Latencies}' rank; 0 when none.
+     */
+    public long percentile(double q) {
+        int n = count();
+        if (n == 0) {
+            return 0;
+        }
+        System.arraycopy(values, 0, sorted, 0, n);
+        Arrays.sort(sorted, 0, n);
+        return sorted[Latencies.rank(q, n) - 1];
+    }
 }

@@ -10,9 +10,10 @@ package io.coedge.topics;
  * @param partitions partitions of the frames, results and dead-letter topics
  */
 public record TopicsConfig(
-    String frames, String results, String deadLetters, String nodeProfiles, int partitions) {
+        String frames, String results, String deadLetters, String nodeProfiles, int partitions) {
 
-  public static TopicsConfig defaults() {
-    return new TopicsConfig("coedge.frames", "coedge.results", "coedge.frames.dlq", "coedge.node-profiles", 4);
-  }
+    public static TopicsConfig defaults() {
+        return new TopicsConfig(
+                "coedge.frames", "coedge.results", "coedge.frames.dlq", "coedge.node-profiles", 4);
+    }
 }

@@ -6,47 +6,50 @@ package io.coedge.yaml;
  * tasks[2].deadlineMs: must be a number, was 'soon' (line 14, column 17)}.
  */
 public final class YamlException extends Exception {
-  private final String file;
-  private final String path;
-  private final String problem;
-  private final int line;
-  private final int column;
+    private final String file;
+    private final String path;
+    private final String problem;
+    private final int line;
+    private final int column;
 
-  /** {@code line} and {@code column} count from 1; 0 when the place is not known. */
-  public YamlException(String file, String path, String problem, int line, int column) {
-    super(message(file, path, problem, line, column));
-    this.file = file;
-    this.path = path;
-    this.problem = problem;
-    this.line = line;
-    this.column = column;
-  }
+    /** {@code line} and {@code column} count from 1; 0 when the place is not known. */
+    public YamlException(String file, String path, String problem, int line, int column) {
+        super(message(file, path, problem, line, column));
+        this.file = file;
+        this.path = path;
+        this.problem = problem;
+        this.line = line;
+        this.column = column;
+    }
 
-  /** How every loader words a problem: {@code file: path: problem (line L, column C)}. */
-  public static String message(String file, String path, String problem, int line, int column) {
-    return file + ": " + (path.isEmpty() ? "" : path + ": ") + problem
-        + (line > 0 ? " (line " + line + ", column " + column + ")" : "");
-  }
+    /** How every loader words a problem: {@code file: path: problem (line L, column C)}. */
+    public static String message(String file, String path, String problem, int line, int column) {
+        return file
+                + ": "
+                + (path.isEmpty() ? "" : path + ": ")
+                + problem
+                + (line > 0 ? " (line " + line + ", column " + column + ")" : "");
+    }
 
-  public String file() {
-    return file;
-  }
+    public String file() {
+        return file;
+    }
 
-  public String path() {
-    return path;
-  }
+    public String path() {
+        return path;
+    }
 
-  public String problem() {
-    return problem;
-  }
+    public String problem() {
+        return problem;
+    }
 
-  /** Line of the offending value (or of the mapping that misses it), from 1; 0 if not known. */
-  public int line() {
-    return line;
-  }
+    /** Line of the offending value (or of the mapping that misses it), from 1; 0 if not known. */
+    public int line() {
+        return line;
+    }
 
-  /** Column of the offending value, from 1; 0 if not known. */
-  public int column() {
-    return column;
-  }
+    /** Column of the offending value, from 1; 0 if not known. */
+    public int column() {
+        return column;
+    }
 }

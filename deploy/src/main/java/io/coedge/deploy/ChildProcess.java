@@ -14,128 +14,181 @@ import java.util.function.Predicate;
 
 /** A Java child process whose stdout and stderr go to one log file. */
 final class ChildProcess {
-  private static final Path SETSID = Path.of("/usr/bin/setsid");
+    private static final Path SETSID = Path.of("/usr/bin/setsid");
 
-  final String name;
-  final Process process;
-  final Path log;
-  final long startedEpochMs;
+    final String name;
+    final Process process;
+    final Path log;
+    final long startedEpochMs;
 
-  private ChildProcess(String name, Process process, Path log) {
-    this.name = name;
-    this.process = process;
-    this.log = log;
-    this.startedEpochMs = process.info().startInstant().map(java.time.Instant::toEpochMilli)
-        .orElse(System.currentTimeMillis());
-  }
-
-  /** Starts {@code java jvmOptions -cp classpath mainClass args} as the cluster {@code spec} says. */
-  static ChildProcess startJava(String name, ClusterSpec spec, List<String> classpath, List<String> jvmOptions,
-      String mainClass, List<String> args, Map<String, String> env, Path log) throws IOException {
-    return startJava(name, spec.java(), spec.dir(), spec.detach(), classpath, jvmOptions, mainClass, args, env, log);
-  }
-
-  /**
-   * Starts {@code java jvmOptions -cp classpath mainClass args}.
-   *
-   * @param workDir the child's working folder; null for this process's
-   * @param detach in a new session, so the child survives the launcher, its Ctrl-C and its terminal
-   */
-  static ChildProcess startJava(String name, String javaExe, Path workDir, boolean detach, List<String> classpath,
-      List<String> jvmOptions, String mainClass, List<String> args, Map<String, String> env, Path log)
-      throws IOException {
-    List<String> command = new ArrayList<>();
-    if (detach && Files.isExecutable(SETSID)) {
-      // setsid execs in place (a ProcessBuilder child never leads its group), so the PID stays the java's.
-      command.add(SETSID.toString());
+    private ChildProcess(String name, Process process, Path log) {
+        this.name = name;
+        this.process = process;
+        this.log = log;
+        this.startedEpochMs =
+                process.info()
+                        .startInstant()
+                        .map(java.time.Instant::toEpochMilli)
+                        .orElse(System.currentTimeMillis());
     }
-    command.add(javaExe);
-    command.addAll(jvmOptions);
-    command.add("-cp");
-    command.add(String.join(File.pathSeparator, classpath));
-    command.add(mainClass);
-    command.addAll(args);
-    Files.createDirectories(log.getParent());
-    Files.writeString(log, "# " + String.join(" ", command) + "\n", java.nio.file.StandardOpenOption.CREATE,
-        java.nio.file.StandardOpenOption.APPEND);
-    ProcessBuilder pb = new ProcessBuilder(command)
-        .redirectErrorStream(true)
-        .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
-        .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
-    if (workDir != null) {
-      pb.directory(workDir.toFile());
+
+    /**
+     * Starts {@code java jvmOptions -cp classpath mainClass args} as the cluster {@code spec} says.
+     */
+    static ChildProcess startJava(
+            String name,
+            ClusterSpec spec,
+            List<String> classpath,
+            List<String> jvmOptions,
+            String mainClass,
+            List<String> args,
+            Map<String, String> env,
+            Path log)
+            throws IOException {
+        return startJava(
+                name,
+                spec.java(),
+                spec.dir(),
+                spec.detach(),
+                classpath,
+                jvmOptions,
+                mainClass,
+                args,
+                env,
+                log);
     }
-    pb.environment().putAll(env);
-    return new ChildProcess(name, pb.start(), log);
-  }
 
-  long pid() {
-    return process.pid();
-  }
-
-  /** Waits until a line of the log matches, failing early when the process dies. */
-  String awaitLogLine(Predicate<String> ready, Duration timeout) throws IOException, InterruptedException {
-    long until = System.nanoTime() + timeout.toNanos();
-    while (System.nanoTime() < until) {
-      Optional<String> line = readLog().stream().filter(ready).findFirst();
-      if (line.isPresent()) {
-        return line.get();
-      }
-      checkAlive();
-      Thread.sleep(200);
-    }
-    throw new IOException(name + " was not ready within " + timeout.toSeconds() + " s; log " + log + ":\n" + tail(15));
-  }
-
-  void checkAlive() throws IOException {
-    if (!process.isAlive()) {
-      throw new IOException(name + " exited with code " + process.exitValue() + "; log " + log + ":\n" + tail(25));
-    }
-  }
-
-  private List<String> readLog() throws IOException {
-    return Files.exists(log) ? Files.readAllLines(log, StandardCharsets.ISO_8859_1) : List.of();
-  }
-
-  /** The last lines of the log, for error messages. */
-  String tail(int lines) {
-    try {
-      List<String> all = readLog();
-      return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
-    } catch (IOException e) {
-      return "(log unreadable: " + e.getMessage() + ")";
-    }
-  }
-
-  /** SIGTERM to a process and its descendants (children first); returns them all. */
-  static List<ProcessHandle> terminateTree(ProcessHandle root) {
-    List<ProcessHandle> all = new ArrayList<>(root.descendants().toList());
-    all.add(root);
-    all.forEach(ProcessHandle::destroy);
-    return all;
-  }
-
-  /** SIGKILL to a process and its descendants. */
-  static void killTree(ProcessHandle root) {
-    root.descendants().forEach(ProcessHandle::destroyForcibly);
-    root.destroyForcibly();
-  }
-
-  /** Waits for the processes to exit; kills those still alive after {@code grace}. */
-  static void awaitExit(List<ProcessHandle> processes, Duration grace) {
-    long until = System.nanoTime() + grace.toNanos();
-    for (ProcessHandle h : processes) {
-      long left = until - System.nanoTime();
-      try {
-        if (left > 0) {
-          h.onExit().get(left, java.util.concurrent.TimeUnit.NANOSECONDS);
+    /**
+     * Starts {@code java jvmOptions -cp classpath mainClass args}.
+     *
+     * @param workDir the child's working folder; null for this process's
+     * @param detach in a new session, so the child survives the launcher, its Ctrl-C and its
+     *     terminal
+     */
+    static ChildProcess startJava(
+            String name,
+            String javaExe,
+            Path workDir,
+            boolean detach,
+            List<String> classpath,
+            List<String> jvmOptions,
+            String mainClass,
+            List<String> args,
+            Map<String, String> env,
+            Path log)
+            throws IOException {
+        List<String> command = new ArrayList<>();
+        if (detach && Files.isExecutable(SETSID)) {
+            // setsid execs in place (a ProcessBuilder child never leads its group), so the PID
+            // stays the java's.
+            command.add(SETSID.toString());
         }
-      } catch (Exception e) {
-        // Timed out or interrupted: killed below.
-      }
-      if (h.isAlive()) {
-        h.destroyForcibly();
-      }
+        command.add(javaExe);
+        command.addAll(jvmOptions);
+        command.add("-cp");
+        command.add(String.join(File.pathSeparator, classpath));
+        command.add(mainClass);
+        command.addAll(args);
+        Files.createDirectories(log.getParent());
+        Files.writeString(
+                log,
+                "# " + String.join(" ", command) + "\n",
+                java.nio.file.StandardOpenOption.CREATE,
+                java.nio.file.StandardOpenOption.APPEND);
+        ProcessBuilder pb =
+                new ProcessBuilder(command)
+                        .redirectErrorStream(true)
+                        .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+                        .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+        if (workDir != null) {
+            pb.directory(workDir.toFile());
+        }
+        pb.environment().putAll(env);
+        return new ChildProcess(name, pb.start(), log);
     }
-  }
+
+    long pid() {
+        return process.pid();
+    }
+
+    /** Waits until a line of the log matches, failing early when the process dies. */
+    String awaitLogLine(Predicate<String> ready, Duration timeout)
+            throws IOException, InterruptedException {
+        long until = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < until) {
+            Optional<String> line = readLog().stream().filter(ready).findFirst();
+            if (line.isPresent()) {
+                return line.get();
+            }
+            checkAlive();
+            Thread.sleep(200);
+        }
+        throw new IOException(
+                name
+                        + " was not ready within "
+                        + timeout.toSeconds()
+                        + " s; log "
+                        + log
+                        + ":\n"
+                        + tail(15));
+    }
+
+    void checkAlive() throws IOException {
+        if (!process.isAlive()) {
+            throw new IOException(
+                    name
+                            + " exited with code "
+                            + process.exitValue()
+                            + "; log "
+                            + log
+                            + ":\n"
+                            + tail(25));
+        }
+    }
+
+    private List<String> readLog() throws IOException {
+        return Files.exists(log) ? Files.readAllLines(log, StandardCharsets.ISO_8859_1) : List.of();
+    }
+
+    /** The last lines of the log, for error messages. */
+    String tail(int lines) {
+        try {
+            List<String> all = readLog();
+            return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
+        } catch (IOException e) {
+            return "(log unreadable: " + e.getMessage() + ")";
+        }
+    }
+
+    /** SIGTERM to a process and its descendants (children first); returns them all. */
+    static List<ProcessHandle> terminateTree(ProcessHandle root) {
+        List<ProcessHandle> all = new ArrayList<>(root.descendants().toList());
+        all.add(root);
+        all.forEach(ProcessHandle::destroy);
+        return all;
+    }
+
+    /** SIGKILL to a process and its descendants. */
+    static void killTree(ProcessHandle root) {
+        root.descendants().forEach(ProcessHandle::destroyForcibly);
+        root.destroyForcibly();
+    }
+
+    /** Waits for the processes to exit; kills those still alive after {@code grace}. */
+    static void awaitExit(List<ProcessHandle> processes, Duration grace) {
+        long until = System.nanoTime() + grace.toNanos();
+        for (ProcessHandle h : processes) {
+            long left = until - System.nanoTime();
+            try {
+                if (left > 0) {
+                    h.onExit().get(left, java.util.concurrent.TimeUnit.NANOSECONDS);
+                }
+            } catch (Exception e) {
+                // Timed out or interrupted: killed below.
+            }
+            if (h.isAlive()) {
+                h.destroyForcibly();
+            }
+        }
+    }
 }

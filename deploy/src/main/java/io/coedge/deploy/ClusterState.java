@@ -26,94 +26,117 @@ import java.util.function.Consumer;
  * @param processes every child process, in start order
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-public record ClusterState(String restUrl, String kafkaBootstrap, String catalog, List<Proc> processes) {
-  public static final String FILE = "state.json";
+public record ClusterState(
+        String restUrl, String kafkaBootstrap, String catalog, List<Proc> processes) {
+    public static final String FILE = "state.json";
 
-  private static final ObjectMapper JSON = new ObjectMapper()
-      .enable(SerializationFeature.INDENT_OUTPUT)
-      .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+    private static final ObjectMapper JSON =
+            new ObjectMapper()
+                    .enable(SerializationFeature.INDENT_OUTPUT)
+                    .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 
-  /** Start times read back from /proc may differ from the recorded ones by a clock tick. */
-  private static final long START_TOLERANCE_MS = 2_000;
+    /** Start times read back from /proc may differ from the recorded ones by a clock tick. */
+    private static final long START_TOLERANCE_MS = 2_000;
 
-  /**
-   * One child process.
-   *
-   * @param name e.g. {@code taskmanager-edge-1}
-   * @param role {@code jobmanager}, {@code taskmanager}, {@code sidecar} or {@code kafka}
-   * @param node edge node, for TaskManagers and sidecars
-   * @param pid process id
-   * @param startedEpochMs start time as the OS reports it, to recognise the process later
-   * @param log its log file
-   * @param port its main port (sidecar gRPC, Kafka), if any
-   * @param metricsPort sidecar Prometheus port, if any
-   */
-  @JsonInclude(JsonInclude.Include.NON_NULL)
-  public record Proc(String name, String role, String node, long pid, long startedEpochMs, String log, Integer port,
-      Integer metricsPort) {
+    /**
+     * One child process.
+     *
+     * @param name e.g. {@code taskmanager-edge-1}
+     * @param role {@code jobmanager}, {@code taskmanager}, {@code sidecar} or {@code kafka}
+     * @param node edge node, for TaskManagers and sidecars
+     * @param pid process id
+     * @param startedEpochMs start time as the OS reports it, to recognise the process later
+     * @param log its log file
+     * @param port its main port (sidecar gRPC, Kafka), if any
+     * @param metricsPort sidecar Prometheus port, if any
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Proc(
+            String name,
+            String role,
+            String node,
+            long pid,
+            long startedEpochMs,
+            String log,
+            Integer port,
+            Integer metricsPort) {
 
-    /** The live process, if this PID still belongs to the process that was started. */
-    public Optional<ProcessHandle> handle() {
-      return ProcessHandle.of(pid)
-          .filter(ProcessHandle::isAlive)
-          .filter(h -> h.info().startInstant()
-              .map(s -> Math.abs(s.toEpochMilli() - startedEpochMs) <= START_TOLERANCE_MS)
-              .orElse(false));
+        /** The live process, if this PID still belongs to the process that was started. */
+        public Optional<ProcessHandle> handle() {
+            return ProcessHandle.of(pid)
+                    .filter(ProcessHandle::isAlive)
+                    .filter(
+                            h ->
+                                    h.info()
+                                            .startInstant()
+                                            .map(
+                                                    s ->
+                                                            Math.abs(
+                                                                            s.toEpochMilli()
+                                                                                    - startedEpochMs)
+                                                                    <= START_TOLERANCE_MS)
+                                            .orElse(false));
+        }
     }
-  }
 
-  public ClusterState {
-    processes = List.copyOf(processes);
-  }
-
-  public ClusterState with(Proc process) {
-    List<Proc> all = new ArrayList<>(processes);
-    all.add(process);
-    return new ClusterState(restUrl, kafkaBootstrap, catalog, all);
-  }
-
-  public ClusterState withKafka(String bootstrap) {
-    return new ClusterState(restUrl, bootstrap, catalog, processes);
-  }
-
-  public static Path file(Path dir) {
-    return dir.resolve(FILE);
-  }
-
-  public static Optional<ClusterState> read(Path dir) throws IOException {
-    Path file = file(dir);
-    if (!Files.exists(file)) {
-      return Optional.empty();
+    public ClusterState {
+        processes = List.copyOf(processes);
     }
-    return Optional.of(JSON.readValue(file.toFile(), ClusterState.class));
-  }
 
-  public void write(Path dir) throws IOException {
-    Files.createDirectories(dir);
-    Path tmp = dir.resolve(FILE + ".tmp");
-    JSON.writeValue(tmp.toFile(), this);
-    Files.move(tmp, file(dir), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-  }
-
-  /** Processes of this state that are still running. */
-  public List<Proc> alive() {
-    return processes.stream().filter(p -> p.handle().isPresent()).toList();
-  }
-
-  /**
-   * Stops every recorded process that still runs, last started first: SIGTERM to the process
-   * and its descendants, SIGKILL after {@code grace}.
-   */
-  public void stopAll(Duration grace, Consumer<String> progress) {
-    List<Proc> reversed = new ArrayList<>(processes);
-    java.util.Collections.reverse(reversed);
-    List<ProcessHandle> stopping = new ArrayList<>();
-    for (Proc p : reversed) {
-      p.handle().ifPresent(h -> {
-        progress.accept("stopping " + p.name() + " (pid " + p.pid() + ")");
-        stopping.addAll(ChildProcess.terminateTree(h));
-      });
+    public ClusterState with(Proc process) {
+        List<Proc> all = new ArrayList<>(processes);
+        all.add(process);
+        return new ClusterState(restUrl, kafkaBootstrap, catalog, all);
     }
-    ChildProcess.awaitExit(stopping, grace);
-  }
+
+    public ClusterState withKafka(String bootstrap) {
+        return new ClusterState(restUrl, bootstrap, catalog, processes);
+    }
+
+    public static Path file(Path dir) {
+        return dir.resolve(FILE);
+    }
+
+    public static Optional<ClusterState> read(Path dir) throws IOException {
+        Path file = file(dir);
+        if (!Files.exists(file)) {
+            return Optional.empty();
+        }
+        return Optional.of(JSON.readValue(file.toFile(), ClusterState.class));
+    }
+
+    public void write(Path dir) throws IOException {
+        Files.createDirectories(dir);
+        Path tmp = dir.resolve(FILE + ".tmp");
+        JSON.writeValue(tmp.toFile(), this);
+        Files.move(
+                tmp,
+                file(dir),
+                StandardCopyOption.REPLACE_EXISTING,
+                StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    /** Processes of this state that are still running. */
+    public List<Proc> alive() {
+        return processes.stream().filter(p -> p.handle().isPresent()).toList();
+    }
+
+    /**
+     * Stops every recorded process that still runs, last started first: SIGTERM to the process and
+     * its descendants, SIGKILL after {@code grace}.
+     */
+    public void stopAll(Duration grace, Consumer<String> progress) {
+        List<Proc> reversed = new ArrayList<>(processes);
+        java.util.Collections.reverse(reversed);
+        List<ProcessHandle> stopping = new ArrayList<>();
+        for (Proc p : reversed) {
+            p.handle()
+                    .ifPresent(
+                            h -> {
+                                progress.accept("stopping " + p.name() + " (pid " + p.pid() + ")");
+                                stopping.addAll(ChildProcess.terminateTree(h));
+                            });
+        }
+        ChildProcess.awaitExit(stopping, grace);
+    }
 }

@@ -9,16 +9,29 @@ import java.util.List;
  * jobs module, which depends on it for the command line.)
  */
 public final class JobArguments {
-  public static final String ENTRY_CLASS = "io.coedge.jobs.CoEdgeJob";
-  public static final String JAR = "jobs/target/coedge-job.jar";
+    public static final String ENTRY_CLASS = "io.coedge.jobs.CoEdgeJob";
+    public static final String JAR = "jobs/target/coedge-job.jar";
 
-  public static final String CONFIG = "--config";
-  public static final String BOOTSTRAP = "--bootstrap";
+    public static final String CONFIG = "--config";
+    public static final String BOOTSTRAP = "--bootstrap";
 
-  /** Every argument CoEdgeJob.main reads. */
-  public static final List<String> NAMES = List.of(
-      "--config", "--bootstrap", "--kafka-config", "--dispatch", "--batch", "--frames-topic", "--results-topic",
-      "--dlq-topic", "--profiles-topic", "--partitions", "--checkpoint-ms", "--name", "--sidecar", "--local");
+    /** Every argument CoEdgeJob.main reads. */
+    public static final List<String> NAMES =
+            List.of(
+                    "--config",
+                    "--bootstrap",
+                    "--kafka-config",
+                    "--dispatch",
+                    "--batch",
+                    "--frames-topic",
+                    "--results-topic",
+                    "--dlq-topic",
+                    "--profiles-topic",
+                    "--partitions",
+                    "--checkpoint-ms",
+                    "--name",
+                    "--sidecar",
+                    "--local");
 
-  private JobArguments() {}
+    private JobArguments() {}
 }

@@ -20,64 +20,88 @@ import org.apache.flink.configuration.TaskManagerOptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The config.yaml of the local cluster's processes, read back the way Flink's entrypoints read it. */
+/**
+ * The config.yaml of the local cluster's processes, read back the way Flink's entrypoints read it.
+ */
 class FlinkConfigTest {
-  private static final List<NodeSpec> NODES = List.of(
-      new NodeSpec("edge-1", "127.0.0.1:8101", null), new NodeSpec("edge-2", "127.0.0.1:8102", "cuda:0"));
+    private static final List<NodeSpec> NODES =
+            List.of(
+                    new NodeSpec("edge-1", "127.0.0.1:8101", null),
+                    new NodeSpec("edge-2", "127.0.0.1:8102", "cuda:0"));
 
-  @Test
-  void aTaskManagersFileReadsBackAsEverySettingWithItsType(@TempDir Path tmp) throws Exception {
-    Path dir = tmp.resolve("cluster dir");
-    ClusterSpec spec = ClusterSpec.builder(NODES, dir).restPort(18081).rpcPort(16123)
-        .flinkConfig("metrics.reporter.prom.port", "9249").flinkConfig("x.quoted", "a \"b\" \\c: #d").build();
-    Path conf = tmp.resolve("conf");
-    FlinkConfig.writeYaml(FlinkConfig.taskManager(spec, NODES.get(1), "edge-2-r2"), conf);
+    @Test
+    void aTaskManagersFileReadsBackAsEverySettingWithItsType(@TempDir Path tmp) throws Exception {
+        Path dir = tmp.resolve("cluster dir");
+        ClusterSpec spec =
+                ClusterSpec.builder(NODES, dir)
+                        .restPort(18081)
+                        .rpcPort(16123)
+                        .flinkConfig("metrics.reporter.prom.port", "9249")
+                        .flinkConfig("x.quoted", "a \"b\" \\c: #d")
+                        .build();
+        Path conf = tmp.resolve("conf");
+        FlinkConfig.writeYaml(FlinkConfig.taskManager(spec, NODES.get(1), "edge-2-r2"), conf);
 
-    Configuration read = GlobalConfiguration.loadConfiguration(conf.toString());
-    assertThat(read.get(JobManagerOptions.ADDRESS)).isEqualTo("127.0.0.1");
-    assertThat(read.get(JobManagerOptions.PORT)).isEqualTo(16123);
-    assertThat(read.get(RestOptions.PORT)).isEqualTo(18081);
-    assertThat(read.get(RestOptions.BIND_ADDRESS)).isEqualTo("127.0.0.1");
-    assertThat(read.get(TaskManagerOptions.NUM_TASK_SLOTS)).isEqualTo(1);
-    assertThat(read.get(TaskManagerOptions.CPU_CORES)).isEqualTo(1.0);
-    assertThat(read.get(CoreOptions.DEFAULT_PARALLELISM)).isEqualTo(2);
-    assertThat(read.get(HeartbeatManagerOptions.HEARTBEAT_INTERVAL)).isEqualTo(Duration.ofMillis(2000));
-    assertThat(read.get(HeartbeatManagerOptions.HEARTBEAT_TIMEOUT)).isEqualTo(Duration.ofMillis(10000));
-    assertThat(read.get(RestartStrategyOptions.RESTART_STRATEGY)).isEqualTo("fixed-delay");
-    assertThat(read.get(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS)).isEqualTo(50);
-    assertThat(read.get(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY)).isEqualTo(Duration.ofSeconds(2));
-    assertThat(read.get(CheckpointingOptions.CHECKPOINTS_DIRECTORY))
-        .isEqualTo(dir.resolve("checkpoints").toUri().toString()).contains("cluster%20dir");
-    assertThat(read.get(CoreOptions.TMP_DIRS)).isEqualTo(dir.resolve("tmp").toString());
-    assertThat(read.get(JobManagerOptions.JVM_HEAP_MEMORY)).isEqualTo(MemorySize.parse("256m"));
-    assertThat(read.get(TaskManagerOptions.TASK_HEAP_MEMORY)).isEqualTo(MemorySize.parse("256m"));
-    assertThat(read.get(TaskManagerOptions.TASK_OFF_HEAP_MEMORY)).isEqualTo(MemorySize.parse("96m"));
-    assertThat(read.get(TaskManagerOptions.NETWORK_MEMORY_MIN)).isEqualTo(MemorySize.parse("32m"));
-    assertThat(read.get(TaskManagerOptions.TASK_MANAGER_RESOURCE_ID)).isEqualTo("edge-2-r2");
-    assertThat(read.get(FlinkConfig.NODE)).isEqualTo("edge-2");
-    assertThat(read.toMap()).containsEntry("metrics.reporter.prom.port", "9249")
-        .containsEntry("x.quoted", "a \"b\" \\c: #d");
-    // Everything written is read back, nothing more.
-    assertThat(read.toMap()).isEqualTo(FlinkConfig.taskManager(spec, NODES.get(1), "edge-2-r2").toMap());
-  }
+        Configuration read = GlobalConfiguration.loadConfiguration(conf.toString());
+        assertThat(read.get(JobManagerOptions.ADDRESS)).isEqualTo("127.0.0.1");
+        assertThat(read.get(JobManagerOptions.PORT)).isEqualTo(16123);
+        assertThat(read.get(RestOptions.PORT)).isEqualTo(18081);
+        assertThat(read.get(RestOptions.BIND_ADDRESS)).isEqualTo("127.0.0.1");
+        assertThat(read.get(TaskManagerOptions.NUM_TASK_SLOTS)).isEqualTo(1);
+        assertThat(read.get(TaskManagerOptions.CPU_CORES)).isEqualTo(1.0);
+        assertThat(read.get(CoreOptions.DEFAULT_PARALLELISM)).isEqualTo(2);
+        assertThat(read.get(HeartbeatManagerOptions.HEARTBEAT_INTERVAL))
+                .isEqualTo(Duration.ofMillis(2000));
+        assertThat(read.get(HeartbeatManagerOptions.HEARTBEAT_TIMEOUT))
+                .isEqualTo(Duration.ofMillis(10000));
+        assertThat(read.get(RestartStrategyOptions.RESTART_STRATEGY)).isEqualTo("fixed-delay");
+        assertThat(read.get(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS))
+                .isEqualTo(50);
+        assertThat(read.get(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY))
+                .isEqualTo(Duration.ofSeconds(2));
+        assertThat(read.get(CheckpointingOptions.CHECKPOINTS_DIRECTORY))
+                .isEqualTo(dir.resolve("checkpoints").toUri().toString())
+                .contains("cluster%20dir");
+        assertThat(read.get(CoreOptions.TMP_DIRS)).isEqualTo(dir.resolve("tmp").toString());
+        assertThat(read.get(JobManagerOptions.JVM_HEAP_MEMORY)).isEqualTo(MemorySize.parse("256m"));
+        assertThat(read.get(TaskManagerOptions.TASK_HEAP_MEMORY))
+                .isEqualTo(MemorySize.parse("256m"));
+        assertThat(read.get(TaskManagerOptions.TASK_OFF_HEAP_MEMORY))
+                .isEqualTo(MemorySize.parse("96m"));
+        assertThat(read.get(TaskManagerOptions.NETWORK_MEMORY_MIN))
+                .isEqualTo(MemorySize.parse("32m"));
+        assertThat(read.get(TaskManagerOptions.TASK_MANAGER_RESOURCE_ID)).isEqualTo("edge-2-r2");
+        assertThat(read.get(FlinkConfig.NODE)).isEqualTo("edge-2");
+        assertThat(read.toMap())
+                .containsEntry("metrics.reporter.prom.port", "9249")
+                .containsEntry("x.quoted", "a \"b\" \\c: #d");
+        // Everything written is read back, nothing more.
+        assertThat(read.toMap())
+                .isEqualTo(FlinkConfig.taskManager(spec, NODES.get(1), "edge-2-r2").toMap());
+    }
 
-  @Test
-  void theJobManagerFileHasNoNodeAndIsOneFlattenedKeyALine(@TempDir Path tmp) throws Exception {
-    ClusterSpec spec = ClusterSpec.builder(NODES, tmp).build();
-    FlinkConfig.writeYaml(FlinkConfig.common(spec), tmp);
-    List<String> lines = Files.readAllLines(tmp.resolve("config.yaml"));
-    assertThat(lines.get(0)).startsWith("#");
-    assertThat(lines.subList(1, lines.size())).allMatch(l -> l.matches("[A-Za-z0-9.-]+: .+"))
-        .anyMatch(l -> l.equals("jobmanager.memory.heap.size: 256 mb"))
-        .noneMatch(l -> l.startsWith("coedge.node"));
-    assertThat(lines.subList(1, lines.size())).isSorted();
-  }
+    @Test
+    void theJobManagerFileHasNoNodeAndIsOneFlattenedKeyALine(@TempDir Path tmp) throws Exception {
+        ClusterSpec spec = ClusterSpec.builder(NODES, tmp).build();
+        FlinkConfig.writeYaml(FlinkConfig.common(spec), tmp);
+        List<String> lines = Files.readAllLines(tmp.resolve("config.yaml"));
+        assertThat(lines.get(0)).startsWith("#");
+        assertThat(lines.subList(1, lines.size()))
+                .allMatch(l -> l.matches("[A-Za-z0-9.-]+: .+"))
+                .anyMatch(l -> l.equals("jobmanager.memory.heap.size: 256 mb"))
+                .noneMatch(l -> l.startsWith("coedge.node"));
+        assertThat(lines.subList(1, lines.size())).isSorted();
+    }
 
-  @Test
-  void jvmFlagsMatchTheMemorySettings() {
-    List<String> tm = FlinkConfig.taskManagerJvm(Path.of("/l/tm.log"), Path.of("/c/log4j2.properties"));
-    assertThat(tm).contains("-Xmx320m", "-XX:MaxDirectMemorySize=192m", "-XX:MaxMetaspaceSize=192m");
-    List<String> jm = FlinkConfig.jobManagerJvm(Path.of("/l/jm.log"), Path.of("/c/log4j2.properties"));
-    assertThat(jm).contains("-Xmx256m", "-XX:MaxDirectMemorySize=64m", "-XX:MaxMetaspaceSize=192m");
-  }
+    @Test
+    void jvmFlagsMatchTheMemorySettings() {
+        List<String> tm =
+                FlinkConfig.taskManagerJvm(Path.of("/l/tm.log"), Path.of("/c/log4j2.properties"));
+        assertThat(tm)
+                .contains("-Xmx320m", "-XX:MaxDirectMemorySize=192m", "-XX:MaxMetaspaceSize=192m");
+        List<String> jm =
+                FlinkConfig.jobManagerJvm(Path.of("/l/jm.log"), Path.of("/c/log4j2.properties"));
+        assertThat(jm)
+                .contains("-Xmx256m", "-XX:MaxDirectMemorySize=64m", "-XX:MaxMetaspaceSize=192m");
+    }
 }

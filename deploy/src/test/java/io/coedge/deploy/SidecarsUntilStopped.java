@@ -14,21 +14,26 @@ import java.util.concurrent.CountDownLatch;
  * <p>Arguments: {@code MODELS LOGS NODE=PORT...}.
  */
 public final class SidecarsUntilStopped {
-  public static void main(String[] args) throws Exception {
-    Map<String, Integer> ports = new LinkedHashMap<>();
-    for (int i = 2; i < args.length; i++) {
-      String[] kv = args[i].split("=", 2);
-      ports.put(kv[0], Integer.parseInt(kv[1]));
+    public static void main(String[] args) throws Exception {
+        Map<String, Integer> ports = new LinkedHashMap<>();
+        for (int i = 2; i < args.length; i++) {
+            String[] kv = args[i].split("=", 2);
+            ports.put(kv[0], Integer.parseInt(kv[1]));
+        }
+        CountDownLatch stop = new CountDownLatch(1);
+        try (SidecarSupervisor sidecars =
+                SidecarSupervisor.startLocal(
+                        Path.of(args[0]),
+                        ports,
+                        Path.of(args[1]),
+                        Duration.ofMinutes(2),
+                        m -> System.out.println("progress: " + m))) {
+            Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown));
+            StringBuilder pids = new StringBuilder("pids");
+            ports.keySet().forEach(node -> pids.append(' ').append(sidecars.process(node).pid()));
+            System.out.println(pids);
+            System.out.flush();
+            stop.await();
+        }
     }
-    CountDownLatch stop = new CountDownLatch(1);
-    try (SidecarSupervisor sidecars = SidecarSupervisor.startLocal(Path.of(args[0]), ports, Path.of(args[1]),
-        Duration.ofMinutes(2), m -> System.out.println("progress: " + m))) {
-      Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown));
-      StringBuilder pids = new StringBuilder("pids");
-      ports.keySet().forEach(node -> pids.append(' ').append(sidecars.process(node).pid()));
-      System.out.println(pids);
-      System.out.flush();
-      stop.await();
-    }
-  }
 }

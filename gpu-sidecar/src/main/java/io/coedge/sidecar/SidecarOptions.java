@@ -3,11 +3,20 @@ package io.coedge.sidecar;
 import java.nio.file.Path;
 
 /**
- * How a sidecar is started. Ports 0 pick free ports (tests); {@code metricsPort} -1 disables
- * the HTTP endpoint; {@code threads} 0 lets ONNX Runtime use every core.
+ * How a sidecar is started. Ports 0 pick free ports (tests); {@code metricsPort} -1 disables the
+ * HTTP endpoint; {@code threads} 0 lets ONNX Runtime use every core.
  */
-public record SidecarOptions(Path modelRepository, String bind, int port, int metricsPort, String device,
-                             boolean strict, int threads, int maxMessageBytes, int concurrency, int warmUpRuns) {
+public record SidecarOptions(
+        Path modelRepository,
+        String bind,
+        int port,
+        int metricsPort,
+        String device,
+        boolean strict,
+        int threads,
+        int maxMessageBytes,
+        int concurrency,
+        int warmUpRuns) {
 
     public static final int DEFAULT_MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
 
@@ -71,7 +80,9 @@ public record SidecarOptions(Path modelRepository, String bind, int port, int me
             return this;
         }
 
-        /** Measured runs per batch size at start-up (after one unmeasured run); 0 skips measuring. */
+        /**
+         * Measured runs per batch size at start-up (after one unmeasured run); 0 skips measuring.
+         */
         public Builder warmUpRuns(int warmUpRuns) {
             this.warmUpRuns = warmUpRuns;
             return this;
@@ -79,13 +90,24 @@ public record SidecarOptions(Path modelRepository, String bind, int port, int me
 
         public SidecarOptions build() {
             if (maxMessageBytes < 1024) {
-                throw new IllegalArgumentException("--max-message-bytes must be >= 1024, got " + maxMessageBytes);
+                throw new IllegalArgumentException(
+                        "--max-message-bytes must be >= 1024, got " + maxMessageBytes);
             }
             if (concurrency < 1) {
-                throw new IllegalArgumentException("--concurrency must be >= 1, got " + concurrency);
+                throw new IllegalArgumentException(
+                        "--concurrency must be >= 1, got " + concurrency);
             }
-            return new SidecarOptions(modelRepository, bind, port, metricsPort, device, strict, threads,
-                    maxMessageBytes, concurrency, warmUpRuns);
+            return new SidecarOptions(
+                    modelRepository,
+                    bind,
+                    port,
+                    metricsPort,
+                    device,
+                    strict,
+                    threads,
+                    maxMessageBytes,
+                    concurrency,
+                    warmUpRuns);
         }
     }
 }

@@ -8,8 +8,8 @@ import io.coedge.sidecar.runtime.Device;
 import io.coedge.sidecar.runtime.DeviceSelector;
 import io.coedge.sidecar.runtime.ModelRegistry;
 import io.coedge.sidecar.scheduling.EdfScheduler;
-import io.grpc.Server;
 import io.coedge.sidecar.shm.SharedMemoryManager;
+import io.grpc.Server;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -18,8 +18,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The shared inference process of an edge node: every model of the repository loaded once,
- * served over the Open Inference Protocol (gRPC) with Prometheus metrics beside it.
+ * The shared inference process of an edge node: every model of the repository loaded once, served
+ * over the Open Inference Protocol (gRPC) with Prometheus metrics beside it.
  */
 public final class SidecarServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(SidecarServer.class);
@@ -33,25 +33,41 @@ public final class SidecarServer implements AutoCloseable {
     private final MetricsHttpServer http;
     private volatile boolean warmedUp;
 
-    private SidecarServer(SidecarOptions options, Device device, ModelRegistry registry) throws IOException {
+    private SidecarServer(SidecarOptions options, Device device, ModelRegistry registry)
+            throws IOException {
         this.options = options;
         this.device = device;
         this.registry = registry;
         this.metrics = new SidecarMetrics(registry, device);
         this.scheduler = new EdfScheduler(options.concurrency(), System::nanoTime);
-        InferenceService service = new InferenceService(registry, scheduler, metrics, device, this::ready,
-                System::nanoTime, SidecarServer::epochMicros, new SharedMemoryManager());
-        this.grpc = NettyServerBuilder.forAddress(new InetSocketAddress(options.bind(), options.port()))
-                .maxInboundMessageSize(options.maxMessageBytes())
-                // Handlers only validate and enqueue; running them on the transport threads
-                // saves a thread hop per call, which a loaded 2-core node feels.
-                .directExecutor()
-                .addService(service.definition())
-                .build();
+        InferenceService service =
+                new InferenceService(
+                        registry,
+                        scheduler,
+                        metrics,
+                        device,
+                        this::ready,
+                        System::nanoTime,
+                        SidecarServer::epochMicros,
+                        new SharedMemoryManager());
+        this.grpc =
+                NettyServerBuilder.forAddress(new InetSocketAddress(options.bind(), options.port()))
+                        .maxInboundMessageSize(options.maxMessageBytes())
+                        // Handlers only validate and enqueue; running them on the transport threads
+                        // saves a thread hop per call, which a loaded 2-core node feels.
+                        .directExecutor()
+                        .addService(service.definition())
+                        .build();
         try {
             grpc.start();
-            this.http = options.metricsPort() < 0 ? null : new MetricsHttpServer(options.bind(), options.metricsPort(),
-                    metrics.registry(), this::ready);
+            this.http =
+                    options.metricsPort() < 0
+                            ? null
+                            : new MetricsHttpServer(
+                                    options.bind(),
+                                    options.metricsPort(),
+                                    metrics.registry(),
+                                    this::ready);
         } catch (IOException e) {
             grpc.shutdownNow();
             scheduler.close();
@@ -60,13 +76,15 @@ public final class SidecarServer implements AutoCloseable {
     }
 
     /**
-     * Loads the repository, starts serving (live, not ready), warms every model up and
-     * returns once ready. Fails when --strict forbids the CPU fallback or a port is taken.
+     * Loads the repository, starts serving (live, not ready), warms every model up and returns once
+     * ready. Fails when --strict forbids the CPU fallback or a port is taken.
      */
-    public static SidecarServer start(SidecarOptions options) throws IOException, DeviceSelector.DeviceUnavailableException {
+    public static SidecarServer start(SidecarOptions options)
+            throws IOException, DeviceSelector.DeviceUnavailableException {
         Device device = DeviceSelector.select(options.device(), options.strict());
-        ModelRegistry registry = ModelRegistry.load(ModelRepository.open(options.modelRepository()), device,
-                options.threads());
+        ModelRegistry registry =
+                ModelRegistry.load(
+                        ModelRepository.open(options.modelRepository()), device, options.threads());
         SidecarServer server;
         try {
             server = new SidecarServer(options, device, registry);
@@ -74,8 +92,12 @@ public final class SidecarServer implements AutoCloseable {
             registry.close();
             throw e;
         }
-        LOG.info("sidecar live on {}:{} (metrics port {}), device {}; warming up", options.bind(), server.port(),
-                server.metricsPort(), device.used());
+        LOG.info(
+                "sidecar live on {}:{} (metrics port {}), device {}; warming up",
+                options.bind(),
+                server.port(),
+                server.metricsPort(),
+                device.used());
         registry.warmUp(options.warmUpRuns());
         server.warmedUp = true;
         LOG.info("sidecar ready");

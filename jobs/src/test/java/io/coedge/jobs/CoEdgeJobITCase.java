@@ -1,7 +1,5 @@
 package io.coedge.jobs;
 
-import io.coedge.testing.TestSidecars;
-
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
@@ -13,17 +11,18 @@ import io.coedge.format.FrameResult;
 import io.coedge.format.ResultCodec;
 import io.coedge.kafka.camera.CameraSimulator;
 import io.coedge.kafka.camera.CameraSpec;
-import io.coedge.testing.TestKafka;
-import io.coedge.kafka.topics.TopicAdmin;
-import io.coedge.topics.TopicsConfig;
 import io.coedge.kafka.status.NodeWatch;
-import io.coedge.operators.batch.BatcherConfig;
-import io.coedge.operators.post.TopK;
-import io.coedge.operators.pre.Preprocessor;
+import io.coedge.kafka.topics.TopicAdmin;
 import io.coedge.oip.InferInput;
 import io.coedge.oip.InferRequest;
 import io.coedge.oip.OipClient;
+import io.coedge.operators.batch.BatcherConfig;
+import io.coedge.operators.post.TopK;
+import io.coedge.operators.pre.Preprocessor;
 import io.coedge.sidecar.models.ModelGenerator;
+import io.coedge.testing.TestKafka;
+import io.coedge.testing.TestSidecars;
+import io.coedge.topics.TopicsConfig;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -48,7 +47,8 @@ import org.junit.jupiter.api.io.TempDir;
  * under a burst; results equal to inference of the same frames called directly.
  */
 class CoEdgeJobITCase {
-  static final String CATALOG = """
+    static final String CATALOG =
+            """
       nodes:
         - {id: edge-1, sidecar: "127.0.0.1:1"}
         - {id: edge-2, sidecar: "127.0.0.1:2"}
@@ -68,124 +68,205 @@ class CoEdgeJobITCase {
         - {id: walkers, model: resnet, cameras: [cam-3, cam-4], fps: 60, deadlineMs: 5000, origin: edge-2, frame: {width: 64, height: 48}}
       """;
 
-  @Test
-  void everyFrameGetsExactlyOneResultBatchedAndEqualToDirectInference(@TempDir Path dir) throws Exception {
-    int frames = 240;
-    Path models = dir.resolve("models");
-    new ModelGenerator(7, ModelGenerator.Scale.TINY).generateAll(models);
-    CatalogText catalogText = new CatalogText("it.yaml", CATALOG);
-    Catalog catalog = catalogText.parse();
-    TopicsConfig topics = new TopicsConfig("it.frames", "it.results", "it.dlq", "it.profiles", 3);
+    @Test
+    void everyFrameGetsExactlyOneResultBatchedAndEqualToDirectInference(@TempDir Path dir)
+            throws Exception {
+        int frames = 240;
+        Path models = dir.resolve("models");
+        new ModelGenerator(7, ModelGenerator.Scale.TINY).generateAll(models);
+        CatalogText catalogText = new CatalogText("it.yaml", CATALOG);
+        Catalog catalog = catalogText.parse();
+        TopicsConfig topics =
+                new TopicsConfig("it.frames", "it.results", "it.dlq", "it.profiles", 3);
 
-    try (TestKafka kafka = TestKafka.start();
-        TestSidecars sidecars = new TestSidecars(models, List.of("edge-1", "edge-2", "edge-3"))) {
-      TopicAdmin.createAll(kafka.clientProperties(), topics);
+        try (TestKafka kafka = TestKafka.start();
+                TestSidecars sidecars =
+                        new TestSidecars(models, List.of("edge-1", "edge-2", "edge-3"))) {
+            TopicAdmin.createAll(kafka.clientProperties(), topics);
 
-      StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-      env.setParallelism(3);
-      env.enableCheckpointing(1000);
-      CoEdgeJob job = new CoEdgeJob(new CoEdgeJob.Options(catalogText, "coedge",
-          BatcherConfig.defaults(catalogText, "coedge", true).withSidecars(sidecars.addresses()), 5000));
-      job.build(CoEdgeJob.kafkaSources(env, kafka.clientProperties(), topics, "it"),
-          CoEdgeJob.kafkaSinks(kafka.clientProperties(), topics, "it"));
-      JobClient running;
-      try (NodeWatch watch = new NodeWatch(kafka.clientProperties(), topics.nodeProfiles())) {
-        running = env.executeAsync("CoEdge IT");
-        watch.awaitHealthy(List.of("edge-1", "edge-2", "edge-3"), Duration.ofSeconds(60));
-      }
-      try {
-        // A burst: 4 cameras at 60 fps, so queues build up and batches form.
-        CameraSimulator cameras = new CameraSimulator(CameraSpec.fromCatalog(catalog, null, null),
-            new CameraSimulator.Options(topics.frames(), null, frames, null, 5, 3, null, 0));
-        try (KafkaProducer<byte[], byte[]> producer =
-            new KafkaProducer<>(kafka.clientProperties(), new ByteArraySerializer(), new ByteArraySerializer())) {
-          assertThat(cameras.run(producer, r -> {}).acked()).isEqualTo(frames);
+            StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+            env.setParallelism(3);
+            env.enableCheckpointing(1000);
+            CoEdgeJob job =
+                    new CoEdgeJob(
+                            new CoEdgeJob.Options(
+                                    catalogText,
+                                    "coedge",
+                                    BatcherConfig.defaults(catalogText, "coedge", true)
+                                            .withSidecars(sidecars.addresses()),
+                                    5000));
+            job.build(
+                    CoEdgeJob.kafkaSources(env, kafka.clientProperties(), topics, "it"),
+                    CoEdgeJob.kafkaSinks(kafka.clientProperties(), topics, "it"));
+            JobClient running;
+            try (NodeWatch watch = new NodeWatch(kafka.clientProperties(), topics.nodeProfiles())) {
+                running = env.executeAsync("CoEdge IT");
+                watch.awaitHealthy(List.of("edge-1", "edge-2", "edge-3"), Duration.ofSeconds(60));
+            }
+            try {
+                // A burst: 4 cameras at 60 fps, so queues build up and batches form.
+                CameraSimulator cameras =
+                        new CameraSimulator(
+                                CameraSpec.fromCatalog(catalog, null, null),
+                                new CameraSimulator.Options(
+                                        topics.frames(), null, frames, null, 5, 3, null, 0));
+                try (KafkaProducer<byte[], byte[]> producer =
+                        new KafkaProducer<>(
+                                kafka.clientProperties(),
+                                new ByteArraySerializer(),
+                                new ByteArraySerializer())) {
+                    assertThat(cameras.run(producer, r -> {}).acked()).isEqualTo(frames);
+                }
+
+                List<FrameResult> results =
+                        readResults(
+                                kafka.clientProperties(),
+                                topics.results(),
+                                frames,
+                                Duration.ofSeconds(150));
+
+                System.out.println(
+                        "CoEdgeJobITCase: statuses "
+                                + count(results, r -> r.status().name())
+                                + ", reasons "
+                                + count(
+                                        results,
+                                        r ->
+                                                r.reason() == null
+                                                        ? "-"
+                                                        : r.reason().replaceAll("[0-9.]+", "N"))
+                                + ", nodes "
+                                + count(results, FrameResult::node)
+                                + ", batch sizes "
+                                + count(results, r -> Integer.toString(r.batchSize())));
+                assertThat(results)
+                        .extracting(FrameResult::frameId)
+                        .doesNotHaveDuplicates()
+                        .hasSize(frames);
+                assertThat(results)
+                        .extracting(FrameResult::status)
+                        .allMatch(
+                                s ->
+                                        s == FrameResult.Status.OK
+                                                || s == FrameResult.Status.LATE
+                                                || s == FrameResult.Status.DROPPED);
+                assertThat(results)
+                        .filteredOn(r -> r.status() == FrameResult.Status.OK)
+                        .hasSizeGreaterThan(frames / 2);
+                assertThat(results).extracting(FrameResult::batchSize).anyMatch(b -> b > 1);
+                assertThat(results)
+                        .extracting(FrameResult::node)
+                        .containsAnyOf("edge-1", "edge-2", "edge-3");
+                assertThat(results)
+                        .filteredOn(r -> r.task().equals("vehicles"))
+                        .allMatch(r -> r.classes() == null);
+                assertThat(results)
+                        .filteredOn(
+                                r ->
+                                        r.status() == FrameResult.Status.OK
+                                                && r.task().equals("walkers"))
+                        .allMatch(r -> r.classes().size() == 3);
+
+                assertEqualToDirectInference(results, catalog, kafka, topics.frames(), sidecars);
+            } finally {
+                running.cancel().get();
+            }
         }
-
-        List<FrameResult> results = readResults(kafka.clientProperties(), topics.results(), frames, Duration.ofSeconds(150));
-
-        System.out.println("CoEdgeJobITCase: statuses " + count(results, r -> r.status().name())
-            + ", reasons " + count(results, r -> r.reason() == null ? "-" : r.reason().replaceAll("[0-9.]+", "N")) + ", nodes " + count(results, FrameResult::node) + ", batch sizes " + count(results, r -> Integer.toString(r.batchSize())));
-        assertThat(results).extracting(FrameResult::frameId).doesNotHaveDuplicates().hasSize(frames);
-        assertThat(results).extracting(FrameResult::status)
-            .allMatch(s -> s == FrameResult.Status.OK || s == FrameResult.Status.LATE || s == FrameResult.Status.DROPPED);
-        assertThat(results).filteredOn(r -> r.status() == FrameResult.Status.OK).hasSizeGreaterThan(frames / 2);
-        assertThat(results).extracting(FrameResult::batchSize).anyMatch(b -> b > 1);
-        assertThat(results).extracting(FrameResult::node).containsAnyOf("edge-1", "edge-2", "edge-3");
-        assertThat(results).filteredOn(r -> r.task().equals("vehicles")).allMatch(r -> r.classes() == null);
-        assertThat(results).filteredOn(r -> r.status() == FrameResult.Status.OK && r.task().equals("walkers"))
-            .allMatch(r -> r.classes().size() == 3);
-
-        assertEqualToDirectInference(results, catalog, kafka, topics.frames(), sidecars);
-      } finally {
-        running.cancel().get();
-      }
     }
-  }
 
-  /** Classification results of the pipeline equal a batch-of-one call on the same sidecar for the same frame. */
-  private static void assertEqualToDirectInference(
-      List<FrameResult> results, Catalog catalog, TestKafka kafka, String framesTopic, TestSidecars sidecars)
-      throws Exception {
-    Map<String, byte[]> images = new HashMap<>();
-    for (ConsumerRecord<byte[], byte[]> r : kafka.readAll(framesTopic, 240)) {
-      String id = new String(r.key(), StandardCharsets.UTF_8) + "#"
-          + new String(r.headers().lastHeader(FrameHeaders.SEQUENCE).value(), StandardCharsets.UTF_8);
-      images.put(id, r.value());
+    /**
+     * Classification results of the pipeline equal a batch-of-one call on the same sidecar for the
+     * same frame.
+     */
+    private static void assertEqualToDirectInference(
+            List<FrameResult> results,
+            Catalog catalog,
+            TestKafka kafka,
+            String framesTopic,
+            TestSidecars sidecars)
+            throws Exception {
+        Map<String, byte[]> images = new HashMap<>();
+        for (ConsumerRecord<byte[], byte[]> r : kafka.readAll(framesTopic, 240)) {
+            String id =
+                    new String(r.key(), StandardCharsets.UTF_8)
+                            + "#"
+                            + new String(
+                                    r.headers().lastHeader(FrameHeaders.SEQUENCE).value(),
+                                    StandardCharsets.UTF_8);
+            images.put(id, r.value());
+        }
+        ModelSpec resnet = catalog.model("resnet").orElseThrow();
+        Preprocessor pre = new Preprocessor(resnet);
+        TopK topK = new TopK(resnet.postprocess().labels(), 3);
+        int compared = 0;
+        try (OipClient direct = OipClient.builder(sidecars.addresses().get("edge-3")).build()) {
+            for (FrameResult r : results) {
+                if (r.status() != FrameResult.Status.OK
+                        || !r.task().equals("walkers")
+                        || compared >= 20) {
+                    continue;
+                }
+                float[] tensor = pre.apply(images.get(r.frameId())).chw();
+                float[] logits =
+                        direct.infer(
+                                        InferRequest.builder("resnet")
+                                                .input(
+                                                        InferInput.fp32(
+                                                                "input",
+                                                                new long[] {1, 3, 32, 32},
+                                                                tensor))
+                                                .build())
+                                .get()
+                                .outputs()
+                                .get(0)
+                                .toFloatArray();
+                List<FrameResult.ClassScore> expected = topK.decode(logits, 0, 10);
+                for (int k = 0; k < 3; k++) {
+                    assertThat(r.classes().get(k).classId()).isEqualTo(expected.get(k).classId());
+                    assertThat(r.classes().get(k).score())
+                            .isCloseTo(expected.get(k).score(), within(1e-5));
+                }
+                compared++;
+            }
+        }
+        assertThat(compared).isGreaterThan(5);
     }
-    ModelSpec resnet = catalog.model("resnet").orElseThrow();
-    Preprocessor pre = new Preprocessor(resnet);
-    TopK topK = new TopK(resnet.postprocess().labels(), 3);
-    int compared = 0;
-    try (OipClient direct = OipClient.builder(sidecars.addresses().get("edge-3")).build()) {
-      for (FrameResult r : results) {
-        if (r.status() != FrameResult.Status.OK || !r.task().equals("walkers") || compared >= 20) {
-          continue;
-        }
-        float[] tensor = pre.apply(images.get(r.frameId())).chw();
-        float[] logits = direct.infer(InferRequest.builder("resnet")
-                .input(InferInput.fp32("input", new long[] {1, 3, 32, 32}, tensor)).build())
-            .get().outputs().get(0).toFloatArray();
-        List<FrameResult.ClassScore> expected = topK.decode(logits, 0, 10);
-        for (int k = 0; k < 3; k++) {
-          assertThat(r.classes().get(k).classId()).isEqualTo(expected.get(k).classId());
-          assertThat(r.classes().get(k).score()).isCloseTo(expected.get(k).score(), within(1e-5));
-        }
-        compared++;
-      }
+
+    private static Map<String, Long> count(
+            List<FrameResult> results, java.util.function.Function<FrameResult, String> by) {
+        return results.stream()
+                .collect(
+                        java.util.stream.Collectors.groupingBy(
+                                by,
+                                java.util.TreeMap::new,
+                                java.util.stream.Collectors.counting()));
     }
-    assertThat(compared).isGreaterThan(5);
-  }
 
-  private static Map<String, Long> count(List<FrameResult> results, java.util.function.Function<FrameResult, String> by) {
-    return results.stream().collect(java.util.stream.Collectors.groupingBy(by, java.util.TreeMap::new,
-        java.util.stream.Collectors.counting()));
-  }
-
-  static List<FrameResult> readResults(Properties client, String topic, int expected, Duration timeout) throws Exception {
-    Properties p = new Properties();
-    p.putAll(client);
-    p.setProperty("group.id", "it-results");
-    p.setProperty("auto.offset.reset", "earliest");
-    p.setProperty("isolation.level", "read_committed");
-    List<FrameResult> out = new ArrayList<>();
-    try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-      consumer.subscribe(List.of(topic));
-      long until = System.nanoTime() + timeout.toNanos();
-      while (out.size() < expected && System.nanoTime() < until) {
-        for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
-          out.add(ResultCodec.fromJson(r.value()));
+    static List<FrameResult> readResults(
+            Properties client, String topic, int expected, Duration timeout) throws Exception {
+        Properties p = new Properties();
+        p.putAll(client);
+        p.setProperty("group.id", "it-results");
+        p.setProperty("auto.offset.reset", "earliest");
+        p.setProperty("isolation.level", "read_committed");
+        List<FrameResult> out = new ArrayList<>();
+        try (KafkaConsumer<byte[], byte[]> consumer =
+                new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            consumer.subscribe(List.of(topic));
+            long until = System.nanoTime() + timeout.toNanos();
+            while (out.size() < expected && System.nanoTime() < until) {
+                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+                    out.add(ResultCodec.fromJson(r.value()));
+                }
+            }
+            // Anything beyond the expected count would be a duplicate: read a little longer.
+            long extra = System.nanoTime() + Duration.ofSeconds(3).toNanos();
+            while (System.nanoTime() < extra) {
+                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+                    out.add(ResultCodec.fromJson(r.value()));
+                }
+            }
         }
-      }
-      // Anything beyond the expected count would be a duplicate: read a little longer.
-      long extra = System.nanoTime() + Duration.ofSeconds(3).toNanos();
-      while (System.nanoTime() < extra) {
-        for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
-          out.add(ResultCodec.fromJson(r.value()));
-        }
-      }
+        return out;
     }
-    return out;
-  }
-
 }

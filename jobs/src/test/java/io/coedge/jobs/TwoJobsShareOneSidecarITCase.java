@@ -4,17 +4,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.coedge.catalog.CatalogText;
 import io.coedge.format.FrameResult;
-import io.coedge.kafka.status.NodeWatch;
 import io.coedge.kafka.camera.CameraSimulator;
 import io.coedge.kafka.camera.CameraSpec;
-import io.coedge.testing.TestKafka;
+import io.coedge.kafka.status.NodeWatch;
 import io.coedge.kafka.topics.TopicAdmin;
-import io.coedge.topics.TopicsConfig;
 import io.coedge.operators.batch.BatcherConfig;
 import io.coedge.sidecar.SidecarOptions;
 import io.coedge.sidecar.SidecarServer;
 import io.coedge.sidecar.models.ModelGenerator;
 import io.coedge.sidecar.runtime.ModelInstance;
+import io.coedge.testing.TestKafka;
+import io.coedge.topics.TopicsConfig;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -32,98 +32,158 @@ import org.junit.jupiter.api.io.TempDir;
  * model, and every batch of both jobs is a request on that one session.
  */
 class TwoJobsShareOneSidecarITCase {
-  static final String MODELS = """
+    static final String MODELS =
+            """
       models:
         - {name: yolo-small, maxBatch: 8, input: {name: images, width: 64, height: 64}, preprocess: {resize: letterbox},
            postprocess: {type: yolo, labels: [person, bicycle, car]}}
         - {name: resnet, maxBatch: 16, input: {name: input, width: 32, height: 32},
            postprocess: {type: classification, topK: 1, labels: [a, b, c, d, e, f, g, h, i, j]}}
       """;
-  static final String VEHICLES_AND_WALKERS = "nodes: [{id: edge-1, sidecar: \"127.0.0.1:1\"}]\n" + MODELS + """
+    static final String VEHICLES_AND_WALKERS =
+            "nodes: [{id: edge-1, sidecar: \"127.0.0.1:1\"}]\n"
+                    + MODELS
+                    + """
       tasks:
         - {id: vehicles, model: yolo-small, cameras: [cam-1], fps: 30, deadlineMs: 10000, origin: edge-1, frame: {width: 96, height: 64}}
         - {id: walkers-a, model: resnet, cameras: [cam-2], fps: 30, deadlineMs: 10000, origin: edge-1, frame: {width: 64, height: 48}}
       """;
-  static final String WALKERS = "nodes: [{id: edge-1, sidecar: \"127.0.0.1:1\"}]\n" + MODELS + """
+    static final String WALKERS =
+            "nodes: [{id: edge-1, sidecar: \"127.0.0.1:1\"}]\n"
+                    + MODELS
+                    + """
       tasks:
         - {id: walkers-b, model: resnet, cameras: [cam-3], fps: 30, deadlineMs: 10000, origin: edge-1, frame: {width: 64, height: 48}}
       """;
 
-  @Test
-  void twoJobsOnOneNodeShareOneSidecarAndOneSessionPerModel(@TempDir Path dir) throws Exception {
-    Path models = dir.resolve("models");
-    new ModelGenerator(11, ModelGenerator.Scale.TINY).generateAll(models);
-    try (TestKafka kafka = TestKafka.start();
-        SidecarServer sidecar =
-            SidecarServer.start(SidecarOptions.builder(models).port(0).metricsPort(0).warmUpRuns(1).build())) {
-      Map<String, String> shared = Map.of("edge-1", "127.0.0.1:" + sidecar.port());
-      List<ModelInstance> sessionsBefore = sidecar.registry().instances();
-      long resnetRequestsBefore = sidecar.metrics().successCount("resnet");
+    @Test
+    void twoJobsOnOneNodeShareOneSidecarAndOneSessionPerModel(@TempDir Path dir) throws Exception {
+        Path models = dir.resolve("models");
+        new ModelGenerator(11, ModelGenerator.Scale.TINY).generateAll(models);
+        try (TestKafka kafka = TestKafka.start();
+                SidecarServer sidecar =
+                        SidecarServer.start(
+                                SidecarOptions.builder(models)
+                                        .port(0)
+                                        .metricsPort(0)
+                                        .warmUpRuns(1)
+                                        .build())) {
+            Map<String, String> shared = Map.of("edge-1", "127.0.0.1:" + sidecar.port());
+            List<ModelInstance> sessionsBefore = sidecar.registry().instances();
+            long resnetRequestsBefore = sidecar.metrics().successCount("resnet");
 
-      List<FrameResult> a;
-      List<FrameResult> b;
-      JobClient jobA = null;
-      JobClient jobB = null;
-      try {
-        TopicsConfig topicsA = new TopicsConfig("a.frames", "a.results", "a.dlq", "a.profiles", 1);
-        TopicsConfig topicsB = new TopicsConfig("b.frames", "b.results", "b.dlq", "b.profiles", 1);
-        jobA = start(kafka, new CatalogText("a.yaml", VEHICLES_AND_WALKERS), topicsA, shared, "job-a");
-        jobB = start(kafka, new CatalogText("b.yaml", WALKERS), topicsB, shared, "job-b");
-        produce(kafka, new CatalogText("a.yaml", VEHICLES_AND_WALKERS), topicsA, 80);
-        produce(kafka, new CatalogText("b.yaml", WALKERS), topicsB, 60);
-        a = CoEdgeJobITCase.readResults(kafka.clientProperties(), topicsA.results(), 80, Duration.ofSeconds(90));
-        b = CoEdgeJobITCase.readResults(kafka.clientProperties(), topicsB.results(), 60, Duration.ofSeconds(90));
-      } finally {
-        if (jobA != null) {
-          jobA.cancel().get();
+            List<FrameResult> a;
+            List<FrameResult> b;
+            JobClient jobA = null;
+            JobClient jobB = null;
+            try {
+                TopicsConfig topicsA =
+                        new TopicsConfig("a.frames", "a.results", "a.dlq", "a.profiles", 1);
+                TopicsConfig topicsB =
+                        new TopicsConfig("b.frames", "b.results", "b.dlq", "b.profiles", 1);
+                jobA =
+                        start(
+                                kafka,
+                                new CatalogText("a.yaml", VEHICLES_AND_WALKERS),
+                                topicsA,
+                                shared,
+                                "job-a");
+                jobB = start(kafka, new CatalogText("b.yaml", WALKERS), topicsB, shared, "job-b");
+                produce(kafka, new CatalogText("a.yaml", VEHICLES_AND_WALKERS), topicsA, 80);
+                produce(kafka, new CatalogText("b.yaml", WALKERS), topicsB, 60);
+                a =
+                        CoEdgeJobITCase.readResults(
+                                kafka.clientProperties(),
+                                topicsA.results(),
+                                80,
+                                Duration.ofSeconds(90));
+                b =
+                        CoEdgeJobITCase.readResults(
+                                kafka.clientProperties(),
+                                topicsB.results(),
+                                60,
+                                Duration.ofSeconds(90));
+            } finally {
+                if (jobA != null) {
+                    jobA.cancel().get();
+                }
+                if (jobB != null) {
+                    jobB.cancel().get();
+                }
+            }
+
+            assertThat(a).extracting(FrameResult::frameId).doesNotHaveDuplicates().hasSize(80);
+            assertThat(b).extracting(FrameResult::frameId).doesNotHaveDuplicates().hasSize(60);
+            assertThat(a).extracting(FrameResult::task).contains("vehicles", "walkers-a");
+            assertThat(a)
+                    .filteredOn(r -> r.task().equals("walkers-a"))
+                    .allMatch(r -> r.status() == FrameResult.Status.OK);
+            assertThat(b)
+                    .allMatch(
+                            r -> r.status() == FrameResult.Status.OK && r.model().equals("resnet"));
+            // One session per model for the whole process, the same objects before and after both
+            // jobs.
+            assertThat(sidecar.registry().instances()).containsExactlyElementsOf(sessionsBefore);
+            assertThat(sidecar.registry().instances())
+                    .extracting(i -> i.spec().name())
+                    .doesNotHaveDuplicates();
+            // Each batch is one request; a batch of n frames gives each of them batchSize n, so the
+            // sum of
+            // 1 / batchSize over the frames of both jobs counts the requests both jobs sent to
+            // resnet.
+            double resnetBatches = 0;
+            for (FrameResult r : a) {
+                resnetBatches += r.model().equals("resnet") ? 1.0 / r.batchSize() : 0;
+            }
+            for (FrameResult r : b) {
+                resnetBatches += 1.0 / r.batchSize();
+            }
+            assertThat(sidecar.metrics().successCount("resnet") - resnetRequestsBefore)
+                    .isEqualTo(Math.round(resnetBatches));
         }
-        if (jobB != null) {
-          jobB.cancel().get();
+    }
+
+    private static JobClient start(
+            TestKafka kafka,
+            CatalogText catalog,
+            TopicsConfig topics,
+            Map<String, String> sidecars,
+            String name)
+            throws Exception {
+        TopicAdmin.createAll(kafka.clientProperties(), topics);
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        env.setParallelism(1);
+        env.enableCheckpointing(1000);
+        new CoEdgeJob(
+                        new CoEdgeJob.Options(
+                                catalog,
+                                "coedge",
+                                BatcherConfig.defaults(catalog, "coedge", true)
+                                        .withSidecars(sidecars),
+                                5000))
+                .build(
+                        CoEdgeJob.kafkaSources(env, kafka.clientProperties(), topics, name),
+                        CoEdgeJob.kafkaSinks(kafka.clientProperties(), topics, name));
+        try (NodeWatch watch = new NodeWatch(kafka.clientProperties(), topics.nodeProfiles())) {
+            JobClient client = env.executeAsync(name);
+            watch.awaitHealthy(List.of("edge-1"), Duration.ofSeconds(60));
+            return client;
         }
-      }
-
-      assertThat(a).extracting(FrameResult::frameId).doesNotHaveDuplicates().hasSize(80);
-      assertThat(b).extracting(FrameResult::frameId).doesNotHaveDuplicates().hasSize(60);
-      assertThat(a).extracting(FrameResult::task).contains("vehicles", "walkers-a");
-      assertThat(a).filteredOn(r -> r.task().equals("walkers-a")).allMatch(r -> r.status() == FrameResult.Status.OK);
-      assertThat(b).allMatch(r -> r.status() == FrameResult.Status.OK && r.model().equals("resnet"));
-      // One session per model for the whole process, the same objects before and after both jobs.
-      assertThat(sidecar.registry().instances()).containsExactlyElementsOf(sessionsBefore);
-      assertThat(sidecar.registry().instances()).extracting(i -> i.spec().name()).doesNotHaveDuplicates();
-      // Each batch is one request; a batch of n frames gives each of them batchSize n, so the sum of
-      // 1 / batchSize over the frames of both jobs counts the requests both jobs sent to resnet.
-      double resnetBatches = 0;
-      for (FrameResult r : a) {
-        resnetBatches += r.model().equals("resnet") ? 1.0 / r.batchSize() : 0;
-      }
-      for (FrameResult r : b) {
-        resnetBatches += 1.0 / r.batchSize();
-      }
-      assertThat(sidecar.metrics().successCount("resnet") - resnetRequestsBefore).isEqualTo(Math.round(resnetBatches));
     }
-  }
 
-  private static JobClient start(TestKafka kafka, CatalogText catalog, TopicsConfig topics, Map<String, String> sidecars,
-      String name) throws Exception {
-    TopicAdmin.createAll(kafka.clientProperties(), topics);
-    StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-    env.setParallelism(1);
-    env.enableCheckpointing(1000);
-    new CoEdgeJob(new CoEdgeJob.Options(catalog, "coedge", BatcherConfig.defaults(catalog, "coedge", true).withSidecars(sidecars), 5000))
-        .build(CoEdgeJob.kafkaSources(env, kafka.clientProperties(), topics, name), CoEdgeJob.kafkaSinks(kafka.clientProperties(), topics, name));
-    try (NodeWatch watch = new NodeWatch(kafka.clientProperties(), topics.nodeProfiles())) {
-      JobClient client = env.executeAsync(name);
-      watch.awaitHealthy(List.of("edge-1"), Duration.ofSeconds(60));
-      return client;
+    private static void produce(
+            TestKafka kafka, CatalogText catalog, TopicsConfig topics, int frames) {
+        CameraSimulator cameras =
+                new CameraSimulator(
+                        CameraSpec.fromCatalog(catalog.parse(), null, null),
+                        new CameraSimulator.Options(
+                                topics.frames(), null, frames, null, 5, 1, null, 0));
+        try (KafkaProducer<byte[], byte[]> producer =
+                new KafkaProducer<>(
+                        kafka.clientProperties(),
+                        new ByteArraySerializer(),
+                        new ByteArraySerializer())) {
+            assertThat(cameras.run(producer, r -> {}).acked()).isEqualTo(frames);
+        }
     }
-  }
-
-  private static void produce(TestKafka kafka, CatalogText catalog, TopicsConfig topics, int frames) {
-    CameraSimulator cameras = new CameraSimulator(CameraSpec.fromCatalog(catalog.parse(), null, null),
-        new CameraSimulator.Options(topics.frames(), null, frames, null, 5, 1, null, 0));
-    try (KafkaProducer<byte[], byte[]> producer =
-        new KafkaProducer<>(kafka.clientProperties(), new ByteArraySerializer(), new ByteArraySerializer())) {
-      assertThat(cameras.run(producer, r -> {}).acked()).isEqualTo(frames);
-    }
-  }
 }

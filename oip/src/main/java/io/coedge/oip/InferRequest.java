@@ -9,13 +9,20 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * An inference call. {@code deadline} is absolute (the frame's deadline), {@code timeout}
- * relative; either bounds the call on the client (gRPC deadline) and on the server
- * (parameters {@code deadline} in epoch microseconds and Triton's {@code timeout}).
+ * An inference call. {@code deadline} is absolute (the frame's deadline), {@code timeout} relative;
+ * either bounds the call on the client (gRPC deadline) and on the server (parameters {@code
+ * deadline} in epoch microseconds and Triton's {@code timeout}).
  */
-public record InferRequest(String model, String version, String id, List<InferInput> inputs, List<String> outputs,
-                           Map<String, SharedMemoryRef> outputTargets, Optional<Instant> deadline,
-                           Optional<Duration> timeout, long priority) {
+public record InferRequest(
+        String model,
+        String version,
+        String id,
+        List<InferInput> inputs,
+        List<String> outputs,
+        Map<String, SharedMemoryRef> outputTargets,
+        Optional<Instant> deadline,
+        Optional<Duration> timeout,
+        long priority) {
 
     public static Builder builder(String model) {
         return new Builder(model);
@@ -57,7 +64,10 @@ public record InferRequest(String model, String version, String id, List<InferIn
             return this;
         }
 
-        /** Asks for this output to be written into a registered shared memory region instead of the response. */
+        /**
+         * Asks for this output to be written into a registered shared memory region instead of the
+         * response.
+         */
         public Builder output(String name, SharedMemoryRef target) {
             outputs.add(name);
             outputTargets.put(name, target);
@@ -81,8 +91,16 @@ public record InferRequest(String model, String version, String id, List<InferIn
         }
 
         public InferRequest build() {
-            return new InferRequest(model, version, id, List.copyOf(inputs), List.copyOf(outputs),
-                    Map.copyOf(outputTargets), Optional.ofNullable(deadline), Optional.ofNullable(timeout), priority);
+            return new InferRequest(
+                    model,
+                    version,
+                    id,
+                    List.copyOf(inputs),
+                    List.copyOf(outputs),
+                    Map.copyOf(outputTargets),
+                    Optional.ofNullable(deadline),
+                    Optional.ofNullable(timeout),
+                    priority);
         }
     }
 }

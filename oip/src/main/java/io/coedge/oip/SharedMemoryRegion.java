@@ -15,10 +15,10 @@ import java.util.Set;
 import java.util.UUID;
 
 /**
- * A POSIX shared memory object this process creates ({@code /dev/shm/<name>}), mapped here,
- * for a sidecar or Triton on the same host to map too: tensors written into it reach the
- * model without crossing the socket, and outputs come back the same way. The object is
- * removed on {@link #close()}; unregister it from the server first.
+ * A POSIX shared memory object this process creates ({@code /dev/shm/<name>}), mapped here, for a
+ * sidecar or Triton on the same host to map too: tensors written into it reach the model without
+ * crossing the socket, and outputs come back the same way. The object is removed on {@link
+ * #close()}; unregister it from the server first.
  */
 public final class SharedMemoryRegion implements AutoCloseable {
     private static final Path ROOT = Paths.get("/dev/shm");
@@ -44,13 +44,22 @@ public final class SharedMemoryRegion implements AutoCloseable {
      */
     public static SharedMemoryRegion create(String prefix, long byteSize) throws IOException {
         if (byteSize <= 0 || byteSize > Integer.MAX_VALUE) {
-            throw new IllegalArgumentException("shared memory size must be in 1.." + Integer.MAX_VALUE + ", got " + byteSize);
+            throw new IllegalArgumentException(
+                    "shared memory size must be in 1.." + Integer.MAX_VALUE + ", got " + byteSize);
         }
         String name = prefix + "-" + UUID.randomUUID();
         Path file = ROOT.resolve(name);
-        try (FileChannel channel = FileChannel.open(file, Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
-                StandardOpenOption.WRITE), PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-rw----")))) {
-            Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-rw----")); // whatever the umask
+        try (FileChannel channel =
+                FileChannel.open(
+                        file,
+                        Set.of(
+                                StandardOpenOption.CREATE_NEW,
+                                StandardOpenOption.READ,
+                                StandardOpenOption.WRITE),
+                        PosixFilePermissions.asFileAttribute(
+                                PosixFilePermissions.fromString("rw-rw----")))) {
+            Files.setPosixFilePermissions(
+                    file, PosixFilePermissions.fromString("rw-rw----")); // whatever the umask
             // Written out, not left sparse: a full /dev/shm then fails here with an IOException
             // instead of faulting later when a page of the mapping is first touched.
             ByteBuffer zeros = ByteBuffer.allocate(1 << 20);
@@ -79,7 +88,8 @@ public final class SharedMemoryRegion implements AutoCloseable {
 
     /** A little-endian view of {@code length} bytes at {@code offset}. */
     public ByteBuffer slice(long offset, long length) {
-        return mapping.slice(Math.toIntExact(offset), Math.toIntExact(length)).order(ByteOrder.LITTLE_ENDIAN);
+        return mapping.slice(Math.toIntExact(offset), Math.toIntExact(length))
+                .order(ByteOrder.LITTLE_ENDIAN);
     }
 
     /**

@@ -15,18 +15,18 @@ import java.io.InputStream;
 import java.nio.ByteBuffer;
 
 /**
- * Parses messages that carry tensors (ModelInferRequest, ModelInferResponse) with one bulk
- * copy out of the transport into one array, and with the {@code bytes} fields aliasing that
- * array rather than copied out of it.
+ * Parses messages that carry tensors (ModelInferRequest, ModelInferResponse) with one bulk copy out
+ * of the transport into one array, and with the {@code bytes} fields aliasing that array rather
+ * than copied out of it.
  *
  * <p>grpc-java's default protobuf marshaller copies every {@code bytes} field once more, and a
- * message above 4 MiB (a batch of 8 frames of 224x224 is 4.8 MiB) goes through its stream
- * parser in small steps. The array is on the heap, not direct: a direct buffer per request
- * is only freed by a garbage collection that a heap with little allocation rarely runs, so
- * resident memory would climb to the direct memory limit. Serialising is left to the default
- * marshaller.
+ * message above 4 MiB (a batch of 8 frames of 224x224 is 4.8 MiB) goes through its stream parser in
+ * small steps. The array is on the heap, not direct: a direct buffer per request is only freed by a
+ * garbage collection that a heap with little allocation rarely runs, so resident memory would climb
+ * to the direct memory limit. Serialising is left to the default marshaller.
  */
-public final class TensorMarshaller<T extends MessageLite> implements MethodDescriptor.Marshaller<T> {
+public final class TensorMarshaller<T extends MessageLite>
+        implements MethodDescriptor.Marshaller<T> {
     private final MethodDescriptor.Marshaller<T> serializer;
     private final Parser<T> parser;
 
@@ -36,17 +36,21 @@ public final class TensorMarshaller<T extends MessageLite> implements MethodDesc
     }
 
     /** The same method with this marshaller for its requests. */
-    public static <Q extends MessageLite, R> MethodDescriptor<Q, R> forRequests(MethodDescriptor<Q, R> method,
-                                                                                Parser<Q> parser) {
-        return method.toBuilder(new TensorMarshaller<>(method.getRequestMarshaller(), parser),
-                method.getResponseMarshaller()).build();
+    public static <Q extends MessageLite, R> MethodDescriptor<Q, R> forRequests(
+            MethodDescriptor<Q, R> method, Parser<Q> parser) {
+        return method.toBuilder(
+                        new TensorMarshaller<>(method.getRequestMarshaller(), parser),
+                        method.getResponseMarshaller())
+                .build();
     }
 
     /** The same method with this marshaller for its responses. */
-    public static <Q, R extends MessageLite> MethodDescriptor<Q, R> forResponses(MethodDescriptor<Q, R> method,
-                                                                                 Parser<R> parser) {
-        return method.toBuilder(method.getRequestMarshaller(),
-                new TensorMarshaller<>(method.getResponseMarshaller(), parser)).build();
+    public static <Q, R extends MessageLite> MethodDescriptor<Q, R> forResponses(
+            MethodDescriptor<Q, R> method, Parser<R> parser) {
+        return method.toBuilder(
+                        method.getRequestMarshaller(),
+                        new TensorMarshaller<>(method.getResponseMarshaller(), parser))
+                .build();
     }
 
     @Override
@@ -60,20 +64,27 @@ public final class TensorMarshaller<T extends MessageLite> implements MethodDesc
             byte[] message = readAll(stream);
             CodedInputStream in = UnsafeByteOperations.unsafeWrap(message).newCodedInput();
             in.enableAliasing(true);
-            in.setSizeLimit(Integer.MAX_VALUE); // the transport has already enforced the message size limit
+            in.setSizeLimit(
+                    Integer.MAX_VALUE); // the transport has already enforced the message size limit
             T parsed = parser.parseFrom(in, ExtensionRegistryLite.getEmptyRegistry());
             in.checkLastTagWas(0);
             return parsed;
         } catch (InvalidProtocolBufferException e) {
-            throw Status.INTERNAL.withDescription("invalid protobuf message: " + e.getMessage()).withCause(e)
+            throw Status.INTERNAL
+                    .withDescription("invalid protobuf message: " + e.getMessage())
+                    .withCause(e)
                     .asRuntimeException();
         } catch (IOException e) {
-            throw Status.INTERNAL.withDescription("cannot read message: " + e.getMessage()).withCause(e)
+            throw Status.INTERNAL
+                    .withDescription("cannot read message: " + e.getMessage())
+                    .withCause(e)
                     .asRuntimeException();
         }
     }
 
-    /** The whole message in one array: bulk copies from the transport's buffers when it offers them. */
+    /**
+     * The whole message in one array: bulk copies from the transport's buffers when it offers them.
+     */
     static byte[] readAll(InputStream stream) throws IOException {
         if (!(stream instanceof KnownLength)) {
             return stream.readAllBytes();
@@ -92,7 +103,8 @@ public final class TensorMarshaller<T extends MessageLite> implements MethodDesc
                 filled += n;
                 long skipped = stream.skip(n);
                 if (skipped != n) {
-                    throw new IOException("transport buffer skipped " + skipped + " of " + n + " bytes");
+                    throw new IOException(
+                            "transport buffer skipped " + skipped + " of " + n + " bytes");
                 }
             }
         }

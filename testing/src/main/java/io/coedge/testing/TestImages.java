@@ -10,21 +10,21 @@ import javax.imageio.ImageIO;
 
 /** Images made in the test, so nothing is downloaded. */
 public final class TestImages {
-  private TestImages() {}
+    private TestImages() {}
 
-  /** A {@code w x h} image of one colour, encoded as {@code format} ("jpg" or "png"). */
-  public static byte[] solid(String format, int w, int h, Color color) {
-    BufferedImage image = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
-    Graphics2D g = image.createGraphics();
-    g.setColor(color);
-    g.fillRect(0, 0, w, h);
-    g.dispose();
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    try {
-      ImageIO.write(image, format, out);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
+    /** A {@code w x h} image of one colour, encoded as {@code format} ("jpg" or "png"). */
+    public static byte[] solid(String format, int w, int h, Color color) {
+        BufferedImage image = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = image.createGraphics();
+        g.setColor(color);
+        g.fillRect(0, 0, w, h);
+        g.dispose();
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try {
+            ImageIO.write(image, format, out);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return out.toByteArray();
     }
-    return out.toByteArray();
-  }
 }

@@ -12,48 +12,54 @@ import java.util.Map;
  * test can stop and start again on the same port, as a node's sidecar process dies and comes back.
  */
 public final class TestSidecars implements AutoCloseable {
-  private final Path models;
-  private final Map<String, SidecarServer> running = new LinkedHashMap<>();
-  private final Map<String, Integer> ports = new LinkedHashMap<>();
+    private final Path models;
+    private final Map<String, SidecarServer> running = new LinkedHashMap<>();
+    private final Map<String, Integer> ports = new LinkedHashMap<>();
 
-  public TestSidecars(Path models, List<String> nodes) throws Exception {
-    this.models = models;
-    try {
-      for (String node : nodes) {
-        start(node);
-      }
-    } catch (Exception e) {
-      close();
-      throw e;
+    public TestSidecars(Path models, List<String> nodes) throws Exception {
+        this.models = models;
+        try {
+            for (String node : nodes) {
+                start(node);
+            }
+        } catch (Exception e) {
+            close();
+            throw e;
+        }
     }
-  }
 
-  /** Starts {@code node}'s sidecar: on a free port the first time, on its old port after that. */
-  public void start(String node) throws Exception {
-    SidecarServer server = SidecarServer.start(SidecarOptions.builder(models).bind("127.0.0.1")
-        .port(ports.getOrDefault(node, 0)).metricsPort(-1).warmUpRuns(1).build());
-    running.put(node, server);
-    ports.put(node, server.port());
-  }
-
-  /** Stops {@code node}'s sidecar as if its process died: the port stops answering. */
-  public void stop(String node) {
-    SidecarServer server = running.remove(node);
-    if (server != null) {
-      server.close();
+    /** Starts {@code node}'s sidecar: on a free port the first time, on its old port after that. */
+    public void start(String node) throws Exception {
+        SidecarServer server =
+                SidecarServer.start(
+                        SidecarOptions.builder(models)
+                                .bind("127.0.0.1")
+                                .port(ports.getOrDefault(node, 0))
+                                .metricsPort(-1)
+                                .warmUpRuns(1)
+                                .build());
+        running.put(node, server);
+        ports.put(node, server.port());
     }
-  }
 
-  /** node -> host:port, for {@code BatcherConfig.withSidecars}. */
-  public Map<String, String> addresses() {
-    Map<String, String> out = new LinkedHashMap<>();
-    ports.forEach((node, port) -> out.put(node, "127.0.0.1:" + port));
-    return out;
-  }
+    /** Stops {@code node}'s sidecar as if its process died: the port stops answering. */
+    public void stop(String node) {
+        SidecarServer server = running.remove(node);
+        if (server != null) {
+            server.close();
+        }
+    }
 
-  @Override
-  public void close() {
-    running.values().forEach(SidecarServer::close);
-    running.clear();
-  }
+    /** node -> host:port, for {@code BatcherConfig.withSidecars}. */
+    public Map<String, String> addresses() {
+        Map<String, String> out = new LinkedHashMap<>();
+        ports.forEach((node, port) -> out.put(node, "127.0.0.1:" + port));
+        return out;
+    }
+
+    @Override
+    public void close() {
+        running.values().forEach(SidecarServer::close);
+        running.clear();
+    }
 }

@@ -27,93 +27,101 @@ import org.jfree.svg.SVGUtils;
  */
 public final class ChartSvg {
 
-  static {
-    headless();
-    // JFreeChart draws rotated text (the y-axis label) through a TextLayout by default, which
-    // JFreeSVG can only write as glyph outlines; drawString keeps it an SVG <text>. The switch is
-    // JFreeChart-wide; only these charts use JFreeChart.
-    TextUtils.setUseDrawRotatedStringWorkaround(false);
-  }
-
-  /** Line and bar colours, in series order (the first series, coedge/coedge, is red). */
-  static final Paint[] COLORS = {
-    new Color(0xd62728), new Color(0x1f77b4), new Color(0x2ca02c), new Color(0xff7f0e), new Color(0x9467bd),
-    new Color(0x8c564b), new Color(0xe377c2), new Color(0x7f7f7f), new Color(0xbcbd22), new Color(0x17becf),
-    new Color(0x393b79), new Color(0x637939), new Color(0x8c6d31), new Color(0x843c39), new Color(0x7b4173)};
-
-  private static final Color GRID = new Color(0xdddddd);
-
-  private ChartSvg() {}
-
-  /**
-   * Fonts are measured through AWT, which needs no display for that; headless also keeps it from
-   * opening one (or a Dock icon on macOS). Call before building a chart; a -D on the command line wins.
-   */
-  public static void headless() {
-    if (System.getProperty("java.awt.headless") == null) {
-      System.setProperty("java.awt.headless", "true");
+    static {
+        headless();
+        // JFreeChart draws rotated text (the y-axis label) through a TextLayout by default, which
+        // JFreeSVG can only write as glyph outlines; drawString keeps it an SVG <text>. The switch
+        // is
+        // JFreeChart-wide; only these charts use JFreeChart.
+        TextUtils.setUseDrawRotatedStringWorkaround(false);
     }
-  }
 
-  /** A standalone SVG document (with the XML declaration). */
-  public static String document(JFreeChart chart, int width, int height) {
-    return graphics(chart, width, height, "coedge").getSVGDocument();
-  }
+    /** Line and bar colours, in series order (the first series, coedge/coedge, is red). */
+    static final Paint[] COLORS = {
+        new Color(0xd62728), new Color(0x1f77b4), new Color(0x2ca02c), new Color(0xff7f0e),
+                new Color(0x9467bd),
+        new Color(0x8c564b), new Color(0xe377c2), new Color(0x7f7f7f), new Color(0xbcbd22),
+                new Color(0x17becf),
+        new Color(0x393b79), new Color(0x637939), new Color(0x8c6d31), new Color(0x843c39),
+                new Color(0x7b4173)
+    };
 
-  /**
-   * An {@code <svg>} element for inlining in an HTML page; {@code idPrefix} keeps its clip-path ids
-   * apart from those of other charts on the same page.
-   */
-  public static String element(JFreeChart chart, int width, int height, String idPrefix) {
-    return graphics(chart, width, height, idPrefix).getSVGElement();
-  }
+    private static final Color GRID = new Color(0xdddddd);
 
-  public static void write(Path file, JFreeChart chart, int width, int height) throws IOException {
-    Files.writeString(file, document(chart, width, height));
-  }
+    private ChartSvg() {}
 
-  private static SVGGraphics2D graphics(JFreeChart chart, int width, int height, String idPrefix) {
-    SVGGraphics2D g2 = new SVGGraphics2D(width, height);
-    g2.setDefsKeyPrefix(idPrefix);
-    g2.setGeomDoubleConverter(SVGUtils.createDoubleConverter(2));
-    g2.setTransformDoubleConverter(SVGUtils.createDoubleConverter(3));
-    chart.draw(g2, new Rectangle(0, 0, width, height));
-    return g2;
-  }
-
-  /** A number format that does not depend on the default locale. */
-  static DecimalFormat number(String pattern) {
-    return new DecimalFormat(pattern, DecimalFormatSymbols.getInstance(Locale.ROOT));
-  }
-
-  /** The shared look; returns the chart. */
-  static JFreeChart style(JFreeChart chart) {
-    chart.setBackgroundPaint(Color.WHITE);
-    chart.setAntiAlias(true);
-    if (chart.getTitle() != null) {
-      chart.getTitle().setFont(new Font(Font.SANS_SERIF, Font.BOLD, 16));
+    /**
+     * Fonts are measured through AWT, which needs no display for that; headless also keeps it from
+     * opening one (or a Dock icon on macOS). Call before building a chart; a -D on the command line
+     * wins.
+     */
+    public static void headless() {
+        if (System.getProperty("java.awt.headless") == null) {
+            System.setProperty("java.awt.headless", "true");
+        }
     }
-    if (chart.getLegend() != null) {
-      chart.getLegend().setItemFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
-      chart.getLegend().setFrame(new org.jfree.chart.block.BlockBorder(Color.WHITE));
+
+    /** A standalone SVG document (with the XML declaration). */
+    public static String document(JFreeChart chart, int width, int height) {
+        return graphics(chart, width, height, "coedge").getSVGDocument();
     }
-    Plot plot = chart.getPlot();
-    plot.setBackgroundPaint(Color.WHITE);
-    plot.setOutlinePaint(Color.BLACK);
-    if (plot instanceof XYPlot xy) {
-      xy.setDomainGridlinePaint(GRID);
-      xy.setRangeGridlinePaint(GRID);
-      xy.setDomainGridlineStroke(new BasicStroke(1f));
-      xy.setRangeGridlineStroke(new BasicStroke(1f));
-    } else if (plot instanceof CategoryPlot cat) {
-      cat.setRangeGridlinePaint(GRID);
-      cat.setRangeGridlineStroke(new BasicStroke(1f));
-      if (cat.getRenderer() instanceof BarRenderer bars) {
-        bars.setBarPainter(new StandardBarPainter());
-        bars.setShadowVisible(false);
-        bars.setDrawBarOutline(false);
-      }
+
+    /**
+     * An {@code <svg>} element for inlining in an HTML page; {@code idPrefix} keeps its clip-path
+     * ids apart from those of other charts on the same page.
+     */
+    public static String element(JFreeChart chart, int width, int height, String idPrefix) {
+        return graphics(chart, width, height, idPrefix).getSVGElement();
     }
-    return chart;
-  }
+
+    public static void write(Path file, JFreeChart chart, int width, int height)
+            throws IOException {
+        Files.writeString(file, document(chart, width, height));
+    }
+
+    private static SVGGraphics2D graphics(
+            JFreeChart chart, int width, int height, String idPrefix) {
+        SVGGraphics2D g2 = new SVGGraphics2D(width, height);
+        g2.setDefsKeyPrefix(idPrefix);
+        g2.setGeomDoubleConverter(SVGUtils.createDoubleConverter(2));
+        g2.setTransformDoubleConverter(SVGUtils.createDoubleConverter(3));
+        chart.draw(g2, new Rectangle(0, 0, width, height));
+        return g2;
+    }
+
+    /** A number format that does not depend on the default locale. */
+    static DecimalFormat number(String pattern) {
+        return new DecimalFormat(pattern, DecimalFormatSymbols.getInstance(Locale.ROOT));
+    }
+
+    /** The shared look; returns the chart. */
+    static JFreeChart style(JFreeChart chart) {
+        chart.setBackgroundPaint(Color.WHITE);
+        chart.setAntiAlias(true);
+        if (chart.getTitle() != null) {
+            chart.getTitle().setFont(new Font(Font.SANS_SERIF, Font.BOLD, 16));
+        }
+        if (chart.getLegend() != null) {
+            chart.getLegend().setItemFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
+            chart.getLegend().setFrame(new org.jfree.chart.block.BlockBorder(Color.WHITE));
+        }
+        Plot plot = chart.getPlot();
+        plot.setBackgroundPaint(Color.WHITE);
+        plot.setOutlinePaint(Color.BLACK);
+        if (plot instanceof XYPlot xy) {
+            xy.setDomainGridlinePaint(GRID);
+            xy.setRangeGridlinePaint(GRID);
+            xy.setDomainGridlineStroke(new BasicStroke(1f));
+            xy.setRangeGridlineStroke(new BasicStroke(1f));
+        } else if (plot instanceof CategoryPlot cat) {
+            cat.setRangeGridlinePaint(GRID);
+            cat.setRangeGridlineStroke(new BasicStroke(1f));
+            if (cat.getRenderer() instanceof BarRenderer bars) {
+                bars.setBarPainter(new StandardBarPainter());
+                bars.setShadowVisible(false);
+                bars.setDrawBarOutline(false);
+            }
+        }
+        return chart;
+    }
 }

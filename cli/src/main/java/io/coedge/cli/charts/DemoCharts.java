@@ -17,57 +17,72 @@ import org.jfree.data.category.DefaultCategoryDataset;
 /** The demo report's two charts, as {@code <svg>} elements for its HTML page; a bar per task. */
 public final class DemoCharts {
 
-  static {
-    ChartSvg.headless();
-  }
-
-  static final int WIDTH = 720;
-
-  private DemoCharts() {}
-
-  /** Deadline-miss rate per task, 0-10 % at least. */
-  public static String missRate(List<ResultsTable.Row> rows) {
-    DefaultCategoryDataset data = new DefaultCategoryDataset();
-    double max = 10;
-    for (ResultsTable.Row r : rows) {
-      data.addValue(r.missRate() * 100, "deadline-miss rate", r.task());
-      max = Math.max(max, r.missRate() * 100);
+    static {
+        ChartSvg.headless();
     }
-    JFreeChart chart = bars(data, "deadline-miss rate (%)", max, "{2}%", "0.00", false);
-    chart.getCategoryPlot().getRenderer().setSeriesPaint(0, new Color(0xc0392b));
-    return ChartSvg.element(chart, WIDTH, 70 + rows.size() * 26, "dmr");
-  }
 
-  /** p50 and p99 latency per task, ms. */
-  public static String latency(List<ResultsTable.Row> rows) {
-    DefaultCategoryDataset data = new DefaultCategoryDataset();
-    double max = 1;
-    for (ResultsTable.Row r : rows) {
-      data.addValue(r.p50Ms(), "p50", r.task());
-      data.addValue(r.p99Ms(), "p99", r.task());
-      max = Math.max(max, r.p99Ms());
+    static final int WIDTH = 720;
+
+    private DemoCharts() {}
+
+    /** Deadline-miss rate per task, 0-10 % at least. */
+    public static String missRate(List<ResultsTable.Row> rows) {
+        DefaultCategoryDataset data = new DefaultCategoryDataset();
+        double max = 10;
+        for (ResultsTable.Row r : rows) {
+            data.addValue(r.missRate() * 100, "deadline-miss rate", r.task());
+            max = Math.max(max, r.missRate() * 100);
+        }
+        JFreeChart chart = bars(data, "deadline-miss rate (%)", max, "{2}%", "0.00", false);
+        chart.getCategoryPlot().getRenderer().setSeriesPaint(0, new Color(0xc0392b));
+        return ChartSvg.element(chart, WIDTH, 70 + rows.size() * 26, "dmr");
     }
-    JFreeChart chart = bars(data, "end-to-end latency (ms)", max, "{2}", "0", true);
-    chart.getCategoryPlot().getRenderer().setSeriesPaint(0, new Color(0x2874a6));
-    chart.getCategoryPlot().getRenderer().setSeriesPaint(1, new Color(0xaed6f1));
-    return ChartSvg.element(chart, WIDTH, 100 + rows.size() * 40, "latency");
-  }
 
-  private static JFreeChart bars(DefaultCategoryDataset data, String axis, double max, String label, String format,
-      boolean legend) {
-    JFreeChart chart = ChartSvg.style(ChartFactory.createBarChart(null, null, axis, data, PlotOrientation.HORIZONTAL, legend,
-        false, false));
-    CategoryPlot plot = chart.getCategoryPlot();
-    plot.setRangeAxisLocation(AxisLocation.BOTTOM_OR_LEFT);
-    NumberAxis values = (NumberAxis) plot.getRangeAxis();
-    values.setRange(0, max * 1.15); // room for the value labels
-    values.setNumberFormatOverride(ChartSvg.number("0.##"));
-    BarRenderer r = (BarRenderer) plot.getRenderer();
-    r.setItemMargin(0.05);
-    r.setDefaultItemLabelGenerator(new StandardCategoryItemLabelGenerator(label, ChartSvg.number(format)));
-    r.setDefaultItemLabelsVisible(true);
-    r.setDefaultItemLabelFont(new Font(Font.SANS_SERIF, Font.PLAIN, 11));
-    r.setDefaultItemLabelPaint(Color.BLACK);
-    return chart;
-  }
+    /** p50 and p99 latency per task, ms. */
+    public static String latency(List<ResultsTable.Row> rows) {
+        DefaultCategoryDataset data = new DefaultCategoryDataset();
+        double max = 1;
+        for (ResultsTable.Row r : rows) {
+            data.addValue(r.p50Ms(), "p50", r.task());
+            data.addValue(r.p99Ms(), "p99", r.task());
+            max = Math.max(max, r.p99Ms());
+        }
+        JFreeChart chart = bars(data, "end-to-end latency (ms)", max, "{2}", "0", true);
+        chart.getCategoryPlot().getRenderer().setSeriesPaint(0, new Color(0x2874a6));
+        chart.getCategoryPlot().getRenderer().setSeriesPaint(1, new Color(0xaed6f1));
+        return ChartSvg.element(chart, WIDTH, 100 + rows.size() * 40, "latency");
+    }
+
+    private static JFreeChart bars(
+            DefaultCategoryDataset data,
+            String axis,
+            double max,
+            String label,
+            String format,
+            boolean legend) {
+        JFreeChart chart =
+                ChartSvg.style(
+                        ChartFactory.createBarChart(
+                                null,
+                                null,
+                                axis,
+                                data,
+                                PlotOrientation.HORIZONTAL,
+                                legend,
+                                false,
+                                false));
+        CategoryPlot plot = chart.getCategoryPlot();
+        plot.setRangeAxisLocation(AxisLocation.BOTTOM_OR_LEFT);
+        NumberAxis values = (NumberAxis) plot.getRangeAxis();
+        values.setRange(0, max * 1.15); // room for the value labels
+        values.setNumberFormatOverride(ChartSvg.number("0.##"));
+        BarRenderer r = (BarRenderer) plot.getRenderer();
+        r.setItemMargin(0.05);
+        r.setDefaultItemLabelGenerator(
+                new StandardCategoryItemLabelGenerator(label, ChartSvg.number(format)));
+        r.setDefaultItemLabelsVisible(true);
+        r.setDefaultItemLabelFont(new Font(Font.SANS_SERIF, Font.PLAIN, 11));
+        r.setDefaultItemLabelPaint(Color.BLACK);
+        return chart;
+    }
 }

@@ -10,51 +10,92 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code coedge sidecar}: runs the node's shared inference process until stopped. */
-@Command(name = "sidecar", mixinStandardHelpOptions = true,
-        description = "Serve every model of a Triton-layout ONNX repository over the Open Inference Protocol (gRPC).")
+@Command(
+        name = "sidecar",
+        mixinStandardHelpOptions = true,
+        description =
+                "Serve every model of a Triton-layout ONNX repository over the Open Inference Protocol (gRPC).")
 public final class SidecarCommand implements Callable<Integer> {
 
-    @Option(names = "--models", required = true, paramLabel = "DIR",
-            description = "Model repository: DIR/<model>/<version>/model.onnx, optional DIR/<model>/config.pbtxt.")
+    @Option(
+            names = "--models",
+            required = true,
+            paramLabel = "DIR",
+            description =
+                    "Model repository: DIR/<model>/<version>/model.onnx, optional DIR/<model>/config.pbtxt.")
     Path models;
 
-    @Option(names = "--port", defaultValue = "8001", description = "gRPC port (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--port",
+            defaultValue = "8001",
+            description = "gRPC port (default: ${DEFAULT-VALUE}).")
     int port;
 
-    @Option(names = "--metrics-port", defaultValue = "8002",
-            description = "Prometheus /metrics and /v2/health/* port, -1 to disable (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--metrics-port",
+            defaultValue = "8002",
+            description =
+                    "Prometheus /metrics and /v2/health/* port, -1 to disable (default: ${DEFAULT-VALUE}).")
     int metricsPort;
 
-    @Option(names = "--device", defaultValue = "cpu", description = "cpu or cuda:N (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--device",
+            defaultValue = "cpu",
+            description = "cpu or cuda:N (default: ${DEFAULT-VALUE}).")
     String device;
 
-    @Option(names = "--strict", description = "Refuse to start when the requested CUDA device cannot be used.")
+    @Option(
+            names = "--strict",
+            description = "Refuse to start when the requested CUDA device cannot be used.")
     boolean strict;
 
-    @Option(names = "--threads", defaultValue = "0",
-            description = "ONNX Runtime intra-op threads per session, 0 = all cores (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--threads",
+            defaultValue = "0",
+            description =
+                    "ONNX Runtime intra-op threads per session, 0 = all cores (default: ${DEFAULT-VALUE}).")
     int threads;
 
-    @Option(names = "--bind", defaultValue = "127.0.0.1", description = "Address to bind (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--bind",
+            defaultValue = "127.0.0.1",
+            description = "Address to bind (default: ${DEFAULT-VALUE}).")
     String bind;
 
-    @Option(names = "--max-message-bytes", defaultValue = "67108864",
+    @Option(
+            names = "--max-message-bytes",
+            defaultValue = "67108864",
             description = "Largest request accepted, in bytes (default: ${DEFAULT-VALUE}).")
     int maxMessageBytes;
 
-    @Option(names = "--concurrency", defaultValue = "1",
-            description = "Batches executed at the same time on the accelerator (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--concurrency",
+            defaultValue = "1",
+            description =
+                    "Batches executed at the same time on the accelerator (default: ${DEFAULT-VALUE}).")
     int concurrency;
 
-    @Option(names = "--warmup-runs", defaultValue = "3",
-            description = "Measured warm-up runs per batch size at start (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--warmup-runs",
+            defaultValue = "3",
+            description =
+                    "Measured warm-up runs per batch size at start (default: ${DEFAULT-VALUE}).")
     int warmUpRuns;
 
     @Override
     public Integer call() throws Exception {
-        SidecarOptions options = SidecarOptions.builder(models).bind(bind).port(port).metricsPort(metricsPort)
-                .device(device).strict(strict).threads(threads).maxMessageBytes(maxMessageBytes)
-                .concurrency(concurrency).warmUpRuns(warmUpRuns).build();
+        SidecarOptions options =
+                SidecarOptions.builder(models)
+                        .bind(bind)
+                        .port(port)
+                        .metricsPort(metricsPort)
+                        .device(device)
+                        .strict(strict)
+                        .threads(threads)
+                        .maxMessageBytes(maxMessageBytes)
+                        .concurrency(concurrency)
+                        .warmUpRuns(warmUpRuns)
+                        .build();
         SidecarServer server;
         try {
             server = SidecarServer.start(options);
@@ -63,8 +104,9 @@ public final class SidecarCommand implements Callable<Integer> {
             return 2;
         }
         Runtime.getRuntime().addShutdownHook(new Thread(server::close, "coedge-sidecar-shutdown"));
-        System.out.printf("sidecar ready: gRPC %s:%d, metrics %d, device %s%n", bind, server.port(),
-                server.metricsPort(), server.device().used());
+        System.out.printf(
+                "sidecar ready: gRPC %s:%d, metrics %d, device %s%n",
+                bind, server.port(), server.metricsPort(), server.device().used());
         server.awaitTermination();
         return 0;
     }

@@ -1,10 +1,10 @@
 package io.coedge.sidecar.grpc;
 
-import io.coedge.oip.OipParameters;
-import io.coedge.oip.TensorMarshaller;
-
 import ai.onnxruntime.OrtException;
 import com.google.protobuf.ByteString;
+import io.coedge.oip.OipParameters;
+import io.coedge.oip.TensorMarshaller;
+import io.coedge.oip.TensorShapes;
 import io.coedge.oip.v2.GRPCInferenceServiceGrpc;
 import io.coedge.oip.v2.InferParameter;
 import io.coedge.oip.v2.ModelInferRequest;
@@ -25,7 +25,6 @@ import io.coedge.oip.v2.SystemSharedMemoryStatusRequest;
 import io.coedge.oip.v2.SystemSharedMemoryStatusResponse;
 import io.coedge.oip.v2.SystemSharedMemoryUnregisterRequest;
 import io.coedge.oip.v2.SystemSharedMemoryUnregisterResponse;
-import io.coedge.oip.TensorShapes;
 import io.coedge.sidecar.metrics.SidecarMetrics;
 import io.coedge.sidecar.repository.Datatype;
 import io.coedge.sidecar.repository.ServedModel;
@@ -57,11 +56,12 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.function.LongSupplier;
 
-/** The Open Inference Protocol over gRPC, served from the model registry through the EDF scheduler. */
+/**
+ * The Open Inference Protocol over gRPC, served from the model registry through the EDF scheduler.
+ */
 public final class InferenceService extends GRPCInferenceServiceGrpc.GRPCInferenceServiceImplBase {
     public static final String SERVER_NAME = "coedge-sidecar";
     public static final String SERVER_VERSION = "0.1.0";
-
 
     private final ModelRegistry registry;
     private final EdfScheduler scheduler;
@@ -72,9 +72,15 @@ public final class InferenceService extends GRPCInferenceServiceGrpc.GRPCInferen
     private final LongSupplier epochMicrosClock;
     private final SharedMemoryManager sharedMemory;
 
-    public InferenceService(ModelRegistry registry, EdfScheduler scheduler, SidecarMetrics metrics, Device device,
-                            BooleanSupplier serverReady, LongSupplier nanoClock, LongSupplier epochMicrosClock,
-                            SharedMemoryManager sharedMemory) {
+    public InferenceService(
+            ModelRegistry registry,
+            EdfScheduler scheduler,
+            SidecarMetrics metrics,
+            Device device,
+            BooleanSupplier serverReady,
+            LongSupplier nanoClock,
+            LongSupplier epochMicrosClock,
+            SharedMemoryManager sharedMemory) {
         this.registry = registry;
         this.scheduler = scheduler;
         this.metrics = metrics;
@@ -86,15 +92,17 @@ public final class InferenceService extends GRPCInferenceServiceGrpc.GRPCInferen
     }
 
     /**
-     * The service as the server should install it: ModelInfer requests parsed by
-     * {@link TensorMarshaller}, so input tensors reach ONNX Runtime without being copied.
+     * The service as the server should install it: ModelInfer requests parsed by {@link
+     * TensorMarshaller}, so input tensors reach ONNX Runtime without being copied.
      */
     public ServerServiceDefinition definition() {
         ServerServiceDefinition generated = bindService();
-        ServerServiceDefinition.Builder b = ServerServiceDefinition.builder(generated.getServiceDescriptor().getName());
+        ServerServiceDefinition.Builder b =
+                ServerServiceDefinition.builder(generated.getServiceDescriptor().getName());
         for (ServerMethodDefinition<?, ?> m : generated.getMethods()) {
-            if (m.getMethodDescriptor().getFullMethodName().equals(
-                    GRPCInferenceServiceGrpc.getModelInferMethod().getFullMethodName())) {
+            if (m.getMethodDescriptor()
+                    .getFullMethodName()
+                    .equals(GRPCInferenceServiceGrpc.getModelInferMethod().getFullMethodName())) {
                 b.addMethod(withTensorParsing(m));
             } else {
                 b.addMethod(m);
@@ -109,7 +117,8 @@ public final class InferenceService extends GRPCInferenceServiceGrpc.GRPCInferen
         ServerMethodDefinition<ModelInferRequest, ModelInferResponse> infer =
                 (ServerMethodDefinition<ModelInferRequest, ModelInferResponse>) generated;
         return ServerMethodDefinition.create(
-                TensorMarshaller.forRequests(infer.getMethodDescriptor(), ModelInferRequest.parser()),
+                TensorMarshaller.forRequests(
+                        infer.getMethodDescriptor(), ModelInferRequest.parser()),
                 infer.getServerCallHandler());
     }
 
@@ -125,32 +134,40 @@ public final class InferenceService extends GRPCInferenceServiceGrpc.GRPCInferen
 
     @Override
     public void modelReady(ModelReadyRequest request, StreamObserver<ModelReadyResponse> out) {
-        boolean ready = registry.model(request.getName())
-                .flatMap(m -> selectVersion(m, request.getVersion()))
-                .map(ModelRegistry.Version::ready).orElse(false);
+        boolean ready =
+                registry.model(request.getName())
+                        .flatMap(m -> selectVersion(m, request.getVersion()))
+                        .map(ModelRegistry.Version::ready)
+                        .orElse(false);
         reply(out, ModelReadyResponse.newBuilder().setReady(ready).build());
     }
 
     @Override
-    public void serverMetadata(ServerMetadataRequest request, StreamObserver<ServerMetadataResponse> out) {
-        ServerMetadataResponse.Builder b = ServerMetadataResponse.newBuilder()
-                .setName(SERVER_NAME).setVersion(SERVER_VERSION)
-                .addExtensions("coedge_latency_profile")
-                .addExtensions("coedge_deadline")
-                .addExtensions("system_shared_memory")
-                .addExtensions("device=" + device.used())
-                .addExtensions("device_requested=" + device.requested());
+    public void serverMetadata(
+            ServerMetadataRequest request, StreamObserver<ServerMetadataResponse> out) {
+        ServerMetadataResponse.Builder b =
+                ServerMetadataResponse.newBuilder()
+                        .setName(SERVER_NAME)
+                        .setVersion(SERVER_VERSION)
+                        .addExtensions("coedge_latency_profile")
+                        .addExtensions("coedge_deadline")
+                        .addExtensions("system_shared_memory")
+                        .addExtensions("device=" + device.used())
+                        .addExtensions("device_requested=" + device.requested());
         device.fallbackReason().ifPresent(r -> b.addExtensions("device_fallback=" + r));
         reply(out, b.build());
     }
 
     @Override
-    public void modelMetadata(ModelMetadataRequest request, StreamObserver<ModelMetadataResponse> out) {
+    public void modelMetadata(
+            ModelMetadataRequest request, StreamObserver<ModelMetadataResponse> out) {
         try {
             ModelInstance instance = resolve(request.getName(), request.getVersion());
             ServedModel spec = instance.spec();
-            ModelMetadataResponse.Builder b = ModelMetadataResponse.newBuilder()
-                    .setName(spec.name()).setPlatform(spec.platform());
+            ModelMetadataResponse.Builder b =
+                    ModelMetadataResponse.newBuilder()
+                            .setName(spec.name())
+                            .setPlatform(spec.platform());
             registry.model(spec.name()).orElseThrow().versions().values().stream()
                     .filter(ModelRegistry.Version::ready)
                     .forEach(v -> b.addVersions(Long.toString(v.version())));
@@ -161,13 +178,17 @@ public final class InferenceService extends GRPCInferenceServiceGrpc.GRPCInferen
                 b.addOutputs(tensorMetadata(t, spec.batching()));
             }
             for (Map.Entry<Integer, Long> e : instance.profile().snapshot().entrySet()) {
-                b.putParameters(OipParameters.META_LATENCY_PREFIX + e.getKey(), int64(e.getValue() / 1000));
+                b.putParameters(
+                        OipParameters.META_LATENCY_PREFIX + e.getKey(), int64(e.getValue() / 1000));
             }
             for (Map.Entry<Integer, Long> e : instance.profile().medians().entrySet()) {
-                b.putParameters(OipParameters.META_MEDIAN_PREFIX + e.getKey(), int64(e.getValue() / 1000));
+                b.putParameters(
+                        OipParameters.META_MEDIAN_PREFIX + e.getKey(), int64(e.getValue() / 1000));
             }
             b.putParameters(OipParameters.META_QUEUE_LENGTH, int64(instance.queued().get()));
-            b.putParameters(OipParameters.META_DEVICE, InferParameter.newBuilder().setStringParam(device.used()).build());
+            b.putParameters(
+                    OipParameters.META_DEVICE,
+                    InferParameter.newBuilder().setStringParam(device.used()).build());
             b.putParameters(OipParameters.META_MAX_BATCH_SIZE, int64(spec.maxBatchSize()));
             b.putParameters(OipParameters.META_MAX_QUEUE_SIZE, int64(spec.maxQueueSize()));
             reply(out, b.build());
@@ -177,10 +198,15 @@ public final class InferenceService extends GRPCInferenceServiceGrpc.GRPCInferen
     }
 
     @Override
-    public void systemSharedMemoryRegister(SystemSharedMemoryRegisterRequest request,
-                                           StreamObserver<SystemSharedMemoryRegisterResponse> out) {
+    public void systemSharedMemoryRegister(
+            SystemSharedMemoryRegisterRequest request,
+            StreamObserver<SystemSharedMemoryRegisterResponse> out) {
         try {
-            sharedMemory.register(request.getName(), request.getKey(), request.getOffset(), request.getByteSize());
+            sharedMemory.register(
+                    request.getName(),
+                    request.getKey(),
+                    request.getOffset(),
+                    request.getByteSize());
             reply(out, SystemSharedMemoryRegisterResponse.getDefaultInstance());
         } catch (StatusException e) {
             out.onError(e);
@@ -188,20 +214,29 @@ public final class InferenceService extends GRPCInferenceServiceGrpc.GRPCInferen
     }
 
     @Override
-    public void systemSharedMemoryUnregister(SystemSharedMemoryUnregisterRequest request,
-                                             StreamObserver<SystemSharedMemoryUnregisterResponse> out) {
+    public void systemSharedMemoryUnregister(
+            SystemSharedMemoryUnregisterRequest request,
+            StreamObserver<SystemSharedMemoryUnregisterResponse> out) {
         sharedMemory.unregister(request.getName());
         reply(out, SystemSharedMemoryUnregisterResponse.getDefaultInstance());
     }
 
     @Override
-    public void systemSharedMemoryStatus(SystemSharedMemoryStatusRequest request,
-                                         StreamObserver<SystemSharedMemoryStatusResponse> out) {
+    public void systemSharedMemoryStatus(
+            SystemSharedMemoryStatusRequest request,
+            StreamObserver<SystemSharedMemoryStatusResponse> out) {
         try {
-            SystemSharedMemoryStatusResponse.Builder b = SystemSharedMemoryStatusResponse.newBuilder();
+            SystemSharedMemoryStatusResponse.Builder b =
+                    SystemSharedMemoryStatusResponse.newBuilder();
             for (SharedMemoryManager.Region r : sharedMemory.status(request.getName()).values()) {
-                b.putRegions(r.name(), SystemSharedMemoryStatusResponse.RegionStatus.newBuilder().setName(r.name())
-                        .setKey(r.key()).setOffset(r.offset()).setByteSize(r.byteSize()).build());
+                b.putRegions(
+                        r.name(),
+                        SystemSharedMemoryStatusResponse.RegionStatus.newBuilder()
+                                .setName(r.name())
+                                .setKey(r.key())
+                                .setOffset(r.offset())
+                                .setByteSize(r.byteSize())
+                                .build());
             }
             reply(out, b.build());
         } catch (StatusException e) {
@@ -210,9 +245,12 @@ public final class InferenceService extends GRPCInferenceServiceGrpc.GRPCInferen
     }
 
     @Override
-    public void modelInfer(ModelInferRequest request, StreamObserver<ModelInferResponse> responseObserver) {
-        ServerCallStreamObserver<ModelInferResponse> call = (ServerCallStreamObserver<ModelInferResponse>) responseObserver;
-        String versionLabel = request.getModelVersion().isEmpty() ? "default" : request.getModelVersion();
+    public void modelInfer(
+            ModelInferRequest request, StreamObserver<ModelInferResponse> responseObserver) {
+        ServerCallStreamObserver<ModelInferResponse> call =
+                (ServerCallStreamObserver<ModelInferResponse>) responseObserver;
+        String versionLabel =
+                request.getModelVersion().isEmpty() ? "default" : request.getModelVersion();
         try {
             ModelInstance model = resolve(request.getModelName(), request.getModelVersion());
             versionLabel = Long.toString(model.version());
@@ -222,19 +260,25 @@ public final class InferenceService extends GRPCInferenceServiceGrpc.GRPCInferen
             Map<String, ByteBuffer> targets = outputTargets(model, request, batch);
             long deadline = deadlineOf(request);
             long priority = priorityOf(request);
-            InferWork work = new InferWork(model, request.getId(), inputs, outputs, targets, batch, call);
-            ScheduledRequest scheduled = new ScheduledRequest(model, batch, deadline, priority, work);
+            InferWork work =
+                    new InferWork(model, request.getId(), inputs, outputs, targets, batch, call);
+            ScheduledRequest scheduled =
+                    new ScheduledRequest(model, batch, deadline, priority, work);
             String label = versionLabel;
-            call.setOnCancelHandler(() -> {
-                if (work.cancelled()) {
-                    scheduler.cancel(scheduled);
-                    metrics.failure(model.name(), label, SidecarMetrics.Reason.CANCELLED);
-                }
-            });
+            call.setOnCancelHandler(
+                    () -> {
+                        if (work.cancelled()) {
+                            scheduler.cancel(scheduled);
+                            metrics.failure(model.name(), label, SidecarMetrics.Reason.CANCELLED);
+                        }
+                    });
             scheduler.submit(scheduled);
         } catch (StatusException e) {
             // Names of models we do not serve come from clients: keep them out of metric labels.
-            String modelLabel = registry.model(request.getModelName()).isPresent() ? request.getModelName() : "_unknown";
+            String modelLabel =
+                    registry.model(request.getModelName()).isPresent()
+                            ? request.getModelName()
+                            : "_unknown";
             metrics.failure(modelLabel, versionLabel, reasonOf(e.getStatus()));
             call.onError(e);
         }
@@ -248,12 +292,19 @@ public final class InferenceService extends GRPCInferenceServiceGrpc.GRPCInferen
         private final Map<String, ByteBuffer> targets;
         private final int batch;
         private final ServerCallStreamObserver<ModelInferResponse> call;
-        private final java.util.concurrent.atomic.AtomicBoolean finished = new java.util.concurrent.atomic.AtomicBoolean();
+        private final java.util.concurrent.atomic.AtomicBoolean finished =
+                new java.util.concurrent.atomic.AtomicBoolean();
         private volatile ModelInstance.Execution execution;
         private List<ModelInstance.Output> results;
 
-        InferWork(ModelInstance model, String id, List<ModelInstance.Input> inputs, List<String> outputs,
-                  Map<String, ByteBuffer> targets, int batch, ServerCallStreamObserver<ModelInferResponse> call) {
+        InferWork(
+                ModelInstance model,
+                String id,
+                List<ModelInstance.Input> inputs,
+                List<String> outputs,
+                Map<String, ByteBuffer> targets,
+                int batch,
+                ServerCallStreamObserver<ModelInferResponse> call) {
             this.model = model;
             this.id = id;
             this.inputs = inputs;
@@ -273,8 +324,10 @@ public final class InferenceService extends GRPCInferenceServiceGrpc.GRPCInferen
             try (ModelInstance.Execution current = model.newExecution()) {
                 execution = current;
                 if (finished.get()) {
-                    // Cancelled between dequeue and start: nothing runs, and no latency is recorded.
-                    throw new java.util.concurrent.CancellationException("caller cancelled the call");
+                    // Cancelled between dequeue and start: nothing runs, and no latency is
+                    // recorded.
+                    throw new java.util.concurrent.CancellationException(
+                            "caller cancelled the call");
                 }
                 results = model.run(inputs, outputs, targets, current);
             } finally {
@@ -295,11 +348,16 @@ public final class InferenceService extends GRPCInferenceServiceGrpc.GRPCInferen
             if (!finished.compareAndSet(false, true) || results == null) {
                 return;
             }
-            ModelInferResponse.Builder response = ModelInferResponse.newBuilder()
-                    .setModelName(model.name()).setModelVersion(Long.toString(model.version())).setId(id);
+            ModelInferResponse.Builder response =
+                    ModelInferResponse.newBuilder()
+                            .setModelName(model.name())
+                            .setModelVersion(Long.toString(model.version()))
+                            .setId(id);
             for (ModelInstance.Output o : results) {
-                ModelInferResponse.InferOutputTensor.Builder t = response.addOutputsBuilder()
-                        .setName(o.name()).setDatatype(o.datatype().oipName());
+                ModelInferResponse.InferOutputTensor.Builder t =
+                        response.addOutputsBuilder()
+                                .setName(o.name())
+                                .setDatatype(o.datatype().oipName());
                 for (long d : o.shape()) {
                     t.addShape(d);
                 }
@@ -323,27 +381,63 @@ public final class InferenceService extends GRPCInferenceServiceGrpc.GRPCInferen
     }
 
     private ModelInstance resolve(String name, String version) throws StatusException {
-        ModelRegistry.Model model = registry.model(name).orElseThrow(() -> Status.NOT_FOUND
-                .withDescription("Request for unknown model: '" + name + "' is not found").asException());
+        ModelRegistry.Model model =
+                registry.model(name)
+                        .orElseThrow(
+                                () ->
+                                        Status.NOT_FOUND
+                                                .withDescription(
+                                                        "Request for unknown model: '"
+                                                                + name
+                                                                + "' is not found")
+                                                .asException());
         if (model.failure().isPresent()) {
-            throw Status.UNAVAILABLE.withDescription("model '" + name + "' is not ready: " + model.failure().get())
+            throw Status.UNAVAILABLE
+                    .withDescription("model '" + name + "' is not ready: " + model.failure().get())
                     .asException();
         }
-        ModelRegistry.Version v = selectVersion(model, version).orElseThrow(() -> Status.NOT_FOUND
-                .withDescription("Request for unknown model: '" + name + "' version " + version + " is not found")
-                .asException());
+        ModelRegistry.Version v =
+                selectVersion(model, version)
+                        .orElseThrow(
+                                () ->
+                                        Status.NOT_FOUND
+                                                .withDescription(
+                                                        "Request for unknown model: '"
+                                                                + name
+                                                                + "' version "
+                                                                + version
+                                                                + " is not found")
+                                                .asException());
         if (!v.ready()) {
-            throw Status.UNAVAILABLE.withDescription("model '" + name + "' version " + v.version() + " is not ready: "
-                    + v.notReadyReason()).asException();
+            throw Status.UNAVAILABLE
+                    .withDescription(
+                            "model '"
+                                    + name
+                                    + "' version "
+                                    + v.version()
+                                    + " is not ready: "
+                                    + v.notReadyReason())
+                    .asException();
         }
         return v.instance().orElseThrow();
     }
 
-    /** The asked version, or without one the highest ready version (else the highest, to report why). */
-    private static Optional<ModelRegistry.Version> selectVersion(ModelRegistry.Model model, String version) {
+    /**
+     * The asked version, or without one the highest ready version (else the highest, to report
+     * why).
+     */
+    private static Optional<ModelRegistry.Version> selectVersion(
+            ModelRegistry.Model model, String version) {
         if (version.isEmpty()) {
-            return model.versions().descendingMap().values().stream().filter(ModelRegistry.Version::ready).findFirst()
-                    .or(() -> Optional.ofNullable(model.versions().isEmpty() ? null : model.versions().lastEntry().getValue()));
+            return model.versions().descendingMap().values().stream()
+                    .filter(ModelRegistry.Version::ready)
+                    .findFirst()
+                    .or(
+                            () ->
+                                    Optional.ofNullable(
+                                            model.versions().isEmpty()
+                                                    ? null
+                                                    : model.versions().lastEntry().getValue()));
         }
         try {
             return Optional.ofNullable(model.versions().get(Long.parseLong(version)));
@@ -352,40 +446,84 @@ public final class InferenceService extends GRPCInferenceServiceGrpc.GRPCInferen
         }
     }
 
-    private List<ModelInstance.Input> inputsOf(ModelInstance model, ModelInferRequest request) throws StatusException {
+    private List<ModelInstance.Input> inputsOf(ModelInstance model, ModelInferRequest request)
+            throws StatusException {
         ServedModel spec = model.spec();
         String name = spec.name();
         if (request.getInputsCount() != spec.inputs().size()) {
-            throw invalid("expected " + spec.inputs().size() + " inputs " + names(spec.inputs()) + " but got "
-                    + request.getInputsCount() + " inputs for model '" + name + "'");
+            throw invalid(
+                    "expected "
+                            + spec.inputs().size()
+                            + " inputs "
+                            + names(spec.inputs())
+                            + " but got "
+                            + request.getInputsCount()
+                            + " inputs for model '"
+                            + name
+                            + "'");
         }
         boolean raw = request.getRawInputContentsCount() > 0;
-        long inMessage = request.getInputsList().stream().filter(in -> !in.containsParameters(OipParameters.PARAM_SHM_REGION)).count();
+        long inMessage =
+                request.getInputsList().stream()
+                        .filter(in -> !in.containsParameters(OipParameters.PARAM_SHM_REGION))
+                        .count();
         if (raw && request.getRawInputContentsCount() != inMessage) {
-            throw invalid("raw_input_contents has " + request.getRawInputContentsCount() + " entries but the request has "
-                    + inMessage + " inputs not in shared memory; send one entry per such input, in the same order");
+            throw invalid(
+                    "raw_input_contents has "
+                            + request.getRawInputContentsCount()
+                            + " entries but the request has "
+                            + inMessage
+                            + " inputs not in shared memory; send one entry per such input, in the same order");
         }
         List<ModelInstance.Input> inputs = new ArrayList<>();
         long batch = -1;
         int rawIndex = 0;
         for (int i = 0; i < request.getInputsCount(); i++) {
             ModelInferRequest.InferInputTensor in = request.getInputs(i);
-            TensorSpec t = spec.input(in.getName()).orElseThrow(() -> invalid("unexpected inference input '"
-                    + in.getName() + "' for model '" + name + "', expected " + names(spec.inputs())));
+            TensorSpec t =
+                    spec.input(in.getName())
+                            .orElseThrow(
+                                    () ->
+                                            invalid(
+                                                    "unexpected inference input '"
+                                                            + in.getName()
+                                                            + "' for model '"
+                                                            + name
+                                                            + "', expected "
+                                                            + names(spec.inputs())));
             if (!in.getDatatype().equals(t.datatype().oipName())) {
-                throw invalid("inference input '" + in.getName() + "' data-type is '" + in.getDatatype()
-                        + "', but model '" + name + "' expects '" + t.datatype().oipName() + "'");
+                throw invalid(
+                        "inference input '"
+                                + in.getName()
+                                + "' data-type is '"
+                                + in.getDatatype()
+                                + "', but model '"
+                                + name
+                                + "' expects '"
+                                + t.datatype().oipName()
+                                + "'");
             }
             long[] shape = in.getShapeList().stream().mapToLong(Long::longValue).toArray();
             checkShape(spec, t, shape);
             if (spec.batching()) {
                 if (batch >= 0 && shape[0] != batch) {
-                    throw invalid("inputs of model '" + name + "' disagree on the batch size: " + batch + " and " + shape[0]);
+                    throw invalid(
+                            "inputs of model '"
+                                    + name
+                                    + "' disagree on the batch size: "
+                                    + batch
+                                    + " and "
+                                    + shape[0]);
                 }
                 batch = shape[0];
                 if (batch > spec.maxBatchSize()) {
-                    throw invalid("inference request batch-size must be <= " + spec.maxBatchSize() + " for '" + name
-                            + "', got " + batch);
+                    throw invalid(
+                            "inference request batch-size must be <= "
+                                    + spec.maxBatchSize()
+                                    + " for '"
+                                    + name
+                                    + "', got "
+                                    + batch);
                 }
             }
             long expectedBytes = TensorShapes.elements(shape) * t.datatype().byteSize();
@@ -393,32 +531,52 @@ public final class InferenceService extends GRPCInferenceServiceGrpc.GRPCInferen
             ByteBuffer data;
             if (shared) {
                 if (in.hasContents()) {
-                    throw invalid("unexpected 'content' provided when using shared memory for input tensor '"
-                            + in.getName() + "' for model '" + name + "'");
+                    throw invalid(
+                            "unexpected 'content' provided when using shared memory for input tensor '"
+                                    + in.getName()
+                                    + "' for model '"
+                                    + name
+                                    + "'");
                 }
                 data = fromSharedMemory(in.getName(), in.getParametersMap(), expectedBytes, shape);
             } else if (raw) {
-                data = fromRaw(in.getName(), request.getRawInputContents(rawIndex++), expectedBytes, shape);
+                data =
+                        fromRaw(
+                                in.getName(),
+                                request.getRawInputContents(rawIndex++),
+                                expectedBytes,
+                                shape);
             } else {
                 data = fromTyped(in, t, expectedBytes);
             }
-            metrics.input(model.name(), model.version(),
-                    shared ? SidecarMetrics.Via.SHARED_MEMORY : SidecarMetrics.Via.MESSAGE, expectedBytes);
+            metrics.input(
+                    model.name(),
+                    model.version(),
+                    shared ? SidecarMetrics.Via.SHARED_MEMORY : SidecarMetrics.Via.MESSAGE,
+                    expectedBytes);
             rejectNaN(in.getName(), t.datatype(), data);
             inputs.add(new ModelInstance.Input(in.getName(), t.datatype(), shape, data));
         }
         return inputs;
     }
 
-    private static void checkShape(ServedModel spec, TensorSpec t, long[] shape) throws StatusException {
+    private static void checkShape(ServedModel spec, TensorSpec t, long[] shape)
+            throws StatusException {
         long[] expected = t.servedShape(spec.batching());
         boolean ok = shape.length == expected.length;
         for (int i = 0; ok && i < shape.length; i++) {
             ok = expected[i] == -1 ? shape[i] >= 1 : shape[i] == expected[i];
         }
         if (!ok) {
-            throw invalid("unexpected shape for input '" + t.name() + "' for model '" + spec.name() + "'. Expected "
-                    + Arrays.toString(expected) + ", got " + Arrays.toString(shape));
+            throw invalid(
+                    "unexpected shape for input '"
+                            + t.name()
+                            + "' for model '"
+                            + spec.name()
+                            + "'. Expected "
+                            + Arrays.toString(expected)
+                            + ", got "
+                            + Arrays.toString(shape));
         }
     }
 
@@ -426,30 +584,50 @@ public final class InferenceService extends GRPCInferenceServiceGrpc.GRPCInferen
      * The tensor bytes where the message holds them ({@link TensorMarshaller} parsed it without
      * copying them); ModelInstance stages them into its direct buffer when the run starts.
      */
-    private static ByteBuffer fromRaw(String input, ByteString bytes, long expectedBytes, long[] shape)
+    private static ByteBuffer fromRaw(
+            String input, ByteString bytes, long expectedBytes, long[] shape)
             throws StatusException {
         if (bytes.size() != expectedBytes) {
-            throw invalid("input '" + input + "' raw content has " + bytes.size() + " bytes but shape "
-                    + Arrays.toString(shape) + " needs " + expectedBytes + " bytes");
+            throw invalid(
+                    "input '"
+                            + input
+                            + "' raw content has "
+                            + bytes.size()
+                            + " bytes but shape "
+                            + Arrays.toString(shape)
+                            + " needs "
+                            + expectedBytes
+                            + " bytes");
         }
         if (ByteOrder.nativeOrder() != ByteOrder.LITTLE_ENDIAN) {
-            throw Status.UNIMPLEMENTED.withDescription("raw tensors are little-endian; this host is big-endian")
+            throw Status.UNIMPLEMENTED
+                    .withDescription("raw tensors are little-endian; this host is big-endian")
                     .asException();
         }
         return bytes.asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
     }
 
     /** The tensor where the client put it: a view of a registered shared memory region. */
-    private ByteBuffer fromSharedMemory(String tensor, Map<String, InferParameter> params, long expectedBytes,
-                                        long[] shape) throws StatusException {
+    private ByteBuffer fromSharedMemory(
+            String tensor, Map<String, InferParameter> params, long expectedBytes, long[] shape)
+            throws StatusException {
         SharedMemoryRef ref = sharedMemoryRef(tensor, params);
         if (ref.byteSize() != expectedBytes) {
-            throw invalid("input '" + tensor + "' in shared memory has shared_memory_byte_size " + ref.byteSize()
-                    + " but shape " + Arrays.toString(shape) + " needs " + expectedBytes + " bytes");
+            throw invalid(
+                    "input '"
+                            + tensor
+                            + "' in shared memory has shared_memory_byte_size "
+                            + ref.byteSize()
+                            + " but shape "
+                            + Arrays.toString(shape)
+                            + " needs "
+                            + expectedBytes
+                            + " bytes");
         }
         ByteBuffer view = sharedMemory.slice(ref.region(), ref.offset(), ref.byteSize(), tensor);
         if (ByteOrder.nativeOrder() != ByteOrder.LITTLE_ENDIAN) {
-            ByteBuffer copy = ByteBuffer.allocateDirect(view.remaining()).order(ByteOrder.nativeOrder());
+            ByteBuffer copy =
+                    ByteBuffer.allocateDirect(view.remaining()).order(ByteOrder.nativeOrder());
             return copy.put(view).flip();
         }
         return view;
@@ -458,17 +636,27 @@ public final class InferenceService extends GRPCInferenceServiceGrpc.GRPCInferen
     private record SharedMemoryRef(String region, long offset, long byteSize) {}
 
     /** Triton's rules: region is a string, byte size is required with it, offset defaults to 0. */
-    private static SharedMemoryRef sharedMemoryRef(String tensor, Map<String, InferParameter> params)
-            throws StatusException {
+    private static SharedMemoryRef sharedMemoryRef(
+            String tensor, Map<String, InferParameter> params) throws StatusException {
         InferParameter region = params.get(OipParameters.PARAM_SHM_REGION);
         if (region.getParameterChoiceCase() != InferParameter.ParameterChoiceCase.STRING_PARAM) {
-            throw invalid("invalid value type for '" + OipParameters.PARAM_SHM_REGION + "' of tensor '" + tensor
-                    + "', expected string_param");
+            throw invalid(
+                    "invalid value type for '"
+                            + OipParameters.PARAM_SHM_REGION
+                            + "' of tensor '"
+                            + tensor
+                            + "', expected string_param");
         }
         InferParameter size = params.get(OipParameters.PARAM_SHM_BYTE_SIZE);
         if (size == null) {
-            throw invalid("'" + OipParameters.PARAM_SHM_BYTE_SIZE + "' must be given with '" + OipParameters.PARAM_SHM_REGION + "' for tensor '"
-                    + tensor + "'");
+            throw invalid(
+                    "'"
+                            + OipParameters.PARAM_SHM_BYTE_SIZE
+                            + "' must be given with '"
+                            + OipParameters.PARAM_SHM_REGION
+                            + "' for tensor '"
+                            + tensor
+                            + "'");
         }
         InferParameter offset = params.get(OipParameters.PARAM_SHM_OFFSET);
         long byteSize = longParam(OipParameters.PARAM_SHM_BYTE_SIZE, size);
@@ -476,9 +664,11 @@ public final class InferenceService extends GRPCInferenceServiceGrpc.GRPCInferen
         return new SharedMemoryRef(region.getStringParam(), off, byteSize);
     }
 
-    /** Requested outputs to be written into shared memory, each checked to fit before anything runs. */
-    private Map<String, ByteBuffer> outputTargets(ModelInstance model, ModelInferRequest request, int batch)
-            throws StatusException {
+    /**
+     * Requested outputs to be written into shared memory, each checked to fit before anything runs.
+     */
+    private Map<String, ByteBuffer> outputTargets(
+            ModelInstance model, ModelInferRequest request, int batch) throws StatusException {
         Map<String, ByteBuffer> targets = new java.util.HashMap<>();
         for (ModelInferRequest.InferRequestedOutputTensor o : request.getOutputsList()) {
             if (!o.containsParameters(OipParameters.PARAM_SHM_REGION)) {
@@ -486,33 +676,58 @@ public final class InferenceService extends GRPCInferenceServiceGrpc.GRPCInferen
             }
             TensorSpec t = model.spec().output(o.getName()).orElseThrow();
             if (!t.fixedSize()) {
-                throw invalid("output '" + o.getName() + "' of model '" + model.name() + "' has a variable shape "
-                        + Arrays.toString(t.dims()) + "; it cannot be written to shared memory");
+                throw invalid(
+                        "output '"
+                                + o.getName()
+                                + "' of model '"
+                                + model.name()
+                                + "' has a variable shape "
+                                + Arrays.toString(t.dims())
+                                + "; it cannot be written to shared memory");
             }
-            long[] shape = model.spec().batching() ? TensorShapes.withBatch(batch, t.dims()) : t.dims();
+            long[] shape =
+                    model.spec().batching() ? TensorShapes.withBatch(batch, t.dims()) : t.dims();
             long needed = TensorShapes.elements(shape) * t.datatype().byteSize();
             SharedMemoryRef ref = sharedMemoryRef(o.getName(), o.getParametersMap());
             if (ref.byteSize() < needed) {
-                throw invalid("shared memory size specified with the request for output '" + o.getName() + "' ("
-                        + ref.byteSize() + " bytes) should be at least " + needed + " bytes to hold the results");
+                throw invalid(
+                        "shared memory size specified with the request for output '"
+                                + o.getName()
+                                + "' ("
+                                + ref.byteSize()
+                                + " bytes) should be at least "
+                                + needed
+                                + " bytes to hold the results");
             }
-            targets.put(o.getName(), sharedMemory.slice(ref.region(), ref.offset(), ref.byteSize(), o.getName()));
+            targets.put(
+                    o.getName(),
+                    sharedMemory.slice(ref.region(), ref.offset(), ref.byteSize(), o.getName()));
         }
         return targets;
     }
 
-    private static ByteBuffer fromTyped(ModelInferRequest.InferInputTensor in, TensorSpec t, long expectedBytes)
+    private static ByteBuffer fromTyped(
+            ModelInferRequest.InferInputTensor in, TensorSpec t, long expectedBytes)
             throws StatusException {
         if (t.datatype() != Datatype.FP32 || !in.hasContents()) {
-            throw invalid("input '" + in.getName() + "' has no data: send it in raw_input_contents"
-                    + (t.datatype() == Datatype.FP32 ? " or contents.fp32_contents" : ""));
+            throw invalid(
+                    "input '"
+                            + in.getName()
+                            + "' has no data: send it in raw_input_contents"
+                            + (t.datatype() == Datatype.FP32 ? " or contents.fp32_contents" : ""));
         }
         int n = in.getContents().getFp32ContentsCount();
         if ((long) n * Float.BYTES != expectedBytes) {
-            throw invalid("input '" + in.getName() + "' has " + n + " fp32_contents but its shape needs "
-                    + expectedBytes / Float.BYTES);
+            throw invalid(
+                    "input '"
+                            + in.getName()
+                            + "' has "
+                            + n
+                            + " fp32_contents but its shape needs "
+                            + expectedBytes / Float.BYTES);
         }
-        ByteBuffer buffer = ByteBuffer.allocateDirect(n * Float.BYTES).order(ByteOrder.nativeOrder());
+        ByteBuffer buffer =
+                ByteBuffer.allocateDirect(n * Float.BYTES).order(ByteOrder.nativeOrder());
         FloatBuffer floats = buffer.asFloatBuffer();
         for (int i = 0; i < n; i++) {
             floats.put(in.getContents().getFp32Contents(i));
@@ -521,37 +736,49 @@ public final class InferenceService extends GRPCInferenceServiceGrpc.GRPCInferen
     }
 
     /** NaN input would silently yield NaN scores downstream; refuse it where the frame is known. */
-    private static void rejectNaN(String input, Datatype type, ByteBuffer data) throws StatusException {
+    private static void rejectNaN(String input, Datatype type, ByteBuffer data)
+            throws StatusException {
         if (type == Datatype.FP32) {
             FloatBuffer f = data.asFloatBuffer();
             for (int i = 0; i < f.limit(); i++) {
                 if (Float.isNaN(f.get(i))) {
-                    throw invalid("input '" + input + "' contains NaN (first at element " + i + ")");
+                    throw invalid(
+                            "input '" + input + "' contains NaN (first at element " + i + ")");
                 }
             }
         } else if (type == Datatype.FP64) {
             DoubleBuffer d = data.asDoubleBuffer();
             for (int i = 0; i < d.limit(); i++) {
                 if (Double.isNaN(d.get(i))) {
-                    throw invalid("input '" + input + "' contains NaN (first at element " + i + ")");
+                    throw invalid(
+                            "input '" + input + "' contains NaN (first at element " + i + ")");
                 }
             }
         }
     }
 
-    private static List<String> requestedOutputs(ModelInstance model, ModelInferRequest request) throws StatusException {
+    private static List<String> requestedOutputs(ModelInstance model, ModelInferRequest request)
+            throws StatusException {
         List<String> names = new ArrayList<>();
         for (ModelInferRequest.InferRequestedOutputTensor o : request.getOutputsList()) {
             if (model.spec().output(o.getName()).isEmpty()) {
-                throw invalid("unexpected inference output '" + o.getName() + "' for model '" + model.name()
-                        + "', expected " + names(model.spec().outputs()));
+                throw invalid(
+                        "unexpected inference output '"
+                                + o.getName()
+                                + "' for model '"
+                                + model.name()
+                                + "', expected "
+                                + names(model.spec().outputs()));
             }
             names.add(o.getName());
         }
         return names;
     }
 
-    /** The earliest of the gRPC deadline, the Triton {@code timeout} (us) and the {@code deadline} (epoch us). */
+    /**
+     * The earliest of the gRPC deadline, the Triton {@code timeout} (us) and the {@code deadline}
+     * (epoch us).
+     */
     private long deadlineOf(ModelInferRequest request) throws StatusException {
         long now = nanoClock.getAsLong();
         long deadline = ScheduledRequest.NO_DEADLINE;
@@ -569,11 +796,19 @@ public final class InferenceService extends GRPCInferenceServiceGrpc.GRPCInferen
                 deadline = Math.min(deadline, now + Math.min(us, Long.MAX_VALUE / 4000) * 1000);
             }
         }
-        InferParameter epochDeadline = request.getParametersMap().get(OipParameters.PARAM_DEADLINE_EPOCH_US);
+        InferParameter epochDeadline =
+                request.getParametersMap().get(OipParameters.PARAM_DEADLINE_EPOCH_US);
         if (epochDeadline != null) {
             long us = longParam(OipParameters.PARAM_DEADLINE_EPOCH_US, epochDeadline);
             long remainingUs = us - epochMicrosClock.getAsLong();
-            deadline = Math.min(deadline, now + Math.max(-Long.MAX_VALUE / 4000, Math.min(remainingUs, Long.MAX_VALUE / 4000)) * 1000);
+            deadline =
+                    Math.min(
+                            deadline,
+                            now
+                                    + Math.max(
+                                                    -Long.MAX_VALUE / 4000,
+                                                    Math.min(remainingUs, Long.MAX_VALUE / 4000))
+                                            * 1000);
         }
         return deadline;
     }
@@ -598,16 +833,29 @@ public final class InferenceService extends GRPCInferenceServiceGrpc.GRPCInferen
                 try {
                     yield Long.parseLong(p.getStringParam().trim());
                 } catch (NumberFormatException e) {
-                    throw invalid("parameter '" + name + "' must be an integer, got '" + p.getStringParam() + "'");
+                    throw invalid(
+                            "parameter '"
+                                    + name
+                                    + "' must be an integer, got '"
+                                    + p.getStringParam()
+                                    + "'");
                 }
             }
-            default -> throw invalid("parameter '" + name + "' must be an integer, got " + p.getParameterChoiceCase());
+            default ->
+                    throw invalid(
+                            "parameter '"
+                                    + name
+                                    + "' must be an integer, got "
+                                    + p.getParameterChoiceCase());
         };
     }
 
-    private static ModelMetadataResponse.TensorMetadata tensorMetadata(TensorSpec t, boolean batching) {
-        ModelMetadataResponse.TensorMetadata.Builder b = ModelMetadataResponse.TensorMetadata.newBuilder()
-                .setName(t.name()).setDatatype(t.datatype().oipName());
+    private static ModelMetadataResponse.TensorMetadata tensorMetadata(
+            TensorSpec t, boolean batching) {
+        ModelMetadataResponse.TensorMetadata.Builder b =
+                ModelMetadataResponse.TensorMetadata.newBuilder()
+                        .setName(t.name())
+                        .setDatatype(t.datatype().oipName());
         for (long d : t.servedShape(batching)) {
             b.addShape(d);
         }

@@ -14,18 +14,23 @@ import java.util.function.BooleanSupplier;
  * The Prometheus client's HTTP server: /metrics from the registry, and Triton's HTTP health
  * endpoints /v2/health/live and /v2/health/ready on the same port.
  *
- * <p>The JDK server under it reads each request on a thread of its executor, so a client that
- * sends part of a request and stops holds that thread: a few threads keep /metrics and health
- * answering meanwhile, and the JDK's request and response time limits close such connections.
+ * <p>The JDK server under it reads each request on a thread of its executor, so a client that sends
+ * part of a request and stops holds that thread: a few threads keep /metrics and health answering
+ * meanwhile, and the JDK's request and response time limits close such connections.
  */
 public final class MetricsHttpServer implements AutoCloseable {
-    /** Seconds a request may take to arrive, and a response to be sent, before the JDK server closes the connection. */
+    /**
+     * Seconds a request may take to arrive, and a response to be sent, before the JDK server closes
+     * the connection.
+     */
     static final String MAX_REQ_TIME = "sun.net.httpserver.maxReqTime";
+
     static final String MAX_RSP_TIME = "sun.net.httpserver.maxRspTime";
     static final int THREADS = 4;
 
     static {
-        // Read once per JVM, when the first JDK HTTP server is created; a -D given at start-up wins.
+        // Read once per JVM, when the first JDK HTTP server is created; a -D given at start-up
+        // wins.
         // (Left unset, the Prometheus client would set 60 and 600 seconds.)
         if (System.getProperty(MAX_REQ_TIME) == null) {
             System.setProperty(MAX_REQ_TIME, "10");
@@ -37,20 +42,32 @@ public final class MetricsHttpServer implements AutoCloseable {
 
     private final HTTPServer server;
 
-    public MetricsHttpServer(String bind, int port, PrometheusRegistry registry, BooleanSupplier ready) throws IOException {
+    public MetricsHttpServer(
+            String bind, int port, PrometheusRegistry registry, BooleanSupplier ready)
+            throws IOException {
         AtomicInteger threads = new AtomicInteger();
-        ExecutorService executor = Executors.newFixedThreadPool(THREADS, r -> {
-            Thread t = new Thread(r, "coedge-metrics-http-" + threads.getAndIncrement());
-            t.setDaemon(true);
-            return t;
-        });
+        ExecutorService executor =
+                Executors.newFixedThreadPool(
+                        THREADS,
+                        r -> {
+                            Thread t =
+                                    new Thread(
+                                            r, "coedge-metrics-http-" + threads.getAndIncrement());
+                            t.setDaemon(true);
+                            return t;
+                        });
         try {
-            // Configured here only: no prometheus.properties or io.prometheus.* property changes port or paths.
-            server = HTTPServer.builder(PrometheusProperties.builder().build())
-                    .hostname(bind).port(port).registry(registry).executorService(executor)
-                    .registerHealthHandler(false)
-                    .defaultHandler(exchange -> health(exchange, ready))
-                    .buildAndStart();
+            // Configured here only: no prometheus.properties or io.prometheus.* property changes
+            // port or paths.
+            server =
+                    HTTPServer.builder(PrometheusProperties.builder().build())
+                            .hostname(bind)
+                            .port(port)
+                            .registry(registry)
+                            .executorService(executor)
+                            .registerHealthHandler(false)
+                            .defaultHandler(exchange -> health(exchange, ready))
+                            .buildAndStart();
         } catch (IOException | RuntimeException e) {
             executor.shutdownNow();
             throw e;
@@ -61,13 +78,16 @@ public final class MetricsHttpServer implements AutoCloseable {
         return server.getPort();
     }
 
-    /** Everything but /metrics: Triton's health endpoints, else 404. Bodies are empty, as Triton's. */
+    /**
+     * Everything but /metrics: Triton's health endpoints, else 404. Bodies are empty, as Triton's.
+     */
     private static void health(HttpExchange exchange, BooleanSupplier ready) throws IOException {
-        int status = switch (exchange.getRequestURI().getPath()) {
-            case "/v2/health/live" -> 200;
-            case "/v2/health/ready" -> ready.getAsBoolean() ? 200 : 400;
-            default -> 404;
-        };
+        int status =
+                switch (exchange.getRequestURI().getPath()) {
+                    case "/v2/health/live" -> 200;
+                    case "/v2/health/ready" -> ready.getAsBoolean() ? 200 : 400;
+                    default -> 404;
+                };
         exchange.getResponseHeaders().set("Content-Type", "text/plain");
         exchange.sendResponseHeaders(status, -1);
         exchange.close();

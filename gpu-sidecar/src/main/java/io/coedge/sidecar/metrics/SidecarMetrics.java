@@ -15,76 +15,141 @@ import java.util.Locale;
 import java.util.function.Predicate;
 
 /**
- * Counters named after Triton's metrics, in a Prometheus client registry that {@link MetricsHttpServer}
- * serves. Durations are cumulative microseconds, as Triton's {@code nv_inference_*_duration_us}.
+ * Counters named after Triton's metrics, in a Prometheus client registry that {@link
+ * MetricsHttpServer} serves. Durations are cumulative microseconds, as Triton's {@code
+ * nv_inference_*_duration_us}.
  *
  * <p>The Prometheus client appends {@code _total} to the name of every counter it exposes. So the
- * cumulative counts that keep Triton's names (no {@code _total}) are counted by the client's counters
- * but exposed as untyped samples under their own names; the two whose names end in {@code _total}
- * are exposed as counters.
+ * cumulative counts that keep Triton's names (no {@code _total}) are counted by the client's
+ * counters but exposed as untyped samples under their own names; the two whose names end in {@code
+ * _total} are exposed as counters.
  */
 public final class SidecarMetrics {
     /** Failure reasons, one label value each. */
-    public enum Reason { REJECTED_DEADLINE, REJECTED_QUEUE_FULL, INVALID_ARGUMENT, NOT_FOUND, UNAVAILABLE, CANCELLED, INTERNAL }
+    public enum Reason {
+        REJECTED_DEADLINE,
+        REJECTED_QUEUE_FULL,
+        INVALID_ARGUMENT,
+        NOT_FOUND,
+        UNAVAILABLE,
+        CANCELLED,
+        INTERNAL
+    }
 
     /** Where an accepted request's input tensors came from. */
-    public enum Via { MESSAGE, SHARED_MEMORY }
+    public enum Via {
+        MESSAGE,
+        SHARED_MEMORY
+    }
 
     private final PrometheusRegistry prometheus = new PrometheusRegistry();
 
-    private final Counter success = tritonCount("coedge_inference_request_success", "Successful inference requests");
-    private final Counter failure = tritonCount("coedge_inference_request_failure", "Failed inference requests by reason",
-            "reason");
-    private final Counter queueUs = tritonCount("coedge_inference_queue_duration_us",
-            "Cumulative time requests waited in the queue");
-    private final Counter computeUs = tritonCount("coedge_inference_compute_infer_duration_us",
-            "Cumulative model execution time");
-    private final Counter executions = tritonCount("coedge_inference_exec_count", "Model executions");
-    private final Counter inferences = tritonCount("coedge_inference_count",
-            "Inferences (frames) executed, summed over batch sizes");
-    private final List<Counter> tritonCounts = List.of(success, failure, queueUs, computeUs, executions, inferences);
+    private final Counter success =
+            tritonCount("coedge_inference_request_success", "Successful inference requests");
+    private final Counter failure =
+            tritonCount(
+                    "coedge_inference_request_failure",
+                    "Failed inference requests by reason",
+                    "reason");
+    private final Counter queueUs =
+            tritonCount(
+                    "coedge_inference_queue_duration_us",
+                    "Cumulative time requests waited in the queue");
+    private final Counter computeUs =
+            tritonCount(
+                    "coedge_inference_compute_infer_duration_us",
+                    "Cumulative model execution time");
+    private final Counter executions =
+            tritonCount("coedge_inference_exec_count", "Model executions");
+    private final Counter inferences =
+            tritonCount(
+                    "coedge_inference_count",
+                    "Inferences (frames) executed, summed over batch sizes");
+    private final List<Counter> tritonCounts =
+            List.of(success, failure, queueUs, computeUs, executions, inferences);
 
-    private final Counter batchSizes = Counter.builder().name("coedge_inference_batch_size_total")
-            .help("Executions by batch size").labelNames("model", "version", "batch_size").withoutExemplars()
-            .register(prometheus);
-    private final Counter inputBytes = Counter.builder().name("coedge_inference_input_bytes_total")
-            .help("Input tensor bytes received, by how they came (message or shared_memory)")
-            .labelNames("model", "version", "via").withoutExemplars().register(prometheus);
+    private final Counter batchSizes =
+            Counter.builder()
+                    .name("coedge_inference_batch_size_total")
+                    .help("Executions by batch size")
+                    .labelNames("model", "version", "batch_size")
+                    .withoutExemplars()
+                    .register(prometheus);
+    private final Counter inputBytes =
+            Counter.builder()
+                    .name("coedge_inference_input_bytes_total")
+                    .help(
+                            "Input tensor bytes received, by how they came (message or shared_memory)")
+                    .labelNames("model", "version", "via")
+                    .withoutExemplars()
+                    .register(prometheus);
 
-    /** Metrics of these models on this device; queue lengths, profiles and readiness are read at each scrape. */
+    /**
+     * Metrics of these models on this device; queue lengths, profiles and readiness are read at
+     * each scrape.
+     */
     public SidecarMetrics(ModelRegistry registry, Device device) {
-        prometheus.register(() -> new MetricSnapshots(tritonCounts.stream().map(SidecarMetrics::untyped).toList()));
-        GaugeWithCallback.builder().name("coedge_inference_queue_length").help("Requests waiting for the accelerator")
+        prometheus.register(
+                () ->
+                        new MetricSnapshots(
+                                tritonCounts.stream().map(SidecarMetrics::untyped).toList()));
+        GaugeWithCallback.builder()
+                .name("coedge_inference_queue_length")
+                .help("Requests waiting for the accelerator")
                 .labelNames("model", "version")
-                .callback(cb -> {
-                    for (ModelInstance m : registry.instances()) {
-                        cb.call(m.queued().get(), m.name(), Long.toString(m.version()));
-                    }
-                })
+                .callback(
+                        cb -> {
+                            for (ModelInstance m : registry.instances()) {
+                                cb.call(m.queued().get(), m.name(), Long.toString(m.version()));
+                            }
+                        })
                 .register(prometheus);
-        GaugeWithCallback.builder().name("coedge_latency_profile_p99_us")
-                .help("Current p99 execution latency by batch size").labelNames("model", "version", "batch_size")
-                .callback(cb -> {
-                    for (ModelInstance m : registry.instances()) {
-                        m.profile().snapshot().forEach((batch, p99) ->
-                                cb.call(p99 / 1000, m.name(), Long.toString(m.version()), Integer.toString(batch)));
-                    }
-                })
+        GaugeWithCallback.builder()
+                .name("coedge_latency_profile_p99_us")
+                .help("Current p99 execution latency by batch size")
+                .labelNames("model", "version", "batch_size")
+                .callback(
+                        cb -> {
+                            for (ModelInstance m : registry.instances()) {
+                                m.profile()
+                                        .snapshot()
+                                        .forEach(
+                                                (batch, p99) ->
+                                                        cb.call(
+                                                                p99 / 1000,
+                                                                m.name(),
+                                                                Long.toString(m.version()),
+                                                                Integer.toString(batch)));
+                            }
+                        })
                 .register(prometheus);
-        GaugeWithCallback.builder().name("coedge_model_ready").help("Whether a model version is ready (1) or not (0)")
+        GaugeWithCallback.builder()
+                .name("coedge_model_ready")
+                .help("Whether a model version is ready (1) or not (0)")
                 .labelNames("model", "version")
-                .callback(cb -> {
-                    for (ModelRegistry.Model m : registry.models()) {
-                        for (ModelRegistry.Version v : m.versions().values()) {
-                            cb.call(v.ready() ? 1 : 0, m.name(), Long.toString(v.version()));
-                        }
-                    }
-                })
+                .callback(
+                        cb -> {
+                            for (ModelRegistry.Model m : registry.models()) {
+                                for (ModelRegistry.Version v : m.versions().values()) {
+                                    cb.call(
+                                            v.ready() ? 1 : 0,
+                                            m.name(),
+                                            Long.toString(v.version()));
+                                }
+                            }
+                        })
                 .register(prometheus);
-        GaugeWithCallback.builder().name("coedge_device").help("Device the sidecar runs on (requested vs used)")
+        GaugeWithCallback.builder()
+                .name("coedge_device")
+                .help("Device the sidecar runs on (requested vs used)")
                 .labelNames("requested", "device", "fallback")
-                .callback(cb -> cb.call(1, device.requested(), device.used(),
-                        Boolean.toString(device.fallbackReason().isPresent())))
+                .callback(
+                        cb ->
+                                cb.call(
+                                        1,
+                                        device.requested(),
+                                        device.used(),
+                                        Boolean.toString(device.fallbackReason().isPresent())))
                 .register(prometheus);
     }
 
@@ -93,7 +158,8 @@ public final class SidecarMetrics {
         return prometheus;
     }
 
-    public void success(String model, long version, int batchSize, long queueNanos, long computeNanos) {
+    public void success(
+            String model, long version, int batchSize, long queueNanos, long computeNanos) {
         String v = Long.toString(version);
         success.labelValues(model, v).inc();
         queueUs.labelValues(model, v).inc(Math.max(0, queueNanos / 1000));
@@ -129,21 +195,36 @@ public final class SidecarMetrics {
         labels[1] = "version";
         System.arraycopy(extraLabels, 0, labels, 2, extraLabels.length);
         // Built but not registered: exposed through untyped(...) so that the name stays as it is.
-        return Counter.builder().name(name).help(help).labelNames(labels).withoutExemplars().build();
+        return Counter.builder()
+                .name(name)
+                .help(help)
+                .labelNames(labels)
+                .withoutExemplars()
+                .build();
     }
 
     private static MetricSnapshot untyped(Counter counter) {
         CounterSnapshot counts = counter.collect();
-        return new UnknownSnapshot(counts.getMetadata(), counts.getDataPoints().stream()
-                .map(p -> new UnknownSnapshot.UnknownDataPointSnapshot(p.getValue(), p.getLabels(), null))
-                .toList());
+        return new UnknownSnapshot(
+                counts.getMetadata(),
+                counts.getDataPoints().stream()
+                        .map(
+                                p ->
+                                        new UnknownSnapshot.UnknownDataPointSnapshot(
+                                                p.getValue(), p.getLabels(), null))
+                        .toList());
     }
 
     private static long sum(Counter counter, String model, String label, String value) {
-        Predicate<CounterSnapshot.CounterDataPointSnapshot> match = p -> p.getLabels().get("model").equals(model)
-                && (label == null || p.getLabels().get(label).equals(value));
-        return (long) counter.collect().getDataPoints().stream().filter(match)
-                .mapToDouble(CounterSnapshot.CounterDataPointSnapshot::getValue).sum();
+        Predicate<CounterSnapshot.CounterDataPointSnapshot> match =
+                p ->
+                        p.getLabels().get("model").equals(model)
+                                && (label == null || p.getLabels().get(label).equals(value));
+        return (long)
+                counter.collect().getDataPoints().stream()
+                        .filter(match)
+                        .mapToDouble(CounterSnapshot.CounterDataPointSnapshot::getValue)
+                        .sum();
     }
 
     private static String label(Via via) {

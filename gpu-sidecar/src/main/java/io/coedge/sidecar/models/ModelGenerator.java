@@ -17,20 +17,30 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Writes a Triton-layout model repository with the talk's four models (YOLO big and
- * small, VGG, ResNet) and seeded random weights: {@code DIR/<model>/1/model.onnx} and
- * {@code DIR/<model>/config.pbtxt}. The same seed always yields the same bytes.
+ * Writes a Triton-layout model repository with the talk's four models (YOLO big and small, VGG,
+ * ResNet) and seeded random weights: {@code DIR/<model>/1/model.onnx} and {@code
+ * DIR/<model>/config.pbtxt}. The same seed always yields the same bytes.
  */
 public final class ModelGenerator {
 
     /** How large the networks are: {@code FULL} for the demo, {@code TINY} for fast tests. */
-    public enum Scale { FULL, TINY }
+    public enum Scale {
+        FULL,
+        TINY
+    }
 
     /** What was written for one model, so callers can build requests without reading the config. */
-    public record GeneratedModel(String name, String inputName, long[] inputDims, String outputName,
-                                 long[] outputDims, int maxBatchSize, Path directory) {}
+    public record GeneratedModel(
+            String name,
+            String inputName,
+            long[] inputDims,
+            String outputName,
+            long[] outputDims,
+            int maxBatchSize,
+            Path directory) {}
 
-    public static final List<String> MODEL_NAMES = List.of("yolo-big", "yolo-small", "vgg", "resnet");
+    public static final List<String> MODEL_NAMES =
+            List.of("yolo-big", "yolo-small", "vgg", "resnet");
     public static final int YOLO_CLASSES = 80;
     public static final int CIFAR_CLASSES = 10;
     private static final int MAX_QUEUE_SIZE = 64;
@@ -55,23 +65,49 @@ public final class ModelGenerator {
         long modelSeed = seed * 31 + name.hashCode();
         boolean tiny = scale == Scale.TINY;
         return switch (name) {
-            case "yolo-big" -> yolo(name, out, modelSeed, tiny ? 64 : 320,
-                    tiny ? new int[] {4, 8, 8, 16, 16} : new int[] {64, 128, 256, 384, 384}, tiny ? 8 : 192, true);
-            case "yolo-small" -> yolo(name, out, modelSeed, tiny ? 64 : 224,
-                    tiny ? new int[] {4, 4, 8, 8, 8} : new int[] {64, 128, 256, 320, 320}, tiny ? 8 : 160, false);
-            case "vgg" -> vgg(name, out, modelSeed, tiny ? new int[] {4, 8, 8} : new int[] {128, 256, 512});
-            case "resnet" -> resnet(name, out, modelSeed, tiny ? new int[] {4, 8, 8} : new int[] {64, 128, 256});
-            default -> throw new IllegalArgumentException("unknown model '" + name + "', expected one of " + MODEL_NAMES);
+            case "yolo-big" ->
+                    yolo(
+                            name,
+                            out,
+                            modelSeed,
+                            tiny ? 64 : 320,
+                            tiny ? new int[] {4, 8, 8, 16, 16} : new int[] {64, 128, 256, 384, 384},
+                            tiny ? 8 : 192,
+                            true);
+            case "yolo-small" ->
+                    yolo(
+                            name,
+                            out,
+                            modelSeed,
+                            tiny ? 64 : 224,
+                            tiny ? new int[] {4, 4, 8, 8, 8} : new int[] {64, 128, 256, 320, 320},
+                            tiny ? 8 : 160,
+                            false);
+            case "vgg" ->
+                    vgg(
+                            name,
+                            out,
+                            modelSeed,
+                            tiny ? new int[] {4, 8, 8} : new int[] {128, 256, 512});
+            case "resnet" ->
+                    resnet(
+                            name,
+                            out,
+                            modelSeed,
+                            tiny ? new int[] {4, 8, 8} : new int[] {64, 128, 256});
+            default ->
+                    throw new IllegalArgumentException(
+                            "unknown model '" + name + "', expected one of " + MODEL_NAMES);
         };
     }
 
     /**
-     * Convolutional backbone with SiLU, three detection heads at strides 8, 16 and 32,
-     * concatenated to YOLOv8's [N, 4 + classes, anchors]: rows 0-3 are box centre x, y,
-     * width, height in input pixels, the remaining rows class scores in (0, 1).
+     * Convolutional backbone with SiLU, three detection heads at strides 8, 16 and 32, concatenated
+     * to YOLOv8's [N, 4 + classes, anchors]: rows 0-3 are box centre x, y, width, height in input
+     * pixels, the remaining rows class scores in (0, 1).
      */
-    private GeneratedModel yolo(String name, Path out, long modelSeed, int size, int[] c, int headWidth,
-                                boolean deep)
+    private GeneratedModel yolo(
+            String name, Path out, long modelSeed, int size, int[] c, int headWidth, boolean deep)
             throws IOException {
         OnnxGraphBuilder g = new OnnxGraphBuilder(name, modelSeed);
         String x = g.input("images", 3, size, size);
@@ -99,10 +135,18 @@ public final class ModelGenerator {
             scaleRows[i] = i < 4 ? size : 1f;
         }
         String y = g.mul(raw, g.constant(new long[] {1, rows, 1}, scaleRows));
-        int anchors = (size / 8) * (size / 8) + (size / 16) * (size / 16) + (size / 32) * (size / 32);
+        int anchors =
+                (size / 8) * (size / 8) + (size / 16) * (size / 16) + (size / 32) * (size / 32);
         g.output(y, rows, anchors);
-        return write(name, out, g.build("CoEdge synthetic YOLO, YOLOv8 output layout, seeded random weights"),
-                "images", new long[] {3, size, size}, y, new long[] {rows, anchors}, 8);
+        return write(
+                name,
+                out,
+                g.build("CoEdge synthetic YOLO, YOLOv8 output layout, seeded random weights"),
+                "images",
+                new long[] {3, size, size},
+                y,
+                new long[] {rows, anchors},
+                8);
     }
 
     private static String head(OnnxGraphBuilder g, String x, int in, int width, int rows) {
@@ -110,7 +154,9 @@ public final class ModelGenerator {
         return g.flattenSpatial(g.conv(h, width, rows, 1, 1), rows);
     }
 
-    /** VGG for CIFAR-10: three blocks of two 3x3 convs and a 2x2 max pool, then two dense layers. */
+    /**
+     * VGG for CIFAR-10: three blocks of two 3x3 convs and a 2x2 max pool, then two dense layers.
+     */
     private GeneratedModel vgg(String name, Path out, long modelSeed, int[] c) throws IOException {
         OnnxGraphBuilder g = new OnnxGraphBuilder(name, modelSeed);
         String x = g.input("input", 3, 32, 32);
@@ -126,12 +172,22 @@ public final class ModelGenerator {
         x = g.relu(g.dense(g.flatten(x), flat, hidden, Math.sqrt(2)));
         String y = g.dense(x, hidden, CIFAR_CLASSES, 1);
         g.output(y, CIFAR_CLASSES);
-        return write(name, out, g.build("CoEdge synthetic VGG (CIFAR-10 layout), seeded random weights"),
-                "input", new long[] {3, 32, 32}, y, new long[] {CIFAR_CLASSES}, 16);
+        return write(
+                name,
+                out,
+                g.build("CoEdge synthetic VGG (CIFAR-10 layout), seeded random weights"),
+                "input",
+                new long[] {3, 32, 32},
+                y,
+                new long[] {CIFAR_CLASSES},
+                16);
     }
 
-    /** ResNet for CIFAR-10: stem, three stages of two basic residual blocks, global pooling, dense. */
-    private GeneratedModel resnet(String name, Path out, long modelSeed, int[] c) throws IOException {
+    /**
+     * ResNet for CIFAR-10: stem, three stages of two basic residual blocks, global pooling, dense.
+     */
+    private GeneratedModel resnet(String name, Path out, long modelSeed, int[] c)
+            throws IOException {
         OnnxGraphBuilder g = new OnnxGraphBuilder(name, modelSeed);
         String x = g.input("input", 3, 32, 32);
         x = g.relu(g.conv(x, 3, c[0], 3, 1));
@@ -145,8 +201,15 @@ public final class ModelGenerator {
         x = g.flatten(g.globalAveragePool(x));
         String y = g.dense(x, in, CIFAR_CLASSES, 1);
         g.output(y, CIFAR_CLASSES);
-        return write(name, out, g.build("CoEdge synthetic ResNet (CIFAR-10 layout), seeded random weights"),
-                "input", new long[] {3, 32, 32}, y, new long[] {CIFAR_CLASSES}, 16);
+        return write(
+                name,
+                out,
+                g.build("CoEdge synthetic ResNet (CIFAR-10 layout), seeded random weights"),
+                "input",
+                new long[] {3, 32, 32},
+                y,
+                new long[] {CIFAR_CLASSES},
+                16);
     }
 
     private static String basicBlock(OnnxGraphBuilder g, String x, int in, int out, int stride) {
@@ -157,8 +220,16 @@ public final class ModelGenerator {
         return g.relu(g.add(h, g.mul(shortcut, g.constant(new long[] {1}, new float[] {0.7f}))));
     }
 
-    private GeneratedModel write(String name, Path root, ModelProto model, String inputName, long[] inputDims,
-                                 String outputTensor, long[] outputDims, int maxBatch) throws IOException {
+    private GeneratedModel write(
+            String name,
+            Path root,
+            ModelProto model,
+            String inputName,
+            long[] inputDims,
+            String outputTensor,
+            long[] outputDims,
+            int maxBatch)
+            throws IOException {
         String outputName = name.startsWith("yolo") ? "output0" : "logits";
         // Rename the graph's output tensor to its public name.
         ModelProto.Builder b = model.toBuilder();
@@ -176,20 +247,34 @@ public final class ModelGenerator {
         try (OutputStream os = Files.newOutputStream(dir.resolve("1").resolve("model.onnx"))) {
             b.build().writeTo(os);
         }
-        ModelConfig config = ModelConfig.newBuilder()
-                .setName(name)
-                .setPlatform("onnxruntime_onnx")
-                .setMaxBatchSize(maxBatch)
-                .addInput(ModelInput.newBuilder().setName(inputName).setDataType(DataType.TYPE_FP32)
-                        .setFormat(ModelInput.Format.FORMAT_NCHW).addAllDims(boxed(inputDims)))
-                .addOutput(ModelOutput.newBuilder().setName(outputName).setDataType(DataType.TYPE_FP32)
-                        .addAllDims(boxed(outputDims)))
-                .setDynamicBatching(ModelDynamicBatching.newBuilder()
-                        .setDefaultQueuePolicy(ModelQueuePolicy.newBuilder().setMaxQueueSize(MAX_QUEUE_SIZE)))
-                .build();
-        Files.writeString(dir.resolve("config.pbtxt"), TextFormat.printer().printToString(config),
+        ModelConfig config =
+                ModelConfig.newBuilder()
+                        .setName(name)
+                        .setPlatform("onnxruntime_onnx")
+                        .setMaxBatchSize(maxBatch)
+                        .addInput(
+                                ModelInput.newBuilder()
+                                        .setName(inputName)
+                                        .setDataType(DataType.TYPE_FP32)
+                                        .setFormat(ModelInput.Format.FORMAT_NCHW)
+                                        .addAllDims(boxed(inputDims)))
+                        .addOutput(
+                                ModelOutput.newBuilder()
+                                        .setName(outputName)
+                                        .setDataType(DataType.TYPE_FP32)
+                                        .addAllDims(boxed(outputDims)))
+                        .setDynamicBatching(
+                                ModelDynamicBatching.newBuilder()
+                                        .setDefaultQueuePolicy(
+                                                ModelQueuePolicy.newBuilder()
+                                                        .setMaxQueueSize(MAX_QUEUE_SIZE)))
+                        .build();
+        Files.writeString(
+                dir.resolve("config.pbtxt"),
+                TextFormat.printer().printToString(config),
                 StandardCharsets.UTF_8);
-        return new GeneratedModel(name, inputName, inputDims, outputName, outputDims, maxBatch, dir);
+        return new GeneratedModel(
+                name, inputName, inputDims, outputName, outputDims, maxBatch, dir);
     }
 
     private static List<Long> boxed(long[] dims) {

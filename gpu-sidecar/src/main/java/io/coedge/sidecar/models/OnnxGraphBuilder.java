@@ -15,8 +15,8 @@ import java.nio.ByteOrder;
 import java.util.SplittableRandom;
 
 /**
- * Writes ONNX inference graphs with seeded random weights. Only the operators our
- * generated models need; each helper returns the name of the tensor it produced.
+ * Writes ONNX inference graphs with seeded random weights. Only the operators our generated models
+ * need; each helper returns the name of the tensor it produced.
  */
 final class OnnxGraphBuilder {
     static final String BATCH_DIM = "batch";
@@ -44,10 +44,15 @@ final class OnnxGraphBuilder {
 
     /** Conv with bias; He-normal weights keep activations near unit variance layer after layer. */
     String conv(String x, int in, int out, int kernel, int stride) {
-        String w = weights(new long[] {out, in, kernel, kernel}, Math.sqrt(2.0 / (in * kernel * kernel)));
+        String w =
+                weights(
+                        new long[] {out, in, kernel, kernel},
+                        Math.sqrt(2.0 / (in * kernel * kernel)));
         String b = constant(new long[] {out}, new float[out]);
         int pad = kernel / 2;
-        return node("Conv", new String[] {x, w, b},
+        return node(
+                "Conv",
+                new String[] {x, w, b},
                 ints("kernel_shape", kernel, kernel),
                 ints("strides", stride, stride),
                 ints("pads", pad, pad, pad, pad));
@@ -105,16 +110,18 @@ final class OnnxGraphBuilder {
 
     String constant(long[] dims, float[] values) {
         String name = "c" + (counter++);
-        ByteBuffer raw = ByteBuffer.allocate(values.length * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer raw =
+                ByteBuffer.allocate(values.length * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
         for (float v : values) {
             raw.putFloat(v);
         }
         raw.flip();
-        graph.addInitializer(TensorProto.newBuilder()
-                .setName(name)
-                .setDataType(TensorProto.DataType.FLOAT_VALUE)
-                .addAllDims(boxed(dims))
-                .setRawData(ByteString.copyFrom(raw)));
+        graph.addInitializer(
+                TensorProto.newBuilder()
+                        .setName(name)
+                        .setDataType(TensorProto.DataType.FLOAT_VALUE)
+                        .addAllDims(boxed(dims))
+                        .setRawData(ByteString.copyFrom(raw)));
         return name;
     }
 
@@ -143,16 +150,18 @@ final class OnnxGraphBuilder {
 
     private String int64Constant(long[] dims, long[] values) {
         String name = "c" + (counter++);
-        ByteBuffer raw = ByteBuffer.allocate(values.length * Long.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer raw =
+                ByteBuffer.allocate(values.length * Long.BYTES).order(ByteOrder.LITTLE_ENDIAN);
         for (long v : values) {
             raw.putLong(v);
         }
         raw.flip();
-        graph.addInitializer(TensorProto.newBuilder()
-                .setName(name)
-                .setDataType(TensorProto.DataType.INT64_VALUE)
-                .addAllDims(boxed(dims))
-                .setRawData(ByteString.copyFrom(raw)));
+        graph.addInitializer(
+                TensorProto.newBuilder()
+                        .setName(name)
+                        .setDataType(TensorProto.DataType.INT64_VALUE)
+                        .addAllDims(boxed(dims))
+                        .setRawData(ByteString.copyFrom(raw)));
         return name;
     }
 
@@ -170,7 +179,10 @@ final class OnnxGraphBuilder {
     }
 
     private static AttributeProto ints(String name, long... values) {
-        AttributeProto.Builder a = AttributeProto.newBuilder().setName(name).setType(AttributeProto.AttributeType.INTS);
+        AttributeProto.Builder a =
+                AttributeProto.newBuilder()
+                        .setName(name)
+                        .setType(AttributeProto.AttributeType.INTS);
         for (long v : values) {
             a.addInts(v);
         }
@@ -178,20 +190,28 @@ final class OnnxGraphBuilder {
     }
 
     private static AttributeProto intAttr(String name, long value) {
-        return AttributeProto.newBuilder().setName(name).setType(AttributeProto.AttributeType.INT).setI(value).build();
+        return AttributeProto.newBuilder()
+                .setName(name)
+                .setType(AttributeProto.AttributeType.INT)
+                .setI(value)
+                .build();
     }
 
     private static ValueInfoProto valueInfo(String name, long[] dimsAfterBatch) {
-        TensorShapeProto.Builder shape = TensorShapeProto.newBuilder()
-                .addDim(TensorShapeProto.Dimension.newBuilder().setDimParam(BATCH_DIM));
+        TensorShapeProto.Builder shape =
+                TensorShapeProto.newBuilder()
+                        .addDim(TensorShapeProto.Dimension.newBuilder().setDimParam(BATCH_DIM));
         for (long d : dimsAfterBatch) {
             shape.addDim(TensorShapeProto.Dimension.newBuilder().setDimValue(d));
         }
         return ValueInfoProto.newBuilder()
                 .setName(name)
-                .setType(TypeProto.newBuilder().setTensorType(TypeProto.Tensor.newBuilder()
-                        .setElemType(TensorProto.DataType.FLOAT_VALUE)
-                        .setShape(shape)))
+                .setType(
+                        TypeProto.newBuilder()
+                                .setTensorType(
+                                        TypeProto.Tensor.newBuilder()
+                                                .setElemType(TensorProto.DataType.FLOAT_VALUE)
+                                                .setShape(shape)))
                 .build();
     }
 

@@ -4,7 +4,10 @@ import ai.onnxruntime.OnnxJavaType;
 import io.coedge.oip.v2.config.DataType;
 import java.util.Optional;
 
-/** One tensor element type under its three names: Open Inference Protocol, Triton config, ONNX Runtime. */
+/**
+ * One tensor element type under its three names: Open Inference Protocol, Triton config, ONNX
+ * Runtime.
+ */
 public enum Datatype {
     BOOL("BOOL", 1, OnnxJavaType.BOOL, DataType.TYPE_BOOL),
     UINT8("UINT8", 1, OnnxJavaType.UINT8, DataType.TYPE_UINT8),

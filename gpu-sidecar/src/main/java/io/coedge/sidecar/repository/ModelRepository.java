@@ -13,19 +13,24 @@ import java.util.TreeMap;
 import java.util.stream.Stream;
 
 /**
- * A model repository in Triton's layout: {@code ROOT/<model>/<version>/model.onnx} and an
- * optional {@code ROOT/<model>/config.pbtxt} (for the delay runtime: the config, and no model
- * file). Every path is resolved to its real location and must stay inside ROOT, so a symlink or
- * a config file name cannot reach elsewhere.
+ * A model repository in Triton's layout: {@code ROOT/<model>/<version>/model.onnx} and an optional
+ * {@code ROOT/<model>/config.pbtxt} (for the delay runtime: the config, and no model file). Every
+ * path is resolved to its real location and must stay inside ROOT, so a symlink or a config file
+ * name cannot reach elsewhere.
  */
 public final class ModelRepository {
     private static final String DEFAULT_MODEL_FILE = "model.onnx";
 
     /** One model directory: its versions, or the reason it cannot be served at all. */
-    public record ModelSource(String name, Optional<ModelConfig> config, TreeMap<Long, VersionSource> versions,
-                              Optional<String> failure) {}
+    public record ModelSource(
+            String name,
+            Optional<ModelConfig> config,
+            TreeMap<Long, VersionSource> versions,
+            Optional<String> failure) {}
 
-    /** One version directory: the model file (none for the delay runtime), or why it cannot be used. */
+    /**
+     * One version directory: the model file (none for the delay runtime), or why it cannot be used.
+     */
     public record VersionSource(long version, Optional<Path> modelFile, Optional<String> failure) {}
 
     private final Path root;
@@ -73,17 +78,31 @@ public final class ModelRepository {
             try {
                 config = Optional.of(parseConfig(confine(configFile)));
             } catch (RepositoryException | IOException e) {
-                return new ModelSource(name, Optional.empty(), versions,
+                return new ModelSource(
+                        name,
+                        Optional.empty(),
+                        versions,
                         Optional.of("config.pbtxt of model '" + name + "': " + e.getMessage()));
             }
             if (!config.get().getName().isEmpty() && !config.get().getName().equals(name)) {
-                return new ModelSource(name, config, versions, Optional.of("config.pbtxt names model '"
-                        + config.get().getName() + "' but its directory is '" + name + "'"));
+                return new ModelSource(
+                        name,
+                        config,
+                        versions,
+                        Optional.of(
+                                "config.pbtxt names model '"
+                                        + config.get().getName()
+                                        + "' but its directory is '"
+                                        + name
+                                        + "'"));
             }
         }
-        String fileName = config.map(ModelConfig::getDefaultModelFilename).filter(s -> !s.isEmpty())
-                .orElse(DEFAULT_MODEL_FILE);
-        boolean delay = config.map(c -> c.getBackend().equals(ServedModel.DELAY_BACKEND)).orElse(false);
+        String fileName =
+                config.map(ModelConfig::getDefaultModelFilename)
+                        .filter(s -> !s.isEmpty())
+                        .orElse(DEFAULT_MODEL_FILE);
+        boolean delay =
+                config.map(c -> c.getBackend().equals(ServedModel.DELAY_BACKEND)).orElse(false);
         try (Stream<Path> children = Files.list(realDir)) {
             for (Path v : children.toList()) {
                 String vName = v.getFileName().toString();
@@ -91,15 +110,27 @@ public final class ModelRepository {
                     continue;
                 }
                 long version = Long.parseLong(vName);
-                versions.put(version, delay ? new VersionSource(version, Optional.empty(), Optional.empty())
-                        : scanVersion(version, v, fileName));
+                versions.put(
+                        version,
+                        delay
+                                ? new VersionSource(version, Optional.empty(), Optional.empty())
+                                : scanVersion(version, v, fileName));
             }
         } catch (IOException e) {
-            return new ModelSource(name, config, versions, Optional.of("cannot list model directory: " + e));
+            return new ModelSource(
+                    name, config, versions, Optional.of("cannot list model directory: " + e));
         }
         if (versions.isEmpty()) {
-            return new ModelSource(name, config, versions,
-                    Optional.of("no version directory (expected " + name + "/1/" + (delay ? "" : fileName) + ")"));
+            return new ModelSource(
+                    name,
+                    config,
+                    versions,
+                    Optional.of(
+                            "no version directory (expected "
+                                    + name
+                                    + "/1/"
+                                    + (delay ? "" : fileName)
+                                    + ")"));
         }
         return new ModelSource(name, config, versions, Optional.empty());
     }
@@ -108,11 +139,14 @@ public final class ModelRepository {
         try {
             Path file = confine(dir.resolve(fileName));
             if (!Files.isRegularFile(file)) {
-                return new VersionSource(version, Optional.empty(), Optional.of(fileName + " is not a file"));
+                return new VersionSource(
+                        version, Optional.empty(), Optional.of(fileName + " is not a file"));
             }
             return new VersionSource(version, Optional.of(file), Optional.empty());
         } catch (java.nio.file.NoSuchFileException e) {
-            return new VersionSource(version, Optional.empty(),
+            return new VersionSource(
+                    version,
+                    Optional.empty(),
                     Optional.of("missing " + root.relativize(dir).resolve(fileName)));
         } catch (RepositoryException | IOException e) {
             return new VersionSource(version, Optional.empty(), Optional.of(e.getMessage()));
@@ -123,12 +157,18 @@ public final class ModelRepository {
     Path confine(Path path) throws IOException, RepositoryException {
         Path normalized = path.normalize();
         if (!normalized.startsWith(root)) {
-            throw new RepositoryException("path '" + path + "' escapes the model repository " + root);
+            throw new RepositoryException(
+                    "path '" + path + "' escapes the model repository " + root);
         }
         Path real = normalized.toRealPath();
         if (!real.startsWith(root)) {
-            throw new RepositoryException("path '" + root.relativize(normalized) + "' resolves to " + real
-                    + ", outside the model repository " + root);
+            throw new RepositoryException(
+                    "path '"
+                            + root.relativize(normalized)
+                            + "' resolves to "
+                            + real
+                            + ", outside the model repository "
+                            + root);
         }
         return real;
     }
@@ -144,17 +184,28 @@ public final class ModelRepository {
         }
         ModelConfig config = builder.build();
         if (!config.getPlatform().isEmpty() && !config.getPlatform().equals(ServedModel.PLATFORM)) {
-            throw new RepositoryException("platform '" + config.getPlatform() + "' is not served; only '"
-                    + ServedModel.PLATFORM + "'");
+            throw new RepositoryException(
+                    "platform '"
+                            + config.getPlatform()
+                            + "' is not served; only '"
+                            + ServedModel.PLATFORM
+                            + "'");
         }
         if (config.getBackend().equals(ServedModel.DELAY_BACKEND)) {
             if (!config.getPlatform().isEmpty()) {
-                throw new RepositoryException("backend '" + ServedModel.DELAY_BACKEND
-                        + "' runs no model file; leave platform out");
+                throw new RepositoryException(
+                        "backend '"
+                                + ServedModel.DELAY_BACKEND
+                                + "' runs no model file; leave platform out");
             }
         } else if (!config.getBackend().isEmpty() && !config.getBackend().equals("onnxruntime")) {
-            throw new RepositoryException("backend '" + config.getBackend() + "' is not served; only 'onnxruntime'"
-                    + " (and '" + ServedModel.DELAY_BACKEND + "' for delay models)");
+            throw new RepositoryException(
+                    "backend '"
+                            + config.getBackend()
+                            + "' is not served; only 'onnxruntime'"
+                            + " (and '"
+                            + ServedModel.DELAY_BACKEND
+                            + "' for delay models)");
         }
         return config;
     }

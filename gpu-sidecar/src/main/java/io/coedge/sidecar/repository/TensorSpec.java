@@ -3,8 +3,8 @@ package io.coedge.sidecar.repository;
 import java.util.Arrays;
 
 /**
- * A model input or output. {@code dims} excludes the batch dimension when the model
- * batches (Triton's convention); -1 marks a variable dimension.
+ * A model input or output. {@code dims} excludes the batch dimension when the model batches
+ * (Triton's convention); -1 marks a variable dimension.
  */
 public record TensorSpec(String name, Datatype datatype, long[] dims) {
 
@@ -25,7 +25,10 @@ public record TensorSpec(String name, Datatype datatype, long[] dims) {
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof TensorSpec t && t.name.equals(name) && t.datatype == datatype && Arrays.equals(t.dims, dims);
+        return o instanceof TensorSpec t
+                && t.name.equals(name)
+                && t.datatype == datatype
+                && Arrays.equals(t.dims, dims);
     }
 
     @Override

@@ -3,8 +3,8 @@ package io.coedge.sidecar.runtime;
 import java.util.Optional;
 
 /**
- * The accelerator the sidecar runs on: what was asked for, what is used, and why they
- * differ when they do. {@code used} is "cpu" or "cuda:N".
+ * The accelerator the sidecar runs on: what was asked for, what is used, and why they differ when
+ * they do. {@code used} is "cpu" or "cuda:N".
  */
 public record Device(String requested, String used, Optional<String> fallbackReason) {
 

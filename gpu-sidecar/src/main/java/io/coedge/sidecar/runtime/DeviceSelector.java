@@ -13,10 +13,11 @@ public final class DeviceSelector {
     private DeviceSelector() {}
 
     /**
-     * Probes the CUDA execution provider when asked for one. Without CUDA 12.x and cuDNN 9
-     * it cannot load: then CPU is used and the reason kept, unless {@code strict}.
+     * Probes the CUDA execution provider when asked for one. Without CUDA 12.x and cuDNN 9 it
+     * cannot load: then CPU is used and the reason kept, unless {@code strict}.
      */
-    public static Device select(String requested, boolean strict) throws DeviceUnavailableException {
+    public static Device select(String requested, boolean strict)
+            throws DeviceUnavailableException {
         String normalized = requested.trim().toLowerCase();
         if (normalized.equals("cpu")) {
             return new Device("cpu", "cpu", Optional.empty());
@@ -27,17 +28,23 @@ public final class DeviceSelector {
             probe.addCUDA(id);
             return new Device(cuda, cuda, Optional.empty());
         } catch (OrtException | RuntimeException | LinkageError e) {
-            String reason = "CUDA execution provider for " + cuda + " could not be loaded (ONNX Runtime 1.23 needs"
-                    + " CUDA 12.x and cuDNN 9 libraries and an NVIDIA driver): " + e.getMessage();
+            String reason =
+                    "CUDA execution provider for "
+                            + cuda
+                            + " could not be loaded (ONNX Runtime 1.23 needs"
+                            + " CUDA 12.x and cuDNN 9 libraries and an NVIDIA driver): "
+                            + e.getMessage();
             if (strict) {
-                throw new DeviceUnavailableException(reason + "; --strict refuses to fall back to CPU", e);
+                throw new DeviceUnavailableException(
+                        reason + "; --strict refuses to fall back to CPU", e);
             }
             LOG.warn("{}; falling back to CPU", reason);
             return new Device(cuda, "cpu", Optional.of(reason));
         }
     }
 
-    public static OrtSession.SessionOptions sessionOptions(Device device, int threads) throws OrtException {
+    public static OrtSession.SessionOptions sessionOptions(Device device, int threads)
+            throws OrtException {
         OrtSession.SessionOptions options = new OrtSession.SessionOptions();
         try {
             options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
@@ -72,7 +79,8 @@ public final class DeviceSelector {
                 // reported below
             }
         }
-        throw new IllegalArgumentException("--device must be 'cpu' or 'cuda:N', got '" + device + "'");
+        throw new IllegalArgumentException(
+                "--device must be 'cpu' or 'cuda:N', got '" + device + "'");
     }
 
     /** Thrown when --strict forbids the CPU fallback. */

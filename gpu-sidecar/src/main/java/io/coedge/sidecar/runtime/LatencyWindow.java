@@ -5,9 +5,9 @@ import java.util.NavigableMap;
 import java.util.TreeMap;
 
 /**
- * Per-batch-size execution latency, Clockwork style: the p99 (and the median) of the last
- * {@value #WINDOW} executions at each batch size ({@link RecentLatencies}). Warm-up fills it at start;
- * live executions keep it current.
+ * Per-batch-size execution latency, Clockwork style: the p99 (and the median) of the last {@value
+ * #WINDOW} executions at each batch size ({@link RecentLatencies}). Warm-up fills it at start; live
+ * executions keep it current.
  */
 public final class LatencyWindow {
     public static final int WINDOW = 10;
@@ -34,13 +34,14 @@ public final class LatencyWindow {
     }
 
     /**
-     * The latency expected for a batch, by the one rule the batcher plans with too
-     * ({@link io.coedge.scheduler.model.LatencyProfile#estimate(java.util.NavigableMap, int)}): its own
-     * p99 when measured, else interpolated between the measured sizes around it, else the largest
-     * one's per frame; 0 when nothing is known.
+     * The latency expected for a batch, by the one rule the batcher plans with too ({@link
+     * io.coedge.scheduler.model.LatencyProfile#estimate(java.util.NavigableMap, int)}): its own p99
+     * when measured, else interpolated between the measured sizes around it, else the largest one's
+     * per frame; 0 when nothing is known.
      */
     public synchronized long estimateNanos(int batchSize) {
-        return Math.max(0, io.coedge.scheduler.model.LatencyProfile.estimate(snapshot(), batchSize));
+        return Math.max(
+                0, io.coedge.scheduler.model.LatencyProfile.estimate(snapshot(), batchSize));
     }
 
     /** Batch size to median in nanoseconds, for every measured batch size. */

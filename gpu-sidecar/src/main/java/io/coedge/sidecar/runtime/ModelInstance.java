@@ -9,13 +9,13 @@ import ai.onnxruntime.OrtSession;
 import ai.onnxruntime.TensorInfo;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.UnsafeByteOperations;
+import io.coedge.oip.TensorShapes;
 import io.coedge.oip.v2.config.ModelConfig;
 import io.coedge.oip.v2.config.ModelInput;
 import io.coedge.oip.v2.config.ModelOutput;
-import io.coedge.oip.TensorShapes;
 import io.coedge.sidecar.repository.Datatype;
-import io.coedge.sidecar.repository.ServedModel;
 import io.coedge.sidecar.repository.RepositoryException;
+import io.coedge.sidecar.repository.ServedModel;
 import io.coedge.sidecar.repository.TensorSpec;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -39,7 +39,10 @@ import java.util.concurrent.locks.LockSupport;
  * queue length.
  */
 public final class ModelInstance implements AutoCloseable {
-    /** Batch size assumed for a model without config.pbtxt whose graph has a dynamic first dimension. */
+    /**
+     * Batch size assumed for a model without config.pbtxt whose graph has a dynamic first
+     * dimension.
+     */
     public static final int DEFAULT_MAX_BATCH_SIZE = 8;
 
     /**
@@ -61,7 +64,10 @@ public final class ModelInstance implements AutoCloseable {
             this.ort = ort;
         }
 
-        /** Stops the execution: ONNX Runtime's terminate flag, or the end of the delay runtime's wait. */
+        /**
+         * Stops the execution: ONNX Runtime's terminate flag, or the end of the delay runtime's
+         * wait.
+         */
         public void terminate() {
             terminated = true;
             if (ort != null) {
@@ -77,13 +83,18 @@ public final class ModelInstance implements AutoCloseable {
             }
         }
 
-        /** Waits until {@code deadlineNanos} on {@link System#nanoTime()}; fails if the execution is terminated first. */
+        /**
+         * Waits until {@code deadlineNanos} on {@link System#nanoTime()}; fails if the execution is
+         * terminated first.
+         */
         static void waitUntil(Execution execution, long deadlineNanos) {
             if (execution != null) {
                 execution.waiting = Thread.currentThread();
             }
             try {
-                for (long left = deadlineNanos - System.nanoTime(); left > 0; left = deadlineNanos - System.nanoTime()) {
+                for (long left = deadlineNanos - System.nanoTime();
+                        left > 0;
+                        left = deadlineNanos - System.nanoTime()) {
                     if (execution != null && execution.terminated) {
                         throw new CancellationException("execution terminated");
                     }
@@ -114,8 +125,13 @@ public final class ModelInstance implements AutoCloseable {
     private final AtomicInteger queued = new AtomicInteger();
     private volatile boolean ready;
 
-    private ModelInstance(String name, long version, ServedModel spec, OrtSession session, OrtEnvironment env,
-                          DelayModel delay) {
+    private ModelInstance(
+            String name,
+            long version,
+            ServedModel spec,
+            OrtSession session,
+            OrtEnvironment env,
+            DelayModel delay) {
         this.name = name;
         this.version = version;
         this.spec = spec;
@@ -124,16 +140,32 @@ public final class ModelInstance implements AutoCloseable {
         this.delay = delay;
     }
 
-    /** Creates the session and checks the config against the graph; the instance is not ready until warmed up. */
-    public static ModelInstance load(String name, long version, Path file, Optional<ModelConfig> config,
-                                     OrtSession.SessionOptions options) throws RepositoryException {
+    /**
+     * Creates the session and checks the config against the graph; the instance is not ready until
+     * warmed up.
+     */
+    public static ModelInstance load(
+            String name,
+            long version,
+            Path file,
+            Optional<ModelConfig> config,
+            OrtSession.SessionOptions options)
+            throws RepositoryException {
         OrtEnvironment env = OrtEnvironment.getEnvironment();
         OrtSession session;
         try {
             session = env.createSession(file.toString(), options);
         } catch (OrtException e) {
-            throw new RepositoryException("model '" + name + "' version " + version + ": " + file.getFileName()
-                    + " is not a loadable ONNX model: " + e.getMessage(), e);
+            throw new RepositoryException(
+                    "model '"
+                            + name
+                            + "' version "
+                            + version
+                            + ": "
+                            + file.getFileName()
+                            + " is not a loadable ONNX model: "
+                            + e.getMessage(),
+                    e);
         }
         try {
             ServedModel spec = specOf(name, session, config);
@@ -143,12 +175,17 @@ public final class ModelInstance implements AutoCloseable {
             if (e instanceof RepositoryException r) {
                 throw r;
             }
-            throw new RepositoryException("model '" + name + "': cannot read graph inputs/outputs: " + e, e);
+            throw new RepositoryException(
+                    "model '" + name + "': cannot read graph inputs/outputs: " + e, e);
         }
     }
 
-    /** A model of the delay runtime (config.pbtxt {@code backend: "coedge_delay"}): no file, no session. */
-    public static ModelInstance loadDelay(String name, long version, ModelConfig config) throws RepositoryException {
+    /**
+     * A model of the delay runtime (config.pbtxt {@code backend: "coedge_delay"}): no file, no
+     * session.
+     */
+    public static ModelInstance loadDelay(String name, long version, ModelConfig config)
+            throws RepositoryException {
         DelayModel delay = DelayModel.of(name, config);
         return new ModelInstance(name, version, delay.spec(), null, null, delay);
     }
@@ -193,7 +230,8 @@ public final class ModelInstance implements AutoCloseable {
                 List<Input> inputs = new ArrayList<>();
                 for (TensorSpec t : spec.inputs()) {
                     long[] shape = spec.batching() ? TensorShapes.withBatch(b, t.dims()) : t.dims();
-                    inputs.add(new Input(t.name(), t.datatype(), shape, filled(t.datatype(), shape)));
+                    inputs.add(
+                            new Input(t.name(), t.datatype(), shape, filled(t.datatype(), shape)));
                 }
                 run(inputs, List.of(), null); // first run pays for allocations; not measured
                 for (int r = 0; r < runsPerBatchSize; r++) {
@@ -219,9 +257,9 @@ public final class ModelInstance implements AutoCloseable {
     }
 
     /**
-     * Runs the session once. Inputs are wrapped without copying; outputs of known size are
-     * written by ONNX Runtime straight into the buffers that go on the wire. A delay model waits
-     * out its delay instead ({@link DelayModel}). {@code execution} may be null (warm-up).
+     * Runs the session once. Inputs are wrapped without copying; outputs of known size are written
+     * by ONNX Runtime straight into the buffers that go on the wire. A delay model waits out its
+     * delay instead ({@link DelayModel}). {@code execution} may be null (warm-up).
      */
     public List<Output> run(List<Input> inputs, List<String> requestedOutputs, Execution execution)
             throws OrtException {
@@ -229,14 +267,20 @@ public final class ModelInstance implements AutoCloseable {
     }
 
     /**
-     * As {@link #run(List, List, Execution)}, with some outputs written by ONNX Runtime
-     * straight into caller-given direct buffers (shared memory); those come back with empty data.
-     * Each target must be direct and hold the output's fixed size at this batch size.
+     * As {@link #run(List, List, Execution)}, with some outputs written by ONNX Runtime straight
+     * into caller-given direct buffers (shared memory); those come back with empty data. Each
+     * target must be direct and hold the output's fixed size at this batch size.
      */
-    public List<Output> run(List<Input> inputs, List<String> requestedOutputs, Map<String, ByteBuffer> targets,
-                            Execution execution) throws OrtException {
-        List<String> outputNames = requestedOutputs.isEmpty()
-                ? spec.outputs().stream().map(TensorSpec::name).toList() : requestedOutputs;
+    public List<Output> run(
+            List<Input> inputs,
+            List<String> requestedOutputs,
+            Map<String, ByteBuffer> targets,
+            Execution execution)
+            throws OrtException {
+        List<String> outputNames =
+                requestedOutputs.isEmpty()
+                        ? spec.outputs().stream().map(TensorSpec::name).toList()
+                        : requestedOutputs;
         if (delay != null) {
             return delay.run(inputs, outputNames, targets, execution);
         }
@@ -246,47 +290,82 @@ public final class ModelInstance implements AutoCloseable {
         Map<String, ByteBuffer> pinnedBuffers = new HashMap<>();
         try {
             for (Input in : inputs) {
-                tensors.put(in.name(), OnnxTensor.createTensor(env, staged(tensors.size(), in.data()), in.shape(),
-                        in.datatype().ortType()));
+                tensors.put(
+                        in.name(),
+                        OnnxTensor.createTensor(
+                                env,
+                                staged(tensors.size(), in.data()),
+                                in.shape(),
+                                in.datatype().ortType()));
             }
             long batch = spec.batching() && !inputs.isEmpty() ? inputs.get(0).shape()[0] : -1;
             for (String out : outputNames) {
                 TensorSpec t = spec.output(out).orElseThrow();
                 ByteBuffer target = targets.get(out);
                 if (t.fixedSize() && (batch > 0 || !spec.batching())) {
-                    long[] shape = spec.batching() ? TensorShapes.withBatch(batch, t.dims()) : t.dims();
-                    int bytes = Math.toIntExact(TensorShapes.elements(shape) * t.datatype().byteSize());
+                    long[] shape =
+                            spec.batching() ? TensorShapes.withBatch(batch, t.dims()) : t.dims();
+                    int bytes =
+                            Math.toIntExact(TensorShapes.elements(shape) * t.datatype().byteSize());
                     if (target != null && (!target.isDirect() || target.remaining() < bytes)) {
-                        throw new IllegalArgumentException("output '" + out + "' needs a direct buffer of " + bytes
-                                + " bytes, got " + target.remaining() + (target.isDirect() ? "" : " (not direct)"));
+                        throw new IllegalArgumentException(
+                                "output '"
+                                        + out
+                                        + "' needs a direct buffer of "
+                                        + bytes
+                                        + " bytes, got "
+                                        + target.remaining()
+                                        + (target.isDirect() ? "" : " (not direct)"));
                     }
-                    ByteBuffer buffer = target != null ? target.slice(target.position(), bytes).order(ByteOrder.nativeOrder())
-                            : ByteBuffer.allocateDirect(bytes).order(ByteOrder.nativeOrder());
-                    pinned.put(out, OnnxTensor.createTensor(env, buffer, shape, t.datatype().ortType()));
+                    ByteBuffer buffer =
+                            target != null
+                                    ? target.slice(target.position(), bytes)
+                                            .order(ByteOrder.nativeOrder())
+                                    : ByteBuffer.allocateDirect(bytes)
+                                            .order(ByteOrder.nativeOrder());
+                    pinned.put(
+                            out,
+                            OnnxTensor.createTensor(env, buffer, shape, t.datatype().ortType()));
                     pinnedBuffers.put(out, buffer);
                 } else if (target != null) {
-                    throw new IllegalArgumentException("output '" + out + "' has no fixed size, so it cannot be written"
-                            + " to shared memory");
+                    throw new IllegalArgumentException(
+                            "output '"
+                                    + out
+                                    + "' has no fixed size, so it cannot be written"
+                                    + " to shared memory");
                 }
             }
             List<Output> outputs = new ArrayList<>();
             LinkedHashSet<String> unpinned = new LinkedHashSet<>(outputNames);
             unpinned.removeAll(pinned.keySet());
-            OrtSession.Result result = runOptions == null
-                    ? session.run(tensors, unpinned, pinned)
-                    : session.run(tensors, unpinned, pinned, runOptions);
+            OrtSession.Result result =
+                    runOptions == null
+                            ? session.run(tensors, unpinned, pinned)
+                            : session.run(tensors, unpinned, pinned, runOptions);
             try (result) {
                 for (String out : outputNames) {
                     TensorSpec t = spec.output(out).orElseThrow();
                     ByteBuffer pinnedBuffer = pinnedBuffers.get(out);
                     if (pinnedBuffer != null) {
-                        outputs.add(new Output(out, t.datatype(), pinned.get(out).getInfo().getShape(),
-                                targets.containsKey(out) ? ByteString.EMPTY : UnsafeByteOperations.unsafeWrap(pinnedBuffer)));
+                        outputs.add(
+                                new Output(
+                                        out,
+                                        t.datatype(),
+                                        pinned.get(out).getInfo().getShape(),
+                                        targets.containsKey(out)
+                                                ? ByteString.EMPTY
+                                                : UnsafeByteOperations.unsafeWrap(pinnedBuffer)));
                     } else {
                         OnnxValue value = result.get(out).orElseThrow();
                         OnnxTensor tensor = (OnnxTensor) value;
-                        outputs.add(new Output(out, t.datatype(), tensor.getInfo().getShape(),
-                                UnsafeByteOperations.unsafeWrap(tensor.getByteBuffer().order(ByteOrder.LITTLE_ENDIAN))));
+                        outputs.add(
+                                new Output(
+                                        out,
+                                        t.datatype(),
+                                        tensor.getInfo().getShape(),
+                                        UnsafeByteOperations.unsafeWrap(
+                                                tensor.getByteBuffer()
+                                                        .order(ByteOrder.LITTLE_ENDIAN))));
                     }
                 }
             }
@@ -298,7 +377,8 @@ public final class ModelInstance implements AutoCloseable {
     }
 
     /** Per-thread direct buffers that heap inputs are copied into, reused run after run. */
-    private static final ThreadLocal<ByteBuffer[]> STAGING = ThreadLocal.withInitial(() -> new ByteBuffer[4]);
+    private static final ThreadLocal<ByteBuffer[]> STAGING =
+            ThreadLocal.withInitial(() -> new ByteBuffer[4]);
 
     private static ByteBuffer staged(int index, ByteBuffer data) {
         if (data.isDirect()) {
@@ -326,8 +406,10 @@ public final class ModelInstance implements AutoCloseable {
     }
 
     private static ByteBuffer filled(Datatype type, long[] shape) {
-        ByteBuffer buffer = ByteBuffer.allocateDirect(Math.toIntExact(TensorShapes.elements(shape) * type.byteSize()))
-                .order(ByteOrder.nativeOrder());
+        ByteBuffer buffer =
+                ByteBuffer.allocateDirect(
+                                Math.toIntExact(TensorShapes.elements(shape) * type.byteSize()))
+                        .order(ByteOrder.nativeOrder());
         if (type == Datatype.FP32) {
             FloatBuffer floats = buffer.asFloatBuffer();
             while (floats.hasRemaining()) {
@@ -341,26 +423,48 @@ public final class ModelInstance implements AutoCloseable {
             throws OrtException, RepositoryException {
         Map<String, TensorSpec> graphInputs = tensorsOf(name, session.getInputInfo());
         Map<String, TensorSpec> graphOutputs = tensorsOf(name, session.getOutputInfo());
-        boolean graphBatches = graphInputs.values().stream().allMatch(t -> t.dims().length > 0 && t.dims()[0] == -1)
-                && graphOutputs.values().stream().allMatch(t -> t.dims().length > 0 && t.dims()[0] == -1);
-        int maxBatch = config.map(ModelConfig::getMaxBatchSize).orElse(graphBatches ? DEFAULT_MAX_BATCH_SIZE : 0);
+        boolean graphBatches =
+                graphInputs.values().stream()
+                                .allMatch(t -> t.dims().length > 0 && t.dims()[0] == -1)
+                        && graphOutputs.values().stream()
+                                .allMatch(t -> t.dims().length > 0 && t.dims()[0] == -1);
+        int maxBatch =
+                config.map(ModelConfig::getMaxBatchSize)
+                        .orElse(graphBatches ? DEFAULT_MAX_BATCH_SIZE : 0);
         if (maxBatch < 0) {
-            throw new RepositoryException("model '" + name + "': max_batch_size must be >= 0, got " + maxBatch);
+            throw new RepositoryException(
+                    "model '" + name + "': max_batch_size must be >= 0, got " + maxBatch);
         }
         if (maxBatch > 0 && !graphBatches) {
-            throw new RepositoryException("model '" + name + "': max_batch_size " + maxBatch
-                    + " but the graph has no dynamic first (batch) dimension on every input and output");
+            throw new RepositoryException(
+                    "model '"
+                            + name
+                            + "': max_batch_size "
+                            + maxBatch
+                            + " but the graph has no dynamic first (batch) dimension on every input and output");
         }
         List<TensorSpec> inputs = new ArrayList<>();
         List<TensorSpec> outputs = new ArrayList<>();
         if (config.isPresent() && config.get().getInputCount() > 0) {
             for (ModelInput in : config.get().getInputList()) {
-                inputs.add(checked(name, "input", in.getName(), in.getDataType(), in.getDimsList(), graphInputs, maxBatch));
+                inputs.add(
+                        checked(
+                                name,
+                                "input",
+                                in.getName(),
+                                in.getDataType(),
+                                in.getDimsList(),
+                                graphInputs,
+                                maxBatch));
             }
             for (String graphInput : graphInputs.keySet()) {
                 if (inputs.stream().noneMatch(t -> t.name().equals(graphInput))) {
-                    throw new RepositoryException("model '" + name + "': graph input '" + graphInput
-                            + "' is missing from config.pbtxt");
+                    throw new RepositoryException(
+                            "model '"
+                                    + name
+                                    + "': graph input '"
+                                    + graphInput
+                                    + "' is missing from config.pbtxt");
                 }
             }
         } else {
@@ -368,29 +472,78 @@ public final class ModelInstance implements AutoCloseable {
         }
         if (config.isPresent() && config.get().getOutputCount() > 0) {
             for (ModelOutput out : config.get().getOutputList()) {
-                outputs.add(checked(name, "output", out.getName(), out.getDataType(), out.getDimsList(), graphOutputs, maxBatch));
+                outputs.add(
+                        checked(
+                                name,
+                                "output",
+                                out.getName(),
+                                out.getDataType(),
+                                out.getDimsList(),
+                                graphOutputs,
+                                maxBatch));
             }
         } else {
             graphOutputs.values().forEach(t -> outputs.add(stripBatch(t, maxBatch)));
         }
-        int maxQueue = config.filter(ModelConfig::hasDynamicBatching)
-                .map(c -> c.getDynamicBatching().getDefaultQueuePolicy().getMaxQueueSize()).orElse(0);
-        return new ServedModel(name, ServedModel.PLATFORM, maxBatch, List.copyOf(inputs), List.copyOf(outputs), maxQueue);
+        int maxQueue =
+                config.filter(ModelConfig::hasDynamicBatching)
+                        .map(c -> c.getDynamicBatching().getDefaultQueuePolicy().getMaxQueueSize())
+                        .orElse(0);
+        return new ServedModel(
+                name,
+                ServedModel.PLATFORM,
+                maxBatch,
+                List.copyOf(inputs),
+                List.copyOf(outputs),
+                maxQueue);
     }
 
-    private static TensorSpec checked(String model, String kind, String tensor, io.coedge.oip.v2.config.DataType type,
-                                      List<Long> dims, Map<String, TensorSpec> graph, int maxBatch)
+    private static TensorSpec checked(
+            String model,
+            String kind,
+            String tensor,
+            io.coedge.oip.v2.config.DataType type,
+            List<Long> dims,
+            Map<String, TensorSpec> graph,
+            int maxBatch)
             throws RepositoryException {
         TensorSpec inGraph = graph.get(tensor);
         if (inGraph == null) {
-            throw new RepositoryException("model '" + model + "': config.pbtxt " + kind + " '" + tensor
-                    + "' is not in the ONNX graph, which has " + graph.keySet());
+            throw new RepositoryException(
+                    "model '"
+                            + model
+                            + "': config.pbtxt "
+                            + kind
+                            + " '"
+                            + tensor
+                            + "' is not in the ONNX graph, which has "
+                            + graph.keySet());
         }
-        Datatype datatype = Datatype.fromConfig(type).orElseThrow(() -> new RepositoryException(
-                "model '" + model + "': " + kind + " '" + tensor + "' has unsupported data_type " + type));
+        Datatype datatype =
+                Datatype.fromConfig(type)
+                        .orElseThrow(
+                                () ->
+                                        new RepositoryException(
+                                                "model '"
+                                                        + model
+                                                        + "': "
+                                                        + kind
+                                                        + " '"
+                                                        + tensor
+                                                        + "' has unsupported data_type "
+                                                        + type));
         if (datatype != inGraph.datatype()) {
-            throw new RepositoryException("model '" + model + "': config.pbtxt says " + kind + " '" + tensor + "' is "
-                    + datatype.oipName() + " but the ONNX graph says " + inGraph.datatype().oipName());
+            throw new RepositoryException(
+                    "model '"
+                            + model
+                            + "': config.pbtxt says "
+                            + kind
+                            + " '"
+                            + tensor
+                            + "' is "
+                            + datatype.oipName()
+                            + " but the ONNX graph says "
+                            + inGraph.datatype().oipName());
         }
         long[] configured = dims.stream().mapToLong(Long::longValue).toArray();
         long[] graphDims = stripBatch(inGraph, maxBatch).dims();
@@ -399,24 +552,47 @@ public final class ModelInstance implements AutoCloseable {
             compatible = graphDims[i] == -1 || configured[i] == graphDims[i];
         }
         if (!compatible) {
-            throw new RepositoryException("model '" + model + "': config.pbtxt dims " + Arrays.toString(configured)
-                    + " of " + kind + " '" + tensor + "' do not match the ONNX graph " + Arrays.toString(graphDims));
+            throw new RepositoryException(
+                    "model '"
+                            + model
+                            + "': config.pbtxt dims "
+                            + Arrays.toString(configured)
+                            + " of "
+                            + kind
+                            + " '"
+                            + tensor
+                            + "' do not match the ONNX graph "
+                            + Arrays.toString(graphDims));
         }
         return new TensorSpec(tensor, datatype, configured);
     }
 
     private static TensorSpec stripBatch(TensorSpec t, int maxBatch) {
-        return maxBatch > 0 ? new TensorSpec(t.name(), t.datatype(), Arrays.copyOfRange(t.dims(), 1, t.dims().length)) : t;
+        return maxBatch > 0
+                ? new TensorSpec(
+                        t.name(), t.datatype(), Arrays.copyOfRange(t.dims(), 1, t.dims().length))
+                : t;
     }
 
-    private static Map<String, TensorSpec> tensorsOf(String model, Map<String, NodeInfo> nodes) throws RepositoryException {
+    private static Map<String, TensorSpec> tensorsOf(String model, Map<String, NodeInfo> nodes)
+            throws RepositoryException {
         Map<String, TensorSpec> out = new LinkedHashMap<>();
         for (NodeInfo node : nodes.values()) {
             if (!(node.getInfo() instanceof TensorInfo info)) {
-                throw new RepositoryException("model '" + model + "': '" + node.getName() + "' is not a tensor");
+                throw new RepositoryException(
+                        "model '" + model + "': '" + node.getName() + "' is not a tensor");
             }
-            Datatype type = Datatype.fromOrt(info.type).orElseThrow(() -> new RepositoryException(
-                    "model '" + model + "': tensor '" + node.getName() + "' has unsupported type " + info.type));
+            Datatype type =
+                    Datatype.fromOrt(info.type)
+                            .orElseThrow(
+                                    () ->
+                                            new RepositoryException(
+                                                    "model '"
+                                                            + model
+                                                            + "': tensor '"
+                                                            + node.getName()
+                                                            + "' has unsupported type "
+                                                            + info.type));
             out.put(node.getName(), new TensorSpec(node.getName(), type, info.getShape()));
         }
         return out;

@@ -16,14 +16,15 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Every model version of the repository, loaded once for the process. A model or version
- * that fails to load is kept with its reason (served as not ready) while the others serve.
+ * Every model version of the repository, loaded once for the process. A model or version that fails
+ * to load is kept with its reason (served as not ready) while the others serve.
  */
 public final class ModelRegistry implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ModelRegistry.class);
 
     /** A version: either an instance or the reason there is none. */
-    public record Version(long version, Optional<ModelInstance> instance, Optional<String> failure) {
+    public record Version(
+            long version, Optional<ModelInstance> instance, Optional<String> failure) {
         public boolean ready() {
             return instance.map(ModelInstance::ready).orElse(false);
         }
@@ -42,47 +43,82 @@ public final class ModelRegistry implements AutoCloseable {
         this.models = models;
     }
 
-    public static ModelRegistry load(ModelRepository repository, Device device, int threads) throws IOException {
+    public static ModelRegistry load(ModelRepository repository, Device device, int threads)
+            throws IOException {
         Map<String, Model> models = new LinkedHashMap<>();
         for (ModelRepository.ModelSource source : repository.scan()) {
             TreeMap<Long, Version> versions = new TreeMap<>();
             for (ModelRepository.VersionSource v : source.versions().values()) {
                 versions.put(v.version(), loadVersion(source, v, device, threads));
             }
-            source.failure().ifPresent(f -> LOG.warn("model '{}' is not served: {}", source.name(), f));
+            source.failure()
+                    .ifPresent(f -> LOG.warn("model '{}' is not served: {}", source.name(), f));
             models.put(source.name(), new Model(source.name(), versions, source.failure()));
         }
         return new ModelRegistry(models);
     }
 
-    private static Version loadVersion(ModelRepository.ModelSource source, ModelRepository.VersionSource v,
-                                       Device device, int threads) {
+    private static Version loadVersion(
+            ModelRepository.ModelSource source,
+            ModelRepository.VersionSource v,
+            Device device,
+            int threads) {
         if (v.failure().isPresent()) {
-            LOG.warn("model '{}' version {} is not served: {}", source.name(), v.version(), v.failure().get());
+            LOG.warn(
+                    "model '{}' version {} is not served: {}",
+                    source.name(),
+                    v.version(),
+                    v.failure().get());
             return new Version(v.version(), Optional.empty(), v.failure());
         }
         if (DelayModel.selectedBy(source.config())) {
             try {
-                ModelInstance instance = ModelInstance.loadDelay(source.name(), v.version(), source.config().orElseThrow());
-                LOG.info("loaded delay model '{}' version {}: {}", source.name(), v.version(), instance.spec());
+                ModelInstance instance =
+                        ModelInstance.loadDelay(
+                                source.name(), v.version(), source.config().orElseThrow());
+                LOG.info(
+                        "loaded delay model '{}' version {}: {}",
+                        source.name(),
+                        v.version(),
+                        instance.spec());
                 return new Version(v.version(), Optional.of(instance), Optional.empty());
             } catch (RepositoryException e) {
-                LOG.warn("model '{}' version {} is not served: {}", source.name(), v.version(), e.getMessage());
+                LOG.warn(
+                        "model '{}' version {} is not served: {}",
+                        source.name(),
+                        v.version(),
+                        e.getMessage());
                 return new Version(v.version(), Optional.empty(), Optional.of(e.getMessage()));
             }
         }
         try (OrtSession.SessionOptions options = DeviceSelector.sessionOptions(device, threads)) {
-            ModelInstance instance = ModelInstance.load(source.name(), v.version(), v.modelFile().orElseThrow(),
-                    source.config(), options);
-            LOG.info("loaded model '{}' version {} on {}: {}", source.name(), v.version(), device.used(), instance.spec());
+            ModelInstance instance =
+                    ModelInstance.load(
+                            source.name(),
+                            v.version(),
+                            v.modelFile().orElseThrow(),
+                            source.config(),
+                            options);
+            LOG.info(
+                    "loaded model '{}' version {} on {}: {}",
+                    source.name(),
+                    v.version(),
+                    device.used(),
+                    instance.spec());
             return new Version(v.version(), Optional.of(instance), Optional.empty());
         } catch (RepositoryException | OrtException e) {
-            LOG.warn("model '{}' version {} is not served: {}", source.name(), v.version(), e.getMessage());
+            LOG.warn(
+                    "model '{}' version {} is not served: {}",
+                    source.name(),
+                    v.version(),
+                    e.getMessage());
             return new Version(v.version(), Optional.empty(), Optional.of(e.getMessage()));
         }
     }
 
-    /** Warms up every loaded instance; a failure marks that version failed and leaves the others. */
+    /**
+     * Warms up every loaded instance; a failure marks that version failed and leaves the others.
+     */
     public void warmUp(int runsPerBatchSize) {
         for (Model model : models.values()) {
             for (Map.Entry<Long, Version> e : model.versions().entrySet()) {
@@ -93,14 +129,26 @@ public final class ModelRegistry implements AutoCloseable {
                 try {
                     long start = System.nanoTime();
                     instance.get().warmUp(runsPerBatchSize);
-                    LOG.info("warmed up model '{}' version {} in {} ms, p99 by batch size (us): {}", model.name(),
-                            e.getKey(), (System.nanoTime() - start) / 1_000_000,
+                    LOG.info(
+                            "warmed up model '{}' version {} in {} ms, p99 by batch size (us): {}",
+                            model.name(),
+                            e.getKey(),
+                            (System.nanoTime() - start) / 1_000_000,
                             instance.get().profile().snapshot().entrySet().stream()
-                                    .map(p -> p.getKey() + "=" + p.getValue() / 1000).toList());
+                                    .map(p -> p.getKey() + "=" + p.getValue() / 1000)
+                                    .toList());
                 } catch (OrtException | RuntimeException ex) {
                     instance.get().close();
-                    e.setValue(new Version(e.getKey(), Optional.empty(), Optional.of("warm-up failed: " + ex.getMessage())));
-                    LOG.warn("model '{}' version {} failed warm-up: {}", model.name(), e.getKey(), ex.getMessage());
+                    e.setValue(
+                            new Version(
+                                    e.getKey(),
+                                    Optional.empty(),
+                                    Optional.of("warm-up failed: " + ex.getMessage())));
+                    LOG.warn(
+                            "model '{}' version {} failed warm-up: {}",
+                            model.name(),
+                            e.getKey(),
+                            ex.getMessage());
                 }
             }
         }
@@ -125,7 +173,10 @@ public final class ModelRegistry implements AutoCloseable {
         return out;
     }
 
-    /** True once every model version that loaded has warmed up (failed models do not hold readiness back). */
+    /**
+     * True once every model version that loaded has warmed up (failed models do not hold readiness
+     * back).
+     */
     public boolean ready() {
         return instances().stream().allMatch(ModelInstance::ready);
     }

@@ -19,28 +19,30 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The accelerator's queue: at most {@code concurrency} executions at a time; waiting
- * requests of every model and caller ordered by deadline (earliest first). A request that
- * cannot finish by its deadline, given its model's current latency estimate, is refused
- * on arrival and shed from the queue as soon as its latest start time passes.
+ * The accelerator's queue: at most {@code concurrency} executions at a time; waiting requests of
+ * every model and caller ordered by deadline (earliest first). A request that cannot finish by its
+ * deadline, given its model's current latency estimate, is refused on arrival and shed from the
+ * queue as soon as its latest start time passes.
  */
 public final class EdfScheduler implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(EdfScheduler.class);
     public static final String TIMEOUT_MESSAGE = "Request timeout expired";
     public static final String QUEUE_FULL_MESSAGE = "Exceeds maximum queue size";
 
-    private static final Comparator<ScheduledRequest> EDF = Comparator
-            .comparingLong((ScheduledRequest r) -> r.deadlineNanos)
-            .thenComparingLong(r -> r.priority)
-            .thenComparingLong(r -> r.sequence);
+    private static final Comparator<ScheduledRequest> EDF =
+            Comparator.comparingLong((ScheduledRequest r) -> r.deadlineNanos)
+                    .thenComparingLong(r -> r.priority)
+                    .thenComparingLong(r -> r.sequence);
 
     private final LongSupplier nanoClock;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition nonEmpty = lock.newCondition();
     private final PriorityQueue<ScheduledRequest> queue = new PriorityQueue<>(EDF);
     private final ScheduledExecutorService shedder;
+
     /** Writes responses, so that the accelerator starts the next request instead. */
     private final ExecutorService responder;
+
     private final List<Thread> workers = new ArrayList<>();
     private long nextSequence;
     private volatile boolean closed;
@@ -50,7 +52,8 @@ public final class EdfScheduler implements AutoCloseable {
             throw new IllegalArgumentException("concurrency must be >= 1, got " + concurrency);
         }
         this.nanoClock = nanoClock;
-        ScheduledThreadPoolExecutor timers = new ScheduledThreadPoolExecutor(1, r -> daemon(r, "coedge-shedder"));
+        ScheduledThreadPoolExecutor timers =
+                new ScheduledThreadPoolExecutor(1, r -> daemon(r, "coedge-shedder"));
         // Most requests start in time and cancel their timer: drop it then, not at its due time.
         timers.setRemoveOnCancelPolicy(true);
         this.shedder = timers;
@@ -67,10 +70,20 @@ public final class EdfScheduler implements AutoCloseable {
         ModelInstance model = request.model;
         long now = nanoClock.getAsLong();
         long estimate = model.profile().estimateNanos(request.batchSize);
-        if (request.deadlineNanos != ScheduledRequest.NO_DEADLINE && now + estimate > request.deadlineNanos) {
-            throw refusal(Status.DEADLINE_EXCEEDED, TIMEOUT_MESSAGE + ": model '" + model.name() + "' needs about "
-                    + estimate / 1000 + " us for batch size " + request.batchSize + " but the deadline is "
-                    + (request.deadlineNanos - now) / 1000 + " us away");
+        if (request.deadlineNanos != ScheduledRequest.NO_DEADLINE
+                && now + estimate > request.deadlineNanos) {
+            throw refusal(
+                    Status.DEADLINE_EXCEEDED,
+                    TIMEOUT_MESSAGE
+                            + ": model '"
+                            + model.name()
+                            + "' needs about "
+                            + estimate / 1000
+                            + " us for batch size "
+                            + request.batchSize
+                            + " but the deadline is "
+                            + (request.deadlineNanos - now) / 1000
+                            + " us away");
         }
         lock.lock();
         try {
@@ -79,8 +92,9 @@ public final class EdfScheduler implements AutoCloseable {
             }
             int maxQueue = model.spec().maxQueueSize();
             if (maxQueue > 0 && model.queued().get() >= maxQueue) {
-                throw refusal(Status.RESOURCE_EXHAUSTED, QUEUE_FULL_MESSAGE + " " + maxQueue + " of model '"
-                        + model.name() + "'");
+                throw refusal(
+                        Status.RESOURCE_EXHAUSTED,
+                        QUEUE_FULL_MESSAGE + " " + maxQueue + " of model '" + model.name() + "'");
             }
             request.sequence = nextSequence++;
             request.enqueuedNanos = now;
@@ -92,8 +106,11 @@ public final class EdfScheduler implements AutoCloseable {
         }
         if (request.deadlineNanos != ScheduledRequest.NO_DEADLINE) {
             long latestStart = request.deadlineNanos - estimate;
-            request.shedTimer = shedder.schedule(() -> shedIfStillQueued(request),
-                    Math.max(0, latestStart - now), TimeUnit.NANOSECONDS);
+            request.shedTimer =
+                    shedder.schedule(
+                            () -> shedIfStillQueued(request),
+                            Math.max(0, latestStart - now),
+                            TimeUnit.NANOSECONDS);
         }
     }
 
@@ -118,8 +135,12 @@ public final class EdfScheduler implements AutoCloseable {
 
     private void shedIfStillQueued(ScheduledRequest request) {
         if (removeIfQueued(request)) {
-            request.work.fail(Status.DEADLINE_EXCEEDED, TIMEOUT_MESSAGE + ": request for model '"
-                    + request.model.name() + "' could not start in time to meet its deadline");
+            request.work.fail(
+                    Status.DEADLINE_EXCEEDED,
+                    TIMEOUT_MESSAGE
+                            + ": request for model '"
+                            + request.model.name()
+                            + "' could not start in time to meet its deadline");
         }
     }
 
@@ -165,10 +186,15 @@ public final class EdfScheduler implements AutoCloseable {
     private void execute(ScheduledRequest request) {
         long start = nanoClock.getAsLong();
         long estimate = request.model.profile().estimateNanos(request.batchSize);
-        if (request.deadlineNanos != ScheduledRequest.NO_DEADLINE && start + estimate > request.deadlineNanos) {
+        if (request.deadlineNanos != ScheduledRequest.NO_DEADLINE
+                && start + estimate > request.deadlineNanos) {
             request.state.set(ScheduledRequest.DONE);
-            request.work.fail(Status.DEADLINE_EXCEEDED, TIMEOUT_MESSAGE + ": request for model '"
-                    + request.model.name() + "' reached the accelerator too late to meet its deadline");
+            request.work.fail(
+                    Status.DEADLINE_EXCEEDED,
+                    TIMEOUT_MESSAGE
+                            + ": request for model '"
+                            + request.model.name()
+                            + "' reached the accelerator too late to meet its deadline");
             return;
         }
         try {
@@ -181,8 +207,9 @@ public final class EdfScheduler implements AutoCloseable {
         } catch (Exception | LinkageError e) {
             request.state.set(ScheduledRequest.DONE);
             LOG.debug("execution of model '{}' failed", request.model.name(), e);
-            request.work.fail(Status.INTERNAL, "execution of model '" + request.model.name() + "' failed: "
-                    + e.getMessage());
+            request.work.fail(
+                    Status.INTERNAL,
+                    "execution of model '" + request.model.name() + "' failed: " + e.getMessage());
         }
     }
 

@@ -6,8 +6,8 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * One inference request waiting for the accelerator. It ends exactly once: executed,
- * refused, shed from the queue, or cancelled by its caller.
+ * One inference request waiting for the accelerator. It ends exactly once: executed, refused, shed
+ * from the queue, or cancelled by its caller.
  */
 public final class ScheduledRequest {
     /** What the request does when its turn comes, and how it reports the outcome. */
@@ -29,7 +29,9 @@ public final class ScheduledRequest {
     static final int RUNNING = 1;
     static final int DONE = 2;
 
-    /** Deadline used for requests that carry none: they sort after every request with a deadline. */
+    /**
+     * Deadline used for requests that carry none: they sort after every request with a deadline.
+     */
     public static final long NO_DEADLINE = Long.MAX_VALUE;
 
     final ModelInstance model;
@@ -46,7 +48,8 @@ public final class ScheduledRequest {
      * @param deadlineNanos on the scheduler's nanosecond clock, or {@link #NO_DEADLINE}
      * @param priority lower is more urgent; breaks ties between equal deadlines
      */
-    public ScheduledRequest(ModelInstance model, int batchSize, long deadlineNanos, long priority, Work work) {
+    public ScheduledRequest(
+            ModelInstance model, int batchSize, long deadlineNanos, long priority, Work work) {
         this.model = model;
         this.batchSize = batchSize;
         this.deadlineNanos = deadlineNanos;

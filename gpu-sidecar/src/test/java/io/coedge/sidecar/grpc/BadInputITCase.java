@@ -3,6 +3,7 @@ package io.coedge.sidecar.grpc;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.google.protobuf.ByteString;
 import io.coedge.oip.InferInput;
 import io.coedge.oip.InferRequest;
 import io.coedge.oip.OipClient;
@@ -11,7 +12,6 @@ import io.coedge.sidecar.testutils.Frames;
 import io.coedge.sidecar.testutils.RunningSidecar;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import com.google.protobuf.ByteString;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -25,16 +25,14 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Each kind of bad input gets its own status and message, and the sidecar keeps serving:
- * after every test a good request still succeeds.
+ * Each kind of bad input gets its own status and message, and the sidecar keeps serving: after
+ * every test a good request still succeeds.
  */
 class BadInputITCase {
     private static final int MAX_MESSAGE_BYTES = 1024 * 1024;
 
-    @TempDir
-    static Path repo;
-    @TempDir
-    static Path outside;
+    @TempDir static Path repo;
+    @TempDir static Path outside;
     static ModelGenerator.GeneratedModel vgg;
     static RunningSidecar sidecar;
 
@@ -44,18 +42,24 @@ class BadInputITCase {
         vgg = tiny.generate("vgg", repo);
         // A model whose file is not ONNX.
         Files.createDirectories(repo.resolve("not-onnx/1"));
-        Files.writeString(repo.resolve("not-onnx/1/model.onnx"), "this is not a protobuf", StandardCharsets.UTF_8);
+        Files.writeString(
+                repo.resolve("not-onnx/1/model.onnx"),
+                "this is not a protobuf",
+                StandardCharsets.UTF_8);
         // A model directory that is a symlink to a valid model outside the repository.
         tiny.generate("resnet", outside);
         Files.createSymbolicLink(repo.resolve("escapes"), outside.resolve("resnet"));
         // A config whose model file name climbs out of the repository.
         Files.createDirectories(repo.resolve("climbs/1"));
-        Files.writeString(repo.resolve("climbs/config.pbtxt"),
+        Files.writeString(
+                repo.resolve("climbs/config.pbtxt"),
                 "name: \"climbs\"\nplatform: \"onnxruntime_onnx\"\ndefault_model_filename: \"../../../"
-                        + outside.getFileName() + "/resnet/1/model.onnx\"\n");
+                        + outside.getFileName()
+                        + "/resnet/1/model.onnx\"\n");
         // A config that is not text-format protobuf.
         Files.createDirectories(repo.resolve("bad-config/1"));
-        Files.copy(vgg.directory().resolve("1/model.onnx"), repo.resolve("bad-config/1/model.onnx"));
+        Files.copy(
+                vgg.directory().resolve("1/model.onnx"), repo.resolve("bad-config/1/model.onnx"));
         Files.writeString(repo.resolve("bad-config/config.pbtxt"), "max_batch_size: [oops");
         sidecar = RunningSidecar.start(repo, b -> b.maxMessageBytes(MAX_MESSAGE_BYTES));
     }
@@ -68,9 +72,17 @@ class BadInputITCase {
     @AfterEach
     void stillServesOthers() throws Exception {
         float[] frame = Frames.random(vgg, 1, 1);
-        var result = sidecar.client.infer(InferRequest.builder("vgg").input(Frames.input(vgg, 1, frame)).build())
-                .get(30, TimeUnit.SECONDS);
-        assertThat(Frames.maxAbsDiff(result.output("logits").toFloatArray(), Frames.reference(vgg, 1, frame)))
+        var result =
+                sidecar.client
+                        .infer(
+                                InferRequest.builder("vgg")
+                                        .input(Frames.input(vgg, 1, frame))
+                                        .build())
+                        .get(30, TimeUnit.SECONDS);
+        assertThat(
+                        Frames.maxAbsDiff(
+                                result.output("logits").toFloatArray(),
+                                Frames.reference(vgg, 1, frame)))
                 .isLessThanOrEqualTo(1e-5f);
         assertThat(sidecar.client.serverLive()).isTrue();
     }
@@ -92,69 +104,124 @@ class BadInputITCase {
 
     @Test
     void unknownModel() {
-        Status s = failure(InferRequest.builder("no-such-model").input(Frames.input(vgg, 1, Frames.random(vgg, 1, 0))).build());
+        Status s =
+                failure(
+                        InferRequest.builder("no-such-model")
+                                .input(Frames.input(vgg, 1, Frames.random(vgg, 1, 0)))
+                                .build());
         assertThat(s.getCode()).isEqualTo(Status.Code.NOT_FOUND);
-        assertThat(s.getDescription()).isEqualTo("Request for unknown model: 'no-such-model' is not found");
+        assertThat(s.getDescription())
+                .isEqualTo("Request for unknown model: 'no-such-model' is not found");
     }
 
     @Test
     void unknownVersion() {
-        Status s = failure(vggRequest().version("7").input(Frames.input(vgg, 1, Frames.random(vgg, 1, 0))).build());
+        Status s =
+                failure(
+                        vggRequest()
+                                .version("7")
+                                .input(Frames.input(vgg, 1, Frames.random(vgg, 1, 0)))
+                                .build());
         assertThat(s.getCode()).isEqualTo(Status.Code.NOT_FOUND);
-        assertThat(s.getDescription()).isEqualTo("Request for unknown model: 'vgg' version 7 is not found");
+        assertThat(s.getDescription())
+                .isEqualTo("Request for unknown model: 'vgg' version 7 is not found");
     }
 
     @Test
     void wrongInputName() {
-        Status s = failure(vggRequest().input(InferInput.fp32("images", Frames.shape(vgg, 1), Frames.random(vgg, 1, 0))).build());
+        Status s =
+                failure(
+                        vggRequest()
+                                .input(
+                                        InferInput.fp32(
+                                                "images",
+                                                Frames.shape(vgg, 1),
+                                                Frames.random(vgg, 1, 0)))
+                                .build());
         assertThat(s.getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
-        assertThat(s.getDescription()).isEqualTo("unexpected inference input 'images' for model 'vgg', expected [input]");
+        assertThat(s.getDescription())
+                .isEqualTo("unexpected inference input 'images' for model 'vgg', expected [input]");
     }
 
     @Test
     void missingInput() {
         Status s = failure(vggRequest().build());
         assertThat(s.getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
-        assertThat(s.getDescription()).isEqualTo("expected 1 inputs [input] but got 0 inputs for model 'vgg'");
+        assertThat(s.getDescription())
+                .isEqualTo("expected 1 inputs [input] but got 0 inputs for model 'vgg'");
     }
 
     @Test
     void wrongDatatype() {
         byte[] raw = new byte[3 * 32 * 32 * 8];
-        Status s = failure(vggRequest().input(new InferInput("input", "INT64", Frames.shape(vgg, 1), ByteString.copyFrom(raw))).build());
+        Status s =
+                failure(
+                        vggRequest()
+                                .input(
+                                        new InferInput(
+                                                "input",
+                                                "INT64",
+                                                Frames.shape(vgg, 1),
+                                                ByteString.copyFrom(raw)))
+                                .build());
         assertThat(s.getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
-        assertThat(s.getDescription()).isEqualTo("inference input 'input' data-type is 'INT64', but model 'vgg' expects 'FP32'");
+        assertThat(s.getDescription())
+                .isEqualTo(
+                        "inference input 'input' data-type is 'INT64', but model 'vgg' expects 'FP32'");
     }
 
     @Test
     void wrongShape() {
         long[] shape = {1, 3, 31, 32};
-        Status s = failure(vggRequest().input(InferInput.fp32("input", shape, new float[3 * 31 * 32])).build());
+        Status s =
+                failure(
+                        vggRequest()
+                                .input(InferInput.fp32("input", shape, new float[3 * 31 * 32]))
+                                .build());
         assertThat(s.getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
-        assertThat(s.getDescription()).isEqualTo(
-                "unexpected shape for input 'input' for model 'vgg'. Expected [-1, 3, 32, 32], got [1, 3, 31, 32]");
+        assertThat(s.getDescription())
+                .isEqualTo(
+                        "unexpected shape for input 'input' for model 'vgg'. Expected [-1, 3, 32, 32], got [1, 3, 31, 32]");
     }
 
     @Test
     void rawContentsLengthNotMatchingTheShape() {
-        Status s = failure(vggRequest().input(InferInput.fp32("input", Frames.shape(vgg, 2), Frames.random(vgg, 1, 0))).build());
+        Status s =
+                failure(
+                        vggRequest()
+                                .input(
+                                        InferInput.fp32(
+                                                "input",
+                                                Frames.shape(vgg, 2),
+                                                Frames.random(vgg, 1, 0)))
+                                .build());
         assertThat(s.getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
-        assertThat(s.getDescription()).isEqualTo(
-                "input 'input' raw content has 12288 bytes but shape [2, 3, 32, 32] needs 24576 bytes");
+        assertThat(s.getDescription())
+                .isEqualTo(
+                        "input 'input' raw content has 12288 bytes but shape [2, 3, 32, 32] needs 24576 bytes");
     }
 
     @Test
     void batchAboveMaxBatchSize() {
-        Status s = failure(vggRequest().input(Frames.input(vgg, 17, Frames.random(vgg, 17, 0))).build());
+        Status s =
+                failure(
+                        vggRequest()
+                                .input(Frames.input(vgg, 17, Frames.random(vgg, 17, 0)))
+                                .build());
         assertThat(s.getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
-        assertThat(s.getDescription()).isEqualTo("inference request batch-size must be <= 16 for 'vgg', got 17");
+        assertThat(s.getDescription())
+                .isEqualTo("inference request batch-size must be <= 16 for 'vgg', got 17");
     }
 
     @Test
     void oversizeMessage() {
         // 100 frames of 12 KiB: past the 1 MiB limit, refused by gRPC before batch-size checks.
         int frames = 100;
-        Status s = failure(vggRequest().input(Frames.input(vgg, frames, Frames.random(vgg, frames, 0))).build());
+        Status s =
+                failure(
+                        vggRequest()
+                                .input(Frames.input(vgg, frames, Frames.random(vgg, frames, 0)))
+                                .build());
         assertThat(s.getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
         assertThat(s.getDescription()).contains("exceeds maximum size " + MAX_MESSAGE_BYTES);
     }
@@ -165,26 +232,41 @@ class BadInputITCase {
         Arrays.fill(frame, 100, 200, Float.NaN);
         Status s = failure(vggRequest().input(Frames.input(vgg, 1, frame)).build());
         assertThat(s.getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
-        assertThat(s.getDescription()).isEqualTo("input 'input' contains NaN (first at element 100)");
+        assertThat(s.getDescription())
+                .isEqualTo("input 'input' contains NaN (first at element 100)");
     }
 
     @Test
     void unknownRequestedOutput() {
-        Status s = failure(vggRequest().input(Frames.input(vgg, 1, Frames.random(vgg, 1, 0))).output("probs").build());
+        Status s =
+                failure(
+                        vggRequest()
+                                .input(Frames.input(vgg, 1, Frames.random(vgg, 1, 0)))
+                                .output("probs")
+                                .build());
         assertThat(s.getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
-        assertThat(s.getDescription()).isEqualTo("unexpected inference output 'probs' for model 'vgg', expected [logits]");
+        assertThat(s.getDescription())
+                .isEqualTo(
+                        "unexpected inference output 'probs' for model 'vgg', expected [logits]");
     }
 
     @Test
     void modelFileThatIsNotOnnxIsReportedNotReady() {
         assertThat(sidecar.client.modelReady("not-onnx", "")).isFalse();
         assertThatThrownBy(() -> sidecar.client.modelMetadata("not-onnx", ""))
-                .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
-                    assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
-                    assertThat(e.getStatus().getDescription())
-                            .startsWith("model 'not-onnx' version 1 is not ready: model 'not-onnx' version 1: model.onnx is not a loadable ONNX model");
-                });
-        Status s = failure(InferRequest.builder("not-onnx").input(Frames.input(vgg, 1, Frames.random(vgg, 1, 0))).build());
+                .isInstanceOfSatisfying(
+                        StatusRuntimeException.class,
+                        e -> {
+                            assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
+                            assertThat(e.getStatus().getDescription())
+                                    .startsWith(
+                                            "model 'not-onnx' version 1 is not ready: model 'not-onnx' version 1: model.onnx is not a loadable ONNX model");
+                        });
+        Status s =
+                failure(
+                        InferRequest.builder("not-onnx")
+                                .input(Frames.input(vgg, 1, Frames.random(vgg, 1, 0)))
+                                .build());
         assertThat(s.getCode()).isEqualTo(Status.Code.UNAVAILABLE);
     }
 
@@ -192,36 +274,48 @@ class BadInputITCase {
     void modelDirectoryEscapingTheRepositoryIsRefused() {
         assertThat(sidecar.client.modelReady("escapes", "")).isFalse();
         assertThatThrownBy(() -> sidecar.client.modelMetadata("escapes", ""))
-                .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
-                    assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
-                    assertThat(e.getStatus().getDescription()).contains("outside the model repository");
-                });
+                .isInstanceOfSatisfying(
+                        StatusRuntimeException.class,
+                        e -> {
+                            assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
+                            assertThat(e.getStatus().getDescription())
+                                    .contains("outside the model repository");
+                        });
     }
 
     @Test
     void modelFileNameEscapingTheRepositoryIsRefused() {
         assertThat(sidecar.client.modelReady("climbs", "")).isFalse();
         assertThatThrownBy(() -> sidecar.client.modelMetadata("climbs", ""))
-                .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
-                    assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
-                    assertThat(e.getStatus().getDescription()).contains("escapes the model repository");
-                });
+                .isInstanceOfSatisfying(
+                        StatusRuntimeException.class,
+                        e -> {
+                            assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
+                            assertThat(e.getStatus().getDescription())
+                                    .contains("escapes the model repository");
+                        });
     }
 
     @Test
     void unparsableConfigIsReportedNotReady() {
         assertThat(sidecar.client.modelReady("bad-config", "")).isFalse();
         assertThatThrownBy(() -> sidecar.client.modelMetadata("bad-config", ""))
-                .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
-                    assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
-                    assertThat(e.getStatus().getDescription()).contains("not a valid model configuration");
-                });
+                .isInstanceOfSatisfying(
+                        StatusRuntimeException.class,
+                        e -> {
+                            assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
+                            assertThat(e.getStatus().getDescription())
+                                    .contains("not a valid model configuration");
+                        });
     }
 
     @Test
     void modelNameThatLooksLikeAPathIsJustUnknown() {
-        Status s = failure(InferRequest.builder("../" + outside.getFileName() + "/resnet")
-                .input(Frames.input(vgg, 1, Frames.random(vgg, 1, 0))).build());
+        Status s =
+                failure(
+                        InferRequest.builder("../" + outside.getFileName() + "/resnet")
+                                .input(Frames.input(vgg, 1, Frames.random(vgg, 1, 0)))
+                                .build());
         assertThat(s.getCode()).isEqualTo(Status.Code.NOT_FOUND);
     }
 

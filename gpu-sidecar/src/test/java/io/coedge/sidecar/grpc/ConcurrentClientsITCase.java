@@ -21,8 +21,7 @@ class ConcurrentClientsITCase {
     private static final int CLIENTS = 16;
     private static final int CALLS_PER_CLIENT = 5;
 
-    @TempDir
-    Path repo;
+    @TempDir Path repo;
 
     @Test
     void sixteenConcurrentClientsGetCorrectIndependentAnswers() throws Exception {
@@ -38,18 +37,24 @@ class ConcurrentClientsITCase {
                     int batch = 1 + (c + k) % 3;
                     float[] frames = Frames.random(m, batch, c * 100L + k);
                     expected.add(Frames.reference(m, batch, frames));
-                    calls.add(client.infer(InferRequest.builder("resnet").id(c + "/" + k)
-                            .input(Frames.input(m, batch, frames)).build()));
+                    calls.add(
+                            client.infer(
+                                    InferRequest.builder("resnet")
+                                            .id(c + "/" + k)
+                                            .input(Frames.input(m, batch, frames))
+                                            .build()));
                 }
             }
             for (int i = 0; i < calls.size(); i++) {
                 InferResult r = calls.get(i).get(60, TimeUnit.SECONDS);
                 assertThat(r.id()).isEqualTo((i / CALLS_PER_CLIENT) + "/" + (i % CALLS_PER_CLIENT));
-                assertThat(Frames.maxAbsDiff(r.output("logits").toFloatArray(), expected.get(i))).as("call %d", i)
+                assertThat(Frames.maxAbsDiff(r.output("logits").toFloatArray(), expected.get(i)))
+                        .as("call %d", i)
                         .isLessThanOrEqualTo(1e-5f);
             }
             clients.forEach(OipClient::close);
-            assertThat(sidecar.server.metrics().successCount("resnet")).isEqualTo(CLIENTS * CALLS_PER_CLIENT);
+            assertThat(sidecar.server.metrics().successCount("resnet"))
+                    .isEqualTo(CLIENTS * CALLS_PER_CLIENT);
             assertThat(sidecar.server.registry().instances()).hasSize(1);
         }
     }

@@ -12,10 +12,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class ModelGeneratorTest {
-    @TempDir
-    Path a;
-    @TempDir
-    Path b;
+    @TempDir Path a;
+    @TempDir Path b;
 
     @Test
     void sameSeedWritesTheSameBytesAndAnotherSeedDoesNot() throws Exception {
@@ -24,7 +22,8 @@ class ModelGeneratorTest {
         for (String name : ModelGenerator.MODEL_NAMES) {
             assertThat(Files.readAllBytes(a.resolve(name + "/1/model.onnx")))
                     .isEqualTo(Files.readAllBytes(b.resolve(name + "/1/model.onnx")));
-            assertThat(a.resolve(name + "/config.pbtxt")).hasSameTextualContentAs(b.resolve(name + "/config.pbtxt"));
+            assertThat(a.resolve(name + "/config.pbtxt"))
+                    .hasSameTextualContentAs(b.resolve(name + "/config.pbtxt"));
         }
         Path c = a.resolveSibling(a.getFileName() + "-other");
         new ModelGenerator(43, ModelGenerator.Scale.TINY).generate("vgg", c);
@@ -34,8 +33,10 @@ class ModelGeneratorTest {
 
     @Test
     void writesTritonConfigsWithDynamicBatchAndTheTalksLayouts() throws Exception {
-        List<ModelGenerator.GeneratedModel> models = new ModelGenerator(1, ModelGenerator.Scale.FULL).generateAll(a);
-        assertThat(models).extracting(ModelGenerator.GeneratedModel::name)
+        List<ModelGenerator.GeneratedModel> models =
+                new ModelGenerator(1, ModelGenerator.Scale.FULL).generateAll(a);
+        assertThat(models)
+                .extracting(ModelGenerator.GeneratedModel::name)
                 .containsExactly("yolo-big", "yolo-small", "vgg", "resnet");
         assertThat(models.get(0).inputDims()).containsExactly(3, 320, 320);
         assertThat(models.get(0).outputDims()).containsExactly(84, 2100);
@@ -50,10 +51,21 @@ class ModelGeneratorTest {
         assertThat(config.getInput(0).getName()).isEqualTo("images");
         assertThat(config.getInput(0).getDimsList()).containsExactly(3L, 320L, 320L);
         assertThat(config.getOutput(0).getName()).isEqualTo("output0");
-        assertThat(config.getDynamicBatching().getDefaultQueuePolicy().getMaxQueueSize()).isEqualTo(64);
-        ModelProto onnx = ModelProto.parseFrom(Files.readAllBytes(a.resolve("resnet/1/model.onnx")));
-        assertThat(onnx.getGraph().getInput(0).getType().getTensorType().getShape().getDim(0).getDimParam())
+        assertThat(config.getDynamicBatching().getDefaultQueuePolicy().getMaxQueueSize())
+                .isEqualTo(64);
+        ModelProto onnx =
+                ModelProto.parseFrom(Files.readAllBytes(a.resolve("resnet/1/model.onnx")));
+        assertThat(
+                        onnx.getGraph()
+                                .getInput(0)
+                                .getType()
+                                .getTensorType()
+                                .getShape()
+                                .getDim(0)
+                                .getDimParam())
                 .isEqualTo("batch");
-        assertThat(onnx.getGraph().getNodeList()).extracting(n -> n.getOpType()).contains("Add", "GlobalAveragePool");
+        assertThat(onnx.getGraph().getNodeList())
+                .extracting(n -> n.getOpType())
+                .contains("Add", "GlobalAveragePool");
     }
 }

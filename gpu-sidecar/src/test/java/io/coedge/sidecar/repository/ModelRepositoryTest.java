@@ -13,8 +13,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class ModelRepositoryTest {
-    @TempDir
-    Path repo;
+    @TempDir Path repo;
 
     private static final Device CPU = new Device("cpu", "cpu", Optional.empty());
 
@@ -25,8 +24,11 @@ class ModelRepositoryTest {
         try (ModelRegistry registry = ModelRegistry.load(ModelRepository.open(repo), CPU, 1)) {
             ServedModel spec = registry.instances().get(0).spec();
             assertThat(spec.maxBatchSize()).isEqualTo(ModelInstance.DEFAULT_MAX_BATCH_SIZE);
-            assertThat(spec.inputs()).containsExactly(new TensorSpec("input", Datatype.FP32, new long[] {3, 32, 32}));
-            assertThat(spec.outputs()).containsExactly(new TensorSpec("logits", Datatype.FP32, new long[] {10}));
+            assertThat(spec.inputs())
+                    .containsExactly(
+                            new TensorSpec("input", Datatype.FP32, new long[] {3, 32, 32}));
+            assertThat(spec.outputs())
+                    .containsExactly(new TensorSpec("logits", Datatype.FP32, new long[] {10}));
             assertThat(spec.maxQueueSize()).isZero();
         }
     }
@@ -34,7 +36,9 @@ class ModelRepositoryTest {
     @Test
     void tritonConfigWithFieldsWeDoNotUseStillParses() throws Exception {
         var m = new ModelGenerator(1, ModelGenerator.Scale.TINY).generate("vgg", repo);
-        Files.writeString(m.directory().resolve("config.pbtxt"), """
+        Files.writeString(
+                m.directory().resolve("config.pbtxt"),
+                """
                 name: "vgg"
                 platform: "onnxruntime_onnx"
                 max_batch_size: 4
@@ -55,7 +59,9 @@ class ModelRepositoryTest {
         ModelGenerator gen = new ModelGenerator(1, ModelGenerator.Scale.TINY);
         var bad = gen.generate("vgg", repo);
         gen.generate("resnet", repo);
-        Files.writeString(bad.directory().resolve("config.pbtxt"), """
+        Files.writeString(
+                bad.directory().resolve("config.pbtxt"),
+                """
                 name: "vgg"
                 max_batch_size: 4
                 input [ { name: "input" data_type: TYPE_FP32 dims: [ 3, 64, 64 ] } ]
@@ -63,9 +69,11 @@ class ModelRepositoryTest {
         try (ModelRegistry registry = ModelRegistry.load(ModelRepository.open(repo), CPU, 1)) {
             var vgg = registry.model("vgg").orElseThrow().versions().get(1L);
             assertThat(vgg.instance()).isEmpty();
-            assertThat(vgg.failure()).hasValue(
-                    "model 'vgg': config.pbtxt dims [3, 64, 64] of input 'input' do not match the ONNX graph [3, 32, 32]");
-            assertThat(registry.model("resnet").orElseThrow().versions().get(1L).instance()).isPresent();
+            assertThat(vgg.failure())
+                    .hasValue(
+                            "model 'vgg': config.pbtxt dims [3, 64, 64] of input 'input' do not match the ONNX graph [3, 32, 32]");
+            assertThat(registry.model("resnet").orElseThrow().versions().get(1L).instance())
+                    .isPresent();
         }
     }
 

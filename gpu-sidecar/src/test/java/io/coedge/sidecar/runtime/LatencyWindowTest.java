@@ -39,10 +39,17 @@ class LatencyWindowTest {
         p.record(1, 1000);
         p.record(4, 3000);
         assertThat(p.estimateNanos(1)).isEqualTo(1000);
-        assertThat(p.estimateNanos(2)).as("interpolated, as the batcher's LatencyProfile does")
-                .isEqualTo(io.coedge.scheduler.model.LatencyProfile.of(new int[] {1, 4}, new long[] {1000, 3000}).latencyMicros(2))
+        assertThat(p.estimateNanos(2))
+                .as("interpolated, as the batcher's LatencyProfile does")
+                .isEqualTo(
+                        io.coedge.scheduler.model.LatencyProfile.of(
+                                        new int[] {1, 4}, new long[] {1000, 3000})
+                                .latencyMicros(2))
                 .isEqualTo(1667);
-        assertThat(p.estimateNanos(8)).as("per frame beyond the largest measured size").isEqualTo(6000);
-        assertThat(p.snapshot()).containsExactly(java.util.Map.entry(1, 1000L), java.util.Map.entry(4, 3000L));
+        assertThat(p.estimateNanos(8))
+                .as("per frame beyond the largest measured size")
+                .isEqualTo(6000);
+        assertThat(p.snapshot())
+                .containsExactly(java.util.Map.entry(1, 1000L), java.util.Map.entry(4, 3000L));
     }
 }

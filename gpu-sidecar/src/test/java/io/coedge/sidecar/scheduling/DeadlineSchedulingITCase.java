@@ -4,12 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-import io.coedge.oip.v2.GRPCInferenceServiceGrpc;
-import io.coedge.oip.v2.InferParameter;
-import io.coedge.oip.v2.ModelInferRequest;
 import io.coedge.oip.InferRequest;
 import io.coedge.oip.InferResult;
 import io.coedge.oip.OipClient;
+import io.coedge.oip.v2.GRPCInferenceServiceGrpc;
+import io.coedge.oip.v2.InferParameter;
+import io.coedge.oip.v2.ModelInferRequest;
 import io.coedge.sidecar.metrics.SidecarMetrics;
 import io.coedge.sidecar.runtime.ModelInstance;
 import io.coedge.sidecar.testutils.DelayModels;
@@ -39,24 +39,29 @@ import org.junit.jupiter.api.io.TempDir;
  * Admission and order on the one accelerator: deadline refusal on arrival and in the queue,
  * queue-full refusal, earliest-deadline-first across callers, cancelled calls leave the queue.
  *
- * <p>Every model is a delay model, so each execution takes the time the test sets, on any
- * machine: assertions depend on those delays only (lower bounds, never upper bounds on wall time;
- * the time limits on waiting are there so that a broken build fails instead of hanging).
+ * <p>Every model is a delay model, so each execution takes the time the test sets, on any machine:
+ * assertions depend on those delays only (lower bounds, never upper bounds on wall time; the time
+ * limits on waiting are there so that a broken build fails instead of hanging).
  */
 class DeadlineSchedulingITCase {
-    /** Keeps the accelerator busy: 60 s per call, ended by cancelling it. Its input has a variable
-     *  dimension, so warm-up does not run it (no profile, no refusal; its calls carry no deadline). */
+    /**
+     * Keeps the accelerator busy: 60 s per call, ended by cancelling it. Its input has a variable
+     * dimension, so warm-up does not run it (no profile, no refusal; its calls carry no deadline).
+     */
     private static final long BUSY_US = 60_000_000;
+
     /** Takes 500 ms per call. */
     private static final long SLOW_US = 500_000;
+
     /** Takes 20 ms per call; queue bound 2. */
     private static final long QUICK_US = 20_000;
+
     /** Takes 100 ms per call: the gap between two completions, for the order to show. */
     private static final long ORDERED_US = 100_000;
+
     private static final long WAIT_SECONDS = 60;
 
-    @TempDir
-    static Path repo;
+    @TempDir static Path repo;
     static DelayModels.DelayModel busy;
     static DelayModels.DelayModel slow;
     static DelayModels.DelayModel quick;
@@ -82,29 +87,53 @@ class DeadlineSchedulingITCase {
         long bytesBefore = sidecar.server.metrics().inputBytes("busy", SidecarMetrics.Via.MESSAGE);
         List<CompletableFuture<InferResult>> calls = new ArrayList<>();
         for (int i = 0; i < 2; i++) {
-            calls.add(sidecar.client.infer(InferRequest.builder("busy").id("busy" + i).input(busy.input(1, i)).build()));
+            calls.add(
+                    sidecar.client.infer(
+                            InferRequest.builder("busy")
+                                    .id("busy" + i)
+                                    .input(busy.input(1, i))
+                                    .build()));
         }
         // Both arrived (4 input bytes each), and one of them left the queue for the accelerator.
-        awaitTrue(() -> sidecar.server.metrics().inputBytes("busy", SidecarMetrics.Via.MESSAGE) == bytesBefore + 8
-                && instance("busy").queued().get() == 1, "second busy call waits behind the first");
+        awaitTrue(
+                () ->
+                        sidecar.server.metrics().inputBytes("busy", SidecarMetrics.Via.MESSAGE)
+                                        == bytesBefore + 8
+                                && instance("busy").queued().get() == 1,
+                "second busy call waits behind the first");
         return calls;
     }
 
-    /** Cancels the busy calls still going (the running one stops at once) and waits until the accelerator is idle. */
+    /**
+     * Cancels the busy calls still going (the running one stops at once) and waits until the
+     * accelerator is idle.
+     */
     private static void release(List<CompletableFuture<InferResult>> calls) throws Exception {
         calls.forEach(c -> c.cancel(true));
         // A call without deadline runs once every execution before it has ended.
-        sidecar.client.infer(InferRequest.builder("ordered").input(ordered.input(1, 0)).build())
+        sidecar.client
+                .infer(InferRequest.builder("ordered").input(ordered.input(1, 0)).build())
                 .get(WAIT_SECONDS, TimeUnit.SECONDS);
     }
 
     private static ModelInstance instance(String model) {
-        return sidecar.server.registry().model(model).orElseThrow().versions().lastEntry().getValue().instance().orElseThrow();
+        return sidecar.server
+                .registry()
+                .model(model)
+                .orElseThrow()
+                .versions()
+                .lastEntry()
+                .getValue()
+                .instance()
+                .orElseThrow();
     }
 
     private static void awaitTrue(BooleanSupplier condition, String what) {
-        await(what).atMost(Duration.ofSeconds(WAIT_SECONDS)).pollInterval(Duration.ofMillis(2))
-                .dontCatchUncaughtExceptions().until(condition::getAsBoolean);
+        await(what)
+                .atMost(Duration.ofSeconds(WAIT_SECONDS))
+                .pollInterval(Duration.ofMillis(2))
+                .dontCatchUncaughtExceptions()
+                .until(condition::getAsBoolean);
     }
 
     private static void awaitAll(List<CompletableFuture<InferResult>> calls) throws Exception {
@@ -116,21 +145,45 @@ class DeadlineSchedulingITCase {
     @Test
     void requestThatCannotMeetItsDeadlineIsRefusedAtOnce() throws Exception {
         // Warm-up measured the slow model: its estimate is at least its 500 ms, on any machine.
-        assertThat(instance("slow").profile().estimateNanos(1)).isGreaterThanOrEqualTo(slow.delayNanos(1));
-        long refusedBefore = sidecar.server.metrics().failureCount("slow", SidecarMetrics.Reason.REJECTED_DEADLINE);
+        assertThat(instance("slow").profile().estimateNanos(1))
+                .isGreaterThanOrEqualTo(slow.delayNanos(1));
+        long refusedBefore =
+                sidecar.server
+                        .metrics()
+                        .failureCount("slow", SidecarMetrics.Reason.REJECTED_DEADLINE);
         long successesBefore = sidecar.server.metrics().successCount("slow");
-        // Triton's timeout parameter only (no gRPC deadline), half the model's delay: the server alone decides.
-        withStub(stub -> assertThatThrownBy(() -> stub.modelInfer(request(slow)
-                .putParameters("timeout", InferParameter.newBuilder().setInt64Param(SLOW_US / 2).build()).build()))
-                .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
-                    assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.DEADLINE_EXCEEDED);
-                    // Refused on arrival (admission), not shed from the queue or stopped at the accelerator.
-                    assertThat(e.getStatus().getDescription())
-                            .startsWith("Request timeout expired: model 'slow' needs about ")
-                            .contains("but the deadline is");
-                }));
+        // Triton's timeout parameter only (no gRPC deadline), half the model's delay: the server
+        // alone decides.
+        withStub(
+                stub ->
+                        assertThatThrownBy(
+                                        () ->
+                                                stub.modelInfer(
+                                                        request(slow)
+                                                                .putParameters(
+                                                                        "timeout",
+                                                                        InferParameter.newBuilder()
+                                                                                .setInt64Param(
+                                                                                        SLOW_US / 2)
+                                                                                .build())
+                                                                .build()))
+                                .isInstanceOfSatisfying(
+                                        StatusRuntimeException.class,
+                                        e -> {
+                                            assertThat(e.getStatus().getCode())
+                                                    .isEqualTo(Status.Code.DEADLINE_EXCEEDED);
+                                            // Refused on arrival (admission), not shed from the
+                                            // queue or stopped at the accelerator.
+                                            assertThat(e.getStatus().getDescription())
+                                                    .startsWith(
+                                                            "Request timeout expired: model 'slow' needs about ")
+                                                    .contains("but the deadline is");
+                                        }));
         assertThat(instance("slow").queued().get()).isZero();
-        assertThat(sidecar.server.metrics().failureCount("slow", SidecarMetrics.Reason.REJECTED_DEADLINE))
+        assertThat(
+                        sidecar.server
+                                .metrics()
+                                .failureCount("slow", SidecarMetrics.Reason.REJECTED_DEADLINE))
                 .isEqualTo(refusedBefore + 1);
         assertThat(sidecar.server.metrics().successCount("slow")).isEqualTo(successesBefore);
     }
@@ -138,12 +191,27 @@ class DeadlineSchedulingITCase {
     @Test
     void pastDeadlineParameterIsRefusedWithTritonsMessage() throws Exception {
         long pastMicros = Instant.now().minusSeconds(1).toEpochMilli() * 1000;
-        withStub(stub -> assertThatThrownBy(() -> stub.modelInfer(request(quick)
-                .putParameters("deadline", InferParameter.newBuilder().setInt64Param(pastMicros).build()).build()))
-                .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
-                    assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.DEADLINE_EXCEEDED);
-                    assertThat(e.getStatus().getDescription()).startsWith("Request timeout expired");
-                }));
+        withStub(
+                stub ->
+                        assertThatThrownBy(
+                                        () ->
+                                                stub.modelInfer(
+                                                        request(quick)
+                                                                .putParameters(
+                                                                        "deadline",
+                                                                        InferParameter.newBuilder()
+                                                                                .setInt64Param(
+                                                                                        pastMicros)
+                                                                                .build())
+                                                                .build()))
+                                .isInstanceOfSatisfying(
+                                        StatusRuntimeException.class,
+                                        e -> {
+                                            assertThat(e.getStatus().getCode())
+                                                    .isEqualTo(Status.Code.DEADLINE_EXCEEDED);
+                                            assertThat(e.getStatus().getDescription())
+                                                    .startsWith("Request timeout expired");
+                                        }));
     }
 
     @Test
@@ -151,18 +219,39 @@ class DeadlineSchedulingITCase {
         var calls = occupyAccelerator();
         try {
             long timeoutUs = 300_000;
-            // The request may wait until its deadline less the model's estimate (at least its 20 ms).
+            // The request may wait until its deadline less the model's estimate (at least its 20
+            // ms).
             long estimate = instance("quick").profile().estimateNanos(1);
-            assertThat(estimate).isGreaterThanOrEqualTo(quick.delayNanos(1)).isLessThan(timeoutUs * 1000);
+            assertThat(estimate)
+                    .isGreaterThanOrEqualTo(quick.delayNanos(1))
+                    .isLessThan(timeoutUs * 1000);
             long start = System.nanoTime();
-            withStub(stub -> assertThatThrownBy(() -> stub.modelInfer(request(quick)
-                    .putParameters("timeout", InferParameter.newBuilder().setInt64Param(timeoutUs).build()).build()))
-                    .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
-                        assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.DEADLINE_EXCEEDED);
-                        assertThat(e.getStatus().getDescription()).isEqualTo("Request timeout expired: request for"
-                                + " model 'quick' could not start in time to meet its deadline");
-                    }));
-            assertThat(System.nanoTime() - start).as("not shed before its latest start")
+            withStub(
+                    stub ->
+                            assertThatThrownBy(
+                                            () ->
+                                                    stub.modelInfer(
+                                                            request(quick)
+                                                                    .putParameters(
+                                                                            "timeout",
+                                                                            InferParameter
+                                                                                    .newBuilder()
+                                                                                    .setInt64Param(
+                                                                                            timeoutUs)
+                                                                                    .build())
+                                                                    .build()))
+                                    .isInstanceOfSatisfying(
+                                            StatusRuntimeException.class,
+                                            e -> {
+                                                assertThat(e.getStatus().getCode())
+                                                        .isEqualTo(Status.Code.DEADLINE_EXCEEDED);
+                                                assertThat(e.getStatus().getDescription())
+                                                        .isEqualTo(
+                                                                "Request timeout expired: request for"
+                                                                        + " model 'quick' could not start in time to meet its deadline");
+                                            }));
+            assertThat(System.nanoTime() - start)
+                    .as("not shed before its latest start")
                     .isGreaterThanOrEqualTo(timeoutUs * 1000 - estimate);
             assertThat(calls.get(0)).as("shed while the accelerator was still busy").isNotDone();
             assertThat(instance("quick").queued().get()).isZero();
@@ -177,16 +266,24 @@ class DeadlineSchedulingITCase {
         List<CompletableFuture<InferResult>> queued = new ArrayList<>();
         try {
             for (int i = 0; i < 2; i++) {
-                queued.add(sidecar.client.infer(InferRequest.builder("quick").input(quick.input(1, i)).build()));
+                queued.add(
+                        sidecar.client.infer(
+                                InferRequest.builder("quick").input(quick.input(1, i)).build()));
             }
             awaitTrue(() -> instance("quick").queued().get() == 2, "two quick calls queued");
-            var third = sidecar.client.infer(InferRequest.builder("quick").input(quick.input(1, 9)).build());
+            var third =
+                    sidecar.client.infer(
+                            InferRequest.builder("quick").input(quick.input(1, 9)).build());
             assertThatThrownBy(() -> third.get(WAIT_SECONDS, TimeUnit.SECONDS))
-                    .isInstanceOfSatisfying(ExecutionException.class, e -> {
-                        Status status = OipClient.statusOf(e.getCause());
-                        assertThat(status.getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
-                        assertThat(status.getDescription()).isEqualTo("Exceeds maximum queue size 2 of model 'quick'");
-                    });
+                    .isInstanceOfSatisfying(
+                            ExecutionException.class,
+                            e -> {
+                                Status status = OipClient.statusOf(e.getCause());
+                                assertThat(status.getCode())
+                                        .isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
+                                assertThat(status.getDescription())
+                                        .isEqualTo("Exceeds maximum queue size 2 of model 'quick'");
+                            });
             assertThat(calls.get(0)).isNotDone();
         } finally {
             release(calls);
@@ -200,20 +297,30 @@ class DeadlineSchedulingITCase {
         List<OipClient> clients = new ArrayList<>();
         try {
             Instant now = Instant.now();
-            // Deadlines 30 s .. 26 s away, sent in an order unrelated to their deadlines, one client each.
+            // Deadlines 30 s .. 26 s away, sent in an order unrelated to their deadlines, one
+            // client each.
             int[] secondsAway = {28, 30, 26, 29, 27};
             List<String> completionOrder = Collections.synchronizedList(new ArrayList<>());
             List<CompletableFuture<InferResult>> waiting = new ArrayList<>();
             for (int s : secondsAway) {
                 OipClient client = sidecar.newClient();
                 clients.add(client);
-                var call = client.infer(InferRequest.builder("ordered").id("d" + s).deadline(now.plusSeconds(s))
-                        .input(ordered.input(1, s)).build());
+                var call =
+                        client.infer(
+                                InferRequest.builder("ordered")
+                                        .id("d" + s)
+                                        .deadline(now.plusSeconds(s))
+                                        .input(ordered.input(1, s))
+                                        .build());
                 call.whenComplete((r, e) -> completionOrder.add(r != null ? r.id() : "error:" + e));
                 waiting.add(call);
             }
-            awaitTrue(() -> instance("ordered").queued().get() == secondsAway.length, "all five queued");
-            assertThat(calls.get(0)).as("all five queued while the accelerator was busy").isNotDone();
+            awaitTrue(
+                    () -> instance("ordered").queued().get() == secondsAway.length,
+                    "all five queued");
+            assertThat(calls.get(0))
+                    .as("all five queued while the accelerator was busy")
+                    .isNotDone();
             calls.get(0).cancel(true); // the accelerator takes the queue from here
             awaitAll(waiting);
             assertThat(completionOrder).containsExactly("d26", "d27", "d28", "d29", "d30");
@@ -228,32 +335,46 @@ class DeadlineSchedulingITCase {
     @Test
     void cancelledCallLeavesTheQueueAndCostsNothing() throws Exception {
         var calls = occupyAccelerator();
-        long cancelledBefore = sidecar.server.metrics().failureCount("quick", SidecarMetrics.Reason.CANCELLED);
+        long cancelledBefore =
+                sidecar.server.metrics().failureCount("quick", SidecarMetrics.Reason.CANCELLED);
         long successesBefore = sidecar.server.metrics().successCount("quick");
         try {
-            var call = sidecar.client.infer(InferRequest.builder("quick").input(quick.input(1, 1)).build());
+            var call =
+                    sidecar.client.infer(
+                            InferRequest.builder("quick").input(quick.input(1, 1)).build());
             awaitTrue(() -> instance("quick").queued().get() == 1, "the quick call queued");
             call.cancel(true);
-            awaitTrue(() -> instance("quick").queued().get() == 0, "the cancelled call left the queue");
+            awaitTrue(
+                    () -> instance("quick").queued().get() == 0,
+                    "the cancelled call left the queue");
             assertThat(calls.get(0)).isNotDone();
-            assertThat(sidecar.server.metrics().failureCount("quick", SidecarMetrics.Reason.CANCELLED))
+            assertThat(
+                            sidecar.server
+                                    .metrics()
+                                    .failureCount("quick", SidecarMetrics.Reason.CANCELLED))
                     .isEqualTo(cancelledBefore + 1);
         } finally {
             release(calls);
         }
-        sidecar.client.infer(InferRequest.builder("quick").input(quick.input(1, 2)).build())
+        sidecar.client
+                .infer(InferRequest.builder("quick").input(quick.input(1, 2)).build())
                 .get(WAIT_SECONDS, TimeUnit.SECONDS);
-        assertThat(sidecar.server.metrics().successCount("quick")).as("only the call that was not cancelled ran")
+        assertThat(sidecar.server.metrics().successCount("quick"))
+                .as("only the call that was not cancelled ran")
                 .isEqualTo(successesBefore + 1);
     }
 
     private interface StubUse {
-        void accept(GRPCInferenceServiceGrpc.GRPCInferenceServiceBlockingStub stub) throws Exception;
+        void accept(GRPCInferenceServiceGrpc.GRPCInferenceServiceBlockingStub stub)
+                throws Exception;
     }
 
     /** A raw stub, so that no gRPC deadline is set and only the request's parameters bound it. */
     private static void withStub(StubUse use) throws Exception {
-        ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", sidecar.server.port()).usePlaintext().build();
+        ManagedChannel channel =
+                NettyChannelBuilder.forAddress("127.0.0.1", sidecar.server.port())
+                        .usePlaintext()
+                        .build();
         try {
             use.accept(GRPCInferenceServiceGrpc.newBlockingStub(channel));
         } finally {
@@ -263,14 +384,20 @@ class DeadlineSchedulingITCase {
 
     private static ModelInferRequest.Builder request(DelayModels.DelayModel model) {
         long[] shape = model.shape(1);
-        ByteBuffer raw = ByteBuffer.allocate(4 * (int) java.util.Arrays.stream(shape).reduce(1, (a, b) -> a * b))
-                .order(ByteOrder.LITTLE_ENDIAN);
-        ModelInferRequest.InferInputTensor.Builder input = ModelInferRequest.InferInputTensor.newBuilder()
-                .setName("input").setDatatype("FP32");
+        ByteBuffer raw =
+                ByteBuffer.allocate(
+                                4 * (int) java.util.Arrays.stream(shape).reduce(1, (a, b) -> a * b))
+                        .order(ByteOrder.LITTLE_ENDIAN);
+        ModelInferRequest.InferInputTensor.Builder input =
+                ModelInferRequest.InferInputTensor.newBuilder()
+                        .setName("input")
+                        .setDatatype("FP32");
         for (long d : shape) {
             input.addShape(d);
         }
-        return ModelInferRequest.newBuilder().setModelName(model.name()).addInputs(input)
+        return ModelInferRequest.newBuilder()
+                .setModelName(model.name())
+                .addInputs(input)
                 .addRawInputContents(com.google.protobuf.ByteString.copyFrom(raw.array()));
     }
 }

@@ -23,13 +23,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Triton's system shared memory extension: tensors in a registered region give the same
- * answers as tensors in the message, regions are listed and removed, and every misuse gets
- * its own error while the sidecar keeps serving.
+ * Triton's system shared memory extension: tensors in a registered region give the same answers as
+ * tensors in the message, regions are listed and removed, and every misuse gets its own error while
+ * the sidecar keeps serving.
  */
 class SharedMemoryITCase {
-    @TempDir
-    static Path repo;
+    @TempDir static Path repo;
     static ModelGenerator.GeneratedModel resnet;
     static RunningSidecar sidecar;
 
@@ -56,23 +55,43 @@ class SharedMemoryITCase {
         float[] frames = Frames.random(resnet, batch, 11);
         long inBytes = frames.length * 4L;
         long outBytes = batch * 10L * 4;
-        try (SharedMemoryRegion region = SharedMemoryRegion.create("coedge-test", 64 + inBytes + outBytes)) {
+        try (SharedMemoryRegion region =
+                SharedMemoryRegion.create("coedge-test", 64 + inBytes + outBytes)) {
             sidecar.client.registerSystemSharedMemory("tensors", region);
             region.slice(64, inBytes).asFloatBuffer().put(frames);
-            var viaShm = sidecar.client.infer(InferRequest.builder("resnet")
-                    .input(InferInput.inSharedMemory(resnet.inputName(), "FP32", Frames.shape(resnet, batch),
-                            new SharedMemoryRef("tensors", 64, inBytes)))
-                    .output(resnet.outputName(), new SharedMemoryRef("tensors", 64 + inBytes, outBytes))
-                    .build()).get(30, TimeUnit.SECONDS);
-            var viaMessage = sidecar.client.infer(InferRequest.builder("resnet")
-                    .input(Frames.input(resnet, batch, frames)).build()).get(30, TimeUnit.SECONDS);
+            var viaShm =
+                    sidecar.client
+                            .infer(
+                                    InferRequest.builder("resnet")
+                                            .input(
+                                                    InferInput.inSharedMemory(
+                                                            resnet.inputName(),
+                                                            "FP32",
+                                                            Frames.shape(resnet, batch),
+                                                            new SharedMemoryRef(
+                                                                    "tensors", 64, inBytes)))
+                                            .output(
+                                                    resnet.outputName(),
+                                                    new SharedMemoryRef(
+                                                            "tensors", 64 + inBytes, outBytes))
+                                            .build())
+                            .get(30, TimeUnit.SECONDS);
+            var viaMessage =
+                    sidecar.client
+                            .infer(
+                                    InferRequest.builder("resnet")
+                                            .input(Frames.input(resnet, batch, frames))
+                                            .build())
+                            .get(30, TimeUnit.SECONDS);
 
             assertThat(viaShm.output(resnet.outputName()).data().isEmpty()).isTrue();
             assertThat(viaShm.output(resnet.outputName()).shape()).containsExactly(batch, 10);
             float[] fromShm = new float[batch * 10];
             region.slice(64 + inBytes, outBytes).asFloatBuffer().get(fromShm);
-            assertThat(fromShm).containsExactly(viaMessage.output(resnet.outputName()).toFloatArray());
-            assertThat(Frames.maxAbsDiff(fromShm, Frames.reference(resnet, batch, frames))).isLessThanOrEqualTo(1e-5f);
+            assertThat(fromShm)
+                    .containsExactly(viaMessage.output(resnet.outputName()).toFloatArray());
+            assertThat(Frames.maxAbsDiff(fromShm, Frames.reference(resnet, batch, frames)))
+                    .isLessThanOrEqualTo(1e-5f);
         }
     }
 
@@ -89,7 +108,8 @@ class SharedMemoryITCase {
 
             sidecar.client.unregisterSystemSharedMemory("a");
             assertThat(sidecar.client.systemSharedMemoryStatus("")).containsOnlyKeys("b");
-            assertThat(status(() -> sidecar.client.systemSharedMemoryStatus("a")).getCode()).isEqualTo(Status.Code.NOT_FOUND);
+            assertThat(status(() -> sidecar.client.systemSharedMemoryStatus("a")).getCode())
+                    .isEqualTo(Status.Code.NOT_FOUND);
         }
     }
 
@@ -100,14 +120,32 @@ class SharedMemoryITCase {
             assertThat(status(() -> sidecar.client.registerSystemSharedMemory("taken", region)))
                     .satisfies(s -> assertThat(s.getCode()).isEqualTo(Status.Code.ALREADY_EXISTS))
                     .satisfies(s -> assertThat(s.getDescription()).contains("already in manager"));
-            assertThat(status(() -> sidecar.client.registerSystemSharedMemory("big", region.key(), 0, 8192)))
+            assertThat(
+                            status(
+                                    () ->
+                                            sidecar.client.registerSystemSharedMemory(
+                                                    "big", region.key(), 0, 8192)))
                     .satisfies(s -> assertThat(s.getDescription()).contains("exceeds the size"));
-            assertThat(status(() -> sidecar.client.registerSystemSharedMemory("none", "/coedge-no-such-object", 0, 8)))
-                    .satisfies(s -> assertThat(s.getDescription()).contains("Unable to open shared memory region"));
+            assertThat(
+                            status(
+                                    () ->
+                                            sidecar.client.registerSystemSharedMemory(
+                                                    "none", "/coedge-no-such-object", 0, 8)))
+                    .satisfies(
+                            s ->
+                                    assertThat(s.getDescription())
+                                            .contains("Unable to open shared memory region"));
             // A key is one name inside /dev/shm, never a path that climbs out of it.
-            assertThat(status(() -> sidecar.client.registerSystemSharedMemory("escape", "/../etc/passwd", 0, 8)))
+            assertThat(
+                            status(
+                                    () ->
+                                            sidecar.client.registerSystemSharedMemory(
+                                                    "escape", "/../etc/passwd", 0, 8)))
                     .satisfies(s -> assertThat(s.getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT))
-                    .satisfies(s -> assertThat(s.getDescription()).contains("not a POSIX shared memory name"));
+                    .satisfies(
+                            s ->
+                                    assertThat(s.getDescription())
+                                            .contains("not a POSIX shared memory name"));
         }
     }
 
@@ -118,8 +156,13 @@ class SharedMemoryITCase {
         Path link = Paths.get("/dev/shm/coedge-test-link-" + ProcessHandle.current().pid());
         Files.createSymbolicLink(link, target);
         try {
-            assertThat(status(() -> sidecar.client.registerSystemSharedMemory("link", "/" + link.getFileName(), 0, 8)))
-                    .satisfies(s -> assertThat(s.getDescription()).contains("no such regular file"));
+            assertThat(
+                            status(
+                                    () ->
+                                            sidecar.client.registerSystemSharedMemory(
+                                                    "link", "/" + link.getFileName(), 0, 8)))
+                    .satisfies(
+                            s -> assertThat(s.getDescription()).contains("no such regular file"));
         } finally {
             Files.delete(link);
         }
@@ -131,19 +174,56 @@ class SharedMemoryITCase {
         try (SharedMemoryRegion region = SharedMemoryRegion.create("coedge-test", inBytes + 40)) {
             sidecar.client.registerSystemSharedMemory("r", region);
             long[] shape = Frames.shape(resnet, 1);
-            assertThat(inferFailure(InferRequest.builder("resnet").input(InferInput.inSharedMemory(resnet.inputName(),
-                    "FP32", shape, new SharedMemoryRef("unknown", 0, inBytes))).build()))
+            assertThat(
+                            inferFailure(
+                                    InferRequest.builder("resnet")
+                                            .input(
+                                                    InferInput.inSharedMemory(
+                                                            resnet.inputName(),
+                                                            "FP32",
+                                                            shape,
+                                                            new SharedMemoryRef(
+                                                                    "unknown", 0, inBytes)))
+                                            .build()))
                     .contains("Unable to find shared memory region: 'unknown'");
-            assertThat(inferFailure(InferRequest.builder("resnet").input(InferInput.inSharedMemory(resnet.inputName(),
-                    "FP32", shape, new SharedMemoryRef("r", 0, inBytes - 4))).build()))
-                    .contains("shared_memory_byte_size " + (inBytes - 4)).contains("needs " + inBytes);
-            assertThat(inferFailure(InferRequest.builder("resnet").input(InferInput.inSharedMemory(resnet.inputName(),
-                    "FP32", shape, new SharedMemoryRef("r", 48, inBytes))).build()))
+            assertThat(
+                            inferFailure(
+                                    InferRequest.builder("resnet")
+                                            .input(
+                                                    InferInput.inSharedMemory(
+                                                            resnet.inputName(),
+                                                            "FP32",
+                                                            shape,
+                                                            new SharedMemoryRef(
+                                                                    "r", 0, inBytes - 4)))
+                                            .build()))
+                    .contains("shared_memory_byte_size " + (inBytes - 4))
+                    .contains("needs " + inBytes);
+            assertThat(
+                            inferFailure(
+                                    InferRequest.builder("resnet")
+                                            .input(
+                                                    InferInput.inSharedMemory(
+                                                            resnet.inputName(),
+                                                            "FP32",
+                                                            shape,
+                                                            new SharedMemoryRef("r", 48, inBytes)))
+                                            .build()))
                     .contains("Invalid offset + byte size");
             // The output does not fit where the client asked for it.
-            assertThat(inferFailure(InferRequest.builder("resnet").input(InferInput.inSharedMemory(resnet.inputName(),
-                            "FP32", shape, new SharedMemoryRef("r", 0, inBytes)))
-                    .output(resnet.outputName(), new SharedMemoryRef("r", inBytes, 8)).build()))
+            assertThat(
+                            inferFailure(
+                                    InferRequest.builder("resnet")
+                                            .input(
+                                                    InferInput.inSharedMemory(
+                                                            resnet.inputName(),
+                                                            "FP32",
+                                                            shape,
+                                                            new SharedMemoryRef("r", 0, inBytes)))
+                                            .output(
+                                                    resnet.outputName(),
+                                                    new SharedMemoryRef("r", inBytes, 8))
+                                            .build()))
                     .contains("should be at least 40 bytes");
         }
     }

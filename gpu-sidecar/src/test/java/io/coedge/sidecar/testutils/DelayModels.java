@@ -9,23 +9,27 @@ import java.util.stream.Collectors;
 
 /**
  * Models of the delay runtime ({@code backend: "coedge_delay"}) written into a test repository:
- * FP32 {@code input} and {@code output} of the same dims (so the output is a copy of the input),
- * an execution time of {@code delayUs + perItemUs x batch size}, and an optional queue bound.
+ * FP32 {@code input} and {@code output} of the same dims (so the output is a copy of the input), an
+ * execution time of {@code delayUs + perItemUs x batch size}, and an optional queue bound.
  */
 public final class DelayModels {
     private DelayModels() {}
 
     /** What a test needs to call one. */
-    public record DelayModel(String name, long[] dims, int maxBatchSize, long delayUs, long perItemUs) {
+    public record DelayModel(
+            String name, long[] dims, int maxBatchSize, long delayUs, long perItemUs) {
         /** Execution time of one batch, as configured. */
         public long delayNanos(int batch) {
             return (delayUs + perItemUs * batch) * 1000;
         }
 
-        /** {@code batch} frames (or one request of a model that does not batch) of the given value. */
+        /**
+         * {@code batch} frames (or one request of a model that does not batch) of the given value.
+         */
         public InferInput input(int batch, float value) {
             long[] shape = shape(batch);
-            float[] values = new float[Math.toIntExact(Arrays.stream(shape).reduce(1, (a, b) -> a * b))];
+            float[] values =
+                    new float[Math.toIntExact(Arrays.stream(shape).reduce(1, (a, b) -> a * b))];
             Arrays.fill(values, value);
             return InferInput.fp32("input", shape, values);
         }
@@ -43,18 +47,41 @@ public final class DelayModels {
         }
     }
 
-    public static DelayModel write(Path repository, String name, long[] dims, int maxBatchSize, long delayUs,
-                                   long perItemUs, int maxQueueSize) throws IOException {
+    public static DelayModel write(
+            Path repository,
+            String name,
+            long[] dims,
+            int maxBatchSize,
+            long delayUs,
+            long perItemUs,
+            int maxQueueSize)
+            throws IOException {
         String d = Arrays.stream(dims).mapToObj(Long::toString).collect(Collectors.joining(", "));
-        String config = "name: \"" + name + "\"\n"
-                + "backend: \"coedge_delay\"\n"
-                + "max_batch_size: " + maxBatchSize + "\n"
-                + "input [ { name: \"input\" data_type: TYPE_FP32 dims: [ " + d + " ] } ]\n"
-                + "output [ { name: \"output\" data_type: TYPE_FP32 dims: [ " + d + " ] } ]\n"
-                + "parameters { key: \"execute_delay_us\" value { string_value: \"" + delayUs + "\" } }\n"
-                + "parameters { key: \"execute_delay_per_item_us\" value { string_value: \"" + perItemUs + "\" } }\n"
-                + (maxQueueSize > 0 ? "dynamic_batching { default_queue_policy { max_queue_size: " + maxQueueSize + " } }\n"
-                        : "");
+        String config =
+                "name: \""
+                        + name
+                        + "\"\n"
+                        + "backend: \"coedge_delay\"\n"
+                        + "max_batch_size: "
+                        + maxBatchSize
+                        + "\n"
+                        + "input [ { name: \"input\" data_type: TYPE_FP32 dims: [ "
+                        + d
+                        + " ] } ]\n"
+                        + "output [ { name: \"output\" data_type: TYPE_FP32 dims: [ "
+                        + d
+                        + " ] } ]\n"
+                        + "parameters { key: \"execute_delay_us\" value { string_value: \""
+                        + delayUs
+                        + "\" } }\n"
+                        + "parameters { key: \"execute_delay_per_item_us\" value { string_value: \""
+                        + perItemUs
+                        + "\" } }\n"
+                        + (maxQueueSize > 0
+                                ? "dynamic_batching { default_queue_policy { max_queue_size: "
+                                        + maxQueueSize
+                                        + " } }\n"
+                                : "");
         Path dir = repository.resolve(name);
         Files.createDirectories(dir.resolve("1"));
         Files.writeString(dir.resolve("config.pbtxt"), config);

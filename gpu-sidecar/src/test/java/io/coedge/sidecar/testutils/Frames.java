@@ -51,12 +51,15 @@ public final class Frames {
     }
 
     /** The same model file run in this JVM, without the sidecar: the reference answer. */
-    public static float[] reference(ModelGenerator.GeneratedModel m, int batch, float[] values) throws Exception {
+    public static float[] reference(ModelGenerator.GeneratedModel m, int batch, float[] values)
+            throws Exception {
         OrtEnvironment env = OrtEnvironment.getEnvironment();
         try (OrtSession.SessionOptions o = new OrtSession.SessionOptions();
-             OrtSession s = env.createSession(m.directory().resolve("1/model.onnx").toString(), o);
-             OnnxTensor t = OnnxTensor.createTensor(env, FloatBuffer.wrap(values), shape(m, batch));
-             OrtSession.Result r = s.run(Map.of(m.inputName(), t))) {
+                OrtSession s =
+                        env.createSession(m.directory().resolve("1/model.onnx").toString(), o);
+                OnnxTensor t =
+                        OnnxTensor.createTensor(env, FloatBuffer.wrap(values), shape(m, batch));
+                OrtSession.Result r = s.run(Map.of(m.inputName(), t))) {
             FloatBuffer f = ((OnnxTensor) r.get(0)).getFloatBuffer();
             float[] out = new float[f.remaining()];
             f.get(out);

@@ -1,8 +1,8 @@
 package io.coedge.sidecar.testutils;
 
+import io.coedge.oip.OipClient;
 import io.coedge.sidecar.SidecarOptions;
 import io.coedge.sidecar.SidecarServer;
-import io.coedge.oip.OipClient;
 import java.nio.file.Path;
 import java.util.function.UnaryOperator;
 
@@ -20,8 +20,10 @@ public final class RunningSidecar implements AutoCloseable {
         return start(repository, b -> b);
     }
 
-    public static RunningSidecar start(Path repository, UnaryOperator<SidecarOptions.Builder> options) throws Exception {
-        SidecarOptions.Builder b = SidecarOptions.builder(repository).port(0).metricsPort(0).warmUpRuns(1);
+    public static RunningSidecar start(
+            Path repository, UnaryOperator<SidecarOptions.Builder> options) throws Exception {
+        SidecarOptions.Builder b =
+                SidecarOptions.builder(repository).port(0).metricsPort(0).warmUpRuns(1);
         return new RunningSidecar(SidecarServer.start(options.apply(b).build()));
     }
 

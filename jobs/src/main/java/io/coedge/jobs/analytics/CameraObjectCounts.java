@@ -10,4 +10,10 @@ import java.util.Map;
  * @param objects detections per label, summed over those frames
  */
 public record CameraObjectCounts(
-    String kind, String camera, String task, long windowStart, long windowEnd, long frames, Map<String, Long> objects) {}
+        String kind,
+        String camera,
+        String task,
+        long windowStart,
+        long windowEnd,
+        long frames,
+        Map<String, Long> objects) {}

@@ -10,24 +10,34 @@ import java.util.Map;
  *
  * @param outputs per frame id, the post-processed output (detections or classes) of frames that ran
  * @param corrupt per frame id, why its image could not be decoded
- * @param failure for frames that did not run: the status and reason, or null when the call succeeded
+ * @param failure for frames that did not run: the status and reason, or null when the call
+ *     succeeded
  * @param inferenceStartMs when the sidecar call was sent
  * @param inferenceEndMs when its answer arrived
  */
 public record BatchOutcome(
-    Map<String, Output> outputs,
-    Map<String, String> corrupt,
-    Failure failure,
-    long inferenceStartMs,
-    long inferenceEndMs) {
+        Map<String, Output> outputs,
+        Map<String, String> corrupt,
+        Failure failure,
+        long inferenceStartMs,
+        long inferenceEndMs) {
 
-  /** Every frame of the batch an {@code ERROR} with this code, for a failure the executor did not classify. */
-  static BatchOutcome failed(ErrorCode code, Throwable error) {
-    long now = System.currentTimeMillis();
-    return new BatchOutcome(Map.of(), Map.of(), new Failure(FrameResult.Status.ERROR, code, String.valueOf(error)), now, now);
-  }
+    /**
+     * Every frame of the batch an {@code ERROR} with this code, for a failure the executor did not
+     * classify.
+     */
+    static BatchOutcome failed(ErrorCode code, Throwable error) {
+        long now = System.currentTimeMillis();
+        return new BatchOutcome(
+                Map.of(),
+                Map.of(),
+                new Failure(FrameResult.Status.ERROR, code, String.valueOf(error)),
+                now,
+                now);
+    }
 
-  public record Output(List<FrameResult.Detection> detections, List<FrameResult.ClassScore> classes) {}
+    public record Output(
+            List<FrameResult.Detection> detections, List<FrameResult.ClassScore> classes) {}
 
-  public record Failure(FrameResult.Status status, ErrorCode code, String detail) {}
+    public record Failure(FrameResult.Status status, ErrorCode code, String detail) {}
 }

@@ -15,32 +15,40 @@ import org.apache.flink.configuration.Configuration;
  * @param how where the id came from, for logs
  */
 record NodeIdentity(String node, String how) {
-  static final String ENV = "COEDGE_NODE";
-  static final String CONFIG = "coedge.node";
+    static final String ENV = "COEDGE_NODE";
+    static final String CONFIG = "coedge.node";
 
-  static NodeIdentity resolve(Catalog catalog, Configuration taskManagerConfig, int subtask, boolean localMode) {
-    String env = System.getenv(ENV);
-    if (!localMode && env != null && !env.isBlank()) {
-      return known(catalog, env.trim(), ENV);
+    static NodeIdentity resolve(
+            Catalog catalog, Configuration taskManagerConfig, int subtask, boolean localMode) {
+        String env = System.getenv(ENV);
+        if (!localMode && env != null && !env.isBlank()) {
+            return known(catalog, env.trim(), ENV);
+        }
+        String configured = taskManagerConfig.getString(CONFIG, null);
+        if (!localMode && configured != null && !configured.isBlank()) {
+            return known(catalog, configured.trim(), CONFIG);
+        }
+        if (!localMode) {
+            throw new IllegalStateException(
+                    "this TaskManager does not say which edge node it is on: set "
+                            + ENV
+                            + " or "
+                            + CONFIG
+                            + " (or run the job in local mode on a MiniCluster)");
+        }
+        NodeSpec spec = catalog.nodes().get(subtask % catalog.nodes().size());
+        return new NodeIdentity(spec.id(), "local mode, subtask " + subtask);
     }
-    String configured = taskManagerConfig.getString(CONFIG, null);
-    if (!localMode && configured != null && !configured.isBlank()) {
-      return known(catalog, configured.trim(), CONFIG);
-    }
-    if (!localMode) {
-      throw new IllegalStateException(
-          "this TaskManager does not say which edge node it is on: set " + ENV + " or " + CONFIG
-              + " (or run the job in local mode on a MiniCluster)");
-    }
-    NodeSpec spec = catalog.nodes().get(subtask % catalog.nodes().size());
-    return new NodeIdentity(spec.id(), "local mode, subtask " + subtask);
-  }
 
-  private static NodeIdentity known(Catalog catalog, String node, String how) {
-    if (catalog.node(node).isEmpty()) {
-      throw new IllegalStateException(how + "=" + node + " is not a node of the catalog; nodes are "
-          + catalog.nodes().stream().map(NodeSpec::id).toList());
+    private static NodeIdentity known(Catalog catalog, String node, String how) {
+        if (catalog.node(node).isEmpty()) {
+            throw new IllegalStateException(
+                    how
+                            + "="
+                            + node
+                            + " is not a node of the catalog; nodes are "
+                            + catalog.nodes().stream().map(NodeSpec::id).toList());
+        }
+        return new NodeIdentity(node, how);
     }
-    return new NodeIdentity(node, how);
-  }
 }

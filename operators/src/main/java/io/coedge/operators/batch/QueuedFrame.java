@@ -10,11 +10,11 @@ import io.coedge.operators.dispatch.RoutedFrame;
  */
 public record QueuedFrame(RoutedFrame routed, long arrivalMicros) {
 
-  public long deadlineMicros() {
-    return routed.frame().deadlineTs() * 1000;
-  }
+    public long deadlineMicros() {
+        return routed.frame().deadlineTs() * 1000;
+    }
 
-  public String id() {
-    return routed.frame().id();
-  }
+    public String id() {
+        return routed.frame().id();
+    }
 }

@@ -1,22 +1,19 @@
 package io.coedge.operators.batch;
 
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import io.coedge.catalog.Catalog;
 import io.coedge.catalog.ModelSpec;
 import io.coedge.format.ErrorCode;
 import io.coedge.format.FrameResult;
-import io.coedge.operators.post.TopK;
-import io.coedge.operators.post.YoloDecoder;
-import io.coedge.operators.pre.ImageDecodeException;
-import io.coedge.operators.pre.Preprocessor;
 import io.coedge.oip.InferInput;
 import io.coedge.oip.InferOutput;
 import io.coedge.oip.InferRequest;
 import io.coedge.oip.ModelProfile;
 import io.coedge.oip.OipClient;
 import io.coedge.oip.TensorShapes;
+import io.coedge.operators.post.TopK;
+import io.coedge.operators.post.YoloDecoder;
+import io.coedge.operators.pre.ImageDecodeException;
+import io.coedge.operators.pre.Preprocessor;
 import io.grpc.Status;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -35,313 +32,464 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * Runs batches on the node's sidecar: parallel pre-processing on the node's CPU, one Open
- * Inference Protocol call (the batch in shared memory when the sidecar shares this host, else
- * inside the message), post-processing, all off the task thread. Polls the sidecar for readiness
- * and its per-model profiles, and reconnects after it was lost.
+ * Runs batches on the node's sidecar: parallel pre-processing on the node's CPU, one Open Inference
+ * Protocol call (the batch in shared memory when the sidecar shares this host, else inside the
+ * message), post-processing, all off the task thread. Polls the sidecar for readiness and its
+ * per-model profiles, and reconnects after it was lost.
  */
 public final class SidecarExecutor implements InferenceExecutor {
-  private static final Logger LOG = LoggerFactory.getLogger(SidecarExecutor.class);
+    private static final Logger LOG = LoggerFactory.getLogger(SidecarExecutor.class);
 
-  private final BatcherConfig config;
-  private final List<ModelSpec> models;
-  private final Map<String, Integer> modelIndex = new HashMap<>();
-  private final List<Preprocessor> preprocessors = new ArrayList<>();
-  private final String node;
-  private final String sidecarTarget;
-  private final String sharedMemoryName;
-  private final int slots;
-  private final ExecutorService workers;
-  private final ScheduledExecutorService poller;
-  private volatile OipClient client;
-  /** Shared memory with the sidecar, once registered; null while batches go inside the messages. */
-  private volatile SharedTensors shared;
-  private boolean sharedMemoryRefused;
-  private volatile SidecarView sidecar = SidecarView.NOT_POLLED;
+    private final BatcherConfig config;
+    private final List<ModelSpec> models;
+    private final Map<String, Integer> modelIndex = new HashMap<>();
+    private final List<Preprocessor> preprocessors = new ArrayList<>();
+    private final String node;
+    private final String sidecarTarget;
+    private final String sharedMemoryName;
+    private final int slots;
+    private final ExecutorService workers;
+    private final ScheduledExecutorService poller;
+    private volatile OipClient client;
 
-  public SidecarExecutor(Context context) {
-    Catalog catalog = context.catalog();
-    this.config = context.config();
-    this.models = catalog.models();
-    for (int i = 0; i < models.size(); i++) {
-      modelIndex.put(models.get(i).name(), i);
-      preprocessors.add(new Preprocessor(models.get(i)));
+    /**
+     * Shared memory with the sidecar, once registered; null while batches go inside the messages.
+     */
+    private volatile SharedTensors shared;
+
+    private boolean sharedMemoryRefused;
+    private volatile SidecarView sidecar = SidecarView.NOT_POLLED;
+
+    public SidecarExecutor(Context context) {
+        Catalog catalog = context.catalog();
+        this.config = context.config();
+        this.models = catalog.models();
+        for (int i = 0; i < models.size(); i++) {
+            modelIndex.put(models.get(i).name(), i);
+            preprocessors.add(new Preprocessor(models.get(i)));
+        }
+        this.node = context.node();
+        this.sidecarTarget = context.sidecarTarget();
+        this.sharedMemoryName = context.sharedMemoryName();
+        this.slots = context.slots();
+        this.client = newClient();
+        this.workers =
+                Executors.newFixedThreadPool(
+                        config.preprocessThreads(), r -> daemon(r, "coedge-pre-" + node));
+        this.poller =
+                Executors.newSingleThreadScheduledExecutor(
+                        r -> daemon(r, "coedge-sidecar-poll-" + node));
+        poller.scheduleWithFixedDelay(
+                this::pollSidecar, 0, config.statusIntervalMs(), TimeUnit.MILLISECONDS);
     }
-    this.node = context.node();
-    this.sidecarTarget = context.sidecarTarget();
-    this.sharedMemoryName = context.sharedMemoryName();
-    this.slots = context.slots();
-    this.client = newClient();
-    this.workers = Executors.newFixedThreadPool(config.preprocessThreads(), r -> daemon(r, "coedge-pre-" + node));
-    this.poller = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "coedge-sidecar-poll-" + node));
-    poller.scheduleWithFixedDelay(this::pollSidecar, 0, config.statusIntervalMs(), TimeUnit.MILLISECONDS);
-  }
 
-  private OipClient newClient() {
-    return OipClient.builder(sidecarTarget).maxMessageBytes(config.maxMessageBytes()).metadataTimeout(Duration.ofSeconds(2))
-        .build();
-  }
+    private OipClient newClient() {
+        return OipClient.builder(sidecarTarget)
+                .maxMessageBytes(config.maxMessageBytes())
+                .metadataTimeout(Duration.ofSeconds(2))
+                .build();
+    }
 
-  private static Thread daemon(Runnable r, String name) {
-    Thread t = new Thread(r, name);
-    t.setDaemon(true);
-    return t;
-  }
+    private static Thread daemon(Runnable r, String name) {
+        Thread t = new Thread(r, name);
+        t.setDaemon(true);
+        return t;
+    }
 
-  @Override
-  public SidecarView view() {
-    return sidecar;
-  }
+    @Override
+    public SidecarView view() {
+        return sidecar;
+    }
 
-  @Override
-  public CompletableFuture<BatchOutcome> run(int model, List<QueuedFrame> batch, long deadlineMicros) {
-    ModelSpec spec = models.get(model);
-    Preprocessor pre = preprocessors.get(model);
-    List<CompletableFuture<Object>> tensors = new ArrayList<>();
-    for (QueuedFrame f : batch) {
-      byte[] image = f.routed().frame().image();
-      tensors.add(CompletableFuture.supplyAsync(() -> {
+    @Override
+    public CompletableFuture<BatchOutcome> run(
+            int model, List<QueuedFrame> batch, long deadlineMicros) {
+        ModelSpec spec = models.get(model);
+        Preprocessor pre = preprocessors.get(model);
+        List<CompletableFuture<Object>> tensors = new ArrayList<>();
+        for (QueuedFrame f : batch) {
+            byte[] image = f.routed().frame().image();
+            tensors.add(
+                    CompletableFuture.supplyAsync(
+                            () -> {
+                                try {
+                                    return pre.apply(image);
+                                } catch (ImageDecodeException e) {
+                                    return e;
+                                }
+                            },
+                            workers));
+        }
+        return CompletableFuture.allOf(tensors.toArray(CompletableFuture[]::new))
+                .thenCompose(ignored -> infer(spec, pre, batch, tensors, deadlineMicros))
+                .exceptionally(
+                        error ->
+                                new BatchOutcome(
+                                        Map.of(),
+                                        Map.of(),
+                                        failure(error),
+                                        System.currentTimeMillis(),
+                                        System.currentTimeMillis()));
+    }
+
+    private CompletableFuture<BatchOutcome> infer(
+            ModelSpec spec,
+            Preprocessor pre,
+            List<QueuedFrame> batch,
+            List<CompletableFuture<Object>> tensors,
+            long deadlineMicros) {
+        Map<String, String> corrupt = new LinkedHashMap<>();
+        List<QueuedFrame> good = new ArrayList<>();
+        List<Preprocessor.Tensor> goodTensors = new ArrayList<>();
+        for (int i = 0; i < batch.size(); i++) {
+            Object t = tensors.get(i).join();
+            if (t instanceof ImageDecodeException e) {
+                corrupt.put(batch.get(i).id(), e.getMessage());
+            } else {
+                good.add(batch.get(i));
+                goodTensors.add((Preprocessor.Tensor) t);
+            }
+        }
+        long startMs = System.currentTimeMillis();
+        if (good.isEmpty()) {
+            return CompletableFuture.completedFuture(
+                    new BatchOutcome(Map.of(), corrupt, null, startMs, startMs));
+        }
+        ModelSpec.InputSpec in = spec.input();
+        long[] shape = {good.size(), in.channels(), in.height(), in.width()};
+        long inputBytes = (long) good.size() * pre.elements() * Float.BYTES;
+        SharedTensors shm = shared;
+        long[] outputShape = shm == null ? null : shm.outputShape(spec.name(), good.size());
+        Optional<SharedTensors.Slot> slot =
+                outputShape == null
+                        ? Optional.empty()
+                        : shm.acquire(inputBytes, TensorShapes.elements(outputShape) * Float.BYTES);
+        if (slot.isEmpty()) {
+            return inferInMessage(
+                    spec, good, goodTensors, corrupt, startMs, shape, inputBytes, deadlineMicros);
+        }
+        long outputBytes = TensorShapes.elements(outputShape) * Float.BYTES;
+        writeFrames(shm.input(slot.get(), inputBytes), goodTensors);
+        InferRequest request =
+                request(spec, good, deadlineMicros)
+                        .input(
+                                InferInput.inSharedMemory(
+                                        in.name(),
+                                        "FP32",
+                                        shape,
+                                        shm.inputRef(slot.get(), inputBytes)))
+                        .output(shm.outputName(spec.name()), shm.outputRef(slot.get(), outputBytes))
+                        .build();
+        CompletableFuture<BatchOutcome> done = new CompletableFuture<>();
+        client.infer(request)
+                .whenCompleteAsync(
+                        (r, error) -> {
+                            try {
+                                if (error == null) {
+                                    float[] values =
+                                            new float[Math.toIntExact(outputBytes / Float.BYTES)];
+                                    shm.output(slot.get(), outputBytes).asFloatBuffer().get(values);
+                                    shm.release(slot.get());
+                                    done.complete(
+                                            postprocess(
+                                                    spec,
+                                                    good,
+                                                    goodTensors,
+                                                    values,
+                                                    outputShape,
+                                                    corrupt,
+                                                    startMs));
+                                    return;
+                                }
+                                shm.release(slot.get());
+                                if (SharedTensors.isRegionUnknown(OipClient.statusOf(error))) {
+                                    // The sidecar restarted and forgot the region: this batch goes
+                                    // inside the message, and the
+                                    // next poll registers the region again.
+                                    shm.lost();
+                                    inferInMessage(
+                                                    spec,
+                                                    good,
+                                                    goodTensors,
+                                                    corrupt,
+                                                    startMs,
+                                                    shape,
+                                                    inputBytes,
+                                                    deadlineMicros)
+                                            .whenComplete(
+                                                    (o, e) -> {
+                                                        if (e == null) {
+                                                            done.complete(o);
+                                                        } else {
+                                                            done.completeExceptionally(e);
+                                                        }
+                                                    });
+                                    return;
+                                }
+                                done.completeExceptionally(error);
+                            } catch (RuntimeException e) {
+                                done.completeExceptionally(e);
+                            }
+                        },
+                        workers);
+        return done;
+    }
+
+    private CompletableFuture<BatchOutcome> inferInMessage(
+            ModelSpec spec,
+            List<QueuedFrame> good,
+            List<Preprocessor.Tensor> goodTensors,
+            Map<String, String> corrupt,
+            long startMs,
+            long[] shape,
+            long inputBytes,
+            long deadlineMicros) {
+        ByteBuffer bytes =
+                ByteBuffer.allocate(Math.toIntExact(inputBytes)).order(ByteOrder.LITTLE_ENDIAN);
+        writeFrames(bytes, goodTensors);
+        InferRequest request =
+                request(spec, good, deadlineMicros)
+                        .input(InferInput.fp32(spec.input().name(), shape, bytes))
+                        .build();
+        return client.infer(request)
+                .thenApplyAsync(
+                        r -> {
+                            InferOutput out = r.outputs().get(0);
+                            return postprocess(
+                                    spec,
+                                    good,
+                                    goodTensors,
+                                    out.toFloatArray(),
+                                    out.shape(),
+                                    corrupt,
+                                    startMs);
+                        },
+                        workers);
+    }
+
+    /** The batch's frames one after the other, NCHW float32 little-endian. */
+    private static void writeFrames(ByteBuffer littleEndian, List<Preprocessor.Tensor> tensors) {
+        FloatBuffer floats = littleEndian.asFloatBuffer();
+        for (Preprocessor.Tensor t : tensors) {
+            floats.put(t.chw());
+        }
+    }
+
+    private InferRequest.Builder request(
+            ModelSpec spec, List<QueuedFrame> good, long deadlineMicros) {
+        return InferRequest.builder(spec.name())
+                .id(good.get(0).id())
+                .deadline(
+                        Instant.ofEpochSecond(
+                                deadlineMicros / 1_000_000, (deadlineMicros % 1_000_000) * 1000))
+                .timeout(config.inferTimeout());
+    }
+
+    private BatchOutcome postprocess(
+            ModelSpec spec,
+            List<QueuedFrame> good,
+            List<Preprocessor.Tensor> tensors,
+            float[] values,
+            long[] shape,
+            Map<String, String> corrupt,
+            long startMs) {
+        long endMs = System.currentTimeMillis();
+        Map<String, BatchOutcome.Output> outputs = new HashMap<>();
+        ModelSpec.Postprocess post = spec.postprocess();
+        if (post.type().equals("yolo")) {
+            YoloDecoder decoder =
+                    new YoloDecoder(post.labels(), post.confidence(), post.iou(), 100);
+            int channels = (int) shape[1];
+            int anchors = (int) shape[2];
+            for (int i = 0; i < good.size(); i++) {
+                outputs.put(
+                        good.get(i).id(),
+                        new BatchOutcome.Output(
+                                decoder.decode(
+                                        values,
+                                        i * channels * anchors,
+                                        channels - 4,
+                                        anchors,
+                                        tensors.get(i).letterbox()),
+                                null));
+            }
+        } else {
+            TopK topK = new TopK(post.labels(), post.topK());
+            int classes = (int) shape[1];
+            for (int i = 0; i < good.size(); i++) {
+                outputs.put(
+                        good.get(i).id(),
+                        new BatchOutcome.Output(null, topK.decode(values, i * classes, classes)));
+            }
+        }
+        return new BatchOutcome(outputs, corrupt, null, startMs, endMs);
+    }
+
+    private static BatchOutcome.Failure failure(Throwable error) {
+        Throwable cause =
+                error instanceof java.util.concurrent.CompletionException
+                                && error.getCause() != null
+                        ? error.getCause()
+                        : error;
+        Status status = OipClient.statusOf(cause);
+        String detail =
+                status.getCode()
+                        + (status.getDescription() == null ? "" : ": " + status.getDescription());
+        return switch (status.getCode()) {
+            case DEADLINE_EXCEEDED ->
+                    new BatchOutcome.Failure(
+                            FrameResult.Status.DROPPED,
+                            ErrorCode.INFERENCE_TIMEOUT,
+                            "the sidecar could not finish the batch by its deadline ("
+                                    + detail
+                                    + ")");
+            case UNAVAILABLE ->
+                    new BatchOutcome.Failure(
+                            FrameResult.Status.ERROR, ErrorCode.NO_SIDECAR, detail);
+            case NOT_FOUND ->
+                    new BatchOutcome.Failure(
+                            FrameResult.Status.ERROR, ErrorCode.UNKNOWN_MODEL, detail);
+            default ->
+                    new BatchOutcome.Failure(
+                            FrameResult.Status.ERROR, ErrorCode.INFERENCE_FAILED, detail);
+        };
+    }
+
+    private void pollSidecar() {
         try {
-          return pre.apply(image);
-        } catch (ImageDecodeException e) {
-          return e;
-        }
-      }, workers));
-    }
-    return CompletableFuture.allOf(tensors.toArray(CompletableFuture[]::new))
-        .thenCompose(ignored -> infer(spec, pre, batch, tensors, deadlineMicros))
-        .exceptionally(error -> new BatchOutcome(Map.of(), Map.of(), failure(error), System.currentTimeMillis(),
-            System.currentTimeMillis()));
-  }
-
-  private CompletableFuture<BatchOutcome> infer(
-      ModelSpec spec, Preprocessor pre, List<QueuedFrame> batch, List<CompletableFuture<Object>> tensors, long deadlineMicros) {
-    Map<String, String> corrupt = new LinkedHashMap<>();
-    List<QueuedFrame> good = new ArrayList<>();
-    List<Preprocessor.Tensor> goodTensors = new ArrayList<>();
-    for (int i = 0; i < batch.size(); i++) {
-      Object t = tensors.get(i).join();
-      if (t instanceof ImageDecodeException e) {
-        corrupt.put(batch.get(i).id(), e.getMessage());
-      } else {
-        good.add(batch.get(i));
-        goodTensors.add((Preprocessor.Tensor) t);
-      }
-    }
-    long startMs = System.currentTimeMillis();
-    if (good.isEmpty()) {
-      return CompletableFuture.completedFuture(new BatchOutcome(Map.of(), corrupt, null, startMs, startMs));
-    }
-    ModelSpec.InputSpec in = spec.input();
-    long[] shape = {good.size(), in.channels(), in.height(), in.width()};
-    long inputBytes = (long) good.size() * pre.elements() * Float.BYTES;
-    SharedTensors shm = shared;
-    long[] outputShape = shm == null ? null : shm.outputShape(spec.name(), good.size());
-    Optional<SharedTensors.Slot> slot = outputShape == null ? Optional.empty()
-        : shm.acquire(inputBytes, TensorShapes.elements(outputShape) * Float.BYTES);
-    if (slot.isEmpty()) {
-      return inferInMessage(spec, good, goodTensors, corrupt, startMs, shape, inputBytes, deadlineMicros);
-    }
-    long outputBytes = TensorShapes.elements(outputShape) * Float.BYTES;
-    writeFrames(shm.input(slot.get(), inputBytes), goodTensors);
-    InferRequest request = request(spec, good, deadlineMicros)
-        .input(InferInput.inSharedMemory(in.name(), "FP32", shape, shm.inputRef(slot.get(), inputBytes)))
-        .output(shm.outputName(spec.name()), shm.outputRef(slot.get(), outputBytes))
-        .build();
-    CompletableFuture<BatchOutcome> done = new CompletableFuture<>();
-    client.infer(request).whenCompleteAsync((r, error) -> {
-      try {
-        if (error == null) {
-          float[] values = new float[Math.toIntExact(outputBytes / Float.BYTES)];
-          shm.output(slot.get(), outputBytes).asFloatBuffer().get(values);
-          shm.release(slot.get());
-          done.complete(postprocess(spec, good, goodTensors, values, outputShape, corrupt, startMs));
-          return;
-        }
-        shm.release(slot.get());
-        if (SharedTensors.isRegionUnknown(OipClient.statusOf(error))) {
-          // The sidecar restarted and forgot the region: this batch goes inside the message, and the
-          // next poll registers the region again.
-          shm.lost();
-          inferInMessage(spec, good, goodTensors, corrupt, startMs, shape, inputBytes, deadlineMicros)
-              .whenComplete((o, e) -> {
-                if (e == null) {
-                  done.complete(o);
-                } else {
-                  done.completeExceptionally(e);
+            boolean ready = client.serverReady();
+            String device =
+                    client.serverMetadata().getExtensionsList().stream()
+                            .filter(e -> e.startsWith("device="))
+                            .map(e -> e.substring("device=".length()))
+                            .findFirst()
+                            .orElse("");
+            Map<String, ModelProfile> profiles = new HashMap<>();
+            for (ModelSpec m : models) {
+                try {
+                    profiles.put(m.name(), client.profile(m.name()));
+                } catch (RuntimeException e) {
+                    // A model the sidecar does not serve: the node cannot run it.
                 }
-              });
-          return;
-        }
-        done.completeExceptionally(error);
-      } catch (RuntimeException e) {
-        done.completeExceptionally(e);
-      }
-    }, workers);
-    return done;
-  }
-
-  private CompletableFuture<BatchOutcome> inferInMessage(ModelSpec spec, List<QueuedFrame> good,
-      List<Preprocessor.Tensor> goodTensors, Map<String, String> corrupt, long startMs, long[] shape, long inputBytes,
-      long deadlineMicros) {
-    ByteBuffer bytes = ByteBuffer.allocate(Math.toIntExact(inputBytes)).order(ByteOrder.LITTLE_ENDIAN);
-    writeFrames(bytes, goodTensors);
-    InferRequest request = request(spec, good, deadlineMicros).input(InferInput.fp32(spec.input().name(), shape, bytes)).build();
-    return client.infer(request).thenApplyAsync(r -> {
-      InferOutput out = r.outputs().get(0);
-      return postprocess(spec, good, goodTensors, out.toFloatArray(), out.shape(), corrupt, startMs);
-    }, workers);
-  }
-
-  /** The batch's frames one after the other, NCHW float32 little-endian. */
-  private static void writeFrames(ByteBuffer littleEndian, List<Preprocessor.Tensor> tensors) {
-    FloatBuffer floats = littleEndian.asFloatBuffer();
-    for (Preprocessor.Tensor t : tensors) {
-      floats.put(t.chw());
-    }
-  }
-
-  private InferRequest.Builder request(ModelSpec spec, List<QueuedFrame> good, long deadlineMicros) {
-    return InferRequest.builder(spec.name())
-        .id(good.get(0).id())
-        .deadline(Instant.ofEpochSecond(deadlineMicros / 1_000_000, (deadlineMicros % 1_000_000) * 1000))
-        .timeout(config.inferTimeout());
-  }
-
-  private BatchOutcome postprocess(
-      ModelSpec spec, List<QueuedFrame> good, List<Preprocessor.Tensor> tensors, float[] values, long[] shape,
-      Map<String, String> corrupt, long startMs) {
-    long endMs = System.currentTimeMillis();
-    Map<String, BatchOutcome.Output> outputs = new HashMap<>();
-    ModelSpec.Postprocess post = spec.postprocess();
-    if (post.type().equals("yolo")) {
-      YoloDecoder decoder = new YoloDecoder(post.labels(), post.confidence(), post.iou(), 100);
-      int channels = (int) shape[1];
-      int anchors = (int) shape[2];
-      for (int i = 0; i < good.size(); i++) {
-        outputs.put(good.get(i).id(), new BatchOutcome.Output(
-            decoder.decode(values, i * channels * anchors, channels - 4, anchors, tensors.get(i).letterbox()), null));
-      }
-    } else {
-      TopK topK = new TopK(post.labels(), post.topK());
-      int classes = (int) shape[1];
-      for (int i = 0; i < good.size(); i++) {
-        outputs.put(good.get(i).id(), new BatchOutcome.Output(null, topK.decode(values, i * classes, classes)));
-      }
-    }
-    return new BatchOutcome(outputs, corrupt, null, startMs, endMs);
-  }
-
-  private static BatchOutcome.Failure failure(Throwable error) {
-    Throwable cause = error instanceof java.util.concurrent.CompletionException && error.getCause() != null
-        ? error.getCause() : error;
-    Status status = OipClient.statusOf(cause);
-    String detail = status.getCode() + (status.getDescription() == null ? "" : ": " + status.getDescription());
-    return switch (status.getCode()) {
-      case DEADLINE_EXCEEDED -> new BatchOutcome.Failure(FrameResult.Status.DROPPED, ErrorCode.INFERENCE_TIMEOUT,
-          "the sidecar could not finish the batch by its deadline (" + detail + ")");
-      case UNAVAILABLE -> new BatchOutcome.Failure(FrameResult.Status.ERROR, ErrorCode.NO_SIDECAR, detail);
-      case NOT_FOUND -> new BatchOutcome.Failure(FrameResult.Status.ERROR, ErrorCode.UNKNOWN_MODEL, detail);
-      default -> new BatchOutcome.Failure(FrameResult.Status.ERROR, ErrorCode.INFERENCE_FAILED, detail);
-    };
-  }
-
-  private void pollSidecar() {
-    try {
-      boolean ready = client.serverReady();
-      String device = client.serverMetadata().getExtensionsList().stream().filter(e -> e.startsWith("device="))
-          .map(e -> e.substring("device=".length())).findFirst().orElse("");
-      Map<String, ModelProfile> profiles = new HashMap<>();
-      for (ModelSpec m : models) {
-        try {
-          profiles.put(m.name(), client.profile(m.name()));
+            }
+            sidecar =
+                    new SidecarView(
+                            ready && !profiles.isEmpty(),
+                            ready ? "" : "sidecar not ready",
+                            device,
+                            Map.copyOf(profiles));
+            if (ready) {
+                ensureSharedMemory(profiles.keySet());
+            }
         } catch (RuntimeException e) {
-          // A model the sidecar does not serve: the node cannot run it.
+            sidecar =
+                    new SidecarView(false, "sidecar unreachable: " + e.getMessage(), "", Map.of());
+            if (OipClient.statusOf(e).getCode() == Status.Code.UNAVAILABLE) {
+                // gRPC backs off reconnecting (up to minutes) and fails calls fast meanwhile; a
+                // fresh channel
+                // tries at once, so a sidecar that comes back is seen at the next poll. Calls still
+                // on the old
+                // channel are to a sidecar that is gone: they fail as they would have.
+                OipClient old = client;
+                client = newClient();
+                old.close();
+            }
         }
-      }
-      sidecar = new SidecarView(ready && !profiles.isEmpty(), ready ? "" : "sidecar not ready", device, Map.copyOf(profiles));
-      if (ready) {
-        ensureSharedMemory(profiles.keySet());
-      }
-    } catch (RuntimeException e) {
-      sidecar = new SidecarView(false, "sidecar unreachable: " + e.getMessage(), "", Map.of());
-      if (OipClient.statusOf(e).getCode() == Status.Code.UNAVAILABLE) {
-        // gRPC backs off reconnecting (up to minutes) and fails calls fast meanwhile; a fresh channel
-        // tries at once, so a sidecar that comes back is seen at the next poll. Calls still on the old
-        // channel are to a sidecar that is gone: they fail as they would have.
-        OipClient old = client;
-        client = newClient();
-        old.close();
-      }
     }
-  }
 
-  /**
-   * On the poller thread: creates and registers the shared memory for batches once the sidecar is
-   * ready, and registers it again after the sidecar restarted. A sidecar that cannot map it (another
-   * host or container) is told once; batches then go inside the messages.
-   */
-  private void ensureSharedMemory(java.util.Set<String> served) {
-    if (!config.sharedMemory() || sharedMemoryRefused || served.isEmpty()) {
-      return;
-    }
-    SharedTensors shm = shared;
-    try {
-      if (shm != null && shm.registered()) {
-        return;
-      }
-      // First time, or the sidecar restarted and forgot the region: a new one. Batches still holding a
-      // slot of the old one finish with it; its memory goes when they do.
-      if (!SharedTensors.sameHost(sidecarTarget)) {
-        sharedMemoryRefused = true;
-        return;
-      }
-      Map<String, SharedTensors.Output> outputs = new LinkedHashMap<>();
-      long inputBytes = 0;
-      for (ModelSpec m : models) {
-        if (!served.contains(m.name())) {
-          continue;
+    /**
+     * On the poller thread: creates and registers the shared memory for batches once the sidecar is
+     * ready, and registers it again after the sidecar restarted. A sidecar that cannot map it
+     * (another host or container) is told once; batches then go inside the messages.
+     */
+    private void ensureSharedMemory(java.util.Set<String> served) {
+        if (!config.sharedMemory() || sharedMemoryRefused || served.isEmpty()) {
+            return;
         }
-        var meta = client.modelMetadata(m.name(), "");
-        long[] dims = meta.getOutputs(0).getShapeList().stream().skip(1).mapToLong(Long::longValue).toArray();
-        if (java.util.Arrays.stream(dims).anyMatch(d -> d < 0)) {
-          continue; // variable output shape: this model's batches go inside the messages
+        SharedTensors shm = shared;
+        try {
+            if (shm != null && shm.registered()) {
+                return;
+            }
+            // First time, or the sidecar restarted and forgot the region: a new one. Batches still
+            // holding a
+            // slot of the old one finish with it; its memory goes when they do.
+            if (!SharedTensors.sameHost(sidecarTarget)) {
+                sharedMemoryRefused = true;
+                return;
+            }
+            Map<String, SharedTensors.Output> outputs = new LinkedHashMap<>();
+            long inputBytes = 0;
+            for (ModelSpec m : models) {
+                if (!served.contains(m.name())) {
+                    continue;
+                }
+                var meta = client.modelMetadata(m.name(), "");
+                long[] dims =
+                        meta.getOutputs(0).getShapeList().stream()
+                                .skip(1)
+                                .mapToLong(Long::longValue)
+                                .toArray();
+                if (java.util.Arrays.stream(dims).anyMatch(d -> d < 0)) {
+                    continue; // variable output shape: this model's batches go inside the messages
+                }
+                outputs.put(m.name(), new SharedTensors.Output(meta.getOutputs(0).getName(), dims));
+                inputBytes =
+                        Math.max(
+                                inputBytes,
+                                (long) m.maxBatch() * m.input().elements() * Float.BYTES);
+            }
+            long outputBytes =
+                    outputs.entrySet().stream()
+                            .mapToLong(
+                                    e ->
+                                            models.get(modelIndex.get(e.getKey())).maxBatch()
+                                                    * TensorShapes.elements(e.getValue().dims())
+                                                    * Float.BYTES)
+                            .max()
+                            .orElse(0);
+            if (outputs.isEmpty()) {
+                sharedMemoryRefused = true;
+                return;
+            }
+            String name = sharedMemoryName;
+            shared =
+                    SharedTensors.create(client, name, inputBytes, outputBytes, slots, outputs)
+                            .orElse(null);
+            if (shared == null) {
+                sharedMemoryRefused = true;
+            } else {
+                LOG.info(
+                        "node {}: batches go to sidecar {} through shared memory '{}' ({} MiB){}",
+                        node,
+                        sidecarTarget,
+                        name,
+                        slots * (inputBytes + outputBytes) >> 20,
+                        shm == null ? "" : ", registered again after a restart");
+            }
+        } catch (IOException | RuntimeException e) {
+            if (OipClient.statusOf(e).getCode() != Status.Code.UNAVAILABLE) {
+                sharedMemoryRefused = true;
+                LOG.info(
+                        "node {}: sidecar {} cannot use shared memory with this process ({}); batches go inside the messages",
+                        node,
+                        sidecarTarget,
+                        e.getMessage());
+            }
         }
-        outputs.put(m.name(), new SharedTensors.Output(meta.getOutputs(0).getName(), dims));
-        inputBytes = Math.max(inputBytes, (long) m.maxBatch() * m.input().elements() * Float.BYTES);
-      }
-      long outputBytes = outputs.entrySet().stream().mapToLong(e -> models.get(modelIndex.get(e.getKey())).maxBatch()
-          * TensorShapes.elements(e.getValue().dims()) * Float.BYTES).max().orElse(0);
-      if (outputs.isEmpty()) {
-        sharedMemoryRefused = true;
-        return;
-      }
-      String name = sharedMemoryName;
-      shared = SharedTensors.create(client, name, inputBytes, outputBytes, slots, outputs).orElse(null);
-      if (shared == null) {
-        sharedMemoryRefused = true;
-      } else {
-        LOG.info("node {}: batches go to sidecar {} through shared memory '{}' ({} MiB){}", node, sidecarTarget,
-            name, slots * (inputBytes + outputBytes) >> 20, shm == null ? "" : ", registered again after a restart");
-      }
-    } catch (IOException | RuntimeException e) {
-      if (OipClient.statusOf(e).getCode() != Status.Code.UNAVAILABLE) {
-        sharedMemoryRefused = true;
-        LOG.info("node {}: sidecar {} cannot use shared memory with this process ({}); batches go inside the messages",
-            node, sidecarTarget, e.getMessage());
-      }
     }
-  }
 
-  @Override
-  public void close() {
-    poller.shutdownNow();
-    workers.shutdownNow();
-    if (shared != null) {
-      shared.close(client);
+    @Override
+    public void close() {
+        poller.shutdownNow();
+        workers.shutdownNow();
+        if (shared != null) {
+            shared.close(client);
+        }
+        client.close();
     }
-    client.close();
-  }
 }

@@ -1,8 +1,5 @@
 package io.coedge.operators.dispatch;
 
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import io.coedge.catalog.Catalog;
 import io.coedge.catalog.CatalogText;
 import io.coedge.catalog.TaskSpec;
@@ -28,223 +25,259 @@ import org.apache.flink.runtime.state.FunctionSnapshotContext;
 import org.apache.flink.streaming.api.checkpoint.CheckpointedFunction;
 import org.apache.flink.streaming.api.functions.co.BroadcastProcessFunction;
 import org.apache.flink.util.Collector;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * The global task dispatcher. Node statuses arrive as broadcast state; each one goes to the
- * {@link Replanner} (pure, from {@code scheduler/}), which decides whether to re-plan the task ->
- * node assignment with the dispatch policy and which moves to carry out, and each frame is routed
- * to the batcher subtask that its task's node announced. Frames whose node has not announced its
- * subtask yet wait in checkpointed operator state and leave as soon as it does.
+ * The global task dispatcher. Node statuses arrive as broadcast state; each one goes to the {@link
+ * Replanner} (pure, from {@code scheduler/}), which decides whether to re-plan the task -> node
+ * assignment with the dispatch policy and which moves to carry out, and each frame is routed to the
+ * batcher subtask that its task's node announced. Frames whose node has not announced its subtask
+ * yet wait in checkpointed operator state and leave as soon as it does.
  */
 public final class DispatchFunction extends BroadcastProcessFunction<Frame, NodeStatus, RoutedFrame>
-    implements CheckpointedFunction {
-  private static final Logger LOG = LoggerFactory.getLogger(DispatchFunction.class);
+        implements CheckpointedFunction {
+    private static final Logger LOG = LoggerFactory.getLogger(DispatchFunction.class);
 
-  public static final MapStateDescriptor<String, NodeStatus> STATUSES =
-      new MapStateDescriptor<>("node-statuses", Types.STRING, TypeInformation.of(NodeStatus.class));
-  /** The assignment in force (the replanner state's), task -> node: what frames are routed by. */
-  public static final MapStateDescriptor<String, String> ASSIGNMENT =
-      new MapStateDescriptor<>("assignment", Types.STRING, Types.STRING);
-  /** The {@link Replanner.State}, one value under {@link #REPLANNER_KEY}. */
-  public static final MapStateDescriptor<String, Replanner.State> REPLANNER =
-      new MapStateDescriptor<>("replanner", Types.STRING, TypeInformation.of(Replanner.State.class));
-  static final String REPLANNER_KEY = "state";
+    public static final MapStateDescriptor<String, NodeStatus> STATUSES =
+            new MapStateDescriptor<>(
+                    "node-statuses", Types.STRING, TypeInformation.of(NodeStatus.class));
 
-  /** Image bytes held while nodes have not announced themselves, beside the frame-count bound: a heap bound. */
-  static final long MAX_WAITING_BYTES = 64L << 20;
+    /** The assignment in force (the replanner state's), task -> node: what frames are routed by. */
+    public static final MapStateDescriptor<String, String> ASSIGNMENT =
+            new MapStateDescriptor<>("assignment", Types.STRING, Types.STRING);
 
-  private final CatalogText catalogText;
-  private final String policyName;
-  private final int batcherParallelism;
-  private final int maxParallelism;
-  private final long staleAfterMs;
-  private final int maxWaiting;
-  private final Replanner.Settings replanning;
+    /** The {@link Replanner.State}, one value under {@link #REPLANNER_KEY}. */
+    public static final MapStateDescriptor<String, Replanner.State> REPLANNER =
+            new MapStateDescriptor<>(
+                    "replanner", Types.STRING, TypeInformation.of(Replanner.State.class));
 
-  private transient Catalog catalog;
-  private transient Replanner replanner;
-  private transient Map<String, String> originOfTask;
-  private transient TopologyBuilder topologies;
-  private transient SubtaskKeys keys;
-  private transient ListState<Frame> waitingState;
-  private transient List<Frame> waiting;
-  private transient long waitingBytes;
-  private transient Map<String, String> assignment;
-  private transient Map<String, Integer> subtaskOfNode;
-  private transient Counter moveCounter;
-  private transient Counter replans;
+    static final String REPLANNER_KEY = "state";
 
-  /**
-   * @param policyName dispatch policy ({@code coedge}, {@code no-offloading}, {@code naive-global})
-   * @param batcherParallelism parallelism of the batcher (= nodes)
-   * @param maxParallelism max parallelism of the batcher
-   * @param staleAfterMs a node whose last status is older than this is treated as unhealthy
-   * @param maxWaiting frames held while nodes have not announced themselves
-   * @param replanning re-plan interval, dwell and start-up wait, in microseconds of status time
-   */
-  public DispatchFunction(CatalogText catalog, String policyName, int batcherParallelism, int maxParallelism,
-      long staleAfterMs, int maxWaiting, Replanner.Settings replanning) {
-    this.catalogText = catalog;
-    this.policyName = policyName;
-    this.batcherParallelism = batcherParallelism;
-    this.maxParallelism = maxParallelism;
-    this.staleAfterMs = staleAfterMs;
-    this.maxWaiting = maxWaiting;
-    this.replanning = replanning;
-    DispatchPolicies.byName(policyName);
-  }
+    /**
+     * Image bytes held while nodes have not announced themselves, beside the frame-count bound: a
+     * heap bound.
+     */
+    static final long MAX_WAITING_BYTES = 64L << 20;
 
-  @Override
-  public void open(OpenContext context) {
-    catalog = catalogText.parse();
-    replanner = new Replanner(DispatchPolicies.byName(policyName), replanning);
-    originOfTask = new HashMap<>();
-    for (TaskSpec t : catalog.tasks()) {
-      originOfTask.put(t.id(), t.origin());
+    private final CatalogText catalogText;
+    private final String policyName;
+    private final int batcherParallelism;
+    private final int maxParallelism;
+    private final long staleAfterMs;
+    private final int maxWaiting;
+    private final Replanner.Settings replanning;
+
+    private transient Catalog catalog;
+    private transient Replanner replanner;
+    private transient Map<String, String> originOfTask;
+    private transient TopologyBuilder topologies;
+    private transient SubtaskKeys keys;
+    private transient ListState<Frame> waitingState;
+    private transient List<Frame> waiting;
+    private transient long waitingBytes;
+    private transient Map<String, String> assignment;
+    private transient Map<String, Integer> subtaskOfNode;
+    private transient Counter moveCounter;
+    private transient Counter replans;
+
+    /**
+     * @param policyName dispatch policy ({@code coedge}, {@code no-offloading}, {@code
+     *     naive-global})
+     * @param batcherParallelism parallelism of the batcher (= nodes)
+     * @param maxParallelism max parallelism of the batcher
+     * @param staleAfterMs a node whose last status is older than this is treated as unhealthy
+     * @param maxWaiting frames held while nodes have not announced themselves
+     * @param replanning re-plan interval, dwell and start-up wait, in microseconds of status time
+     */
+    public DispatchFunction(
+            CatalogText catalog,
+            String policyName,
+            int batcherParallelism,
+            int maxParallelism,
+            long staleAfterMs,
+            int maxWaiting,
+            Replanner.Settings replanning) {
+        this.catalogText = catalog;
+        this.policyName = policyName;
+        this.batcherParallelism = batcherParallelism;
+        this.maxParallelism = maxParallelism;
+        this.staleAfterMs = staleAfterMs;
+        this.maxWaiting = maxWaiting;
+        this.replanning = replanning;
+        DispatchPolicies.byName(policyName);
     }
-    topologies = new TopologyBuilder(catalog, staleAfterMs);
-    keys = new SubtaskKeys(batcherParallelism, maxParallelism);
-    moveCounter = getRuntimeContext().getMetricGroup().counter("taskMoves");
-    replans = getRuntimeContext().getMetricGroup().counter("replans");
-    getRuntimeContext().getMetricGroup().gauge("framesWaitingForNodes", () -> waiting == null ? 0 : waiting.size());
-  }
 
-  @Override
-  public void processElement(Frame frame, ReadOnlyContext ctx, Collector<RoutedFrame> out) throws Exception {
-    if (assignment == null) {
-      restoreRouting(ctx.getBroadcastState(STATUSES), ctx.getBroadcastState(ASSIGNMENT));
+    @Override
+    public void open(OpenContext context) {
+        catalog = catalogText.parse();
+        replanner = new Replanner(DispatchPolicies.byName(policyName), replanning);
+        originOfTask = new HashMap<>();
+        for (TaskSpec t : catalog.tasks()) {
+            originOfTask.put(t.id(), t.origin());
+        }
+        topologies = new TopologyBuilder(catalog, staleAfterMs);
+        keys = new SubtaskKeys(batcherParallelism, maxParallelism);
+        moveCounter = getRuntimeContext().getMetricGroup().counter("taskMoves");
+        replans = getRuntimeContext().getMetricGroup().counter("replans");
+        getRuntimeContext()
+                .getMetricGroup()
+                .gauge("framesWaitingForNodes", () -> waiting == null ? 0 : waiting.size());
     }
-    flushWaiting(ctx.currentProcessingTime(), out);
-    route(frame, ctx.currentProcessingTime(), out);
-  }
 
-  /**
-   * Time here is status time (the newest status timestamp), not each subtask's clock: every
-   * dispatcher subtask sees the same statuses in the same order, so all of them reach the same
-   * plan. The {@link Replanner} rate-limits plans and lets moved tasks dwell, so live profile
-   * noise does not make tasks flap between nodes; a change in any node's health re-plans at once.
-   */
-  @Override
-  public void processBroadcastElement(NodeStatus status, Context ctx, Collector<RoutedFrame> out) throws Exception {
-    BroadcastState<String, NodeStatus> statuses = ctx.getBroadcastState(STATUSES);
-    NodeStatus previous = statuses.get(status.node());
-    if (previous != null && previous.timestamp() > status.timestamp()) {
-      return;
-    }
-    statuses.put(status.node(), status);
-    Map<String, NodeStatus> all = new HashMap<>();
-    long now = 0;
-    long oldest = Long.MAX_VALUE;
-    for (Map.Entry<String, NodeStatus> e : statuses.entries()) {
-      all.put(e.getKey(), e.getValue());
-      now = Math.max(now, e.getValue().timestamp());
-      oldest = Math.min(oldest, e.getValue().timestamp());
-    }
-    subtaskOfNode = subtasks(all);
-    BroadcastState<String, Replanner.State> replannerState = ctx.getBroadcastState(REPLANNER);
-    Replanner.State state = replannerState.get(REPLANNER_KEY);
-    // The start-up wait runs from the first report ever (the state keeps the earliest), so a node that
-    // never reports holds the first plan back at most that long.
-    Replanner.Outcome outcome = replanner.onStatus(state == null ? Replanner.State.initial() : state,
-        topologies.build(all, now), originOfTask, all.keySet(), oldest * 1_000, now * 1_000);
-    switch (outcome.verdict()) {
-      case NOT_DUE -> {
+    @Override
+    public void processElement(Frame frame, ReadOnlyContext ctx, Collector<RoutedFrame> out)
+            throws Exception {
         if (assignment == null) {
-          restoreRouting(statuses, ctx.getBroadcastState(ASSIGNMENT));
+            restoreRouting(ctx.getBroadcastState(STATUSES), ctx.getBroadcastState(ASSIGNMENT));
         }
         flushWaiting(ctx.currentProcessingTime(), out);
-        return;
-      }
-      case PLANNED -> replans.inc();
-      case POLICY_FAILED -> LOG.warn("dispatch policy {} could not plan; keeping the previous assignment: {}",
-          policyName, outcome.policyFailure().getMessage());
-      default -> { }
+        route(frame, ctx.currentProcessingTime(), out);
     }
-    for (Replanner.Move m : outcome.moves()) {
-      LOG.info("dispatch: task {} moves {} -> {}", m.task(), m.from(), m.to());
-      moveCounter.inc();
-    }
-    replannerState.put(REPLANNER_KEY, outcome.state());
-    BroadcastState<String, String> assignmentState = ctx.getBroadcastState(ASSIGNMENT);
-    assignmentState.clear();
-    assignmentState.putAll(outcome.state().assignment());
-    assignment = outcome.state().assignment();
-    flushWaiting(ctx.currentProcessingTime(), out);
-  }
 
-  private static Map<String, Integer> subtasks(Map<String, NodeStatus> statuses) {
-    // Two nodes may claim one subtask after a failover; the newest claim wins.
-    Map<Integer, NodeStatus> claim = new HashMap<>();
-    for (NodeStatus s : statuses.values()) {
-      NodeStatus other = claim.get(s.subtask());
-      if (other == null || other.timestamp() < s.timestamp()) {
-        claim.put(s.subtask(), s);
-      }
+    /**
+     * Time here is status time (the newest status timestamp), not each subtask's clock: every
+     * dispatcher subtask sees the same statuses in the same order, so all of them reach the same
+     * plan. The {@link Replanner} rate-limits plans and lets moved tasks dwell, so live profile
+     * noise does not make tasks flap between nodes; a change in any node's health re-plans at once.
+     */
+    @Override
+    public void processBroadcastElement(NodeStatus status, Context ctx, Collector<RoutedFrame> out)
+            throws Exception {
+        BroadcastState<String, NodeStatus> statuses = ctx.getBroadcastState(STATUSES);
+        NodeStatus previous = statuses.get(status.node());
+        if (previous != null && previous.timestamp() > status.timestamp()) {
+            return;
+        }
+        statuses.put(status.node(), status);
+        Map<String, NodeStatus> all = new HashMap<>();
+        long now = 0;
+        long oldest = Long.MAX_VALUE;
+        for (Map.Entry<String, NodeStatus> e : statuses.entries()) {
+            all.put(e.getKey(), e.getValue());
+            now = Math.max(now, e.getValue().timestamp());
+            oldest = Math.min(oldest, e.getValue().timestamp());
+        }
+        subtaskOfNode = subtasks(all);
+        BroadcastState<String, Replanner.State> replannerState = ctx.getBroadcastState(REPLANNER);
+        Replanner.State state = replannerState.get(REPLANNER_KEY);
+        // The start-up wait runs from the first report ever (the state keeps the earliest), so a
+        // node that
+        // never reports holds the first plan back at most that long.
+        Replanner.Outcome outcome =
+                replanner.onStatus(
+                        state == null ? Replanner.State.initial() : state,
+                        topologies.build(all, now),
+                        originOfTask,
+                        all.keySet(),
+                        oldest * 1_000,
+                        now * 1_000);
+        switch (outcome.verdict()) {
+            case NOT_DUE -> {
+                if (assignment == null) {
+                    restoreRouting(statuses, ctx.getBroadcastState(ASSIGNMENT));
+                }
+                flushWaiting(ctx.currentProcessingTime(), out);
+                return;
+            }
+            case PLANNED -> replans.inc();
+            case POLICY_FAILED ->
+                    LOG.warn(
+                            "dispatch policy {} could not plan; keeping the previous assignment: {}",
+                            policyName,
+                            outcome.policyFailure().getMessage());
+            default -> {}
+        }
+        for (Replanner.Move m : outcome.moves()) {
+            LOG.info("dispatch: task {} moves {} -> {}", m.task(), m.from(), m.to());
+            moveCounter.inc();
+        }
+        replannerState.put(REPLANNER_KEY, outcome.state());
+        BroadcastState<String, String> assignmentState = ctx.getBroadcastState(ASSIGNMENT);
+        assignmentState.clear();
+        assignmentState.putAll(outcome.state().assignment());
+        assignment = outcome.state().assignment();
+        flushWaiting(ctx.currentProcessingTime(), out);
     }
-    Map<String, Integer> out = new HashMap<>();
-    claim.forEach((subtask, s) -> out.put(s.node(), subtask));
-    return out;
-  }
 
-  private void restoreRouting(
-      ReadOnlyBroadcastState<String, NodeStatus> statuses, ReadOnlyBroadcastState<String, String> assignmentState)
-      throws Exception {
-    Map<String, NodeStatus> all = new HashMap<>();
-    for (Map.Entry<String, NodeStatus> e : statuses.immutableEntries()) {
-      all.put(e.getKey(), e.getValue());
+    private static Map<String, Integer> subtasks(Map<String, NodeStatus> statuses) {
+        // Two nodes may claim one subtask after a failover; the newest claim wins.
+        Map<Integer, NodeStatus> claim = new HashMap<>();
+        for (NodeStatus s : statuses.values()) {
+            NodeStatus other = claim.get(s.subtask());
+            if (other == null || other.timestamp() < s.timestamp()) {
+                claim.put(s.subtask(), s);
+            }
+        }
+        Map<String, Integer> out = new HashMap<>();
+        claim.forEach((subtask, s) -> out.put(s.node(), subtask));
+        return out;
     }
-    Map<String, String> a = new HashMap<>();
-    for (Map.Entry<String, String> e : assignmentState.immutableEntries()) {
-      a.put(e.getKey(), e.getValue());
-    }
-    for (TaskSpec t : catalog.tasks()) {
-      a.putIfAbsent(t.id(), t.origin());
-    }
-    assignment = a;
-    subtaskOfNode = subtasks(all);
-  }
 
-  private void route(Frame frame, long nowMs, Collector<RoutedFrame> out) {
-    String node = assignment.getOrDefault(frame.task(), frame.origin());
-    Integer subtask = subtaskOfNode.get(node);
-    if (subtask == null || subtask >= keys.parallelism()) {
-      if (waiting.size() >= maxWaiting || waitingBytes + frame.image().length > MAX_WAITING_BYTES) {
-        // Still routed rather than lost: the batcher on the origin's key index will shed or run it.
-        subtask = Math.floorMod(node.hashCode(), keys.parallelism());
-      } else {
-        waiting.add(frame);
-        waitingBytes += frame.image().length;
-        return;
-      }
+    private void restoreRouting(
+            ReadOnlyBroadcastState<String, NodeStatus> statuses,
+            ReadOnlyBroadcastState<String, String> assignmentState)
+            throws Exception {
+        Map<String, NodeStatus> all = new HashMap<>();
+        for (Map.Entry<String, NodeStatus> e : statuses.immutableEntries()) {
+            all.put(e.getKey(), e.getValue());
+        }
+        Map<String, String> a = new HashMap<>();
+        for (Map.Entry<String, String> e : assignmentState.immutableEntries()) {
+            a.put(e.getKey(), e.getValue());
+        }
+        for (TaskSpec t : catalog.tasks()) {
+            a.putIfAbsent(t.id(), t.origin());
+        }
+        assignment = a;
+        subtaskOfNode = subtasks(all);
     }
-    out.collect(new RoutedFrame(frame, node, keys.keyOf(subtask), nowMs));
-  }
 
-  private void flushWaiting(long nowMs, Collector<RoutedFrame> out) {
-    if (waiting.isEmpty() || assignment == null) {
-      return;
+    private void route(Frame frame, long nowMs, Collector<RoutedFrame> out) {
+        String node = assignment.getOrDefault(frame.task(), frame.origin());
+        Integer subtask = subtaskOfNode.get(node);
+        if (subtask == null || subtask >= keys.parallelism()) {
+            if (waiting.size() >= maxWaiting
+                    || waitingBytes + frame.image().length > MAX_WAITING_BYTES) {
+                // Still routed rather than lost: the batcher on the origin's key index will shed or
+                // run it.
+                subtask = Math.floorMod(node.hashCode(), keys.parallelism());
+            } else {
+                waiting.add(frame);
+                waitingBytes += frame.image().length;
+                return;
+            }
+        }
+        out.collect(new RoutedFrame(frame, node, keys.keyOf(subtask), nowMs));
     }
-    List<Frame> held = new ArrayList<>(waiting);
-    waiting.clear();
-    waitingBytes = 0;
-    for (Frame f : held) {
-      route(f, nowMs, out);
-    }
-  }
 
-  @Override
-  public void snapshotState(FunctionSnapshotContext context) throws Exception {
-    waitingState.update(waiting);
-  }
-
-  @Override
-  public void initializeState(FunctionInitializationContext context) throws Exception {
-    waitingState =
-        context.getOperatorStateStore().getListState(new ListStateDescriptor<>("frames-waiting-for-nodes", Frame.class));
-    waiting = new ArrayList<>();
-    for (Frame f : waitingState.get()) {
-      waiting.add(f);
-      waitingBytes += f.image().length;
+    private void flushWaiting(long nowMs, Collector<RoutedFrame> out) {
+        if (waiting.isEmpty() || assignment == null) {
+            return;
+        }
+        List<Frame> held = new ArrayList<>(waiting);
+        waiting.clear();
+        waitingBytes = 0;
+        for (Frame f : held) {
+            route(f, nowMs, out);
+        }
     }
-  }
+
+    @Override
+    public void snapshotState(FunctionSnapshotContext context) throws Exception {
+        waitingState.update(waiting);
+    }
+
+    @Override
+    public void initializeState(FunctionInitializationContext context) throws Exception {
+        waitingState =
+                context.getOperatorStateStore()
+                        .getListState(
+                                new ListStateDescriptor<>("frames-waiting-for-nodes", Frame.class));
+        waiting = new ArrayList<>();
+        for (Frame f : waitingState.get()) {
+            waiting.add(f);
+            waitingBytes += f.image().length;
+        }
+    }
 }

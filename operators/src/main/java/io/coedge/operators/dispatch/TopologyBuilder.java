@@ -23,64 +23,84 @@ import java.util.Map;
  * node serves are left out of the plan.
  */
 public final class TopologyBuilder {
-  private final Catalog catalog;
-  private final long staleAfterMs;
+    private final Catalog catalog;
+    private final long staleAfterMs;
 
-  public TopologyBuilder(Catalog catalog, long staleAfterMs) {
-    this.catalog = catalog;
-    this.staleAfterMs = staleAfterMs;
-  }
+    public TopologyBuilder(Catalog catalog, long staleAfterMs) {
+        this.catalog = catalog;
+        this.staleAfterMs = staleAfterMs;
+    }
 
-  public Topology build(Map<String, NodeStatus> statuses, long nowMs) {
-    List<NodeProfile> nodes = new ArrayList<>();
-    for (NodeSpec spec : catalog.nodes()) {
-      NodeStatus s = statuses.get(spec.id());
-      Map<Model, LatencyProfile> profiles = new HashMap<>();
-      boolean healthy = false;
-      // The busy time a node reports comes from the very tasks the plan placed on it, and the
-      // planner adds their demand itself: feeding it back as background load would count it twice
-      // and make plans chase their own shadow. Background load from other jobs is not measured.
-      double load = 0;
-      if (s != null) {
-        for (Map.Entry<String, NodeStatus.ModelStatus> m : s.models().entrySet()) {
-          NodeStatus.ModelStatus ms = m.getValue();
-          if (ms.batchSizes().length > 0 && ms.batchSizes()[0] == 1) {
-            profiles.put(new Model(m.getKey()), LatencyProfile.of(ms.batchSizes(), monotone(ms.planningMicros())));
-          }
+    public Topology build(Map<String, NodeStatus> statuses, long nowMs) {
+        List<NodeProfile> nodes = new ArrayList<>();
+        for (NodeSpec spec : catalog.nodes()) {
+            NodeStatus s = statuses.get(spec.id());
+            Map<Model, LatencyProfile> profiles = new HashMap<>();
+            boolean healthy = false;
+            // The busy time a node reports comes from the very tasks the plan placed on it, and the
+            // planner adds their demand itself: feeding it back as background load would count it
+            // twice
+            // and make plans chase their own shadow. Background load from other jobs is not
+            // measured.
+            double load = 0;
+            if (s != null) {
+                for (Map.Entry<String, NodeStatus.ModelStatus> m : s.models().entrySet()) {
+                    NodeStatus.ModelStatus ms = m.getValue();
+                    if (ms.batchSizes().length > 0 && ms.batchSizes()[0] == 1) {
+                        profiles.put(
+                                new Model(m.getKey()),
+                                LatencyProfile.of(ms.batchSizes(), monotone(ms.planningMicros())));
+                    }
+                }
+                healthy =
+                        s.healthy() && nowMs - s.timestamp() <= staleAfterMs && !profiles.isEmpty();
+            }
+            nodes.add(new NodeProfile(spec.id(), profiles, load, healthy));
         }
-        healthy = s.healthy() && nowMs - s.timestamp() <= staleAfterMs && !profiles.isEmpty();
-      }
-      nodes.add(new NodeProfile(spec.id(), profiles, load, healthy));
+        List<Link> links = new ArrayList<>();
+        for (LinkSpec l : catalog.links()) {
+            links.add(
+                    new Link(
+                            l.from(),
+                            l.to(),
+                            Math.max(1, Math.round(l.bandwidthMbps() * 1e6)),
+                            Math.round(l.latencyMs() * 1000)));
+        }
+        java.util.Set<Model> served = new java.util.HashSet<>();
+        for (NodeProfile n : nodes) {
+            if (n.healthy()) {
+                served.addAll(n.profiles().keySet());
+            }
+        }
+        List<Task> tasks = new ArrayList<>();
+        for (TaskSpec t : catalog.tasks()) {
+            if (!served.contains(new Model(t.model()))) {
+                // No healthy node can run it: nothing to plan. The dispatcher keeps it on its
+                // origin, whose
+                // batcher reports each frame as an ERROR result (UNKNOWN_MODEL or NO_SIDECAR).
+                continue;
+            }
+            tasks.add(
+                    new Task(
+                            t.id(),
+                            new Model(t.model()),
+                            t.origin(),
+                            t.cameras().size(),
+                            t.fps(),
+                            t.deadlineMs() * 1000,
+                            t.inputBytes()));
+        }
+        return new Topology(nodes, links, tasks);
     }
-    List<Link> links = new ArrayList<>();
-    for (LinkSpec l : catalog.links()) {
-      links.add(new Link(l.from(), l.to(), Math.max(1, Math.round(l.bandwidthMbps() * 1e6)), Math.round(l.latencyMs() * 1000)));
-    }
-    java.util.Set<Model> served = new java.util.HashSet<>();
-    for (NodeProfile n : nodes) {
-      if (n.healthy()) {
-        served.addAll(n.profiles().keySet());
-      }
-    }
-    List<Task> tasks = new ArrayList<>();
-    for (TaskSpec t : catalog.tasks()) {
-      if (!served.contains(new Model(t.model()))) {
-        // No healthy node can run it: nothing to plan. The dispatcher keeps it on its origin, whose
-        // batcher reports each frame as an ERROR result (UNKNOWN_MODEL or NO_SIDECAR).
-        continue;
-      }
-      tasks.add(new Task(t.id(), new Model(t.model()), t.origin(), t.cameras().size(), t.fps(), t.deadlineMs() * 1000,
-          t.inputBytes()));
-    }
-    return new Topology(nodes, links, tasks);
-  }
 
-  /** Live percentiles can dip with batch size by noise; the scheduler needs them non-decreasing. */
-  static long[] monotone(long[] micros) {
-    long[] out = micros.clone();
-    for (int i = 0; i < out.length; i++) {
-      out[i] = Math.max(1, i == 0 ? out[i] : Math.max(out[i], out[i - 1]));
+    /**
+     * Live percentiles can dip with batch size by noise; the scheduler needs them non-decreasing.
+     */
+    static long[] monotone(long[] micros) {
+        long[] out = micros.clone();
+        for (int i = 0; i < out.length; i++) {
+            out[i] = Math.max(1, i == 0 ? out[i] : Math.max(out[i], out[i - 1]));
+        }
+        return out;
     }
-    return out;
-  }
 }

@@ -21,79 +21,112 @@ import org.junit.jupiter.api.Test;
  * fast this machine is.
  */
 class NodeBatcherShellTest {
-  static final CatalogText CATALOG = NodeBatcherOperatorITCase.CATALOG;
+    static final CatalogText CATALOG = NodeBatcherOperatorITCase.CATALOG;
 
-  private static KeyedOneInputStreamOperatorTestHarness<Integer, RoutedFrame, FrameResult> harness(
-      InferenceExecutor.Factory executor) throws Exception {
-    BatcherConfig config = BatcherConfig.defaults(CATALOG, "coedge", true);
-    var h = new KeyedOneInputStreamOperatorTestHarness<>(new NodeBatcherFactory(config, executor), RoutedFrame::key, Types.INT);
-    h.setup();
-    return h;
-  }
-
-  private static RoutedFrame frame(String task, long seq) {
-    long now = System.currentTimeMillis();
-    String camera = task.equals("vehicles") ? "cam-1" : "cam-2";
-    Frame f = new Frame(camera + "#" + seq, camera, seq, task, "edge-1", now, 600_000, ImageFormat.JPEG, 8, 8,
-        new byte[] {1, 2, 3}, "f/0@" + seq);
-    return new RoutedFrame(f, "edge-1", 7, now);
-  }
-
-  @Test
-  void everyFrameGetsOneResultFromTheBatchesTheEngineStarted() throws Exception {
-    DelayExecutor.BATCHES.clear();
-    try (var h = harness(DelayExecutor.taking(20))) {
-      h.open();
-      for (long s = 1; s <= 6; s++) {
-        h.processElement(frame(s % 3 == 0 ? "vehicles" : "walkers", s), 0);
-      }
-      h.endInput();
-
-      List<FrameResult> out = h.extractOutputValues();
-      assertThat(out).extracting(FrameResult::frameId).containsExactlyInAnyOrder(
-          "cam-2#1", "cam-2#2", "cam-1#3", "cam-2#4", "cam-2#5", "cam-1#6");
-      assertThat(out).allMatch(r -> r.status() == FrameResult.Status.OK && r.node().equals("edge-1"));
-      assertThat(out.stream().mapToInt(FrameResult::batchSize).sum()).as("frames counted by their batch sizes")
-          .isEqualTo(DelayExecutor.BATCHES.stream().mapToInt(b -> {
-            int n = Integer.parseInt(b.substring(b.indexOf('x') + 1));
-            return n * n;
-          }).sum());
+    private static KeyedOneInputStreamOperatorTestHarness<Integer, RoutedFrame, FrameResult>
+            harness(InferenceExecutor.Factory executor) throws Exception {
+        BatcherConfig config = BatcherConfig.defaults(CATALOG, "coedge", true);
+        var h =
+                new KeyedOneInputStreamOperatorTestHarness<>(
+                        new NodeBatcherFactory(config, executor), RoutedFrame::key, Types.INT);
+        h.setup();
+        return h;
     }
-  }
 
-  @Test
-  void aFailedBatchGivesEachOfItsFramesOneErrorAndTheNextBatchesStillRun() throws Exception {
-    var failure = new BatchOutcome.Failure(FrameResult.Status.ERROR, ErrorCode.NO_SIDECAR, "UNAVAILABLE: gone");
-    try (var h = harness(DelayExecutor.failing(5, failure))) {
-      h.open();
-      for (long s = 1; s <= 4; s++) {
-        h.processElement(frame("walkers", s), 0);
-      }
-      h.endInput();
-
-      assertThat(h.extractOutputValues()).hasSize(4).allMatch(r -> r.status() == FrameResult.Status.ERROR
-          && r.reason().equals("NO_SIDECAR: UNAVAILABLE: gone"));
+    private static RoutedFrame frame(String task, long seq) {
+        long now = System.currentTimeMillis();
+        String camera = task.equals("vehicles") ? "cam-1" : "cam-2";
+        Frame f =
+                new Frame(
+                        camera + "#" + seq,
+                        camera,
+                        seq,
+                        task,
+                        "edge-1",
+                        now,
+                        600_000,
+                        ImageFormat.JPEG,
+                        8,
+                        8,
+                        new byte[] {1, 2, 3},
+                        "f/0@" + seq);
+        return new RoutedFrame(f, "edge-1", 7, now);
     }
-  }
 
-  @Test
-  void framesQueuedOrRunningAtACheckpointRunAgainAfterARestore() throws Exception {
-    OperatorSubtaskState snapshot;
-    try (var h = harness(DelayExecutor.taking(60_000))) {
-      h.open();
-      for (long s = 1; s <= 5; s++) {
-        h.processElement(frame("walkers", s), 0);
-      }
-      snapshot = h.snapshot(1, 1);
-      assertThat(h.extractOutputValues()).as("the first batch takes a minute").isEmpty();
-    }
-    try (var h = harness(DelayExecutor.taking(5))) {
-      h.initializeState(snapshot);
-      h.open();
-      h.endInput();
+    @Test
+    void everyFrameGetsOneResultFromTheBatchesTheEngineStarted() throws Exception {
+        DelayExecutor.BATCHES.clear();
+        try (var h = harness(DelayExecutor.taking(20))) {
+            h.open();
+            for (long s = 1; s <= 6; s++) {
+                h.processElement(frame(s % 3 == 0 ? "vehicles" : "walkers", s), 0);
+            }
+            h.endInput();
 
-      assertThat(h.extractOutputValues()).extracting(FrameResult::frameId)
-          .containsExactlyInAnyOrder("cam-2#1", "cam-2#2", "cam-2#3", "cam-2#4", "cam-2#5");
+            List<FrameResult> out = h.extractOutputValues();
+            assertThat(out)
+                    .extracting(FrameResult::frameId)
+                    .containsExactlyInAnyOrder(
+                            "cam-2#1", "cam-2#2", "cam-1#3", "cam-2#4", "cam-2#5", "cam-1#6");
+            assertThat(out)
+                    .allMatch(
+                            r -> r.status() == FrameResult.Status.OK && r.node().equals("edge-1"));
+            assertThat(out.stream().mapToInt(FrameResult::batchSize).sum())
+                    .as("frames counted by their batch sizes")
+                    .isEqualTo(
+                            DelayExecutor.BATCHES.stream()
+                                    .mapToInt(
+                                            b -> {
+                                                int n =
+                                                        Integer.parseInt(
+                                                                b.substring(b.indexOf('x') + 1));
+                                                return n * n;
+                                            })
+                                    .sum());
+        }
     }
-  }
+
+    @Test
+    void aFailedBatchGivesEachOfItsFramesOneErrorAndTheNextBatchesStillRun() throws Exception {
+        var failure =
+                new BatchOutcome.Failure(
+                        FrameResult.Status.ERROR, ErrorCode.NO_SIDECAR, "UNAVAILABLE: gone");
+        try (var h = harness(DelayExecutor.failing(5, failure))) {
+            h.open();
+            for (long s = 1; s <= 4; s++) {
+                h.processElement(frame("walkers", s), 0);
+            }
+            h.endInput();
+
+            assertThat(h.extractOutputValues())
+                    .hasSize(4)
+                    .allMatch(
+                            r ->
+                                    r.status() == FrameResult.Status.ERROR
+                                            && r.reason().equals("NO_SIDECAR: UNAVAILABLE: gone"));
+        }
+    }
+
+    @Test
+    void framesQueuedOrRunningAtACheckpointRunAgainAfterARestore() throws Exception {
+        OperatorSubtaskState snapshot;
+        try (var h = harness(DelayExecutor.taking(60_000))) {
+            h.open();
+            for (long s = 1; s <= 5; s++) {
+                h.processElement(frame("walkers", s), 0);
+            }
+            snapshot = h.snapshot(1, 1);
+            assertThat(h.extractOutputValues()).as("the first batch takes a minute").isEmpty();
+        }
+        try (var h = harness(DelayExecutor.taking(5))) {
+            h.initializeState(snapshot);
+            h.open();
+            h.endInput();
+
+            assertThat(h.extractOutputValues())
+                    .extracting(FrameResult::frameId)
+                    .containsExactlyInAnyOrder(
+                            "cam-2#1", "cam-2#2", "cam-2#3", "cam-2#4", "cam-2#5");
+        }
+    }
 }

@@ -1,10 +1,9 @@
 package io.coedge.operators.pre;
 
+import static io.coedge.testing.TestImages.solid;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
-
-import static io.coedge.testing.TestImages.solid;
 
 import io.coedge.catalog.ModelSpec;
 import java.awt.Color;
@@ -14,64 +13,90 @@ import org.junit.jupiter.api.Test;
 
 class PreprocessorTest {
 
-  static ModelSpec model(int w, int h, String resize, List<Double> mean, List<Double> std, String order) {
-    return new ModelSpec("m", new ModelSpec.InputSpec("input", w, h, 3),
-        new ModelSpec.Preprocess(resize, 1.0 / 255.0, mean, std, order),
-        new ModelSpec.Postprocess("classification", List.of("a"), 0.25, 0.45, 1), 8);
-  }
-
-  private static float[] plane(float[] chw, int c, int plane) {
-    return Arrays.copyOfRange(chw, c * plane, (c + 1) * plane);
-  }
-
-  @Test
-  void stretchScalesNormalisesAndOrdersChannels() throws Exception {
-    byte[] red = solid("png", 8, 4, new Color(255, 0, 0));
-    List<Double> zero = List.of(0.0, 0.0, 0.0);
-    List<Double> one = List.of(1.0, 1.0, 1.0);
-
-    float[] rgb = new Preprocessor(model(2, 2, "stretch", zero, one, "RGB")).apply(red).chw();
-    float[] bgr = new Preprocessor(model(2, 2, "stretch", zero, one, "BGR")).apply(red).chw();
-    float[] norm = new Preprocessor(model(2, 2, "stretch", List.of(0.5, 0.5, 0.5), List.of(0.5, 0.5, 0.5), "RGB")).apply(red).chw();
-
-    assertThat(rgb).containsExactly(1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0);
-    assertThat(bgr).containsExactly(0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1);
-    assertThat(norm).containsExactly(1, 1, 1, 1, -1, -1, -1, -1, -1, -1, -1, -1);
-  }
-
-  @Test
-  void letterboxKeepsAspectPadsGreyAndMapsBoxesBack() throws Exception {
-    byte[] white = solid("png", 200, 100, Color.WHITE);
-    List<Double> zero = List.of(0.0, 0.0, 0.0);
-    List<Double> one = List.of(1.0, 1.0, 1.0);
-
-    Preprocessor.Tensor t = new Preprocessor(model(100, 100, "letterbox", zero, one, "RGB")).apply(white);
-
-    assertThat(t.letterbox()).isEqualTo(new Letterbox(0.5, 0.5, 0, 25, 200, 100));
-    float[] red = plane(t.chw(), 0, 100 * 100);
-    assertThat(red[0]).as("top padding").isCloseTo(114 / 255f, within(1e-6f));
-    assertThat(red[50 * 100 + 50]).as("image centre").isCloseTo(1f, within(1e-6f));
-    assertThat(red[99 * 100 + 50]).as("bottom padding").isCloseTo(114 / 255f, within(1e-6f));
-    assertThat(t.letterbox().toSourceX(100)).isEqualTo(200);
-    assertThat(t.letterbox().toSourceY(25)).isEqualTo(0);
-    assertThat(t.letterbox().toSourceY(50)).isEqualTo(50);
-    assertThat(t.letterbox().toSourceY(90)).as("clipped to the frame").isEqualTo(100);
-  }
-
-  @Test
-  void corruptImagesAreRefusedNotHalfDecoded() throws Exception {
-    byte[] jpeg = solid("jpg", 64, 64, Color.BLUE);
-    byte[] png = solid("png", 64, 64, Color.BLUE);
-    byte[] truncated = Arrays.copyOf(jpeg, jpeg.length / 2);
-    byte[] brokenPng = png.clone();
-    for (int i = 45; i < brokenPng.length - 20; i++) {
-      brokenPng[i] = (byte) 0xa5; // inside IDAT: the deflate stream is garbage now
+    static ModelSpec model(
+            int w, int h, String resize, List<Double> mean, List<Double> std, String order) {
+        return new ModelSpec(
+                "m",
+                new ModelSpec.InputSpec("input", w, h, 3),
+                new ModelSpec.Preprocess(resize, 1.0 / 255.0, mean, std, order),
+                new ModelSpec.Postprocess("classification", List.of("a"), 0.25, 0.45, 1),
+                8);
     }
-    Preprocessor p = new Preprocessor(model(32, 32, "stretch", List.of(0.0, 0.0, 0.0), List.of(1.0, 1.0, 1.0), "RGB"));
 
-    assertThat(p.apply(jpeg).chw()).hasSize(3 * 32 * 32);
-    assertThatThrownBy(() -> p.apply(truncated)).isInstanceOf(ImageDecodeException.class).hasMessageContaining("truncated JPEG");
-    assertThatThrownBy(() -> p.apply(brokenPng)).isInstanceOf(ImageDecodeException.class);
-    assertThatThrownBy(() -> p.apply("GIF89a nope".getBytes())).isInstanceOf(ImageDecodeException.class);
-  }
+    private static float[] plane(float[] chw, int c, int plane) {
+        return Arrays.copyOfRange(chw, c * plane, (c + 1) * plane);
+    }
+
+    @Test
+    void stretchScalesNormalisesAndOrdersChannels() throws Exception {
+        byte[] red = solid("png", 8, 4, new Color(255, 0, 0));
+        List<Double> zero = List.of(0.0, 0.0, 0.0);
+        List<Double> one = List.of(1.0, 1.0, 1.0);
+
+        float[] rgb = new Preprocessor(model(2, 2, "stretch", zero, one, "RGB")).apply(red).chw();
+        float[] bgr = new Preprocessor(model(2, 2, "stretch", zero, one, "BGR")).apply(red).chw();
+        float[] norm =
+                new Preprocessor(
+                                model(
+                                        2,
+                                        2,
+                                        "stretch",
+                                        List.of(0.5, 0.5, 0.5),
+                                        List.of(0.5, 0.5, 0.5),
+                                        "RGB"))
+                        .apply(red)
+                        .chw();
+
+        assertThat(rgb).containsExactly(1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0);
+        assertThat(bgr).containsExactly(0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1);
+        assertThat(norm).containsExactly(1, 1, 1, 1, -1, -1, -1, -1, -1, -1, -1, -1);
+    }
+
+    @Test
+    void letterboxKeepsAspectPadsGreyAndMapsBoxesBack() throws Exception {
+        byte[] white = solid("png", 200, 100, Color.WHITE);
+        List<Double> zero = List.of(0.0, 0.0, 0.0);
+        List<Double> one = List.of(1.0, 1.0, 1.0);
+
+        Preprocessor.Tensor t =
+                new Preprocessor(model(100, 100, "letterbox", zero, one, "RGB")).apply(white);
+
+        assertThat(t.letterbox()).isEqualTo(new Letterbox(0.5, 0.5, 0, 25, 200, 100));
+        float[] red = plane(t.chw(), 0, 100 * 100);
+        assertThat(red[0]).as("top padding").isCloseTo(114 / 255f, within(1e-6f));
+        assertThat(red[50 * 100 + 50]).as("image centre").isCloseTo(1f, within(1e-6f));
+        assertThat(red[99 * 100 + 50]).as("bottom padding").isCloseTo(114 / 255f, within(1e-6f));
+        assertThat(t.letterbox().toSourceX(100)).isEqualTo(200);
+        assertThat(t.letterbox().toSourceY(25)).isEqualTo(0);
+        assertThat(t.letterbox().toSourceY(50)).isEqualTo(50);
+        assertThat(t.letterbox().toSourceY(90)).as("clipped to the frame").isEqualTo(100);
+    }
+
+    @Test
+    void corruptImagesAreRefusedNotHalfDecoded() throws Exception {
+        byte[] jpeg = solid("jpg", 64, 64, Color.BLUE);
+        byte[] png = solid("png", 64, 64, Color.BLUE);
+        byte[] truncated = Arrays.copyOf(jpeg, jpeg.length / 2);
+        byte[] brokenPng = png.clone();
+        for (int i = 45; i < brokenPng.length - 20; i++) {
+            brokenPng[i] = (byte) 0xa5; // inside IDAT: the deflate stream is garbage now
+        }
+        Preprocessor p =
+                new Preprocessor(
+                        model(
+                                32,
+                                32,
+                                "stretch",
+                                List.of(0.0, 0.0, 0.0),
+                                List.of(1.0, 1.0, 1.0),
+                                "RGB"));
+
+        assertThat(p.apply(jpeg).chw()).hasSize(3 * 32 * 32);
+        assertThatThrownBy(() -> p.apply(truncated))
+                .isInstanceOf(ImageDecodeException.class)
+                .hasMessageContaining("truncated JPEG");
+        assertThatThrownBy(() -> p.apply(brokenPng)).isInstanceOf(ImageDecodeException.class);
+        assertThatThrownBy(() -> p.apply("GIF89a nope".getBytes()))
+                .isInstanceOf(ImageDecodeException.class);
+    }
 }

@@ -9,7 +9,10 @@ public sealed interface BatchDecision {
     /** Nothing is queued: do nothing until a frame arrives. */
     Idle IDLE = new Idle();
 
-    /** Take the first {@code batchSize} frames (deadline order) of {@code model}'s queue and run them as one batch now. */
+    /**
+     * Take the first {@code batchSize} frames (deadline order) of {@code model}'s queue and run
+     * them as one batch now.
+     */
     record Run(int model, int batchSize) implements BatchDecision {
         public Run {
             if (batchSize < 1) {
@@ -18,14 +21,17 @@ public sealed interface BatchDecision {
         }
     }
 
-    /** Run nothing yet; decide again at {@code timeMicros} (register a timer) or when a frame arrives. */
-    record WaitUntil(long timeMicros) implements BatchDecision {
-    }
+    /**
+     * Run nothing yet; decide again at {@code timeMicros} (register a timer) or when a frame
+     * arrives.
+     */
+    record WaitUntil(long timeMicros) implements BatchDecision {}
 
-    /** Drop the head frame of {@code model}'s queue as DROPPED: it cannot meet its deadline even alone. */
-    record Shed(int model) implements BatchDecision {
-    }
+    /**
+     * Drop the head frame of {@code model}'s queue as DROPPED: it cannot meet its deadline even
+     * alone.
+     */
+    record Shed(int model) implements BatchDecision {}
 
-    record Idle() implements BatchDecision {
-    }
+    record Idle() implements BatchDecision {}
 }

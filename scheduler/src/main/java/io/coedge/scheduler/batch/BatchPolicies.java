@@ -5,11 +5,15 @@ import java.util.List;
 /** The batch policies by command-line name, with their default configuration. */
 public final class BatchPolicies {
 
-    public static final List<String> NAMES = List.of(
-            CoEdgeBatchPolicy.NAME, FifoBatchPolicy.NAME, TritonBatchPolicy.NAME, DeepStreamBatchPolicy.NAME, ClockworkBatchPolicy.NAME);
+    public static final List<String> NAMES =
+            List.of(
+                    CoEdgeBatchPolicy.NAME,
+                    FifoBatchPolicy.NAME,
+                    TritonBatchPolicy.NAME,
+                    DeepStreamBatchPolicy.NAME,
+                    ClockworkBatchPolicy.NAME);
 
-    private BatchPolicies() {
-    }
+    private BatchPolicies() {}
 
     public static BatchPolicy byName(String name) {
         return switch (name) {
@@ -18,7 +22,9 @@ public final class BatchPolicies {
             case TritonBatchPolicy.NAME -> TritonBatchPolicy.withDefaults();
             case DeepStreamBatchPolicy.NAME -> DeepStreamBatchPolicy.withDefaults();
             case ClockworkBatchPolicy.NAME -> new ClockworkBatchPolicy();
-            default -> throw new IllegalArgumentException("unknown batch policy '" + name + "', expected one of " + NAMES);
+            default ->
+                    throw new IllegalArgumentException(
+                            "unknown batch policy '" + name + "', expected one of " + NAMES);
         };
     }
 }

@@ -1,15 +1,14 @@
 package io.coedge.scheduler.batch;
 
 import io.coedge.scheduler.model.LatencyProfile;
-
 import java.util.List;
 
 /**
  * The local task scheduler on one node: a pure function from the node's queues, its latency
  * profiles and the time to the next action. Call it when a frame arrives while the accelerator is
- * idle, when the accelerator becomes free, and when a timer requested by {@link BatchDecision.WaitUntil}
- * fires. Implementations hold configuration only; any two calls with equal arguments return equal
- * decisions.
+ * idle, when the accelerator becomes free, and when a timer requested by {@link
+ * BatchDecision.WaitUntil} fires. Implementations hold configuration only; any two calls with equal
+ * arguments return equal decisions.
  */
 public interface BatchPolicy {
 
@@ -17,34 +16,47 @@ public interface BatchPolicy {
     String name();
 
     /**
-     * @param nowMicros              current time (epoch micros) from the caller's {@link io.coedge.scheduler.model.Clock}
-     * @param acceleratorFreeMicros  when the accelerator can start the next batch (&lt;= now when idle)
-     * @param queues                 the node's per-model queues
-     * @param profiles               latency profile of each model index on this node, as the policy
-     *                               should plan with (e.g. a p99 estimate); null for models the node lacks
+     * @param nowMicros current time (epoch micros) from the caller's {@link
+     *     io.coedge.scheduler.model.Clock}
+     * @param acceleratorFreeMicros when the accelerator can start the next batch (&lt;= now when
+     *     idle)
+     * @param queues the node's per-model queues
+     * @param profiles latency profile of each model index on this node, as the policy should plan
+     *     with (e.g. a p99 estimate); null for models the node lacks
      */
-    BatchDecision decide(long nowMicros, long acceleratorFreeMicros, ModelQueues queues, List<LatencyProfile> profiles);
+    BatchDecision decide(
+            long nowMicros,
+            long acceleratorFreeMicros,
+            ModelQueues queues,
+            List<LatencyProfile> profiles);
 
     /**
      * The same decision when the caller also knows when the accelerator is <em>typically</em> free:
-     * the running work's predicted end by its typical (median) run time, where
-     * {@code acceleratorFreeMicros} is its end by the pessimistic estimate (the p99 the profiles
-     * hold). A policy that drops frames should drop only those that cannot make their deadline even
-     * from the typical free time: the running batch's end is a guess that the policy sees replaced by
-     * the truth when it is asked again at that end, while a shed frame is gone. Batches are sized and
-     * ordered from {@code acceleratorFreeMicros}. Policies that do not drop by prediction ignore the
-     * typical free time: this default.
+     * the running work's predicted end by its typical (median) run time, where {@code
+     * acceleratorFreeMicros} is its end by the pessimistic estimate (the p99 the profiles hold). A
+     * policy that drops frames should drop only those that cannot make their deadline even from the
+     * typical free time: the running batch's end is a guess that the policy sees replaced by the
+     * truth when it is asked again at that end, while a shed frame is gone. Batches are sized and
+     * ordered from {@code acceleratorFreeMicros}. Policies that do not drop by prediction ignore
+     * the typical free time: this default.
      *
-     * @param typicalFreeMicros      when the accelerator is typically free (&lt;= {@code acceleratorFreeMicros};
-     *                               &lt;= now when idle)
-     * @param acceleratorFreeMicros  when it is free at worst, the time to plan batches from
+     * @param typicalFreeMicros when the accelerator is typically free (&lt;= {@code
+     *     acceleratorFreeMicros}; &lt;= now when idle)
+     * @param acceleratorFreeMicros when it is free at worst, the time to plan batches from
      */
-    default BatchDecision decide(long nowMicros, long typicalFreeMicros, long acceleratorFreeMicros, ModelQueues queues,
-                                 List<LatencyProfile> profiles) {
+    default BatchDecision decide(
+            long nowMicros,
+            long typicalFreeMicros,
+            long acceleratorFreeMicros,
+            ModelQueues queues,
+            List<LatencyProfile> profiles) {
         return decide(nowMicros, acceleratorFreeMicros, queues, profiles);
     }
 
-    /** The model whose head frame arrived first (ties: lowest index), or -1 when all queues are empty. */
+    /**
+     * The model whose head frame arrived first (ties: lowest index), or -1 when all queues are
+     * empty.
+     */
     static int oldestHead(ModelQueues q) {
         int best = -1;
         for (int m = 0; m < q.modelCount(); m++) {
@@ -55,7 +67,10 @@ public interface BatchPolicy {
         return best;
     }
 
-    /** The model whose head frame has the earliest deadline (ties: lowest index), or -1 when all are empty. */
+    /**
+     * The model whose head frame has the earliest deadline (ties: lowest index), or -1 when all are
+     * empty.
+     */
     static int mostUrgent(ModelQueues q) {
         int best = -1;
         for (int m = 0; m < q.modelCount(); m++) {

@@ -1,7 +1,6 @@
 package io.coedge.scheduler.batch;
 
 import io.coedge.scheduler.model.LatencyProfile;
-
 import java.util.List;
 
 /**
@@ -21,7 +20,11 @@ public record ClockworkBatchPolicy() implements BatchPolicy {
     }
 
     @Override
-    public BatchDecision decide(long nowMicros, long acceleratorFreeMicros, ModelQueues queues, List<LatencyProfile> profiles) {
+    public BatchDecision decide(
+            long nowMicros,
+            long acceleratorFreeMicros,
+            ModelQueues queues,
+            List<LatencyProfile> profiles) {
         long start = Math.max(nowMicros, acceleratorFreeMicros);
         int m = BatchPolicy.oldestHead(queues);
         if (m < 0) {

@@ -1,11 +1,11 @@
 package io.coedge.scheduler.batch;
 
 import io.coedge.scheduler.model.LatencyProfile;
-
 import java.util.List;
 
 /**
  * CoEdge's batched real-time DNN execution:
+ *
  * <ol>
  *   <li>shed, one at a time, any head frame that cannot meet its deadline even in a batch of one
  *       (queues are deadline-ordered, so these are exactly the queue prefixes). The batch of one
@@ -13,30 +13,32 @@ import java.util.List;
  *       guess (the caller's pessimistic one is the p99, on a shared CPU far above the typical run),
  *       and the policy is asked again when it really ends, so only a frame that misses even if the
  *       running work ends as usual is hopeless. The frame's own run is planned pessimistically: a
- *       frame likely to miss would take accelerator time from the frames behind it;</li>
- *   <li>pick the most urgent model: argmin over models of the earliest queued deadline;</li>
- *   <li>pick the largest batch b whose profiled latency lets every frame in it finish by its deadline
- *       when started at the (pessimistic) free time. The batch holds the b earliest deadlines, so that
- *       is {@code start + latency(b) <= headDeadline}. When the head fits only if the running work ends
- *       as usual, it runs alone;</li>
+ *       frame likely to miss would take accelerator time from the frames behind it;
+ *   <li>pick the most urgent model: argmin over models of the earliest queued deadline;
+ *   <li>pick the largest batch b whose profiled latency lets every frame in it finish by its
+ *       deadline when started at the (pessimistic) free time. The batch holds the b earliest
+ *       deadlines, so that is {@code start + latency(b) <= headDeadline}. When the head fits only
+ *       if the running work ends as usual, it runs alone;
  *   <li>if that batch takes the model's whole queue, no other model is waiting and the head frame's
- *       slack would still allow one frame more, wait — at most {@code waitFraction} of the slack left
- *       after a batch of b + 1 — for more frames to batch with.</li>
+ *       slack would still allow one frame more, wait — at most {@code waitFraction} of the slack
+ *       left after a batch of b + 1 — for more frames to batch with.
  * </ol>
  *
  * <p>{@link #withDefaults()} does not wait ({@code waitFraction = 0}): in every shipped scenario an
  * idle accelerator that waits costs deadline misses under overload (e.g. load-sweep at 1.5x: 6.82%
- * DMR with 0.1 or 0.5 vs 6.77% work-conserving), because frames keep arriving while a batch runs and
- * the next batch grows on its own. Waiting pays only for a lightly loaded node that must save energy
- * or share the accelerator; configure it per scenario with {@code batching.coedge.waitFraction}.
+ * DMR with 0.1 or 0.5 vs 6.77% work-conserving), because frames keep arriving while a batch runs
+ * and the next batch grows on its own. Waiting pays only for a lightly loaded node that must save
+ * energy or share the accelerator; configure it per scenario with {@code
+ * batching.coedge.waitFraction}.
  *
- * <p>Why not also shed by the frame's typical run time and run at-risk frames alone: on an overloaded
- * node that trades batches for single runs that often miss, and loses more than it saves (simulator:
- * load-sweep at 1.5x 7.10% DMR instead of 6.77%, city 0.49% instead of 0.47%, bench-contended without
- * offloading 12.74% instead of 7.44%). The pessimism that cost frames was in the running batch's end.
+ * <p>Why not also shed by the frame's typical run time and run at-risk frames alone: on an
+ * overloaded node that trades batches for single runs that often miss, and loses more than it saves
+ * (simulator: load-sweep at 1.5x 7.10% DMR instead of 6.77%, city 0.49% instead of 0.47%,
+ * bench-contended without offloading 12.74% instead of 7.44%). The pessimism that cost frames was
+ * in the running batch's end.
  *
- * <p>Called without a typical free time ({@link #decide(long, long, ModelQueues, List)}), the typical
- * free time is taken to be the pessimistic one.
+ * <p>Called without a typical free time ({@link #decide(long, long, ModelQueues, List)}), the
+ * typical free time is taken to be the pessimistic one.
  */
 public record CoEdgeBatchPolicy(double waitFraction) implements BatchPolicy {
 
@@ -58,13 +60,21 @@ public record CoEdgeBatchPolicy(double waitFraction) implements BatchPolicy {
     }
 
     @Override
-    public BatchDecision decide(long nowMicros, long acceleratorFreeMicros, ModelQueues queues, List<LatencyProfile> profiles) {
+    public BatchDecision decide(
+            long nowMicros,
+            long acceleratorFreeMicros,
+            ModelQueues queues,
+            List<LatencyProfile> profiles) {
         return decide(nowMicros, acceleratorFreeMicros, acceleratorFreeMicros, queues, profiles);
     }
 
     @Override
-    public BatchDecision decide(long nowMicros, long typicalFreeMicros, long acceleratorFreeMicros, ModelQueues queues,
-                                List<LatencyProfile> profiles) {
+    public BatchDecision decide(
+            long nowMicros,
+            long typicalFreeMicros,
+            long acceleratorFreeMicros,
+            ModelQueues queues,
+            List<LatencyProfile> profiles) {
         long start = Math.max(nowMicros, acceleratorFreeMicros);
         long typicalStart = Math.max(nowMicros, Math.min(typicalFreeMicros, acceleratorFreeMicros));
         int queuedModels = 0;

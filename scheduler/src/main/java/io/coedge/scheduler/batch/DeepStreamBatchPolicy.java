@@ -1,7 +1,6 @@
 package io.coedge.scheduler.batch;
 
 import io.coedge.scheduler.model.LatencyProfile;
-
 import java.util.List;
 
 /**
@@ -9,8 +8,9 @@ import java.util.List;
  * or when {@code batched-push-timeout} has passed since the batch's first frame, whichever comes
  * first; no deadlines, nothing dropped. Models are served in order of their oldest ready batch.
  *
- * @param batchSize          nvstreammux {@code batch-size} (capped by the model's max batch)
- * @param pushTimeoutMicros  nvstreammux {@code batched-push-timeout} (microseconds, as in DeepStream)
+ * @param batchSize nvstreammux {@code batch-size} (capped by the model's max batch)
+ * @param pushTimeoutMicros nvstreammux {@code batched-push-timeout} (microseconds, as in
+ *     DeepStream)
  */
 public record DeepStreamBatchPolicy(int batchSize, long pushTimeoutMicros) implements BatchPolicy {
 
@@ -32,7 +32,11 @@ public record DeepStreamBatchPolicy(int batchSize, long pushTimeoutMicros) imple
     }
 
     @Override
-    public BatchDecision decide(long nowMicros, long acceleratorFreeMicros, ModelQueues queues, List<LatencyProfile> profiles) {
+    public BatchDecision decide(
+            long nowMicros,
+            long acceleratorFreeMicros,
+            ModelQueues queues,
+            List<LatencyProfile> profiles) {
         int ready = -1;
         long wakeUp = Long.MAX_VALUE;
         for (int m = 0; m < queues.modelCount(); m++) {

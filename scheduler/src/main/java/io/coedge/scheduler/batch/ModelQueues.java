@@ -6,8 +6,8 @@ package io.coedge.scheduler.batch;
  * by absolute deadline, earliest first; the policy only needs each queue's size and its head.
  *
  * <p>The node engine ({@code scheduler/node/NodeEngine}) implements it over its per-model deadline
- * heaps; the Flink operator and the simulator both drive that engine, so every policy sees the
- * same view in the job, the simulator and the tests.
+ * heaps; the Flink operator and the simulator both drive that engine, so every policy sees the same
+ * view in the job, the simulator and the tests.
  */
 public interface ModelQueues {
 
@@ -16,7 +16,10 @@ public interface ModelQueues {
     /** Frames queued for {@code model}. */
     int size(int model);
 
-    /** Earliest absolute deadline queued for {@code model} (epoch micros); only valid when size &gt; 0. */
+    /**
+     * Earliest absolute deadline queued for {@code model} (epoch micros); only valid when size &gt;
+     * 0.
+     */
     long headDeadline(int model);
 
     /** When the head frame arrived at this node (epoch micros); only valid when size &gt; 0. */

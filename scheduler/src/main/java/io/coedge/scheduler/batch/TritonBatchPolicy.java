@@ -1,22 +1,23 @@
 package io.coedge.scheduler.batch;
 
 import io.coedge.scheduler.model.LatencyProfile;
-
 import java.util.Arrays;
 import java.util.List;
 
 /**
  * Baseline: the NVIDIA Triton dynamic batcher as its model configuration documents it. Per model, a
  * batch is sent when the largest preferred batch size can be formed (or max_batch_size is reached);
- * otherwise the batcher holds requests until the oldest has waited {@code max_queue_delay}, then sends
- * what it has (up to max_batch_size). There is no deadline-driven batch size and no dropping of
- * queued requests (Triton's queue-policy timeouts are off by default). Models share the accelerator
- * in order of their oldest ready request. Queue delay is measured from the head frame's arrival.
+ * otherwise the batcher holds requests until the oldest has waited {@code max_queue_delay}, then
+ * sends what it has (up to max_batch_size). There is no deadline-driven batch size and no dropping
+ * of queued requests (Triton's queue-policy timeouts are off by default). Models share the
+ * accelerator in order of their oldest ready request. Queue delay is measured from the head frame's
+ * arrival.
  *
- * @param preferredBatchSizes     Triton's {@code preferred_batch_size}; empty means only max batch
- * @param maxQueueDelayMicros     Triton's {@code max_queue_delay_microseconds}
+ * @param preferredBatchSizes Triton's {@code preferred_batch_size}; empty means only max batch
+ * @param maxQueueDelayMicros Triton's {@code max_queue_delay_microseconds}
  */
-public record TritonBatchPolicy(int[] preferredBatchSizes, long maxQueueDelayMicros) implements BatchPolicy {
+public record TritonBatchPolicy(int[] preferredBatchSizes, long maxQueueDelayMicros)
+        implements BatchPolicy {
 
     public static final String NAME = "triton";
 
@@ -38,7 +39,11 @@ public record TritonBatchPolicy(int[] preferredBatchSizes, long maxQueueDelayMic
     }
 
     @Override
-    public BatchDecision decide(long nowMicros, long acceleratorFreeMicros, ModelQueues queues, List<LatencyProfile> profiles) {
+    public BatchDecision decide(
+            long nowMicros,
+            long acceleratorFreeMicros,
+            ModelQueues queues,
+            List<LatencyProfile> profiles) {
         int ready = -1;
         int readySize = 0;
         long wakeUp = Long.MAX_VALUE;
@@ -47,7 +52,9 @@ public record TritonBatchPolicy(int[] preferredBatchSizes, long maxQueueDelayMic
             if (queued == 0) {
                 continue;
             }
-            int size = readyBatch(queued, profiles.get(m).maxBatch(), nowMicros - queues.headArrival(m));
+            int size =
+                    readyBatch(
+                            queued, profiles.get(m).maxBatch(), nowMicros - queues.headArrival(m));
             if (size > 0) {
                 if (ready < 0 || queues.headArrival(m) < queues.headArrival(ready)) {
                     ready = m;
@@ -79,7 +86,8 @@ public record TritonBatchPolicy(int[] preferredBatchSizes, long maxQueueDelayMic
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof TritonBatchPolicy t && Arrays.equals(preferredBatchSizes, t.preferredBatchSizes)
+        return o instanceof TritonBatchPolicy t
+                && Arrays.equals(preferredBatchSizes, t.preferredBatchSizes)
                 && maxQueueDelayMicros == t.maxQueueDelayMicros;
     }
 
@@ -90,7 +98,10 @@ public record TritonBatchPolicy(int[] preferredBatchSizes, long maxQueueDelayMic
 
     @Override
     public String toString() {
-        return "TritonBatchPolicy[preferredBatchSizes=" + Arrays.toString(preferredBatchSizes)
-                + ", maxQueueDelayMicros=" + maxQueueDelayMicros + "]";
+        return "TritonBatchPolicy[preferredBatchSizes="
+                + Arrays.toString(preferredBatchSizes)
+                + ", maxQueueDelayMicros="
+                + maxQueueDelayMicros
+                + "]";
     }
 }

@@ -6,7 +6,6 @@ import io.coedge.scheduler.model.Link;
 import io.coedge.scheduler.model.NodeProfile;
 import io.coedge.scheduler.model.Task;
 import io.coedge.scheduler.model.Topology;
-
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -17,37 +16,40 @@ import java.util.Map;
  * CoEdge's global task dispatcher. See docs/SCHEDULING.md for the full description; in short:
  *
  * <ol>
- *   <li>Start from the previous plan (or from every task on its origin node for the first plan).</li>
+ *   <li>Start from the previous plan (or from every task on its origin node for the first plan).
  *   <li>Homecoming: an offloaded task returns to its origin only if the origin can take it with a
- *       clear margin ({@code pressure <= 1 - hysteresis}).</li>
- *   <li>Link relief: a link loaded beyond its budget sheds its largest streams home or elsewhere.</li>
- *   <li>Relief: while some node is overloaded (pressure &gt; 1: its deadlines cannot all be met), take
- *       its task groups (same origin, same model) cheapest-to-ship first and move, together, just enough
- *       of the cheapest group whose move relieves the node, to the reachable node where it fits best;
- *       if no node can take it, make room by displacing that node's own cheapest residents to other
- *       nodes; only then split the group. When no single group can relieve the node, move the cheapest
- *       group that can move at all and repeat.</li>
- *   <li>Balance: a node still overloaded gives single tasks to the neighbour that minimises the larger
- *       of the two pressures.</li>
- *   <li>Homecoming again; the whole round repeats from its own result until nothing moves.</li>
+ *       clear margin ({@code pressure <= 1 - hysteresis}).
+ *   <li>Link relief: a link loaded beyond its budget sheds its largest streams home or elsewhere.
+ *   <li>Relief: while some node is overloaded (pressure &gt; 1: its deadlines cannot all be met),
+ *       take its task groups (same origin, same model) cheapest-to-ship first and move, together,
+ *       just enough of the cheapest group whose move relieves the node, to the reachable node where
+ *       it fits best; if no node can take it, make room by displacing that node's own cheapest
+ *       residents to other nodes; only then split the group. When no single group can relieve the
+ *       node, move the cheapest group that can move at all and repeat.
+ *   <li>Balance: a node still overloaded gives single tasks to the neighbour that minimises the
+ *       larger of the two pressures.
+ *   <li>Homecoming again; the whole round repeats from its own result until nothing moves.
  * </ol>
  *
  * <p>The <em>pressure</em> of a node is the worst ratio, over its models, of the estimated latency
  * to the budget (deadline minus transfer time from the task's origin); a node is feasible when its
  * pressure is at most 1. The estimate is a batching cycle: the node serves each of its models once
  * per cycle with a batch holding the frames that arrived during one cycle, so the cycle length C is
- * the smallest fixed point of {@code C = sum_m latency_m(max(1, rate_m * C))} (fractional batch sizes
- * interpolated: the average of batches that vary around that size). A frame waits {@code cycleWait}
- * cycles (default half: the mean) and then runs in its batch, so its latency is estimated as
- * {@code cycleWait * C + latency_m(b_m)}. This captures batching synergy: adding a task of a model the
- * node already runs grows one batch instead of adding a new batch to the cycle. When no fixed point
- * exists within the largest profiled batch the node is overloaded whatever the deadlines.
+ * the smallest fixed point of {@code C = sum_m latency_m(max(1, rate_m * C))} (fractional batch
+ * sizes interpolated: the average of batches that vary around that size). A frame waits {@code
+ * cycleWait} cycles (default half: the mean) and then runs in its batch, so its latency is
+ * estimated as {@code cycleWait * C + latency_m(b_m)}. This captures batching synergy: adding a
+ * task of a model the node already runs grows one batch instead of adding a new batch to the cycle.
+ * When no fixed point exists within the largest profiled batch the node is overloaded whatever the
+ * deadlines.
  */
 public final class CoEdgeDispatch implements DispatchPolicy {
 
     public static final String NAME = "coedge";
+
     /** A balancing move must cut the overloaded node's pressure by at least this fraction. */
     private static final double BALANCE_GAIN = 0.01;
+
     private static final int MAX_ROUNDS = 6;
 
     private final double rateHeadroom;
@@ -57,17 +59,28 @@ public final class CoEdgeDispatch implements DispatchPolicy {
     private final double cycleWait;
 
     /**
-     * @param rateHeadroom       frame rates are multiplied by this when sizing (jitter and bursts)
-     * @param hysteresis         an offloaded task goes home only if its origin's pressure stays at or
-     *                           below {@code 1 - hysteresis}
-     * @param maxLinkUtilisation fraction of a link's bandwidth the plan may fill with shipped frames
-     * @param maxDisplacements   residents a destination may push away to make room for a group
-     * @param cycleWait          cycles a frame is estimated to wait before its batch starts (0.5: on
-     *                           average half a cycle; 1.0: the round-robin worst case)
+     * @param rateHeadroom frame rates are multiplied by this when sizing (jitter and bursts)
+     * @param hysteresis an offloaded task goes home only if its origin's pressure stays at or below
+     *     {@code 1 - hysteresis}
+     * @param maxLinkUtilisation fraction of a link's bandwidth the plan may fill with shipped
+     *     frames
+     * @param maxDisplacements residents a destination may push away to make room for a group
+     * @param cycleWait cycles a frame is estimated to wait before its batch starts (0.5: on average
+     *     half a cycle; 1.0: the round-robin worst case)
      */
-    public CoEdgeDispatch(double rateHeadroom, double hysteresis, double maxLinkUtilisation, int maxDisplacements, double cycleWait) {
-        if (rateHeadroom < 1 || hysteresis < 0 || hysteresis >= 1 || maxLinkUtilisation <= 0 || maxLinkUtilisation > 1
-                || maxDisplacements < 0 || cycleWait < 0) {
+    public CoEdgeDispatch(
+            double rateHeadroom,
+            double hysteresis,
+            double maxLinkUtilisation,
+            int maxDisplacements,
+            double cycleWait) {
+        if (rateHeadroom < 1
+                || hysteresis < 0
+                || hysteresis >= 1
+                || maxLinkUtilisation <= 0
+                || maxLinkUtilisation > 1
+                || maxDisplacements < 0
+                || cycleWait < 0) {
             throw new IllegalArgumentException("invalid coedge dispatch parameters");
         }
         this.rateHeadroom = rateHeadroom;
@@ -87,8 +100,8 @@ public final class CoEdgeDispatch implements DispatchPolicy {
     }
 
     /**
-     * Runs the phases (homecoming, relief, balance, homecoming) from {@code previous} and repeats them
-     * from their own result until nothing moves (at most {@value #MAX_ROUNDS} rounds), so that
+     * Runs the phases (homecoming, relief, balance, homecoming) from {@code previous} and repeats
+     * them from their own result until nothing moves (at most {@value #MAX_ROUNDS} rounds), so that
      * re-planning an unchanged topology moves nothing.
      */
     @Override
@@ -136,8 +149,13 @@ public final class CoEdgeDispatch implements DispatchPolicy {
         private final IntList[] tasksOn;
         private final double[] modelRate;
         private final double[] linkUse;
-        /** Where each (origin, destination) link's use is counted: links shared as one name count in one place. */
+
+        /**
+         * Where each (origin, destination) link's use is counted: links shared as one name count in
+         * one place.
+         */
         private final int[] segment;
+
         private final double[] pressureCache;
         private final boolean[] dirty;
         private final LatencyProfile[] eff;
@@ -201,7 +219,9 @@ public final class CoEdgeDispatch implements DispatchPolicy {
         }
 
         boolean placeable(int t, int n) {
-            return healthy[n] && eff[n * models + model[t]] != null && (n == origin[t] || topo.link(origin[t], n) != null);
+            return healthy[n]
+                    && eff[n * models + model[t]] != null
+                    && (n == origin[t] || topo.link(origin[t], n) != null);
         }
 
         long transfer(int t, int n) {
@@ -279,7 +299,8 @@ public final class CoEdgeDispatch implements DispatchPolicy {
                 }
                 count++;
                 scratchRate[model[t]] += rate[t];
-                scratchBudget[model[t]] = Math.min(scratchBudget[model[t]], deadline[t] - transfer(t, n));
+                scratchBudget[model[t]] =
+                        Math.min(scratchBudget[model[t]], deadline[t] - transfer(t, n));
             }
             for (int i = 0; i < addLen; i++) {
                 int t = add[i];
@@ -288,7 +309,8 @@ public final class CoEdgeDispatch implements DispatchPolicy {
                 }
                 count++;
                 scratchRate[model[t]] += rate[t];
-                scratchBudget[model[t]] = Math.min(scratchBudget[model[t]], deadline[t] - transfer(t, n));
+                scratchBudget[model[t]] =
+                        Math.min(scratchBudget[model[t]], deadline[t] - transfer(t, n));
             }
             if (count == 0) {
                 return 0;
@@ -333,14 +355,18 @@ public final class CoEdgeDispatch implements DispatchPolicy {
             for (int m = 0; m < models; m++) {
                 if (scratchRate[m] > 0) {
                     long budget = scratchBudget[m];
-                    double need = cycleWait * cycle + eff[n * models + m].latencyMicros(scratchBatch[m]);
+                    double need =
+                            cycleWait * cycle + eff[n * models + m].latencyMicros(scratchBatch[m]);
                     worst = Math.max(worst, budget <= 0 ? Double.POSITIVE_INFINITY : need / budget);
                 }
             }
             return worst;
         }
 
-        /** Above every feasible pressure, growing with the utilisation the node would need at max batch. */
+        /**
+         * Above every feasible pressure, growing with the utilisation the node would need at max
+         * batch.
+         */
         private double overloaded(int n) {
             double u = 0;
             for (int m = 0; m < models; m++) {
@@ -362,7 +388,9 @@ public final class CoEdgeDispatch implements DispatchPolicy {
                 extra += rate[group[i]] * bytes[group[i]] * 8.0;
             }
             Link l = topo.link(o, d);
-            return l != null && linkUse[segment[o * nodes + d]] + extra <= maxLinkUtilisation * l.bandwidthBitsPerSecond();
+            return l != null
+                    && linkUse[segment[o * nodes + d]] + extra
+                            <= maxLinkUtilisation * l.bandwidthBitsPerSecond();
         }
 
         void homecoming() {
@@ -386,7 +414,11 @@ public final class CoEdgeDispatch implements DispatchPolicy {
             for (int o = 0; o < nodes; o++) {
                 for (int d = 0; d < nodes; d++) {
                     Link l = o == d ? null : topo.link(o, d);
-                    if (l == null || linkUse[segment[o * nodes + d]] <= maxLinkUtilisation * l.bandwidthBitsPerSecond() * (1 + 1e-9)) {
+                    if (l == null
+                            || linkUse[segment[o * nodes + d]]
+                                    <= maxLinkUtilisation
+                                            * l.bandwidthBitsPerSecond()
+                                            * (1 + 1e-9)) {
                         continue;
                     }
                     IntList on = tasksOn[d];
@@ -396,11 +428,18 @@ public final class CoEdgeDispatch implements DispatchPolicy {
                             shipped.add(on.data[i]);
                         }
                     }
-                    shipped.sort((a, b) -> a.equals(b) ? 0
-                            : Double.compare(rate[b] * bytes[b], rate[a] * bytes[a]) != 0
-                            ? Double.compare(rate[b] * bytes[b], rate[a] * bytes[a]) : Integer.compare(a, b));
+                    shipped.sort(
+                            (a, b) ->
+                                    a.equals(b)
+                                            ? 0
+                                            : Double.compare(rate[b] * bytes[b], rate[a] * bytes[a])
+                                                            != 0
+                                                    ? Double.compare(
+                                                            rate[b] * bytes[b], rate[a] * bytes[a])
+                                                    : Integer.compare(a, b));
                     for (int t : shipped) {
-                        if (linkUse[segment[o * nodes + d]] <= maxLinkUtilisation * l.bandwidthBitsPerSecond()) {
+                        if (linkUse[segment[o * nodes + d]]
+                                <= maxLinkUtilisation * l.bandwidthBitsPerSecond()) {
                             break;
                         }
                         one[0] = t;
@@ -450,10 +489,10 @@ public final class CoEdgeDispatch implements DispatchPolicy {
 
         /**
          * Last resort for nodes relief could not make feasible: move the cheapest-to-ship task that
-         * can go somewhere, to the reachable node that minimises the larger of the two pressures, as
-         * long as that beats the overloaded node's current pressure by {@link #BALANCE_GAIN}; repeat
-         * (first-improvement local search). It spreads an
-         * unavoidable overload over neighbours instead of leaving one node hopeless.
+         * can go somewhere, to the reachable node that minimises the larger of the two pressures,
+         * as long as that beats the overloaded node's current pressure by {@link #BALANCE_GAIN};
+         * repeat (first-improvement local search). It spreads an unavoidable overload over
+         * neighbours instead of leaving one node hopeless.
          */
         void balance() {
             boolean[] done = new boolean[nodes];
@@ -507,9 +546,9 @@ public final class CoEdgeDispatch implements DispatchPolicy {
 
         /**
          * Moves some tasks off overloaded node n; false when nothing can move. First choice: the
-         * cheapest-to-ship group whose smallest prefix, moved together, makes n feasible on its own.
-         * Only if no such move exists does it make progress with the cheapest group that can move at
-         * all (whole, then task by task), leaving the rest to the next round.
+         * cheapest-to-ship group whose smallest prefix, moved together, makes n feasible on its
+         * own. Only if no such move exists does it make progress with the cheapest group that can
+         * move at all (whole, then task by task), leaving the rest to the next round.
          */
         boolean relieveOnce(int n) {
             List<int[]> groups = groupsCheapestFirst(n);
@@ -567,16 +606,22 @@ public final class CoEdgeDispatch implements DispatchPolicy {
                 // within a group, cheapest to ship first too
                 groups.add(boxSort(members));
             }
-            groups.sort((a, b) -> {
-                int c = Long.compare(minBytes(a), minBytes(b));
-                return c != 0 ? c : Integer.compare(a[0], b[0]);
-            });
+            groups.sort(
+                    (a, b) -> {
+                        int c = Long.compare(minBytes(a), minBytes(b));
+                        return c != 0 ? c : Integer.compare(a[0], b[0]);
+                    });
             return groups;
         }
 
         private int[] boxSort(int[] members) {
             Integer[] boxed = Arrays.stream(members).boxed().toArray(Integer[]::new);
-            Arrays.sort(boxed, (a, b) -> bytes[a] != bytes[b] ? Long.compare(bytes[a], bytes[b]) : Integer.compare(a, b));
+            Arrays.sort(
+                    boxed,
+                    (a, b) ->
+                            bytes[a] != bytes[b]
+                                    ? Long.compare(bytes[a], bytes[b])
+                                    : Integer.compare(a, b));
             return Arrays.stream(boxed).mapToInt(Integer::intValue).toArray();
         }
 
@@ -604,14 +649,20 @@ public final class CoEdgeDispatch implements DispatchPolicy {
             return c;
         }
 
-        /** Moves group[0..len) together from n to the best node that can take it; may displace residents. */
+        /**
+         * Moves group[0..len) together from n to the best node that can take it; may displace
+         * residents.
+         */
         boolean tryMove(int[] group, int len, int n, boolean displace) {
             int[] cands = candidates(origin[group[0]], n);
             double[] post = new double[cands.length];
             int best = -1;
             for (int i = 0; i < cands.length; i++) {
                 int d = cands[i];
-                post[i] = linkAllows(group, len, d) ? pressure(d, group, len, null) : Double.POSITIVE_INFINITY;
+                post[i] =
+                        linkAllows(group, len, d)
+                                ? pressure(d, group, len, null)
+                                : Double.POSITIVE_INFINITY;
                 if (post[i] <= 1 && (best < 0 || post[i] < post[best])) {
                     best = i;
                 }
@@ -644,7 +695,9 @@ public final class CoEdgeDispatch implements DispatchPolicy {
             return false;
         }
 
-        /** Pushes d's own cheapest residents elsewhere until group fits on d; undoes all on failure. */
+        /**
+         * Pushes d's own cheapest residents elsewhere until group fits on d; undoes all on failure.
+         */
         boolean displaceFor(int d, int[] group, int len, int source) {
             IntList undoTask = new IntList();
             IntList undoNode = new IntList();

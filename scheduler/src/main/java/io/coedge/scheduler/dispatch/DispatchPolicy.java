@@ -14,8 +14,8 @@ public interface DispatchPolicy {
     String name();
 
     /**
-     * @param previous the assignment currently in force ({@link Assignment#EMPTY} for the first plan);
-     *                 policies with hysteresis start from it so that small changes cause no moves
+     * @param previous the assignment currently in force ({@link Assignment#EMPTY} for the first
+     *     plan); policies with hysteresis start from it so that small changes cause no moves
      */
     Assignment plan(Topology topology, Assignment previous);
 }

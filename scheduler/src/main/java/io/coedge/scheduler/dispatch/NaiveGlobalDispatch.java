@@ -5,7 +5,6 @@ import io.coedge.scheduler.model.LatencyProfile;
 import io.coedge.scheduler.model.NodeProfile;
 import io.coedge.scheduler.model.Task;
 import io.coedge.scheduler.model.Topology;
-
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -14,11 +13,11 @@ import java.util.Map;
 
 /**
  * The talk's second baseline, "naive global allocation": tasks are placed only by estimated compute
- * performance. Each task's demand on a node is frame rate x batch-1 latency (stretched by the node's
- * background load); tasks are taken in decreasing demand on their origin and each goes to the
- * reachable node with the lowest utilisation after placing it (longest-processing-time-first list
- * scheduling). It is blind to transfer time, deadlines and batching, by design. Reachability is
- * still respected: a node that has no link from the task's origin cannot receive its frames.
+ * performance. Each task's demand on a node is frame rate x batch-1 latency (stretched by the
+ * node's background load); tasks are taken in decreasing demand on their origin and each goes to
+ * the reachable node with the lowest utilisation after placing it (longest-processing-time-first
+ * list scheduling). It is blind to transfer time, deadlines and batching, by design. Reachability
+ * is still respected: a node that has no link from the task's origin cannot receive its frames.
  */
 public record NaiveGlobalDispatch() implements DispatchPolicy {
 
@@ -34,7 +33,9 @@ public record NaiveGlobalDispatch() implements DispatchPolicy {
         List<NodeProfile> nodes = topology.nodes();
         double[] util = new double[nodes.size()];
         List<Task> order = new ArrayList<>(topology.tasks());
-        order.sort(Comparator.comparingDouble((Task t) -> -demand(t, nodes.get(topology.nodeIndex(t.origin())))));
+        order.sort(
+                Comparator.comparingDouble(
+                        (Task t) -> -demand(t, nodes.get(topology.nodeIndex(t.origin())))));
         Map<String, String> out = new HashMap<>();
         for (Task t : order) {
             int origin = topology.nodeIndex(t.origin());

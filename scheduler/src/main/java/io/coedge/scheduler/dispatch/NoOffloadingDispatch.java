@@ -3,7 +3,6 @@ package io.coedge.scheduler.dispatch;
 import io.coedge.scheduler.model.Assignment;
 import io.coedge.scheduler.model.Task;
 import io.coedge.scheduler.model.Topology;
-
 import java.util.HashMap;
 import java.util.Map;
 

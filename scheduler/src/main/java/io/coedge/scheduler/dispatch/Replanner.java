@@ -3,7 +3,6 @@ package io.coedge.scheduler.dispatch;
 import io.coedge.scheduler.model.Assignment;
 import io.coedge.scheduler.model.NodeProfile;
 import io.coedge.scheduler.model.Topology;
-
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -14,25 +13,25 @@ import java.util.Set;
 import java.util.TreeMap;
 
 /**
- * When to re-plan and which of a new plan's moves to carry out: the rules around a
- * {@link DispatchPolicy} that keep live profile noise from making tasks flap between nodes. The
- * Flink dispatcher and the simulator both call it, so both follow the very same rules:
+ * When to re-plan and which of a new plan's moves to carry out: the rules around a {@link
+ * DispatchPolicy} that keep live profile noise from making tasks flap between nodes. The Flink
+ * dispatcher and the simulator both call it, so both follow the very same rules:
  *
  * <ul>
  *   <li>A plan is due when none has run yet, when {@link Settings#replanIntervalMicros} has passed
  *       since the last one, or at once when any node's health changed (hearing from a node for the
  *       first time counts as a change), or when a link changed (its bandwidth or latency: every
- *       transfer time the plan rests on).</li>
+ *       transfer time the plan rests on).
  *   <li>At start-up, while some node has not reported yet and the first report is younger than
- *       {@link Settings#startupWaitMicros}, the previous plan (or every task on its origin) stays (a
- *       plan is due again as soon as the wait runs out, whether or not that node ever reports): a
- *       node not heard from yet is not a failed node, and planning without it would move its tasks
- *       away only to bring them back a moment later. With no healthy node the previous plan stays
- *       too.</li>
- *   <li>When the policy throws, the previous plan stays ({@link Verdict#POLICY_FAILED}).</li>
+ *       {@link Settings#startupWaitMicros}, the previous plan (or every task on its origin) stays
+ *       (a plan is due again as soon as the wait runs out, whether or not that node ever reports):
+ *       a node not heard from yet is not a failed node, and planning without it would move its
+ *       tasks away only to bring them back a moment later. With no healthy node the previous plan
+ *       stays too.
+ *   <li>When the policy throws, the previous plan stays ({@link Verdict#POLICY_FAILED}).
  *   <li>A task that moved less than {@link Settings#dwellMicros} ago stays where it is, unless the
- *       node it is on is unhealthy.</li>
- *   <li>A task the plan leaves out (no healthy node serves its model) stays on its origin.</li>
+ *       node it is on is unhealthy.
+ *   <li>A task the plan leaves out (no healthy node serves its model) stays on its origin.
  * </ul>
  *
  * <p>A pure function of (state, inputs, now): it reads no clock and keeps no mutable state; the
@@ -59,20 +58,31 @@ public final class Replanner {
 
     /**
      * @param replanIntervalMicros re-plan at most this often, unless a node's health changes
-     * @param dwellMicros          a task that moved stays at least this long, unless its node becomes unhealthy
-     * @param startupWaitMicros    the first plan waits at most this long after the first report for every
-     *                             node to report
+     * @param dwellMicros a task that moved stays at least this long, unless its node becomes
+     *     unhealthy
+     * @param startupWaitMicros the first plan waits at most this long after the first report for
+     *     every node to report
      */
-    public record Settings(long replanIntervalMicros, long dwellMicros, long startupWaitMicros) implements Serializable {
+    public record Settings(long replanIntervalMicros, long dwellMicros, long startupWaitMicros)
+            implements Serializable {
 
         public Settings {
             if (replanIntervalMicros < 0 || dwellMicros < 0 || startupWaitMicros < 0) {
-                throw new IllegalArgumentException("re-plan interval, dwell and start-up wait must not be negative, were "
-                        + replanIntervalMicros + ", " + dwellMicros + " and " + startupWaitMicros + " µs");
+                throw new IllegalArgumentException(
+                        "re-plan interval, dwell and start-up wait must not be negative, were "
+                                + replanIntervalMicros
+                                + ", "
+                                + dwellMicros
+                                + " and "
+                                + startupWaitMicros
+                                + " µs");
             }
         }
 
-        /** Re-plan at most every 5 s, a moved task stays 15 s, the first plan waits at most 5 s for everyone. */
+        /**
+         * Re-plan at most every 5 s, a moved task stays 15 s, the first plan waits at most 5 s for
+         * everyone.
+         */
         public static Settings defaults() {
             return new Settings(5_000_000, 15_000_000, 5_000_000);
         }
@@ -85,25 +95,40 @@ public final class Replanner {
     /**
      * What the re-planner remembers between calls. Immutable; the caller stores it as one value.
      *
-     * @param assignment      task id -> node in force (empty before the first plan)
-     * @param movedAtMicros   task id -> when the task last moved
-     * @param lastPlanMicros  when the last plan was due (meaningless while {@code planned} is false)
+     * @param assignment task id -> node in force (empty before the first plan)
+     * @param movedAtMicros task id -> when the task last moved
+     * @param lastPlanMicros when the last plan was due (meaningless while {@code planned} is false)
      * @param healthSignature the nodes' health (and how many had reported) at the last plan
-     * @param planned         whether a plan has been due at all yet
-     * @param firstReportMicros the earliest report time ever handed in ({@link Long#MAX_VALUE} before
-     *                          any): the start-up wait runs from it
+     * @param planned whether a plan has been due at all yet
+     * @param firstReportMicros the earliest report time ever handed in ({@link Long#MAX_VALUE}
+     *     before any): the start-up wait runs from it
      */
-    public record State(Map<String, String> assignment, Map<String, Long> movedAtMicros, long lastPlanMicros,
-                        long healthSignature, boolean planned, long firstReportMicros) {
+    public record State(
+            Map<String, String> assignment,
+            Map<String, Long> movedAtMicros,
+            long lastPlanMicros,
+            long healthSignature,
+            boolean planned,
+            long firstReportMicros) {
 
         public State {
             assignment = Map.copyOf(assignment);
             movedAtMicros = Map.copyOf(movedAtMicros);
         }
 
-        public State(Map<String, String> assignment, Map<String, Long> movedAtMicros, long lastPlanMicros,
-                     long healthSignature, boolean planned) {
-            this(assignment, movedAtMicros, lastPlanMicros, healthSignature, planned, Long.MAX_VALUE);
+        public State(
+                Map<String, String> assignment,
+                Map<String, Long> movedAtMicros,
+                long lastPlanMicros,
+                long healthSignature,
+                boolean planned) {
+            this(
+                    assignment,
+                    movedAtMicros,
+                    lastPlanMicros,
+                    healthSignature,
+                    planned,
+                    Long.MAX_VALUE);
         }
 
         public static State initial() {
@@ -112,14 +137,16 @@ public final class Replanner {
     }
 
     /** A task leaving one node for another. */
-    public record Move(String task, String from, String to) {
-    }
+    public record Move(String task, String from, String to) {}
 
     /** How a call ended. */
     public enum Verdict {
         /** No plan was due: the state is returned unchanged. */
         NOT_DUE,
-        /** Due, but not every node has reported and the first report is younger than the start-up wait: the previous plan stays. */
+        /**
+         * Due, but not every node has reported and the first report is younger than the start-up
+         * wait: the previous plan stays.
+         */
         STARTING,
         /** Due, but no node is healthy: the previous plan stays. */
         NO_HEALTHY_NODE,
@@ -130,14 +157,19 @@ public final class Replanner {
     }
 
     /**
-     * @param state         to store and pass to the next call
-     * @param verdict       whether a plan was due and what became of it
-     * @param moves         tasks that moved, by task id
-     * @param heldByDwell   moves the plan wanted that dwell held back, by task id
-     * @param policyFailure what the policy threw, when the verdict is {@link Verdict#POLICY_FAILED}; else null
+     * @param state to store and pass to the next call
+     * @param verdict whether a plan was due and what became of it
+     * @param moves tasks that moved, by task id
+     * @param heldByDwell moves the plan wanted that dwell held back, by task id
+     * @param policyFailure what the policy threw, when the verdict is {@link
+     *     Verdict#POLICY_FAILED}; else null
      */
-    public record Outcome(State state, Verdict verdict, List<Move> moves, List<Move> heldByDwell,
-                          RuntimeException policyFailure) {
+    public record Outcome(
+            State state,
+            Verdict verdict,
+            List<Move> moves,
+            List<Move> heldByDwell,
+            RuntimeException policyFailure) {
 
         public Outcome {
             moves = List.copyOf(moves);
@@ -153,32 +185,55 @@ public final class Replanner {
     /**
      * Call whenever a node reports (or anything else the plan depends on may have changed).
      *
-     * @param state             what the previous call returned, or {@link State#initial()}
-     * @param topology          every node (healthy or not) and the tasks that can be planned now
-     * @param originOfTask      task id -> origin node, for every task, including those the topology
-     *                          leaves out
-     * @param heardFrom         nodes that have reported at least once
+     * @param state what the previous call returned, or {@link State#initial()}
+     * @param topology every node (healthy or not) and the tasks that can be planned now
+     * @param originOfTask task id -> origin node, for every task, including those the topology
+     *     leaves out
+     * @param heardFrom nodes that have reported at least once
      * @param firstReportMicros when a report was first seen; the state keeps the earliest one ever
-     *                          handed in, so passing the current report's time is enough
-     * @param nowMicros         the current time
+     *     handed in, so passing the current report's time is enough
+     * @param nowMicros the current time
      */
-    public Outcome onStatus(State state, Topology topology, Map<String, String> originOfTask, Set<String> heardFrom,
-                            long firstReportMicros, long nowMicros) {
-        long health = (healthSignature(topology) * 31 + heardFrom.size()) * 31 + topology.links().hashCode();
-        boolean due = !state.planned()
-                || nowMicros - state.lastPlanMicros() >= settings.replanIntervalMicros()
-                || health != state.healthSignature();
+    public Outcome onStatus(
+            State state,
+            Topology topology,
+            Map<String, String> originOfTask,
+            Set<String> heardFrom,
+            long firstReportMicros,
+            long nowMicros) {
+        long health =
+                (healthSignature(topology) * 31 + heardFrom.size()) * 31
+                        + topology.links().hashCode();
+        boolean due =
+                !state.planned()
+                        || nowMicros - state.lastPlanMicros() >= settings.replanIntervalMicros()
+                        || health != state.healthSignature();
         long firstReport = Math.min(state.firstReportMicros(), firstReportMicros);
         // The start-up wait just ran out after a plan inside it: plan now, not an interval later.
-        due |= state.planned() && state.lastPlanMicros() - firstReport <= settings.startupWaitMicros()
-                && nowMicros - firstReport > settings.startupWaitMicros();
+        due |=
+                state.planned()
+                        && state.lastPlanMicros() - firstReport <= settings.startupWaitMicros()
+                        && nowMicros - firstReport > settings.startupWaitMicros();
         if (!due) {
-            return new Outcome(firstReport == state.firstReportMicros() ? state : new State(state.assignment(),
-                    state.movedAtMicros(), state.lastPlanMicros(), state.healthSignature(), state.planned(), firstReport),
-                    Verdict.NOT_DUE, List.of(), List.of(), null);
+            return new Outcome(
+                    firstReport == state.firstReportMicros()
+                            ? state
+                            : new State(
+                                    state.assignment(),
+                                    state.movedAtMicros(),
+                                    state.lastPlanMicros(),
+                                    state.healthSignature(),
+                                    state.planned(),
+                                    firstReport),
+                    Verdict.NOT_DUE,
+                    List.of(),
+                    List.of(),
+                    null);
         }
-        boolean everyoneHeard = topology.nodes().stream().allMatch(n -> heardFrom.contains(n.name()));
-        boolean starting = !everyoneHeard && nowMicros - firstReport <= settings.startupWaitMicros();
+        boolean everyoneHeard =
+                topology.nodes().stream().allMatch(n -> heardFrom.contains(n.name()));
+        boolean starting =
+                !everyoneHeard && nowMicros - firstReport <= settings.startupWaitMicros();
         boolean anyHealthy = topology.nodes().stream().anyMatch(NodeProfile::healthy);
 
         Map<String, String> after = new HashMap<>(state.assignment());
@@ -190,7 +245,10 @@ public final class Replanner {
             verdict = Verdict.NO_HEALTHY_NODE;
         } else {
             try {
-                after = new HashMap<>(policy.plan(topology, new Assignment(state.assignment())).nodeOfTask());
+                after =
+                        new HashMap<>(
+                                policy.plan(topology, new Assignment(state.assignment()))
+                                        .nodeOfTask());
                 verdict = Verdict.PLANNED;
             } catch (RuntimeException e) {
                 failure = e;
@@ -210,7 +268,9 @@ public final class Replanner {
             }
             Move move = new Move(task, was, e.getValue());
             Long moved = movedAt.get(task);
-            if (moved != null && nowMicros - moved < settings.dwellMicros() && healthy(topology, was)) {
+            if (moved != null
+                    && nowMicros - moved < settings.dwellMicros()
+                    && healthy(topology, was)) {
                 after.put(task, was); // still dwelling where it last moved to
                 held.add(move);
             } else {
@@ -218,7 +278,12 @@ public final class Replanner {
                 moves.add(move);
             }
         }
-        return new Outcome(new State(after, movedAt, nowMicros, health, true, firstReport), verdict, moves, held, failure);
+        return new Outcome(
+                new State(after, movedAt, nowMicros, health, true, firstReport),
+                verdict,
+                moves,
+                held,
+                failure);
     }
 
     /** Which nodes are healthy, and how many nodes there are. */

@@ -2,7 +2,6 @@ package io.coedge.scheduler.dispatch;
 
 import io.coedge.scheduler.model.Assignment;
 import io.coedge.scheduler.model.Topology;
-
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -10,7 +9,8 @@ import java.util.Map;
 /**
  * The per-frame routing lookup derived from an {@link Assignment}: task -> node in O(1). Built once
  * per re-plan; a Flink partitioner holds the current table and swaps it atomically on a new plan.
- * Use the int overloads on the hot path (one array read); the String overload costs one hash lookup.
+ * Use the int overloads on the hot path (one array read); the String overload costs one hash
+ * lookup.
  */
 public final class RoutingTable {
 

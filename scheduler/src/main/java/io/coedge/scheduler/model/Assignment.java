@@ -21,7 +21,8 @@ public record Assignment(Map<String, String> nodeOfTask) {
     /** Node name -> sorted task ids on it; nodes without tasks are absent. */
     public Map<String, Set<String>> tasksByNode() {
         Map<String, Set<String>> out = new TreeMap<>();
-        nodeOfTask.forEach((task, node) -> out.computeIfAbsent(node, n -> new TreeSet<>()).add(task));
+        nodeOfTask.forEach(
+                (task, node) -> out.computeIfAbsent(node, n -> new TreeSet<>()).add(task));
         return out;
     }
 

@@ -6,6 +6,8 @@ public enum FrameOutcome {
     OK,
     /** Inference finished after the deadline. */
     LATE,
-    /** Shed before inference because it could no longer meet its deadline (reported, never lost). */
+    /**
+     * Shed before inference because it could no longer meet its deadline (reported, never lost).
+     */
     DROPPED
 }

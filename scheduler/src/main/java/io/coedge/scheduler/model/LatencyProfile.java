@@ -4,8 +4,8 @@ import java.util.Arrays;
 
 /**
  * How long one node takes to run one model at each batch size: the one latency profile type from
- * the sidecar's measurements to the scheduler. Measured at a few sizes (typically 1, 2, 4, ... max);
- * other sizes follow {@link #estimate(int[], long[], int)}. Latency must not decrease with
+ * the sidecar's measurements to the scheduler. Measured at a few sizes (typically 1, 2, 4, ...
+ * max); other sizes follow {@link #estimate(int[], long[], int)}. Latency must not decrease with
  * batch size, which lets {@link #largestBatchWithin} binary-search.
  *
  * <p>Immutable value; a dense table per batch size is precomputed so lookups are O(1).
@@ -14,6 +14,7 @@ public final class LatencyProfile {
 
     private final int[] batchSizes;
     private final long[] measuredMicros;
+
     /** dense[b] = latency of batch b, for b in 1..maxBatch; dense[0] unused. */
     private final long[] dense;
 
@@ -81,7 +82,10 @@ public final class LatencyProfile {
         return lLo + Math.round((double) (lHi - lLo) * (batch - lo) / (hi - lo));
     }
 
-    /** {@link #estimate(int[], long[], int)} over a map of measured sizes; -1 when nothing was measured. */
+    /**
+     * {@link #estimate(int[], long[], int)} over a map of measured sizes; -1 when nothing was
+     * measured.
+     */
     public static long estimate(java.util.NavigableMap<Integer, Long> measured, int batch) {
         if (measured.isEmpty()) {
             return -1;
@@ -96,7 +100,8 @@ public final class LatencyProfile {
      * {@link #estimate(int[], long[], int)} and made non-decreasing (live percentiles can dip with
      * batch size by noise); null when nothing was measured.
      */
-    public static LatencyProfile fromMeasured(java.util.NavigableMap<Integer, Long> measured, int maxBatch) {
+    public static LatencyProfile fromMeasured(
+            java.util.NavigableMap<Integer, Long> measured, int maxBatch) {
         if (measured.isEmpty() || maxBatch < 1) {
             return null;
         }
@@ -130,7 +135,9 @@ public final class LatencyProfile {
         return dense.length - 1;
     }
 
-    /** Latency of a batch of {@code batch} frames; sizes above {@link #maxBatch()} are not allowed. */
+    /**
+     * Latency of a batch of {@code batch} frames; sizes above {@link #maxBatch()} are not allowed.
+     */
     public long latencyMicros(int batch) {
         if (batch < 1 || batch > maxBatch()) {
             throw new IllegalArgumentException("batch " + batch + " outside 1.." + maxBatch());
@@ -138,9 +145,14 @@ public final class LatencyProfile {
         return dense[batch];
     }
 
-    /** Latency of a batch of any size: {@link #latencyMicros(int)} up to {@link #maxBatch()}, per frame beyond. */
+    /**
+     * Latency of a batch of any size: {@link #latencyMicros(int)} up to {@link #maxBatch()}, per
+     * frame beyond.
+     */
     public long estimateMicros(int batch) {
-        return batch <= maxBatch() ? latencyMicros(batch) : estimate(batchSizes, measuredMicros, batch);
+        return batch <= maxBatch()
+                ? latencyMicros(batch)
+                : estimate(batchSizes, measuredMicros, batch);
     }
 
     /**
@@ -180,7 +192,9 @@ public final class LatencyProfile {
         return lo;
     }
 
-    /** This profile with every latency multiplied by {@code factor} (background load, noise margin). */
+    /**
+     * This profile with every latency multiplied by {@code factor} (background load, noise margin).
+     */
     public LatencyProfile scaled(double factor) {
         if (!(factor > 0)) {
             throw new IllegalArgumentException("factor must be positive");
@@ -216,7 +230,11 @@ public final class LatencyProfile {
     public String toString() {
         StringBuilder sb = new StringBuilder("LatencyProfile{");
         for (int i = 0; i < batchSizes.length; i++) {
-            sb.append(i == 0 ? "" : ", ").append(batchSizes[i]).append('=').append(measuredMicros[i]).append("us");
+            sb.append(i == 0 ? "" : ", ")
+                    .append(batchSizes[i])
+                    .append('=')
+                    .append(measuredMicros[i])
+                    .append("us");
         }
         return sb.append('}').toString();
     }

@@ -6,9 +6,10 @@ import java.util.Objects;
  * A directed network path between two edge nodes.
  *
  * @param sharedAs links with the same name share one transmitter and its bandwidth (a WAN uplink
- *                 several lampposts sit behind); null for a link of its own
+ *     several lampposts sit behind); null for a link of its own
  */
-public record Link(String from, String to, long bandwidthBitsPerSecond, long latencyMicros, String sharedAs) {
+public record Link(
+        String from, String to, long bandwidthBitsPerSecond, long latencyMicros, String sharedAs) {
 
     public Link(String from, String to, long bandwidthBitsPerSecond, long latencyMicros) {
         this(from, to, bandwidthBitsPerSecond, latencyMicros, null);
@@ -18,10 +19,12 @@ public record Link(String from, String to, long bandwidthBitsPerSecond, long lat
         Objects.requireNonNull(from, "from");
         Objects.requireNonNull(to, "to");
         if (bandwidthBitsPerSecond <= 0) {
-            throw new IllegalArgumentException("bandwidth of link " + from + "->" + to + " must be positive");
+            throw new IllegalArgumentException(
+                    "bandwidth of link " + from + "->" + to + " must be positive");
         }
         if (latencyMicros < 0) {
-            throw new IllegalArgumentException("latency of link " + from + "->" + to + " must not be negative");
+            throw new IllegalArgumentException(
+                    "latency of link " + from + "->" + to + " must not be negative");
         }
     }
 

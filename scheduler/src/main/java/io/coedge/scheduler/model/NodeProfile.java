@@ -6,15 +6,18 @@ import java.util.Objects;
 /**
  * What the dispatcher knows about one edge node: how fast it runs each model at each batch size,
  * how much of its accelerator is already taken by work outside this scheduler ({@code load}, a
- * fraction in [0, 1)), and whether it is healthy. A node that lacks a model's profile cannot run it.
+ * fraction in [0, 1)), and whether it is healthy. A node that lacks a model's profile cannot run
+ * it.
  */
-public record NodeProfile(String name, Map<Model, LatencyProfile> profiles, double load, boolean healthy) {
+public record NodeProfile(
+        String name, Map<Model, LatencyProfile> profiles, double load, boolean healthy) {
 
     public NodeProfile {
         Objects.requireNonNull(name, "name");
         profiles = Map.copyOf(profiles);
         if (!(load >= 0 && load < 1)) {
-            throw new IllegalArgumentException("load of node " + name + " must be in [0, 1), was " + load);
+            throw new IllegalArgumentException(
+                    "load of node " + name + " must be in [0, 1), was " + load);
         }
     }
 
@@ -26,7 +29,9 @@ public record NodeProfile(String name, Map<Model, LatencyProfile> profiles, doub
         return profiles.containsKey(model);
     }
 
-    /** The profile as this node delivers it now: measured latency stretched by the background load. */
+    /**
+     * The profile as this node delivers it now: measured latency stretched by the background load.
+     */
     public LatencyProfile effectiveProfile(Model model) {
         LatencyProfile p = profiles.get(model);
         if (p == null) {

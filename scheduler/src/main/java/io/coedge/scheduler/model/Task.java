@@ -4,11 +4,18 @@ import java.util.Objects;
 
 /**
  * One deep-learning task: a model applied to the streams of {@code cameras} cameras attached to the
- * {@code origin} node, each producing {@code fps} frames per second, every frame due
- * {@code deadlineMicros} after capture. {@code inputBytes} is what must be shipped per frame if the
- * task runs elsewhere.
+ * {@code origin} node, each producing {@code fps} frames per second, every frame due {@code
+ * deadlineMicros} after capture. {@code inputBytes} is what must be shipped per frame if the task
+ * runs elsewhere.
  */
-public record Task(String id, Model model, String origin, int cameras, double fps, long deadlineMicros, long inputBytes) {
+public record Task(
+        String id,
+        Model model,
+        String origin,
+        int cameras,
+        double fps,
+        long deadlineMicros,
+        long inputBytes) {
 
     public Task {
         Objects.requireNonNull(id, "id");

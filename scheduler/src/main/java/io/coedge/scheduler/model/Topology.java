@@ -33,7 +33,10 @@ public final class Topology {
         }
         List<Model> ms = new ArrayList<>();
         for (NodeProfile n : this.nodes) {
-            for (Model m : n.profiles().keySet().stream().sorted((a, b) -> a.name().compareTo(b.name())).toList()) {
+            for (Model m :
+                    n.profiles().keySet().stream()
+                            .sorted((a, b) -> a.name().compareTo(b.name()))
+                            .toList()) {
                 if (!modelIndex.containsKey(m)) {
                     modelIndex.put(m, ms.size());
                     ms.add(m);
@@ -46,7 +49,8 @@ public final class Topology {
                 throw new IllegalArgumentException("duplicate task " + t.id());
             }
             if (!nodeIndex.containsKey(t.origin())) {
-                throw new IllegalArgumentException("task " + t.id() + " has unknown origin " + t.origin());
+                throw new IllegalArgumentException(
+                        "task " + t.id() + " has unknown origin " + t.origin());
             }
             if (!modelIndex.containsKey(t.model())) {
                 modelIndex.put(t.model(), ms.size());
@@ -64,7 +68,8 @@ public final class Topology {
             Integer a = nodeIndex.get(l.from());
             Integer b = nodeIndex.get(l.to());
             if (a == null || b == null) {
-                throw new IllegalArgumentException("link " + l.from() + "->" + l.to() + " names an unknown node");
+                throw new IllegalArgumentException(
+                        "link " + l.from() + "->" + l.to() + " names an unknown node");
             }
             if (linkMatrix[a * n + b] == null) {
                 nb.get(a).add(b);
@@ -128,7 +133,10 @@ public final class Topology {
         return neighbours[node];
     }
 
-    /** Transfer time of one input of {@code task} from its origin to {@code node}; 0 when local, -1 when unreachable. */
+    /**
+     * Transfer time of one input of {@code task} from its origin to {@code node}; 0 when local, -1
+     * when unreachable.
+     */
     public long transferMicros(Task task, int node) {
         int origin = nodeIndex(task.origin());
         if (origin == node) {

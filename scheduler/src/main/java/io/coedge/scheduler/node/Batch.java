@@ -13,8 +13,14 @@ public final class Batch {
     private final long typicalEndMicros;
     private final boolean pipelined;
 
-    Batch(int model, long[] handles, long bytes, long startMicros, long predictedEndMicros, long typicalEndMicros,
-          boolean pipelined) {
+    Batch(
+            int model,
+            long[] handles,
+            long bytes,
+            long startMicros,
+            long predictedEndMicros,
+            long typicalEndMicros,
+            boolean pipelined) {
         this.model = model;
         this.handles = handles;
         this.bytes = bytes;

@@ -13,6 +13,7 @@ final class FrameQueue {
     private long[] arrival = new long[16];
     private long[] bytes = new long[16];
     private int size;
+
     /** The bytes of the frame {@link #pop()} returned last. */
     private long poppedBytes;
 
@@ -61,7 +62,8 @@ final class FrameQueue {
 
     /** Whether (d, a, h) orders before the entry at {@code i}. */
     private boolean lessThan(long d, long a, long h, int i) {
-        return d < deadline[i] || (d == deadline[i] && (a < arrival[i] || (a == arrival[i] && h < handle[i])));
+        return d < deadline[i]
+                || (d == deadline[i] && (a < arrival[i] || (a == arrival[i] && h < handle[i])));
     }
 
     private void set(int to, int from) {
@@ -92,7 +94,8 @@ final class FrameQueue {
                 child = right;
             }
             if (lessThan(d, a, h, child)) {
-                break; // the moved entry orders before both children (keys are unique: handles differ)
+                break; // the moved entry orders before both children (keys are unique: handles
+                // differ)
             }
             set(i, child);
             i = child;

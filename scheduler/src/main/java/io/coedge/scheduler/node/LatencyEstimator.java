@@ -6,41 +6,53 @@ import io.coedge.scheduler.model.LatencyProfile;
 /**
  * What one model costs this node end to end per batch size — pre-processing, the sidecar call,
  * post-processing — as the batch policy must plan with it: the sidecar's compute profile (the p99
- * of its last ten runs per batch size, as Clockwork keeps it) plus this node's overhead around
- * the call, the median of what the last {@value #WINDOW} runs took beyond the sidecar's profile.
- * Before the sidecar has reported or any run was observed, fixed allowances stand in.
+ * of its last ten runs per batch size, as Clockwork keeps it) plus this node's overhead around the
+ * call, the median of what the last {@value #WINDOW} runs took beyond the sidecar's profile. Before
+ * the sidecar has reported or any run was observed, fixed allowances stand in.
  *
  * <p>Why not the highest end-to-end time of recent runs: on a shared CPU one slow run is far above
  * the typical one, and the policy sheds every frame whose deadline the estimate says it cannot
- * meet; the compute variance is already in the sidecar's p99, and the overhead is steady enough
- * for a median. Observations older than {@code maxAgeMicros} no longer count, so the overhead
- * follows the node's present load.
+ * meet; the compute variance is already in the sidecar's p99, and the overhead is steady enough for
+ * a median. Observations older than {@code maxAgeMicros} no longer count, so the overhead follows
+ * the node's present load.
  *
- * <p>Besides this pessimistic estimate, a typical one ({@link #typical}): what a batch usually takes
- * end to end, the sidecar's p99 scaled by the median ratio of the recent runs to it (a contended CPU
- * slows every batch size alike), never above the pessimistic estimate; before any run was observed,
- * the sidecar's median plus the overhead allowance when the sidecar reports a median. The batcher predicts when the
- * running batch typically ends with it, and the policy sheds only frames that miss even then: on a
- * shared CPU a batch typically ends far earlier than its p99 says. Without fresh observations nor a
- * median from the sidecar the typical estimate is the pessimistic one.
+ * <p>Besides this pessimistic estimate, a typical one ({@link #typical}): what a batch usually
+ * takes end to end, the sidecar's p99 scaled by the median ratio of the recent runs to it (a
+ * contended CPU slows every batch size alike), never above the pessimistic estimate; before any run
+ * was observed, the sidecar's median plus the overhead allowance when the sidecar reports a median.
+ * The batcher predicts when the running batch typically ends with it, and the policy sheds only
+ * frames that miss even then: on a shared CPU a batch typically ends far earlier than its p99 says.
+ * Without fresh observations nor a median from the sidecar the typical estimate is the pessimistic
+ * one.
  *
- * <p>The estimates are recomputed only when something they depend on changes (a new observation,
- * a new sidecar profile, an observation ageing out), so asking on every event is cheap.
+ * <p>The estimates are recomputed only when something they depend on changes (a new observation, a
+ * new sidecar profile, an observation ageing out), so asking on every event is cheap.
  */
 public final class LatencyEstimator {
     static final int WINDOW = 10;
 
     private final int maxBatch;
-    /** The last {@value #WINDOW} runs: time beyond the sidecar's p99, ratio to it, and when observed. */
+
+    /**
+     * The last {@value #WINDOW} runs: time beyond the sidecar's p99, ratio to it, and when
+     * observed.
+     */
     private final long[] excess = new long[WINDOW];
-    /** The same runs' time beyond the sidecar's median, where it reports one: the node's real overhead. */
+
+    /**
+     * The same runs' time beyond the sidecar's median, where it reports one: the node's real
+     * overhead.
+     */
     private final long[] overMedian = new long[WINDOW];
+
     private final double[] ratios = new double[WINDOW];
     private final long[] recordedAt = new long[WINDOW];
     private int count;
     private long[] sidecarMicros;
+
     /** The sidecar's median by batch size, when it reports one. */
     private long[] sidecarMedianMicros;
+
     private final long overheadMicros;
     private final long perFrameMicros;
     private final long maxAgeMicros;
@@ -54,6 +66,7 @@ public final class LatencyEstimator {
 
     /** Cached estimates, valid while {@code !dirty} and before {@code validUntil}. */
     private boolean dirty = true;
+
     private long validUntil;
     private long[] estimate;
     private long[] typical;
@@ -62,10 +75,16 @@ public final class LatencyEstimator {
 
     /**
      * @param overheadMicros allowance per batch for the call and emitting results
-     * @param perFrameMicros allowance per frame for pre- and post-processing before observations exist
+     * @param perFrameMicros allowance per frame for pre- and post-processing before observations
+     *     exist
      * @param maxAgeMicros observations older than this no longer count
      */
-    public LatencyEstimator(int maxBatch, long overheadMicros, long perFrameMicros, long maxAgeMicros, Clock clock) {
+    public LatencyEstimator(
+            int maxBatch,
+            long overheadMicros,
+            long perFrameMicros,
+            long maxAgeMicros,
+            Clock clock) {
         if (maxBatch < 1) {
             throw new IllegalArgumentException("maxBatch must be at least 1");
         }
@@ -80,14 +99,17 @@ public final class LatencyEstimator {
         this.clock = clock;
     }
 
-    /** The sidecar's latest measured latencies (its p99 by batch size); sizes it did not measure follow the profile's rule. */
+    /**
+     * The sidecar's latest measured latencies (its p99 by batch size); sizes it did not measure
+     * follow the profile's rule.
+     */
     public void sidecar(LatencyProfile p99) {
         sidecar(null, p99);
     }
 
     /**
-     * The sidecar's latest measured latencies: its median ({@code p50}, null when it reports none) and
-     * its p99 by batch size; sizes it did not measure follow the profile's rule.
+     * The sidecar's latest measured latencies: its median ({@code p50}, null when it reports none)
+     * and its p99 by batch size; sizes it did not measure follow the profile's rule.
      */
     public void sidecar(LatencyProfile p50, LatencyProfile p99) {
         if (p99 == null) {
@@ -100,7 +122,8 @@ public final class LatencyEstimator {
                 median[b] = Math.min(median[b], dense[b]);
             }
         }
-        if (sidecarMicros == null || !java.util.Arrays.equals(dense, sidecarMicros)
+        if (sidecarMicros == null
+                || !java.util.Arrays.equals(dense, sidecarMicros)
                 || !java.util.Arrays.equals(median, sidecarMedianMicros)) {
             sidecarMicros = dense;
             sidecarMedianMicros = median;
@@ -123,7 +146,8 @@ public final class LatencyEstimator {
         }
         int slot = count % WINDOW;
         excess[slot] = micros - sidecarMicros[batch];
-        overMedian[slot] = sidecarMedianMicros == null ? excess[slot] : micros - sidecarMedianMicros[batch];
+        overMedian[slot] =
+                sidecarMedianMicros == null ? excess[slot] : micros - sidecarMedianMicros[batch];
         ratios[slot] = (double) micros / sidecarMicros[batch];
         recordedAt[slot] = clock.nowMicros();
         count++;
@@ -200,31 +224,39 @@ public final class LatencyEstimator {
         validUntil = expires;
     }
 
-    /** Estimated cost of a batch of {@code b}: the sidecar's p99 plus the node's recent overhead. */
+    /**
+     * Estimated cost of a batch of {@code b}: the sidecar's p99 plus the node's recent overhead.
+     */
     public long estimate(int b) {
         refresh();
         return estimate[b];
     }
 
     /**
-     * Typical cost of a batch of {@code b}, end to end: the sidecar's p99 times the median ratio of the
-     * recent runs (within the age bound) to the p99 of their size, at most {@link #estimate}; the
-     * estimate itself until the sidecar has reported and a run was observed.
+     * Typical cost of a batch of {@code b}, end to end: the sidecar's p99 times the median ratio of
+     * the recent runs (within the age bound) to the p99 of their size, at most {@link #estimate};
+     * the estimate itself until the sidecar has reported and a run was observed.
      */
     public long typical(int b) {
         refresh();
         return typical[b];
     }
 
-    /** The part of {@link #estimate} spent around the sidecar's compute: pre-processing, the call, results. */
+    /**
+     * The part of {@link #estimate} spent around the sidecar's compute: pre-processing, the call,
+     * results.
+     */
     public long overhead(int b) {
         refresh();
-        return sidecarMicros == null ? overheadMicros + perFrameMicros * b : Math.max(0, estimate[b] - sidecarMicros[b]);
+        return sidecarMicros == null
+                ? overheadMicros + perFrameMicros * b
+                : Math.max(0, estimate[b] - sidecarMicros[b]);
     }
 
     /**
-     * What the node measured around the sidecar's compute: the median of the recent runs' time beyond
-     * the sidecar's median (beyond its p99 when it reports no median), or -1 before any fresh run.
+     * What the node measured around the sidecar's compute: the median of the recent runs' time
+     * beyond the sidecar's median (beyond its p99 when it reports no median), or -1 before any
+     * fresh run.
      */
     public long measuredOverheadMicros() {
         refresh();
@@ -249,8 +281,8 @@ public final class LatencyEstimator {
 
     /**
      * A monotone profile of the typical cost over 1..maxBatch: what the dispatcher plans with (its
-     * cycle model is a mean-value model; the pessimistic profile would make it refuse placements that
-     * are in fact fine most of the time).
+     * cycle model is a mean-value model; the pessimistic profile would make it refuse placements
+     * that are in fact fine most of the time).
      */
     public LatencyProfile typicalProfile() {
         refresh();

@@ -2,12 +2,15 @@ package io.coedge.scheduler.node;
 
 /**
  * What the {@link NodeEngine} asks its driver to do. The Flink batcher turns these into sidecar
- * calls, results and processing-time timers; the simulator into events. A driver must not call
- * back into the engine from inside an action: it applies the action and returns.
+ * calls, results and processing-time timers; the simulator into events. A driver must not call back
+ * into the engine from inside an action: it applies the action and returns.
  */
 public interface NodeActions {
 
-    /** Run this batch now (pre-process, infer, post-process) and hand it to {@link NodeEngine#finished} when done. */
+    /**
+     * Run this batch now (pre-process, infer, post-process) and hand it to {@link
+     * NodeEngine#finished} when done.
+     */
     void start(Batch batch);
 
     /** The frame cannot meet its deadline: it ends as a {@code DROPPED} result now. */
@@ -24,13 +27,18 @@ public interface NodeActions {
      *
      * @param needsMicros what one frame of its model needs by the plan
      * @param leftMicros how long was left to its deadline when the node could start it
-     * @param whileBusy the node was running a batch, and the start is when that batch typically ends
+     * @param whileBusy the node was running a batch, and the start is when that batch typically
+     *     ends
      */
     record Shed(long needsMicros, long leftMicros, boolean whileBusy) {
         public String describe(String model) {
-            return String.format(java.util.Locale.ROOT,
+            return String.format(
+                    java.util.Locale.ROOT,
                     "DEADLINE_UNREACHABLE: one frame of %s needs %.1f ms, %.1f ms were left when the node could start it%s",
-                    model, needsMicros / 1000.0, leftMicros / 1000.0, whileBusy ? " if its running batch ends as usual" : "");
+                    model,
+                    needsMicros / 1000.0,
+                    leftMicros / 1000.0,
+                    whileBusy ? " if its running batch ends as usual" : "");
         }
     }
 }

@@ -5,7 +5,6 @@ import io.coedge.scheduler.batch.BatchPolicy;
 import io.coedge.scheduler.batch.ModelQueues;
 import io.coedge.scheduler.model.Clock;
 import io.coedge.scheduler.model.LatencyProfile;
-
 import java.util.ArrayDeque;
 import java.util.Arrays;
 import java.util.List;
@@ -25,8 +24,8 @@ import java.util.List;
  * policy asked on every event with the accelerator's free time by the typical and by the
  * pessimistic estimate of the batches in flight; frames the policy finds hopeless shed at once,
  * also while a batch runs; at most {@link Settings#maxInFlight()} batches at the sidecar, the next
- * one sent its measured overhead (plus a margin) before the running one is predicted to end, so
- * the accelerator does not idle while it is pre-processed and sent; at the end of the input every
+ * one sent its measured overhead (plus a margin) before the running one is predicted to end, so the
+ * accelerator does not idle while it is pre-processed and sent; at the end of the input every
  * queued frame runs, one batch at a time. Latency estimates come from one {@link LatencyEstimator}
  * per model: the sidecar's p99 profile plus the overhead this node measured around it.
  */
@@ -44,32 +43,64 @@ public final class NodeEngine {
      * @param perFrameMicros per-frame allowance for pre/post-processing before any run was observed
      * @param observationMaxAgeMicros observed runs older than this no longer count
      */
-    public record Settings(int maxInFlight, long pipelineMarginMicros, int maxFrames, long maxBytes, long overheadMicros,
-                           long perFrameMicros, long observationMaxAgeMicros) {
+    public record Settings(
+            int maxInFlight,
+            long pipelineMarginMicros,
+            int maxFrames,
+            long maxBytes,
+            long overheadMicros,
+            long perFrameMicros,
+            long observationMaxAgeMicros) {
         public Settings {
-            if (maxInFlight < 1 || pipelineMarginMicros < 0 || maxFrames < 1 || maxBytes < 1 || overheadMicros < 0
-                    || perFrameMicros < 0 || observationMaxAgeMicros < 1) {
+            if (maxInFlight < 1
+                    || pipelineMarginMicros < 0
+                    || maxFrames < 1
+                    || maxBytes < 1
+                    || overheadMicros < 0
+                    || perFrameMicros < 0
+                    || observationMaxAgeMicros < 1) {
                 throw new IllegalArgumentException("invalid node engine settings");
             }
         }
 
-        /** Two batches in flight, 3 ms margin, 10,000 frames / 64 MiB, 2 ms + 3 ms per frame allowances, 5 s window. */
+        /**
+         * Two batches in flight, 3 ms margin, 10,000 frames / 64 MiB, 2 ms + 3 ms per frame
+         * allowances, 5 s window.
+         */
         public static Settings defaults() {
             return new Settings(2, 3_000, 10_000, 64L << 20, 2_000, 3_000, 5_000_000);
         }
 
         public Settings withBounds(int frames, long bytes) {
-            return new Settings(maxInFlight, pipelineMarginMicros, frames, bytes, overheadMicros, perFrameMicros,
+            return new Settings(
+                    maxInFlight,
+                    pipelineMarginMicros,
+                    frames,
+                    bytes,
+                    overheadMicros,
+                    perFrameMicros,
                     observationMaxAgeMicros);
         }
 
         public Settings withPipelineMargin(long micros) {
-            return new Settings(maxInFlight, micros, maxFrames, maxBytes, overheadMicros, perFrameMicros,
+            return new Settings(
+                    maxInFlight,
+                    micros,
+                    maxFrames,
+                    maxBytes,
+                    overheadMicros,
+                    perFrameMicros,
                     observationMaxAgeMicros);
         }
 
         public Settings withAllowances(long overhead, long perFrame) {
-            return new Settings(maxInFlight, pipelineMarginMicros, maxFrames, maxBytes, overhead, perFrame,
+            return new Settings(
+                    maxInFlight,
+                    pipelineMarginMicros,
+                    maxFrames,
+                    maxBytes,
+                    overhead,
+                    perFrame,
                     observationMaxAgeMicros);
         }
     }
@@ -105,15 +136,23 @@ public final class NodeEngine {
         plan = new LatencyProfile[models];
         for (int m = 0; m < models; m++) {
             queues[m] = new FrameQueue();
-            estimators[m] = new LatencyEstimator(maxBatch[m], settings.overheadMicros(), settings.perFrameMicros(),
-                    settings.observationMaxAgeMicros(), clock);
+            estimators[m] =
+                    new LatencyEstimator(
+                            maxBatch[m],
+                            settings.overheadMicros(),
+                            settings.perFrameMicros(),
+                            settings.observationMaxAgeMicros(),
+                            clock);
         }
         planView = java.util.Collections.unmodifiableList(Arrays.asList(plan));
     }
 
     // ---- events ----
 
-    /** The sidecar's latest p99 profile of {@code model} (null: unknown). Planning follows at the next event. */
+    /**
+     * The sidecar's latest p99 profile of {@code model} (null: unknown). Planning follows at the
+     * next event.
+     */
     public void sidecarProfile(int model, LatencyProfile p99) {
         estimators[model].sidecar(p99);
     }
@@ -124,15 +163,27 @@ public final class NodeEngine {
     }
 
     /**
-     * A frame reached the node: it is queued (or refused when the node is full) and the policy decides.
+     * A frame reached the node: it is queued (or refused when the node is full) and the policy
+     * decides.
      *
      * @param handle the caller's name for the frame, unique among the frames the node holds
      * @return whether it was admitted
      */
-    public boolean arrive(long handle, int model, long deadlineMicros, long bytes, NodeActions out) {
+    public boolean arrive(
+            long handle, int model, long deadlineMicros, long bytes, NodeActions out) {
         if (heldFrames >= settings.maxFrames() || heldBytes + bytes > settings.maxBytes()) {
-            out.refuse(handle, model, "QUEUE_FULL: the node holds " + heldFrames + " frames of " + heldBytes
-                    + " bytes; its bounds are " + settings.maxFrames() + " frames and " + settings.maxBytes() + " bytes");
+            out.refuse(
+                    handle,
+                    model,
+                    "QUEUE_FULL: the node holds "
+                            + heldFrames
+                            + " frames of "
+                            + heldBytes
+                            + " bytes; its bounds are "
+                            + settings.maxFrames()
+                            + " frames and "
+                            + settings.maxBytes()
+                            + " bytes");
             return false;
         }
         enqueue(handle, model, deadlineMicros, bytes);
@@ -157,9 +208,11 @@ public final class NodeEngine {
     /**
      * A batch this engine started is over: its frames have their results (or their errors).
      *
-     * @param framesRun frames of it that the sidecar ran (frames whose image could not be decoded do not count)
+     * @param framesRun frames of it that the sidecar ran (frames whose image could not be decoded
+     *     do not count)
      * @param succeeded whether the sidecar ran it; only successful runs of batches sent to an idle
-     *     accelerator teach the estimator (a pipelined batch's time includes waiting for the one before)
+     *     accelerator teach the estimator (a pipelined batch's time includes waiting for the one
+     *     before)
      */
     public void finished(Batch batch, int framesRun, boolean succeeded, NodeActions out) {
         long now = clock.nowMicros();
@@ -192,14 +245,18 @@ public final class NodeEngine {
 
     // ---- the node loop ----
 
-    /** Applies the policy until it starts a batch it may not follow by another, waits, or the queues are empty. */
+    /**
+     * Applies the policy until it starts a batch it may not follow by another, waits, or the queues
+     * are empty.
+     */
     private void drive(NodeActions out) {
         while (true) {
             long now = clock.nowMicros();
             int busy = inFlight.size();
             Batch last = inFlight.peekLast();
             long free = busy == 0 ? now : Math.max(now, last.predictedEndMicros());
-            // Shedding is final and the running batch's end a guess, so the policy sheds only frames that
+            // Shedding is final and the running batch's end a guess, so the policy sheds only
+            // frames that
             // miss even when it ends as usual; batches it plans from the pessimistic end.
             long typicalFree = busy == 0 ? now : Math.max(now, last.typicalEndMicros());
             List<LatencyProfile> profiles = profiles();
@@ -208,20 +265,35 @@ public final class NodeEngine {
                 int m = shed.model();
                 long deadline = queues[m].headDeadline();
                 long handle = take(m);
-                out.shed(handle, m, new NodeActions.Shed(profiles.get(m).latencyMicros(1), deadline - typicalFree, busy > 0));
+                out.shed(
+                        handle,
+                        m,
+                        new NodeActions.Shed(
+                                profiles.get(m).latencyMicros(1),
+                                deadline - typicalFree,
+                                busy > 0));
                 continue;
             }
             if (busy >= settings.maxInFlight() || (draining && busy > 0)) {
-                // A completion decides the next batch. At the end of the input nothing arrives any more:
-                // batches go one at a time, so a later one cannot overtake one still being pre-processed.
+                // A completion decides the next batch. At the end of the input nothing arrives any
+                // more:
+                // batches go one at a time, so a later one cannot overtake one still being
+                // pre-processed.
                 return;
             }
             if (decision instanceof BatchDecision.Run run) {
-                int b = Math.min(Math.min(run.batchSize(), queues[run.model()].size()), maxBatch[run.model()]);
+                int b =
+                        Math.min(
+                                Math.min(run.batchSize(), queues[run.model()].size()),
+                                maxBatch[run.model()]);
                 if (busy > 0) {
-                    // The batch chosen for the predicted free time goes only just before then, so that it still
+                    // The batch chosen for the predicted free time goes only just before then, so
+                    // that it still
                     // sees the frames arriving until the accelerator is about to be free.
-                    long sendAt = free - estimators[run.model()].overhead(b) - settings.pipelineMarginMicros();
+                    long sendAt =
+                            free
+                                    - estimators[run.model()].overhead(b)
+                                    - settings.pipelineMarginMicros();
                     if (now < sendAt) {
                         arm(sendAt, out);
                         return;
@@ -264,13 +336,28 @@ public final class NodeEngine {
         long typicalCost = Math.min(cost, est.typical(size));
         long overhead = est.overhead(size);
         Batch previous = inFlight.peekLast();
-        // Sent while another batch runs, its pre-processing and call overlap that batch: only its compute
+        // Sent while another batch runs, its pre-processing and call overlap that batch: only its
+        // compute
         // adds to the predicted end.
-        long end = previous == null ? now + cost : Math.max(now + cost, previous.predictedEndMicros() + cost - overhead);
-        long typicalEnd = previous == null
-                ? now + typicalCost
-                : Math.max(now + typicalCost, previous.typicalEndMicros() + Math.max(0, typicalCost - overhead));
-        Batch batch = new Batch(model, handles, bytes, now, end, Math.min(end, typicalEnd), previous != null);
+        long end =
+                previous == null
+                        ? now + cost
+                        : Math.max(now + cost, previous.predictedEndMicros() + cost - overhead);
+        long typicalEnd =
+                previous == null
+                        ? now + typicalCost
+                        : Math.max(
+                                now + typicalCost,
+                                previous.typicalEndMicros() + Math.max(0, typicalCost - overhead));
+        Batch batch =
+                new Batch(
+                        model,
+                        handles,
+                        bytes,
+                        now,
+                        end,
+                        Math.min(end, typicalEnd),
+                        previous != null);
         inFlight.addLast(batch);
         out.start(batch);
     }
@@ -283,7 +370,9 @@ public final class NodeEngine {
         }
     }
 
-    /** The profiles the policy plans with: each model's estimator, refreshed only when it changed. */
+    /**
+     * The profiles the policy plans with: each model's estimator, refreshed only when it changed.
+     */
     private List<LatencyProfile> profiles() {
         for (int m = 0; m < plan.length; m++) {
             plan[m] = estimators[m].profile();
@@ -314,7 +403,10 @@ public final class NodeEngine {
         return heldFrames == 0 && inFlight.isEmpty();
     }
 
-    /** Accelerator busy time since the last call (from each batch's start or the previous completion to its end). */
+    /**
+     * Accelerator busy time since the last call (from each batch's start or the previous completion
+     * to its end).
+     */
     public long takeBusyMicros() {
         long b = busyMicros;
         busyMicros = 0;

@@ -3,7 +3,6 @@ package io.coedge.scheduler.sim;
 import io.coedge.scheduler.batch.BatchPolicies;
 import io.coedge.scheduler.dispatch.DispatchPolicies;
 import io.coedge.scheduler.model.Assignment;
-
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -23,8 +22,7 @@ import java.util.Set;
 public final class Report {
 
     /** One run: the sweep value (NaN without a sweep) and its result. */
-    public record Row(double point, SimResult result) {
-    }
+    public record Row(double point, SimResult result) {}
 
     /** Receives a line per finished run (for a progress display). */
     @FunctionalInterface
@@ -32,17 +30,24 @@ public final class Report {
         void finished(int done, int total, Row row);
     }
 
-    private Report() {
-    }
+    private Report() {}
 
-    public static SimResult runPair(Scenario scenario, String dispatch, String batch, ProgressListener progress) {
-        return new Simulator(scenario, DispatchPolicies.byName(dispatch), scenario.batching().policy(batch))
+    public static SimResult runPair(
+            Scenario scenario, String dispatch, String batch, ProgressListener progress) {
+        return new Simulator(
+                        scenario,
+                        DispatchPolicies.byName(dispatch),
+                        scenario.batching().policy(batch))
                 .run(progress == null ? ProgressListener.NONE : progress);
     }
 
-    /** Every pair at every point, dispatch-major, in {@link DispatchPolicies#NAMES} x {@link BatchPolicies#NAMES} order. */
+    /**
+     * Every pair at every point, dispatch-major, in {@link DispatchPolicies#NAMES} x {@link
+     * BatchPolicies#NAMES} order.
+     */
     public static List<Row> runAll(Scenario scenario, RunListener listener) {
-        List<Double> points = scenario.sweep() == null ? List.of(Double.NaN) : scenario.sweep().values();
+        List<Double> points =
+                scenario.sweep() == null ? List.of(Double.NaN) : scenario.sweep().values();
         int total = points.size() * DispatchPolicies.NAMES.size() * BatchPolicies.NAMES.size();
         List<Row> rows = new ArrayList<>();
         for (double point : points) {
@@ -73,14 +78,19 @@ public final class Report {
     }
 
     /**
-     * The report's charts: DMR against the sweep (dmr-vs-bandwidth.svg or dmr-vs-load.svg) or, without a
-     * sweep, DMR bars per pair (dmr.svg); the latency CDF (latency-cdf.svg) and DMR over time
-     * (dmr-over-time.svg), both at the sweep's middle point. One series per pair, coedge/coedge first.
+     * The report's charts: DMR against the sweep (dmr-vs-bandwidth.svg or dmr-vs-load.svg) or,
+     * without a sweep, DMR bars per pair (dmr.svg); the latency CDF (latency-cdf.svg) and DMR over
+     * time (dmr-over-time.svg), both at the sweep's middle point. One series per pair,
+     * coedge/coedge first.
      */
     public static List<Chart> charts(Scenario scenario, List<Row> rows) {
         List<Chart> charts = new ArrayList<>();
         if (scenario.sweep() != null) {
-            charts.add(dmrVsPoint(scenario, rows, scenario.sweep().parameter().equals(Scenario.Sweep.BANDWIDTH)));
+            charts.add(
+                    dmrVsPoint(
+                            scenario,
+                            rows,
+                            scenario.sweep().parameter().equals(Scenario.Sweep.BANDWIDTH)));
         } else {
             charts.add(dmrBars(scenario, rows));
         }
@@ -90,32 +100,62 @@ public final class Report {
     }
 
     public static String resultsCsv(List<Row> rows) {
-        StringBuilder sb = new StringBuilder(
-                "scenario,point,dispatch,batch,frames,ok,late,dropped,dmr,p50_ms,p95_ms,p99_ms,throughput_fps,goodput_fps,replans,moves\n");
+        StringBuilder sb =
+                new StringBuilder(
+                        "scenario,point,dispatch,batch,frames,ok,late,dropped,dmr,p50_ms,p95_ms,p99_ms,throughput_fps,goodput_fps,replans,moves\n");
         for (Row r : rows) {
             SimResult s = r.result();
-            sb.append(String.format(Locale.ROOT, "%s,%s,%s,%s,%d,%d,%d,%d,%.6f,%.1f,%.1f,%.1f,%.2f,%.2f,%d,%d%n",
-                    s.scenario(), point(r.point()), s.dispatch(), s.batch(), s.frames(), s.ok(), s.late(), s.dropped(), s.dmr(),
-                    s.p50Millis(), s.p95Millis(), s.p99Millis(), s.throughputFps(), s.goodputFps(), s.replans(), s.moves()));
+            sb.append(
+                    String.format(
+                            Locale.ROOT,
+                            "%s,%s,%s,%s,%d,%d,%d,%d,%.6f,%.1f,%.1f,%.1f,%.2f,%.2f,%d,%d%n",
+                            s.scenario(),
+                            point(r.point()),
+                            s.dispatch(),
+                            s.batch(),
+                            s.frames(),
+                            s.ok(),
+                            s.late(),
+                            s.dropped(),
+                            s.dmr(),
+                            s.p50Millis(),
+                            s.p95Millis(),
+                            s.p99Millis(),
+                            s.throughputFps(),
+                            s.goodputFps(),
+                            s.replans(),
+                            s.moves()));
         }
         return sb.toString();
     }
 
     private static String nodesCsv(List<Row> rows) {
-        StringBuilder sb = new StringBuilder("point,dispatch,batch,node,utilisation,tasks_at_end\n");
+        StringBuilder sb =
+                new StringBuilder("point,dispatch,batch,node,utilisation,tasks_at_end\n");
         for (Row r : rows) {
             SimResult s = r.result();
             Map<String, Set<String>> byNode = s.finalAssignment().tasksByNode();
             for (int n = 0; n < s.nodeNames().size(); n++) {
                 String node = s.nodeNames().get(n);
-                sb.append(String.format(Locale.ROOT, "%s,%s,%s,%s,%.4f,%d%n", point(r.point()), s.dispatch(), s.batch(), node,
-                        s.nodeUtilisation().get(n), byNode.getOrDefault(node, Set.of()).size()));
+                sb.append(
+                        String.format(
+                                Locale.ROOT,
+                                "%s,%s,%s,%s,%.4f,%d%n",
+                                point(r.point()),
+                                s.dispatch(),
+                                s.batch(),
+                                node,
+                                s.nodeUtilisation().get(n),
+                                byNode.getOrDefault(node, Set.of()).size()));
             }
         }
         return sb.toString();
     }
 
-    /** Per pair and window: frames, misses, DMR, and each node's accelerator load (one column per node). */
+    /**
+     * Per pair and window: frames, misses, DMR, and each node's accelerator load (one column per
+     * node).
+     */
     static String timelineCsv(List<Row> rows) {
         StringBuilder sb = new StringBuilder("point,dispatch,batch,t_s,frames,misses,dmr_pct");
         List<String> nodes = rows.isEmpty() ? List.of() : rows.get(0).result().series().nodes();
@@ -124,8 +164,17 @@ public final class Report {
         for (Row r : rows) {
             SimResult.Series t = r.result().series();
             for (int w = 0; w < t.frames().length; w++) {
-                sb.append(String.format(Locale.ROOT, "%s,%s,%s,%.1f,%d,%d,%.3f", point(r.point()), r.result().dispatch(),
-                        r.result().batch(), w * t.windowMicros() / 1e6, t.frames()[w], t.misses()[w], t.dmr(w) * 100));
+                sb.append(
+                        String.format(
+                                Locale.ROOT,
+                                "%s,%s,%s,%.1f,%d,%d,%.3f",
+                                point(r.point()),
+                                r.result().dispatch(),
+                                r.result().batch(),
+                                w * t.windowMicros() / 1e6,
+                                t.frames()[w],
+                                t.misses()[w],
+                                t.dmr(w) * 100));
                 for (int n = 0; n < t.nodeLoad().length; n++) {
                     sb.append(String.format(Locale.ROOT, ",%.3f", t.nodeLoad()[n][w]));
                 }
@@ -140,8 +189,17 @@ public final class Report {
         StringBuilder sb = new StringBuilder("point,dispatch,batch,t_s,task,from,to\n");
         for (Row r : rows) {
             for (SimResult.Move m : r.result().series().moves()) {
-                sb.append(String.format(Locale.ROOT, "%s,%s,%s,%.3f,%s,%s,%s%n", point(r.point()), r.result().dispatch(),
-                        r.result().batch(), m.atMicros() / 1e6, m.task(), m.from(), m.to()));
+                sb.append(
+                        String.format(
+                                Locale.ROOT,
+                                "%s,%s,%s,%.3f,%s,%s,%s%n",
+                                point(r.point()),
+                                r.result().dispatch(),
+                                r.result().batch(),
+                                m.atMicros() / 1e6,
+                                m.task(),
+                                m.from(),
+                                m.to()));
             }
         }
         return sb.toString();
@@ -157,21 +215,37 @@ public final class Report {
         final double point = at;
         List<Chart.Series> series = new ArrayList<>();
         for (String pair : pairsCoedgeFirst(rows)) {
-            rows.stream().filter(r -> (Double.isNaN(point) ? Double.isNaN(r.point()) : r.point() == point)
-                    && r.result().pair().equals(pair)).findFirst().ifPresent(r -> {
-                        SimResult.Series t = r.result().series();
-                        double[] x = new double[t.frames().length];
-                        double[] y = new double[t.frames().length];
-                        for (int w = 0; w < x.length; w++) {
-                            x[w] = w * t.windowMicros() / 1e6;
-                            y[w] = t.dmr(w) * 100;
-                        }
-                        series.add(new Chart.Series(pair, x, y));
-                    });
+            rows.stream()
+                    .filter(
+                            r ->
+                                    (Double.isNaN(point)
+                                                    ? Double.isNaN(r.point())
+                                                    : r.point() == point)
+                                            && r.result().pair().equals(pair))
+                    .findFirst()
+                    .ifPresent(
+                            r -> {
+                                SimResult.Series t = r.result().series();
+                                double[] x = new double[t.frames().length];
+                                double[] y = new double[t.frames().length];
+                                for (int w = 0; w < x.length; w++) {
+                                    x[w] = w * t.windowMicros() / 1e6;
+                                    y[w] = t.dmr(w) * 100;
+                                }
+                                series.add(new Chart.Series(pair, x, y));
+                            });
         }
-        return new Chart("dmr-over-time.svg", Chart.Kind.LINES,
-                scenario.name() + ": deadline-miss rate over time" + (Double.isNaN(point) ? "" : " at " + point(point)),
-                "capture time (s)", "deadline-miss rate (%)", series, false, 100);
+        return new Chart(
+                "dmr-over-time.svg",
+                Chart.Kind.LINES,
+                scenario.name()
+                        + ": deadline-miss rate over time"
+                        + (Double.isNaN(point) ? "" : " at " + point(point)),
+                "capture time (s)",
+                "deadline-miss rate (%)",
+                series,
+                false,
+                100);
     }
 
     private static String batchesCsv(List<Row> rows) {
@@ -180,7 +254,15 @@ public final class Report {
             SimResult s = r.result();
             for (int b = 1; b < s.batchHistogram().size(); b++) {
                 if (s.batchHistogram().get(b) > 0) {
-                    sb.append(String.format(Locale.ROOT, "%s,%s,%s,%d,%d%n", point(r.point()), s.dispatch(), s.batch(), b, s.batchHistogram().get(b)));
+                    sb.append(
+                            String.format(
+                                    Locale.ROOT,
+                                    "%s,%s,%s,%d,%d%n",
+                                    point(r.point()),
+                                    s.dispatch(),
+                                    s.batch(),
+                                    b,
+                                    s.batchHistogram().get(b)));
                 }
             }
         }
@@ -190,46 +272,94 @@ public final class Report {
     public static String summary(Scenario scenario, List<Row> rows) {
         StringBuilder sb = new StringBuilder();
         sb.append("# Simulation report: ").append(scenario.name()).append("\n\n");
-        sb.append(String.format(Locale.ROOT, "Duration %.0f s simulated, seed %d, %d nodes, %d tasks, %.0f frames/s nominal, execution noise %.0f%%.%n%n",
-                scenario.durationMicros() / 1e6, scenario.seed(), scenario.nodes().size(), scenario.tasks().size(),
-                scenario.nominalFrameRate(), scenario.execNoise() * 100));
+        sb.append(
+                String.format(
+                        Locale.ROOT,
+                        "Duration %.0f s simulated, seed %d, %d nodes, %d tasks, %.0f frames/s nominal, execution noise %.0f%%.%n%n",
+                        scenario.durationMicros() / 1e6,
+                        scenario.seed(),
+                        scenario.nodes().size(),
+                        scenario.tasks().size(),
+                        scenario.nominalFrameRate(),
+                        scenario.execNoise() * 100));
         if (scenario.execSlow().share() > 0) {
-            sb.append(String.format(Locale.ROOT, "Slow runs: %.1f%% of batches x %.2f.%n%n",
-                    scenario.execSlow().share() * 100, scenario.execSlow().factor()));
+            sb.append(
+                    String.format(
+                            Locale.ROOT,
+                            "Slow runs: %.1f%% of batches x %.2f.%n%n",
+                            scenario.execSlow().share() * 100,
+                            scenario.execSlow().factor()));
         }
         Scenario.Pipeline pipe = scenario.pipeline();
-        sb.append(String.format(Locale.ROOT, "Pipeline: overhead per call %.1f ms + %.1f ms per frame before, %.1f ms per frame after"
-                        + "%s; statuses every %.1f s; re-plans at most every %.1f s, a moved task dwells %.1f s.%n%n",
-                pipe.overhead().batchMicros() / 1e3, pipe.overhead().frameMicros() / 1e3, pipe.overhead().postFrameMicros() / 1e3,
-                pipe.nodeOverheads().isEmpty() ? "" : " (" + pipe.nodeOverheads().size() + " nodes their own)",
-                pipe.statusIntervalMicros() / 1e6, pipe.replan().replanIntervalMicros() / 1e6, pipe.replan().dwellMicros() / 1e6));
+        sb.append(
+                String.format(
+                        Locale.ROOT,
+                        "Pipeline: overhead per call %.1f ms + %.1f ms per frame before, %.1f ms per frame after"
+                                + "%s; statuses every %.1f s; re-plans at most every %.1f s, a moved task dwells %.1f s.%n%n",
+                        pipe.overhead().batchMicros() / 1e3,
+                        pipe.overhead().frameMicros() / 1e3,
+                        pipe.overhead().postFrameMicros() / 1e3,
+                        pipe.nodeOverheads().isEmpty()
+                                ? ""
+                                : " (" + pipe.nodeOverheads().size() + " nodes their own)",
+                        pipe.statusIntervalMicros() / 1e6,
+                        pipe.replan().replanIntervalMicros() / 1e6,
+                        pipe.replan().dwellMicros() / 1e6));
         if (scenario.sweep() != null) {
-            sb.append("## Deadline-miss rate (%) by ").append(scenario.sweep().parameter()).append("\n\n| pair |");
+            sb.append("## Deadline-miss rate (%) by ")
+                    .append(scenario.sweep().parameter())
+                    .append("\n\n| pair |");
             List<Double> pts = scenario.sweep().values();
             pts.forEach(p -> sb.append(' ').append(point(p)).append(" |"));
             sb.append("\n|---|").append("---:|".repeat(pts.size())).append('\n');
             for (String pair : pairs(rows)) {
                 sb.append("| ").append(pair).append(" |");
                 for (double p : pts) {
-                    rows.stream().filter(r -> r.point() == p && r.result().pair().equals(pair)).findFirst()
-                            .ifPresent(r -> sb.append(String.format(Locale.ROOT, " %.2f |", r.result().dmr() * 100)));
+                    rows.stream()
+                            .filter(r -> r.point() == p && r.result().pair().equals(pair))
+                            .findFirst()
+                            .ifPresent(
+                                    r ->
+                                            sb.append(
+                                                    String.format(
+                                                            Locale.ROOT,
+                                                            " %.2f |",
+                                                            r.result().dmr() * 100)));
                 }
                 sb.append('\n');
             }
             sb.append('\n');
         }
-        sb.append("## Every run\n\n| point | pair | frames | OK | LATE | DROPPED | DMR % | p50 ms | p95 ms | p99 ms | throughput fps | goodput fps |\n");
+        sb.append(
+                "## Every run\n\n| point | pair | frames | OK | LATE | DROPPED | DMR % | p50 ms | p95 ms | p99 ms | throughput fps | goodput fps |\n");
         sb.append("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
         for (Row r : rows) {
             SimResult s = r.result();
-            sb.append(String.format(Locale.ROOT, "| %s | %s | %d | %d | %d | %d | %.2f | %.1f | %.1f | %.1f | %.1f | %.1f |%n",
-                    point(r.point()), s.pair(), s.frames(), s.ok(), s.late(), s.dropped(), s.dmr() * 100, s.p50Millis(), s.p95Millis(),
-                    s.p99Millis(), s.throughputFps(), s.goodputFps()));
+            sb.append(
+                    String.format(
+                            Locale.ROOT,
+                            "| %s | %s | %d | %d | %d | %d | %.2f | %.1f | %.1f | %.1f | %.1f | %.1f |%n",
+                            point(r.point()),
+                            s.pair(),
+                            s.frames(),
+                            s.ok(),
+                            s.late(),
+                            s.dropped(),
+                            s.dmr() * 100,
+                            s.p50Millis(),
+                            s.p95Millis(),
+                            s.p99Millis(),
+                            s.throughputFps(),
+                            s.goodputFps()));
         }
         sb.append("\n## Initial assignment per dispatch policy");
         double first = rows.get(0).point();
         if (!Double.isNaN(first)) {
-            sb.append(" (at ").append(scenario.sweep().parameter()).append(" = ").append(point(first)).append(')');
+            sb.append(" (at ")
+                    .append(scenario.sweep().parameter())
+                    .append(" = ")
+                    .append(point(first))
+                    .append(')');
         }
         sb.append("\n\n");
         Map<String, Assignment> byDispatch = new LinkedHashMap<>();
@@ -245,18 +375,37 @@ public final class Report {
             for (var node : scenario.nodes()) {
                 sb.append("| ").append(node.name()).append(" |");
                 for (Assignment a : byDispatch.values()) {
-                    sb.append(' ').append(String.join(", ", a.tasksByNode().getOrDefault(node.name(), Set.of()))).append(" |");
+                    sb.append(' ')
+                            .append(
+                                    String.join(
+                                            ", ",
+                                            a.tasksByNode().getOrDefault(node.name(), Set.of())))
+                            .append(" |");
                 }
                 sb.append('\n');
             }
         } else {
             sb.append("| dispatch | tasks placed off their origin |\n|---|---:|\n");
             for (var e : byDispatch.entrySet()) {
-                long away = scenario.tasks().stream().filter(t -> !t.task().origin().equals(e.getValue().nodeOf(t.task().id()))).count();
-                sb.append("| ").append(e.getKey()).append(" | ").append(away).append(" of ").append(scenario.tasks().size()).append(" |\n");
+                long away =
+                        scenario.tasks().stream()
+                                .filter(
+                                        t ->
+                                                !t.task()
+                                                        .origin()
+                                                        .equals(e.getValue().nodeOf(t.task().id())))
+                                .count();
+                sb.append("| ")
+                        .append(e.getKey())
+                        .append(" | ")
+                        .append(away)
+                        .append(" of ")
+                        .append(scenario.tasks().size())
+                        .append(" |\n");
             }
         }
-        sb.append("\nPer-node utilisation: nodes.csv. Batch-size histograms: batches.csv. Charts: *.svg.\n");
+        sb.append(
+                "\nPer-node utilisation: nodes.csv. Batch-size histograms: batches.csv. Charts: *.svg.\n");
         return sb.toString();
     }
 
@@ -282,25 +431,46 @@ public final class Report {
             for (int i = 0; i < pts.size(); i++) {
                 double p = pts.get(i);
                 x[i] = p;
-                y[i] = rows.stream().filter(r -> r.point() == p && r.result().pair().equals(pair)).findFirst()
-                        .map(r -> r.result().dmr() * 100).orElse(0.0);
+                y[i] =
+                        rows.stream()
+                                .filter(r -> r.point() == p && r.result().pair().equals(pair))
+                                .findFirst()
+                                .map(r -> r.result().dmr() * 100)
+                                .orElse(0.0);
             }
             series.add(new Chart.Series(pair, x, y));
         }
-        return new Chart(bandwidth ? "dmr-vs-bandwidth.svg" : "dmr-vs-load.svg", Chart.Kind.LINES,
+        return new Chart(
+                bandwidth ? "dmr-vs-bandwidth.svg" : "dmr-vs-load.svg",
+                Chart.Kind.LINES,
                 scenario.name() + ": deadline-miss rate vs " + (bandwidth ? "bandwidth" : "load"),
-                bandwidth ? "link bandwidth (Mbit/s, log scale)" : "load (x nominal frame rate)", "deadline-miss rate (%)", series,
-                bandwidth, 100);
+                bandwidth ? "link bandwidth (Mbit/s, log scale)" : "load (x nominal frame rate)",
+                "deadline-miss rate (%)",
+                series,
+                bandwidth,
+                100);
     }
 
     private static Chart dmrBars(Scenario scenario, List<Row> rows) {
         List<Chart.Series> series = new ArrayList<>();
         for (String pair : pairsCoedgeFirst(rows)) {
-            double dmr = rows.stream().filter(r -> r.result().pair().equals(pair)).findFirst().map(r -> r.result().dmr() * 100).orElse(0.0);
+            double dmr =
+                    rows.stream()
+                            .filter(r -> r.result().pair().equals(pair))
+                            .findFirst()
+                            .map(r -> r.result().dmr() * 100)
+                            .orElse(0.0);
             series.add(new Chart.Series(pair, new double[] {series.size()}, new double[] {dmr}));
         }
-        return new Chart("dmr.svg", Chart.Kind.BARS, scenario.name() + ": deadline-miss rate per (dispatch/batch) pair",
-                "(dispatch/batch) pair", "deadline-miss rate (%)", series, false, 100);
+        return new Chart(
+                "dmr.svg",
+                Chart.Kind.BARS,
+                scenario.name() + ": deadline-miss rate per (dispatch/batch) pair",
+                "(dispatch/batch) pair",
+                "deadline-miss rate (%)",
+                series,
+                false,
+                100);
     }
 
     /** CDF of completed-frame latency per pair, at the sweep's middle point. */
@@ -312,14 +482,25 @@ public final class Report {
         }
         final double point = at;
         double xMax = 0;
-        List<Row> chosen = rows.stream().filter(r -> Double.isNaN(point) ? Double.isNaN(r.point()) : r.point() == point).toList();
+        List<Row> chosen =
+                rows.stream()
+                        .filter(
+                                r ->
+                                        Double.isNaN(point)
+                                                ? Double.isNaN(r.point())
+                                                : r.point() == point)
+                        .toList();
         for (Row r : chosen) {
             xMax = Math.max(xMax, r.result().p99Millis());
         }
         xMax = Math.max(1, xMax * 1.2);
         List<Chart.Series> series = new ArrayList<>();
         for (String pair : pairsCoedgeFirst(chosen)) {
-            Row r = chosen.stream().filter(x -> x.result().pair().equals(pair)).findFirst().orElseThrow();
+            Row r =
+                    chosen.stream()
+                            .filter(x -> x.result().pair().equals(pair))
+                            .findFirst()
+                            .orElseThrow();
             int n = 80;
             double[] x = new double[n + 1];
             double[] y = new double[n + 1];
@@ -329,8 +510,19 @@ public final class Report {
             }
             series.add(new Chart.Series(pair, x, y));
         }
-        String title = scenario.name() + ": latency CDF of completed frames" + (Double.isNaN(point) ? "" : " at " + point(point));
-        return new Chart("latency-cdf.svg", Chart.Kind.LINES, title, "end-to-end latency (ms)", "completed frames at or below (%)", series, false, 100);
+        String title =
+                scenario.name()
+                        + ": latency CDF of completed frames"
+                        + (Double.isNaN(point) ? "" : " at " + point(point));
+        return new Chart(
+                "latency-cdf.svg",
+                Chart.Kind.LINES,
+                title,
+                "end-to-end latency (ms)",
+                "completed frames at or below (%)",
+                series,
+                false,
+                100);
     }
 
     private static String point(double p) {

@@ -3,8 +3,8 @@ package io.coedge.scheduler.sim;
 import io.coedge.yaml.YamlException;
 
 /**
- * A scenario file that cannot be used; the message names the file, the offending field, the problem and,
- * when known, the line and column.
+ * A scenario file that cannot be used; the message names the file, the offending field, the problem
+ * and, when known, the line and column.
  */
 public final class ScenarioException extends RuntimeException {
 
@@ -22,7 +22,8 @@ public final class ScenarioException extends RuntimeException {
         this(e.file(), e.path(), e.problem(), e.line(), e.column(), e);
     }
 
-    private ScenarioException(String file, String field, String problem, int line, int column, Throwable cause) {
+    private ScenarioException(
+            String file, String field, String problem, int line, int column, Throwable cause) {
         super(YamlException.message(file, field, problem, line, column), cause);
         this.file = file;
         this.field = field;

@@ -20,35 +20,61 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * A scenario file as written (docs/SIMULATOR.md), bound by Jackson: each record is one mapping of the
- * file, its components the fields (boxed, so an absent field is {@code null}), its compact constructor
- * the defaults and ranges, in the file's units. {@link ScenarioLoader} resolves names, converts to
- * microseconds and bits per second and builds the {@link Scenario}.
+ * A scenario file as written (docs/SIMULATOR.md), bound by Jackson: each record is one mapping of
+ * the file, its components the fields (boxed, so an absent field is {@code null}), its compact
+ * constructor the defaults and ranges, in the file's units. {@link ScenarioLoader} resolves names,
+ * converts to microseconds and bits per second and builds the {@link Scenario}.
  */
-record ScenarioFile(String name, Double durationS, Long seed, Double execNoise, SlowRuns execSlow, Pipeline pipeline,
-        Map<String, Map<String, Profile>> profileSets, List<Node> nodes, List<Link> links, List<Task> tasks,
-        List<Change> changes, Sweep sweep, Batching batching, Generator generator, Object shedWhileBusy) {
+record ScenarioFile(
+        String name,
+        Double durationS,
+        Long seed,
+        Double execNoise,
+        SlowRuns execSlow,
+        Pipeline pipeline,
+        Map<String, Map<String, Profile>> profileSets,
+        List<Node> nodes,
+        List<Link> links,
+        List<Task> tasks,
+        List<Change> changes,
+        Sweep sweep,
+        Batching batching,
+        Generator generator,
+        Object shedWhileBusy) {
 
     /** Largest batch size a profile or a batcher may name. */
     static final long MAX_BATCH = 1024;
 
     ScenarioFile {
-        that(shedWhileBusy == null, "shedWhileBusy", "is no longer a setting: every node runs the Flink batcher's"
-                + " engine, which always asks its policy when a frame arrives; remove the line");
+        that(
+                shedWhileBusy == null,
+                "shedWhileBusy",
+                "is no longer a setting: every node runs the Flink batcher's"
+                        + " engine, which always asks its policy when a frame arrives; remove the line");
         name = text("name", name, null);
         durationS = positive("durationS", durationS, null);
         seed = requireNonNullElse(seed, 1L);
         execNoise = fraction("execNoise", execNoise, 0.0);
         execSlow = requireNonNullElse(execSlow, new SlowRuns(0.0, 1.0));
-        pipeline = requireNonNullElse(pipeline, new Pipeline(null, null, null, null, null, null, null));
+        pipeline =
+                requireNonNullElse(
+                        pipeline, new Pipeline(null, null, null, null, null, null, null));
         profileSets = requireNonNullElse(profileSets, Map.of());
-        profileSets.forEach((set, profiles) -> that(!profiles.isEmpty(), "profileSets." + set, "must list at least one model"));
+        profileSets.forEach(
+                (set, profiles) ->
+                        that(
+                                !profiles.isEmpty(),
+                                "profileSets." + set,
+                                "must list at least one model"));
         if (generator == null) {
             nodes = list("nodes", nodes);
             tasks = list("tasks", tasks);
             links = requireNonNullElse(links, List.of());
         } else {
-            that(nodes == null && links == null && tasks == null, "generator", "cannot be combined with nodes, links or tasks");
+            that(
+                    nodes == null && links == null && tasks == null,
+                    "generator",
+                    "cannot be combined with nodes, links or tasks");
         }
         changes = requireNonNullElse(changes, List.of());
         batching = requireNonNullElse(batching, new Batching(null, null, null));
@@ -79,16 +105,31 @@ record ScenarioFile(String name, Double durationS, Long seed, Double execNoise, 
     }
 
     /** Defaults: {@link Scenario.Pipeline#defaults()}. */
-    record Pipeline(Overhead overhead, Double statusIntervalMs, Double replanIntervalMs, Double dwellMs,
-            Double startupWaitMs, Double ingestMs, List<Host> hosts) {
+    record Pipeline(
+            Overhead overhead,
+            Double statusIntervalMs,
+            Double replanIntervalMs,
+            Double dwellMs,
+            Double startupWaitMs,
+            Double ingestMs,
+            List<Host> hosts) {
         Pipeline {
             Scenario.Pipeline d = Scenario.Pipeline.defaults();
             Replanner.Settings r = d.replan();
             overhead = requireNonNullElse(overhead, new Overhead(null, null, null));
-            statusIntervalMs = positive("statusIntervalMs", statusIntervalMs, d.statusIntervalMicros() / 1000.0);
-            replanIntervalMs = nonNegative("replanIntervalMs", replanIntervalMs, r.replanIntervalMicros() / 1000.0);
+            statusIntervalMs =
+                    positive(
+                            "statusIntervalMs",
+                            statusIntervalMs,
+                            d.statusIntervalMicros() / 1000.0);
+            replanIntervalMs =
+                    nonNegative(
+                            "replanIntervalMs",
+                            replanIntervalMs,
+                            r.replanIntervalMicros() / 1000.0);
             dwellMs = nonNegative("dwellMs", dwellMs, r.dwellMicros() / 1000.0);
-            startupWaitMs = nonNegative("startupWaitMs", startupWaitMs, r.startupWaitMicros() / 1000.0);
+            startupWaitMs =
+                    nonNegative("startupWaitMs", startupWaitMs, r.startupWaitMicros() / 1000.0);
             ingestMs = nonNegative("ingestMs", ingestMs, d.ingestMicros() / 1000.0);
             hosts = requireNonNullElse(hosts, List.of());
         }
@@ -116,7 +157,9 @@ record ScenarioFile(String name, Double durationS, Long seed, Double execNoise, 
         Profile {
             batch = batchSizes("batch", batch);
             latencyMs = required("latencyMs", latencyMs);
-            that(latencyMs.size() == batch.size(), "latencyMs",
+            that(
+                    latencyMs.size() == batch.size(),
+                    "latencyMs",
                     "needs exactly one latency per batch size (" + batch.size() + ")");
             for (int i = 0; i < latencyMs.size(); i++) {
                 positive("latencyMs[" + i + "]", latencyMs.get(i), null);
@@ -133,13 +176,19 @@ record ScenarioFile(String name, Double durationS, Long seed, Double execNoise, 
         }
 
         private static LatencyProfile latencyProfile(List<Long> batch, List<Double> latencyMs) {
-            return LatencyProfile.of(batch.stream().mapToInt(Long::intValue).toArray(),
+            return LatencyProfile.of(
+                    batch.stream().mapToInt(Long::intValue).toArray(),
                     latencyMs.stream().mapToLong(ScenarioLoader::micros).toArray());
         }
     }
 
     /** Either {@code profiles} or the name of a {@code profileSet}. */
-    record Node(String name, Double load, Boolean healthy, Map<String, Profile> profiles, String profileSet,
+    record Node(
+            String name,
+            Double load,
+            Boolean healthy,
+            Map<String, Profile> profiles,
+            String profileSet,
             Overhead overhead) {
         Node {
             name = text("name", name);
@@ -147,7 +196,10 @@ record ScenarioFile(String name, Double durationS, Long seed, Double execNoise, 
             healthy = requireNonNullElse(healthy, true);
             profileSet = text("profileSet", profileSet, null);
             if (profileSet == null) {
-                that(!required("profiles", profiles).isEmpty(), "profiles", "must list at least one model");
+                that(
+                        !required("profiles", profiles).isEmpty(),
+                        "profiles",
+                        "must list at least one model");
             } else {
                 that(profiles == null, "profiles", "cannot be combined with profileSet");
             }
@@ -155,7 +207,13 @@ record ScenarioFile(String name, Double durationS, Long seed, Double execNoise, 
     }
 
     /** Both ways {@code between} two nodes, or one way {@code from} one {@code to} another. */
-    record Link(List<String> between, String from, String to, Double bandwidthMbps, Double latencyMs, String sharedAs) {
+    record Link(
+            List<String> between,
+            String from,
+            String to,
+            Double bandwidthMbps,
+            Double latencyMs,
+            String sharedAs) {
         Link {
             if (between != null) {
                 between = texts("between", between);
@@ -171,7 +229,14 @@ record ScenarioFile(String name, Double durationS, Long seed, Double execNoise, 
         }
     }
 
-    record Task(String id, String model, String origin, Long cameras, Double fps, Double jitterMs, Double deadlineMs,
+    record Task(
+            String id,
+            String model,
+            String origin,
+            Long cameras,
+            Double fps,
+            Double jitterMs,
+            Double deadlineMs,
             Double inputKB) {
         Task {
             id = text("id", id);
@@ -186,17 +251,29 @@ record ScenarioFile(String name, Double durationS, Long seed, Double execNoise, 
     }
 
     /**
-     * At {@code atS}, a {@code link} (both ways) gets a new bandwidth and/or latency, a {@code node} a new
-     * load and/or health, or a {@code task} a new rate; {@code null} keeps the current value.
+     * At {@code atS}, a {@code link} (both ways) gets a new bandwidth and/or latency, a {@code
+     * node} a new load and/or health, or a {@code task} a new rate; {@code null} keeps the current
+     * value.
      */
-    record Change(Double atS, List<String> link, Double bandwidthMbps, Double latencyMs, String node, Double load,
-            Boolean healthy, String task, Double fpsScale) {
+    record Change(
+            Double atS,
+            List<String> link,
+            Double bandwidthMbps,
+            Double latencyMs,
+            String node,
+            Double load,
+            Boolean healthy,
+            String task,
+            Double fpsScale) {
         Change {
             atS = nonNegative("atS", atS, null);
             if (link != null) {
                 link = texts("link", link);
                 that(link.size() == 2, "link", "must name exactly two nodes");
-                bandwidthMbps = bandwidthMbps == null ? null : positive("bandwidthMbps", bandwidthMbps, null);
+                bandwidthMbps =
+                        bandwidthMbps == null
+                                ? null
+                                : positive("bandwidthMbps", bandwidthMbps, null);
                 latencyMs = latencyMs == null ? null : nonNegative("latencyMs", latencyMs, null);
             } else if (node != null) {
                 node = text("node", node);
@@ -213,7 +290,12 @@ record ScenarioFile(String name, Double durationS, Long seed, Double execNoise, 
 
     record Sweep(String parameter, List<Double> values) {
         Sweep {
-            parameter = oneOf("parameter", parameter, null, Set.of(Scenario.Sweep.BANDWIDTH, Scenario.Sweep.LOAD));
+            parameter =
+                    oneOf(
+                            "parameter",
+                            parameter,
+                            null,
+                            Set.of(Scenario.Sweep.BANDWIDTH, Scenario.Sweep.LOAD));
             values = list("values", values);
             for (int i = 0; i < values.size(); i++) {
                 positive("values[" + i + "]", values.get(i), null);
@@ -234,18 +316,37 @@ record ScenarioFile(String name, Double durationS, Long seed, Double execNoise, 
 
     record Triton(List<Long> preferredBatchSizes, Double maxQueueDelayMs) {
         Triton {
-            preferredBatchSizes = batchSizes("preferredBatchSizes", requireNonNullElse(preferredBatchSizes,
-                    Arrays.stream(Batching.DEFAULTS.tritonPreferredBatchSizes()).asLongStream().boxed().toList()));
-            maxQueueDelayMs = nonNegative("maxQueueDelayMs", maxQueueDelayMs,
-                    Batching.DEFAULTS.tritonMaxQueueDelayMicros() / 1000.0);
+            preferredBatchSizes =
+                    batchSizes(
+                            "preferredBatchSizes",
+                            requireNonNullElse(
+                                    preferredBatchSizes,
+                                    Arrays.stream(Batching.DEFAULTS.tritonPreferredBatchSizes())
+                                            .asLongStream()
+                                            .boxed()
+                                            .toList()));
+            maxQueueDelayMs =
+                    nonNegative(
+                            "maxQueueDelayMs",
+                            maxQueueDelayMs,
+                            Batching.DEFAULTS.tritonMaxQueueDelayMicros() / 1000.0);
         }
     }
 
     record DeepStream(Long batchSize, Double pushTimeoutMs) {
         DeepStream {
-            batchSize = between("batchSize", batchSize, (long) Batching.DEFAULTS.deepstreamBatchSize(), 1, MAX_BATCH);
-            pushTimeoutMs = nonNegative("pushTimeoutMs", pushTimeoutMs,
-                    Batching.DEFAULTS.deepstreamPushTimeoutMicros() / 1000.0);
+            batchSize =
+                    between(
+                            "batchSize",
+                            batchSize,
+                            (long) Batching.DEFAULTS.deepstreamBatchSize(),
+                            1,
+                            MAX_BATCH);
+            pushTimeoutMs =
+                    nonNegative(
+                            "pushTimeoutMs",
+                            pushTimeoutMs,
+                            Batching.DEFAULTS.deepstreamPushTimeoutMicros() / 1000.0);
         }
     }
 
@@ -256,8 +357,16 @@ record ScenarioFile(String name, Double durationS, Long seed, Double execNoise, 
     }
 
     /** A city grid; see {@link ScenarioLoader}. */
-    record Generator(Long seed, Long nodes, Long columns, List<NodeType> nodeTypes, GridLink link, Long cameras,
-            Double hotShare, Double hotWeight, List<TaskMix> taskMix) {
+    record Generator(
+            Long seed,
+            Long nodes,
+            Long columns,
+            List<NodeType> nodeTypes,
+            GridLink link,
+            Long cameras,
+            Double hotShare,
+            Double hotWeight,
+            List<TaskMix> taskMix) {
         Generator {
             seed = requireNonNullElse(seed, 1L);
             nodes = between("nodes", nodes, null, 1, 100_000);
@@ -286,7 +395,13 @@ record ScenarioFile(String name, Double durationS, Long seed, Double execNoise, 
         }
     }
 
-    record TaskMix(String model, Double share, Double fps, Double jitterMs, Double deadlineMs, Double inputKB) {
+    record TaskMix(
+            String model,
+            Double share,
+            Double fps,
+            Double jitterMs,
+            Double deadlineMs,
+            Double inputKB) {
         TaskMix {
             model = text("model", model);
             share = positive("share", share, null);

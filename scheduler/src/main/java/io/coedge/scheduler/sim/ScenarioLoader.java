@@ -9,7 +9,6 @@ import io.coedge.scheduler.model.Task;
 import io.coedge.yaml.YamlException;
 import io.coedge.yaml.YamlProblem;
 import io.coedge.yaml.YamlReader;
-
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -21,15 +20,15 @@ import java.util.SplittableRandom;
 import java.util.TreeSet;
 
 /**
- * Reads scenario YAML (format in docs/SIMULATOR.md). Every error names the file, the field path and the
- * place, e.g. {@code paper.yaml: nodes[1].profiles.yolo-big: latency must not decrease with batch size
- * (line 20, column 45)}. The fields, defaults and ranges are the records of {@link ScenarioFile}; this
- * class resolves names (nodes, tasks, profile sets), converts units and generates city grids.
+ * Reads scenario YAML (format in docs/SIMULATOR.md). Every error names the file, the field path and
+ * the place, e.g. {@code paper.yaml: nodes[1].profiles.yolo-big: latency must not decrease with
+ * batch size (line 20, column 45)}. The fields, defaults and ranges are the records of {@link
+ * ScenarioFile}; this class resolves names (nodes, tasks, profile sets), converts units and
+ * generates city grids.
  */
 public final class ScenarioLoader {
 
-    private ScenarioLoader() {
-    }
+    private ScenarioLoader() {}
 
     public static Scenario load(Path path) {
         String name = path.getFileName().toString();
@@ -83,15 +82,30 @@ public final class ScenarioLoader {
             pipeline = pipeline.withOverhead(pipeline.overhead(), nodeOverheads);
         }
         ScenarioFile.Batching b = f.batching();
-        Scenario.BatchSettings batching = new Scenario.BatchSettings(
-                b.triton().preferredBatchSizes().stream().mapToInt(Long::intValue).toArray(),
-                micros(b.triton().maxQueueDelayMs()), b.deepstream().batchSize().intValue(),
-                micros(b.deepstream().pushTimeoutMs()), b.coedge().waitFraction());
-        return new Scenario(f.name() != null ? f.name() : file.replaceFirst("\\.ya?ml$", ""),
-                micros(f.durationS() * 1000.0), f.seed(), f.execNoise(), nodes, links, tasks,
+        Scenario.BatchSettings batching =
+                new Scenario.BatchSettings(
+                        b.triton().preferredBatchSizes().stream()
+                                .mapToInt(Long::intValue)
+                                .toArray(),
+                        micros(b.triton().maxQueueDelayMs()),
+                        b.deepstream().batchSize().intValue(),
+                        micros(b.deepstream().pushTimeoutMs()),
+                        b.coedge().waitFraction());
+        return new Scenario(
+                f.name() != null ? f.name() : file.replaceFirst("\\.ya?ml$", ""),
+                micros(f.durationS() * 1000.0),
+                f.seed(),
+                f.execNoise(),
+                nodes,
+                links,
+                tasks,
                 changes(f.changes(), nodeNames, taskNames),
-                f.sweep() == null ? null : new Scenario.Sweep(f.sweep().parameter(), f.sweep().values()), batching,
-                new Scenario.SlowRuns(f.execSlow().share(), f.execSlow().factor()), pipeline);
+                f.sweep() == null
+                        ? null
+                        : new Scenario.Sweep(f.sweep().parameter(), f.sweep().values()),
+                batching,
+                new Scenario.SlowRuns(f.execSlow().share(), f.execSlow().factor()),
+                pipeline);
     }
 
     private static Set<String> names(List<NodeProfile> nodes) {
@@ -101,7 +115,8 @@ public final class ScenarioLoader {
     }
 
     private static Scenario.Overhead overhead(ScenarioFile.Overhead o) {
-        return new Scenario.Overhead(micros(o.batchMs()), micros(o.frameMs()), micros(o.postFrameMs()));
+        return new Scenario.Overhead(
+                micros(o.batchMs()), micros(o.frameMs()), micros(o.postFrameMs()));
     }
 
     /** The pipeline; each host names nodes that exist, each node on at most one host. */
@@ -118,11 +133,23 @@ public final class ScenarioLoader {
                     throw new YamlProblem(at, "node '" + node + "' is on two hosts");
                 }
             }
-            hosts.add(new Scenario.Host(host.name() != null ? host.name() : "host-" + h, host.cores(), host.nodes()));
+            hosts.add(
+                    new Scenario.Host(
+                            host.name() != null ? host.name() : "host-" + h,
+                            host.cores(),
+                            host.nodes()));
         }
-        return new Scenario.Pipeline(overhead(p.overhead()), Map.of(), micros(p.statusIntervalMs()),
-                new Replanner.Settings(micros(p.replanIntervalMs()), micros(p.dwellMs()), micros(p.startupWaitMs())),
-                micros(p.ingestMs()), List.of(), hosts);
+        return new Scenario.Pipeline(
+                overhead(p.overhead()),
+                Map.of(),
+                micros(p.statusIntervalMs()),
+                new Replanner.Settings(
+                        micros(p.replanIntervalMs()),
+                        micros(p.dwellMs()),
+                        micros(p.startupWaitMs())),
+                micros(p.ingestMs()),
+                List.of(),
+                hosts);
     }
 
     private static Map<Model, LatencyProfile> profiles(Map<String, ScenarioFile.Profile> profiles) {
@@ -131,16 +158,24 @@ public final class ScenarioLoader {
         return out;
     }
 
-    private static Map<Model, LatencyProfile> profileSet(String at, String name,
-            Map<String, Map<Model, LatencyProfile>> sets) {
+    private static Map<Model, LatencyProfile> profileSet(
+            String at, String name, Map<String, Map<Model, LatencyProfile>> sets) {
         Map<Model, LatencyProfile> set = sets.get(name);
         if (set == null) {
-            throw new YamlProblem(at, "unknown profile set '" + name + "' (defined: " + new TreeSet<>(sets.keySet()) + ")");
+            throw new YamlProblem(
+                    at,
+                    "unknown profile set '"
+                            + name
+                            + "' (defined: "
+                            + new TreeSet<>(sets.keySet())
+                            + ")");
         }
         return set;
     }
 
-    private static List<NodeProfile> nodes(List<ScenarioFile.Node> nodes, Map<String, Map<Model, LatencyProfile>> sets,
+    private static List<NodeProfile> nodes(
+            List<ScenarioFile.Node> nodes,
+            Map<String, Map<Model, LatencyProfile>> sets,
             Map<String, Scenario.Overhead> overheads) {
         List<NodeProfile> out = new ArrayList<>();
         Set<String> seen = new HashSet<>();
@@ -154,7 +189,9 @@ public final class ScenarioLoader {
                 overheads.put(n.name(), overhead(n.overhead()));
             }
             Map<Model, LatencyProfile> profiles =
-                    n.profileSet() != null ? profileSet(at + ".profileSet", n.profileSet(), sets) : profiles(n.profiles());
+                    n.profileSet() != null
+                            ? profileSet(at + ".profileSet", n.profileSet(), sets)
+                            : profiles(n.profiles());
             out.add(new NodeProfile(n.name(), profiles, n.load(), n.healthy()));
         }
         return out;
@@ -174,7 +211,8 @@ public final class ScenarioLoader {
             String at = "links[" + i + "]";
             long bps = bitsPerSecond(l.bandwidthMbps());
             long lat = micros(l.latencyMs());
-            // Links sharedAs one name send on one transmitter (a WAN uplink); with `between`, the way
+            // Links sharedAs one name send on one transmitter (a WAN uplink); with `between`, the
+            // way
             // back shares another one, "<name> (back)".
             String shared = l.sharedAs();
             if (l.between() != null) {
@@ -183,13 +221,20 @@ public final class ScenarioLoader {
                 out.add(new Link(a, b, bps, lat, shared));
                 out.add(new Link(b, a, bps, lat, shared == null ? null : shared + " (back)"));
             } else {
-                out.add(new Link(nodeRef(at + ".from", l.from(), nodes), nodeRef(at + ".to", l.to(), nodes), bps, lat, shared));
+                out.add(
+                        new Link(
+                                nodeRef(at + ".from", l.from(), nodes),
+                                nodeRef(at + ".to", l.to(), nodes),
+                                bps,
+                                lat,
+                                shared));
             }
         }
         return out;
     }
 
-    private static List<Scenario.SimTask> tasks(List<ScenarioFile.Task> tasks, List<NodeProfile> nodes) {
+    private static List<Scenario.SimTask> tasks(
+            List<ScenarioFile.Task> tasks, List<NodeProfile> nodes) {
         Set<String> nodeNames = names(nodes);
         List<Scenario.SimTask> out = new ArrayList<>();
         Set<String> seen = new HashSet<>();
@@ -202,15 +247,26 @@ public final class ScenarioLoader {
             Model model = new Model(t.model());
             String origin = nodeRef(at + ".origin", t.origin(), nodeNames);
             if (nodes.stream().noneMatch(n -> n.canRun(model))) {
-                throw new YamlProblem(at + ".model", "no node has a profile for model '" + model + "'");
+                throw new YamlProblem(
+                        at + ".model", "no node has a profile for model '" + model + "'");
             }
-            out.add(new Scenario.SimTask(new Task(t.id(), model, origin, t.cameras().intValue(), t.fps(),
-                    micros(t.deadlineMs()), Math.round(t.inputKB() * 1024)), micros(t.jitterMs())));
+            out.add(
+                    new Scenario.SimTask(
+                            new Task(
+                                    t.id(),
+                                    model,
+                                    origin,
+                                    t.cameras().intValue(),
+                                    t.fps(),
+                                    micros(t.deadlineMs()),
+                                    Math.round(t.inputKB() * 1024)),
+                            micros(t.jitterMs())));
         }
         return out;
     }
 
-    private static List<Scenario.Change> changes(List<ScenarioFile.Change> changes, Set<String> nodes, Set<String> tasks) {
+    private static List<Scenario.Change> changes(
+            List<ScenarioFile.Change> changes, Set<String> nodes, Set<String> tasks) {
         List<Scenario.Change> out = new ArrayList<>();
         for (int i = 0; i < changes.size(); i++) {
             ScenarioFile.Change c = changes.get(i);
@@ -219,11 +275,21 @@ public final class ScenarioLoader {
             if (c.link() != null) {
                 long bps = c.bandwidthMbps() == null ? -1 : bitsPerSecond(c.bandwidthMbps());
                 long lat = c.latencyMs() == null ? -1 : micros(c.latencyMs());
-                out.add(new Scenario.LinkChange(when, nodeRef(at + ".link[0]", c.link().get(0), nodes),
-                        nodeRef(at + ".link[1]", c.link().get(1), nodes), true, bps, lat));
+                out.add(
+                        new Scenario.LinkChange(
+                                when,
+                                nodeRef(at + ".link[0]", c.link().get(0), nodes),
+                                nodeRef(at + ".link[1]", c.link().get(1), nodes),
+                                true,
+                                bps,
+                                lat));
             } else if (c.node() != null) {
-                out.add(new Scenario.NodeChange(when, nodeRef(at + ".node", c.node(), nodes),
-                        c.load() == null ? -1 : c.load(), c.healthy()));
+                out.add(
+                        new Scenario.NodeChange(
+                                when,
+                                nodeRef(at + ".node", c.node(), nodes),
+                                c.load() == null ? -1 : c.load(),
+                                c.healthy()));
             } else {
                 if (!tasks.contains(c.task())) {
                     throw new YamlProblem(at + ".task", "unknown task '" + c.task() + "'");
@@ -235,16 +301,17 @@ public final class ScenarioLoader {
         return out;
     }
 
-    private record Generated(List<NodeProfile> nodes, List<Link> links, List<Scenario.SimTask> tasks) {
-    }
+    private record Generated(
+            List<NodeProfile> nodes, List<Link> links, List<Scenario.SimTask> tasks) {}
 
     /**
      * A city grid: {@code nodes} lampposts on a grid {@code columns} wide, each linked to its four
-     * grid neighbours; node types drawn by share; cameras spread unevenly (a {@code hotShare} of the
-     * nodes get {@code hotWeight} times the cameras of the others); each camera is one task whose
-     * model is drawn from the task mix. Deterministic for the generator's seed.
+     * grid neighbours; node types drawn by share; cameras spread unevenly (a {@code hotShare} of
+     * the nodes get {@code hotWeight} times the cameras of the others); each camera is one task
+     * whose model is drawn from the task mix. Deterministic for the generator's seed.
      */
-    private static Generated generate(ScenarioFile.Generator g, Map<String, Map<Model, LatencyProfile>> sets) {
+    private static Generated generate(
+            ScenarioFile.Generator g, Map<String, Map<Model, LatencyProfile>> sets) {
         SplittableRandom rnd = new SplittableRandom(g.seed());
         int n = g.nodes().intValue();
         int columns = g.columns().intValue();
@@ -253,12 +320,21 @@ public final class ScenarioLoader {
         List<Map<Model, LatencyProfile>> typeProfiles = new ArrayList<>();
         for (int i = 0; i < types.size(); i++) {
             typeShare[i] = types.get(i).share();
-            typeProfiles.add(profileSet("generator.nodeTypes[" + i + "].profileSet", types.get(i).profileSet(), sets));
+            typeProfiles.add(
+                    profileSet(
+                            "generator.nodeTypes[" + i + "].profileSet",
+                            types.get(i).profileSet(),
+                            sets));
         }
         List<NodeProfile> nodes = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             int type = pick(rnd, typeShare);
-            nodes.add(new NodeProfile(String.format("n%03d", i), typeProfiles.get(type), types.get(type).load(), true));
+            nodes.add(
+                    new NodeProfile(
+                            String.format("n%03d", i),
+                            typeProfiles.get(type),
+                            types.get(type).load(),
+                            true));
         }
         long bps = bitsPerSecond(g.link().bandwidthMbps());
         long lat = micros(g.link().latencyMs());
@@ -285,7 +361,9 @@ public final class ScenarioLoader {
             mixShare[i] = mix.get(i).share();
             Model model = new Model(mix.get(i).model());
             if (typeProfiles.stream().noneMatch(p -> p.containsKey(model))) {
-                throw new YamlProblem("generator.taskMix[" + i + "].model", "no node type has a profile for model '" + model + "'");
+                throw new YamlProblem(
+                        "generator.taskMix[" + i + "].model",
+                        "no node type has a profile for model '" + model + "'");
             }
         }
         List<Scenario.SimTask> tasks = new ArrayList<>();
@@ -293,11 +371,19 @@ public final class ScenarioLoader {
         for (int c = 0; c < g.cameras(); c++) {
             int node = pick(rnd, weight);
             ScenarioFile.TaskMix m = mix.get(pick(rnd, mixShare));
-            Task task = new Task(String.format("%s-c%02d", nodes.get(node).name(), perNode[node]++), new Model(m.model()),
-                    nodes.get(node).name(), 1, m.fps(), micros(m.deadlineMs()), Math.round(m.inputKB() * 1024));
+            Task task =
+                    new Task(
+                            String.format("%s-c%02d", nodes.get(node).name(), perNode[node]++),
+                            new Model(m.model()),
+                            nodes.get(node).name(),
+                            1,
+                            m.fps(),
+                            micros(m.deadlineMs()),
+                            Math.round(m.inputKB() * 1024));
             tasks.add(new Scenario.SimTask(task, micros(m.jitterMs())));
         }
-        // a camera whose node type lacks its model is served by that node's neighbours; keep it, the dispatcher decides
+        // a camera whose node type lacks its model is served by that node's neighbours; keep it,
+        // the dispatcher decides
         return new Generated(nodes, links, tasks);
     }
 

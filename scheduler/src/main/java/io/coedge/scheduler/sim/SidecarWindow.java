@@ -2,13 +2,12 @@ package io.coedge.scheduler.sim;
 
 import io.coedge.scheduler.model.LatencyProfile;
 import io.coedge.stats.RecentLatencies;
-
 import java.util.TreeMap;
 
 /**
  * What a simulated node's sidecar reports of one model, as the real sidecar does (Clockwork style):
- * the median and p99 ({@link RecentLatencies}) of the last {@value #WINDOW} runs at each batch size,
- * each run timed as the accelerator took it (with whatever else shared the machine then).
+ * the median and p99 ({@link RecentLatencies}) of the last {@value #WINDOW} runs at each batch
+ * size, each run timed as the accelerator took it (with whatever else shared the machine then).
  */
 final class SidecarWindow {
     static final int WINDOW = 10;

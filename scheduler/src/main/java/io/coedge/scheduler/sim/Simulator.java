@@ -15,7 +15,6 @@ import io.coedge.scheduler.node.Batch;
 import io.coedge.scheduler.node.NodeActions;
 import io.coedge.scheduler.node.NodeEngine;
 import io.coedge.stats.Latencies;
-
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -29,27 +28,28 @@ import java.util.SplittableRandom;
  * Discrete-event simulator for one scenario and one (dispatch, batch) pair, running the very code
  * the Flink job runs: each node is a {@link NodeEngine} (the node batcher's engine) and the
  * dispatcher is a {@link Replanner} around the dispatch policy (the Flink dispatcher's rules).
- * Deterministic for the scenario seed: every camera draws its jitter from its own
- * {@link SplittableRandom} split from the seed (so all policy pairs see the very same frames) and
+ * Deterministic for the scenario seed: every camera draws its jitter from its own {@link
+ * SplittableRandom} split from the seed (so all policy pairs see the very same frames) and
  * execution noise comes from another split. Simulated time starts at 0 and is in microseconds; no
  * wall clock is read.
  *
  * <p>A frame is captured, routed by the assignment in force, shipped over the origin-&gt;node link
- * if it runs elsewhere (FIFO per link, or per shared transmitter for links {@code sharedAs} one name:
- * it starts serialising when the transmitter is free, then takes size/bandwidth + latency), and handed to its node's engine. What the engine starts, the simulated
- * node runs as the pipeline does: the node's overhead before the call on its CPU, then the
- * accelerator in FIFO order (the engine keeps at most two batches there and sends the next just
- * before the running one ends), then the overhead after it; the completion goes back to the
- * engine, which learns the node's real overhead from it as the batcher does. After the scenario
- * duration no new frames are captured and the run drains, so every frame ends OK, LATE or DROPPED.
+ * if it runs elsewhere (FIFO per link, or per shared transmitter for links {@code sharedAs} one
+ * name: it starts serialising when the transmitter is free, then takes size/bandwidth + latency),
+ * and handed to its node's engine. What the engine starts, the simulated node runs as the pipeline
+ * does: the node's overhead before the call on its CPU, then the accelerator in FIFO order (the
+ * engine keeps at most two batches there and sends the next just before the running one ends), then
+ * the overhead after it; the completion goes back to the engine, which learns the node's real
+ * overhead from it as the batcher does. After the scenario duration no new frames are captured and
+ * the run drains, so every frame ends OK, LATE or DROPPED.
  *
  * <p>Each node's sidecar times its runs and reports, as the real one does, the median and p99 of
  * the last ten runs per batch size; every {@link Scenario.Pipeline#statusIntervalMicros()} each
  * node's engine reads them and the node reports its status: the typical profiles of its engine (the
  * sidecar's median, or its p99 scaled by what the node observed, plus the overhead it measured) and
- * its health. Nodes on one {@link Scenario.Host} share its cores. The dispatcher re-plans on a status
- * when the {@link Replanner} says a plan is due (rate limit, health change, dwell), exactly as the
- * Flink dispatcher does; scenario changes are therefore seen at the next status, and several
+ * its health. Nodes on one {@link Scenario.Host} share its cores. The dispatcher re-plans on a
+ * status when the {@link Replanner} says a plan is due (rate limit, health change, dwell), exactly
+ * as the Flink dispatcher does; scenario changes are therefore seen at the next status, and several
  * changes at one time cost one re-plan. A moved task's queued frames finish where they are.
  */
 public final class Simulator {
@@ -104,8 +104,10 @@ public final class Simulator {
         private final double[] camNominal;
         private final SplittableRandom[] camRng;
         private final SplittableRandom noiseRng;
+
         /** Draws each frame's capture-to-dispatcher time when the pipeline gives measured ones. */
         private final SplittableRandom ingestRng;
+
         private final long[] ingestSamples;
 
         private final EventQueue events = new EventQueue(1024);
@@ -113,29 +115,45 @@ public final class Simulator {
 
         /** The simulated time: the engines' clock. */
         private long now;
+
         private final NodeEngine[] engines;
         private final NodeActions[] actions;
         private final Scenario.Overhead[] overhead;
         private final LatencyProfile[] actual;
+
         /** What each node's sidecar measured of each model ([node * models + model]). */
         private final SidecarWindow[] windows;
-        /** The batch each node's accelerator runs (a pending index), or -1; batches waiting for it, FIFO. */
+
+        /**
+         * The batch each node's accelerator runs (a pending index), or -1; batches waiting for it,
+         * FIFO.
+         */
         private final int[] running;
+
         private final java.util.ArrayDeque<Integer>[] accelQueue;
+
         /** Host index of each node, or -1 when the node has its accelerator to itself. */
         private final int[] hostOf;
+
         private final int[][] hostNodes;
         private final double[] hostCores;
         private final int[] hostActive;
         private final long[] hostSettled;
         private final long[] busyMicros;
         private final long[] timerAt;
+
         /** Batches in flight, by event argument, with their node; recycled through a free list. */
         private Batch[] pending = new Batch[64];
+
         private int[] pendingNode = new int[64];
         private int[] pendingFree = new int[64];
-        /** Work left of each pending batch, in microseconds of the accelerator to itself; its expected end. */
+
+        /**
+         * Work left of each pending batch, in microseconds of the accelerator to itself; its
+         * expected end.
+         */
         private double[] pendingWork = new double[64];
+
         private long[] pendingEnd = new long[64];
         private long[] pendingExecStart = new long[64];
         private int pendingFreeCount;
@@ -144,7 +162,11 @@ public final class Simulator {
         private final long[] linkBandwidth;
         private final long[] linkLatency;
         private final long[] linkFree;
-        /** The transmitter each directed link sends on: its own, or the first link shared under its name. */
+
+        /**
+         * The transmitter each directed link sends on: its own, or the first link shared under its
+         * name.
+         */
         private final int[] linkSegment;
 
         private Topology topology;
@@ -161,8 +183,10 @@ public final class Simulator {
         private long ok;
         private long late;
         private long dropped;
+
         /** End-to-end latency of completed frames, microseconds. */
         private final Latencies latency = new Latencies();
+
         private final long[] batchHistogram;
         private long lastEventTime;
 
@@ -211,7 +235,10 @@ public final class Simulator {
                 }
             }
             ingestRng = root.split();
-            ingestSamples = scenario.pipeline().ingestSamplesMicros().stream().mapToLong(Long::longValue).toArray();
+            ingestSamples =
+                    scenario.pipeline().ingestSamplesMicros().stream()
+                            .mapToLong(Long::longValue)
+                            .toArray();
 
             actual = new LatencyProfile[nodes * models];
             windows = new SidecarWindow[nodes * models];
@@ -231,8 +258,11 @@ public final class Simulator {
                     windows[n * models + m] = new SidecarWindow(sizes[m]);
                 }
                 Scenario.Overhead o = overhead[n];
-                NodeEngine.Settings settings = NodeEngine.Settings.defaults().withBounds(Integer.MAX_VALUE, Long.MAX_VALUE)
-                        .withAllowances(o.batchMicros(), o.frameMicros() + o.postFrameMicros());
+                NodeEngine.Settings settings =
+                        NodeEngine.Settings.defaults()
+                                .withBounds(Integer.MAX_VALUE, Long.MAX_VALUE)
+                                .withAllowances(
+                                        o.batchMicros(), o.frameMicros() + o.postFrameMicros());
                 engines[n] = new NodeEngine(batch, sizes, settings, clock);
                 actions[n] = new Node(n);
                 refreshProfiles(n);
@@ -255,7 +285,8 @@ public final class Simulator {
             hostSettled = new long[hosts.size()];
             for (int h = 0; h < hosts.size(); h++) {
                 hostCores[h] = hosts.get(h).cores();
-                hostNodes[h] = hosts.get(h).nodes().stream().mapToInt(topology::nodeIndex).toArray();
+                hostNodes[h] =
+                        hosts.get(h).nodes().stream().mapToInt(topology::nodeIndex).toArray();
                 for (int n : hostNodes[h]) {
                     hostOf[n] = h;
                 }
@@ -287,8 +318,9 @@ public final class Simulator {
 
         /**
          * The node's real speed now (its profiles stretched by background load). Until the node's
-         * sidecar has timed real runs of a model it reports what its warm-up measured: the profile as
-         * its median and the profile x (1 + execNoise) as its p99; from then on what it measured.
+         * sidecar has timed real runs of a model it reports what its warm-up measured: the profile
+         * as its median and the profile x (1 + execNoise) as its p99; from then on what it
+         * measured.
          */
         private void refreshProfiles(int n) {
             NodeProfile np = nodeProfiles.get(n);
@@ -302,14 +334,18 @@ public final class Simulator {
             }
         }
 
-        /** Each node's batcher reads its sidecar's latest profiles, as the Flink batcher does at each status. */
+        /**
+         * Each node's batcher reads its sidecar's latest profiles, as the Flink batcher does at
+         * each status.
+         */
         private void readSidecars() {
             for (int n = 0; n < nodes; n++) {
                 for (int m = 0; m < models; m++) {
                     SidecarWindow w = windows[n * models + m];
                     LatencyProfile eff = actual[n * models + m];
                     if (eff != null && !w.isEmpty()) {
-                        engines[n].sidecarProfile(m, w.median(eff.maxBatch()), w.p99(eff.maxBatch()));
+                        engines[n].sidecarProfile(
+                                m, w.median(eff.maxBatch()), w.p99(eff.maxBatch()));
                     }
                 }
             }
@@ -391,8 +427,10 @@ public final class Simulator {
             int node = route[t];
             frames.node[slot] = node;
             int origin = taskOrigin[t];
-            long ingest = ingestSamples.length == 0 ? scenario.pipeline().ingestMicros()
-                    : ingestSamples[ingestRng.nextInt(ingestSamples.length)];
+            long ingest =
+                    ingestSamples.length == 0
+                            ? scenario.pipeline().ingestMicros()
+                            : ingestSamples[ingestRng.nextInt(ingestSamples.length)];
             if (node == origin) {
                 if (ingest == 0) {
                     arrive(slot);
@@ -416,10 +454,13 @@ public final class Simulator {
         private void arrive(int slot) {
             int node = frames.node[slot];
             int t = frames.task[slot];
-            engines[node].arrive(slot, taskModel[t], frames.deadline[slot], taskBytes[t], actions[node]);
+            engines[node].arrive(
+                    slot, taskModel[t], frames.deadline[slot], taskBytes[t], actions[node]);
         }
 
-        /** The batch reached its node's accelerator: it runs now, or after the batches before it. */
+        /**
+         * The batch reached its node's accelerator: it runs now, or after the batches before it.
+         */
         private void ready(int idx) {
             int n = pendingNode[idx];
             if (running[n] < 0) {
@@ -470,7 +511,10 @@ public final class Simulator {
             }
         }
 
-        /** Processor sharing: the batches running on a host's nodes progress at min(1, cores / running) each. */
+        /**
+         * Processor sharing: the batches running on a host's nodes progress at min(1, cores /
+         * running) each.
+         */
         private void settle(int h) {
             double rate = hostActive[h] == 0 ? 1 : Math.min(1.0, hostCores[h] / hostActive[h]);
             long dt = now - hostSettled[h];
@@ -526,7 +570,10 @@ public final class Simulator {
             public void start(Batch b) {
                 int size = b.size();
                 LatencyProfile p = actual[n * models + b.model()];
-                double noise = scenario.execNoise() == 0 ? 1.0 : 1.0 + scenario.execNoise() * (noiseRng.nextDouble() * 2 - 1);
+                double noise =
+                        scenario.execNoise() == 0
+                                ? 1.0
+                                : 1.0 + scenario.execNoise() * (noiseRng.nextDouble() * 2 - 1);
                 Scenario.SlowRuns slow = scenario.execSlow();
                 if (slow.share() > 0 && noiseRng.nextDouble() < slow.share()) {
                     noise *= slow.factor();
@@ -589,8 +636,14 @@ public final class Simulator {
                     for (int i = 0; i < links.size(); i++) {
                         Link l = links.get(i);
                         if (l.from().equals(from) && l.to().equals(to)) {
-                            Link nl = l.with(lc.bandwidthBitsPerSecond() > 0 ? lc.bandwidthBitsPerSecond() : l.bandwidthBitsPerSecond(),
-                                    lc.latencyMicros() >= 0 ? lc.latencyMicros() : l.latencyMicros());
+                            Link nl =
+                                    l.with(
+                                            lc.bandwidthBitsPerSecond() > 0
+                                                    ? lc.bandwidthBitsPerSecond()
+                                                    : l.bandwidthBitsPerSecond(),
+                                            lc.latencyMicros() >= 0
+                                                    ? lc.latencyMicros()
+                                                    : l.latencyMicros());
                             links.set(i, nl);
                             int idx = topology.nodeIndex(from) * nodes + topology.nodeIndex(to);
                             linkBandwidth[idx] = nl.bandwidthBitsPerSecond();
@@ -601,7 +654,13 @@ public final class Simulator {
             } else if (c instanceof Scenario.NodeChange nc) {
                 int n = topology.nodeIndex(nc.node());
                 NodeProfile np = nodeProfiles.get(n);
-                nodeProfiles.set(n, new NodeProfile(np.name(), np.profiles(), nc.load() >= 0 ? nc.load() : np.load(), nc.healthy()));
+                nodeProfiles.set(
+                        n,
+                        new NodeProfile(
+                                np.name(),
+                                np.profiles(),
+                                nc.load() >= 0 ? nc.load() : np.load(),
+                                nc.healthy()));
                 refreshProfiles(n);
             } else if (c instanceof Scenario.TaskRateChange tc) {
                 int t = topology.taskIndex(tc.task());
@@ -613,8 +672,9 @@ public final class Simulator {
         }
 
         /**
-         * Every node reports (what its engine plans with, its health) and the dispatcher re-plans if the
-         * re-planner says a plan is due, as the Flink dispatcher does on the nodes' statuses.
+         * Every node reports (what its engine plans with, its health) and the dispatcher re-plans
+         * if the re-planner says a plan is due, as the Flink dispatcher does on the nodes'
+         * statuses.
          */
         private void status() {
             readSidecars();
@@ -624,17 +684,22 @@ public final class Simulator {
                 Map<Model, LatencyProfile> profiles = new HashMap<>();
                 for (int m = 0; m < models; m++) {
                     if (actual[n * models + m] != null) {
-                        profiles.put(topology.models().get(m), engines[n].estimator(m).typicalProfile());
+                        profiles.put(
+                                topology.models().get(m), engines[n].estimator(m).typicalProfile());
                     }
                 }
                 reported.add(new NodeProfile(np.name(), profiles, 0, np.healthy()));
                 heard.add(np.name());
             }
             Topology view = new Topology(reported, links, taskList);
-            Replanner.Outcome outcome = replanner.onStatus(replanState, view, originOfTask, heard, 0, now);
+            Replanner.Outcome outcome =
+                    replanner.onStatus(replanState, view, originOfTask, heard, 0, now);
             replanState = outcome.state();
             if (outcome.policyFailure() != null) {
-                throw new IllegalStateException(dispatch.name() + " could not plan: " + outcome.policyFailure().getMessage(),
+                throw new IllegalStateException(
+                        dispatch.name()
+                                + " could not plan: "
+                                + outcome.policyFailure().getMessage(),
                         outcome.policyFailure());
             }
             if (!outcome.planned()) {
@@ -654,12 +719,23 @@ public final class Simulator {
             for (int t = 0; t < tasks; t++) {
                 int n = topology.nodeIndex(assignment.nodeOf(taskList.get(t).id()));
                 if (n != taskOrigin[t] && linkBandwidth[taskOrigin[t] * nodes + n] == 0) {
-                    throw new IllegalStateException(dispatch.name() + " placed task " + taskList.get(t).id()
-                            + " on " + nodeProfiles.get(n).name() + ", unreachable from its origin");
+                    throw new IllegalStateException(
+                            dispatch.name()
+                                    + " placed task "
+                                    + taskList.get(t).id()
+                                    + " on "
+                                    + nodeProfiles.get(n).name()
+                                    + ", unreachable from its origin");
                 }
                 if (actual[n * models + taskModel[t]] == null) {
-                    throw new IllegalStateException(dispatch.name() + " placed task " + taskList.get(t).id()
-                            + " on " + nodeProfiles.get(n).name() + ", which has no profile for model " + taskList.get(t).model());
+                    throw new IllegalStateException(
+                            dispatch.name()
+                                    + " placed task "
+                                    + taskList.get(t).id()
+                                    + " on "
+                                    + nodeProfiles.get(n).name()
+                                    + ", which has no profile for model "
+                                    + taskList.get(t).model());
                 }
                 route[t] = n;
             }
@@ -679,13 +755,40 @@ public final class Simulator {
                 hist.add(h);
             }
             if (ok + late + dropped != generated || frames.inUse() != 0) {
-                throw new IllegalStateException("frame accounting broken: generated " + generated + ", ok " + ok + ", late " + late
-                        + ", dropped " + dropped + ", still held " + frames.inUse());
+                throw new IllegalStateException(
+                        "frame accounting broken: generated "
+                                + generated
+                                + ", ok "
+                                + ok
+                                + ", late "
+                                + late
+                                + ", dropped "
+                                + dropped
+                                + ", still held "
+                                + frames.inUse());
             }
-            return new SimResult(scenario.name(), dispatch.name(), batch.name(), generated, ok, late, dropped,
-                    latency.percentile(0.50) / 1000.0, latency.percentile(0.95) / 1000.0, latency.percentile(0.99) / 1000.0,
-                    (ok + late) / seconds, ok / seconds, names, util, hist, initial, assignment, Math.max(0, replans - 1), moves,
-                    latency, series.build(names));
+            return new SimResult(
+                    scenario.name(),
+                    dispatch.name(),
+                    batch.name(),
+                    generated,
+                    ok,
+                    late,
+                    dropped,
+                    latency.percentile(0.50) / 1000.0,
+                    latency.percentile(0.95) / 1000.0,
+                    latency.percentile(0.99) / 1000.0,
+                    (ok + late) / seconds,
+                    ok / seconds,
+                    names,
+                    util,
+                    hist,
+                    initial,
+                    assignment,
+                    Math.max(0, replans - 1),
+                    moves,
+                    latency,
+                    series.build(names));
         }
     }
 
@@ -733,5 +836,4 @@ public final class Simulator {
             return live;
         }
     }
-
 }

@@ -73,7 +73,12 @@ final class TimeSeries {
                 load[n][w] = Math.min(1.0, (double) busy[n][w] / window);
             }
         }
-        return new SimResult.Series(window, Arrays.copyOf(frames, windows), Arrays.copyOf(misses, windows), nodeNames, load,
+        return new SimResult.Series(
+                window,
+                Arrays.copyOf(frames, windows),
+                Arrays.copyOf(misses, windows),
+                nodeNames,
+                load,
                 moves);
     }
 }

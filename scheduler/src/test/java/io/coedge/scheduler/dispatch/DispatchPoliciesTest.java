@@ -1,86 +1,108 @@
 package io.coedge.scheduler.dispatch;
 
+import static io.coedge.scheduler.testutils.TalkExample.YOLO_SMALL;
+import static org.assertj.core.api.Assertions.assertThat;
+
 import io.coedge.scheduler.model.Assignment;
 import io.coedge.scheduler.model.LatencyProfile;
 import io.coedge.scheduler.model.NodeProfile;
 import io.coedge.scheduler.model.Task;
 import io.coedge.scheduler.model.Topology;
 import io.coedge.scheduler.testutils.TalkExample;
-import org.junit.jupiter.api.Test;
-
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-
-import static io.coedge.scheduler.testutils.TalkExample.YOLO_SMALL;
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Test;
 
 class DispatchPoliciesTest {
 
     private final Topology talk = TalkExample.topology(100);
 
     /**
-     * Hand computation. Rates carry the 1.1 headroom (YB 8.8/s, YS 16.5/s per task); latency estimate =
-     * C/2 + latency(b) where the cycle C solves C = sum_m latency_m(max(1, rate_m * C)). Both Xavier
-     * profiles are linear (YB 40 ms per extra frame from 60, YS 6 ms from 12), Nano YS is linear up to 2
-     * (15 ms per frame from 25). YS budget off-node = 60 - 10.192 ms transfer = 49.808 ms.
+     * Hand computation. Rates carry the 1.1 headroom (YB 8.8/s, YS 16.5/s per task); latency
+     * estimate = C/2 + latency(b) where the cycle C solves C = sum_m latency_m(max(1, rate_m * C)).
+     * Both Xavier profiles are linear (YB 40 ms per extra frame from 60, YS 6 ms from 12), Nano YS
+     * is linear up to 2 (15 ms per frame from 25). YS budget off-node = 60 - 10.192 ms transfer =
+     * 49.808 ms.
+     *
      * <ul>
      *   <li>node1 with YB1, YB2 and one YS: C = 20 + 0.704C + 6 + 0.099C, so C = 132 ms; YS needs
-     *       66 + 19.1 = 85 &gt; 60. With both YS it is worse, with none C = 67.6 and YB needs 101 &lt;= 300.
-     *       So the cheapest group to ship, {YS1, YS2} (100 KiB vs 2 MiB), must leave whole.</li>
-     *   <li>a Nano with three YS (rate 49.5/s): C = 10 + 0.7425C, C = 38.8 ms, YS needs 19.4 + 38.8 = 58.2
-     *       &gt; 49.808, so neither node2 nor node3 can take the group. With two YS: 33 x 0.025 &lt; 1 frame
-     *       per cycle, C = 25, need 37.5 &lt;= 49.808.</li>
-     *   <li>Ties go to the lower index, node2, which displaces its own resident YS3 to node3 (two YS there:
-     *       37.5 &lt;= 49.808); node2 then takes {YS1, YS2} (37.5 &lt;= 49.808).</li>
+     *       66 + 19.1 = 85 &gt; 60. With both YS it is worse, with none C = 67.6 and YB needs 101
+     *       &lt;= 300. So the cheapest group to ship, {YS1, YS2} (100 KiB vs 2 MiB), must leave
+     *       whole.
+     *   <li>a Nano with three YS (rate 49.5/s): C = 10 + 0.7425C, C = 38.8 ms, YS needs 19.4 + 38.8
+     *       = 58.2 &gt; 49.808, so neither node2 nor node3 can take the group. With two YS: 33 x
+     *       0.025 &lt; 1 frame per cycle, C = 25, need 37.5 &lt;= 49.808.
+     *   <li>Ties go to the lower index, node2, which displaces its own resident YS3 to node3 (two
+     *       YS there: 37.5 &lt;= 49.808); node2 then takes {YS1, YS2} (37.5 &lt;= 49.808).
      * </ul>
      */
     @Test
     void coedgeReproducesTheTalksTable() {
         Assignment plan = CoEdgeDispatch.withDefaults().plan(talk, Assignment.EMPTY);
 
-        assertThat(plan.tasksByNode()).isEqualTo(Map.of(
-                "node1", Set.of("YB1", "YB2"),
-                "node2", Set.of("YS1", "YS2"),
-                "node3", Set.of("YS3", "YS4")));
+        assertThat(plan.tasksByNode())
+                .isEqualTo(
+                        Map.of(
+                                "node1", Set.of("YB1", "YB2"),
+                                "node2", Set.of("YS1", "YS2"),
+                                "node3", Set.of("YS3", "YS4")));
     }
 
     @Test
     void noOffloadingReproducesTheTalksBaselineRow() {
         Assignment plan = new NoOffloadingDispatch().plan(talk, Assignment.EMPTY);
 
-        assertThat(plan.tasksByNode()).isEqualTo(Map.of(
-                "node1", Set.of("YB1", "YB2", "YS1", "YS2"),
-                "node2", Set.of("YS3"),
-                "node3", Set.of("YS4")));
+        assertThat(plan.tasksByNode())
+                .isEqualTo(
+                        Map.of(
+                                "node1", Set.of("YB1", "YB2", "YS1", "YS2"),
+                                "node2", Set.of("YS3"),
+                                "node3", Set.of("YS4")));
     }
 
     /**
-     * Demand = fps x batch-1 latency: YB 8 x 60 ms = 0.48 on Xavier, 1.2 on Nano; YS 15 x 12 ms = 0.18 on
-     * Xavier, 0.375 on Nano. Order by demand on origin: YB1, YB2 (0.48), YS3, YS4 (0.375), YS1, YS2 (0.18).
-     * YB1 -> node1 (0.48), YB2 -> node1 (0.96 &lt; 1.2), YS3 -> node2 (0.375 &lt; 1.14), YS4 -> node3 (0.375),
-     * YS1 -> node2 (0.75, first of two ties), YS2 -> node3 (0.75 &lt; 1.125). Blind to batching, it splits
-     * YS1 and YS2, which could have shared batches.
+     * Demand = fps x batch-1 latency: YB 8 x 60 ms = 0.48 on Xavier, 1.2 on Nano; YS 15 x 12 ms =
+     * 0.18 on Xavier, 0.375 on Nano. Order by demand on origin: YB1, YB2 (0.48), YS3, YS4 (0.375),
+     * YS1, YS2 (0.18). YB1 -> node1 (0.48), YB2 -> node1 (0.96 &lt; 1.2), YS3 -> node2 (0.375 &lt;
+     * 1.14), YS4 -> node3 (0.375), YS1 -> node2 (0.75, first of two ties), YS2 -> node3 (0.75 &lt;
+     * 1.125). Blind to batching, it splits YS1 and YS2, which could have shared batches.
      */
     @Test
     void naiveGlobalBalancesEstimatedComputeOnly() {
         Assignment plan = new NaiveGlobalDispatch().plan(talk, Assignment.EMPTY);
 
-        assertThat(plan.tasksByNode()).isEqualTo(Map.of(
-                "node1", Set.of("YB1", "YB2"),
-                "node2", Set.of("YS1", "YS3"),
-                "node3", Set.of("YS2", "YS4")));
+        assertThat(plan.tasksByNode())
+                .isEqualTo(
+                        Map.of(
+                                "node1", Set.of("YB1", "YB2"),
+                                "node2", Set.of("YS1", "YS3"),
+                                "node3", Set.of("YS2", "YS4")));
     }
 
     @Test
     void coedgeKeepsEveryTaskLocalWhenEveryOriginMeetsItsDeadlines() {
-        // YOLO-Big at 5 fps and a 200 ms YOLO-Small deadline: node1 alone has C = 66 + 0.198C = 82.3 ms,
-        // YS needs 41.2 + 22.3 = 63.4 <= 200 and YB 41.2 + 60 = 101.2 <= 300; the Nanos have one YS each
-        Topology relaxed = talk.withTasks(talk.tasks().stream()
-                .map(t -> t.id().startsWith("YB") ? t.withFps(5)
-                        : new Task(t.id(), t.model(), t.origin(), t.cameras(), t.fps(), 200_000, t.inputBytes()))
-                .toList());
+        // YOLO-Big at 5 fps and a 200 ms YOLO-Small deadline: node1 alone has C = 66 + 0.198C =
+        // 82.3 ms,
+        // YS needs 41.2 + 22.3 = 63.4 <= 200 and YB 41.2 + 60 = 101.2 <= 300; the Nanos have one YS
+        // each
+        Topology relaxed =
+                talk.withTasks(
+                        talk.tasks().stream()
+                                .map(
+                                        t ->
+                                                t.id().startsWith("YB")
+                                                        ? t.withFps(5)
+                                                        : new Task(
+                                                                t.id(),
+                                                                t.model(),
+                                                                t.origin(),
+                                                                t.cameras(),
+                                                                t.fps(),
+                                                                200_000,
+                                                                t.inputBytes()))
+                                .toList());
 
         Assignment plan = CoEdgeDispatch.withDefaults().plan(relaxed, Assignment.EMPTY);
 
@@ -119,45 +141,69 @@ class DispatchPoliciesTest {
     void offloadedTasksReturnHomeWhenTheOriginHasRoomAgain() {
         CoEdgeDispatch coedge = CoEdgeDispatch.withDefaults();
         Assignment offloaded = coedge.plan(talk, Assignment.EMPTY);
-        // the YOLO-Big cameras go offline: node1 alone with YS1, YS2 has C = 12 ms, needs 6 + 12 = 18, 18/60 = 0.3 <= 0.85;
+        // the YOLO-Big cameras go offline: node1 alone with YS1, YS2 has C = 12 ms, needs 6 + 12 =
+        // 18, 18/60 = 0.3 <= 0.85;
         // node2, now empty, takes YS3 back: 12.5 + 25 = 37.5, 37.5/60 = 0.625 <= 0.85
-        Topology calm = talk.withTasks(talk.tasks().stream().filter(t -> !t.id().startsWith("YB")).toList());
-        Assignment stillAway = new Assignment(java.util.Map.of("YS1", "node2", "YS2", "node2", "YS3", "node3", "YS4", "node3"));
+        Topology calm =
+                talk.withTasks(
+                        talk.tasks().stream().filter(t -> !t.id().startsWith("YB")).toList());
+        Assignment stillAway =
+                new Assignment(
+                        java.util.Map.of(
+                                "YS1", "node2", "YS2", "node2", "YS3", "node3", "YS4", "node3"));
 
         Assignment replanned = coedge.plan(calm, stillAway);
 
         assertThat(offloaded.nodeOf("YS1")).isEqualTo("node2");
-        assertThat(replanned.tasksByNode()).isEqualTo(Map.of("node1", Set.of("YS1", "YS2"), "node2", Set.of("YS3"), "node3", Set.of("YS4")));
+        assertThat(replanned.tasksByNode())
+                .isEqualTo(
+                        Map.of(
+                                "node1",
+                                Set.of("YS1", "YS2"),
+                                "node2",
+                                Set.of("YS3"),
+                                "node3",
+                                Set.of("YS4")));
     }
 
     /**
      * node1's cameras feed a model only node2 and node3 run. Each task ships 10 fps x 10 KiB x 1.1
-     * headroom = 0.901 Mbit/s. At 10 Mbit/s node2 (the lower index of two equal choices) takes all four;
-     * when node1->node2 drops to 2.5 Mbit/s (budget 90% = 2.25) only two fit, so the re-plan moves the
-     * first two (equal rates: index order) to node3.
+     * headroom = 0.901 Mbit/s. At 10 Mbit/s node2 (the lower index of two equal choices) takes all
+     * four; when node1->node2 drops to 2.5 Mbit/s (budget 90% = 2.25) only two fit, so the re-plan
+     * moves the first two (equal rates: index order) to node3.
      */
     @Test
     void aLinkWhoseBandwidthDropsIsRelievedOfJustEnoughTasks() {
         io.coedge.scheduler.model.Model m = new io.coedge.scheduler.model.Model("m");
         LatencyProfile p = LatencyProfile.ofMillisPowersOfTwo(5, 8, 12);
-        List<NodeProfile> nodes = List.of(
-                NodeProfile.healthy("node1", Map.of(new io.coedge.scheduler.model.Model("other"), p)),
-                NodeProfile.healthy("node2", Map.of(m, p)),
-                NodeProfile.healthy("node3", Map.of(m, p)));
+        List<NodeProfile> nodes =
+                List.of(
+                        NodeProfile.healthy(
+                                "node1", Map.of(new io.coedge.scheduler.model.Model("other"), p)),
+                        NodeProfile.healthy("node2", Map.of(m, p)),
+                        NodeProfile.healthy("node3", Map.of(m, p)));
         List<Task> tasks = new ArrayList<>();
         for (int i = 1; i <= 4; i++) {
             tasks.add(new Task("t" + i, m, "node1", 1, 10, 200_000, 10 * 1024));
         }
-        java.util.function.LongFunction<Topology> withBandwidth = bps -> new Topology(nodes, List.of(
-                new io.coedge.scheduler.model.Link("node1", "node2", bps, 1_000),
-                new io.coedge.scheduler.model.Link("node1", "node3", 10_000_000, 1_000)), tasks);
+        java.util.function.LongFunction<Topology> withBandwidth =
+                bps ->
+                        new Topology(
+                                nodes,
+                                List.of(
+                                        new io.coedge.scheduler.model.Link(
+                                                "node1", "node2", bps, 1_000),
+                                        new io.coedge.scheduler.model.Link(
+                                                "node1", "node3", 10_000_000, 1_000)),
+                                tasks);
         CoEdgeDispatch coedge = CoEdgeDispatch.withDefaults();
 
         Assignment before = coedge.plan(withBandwidth.apply(10_000_000), Assignment.EMPTY);
         Assignment after = coedge.plan(withBandwidth.apply(2_500_000), before);
 
         assertThat(before.tasksByNode()).isEqualTo(Map.of("node2", Set.of("t1", "t2", "t3", "t4")));
-        assertThat(after.tasksByNode()).isEqualTo(Map.of("node2", Set.of("t3", "t4"), "node3", Set.of("t1", "t2")));
+        assertThat(after.tasksByNode())
+                .isEqualTo(Map.of("node2", Set.of("t3", "t4"), "node3", Set.of("t1", "t2")));
     }
 
     @Test
@@ -194,15 +240,25 @@ class DispatchPoliciesTest {
             byId.add(task.id() + "@" + routing.nodeName(routing.nodeOf(task.id())));
         }
 
-        assertThat(byIndex).containsExactly("YB1@node1", "YB2@node1", "YS1@node2", "YS2@node2", "YS3@node3", "YS4@node3");
+        assertThat(byIndex)
+                .containsExactly(
+                        "YB1@node1",
+                        "YB2@node1",
+                        "YS1@node2",
+                        "YS2@node2",
+                        "YS3@node3",
+                        "YS4@node3");
         assertThat(byId).isEqualTo(byIndex);
         assertThat(routing.nodeOf("nope")).isEqualTo(-1);
     }
 
     private static List<NodeProfile> scaleSmall(List<NodeProfile> nodes, double factor) {
-        return nodes.stream().map(n -> {
-            LatencyProfile p = n.profiles().get(YOLO_SMALL);
-            return n.withProfile(YOLO_SMALL, p.scaled(factor));
-        }).toList();
+        return nodes.stream()
+                .map(
+                        n -> {
+                            LatencyProfile p = n.profiles().get(YOLO_SMALL);
+                            return n.withProfile(YOLO_SMALL, p.scaled(factor));
+                        })
+                .toList();
     }
 }

@@ -1,5 +1,8 @@
 package io.coedge.scheduler.dispatch;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import io.coedge.scheduler.dispatch.Replanner.Move;
 import io.coedge.scheduler.dispatch.Replanner.Outcome;
 import io.coedge.scheduler.dispatch.Replanner.Settings;
@@ -13,17 +16,13 @@ import io.coedge.scheduler.model.NodeProfile;
 import io.coedge.scheduler.model.Task;
 import io.coedge.scheduler.model.Topology;
 import io.coedge.scheduler.testutils.TalkExample;
-import org.junit.jupiter.api.Test;
-
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Function;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.junit.jupiter.api.Test;
 
 class ReplannerTest {
 
@@ -31,6 +30,7 @@ class ReplannerTest {
     private static final Settings SETTINGS = new Settings(1_000_000, 3_000_000, 5_000_000);
     private static final Model M = new Model("m");
     private static final Set<String> EVERYONE = Set.of("n1", "n2", "n3");
+
     /** t1 and t2 start on n1, t3 on n2. */
     private static final Map<String, String> ORIGINS = Map.of("t1", "n1", "t2", "n1", "t3", "n2");
 
@@ -39,7 +39,9 @@ class ReplannerTest {
         LatencyProfile p = LatencyProfile.ofMillisPowersOfTwo(5, 8, 12);
         List<NodeProfile> nodes = new ArrayList<>();
         for (String n : List.of("n1", "n2", "n3")) {
-            nodes.add(NodeProfile.healthy(n, Map.of(M, p)).withHealthy(!List.of(unhealthy).contains(n)));
+            nodes.add(
+                    NodeProfile.healthy(n, Map.of(M, p))
+                            .withHealthy(!List.of(unhealthy).contains(n)));
         }
         List<Link> links = new ArrayList<>();
         for (String a : List.of("n1", "n2", "n3")) {
@@ -50,7 +52,8 @@ class ReplannerTest {
             }
         }
         List<Task> tasks = new ArrayList<>();
-        ORIGINS.forEach((id, origin) -> tasks.add(new Task(id, M, origin, 1, 10, 200_000, 10 * 1024)));
+        ORIGINS.forEach(
+                (id, origin) -> tasks.add(new Task(id, M, origin, 1, 10, 200_000, 10 * 1024)));
         return new Topology(nodes, links, tasks);
     }
 
@@ -132,29 +135,46 @@ class ReplannerTest {
         assertThat(early.verdict()).isEqualTo(Verdict.NOT_DUE);
         assertThat(early.state()).isSameAs(state);
         assertThat(early.moves()).isEmpty();
-        assertThat(policy.calls).as("the policy ran for the first plan and the due one only").isEqualTo(2);
+        assertThat(policy.calls)
+                .as("the policy ran for the first plan and the due one only")
+                .isEqualTo(2);
         assertThat(due.planned()).isTrue();
         assertThat(due.moves()).containsExactly(new Move("t1", "n1", "n2"));
         assertThat(due.state().assignment()).containsEntry("t1", "n2");
-        assertThat(due.state().movedAtMicros()).containsEntry("t1", T0 + SETTINGS.replanIntervalMicros());
+        assertThat(due.state().movedAtMicros())
+                .containsEntry("t1", T0 + SETTINGS.replanIntervalMicros());
     }
 
     @Test
     void aHealthChangeReplansAtOnce() {
         State state = plannedAtStart();
-        policy.next = t -> t.nodes().get(0).healthy() ? ORIGINS : Map.of("t1", "n2", "t2", "n3", "t3", "n2");
+        policy.next =
+                t ->
+                        t.nodes().get(0).healthy()
+                                ? ORIGINS
+                                : Map.of("t1", "n2", "t2", "n3", "t3", "n2");
 
         Outcome outcome = step(state, topology("n1"), T0 + 1);
 
         assertThat(outcome.planned()).isTrue();
-        assertThat(outcome.moves()).containsExactly(new Move("t1", "n1", "n2"), new Move("t2", "n1", "n3"));
-        assertThat(outcome.state().assignment()).isEqualTo(Map.of("t1", "n2", "t2", "n3", "t3", "n2"));
+        assertThat(outcome.moves())
+                .containsExactly(new Move("t1", "n1", "n2"), new Move("t2", "n1", "n3"));
+        assertThat(outcome.state().assignment())
+                .isEqualTo(Map.of("t1", "n2", "t2", "n3", "t3", "n2"));
     }
 
     @Test
     void hearingFromANodeForTheFirstTimeReplansAtOnce() {
         Replanner noWait = new Replanner(policy, new Settings(1_000_000, 3_000_000, 0));
-        State state = noWait.onStatus(State.initial(), topology(), ORIGINS, Set.of("n1", "n2"), T0, T0 + 1).state();
+        State state =
+                noWait.onStatus(
+                                State.initial(),
+                                topology(),
+                                ORIGINS,
+                                Set.of("n1", "n2"),
+                                T0,
+                                T0 + 1)
+                        .state();
         int calls = policy.calls;
 
         Outcome again = noWait.onStatus(state, topology(), ORIGINS, Set.of("n1", "n2"), T0, T0 + 2);
@@ -175,7 +195,8 @@ class ReplannerTest {
         Outcome released = step(dwelling.state(), topology(), movedAt + SETTINGS.dwellMicros());
 
         assertThat(step(moved, topology(), movedAt + SETTINGS.dwellMicros() - 1).heldByDwell())
-                .as("one microsecond before the dwell ends").hasSize(1);
+                .as("one microsecond before the dwell ends")
+                .hasSize(1);
         assertThat(dwelling.planned()).isTrue();
         assertThat(dwelling.moves()).isEmpty();
         assertThat(dwelling.heldByDwell()).containsExactly(new Move("t1", "n2", "n1"));
@@ -221,10 +242,30 @@ class ReplannerTest {
         Set<String> two = Set.of("n1", "n2");
         policy.willPlace(with("t1", "n3"));
 
-        Outcome waiting = replanner.onStatus(State.initial(), topology("n3"), ORIGINS, two, T0, T0 + SETTINGS.startupWaitMicros());
-        Outcome timedOut = replanner.onStatus(waiting.state(), topology("n3"), ORIGINS, two, T0,
-                T0 + SETTINGS.startupWaitMicros() + SETTINGS.replanIntervalMicros());
-        Outcome everyone = replanner.onStatus(waiting.state(), topology(), ORIGINS, EVERYONE, T0, T0 + SETTINGS.startupWaitMicros());
+        Outcome waiting =
+                replanner.onStatus(
+                        State.initial(),
+                        topology("n3"),
+                        ORIGINS,
+                        two,
+                        T0,
+                        T0 + SETTINGS.startupWaitMicros());
+        Outcome timedOut =
+                replanner.onStatus(
+                        waiting.state(),
+                        topology("n3"),
+                        ORIGINS,
+                        two,
+                        T0,
+                        T0 + SETTINGS.startupWaitMicros() + SETTINGS.replanIntervalMicros());
+        Outcome everyone =
+                replanner.onStatus(
+                        waiting.state(),
+                        topology(),
+                        ORIGINS,
+                        EVERYONE,
+                        T0,
+                        T0 + SETTINGS.startupWaitMicros());
 
         assertThat(waiting.verdict()).isEqualTo(Verdict.STARTING);
         assertThat(waiting.state().assignment()).as("every task on its origin").isEqualTo(ORIGINS);
@@ -239,7 +280,8 @@ class ReplannerTest {
         State state = t1MovedToN2At(T0 + SETTINGS.replanIntervalMicros());
         int calls = policy.calls;
 
-        Outcome outcome = step(state, topology("n1", "n2", "n3"), T0 + SETTINGS.replanIntervalMicros() + 1);
+        Outcome outcome =
+                step(state, topology("n1", "n2", "n3"), T0 + SETTINGS.replanIntervalMicros() + 1);
 
         assertThat(outcome.verdict()).isEqualTo(Verdict.NO_HEALTHY_NODE);
         assertThat(outcome.state().assignment()).isEqualTo(state.assignment());
@@ -251,12 +293,17 @@ class ReplannerTest {
     void aPolicyThatThrowsKeepsThePreviousPlanAndSaysSo() {
         State state = t1MovedToN2At(T0 + SETTINGS.replanIntervalMicros());
         IllegalStateException boom = new IllegalStateException("boom");
-        policy.next = t -> {
-            throw boom;
-        };
+        policy.next =
+                t -> {
+                    throw boom;
+                };
 
         // past t1's dwell, so that nothing but the verdict keeps it on n2
-        Outcome outcome = step(state, topology("n3"), T0 + SETTINGS.replanIntervalMicros() + SETTINGS.dwellMicros());
+        Outcome outcome =
+                step(
+                        state,
+                        topology("n3"),
+                        T0 + SETTINGS.replanIntervalMicros() + SETTINGS.dwellMicros());
 
         assertThat(outcome.verdict()).isEqualTo(Verdict.POLICY_FAILED);
         assertThat(outcome.planned()).isFalse();
@@ -272,7 +319,8 @@ class ReplannerTest {
 
         Outcome outcome = step(state, topology(), T0 + SETTINGS.replanIntervalMicros());
 
-        assertThat(outcome.state().assignment()).isEqualTo(Map.of("t1", "n2", "t2", "n2", "t3", "n2"));
+        assertThat(outcome.state().assignment())
+                .isEqualTo(Map.of("t1", "n2", "t2", "n2", "t3", "n2"));
     }
 
     @Test
@@ -286,7 +334,14 @@ class ReplannerTest {
 
         List<Move> moves = new ArrayList<>();
         for (int i = 1; i <= 5; i++) {
-            Outcome outcome = coedge.onStatus(state, talk, origins, all, T0, T0 + i * SETTINGS.replanIntervalMicros());
+            Outcome outcome =
+                    coedge.onStatus(
+                            state,
+                            talk,
+                            origins,
+                            all,
+                            T0,
+                            T0 + i * SETTINGS.replanIntervalMicros());
             assertThat(outcome.planned()).isTrue();
             moves.addAll(outcome.moves());
             moves.addAll(outcome.heldByDwell());
@@ -299,9 +354,12 @@ class ReplannerTest {
 
     @Test
     void settingsMustNotBeNegativeAndStateIsACopy() {
-        assertThatThrownBy(() -> new Settings(-1, 0, 0)).isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> new Settings(0, -1, 0)).isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> new Settings(0, 0, -1)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> new Settings(-1, 0, 0))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> new Settings(0, -1, 0))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> new Settings(0, 0, -1))
+                .isInstanceOf(IllegalArgumentException.class);
         assertThat(Settings.defaults()).isEqualTo(new Settings(5_000_000, 15_000_000, 5_000_000));
 
         Map<String, String> assignment = new HashMap<>(ORIGINS);
@@ -309,6 +367,7 @@ class ReplannerTest {
         assignment.put("t1", "n3");
 
         assertThat(state.assignment()).isEqualTo(ORIGINS);
-        assertThatThrownBy(() -> state.assignment().put("t1", "n3")).isInstanceOf(UnsupportedOperationException.class);
+        assertThatThrownBy(() -> state.assignment().put("t1", "n3"))
+                .isInstanceOf(UnsupportedOperationException.class);
     }
 }

@@ -5,12 +5,14 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.coedge.scheduler.batch.CoEdgeBatchPolicy;
 import io.coedge.scheduler.model.LatencyProfile;
-
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** The node engine driven directly with a fixed clock: every promise of the node loop, no Flink, no sidecar. */
+/**
+ * The node engine driven directly with a fixed clock: every promise of the node loop, no Flink, no
+ * sidecar.
+ */
 class NodeEngineTest {
     private static final long T0 = 1_000_000_000L;
     private long now = T0;
@@ -48,16 +50,24 @@ class NodeEngineTest {
         }
     }
 
-    /** Model 0 takes 10 ms alone, 16 ms for two, 28 ms for four (its p99); model 1 takes 40 ms alone. */
+    /**
+     * Model 0 takes 10 ms alone, 16 ms for two, 28 ms for four (its p99); model 1 takes 40 ms
+     * alone.
+     */
     private NodeEngine engine(NodeEngine.Settings settings) {
-        NodeEngine e = new NodeEngine(CoEdgeBatchPolicy.withDefaults(), new int[] {4, 4}, settings, () -> now);
-        e.sidecarProfile(0, LatencyProfile.of(new int[] {1, 2, 4}, new long[] {10_000, 16_000, 28_000}));
-        e.sidecarProfile(1, LatencyProfile.of(new int[] {1, 2, 4}, new long[] {40_000, 70_000, 130_000}));
+        NodeEngine e =
+                new NodeEngine(
+                        CoEdgeBatchPolicy.withDefaults(), new int[] {4, 4}, settings, () -> now);
+        e.sidecarProfile(
+                0, LatencyProfile.of(new int[] {1, 2, 4}, new long[] {10_000, 16_000, 28_000}));
+        e.sidecarProfile(
+                1, LatencyProfile.of(new int[] {1, 2, 4}, new long[] {40_000, 70_000, 130_000}));
         return e;
     }
 
     /** No overhead allowances, so the estimates are the sidecar's p99s. */
-    private static final NodeEngine.Settings NO_ALLOWANCE = NodeEngine.Settings.defaults().withAllowances(0, 0);
+    private static final NodeEngine.Settings NO_ALLOWANCE =
+            NodeEngine.Settings.defaults().withAllowances(0, 0);
 
     /** {@code millis} after the test's start. */
     private static long ms(long millis) {
@@ -80,7 +90,8 @@ class NodeEngineTest {
     void theMostUrgentModelRunsFirstInTheLargestBatchThatMeetsEveryDeadline() {
         NodeEngine e = engine(NO_ALLOWANCE);
         Recorder r = new Recorder();
-        // Fill both queues behind a long running batch (no pipelining yet: its predicted end is far).
+        // Fill both queues behind a long running batch (no pipelining yet: its predicted end is
+        // far).
         e.arrive(1, 1, ms(1000), 10, r);
         e.arrive(2, 0, ms(200), 10, r);
         e.arrive(3, 0, ms(190), 10, r);
@@ -90,7 +101,8 @@ class NodeEngineTest {
         now = ms(40);
         e.finished(r.started.get(0), 1, true, r);
 
-        // Model 0's head (deadline 190 ms) is the most urgent; all three fit in one batch of 4's budget.
+        // Model 0's head (deadline 190 ms) is the most urgent; all three fit in one batch of 4's
+        // budget.
         assertThat(r.log).containsSubsequence("start m1 [1]", "start m0 [3 2 5]");
     }
 
@@ -106,7 +118,8 @@ class NodeEngineTest {
         now = ms(37);
         e.timerFired(r);
         assertThat(r.log).endsWith("start m1 [2] pipelined");
-        assertThat(r.started.get(1).predictedEndMicros()).as("starts when the first ends: only its compute adds")
+        assertThat(r.started.get(1).predictedEndMicros())
+                .as("starts when the first ends: only its compute adds")
                 .isEqualTo(ms(43 + 40));
     }
 
@@ -132,8 +145,9 @@ class NodeEngineTest {
 
         e.arrive(9, 0, ms(5), 10, r);
 
-        assertThat(r.log).containsExactly(
-                "shed 9: DEADLINE_UNREACHABLE: one frame of m0 needs 10.0 ms, 5.0 ms were left when the node could start it");
+        assertThat(r.log)
+                .containsExactly(
+                        "shed 9: DEADLINE_UNREACHABLE: one frame of m0 needs 10.0 ms, 5.0 ms were left when the node could start it");
         assertThat(e.idle()).isTrue();
     }
 
@@ -150,7 +164,11 @@ class NodeEngineTest {
         e.arrive(3, 0, ms(55), 10, r); // 40 + 10 ms <= 55: makes it if the batch ends as usual
         e.arrive(4, 0, ms(45), 10, r); // 40 + 10 ms > 45: hopeless
 
-        assertThat(r.log).anyMatch(l -> l.startsWith("shed 4: ") && l.endsWith("if its running batch ends as usual"));
+        assertThat(r.log)
+                .anyMatch(
+                        l ->
+                                l.startsWith("shed 4: ")
+                                        && l.endsWith("if its running batch ends as usual"));
         assertThat(r.log).noneMatch(l -> l.startsWith("shed 3"));
     }
 
@@ -164,14 +182,17 @@ class NodeEngineTest {
         assertThat(e.arrive(3, 1, ms(1000), 100, r)).isTrue();
         assertThat(e.arrive(4, 1, ms(1000), 1, r)).isFalse();
 
-        assertThat(r.log).filteredOn(l -> l.startsWith("refuse")).containsExactly(
-                "refuse 2: QUEUE_FULL: the node holds 1 frames of 400 bytes; its bounds are 2 frames and 1000 bytes",
-                "refuse 4: QUEUE_FULL: the node holds 2 frames of 500 bytes; its bounds are 2 frames and 1000 bytes");
+        assertThat(r.log)
+                .filteredOn(l -> l.startsWith("refuse"))
+                .containsExactly(
+                        "refuse 2: QUEUE_FULL: the node holds 1 frames of 400 bytes; its bounds are 2 frames and 1000 bytes",
+                        "refuse 4: QUEUE_FULL: the node holds 2 frames of 500 bytes; its bounds are 2 frames and 1000 bytes");
     }
 
     @Test
     void atTheEndOfTheInputEveryQueuedFrameRunsOneBatchAtATime() {
-        NodeEngine e = new NodeEngine(new WaitingPolicy(), new int[] {4, 4}, NO_ALLOWANCE, () -> now);
+        NodeEngine e =
+                new NodeEngine(new WaitingPolicy(), new int[] {4, 4}, NO_ALLOWANCE, () -> now);
         e.sidecarProfile(0, LatencyProfile.of(new int[] {1}, new long[] {10_000}));
         e.sidecarProfile(1, LatencyProfile.of(new int[] {1}, new long[] {10_000}));
         Recorder r = new Recorder();
@@ -188,7 +209,9 @@ class NodeEngineTest {
         }
 
         assertThat(e.idle()).isTrue();
-        assertThat(r.log).filteredOn(l -> l.startsWith("start")).containsExactly("start m1 [1 3 5]", "start m0 [2 4]");
+        assertThat(r.log)
+                .filteredOn(l -> l.startsWith("start"))
+                .containsExactly("start m1 [1 3 5]", "start m0 [2 4]");
     }
 
     @Test
@@ -214,10 +237,13 @@ class NodeEngineTest {
         Batch b = r.started.get(0);
         e.finished(b, 1, true, r);
 
-        assertThatThrownBy(() -> e.finished(b, 1, true, r)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> e.finished(b, 1, true, r))
+                .isInstanceOf(IllegalArgumentException.class);
     }
 
-    /** Waits a second for more frames whatever is queued: only the end of the input makes it run. */
+    /**
+     * Waits a second for more frames whatever is queued: only the end of the input makes it run.
+     */
     private static final class WaitingPolicy implements io.coedge.scheduler.batch.BatchPolicy {
         @Override
         public String name() {
@@ -225,9 +251,13 @@ class NodeEngineTest {
         }
 
         @Override
-        public io.coedge.scheduler.batch.BatchDecision decide(long nowMicros, long free,
-                io.coedge.scheduler.batch.ModelQueues queues, List<LatencyProfile> profiles) {
-            return io.coedge.scheduler.batch.BatchPolicy.oldestHead(queues) < 0 ? io.coedge.scheduler.batch.BatchDecision.IDLE
+        public io.coedge.scheduler.batch.BatchDecision decide(
+                long nowMicros,
+                long free,
+                io.coedge.scheduler.batch.ModelQueues queues,
+                List<LatencyProfile> profiles) {
+            return io.coedge.scheduler.batch.BatchPolicy.oldestHead(queues) < 0
+                    ? io.coedge.scheduler.batch.BatchDecision.IDLE
                     : new io.coedge.scheduler.batch.BatchDecision.WaitUntil(nowMicros + 1_000_000);
         }
     }

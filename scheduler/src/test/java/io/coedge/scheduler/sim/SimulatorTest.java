@@ -1,16 +1,15 @@
 package io.coedge.scheduler.sim;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import io.coedge.scheduler.batch.BatchPolicies;
 import io.coedge.scheduler.dispatch.DispatchPolicies;
 import io.coedge.scheduler.testutils.Scenarios;
-import org.junit.jupiter.api.Test;
-
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Test;
 
 class SimulatorTest {
 
@@ -26,11 +25,13 @@ class SimulatorTest {
 
     /**
      * Two nodes, each busy 40% of the time with its own camera. On one machine with two cores each
-     * runs as if alone; with one core they share it whenever both run, and their frames take longer.
+     * runs as if alone; with one core they share it whenever both run, and their frames take
+     * longer.
      */
     @Test
     void nodesOnOneHostShareItsCores() {
-        String base = """
+        String base =
+                """
                 durationS: 20
                 pipeline: {hosts: [{name: box, cores: %s, nodes: [a, b]}]}
                 nodes:
@@ -40,10 +41,23 @@ class SimulatorTest {
                   - {id: ta, model: m, origin: a, fps: 2, deadlineMs: 10000, inputKB: 1}
                   - {id: tb, model: m, origin: b, fps: 2, deadlineMs: 10000, inputKB: 1}
                 """;
-        String alone = base.replace("pipeline: {hosts: [{name: box, cores: %s, nodes: [a, b]}]}\n", "");
-        SimResult own = Report.runPair(ScenarioLoader.parse("own.yaml", alone), "no-offloading", "fifo", null);
-        SimResult twoCores = Report.runPair(ScenarioLoader.parse("two.yaml", base.formatted("2")), "no-offloading", "fifo", null);
-        SimResult oneCore = Report.runPair(ScenarioLoader.parse("one.yaml", base.formatted("1")), "no-offloading", "fifo", null);
+        String alone =
+                base.replace("pipeline: {hosts: [{name: box, cores: %s, nodes: [a, b]}]}\n", "");
+        SimResult own =
+                Report.runPair(
+                        ScenarioLoader.parse("own.yaml", alone), "no-offloading", "fifo", null);
+        SimResult twoCores =
+                Report.runPair(
+                        ScenarioLoader.parse("two.yaml", base.formatted("2")),
+                        "no-offloading",
+                        "fifo",
+                        null);
+        SimResult oneCore =
+                Report.runPair(
+                        ScenarioLoader.parse("one.yaml", base.formatted("1")),
+                        "no-offloading",
+                        "fifo",
+                        null);
 
         assertThat(twoCores.latency()).isEqualTo(own.latency());
         assertThat(oneCore.latency().max()).isGreaterThan(own.latency().max());
@@ -51,14 +65,15 @@ class SimulatorTest {
     }
 
     /**
-     * Two lampposts ship all their frames to a server over 8 Mbit/s uplinks: each 100 KiB frame takes
-     * 102.4 ms to send, at 3 and 4 frames/s. On links of their own the two streams never wait for each
-     * other; behind one shared uplink their phases drift through each other, and a frame then waits
-     * for the other lamppost's frame first.
+     * Two lampposts ship all their frames to a server over 8 Mbit/s uplinks: each 100 KiB frame
+     * takes 102.4 ms to send, at 3 and 4 frames/s. On links of their own the two streams never wait
+     * for each other; behind one shared uplink their phases drift through each other, and a frame
+     * then waits for the other lamppost's frame first.
      */
     @Test
     void linksSharedAsOneNameSendOnOneTransmitter() {
-        String base = """
+        String base =
+                """
                 durationS: 20
                 nodes:
                   - {name: a, profiles: {other: {batch: [1], latencyMs: [1]}}}
@@ -71,13 +86,26 @@ class SimulatorTest {
                   - {id: ta, model: m, origin: a, fps: 3, deadlineMs: 2000, inputKB: 100}
                   - {id: tb, model: m, origin: b, fps: 4, deadlineMs: 2000, inputKB: 100}
                 """;
-        SimResult own = Report.runPair(ScenarioLoader.parse("own.yaml", base.formatted("", "")), "coedge", "fifo", null);
-        SimResult shared = Report.runPair(ScenarioLoader.parse("shared.yaml",
-                base.formatted(", sharedAs: wan", ", sharedAs: wan")), "coedge", "fifo", null);
+        SimResult own =
+                Report.runPair(
+                        ScenarioLoader.parse("own.yaml", base.formatted("", "")),
+                        "coedge",
+                        "fifo",
+                        null);
+        SimResult shared =
+                Report.runPair(
+                        ScenarioLoader.parse(
+                                "shared.yaml",
+                                base.formatted(", sharedAs: wan", ", sharedAs: wan")),
+                        "coedge",
+                        "fifo",
+                        null);
 
-        // Simulated time: 102.4 ms to send + 5 ms link + 1 ms run = 108.4 ms (the maximum is kept exactly).
+        // Simulated time: 102.4 ms to send + 5 ms link + 1 ms run = 108.4 ms (the maximum is kept
+        // exactly).
         assertThat(own.latency().max()).as("never waits for the other stream").isEqualTo(108_400);
-        assertThat(shared.latency().max()).as("waits behind the other stream's frame")
+        assertThat(shared.latency().max())
+                .as("waits behind the other stream's frame")
                 .isGreaterThan(own.latency().max() + 50_000);
     }
 
@@ -91,16 +119,32 @@ class SimulatorTest {
 
     @Test
     void everyFrameEndsInExactlyOneStateForEveryPolicyPair() {
-        // a scenario with link, node and task changes mid-run, so re-plans happen while frames are in flight
+        // a scenario with link, node and task changes mid-run, so re-plans happen while frames are
+        // in flight
         Scenario s = ScenarioLoader.parse("changes.yaml", PAPER_WITH_CHANGES);
-        double expected = s.nominalFrameRate() * 8.0 + 30 * 0.25 * 2; // YS1 runs 1.25x faster for the last 2 s
+        double expected =
+                s.nominalFrameRate() * 8.0
+                        + 30 * 0.25 * 2; // YS1 runs 1.25x faster for the last 2 s
         List<String> broken = new ArrayList<>();
         for (String d : DispatchPolicies.NAMES) {
             for (String b : BatchPolicies.NAMES) {
                 SimResult r = Report.runPair(s, d, b, null);
-                long out = java.util.Arrays.stream(io.coedge.scheduler.model.FrameOutcome.values()).mapToLong(r::count).sum();
+                long out =
+                        java.util.Arrays.stream(io.coedge.scheduler.model.FrameOutcome.values())
+                                .mapToLong(r::count)
+                                .sum();
                 if (out != r.frames() || Math.abs(r.frames() - expected) > 0.02 * expected) {
-                    broken.add(r.pair() + ": " + r.frames() + " in, " + r.ok() + "/" + r.late() + "/" + r.dropped() + " out");
+                    broken.add(
+                            r.pair()
+                                    + ": "
+                                    + r.frames()
+                                    + " in, "
+                                    + r.ok()
+                                    + "/"
+                                    + r.late()
+                                    + "/"
+                                    + r.dropped()
+                                    + " out");
                 }
             }
         }
@@ -110,12 +154,15 @@ class SimulatorTest {
 
     /**
      * One camera at 1 fps on node1, which cannot run the model, so coedge ships it to node2 over an
-     * 8 Mbit/s, 5 ms link: 100 KiB = 819,200 bits take 102.4 ms, plus 5 ms, plus a 10 ms batch of one:
-     * 117.4 ms end to end for every frame (all alike, so the percentiles are exact).
+     * 8 Mbit/s, 5 ms link: 100 KiB = 819,200 bits take 102.4 ms, plus 5 ms, plus a 10 ms batch of
+     * one: 117.4 ms end to end for every frame (all alike, so the percentiles are exact).
      */
     @Test
     void transferTimeIsSizeOverBandwidthPlusLinkLatency() {
-        Scenario s = ScenarioLoader.parse("ship.yaml", """
+        Scenario s =
+                ScenarioLoader.parse(
+                        "ship.yaml",
+                        """
                 durationS: 5
                 nodes:
                   - {name: node1, profiles: {other: {batch: [1], latencyMs: [1]}}}
@@ -128,15 +175,18 @@ class SimulatorTest {
 
         SimResult r = Report.runPair(s, "coedge", "coedge", null);
 
-        assertThat(List.of(r.frames(), r.ok(), r.p50Millis(), r.p99Millis())).containsExactly(5L, 5L, 117.4, 117.4);
+        assertThat(List.of(r.frames(), r.ok(), r.p50Millis(), r.p99Millis()))
+                .containsExactly(5L, 5L, 117.4, 117.4);
         assertThat(r.finalAssignment().nodeOf("t")).isEqualTo("node2");
     }
 
     @Test
     void framesThatShareALinkQueueBehindEachOther() {
-        // six cameras at random phases ship 102.4 ms frames over one 8 Mbit/s link (77% busy): some must
+        // six cameras at random phases ship 102.4 ms frames over one 8 Mbit/s link (77% busy): some
+        // must
         // wait for the link, so the slowest frame is slower than the single camera's 117.4 ms
-        String base = """
+        String base =
+                """
                 durationS: 5
                 nodes:
                   - {name: node1, profiles: {other: {batch: [1], latencyMs: [1]}}}
@@ -146,8 +196,18 @@ class SimulatorTest {
                 tasks:
                   - {id: t, model: m, origin: node1, cameras: %d, fps: 1, deadlineMs: 400, inputKB: 100}
                 """;
-        SimResult one = Report.runPair(ScenarioLoader.parse("one.yaml", base.formatted(1)), "coedge", "coedge", null);
-        SimResult six = Report.runPair(ScenarioLoader.parse("six.yaml", base.formatted(6)), "coedge", "coedge", null);
+        SimResult one =
+                Report.runPair(
+                        ScenarioLoader.parse("one.yaml", base.formatted(1)),
+                        "coedge",
+                        "coedge",
+                        null);
+        SimResult six =
+                Report.runPair(
+                        ScenarioLoader.parse("six.yaml", base.formatted(6)),
+                        "coedge",
+                        "coedge",
+                        null);
 
         assertThat(six.latency().max()).isGreaterThan(one.latency().max());
     }
@@ -158,10 +218,13 @@ class SimulatorTest {
 
         SimResult r = Report.runPair(s, "coedge", "coedge", null);
 
-        // YS1's 30 frames/s of 60 KB need 14.7 Mbit/s; the link drops to 2 Mbit/s at 2 s. A link change
+        // YS1's 30 frames/s of 60 KB need 14.7 Mbit/s; the link drops to 2 Mbit/s at 2 s. A link
+        // change
         // re-plans at the next status (every second) despite the 5 s rate limit.
         assertThat(r.initialAssignment().nodeOf("YS1")).isEqualTo("node2");
-        assertThat(r.series().moves()).first().isEqualTo(new SimResult.Move(2_000_000, "YS1", "node2", "node1"));
+        assertThat(r.series().moves())
+                .first()
+                .isEqualTo(new SimResult.Move(2_000_000, "YS1", "node2", "node1"));
         assertThat(r.finalAssignment().nodeOf("YS1")).isEqualTo("node1");
     }
 
@@ -180,14 +243,15 @@ class SimulatorTest {
 
     /**
      * One node runs a big model (200 ms, 2 fps) and a small one (10 ms, two cameras at 4 fps, due
-     * 250 ms after capture); one big batch in ten takes twice as long, so the sidecar's p99 is twice
-     * the typical run. A small frame that arrives while a usual big batch runs waits at most 200 ms
-     * and, behind at most two other small frames, is done by 230 ms: in time.
-     * Every arrival asks the policy at once (the node engine does, as the Flink batcher): against the
-     * big batch's pessimistic end (400 ms) a small frame looks hopeless when it arrives in the first
-     * 170 ms of the batch; clockwork, which plans from that end, sheds them, coedge does not.
+     * 250 ms after capture); one big batch in ten takes twice as long, so the sidecar's p99 is
+     * twice the typical run. A small frame that arrives while a usual big batch runs waits at most
+     * 200 ms and, behind at most two other small frames, is done by 230 ms: in time. Every arrival
+     * asks the policy at once (the node engine does, as the Flink batcher): against the big batch's
+     * pessimistic end (400 ms) a small frame looks hopeless when it arrives in the first 170 ms of
+     * the batch; clockwork, which plans from that end, sheds them, coedge does not.
      */
-    static final String BUSY_NODE = """
+    static final String BUSY_NODE =
+            """
             durationS: 30
             seed: 3
             execSlow: {share: 0.1, factor: 2}
@@ -208,19 +272,28 @@ class SimulatorTest {
         // Both miss the small frames stuck behind a slow big batch; clockwork also sheds those that
         // would have made it after a usual one.
         assertThat(coedge.frames()).isEqualTo(300);
-        assertThat(coedge.late() + coedge.dropped()).isLessThan(clockwork.late() + clockwork.dropped());
+        assertThat(coedge.late() + coedge.dropped())
+                .isLessThan(clockwork.late() + clockwork.dropped());
     }
 
     @Test
     void anArrivalAtABusyNodeAsksThePolicyWithTheRunningBatchsPredictedEnd() {
-        SimResult busy = Report.runPair(ScenarioLoader.parse("busy.yaml", BUSY_NODE), "no-offloading", "clockwork", null);
+        SimResult busy =
+                Report.runPair(
+                        ScenarioLoader.parse("busy.yaml", BUSY_NODE),
+                        "no-offloading",
+                        "clockwork",
+                        null);
 
-        assertThat(busy.dropped()).as("shed on arrival against the pessimistic end").isGreaterThan(20);
+        assertThat(busy.dropped())
+                .as("shed on arrival against the pessimistic end")
+                .isGreaterThan(20);
     }
 
     @Test
     void aShareOfSlowRunsTakesThatFactorLonger() {
-        String base = """
+        String base =
+                """
                 durationS: 10
                 execSlow: {share: %s, factor: 2}
                 nodes:
@@ -228,18 +301,34 @@ class SimulatorTest {
                 tasks:
                   - {id: t, model: m, origin: n, fps: 1, deadlineMs: 100, inputKB: 1}
                 """;
-        SimResult never = Report.runPair(ScenarioLoader.parse("never.yaml", base.formatted("0")), "coedge", "fifo", null);
-        SimResult always = Report.runPair(ScenarioLoader.parse("always.yaml", base.formatted("1")), "coedge", "fifo", null);
+        SimResult never =
+                Report.runPair(
+                        ScenarioLoader.parse("never.yaml", base.formatted("0")),
+                        "coedge",
+                        "fifo",
+                        null);
+        SimResult always =
+                Report.runPair(
+                        ScenarioLoader.parse("always.yaml", base.formatted("1")),
+                        "coedge",
+                        "fifo",
+                        null);
 
         // every run alike, so the percentiles are exact
-        assertThat(List.of(never.p50Millis(), never.p99Millis(), always.p50Millis(), always.p99Millis()))
+        assertThat(
+                        List.of(
+                                never.p50Millis(),
+                                never.p99Millis(),
+                                always.p50Millis(),
+                                always.p99Millis()))
                 .containsExactly(10.0, 10.0, 20.0, 20.0);
     }
 
     /**
      * config/bench.yaml on a shared 2-core machine (scenarios/bench-contended.yaml) with the coedge
      * dispatch: over the file's seed and seeds 1-5, coedge batching misses no more frames than any
-     * baseline batching (before it planned sheds from the running batch's pessimistic end: 19% DMR).
+     * baseline batching (before it planned sheds from the running batch's pessimistic end: 19%
+     * DMR).
      */
     @Test
     void onTheContendedBenchCoedgeBatchingMissesNoMoreThanTheBaselines() {
@@ -255,12 +344,18 @@ class SimulatorTest {
         }
         long mine = missed.get("coedge");
 
-        assertThat(missed.values()).as("frames missed by batch policy: " + missed).allMatch(other -> mine <= other);
+        assertThat(missed.values())
+                .as("frames missed by batch policy: " + missed)
+                .allMatch(other -> mine <= other);
         assertThat((double) mine / frames).isLessThan(0.01);
     }
 
-    /** The paper scenario, 8 s, with a link drop at 2 s, a node slowdown at 3 s and a task speed-up at 6 s. */
-    static final String PAPER_WITH_CHANGES = """
+    /**
+     * The paper scenario, 8 s, with a link drop at 2 s, a node slowdown at 3 s and a task speed-up
+     * at 6 s.
+     */
+    static final String PAPER_WITH_CHANGES =
+            """
             durationS: 8
             seed: 5
             execNoise: 0.05

@@ -1,12 +1,14 @@
 package io.coedge.scheduler.testutils;
 
 import io.coedge.scheduler.batch.ModelQueues;
-
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 
-/** ModelQueues over plain lists of (deadline, arrival) pairs, for batch-policy tests. Times in micros. */
+/**
+ * ModelQueues over plain lists of (deadline, arrival) pairs, for batch-policy tests. Times in
+ * micros.
+ */
 public final class ListQueues implements ModelQueues {
 
     private final List<List<long[]>> queues = new ArrayList<>();

@@ -6,7 +6,6 @@ import io.coedge.scheduler.model.Model;
 import io.coedge.scheduler.model.NodeProfile;
 import io.coedge.scheduler.model.Task;
 import io.coedge.scheduler.model.Topology;
-
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -30,19 +29,24 @@ public final class TalkExample {
     public static final Model YOLO_BIG = new Model("yolo-big");
     public static final Model YOLO_SMALL = new Model("yolo-small");
 
-    public static final LatencyProfile XAVIER_BIG = LatencyProfile.ofMillisPowersOfTwo(60, 100, 180);
-    public static final LatencyProfile XAVIER_SMALL = LatencyProfile.ofMillisPowersOfTwo(12, 18, 30);
+    public static final LatencyProfile XAVIER_BIG =
+            LatencyProfile.ofMillisPowersOfTwo(60, 100, 180);
+    public static final LatencyProfile XAVIER_SMALL =
+            LatencyProfile.ofMillisPowersOfTwo(12, 18, 30);
     public static final LatencyProfile NANO_BIG = LatencyProfile.ofMillisPowersOfTwo(150, 260, 480);
     public static final LatencyProfile NANO_SMALL = LatencyProfile.ofMillisPowersOfTwo(25, 40, 65);
 
-    private TalkExample() {
-    }
+    private TalkExample() {}
 
     public static Topology topology(long mbps) {
-        List<NodeProfile> nodes = List.of(
-                NodeProfile.healthy("node1", Map.of(YOLO_BIG, XAVIER_BIG, YOLO_SMALL, XAVIER_SMALL)),
-                NodeProfile.healthy("node2", Map.of(YOLO_BIG, NANO_BIG, YOLO_SMALL, NANO_SMALL)),
-                NodeProfile.healthy("node3", Map.of(YOLO_BIG, NANO_BIG, YOLO_SMALL, NANO_SMALL)));
+        List<NodeProfile> nodes =
+                List.of(
+                        NodeProfile.healthy(
+                                "node1", Map.of(YOLO_BIG, XAVIER_BIG, YOLO_SMALL, XAVIER_SMALL)),
+                        NodeProfile.healthy(
+                                "node2", Map.of(YOLO_BIG, NANO_BIG, YOLO_SMALL, NANO_SMALL)),
+                        NodeProfile.healthy(
+                                "node3", Map.of(YOLO_BIG, NANO_BIG, YOLO_SMALL, NANO_SMALL)));
         List<Link> links = new ArrayList<>();
         for (String a : List.of("node1", "node2", "node3")) {
             for (String b : List.of("node1", "node2", "node3")) {
@@ -51,9 +55,14 @@ public final class TalkExample {
                 }
             }
         }
-        List<Task> tasks = List.of(
-                big("YB1"), big("YB2"),
-                small("YS1", "node1"), small("YS2", "node1"), small("YS3", "node2"), small("YS4", "node3"));
+        List<Task> tasks =
+                List.of(
+                        big("YB1"),
+                        big("YB2"),
+                        small("YS1", "node1"),
+                        small("YS2", "node1"),
+                        small("YS3", "node2"),
+                        small("YS4", "node3"));
         return new Topology(nodes, links, tasks);
     }
 
