@@ -2,6 +2,7 @@ package io.coedge.deploy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -31,7 +32,7 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code coedge cluster submit}'s path: a jar run the way {@code flink run} runs it, on a session
  * cluster's REST API.
  */
-class FlinkSessionTest {
+class FlinkSessionITCase {
     private static MiniCluster cluster;
     private static String rest;
 
@@ -99,10 +100,10 @@ class FlinkSessionTest {
             assertThat(session.restoredFromCheckpoint(jobId)).isFalse();
 
             session.cancel(jobId);
-            long until = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-            while (!session.status(jobId).isTerminal() && System.nanoTime() < until) {
-                Thread.sleep(100);
-            }
+            await("the cancelled job ends")
+                    .atMost(Duration.ofSeconds(30))
+                    .pollInterval(Duration.ofMillis(100))
+                    .until(() -> session.status(jobId).isTerminal());
             assertThat(session.status(jobId).state()).isEqualTo("CANCELED");
         }
     }

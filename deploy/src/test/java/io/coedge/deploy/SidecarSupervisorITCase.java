@@ -17,7 +17,7 @@ import org.junit.jupiter.api.io.TempDir;
  * How waiting for a sidecar fails: a taken port, a process that exits, a health endpoint not yet
  * ready.
  */
-class SidecarSupervisorTest {
+class SidecarSupervisorITCase {
 
     @Test
     void aTakenPortIsNamedBeforeAnythingStarts(@TempDir Path dir) throws Exception {
