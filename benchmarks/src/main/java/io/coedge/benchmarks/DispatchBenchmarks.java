@@ -27,10 +27,10 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * The dispatcher's micro-benchmarks under JMH: a plan from scratch and a re-plan after a bandwidth
  * change on the city scenario (what {@code DispatchFunction} runs when statuses change), and the
- * per-frame routing lookup. Run: {@code mvn -B -q -pl benchmarks -am package -DskipTests} then
- * {@code mvn -B -q -pl benchmarks exec:exec@jmh} (or {@code java -cp ... org.openjdk.jmh.Main
- * DispatchBenchmarks}); the scenario folder is {@code -Dcoedge.scenarios=DIR} (default {@code
- * scheduler/scenarios} from the repository root or the module).
+ * per-frame routing lookup. Run: {@code mvn -B -q -pl benchmarks -am package -DskipTests
+ * exec:exec@jmh} (or {@code java -cp ... org.openjdk.jmh.Main DispatchBenchmarks}); the scenario
+ * folder is {@code -Dcoedge.scenarios=DIR} (default {@code scheduler/scenarios} from the repository
+ * root or the module).
  */
 @State(Scope.Benchmark)
 @Fork(value = 1, jvmArgsAppend = "-Xmx1g")
