@@ -62,6 +62,26 @@ public enum Datatype {
         return Optional.empty();
     }
 
+    /**
+     * The datatype of a config.pbtxt tensor, or a {@link RepositoryException} naming the model, the
+     * tensor's kind (input/output) and name.
+     */
+    public static Datatype fromConfig(DataType type, String model, String kind, String tensor)
+            throws RepositoryException {
+        return fromConfig(type)
+                .orElseThrow(
+                        () ->
+                                new RepositoryException(
+                                        "model '"
+                                                + model
+                                                + "': "
+                                                + kind
+                                                + " '"
+                                                + tensor
+                                                + "' has unsupported data_type "
+                                                + type));
+    }
+
     public static Optional<Datatype> fromOrt(OnnxJavaType type) {
         for (Datatype t : values()) {
             if (t.ortType == type) {

@@ -209,19 +209,7 @@ public final class DelayModel {
             io.coedge.oip.v2.config.DataType type,
             List<Long> dims)
             throws RepositoryException {
-        Datatype datatype =
-                Datatype.fromConfig(type)
-                        .orElseThrow(
-                                () ->
-                                        new RepositoryException(
-                                                "model '"
-                                                        + model
-                                                        + "': "
-                                                        + kind
-                                                        + " '"
-                                                        + name
-                                                        + "' has unsupported data_type "
-                                                        + type));
+        Datatype datatype = Datatype.fromConfig(type, model, kind, name);
         long[] d = dims.stream().mapToLong(Long::longValue).toArray();
         if (Arrays.stream(d).anyMatch(x -> x == 0 || x < -1)) {
             throw new RepositoryException(

@@ -519,19 +519,7 @@ public final class ModelInstance implements AutoCloseable {
                             + "' is not in the ONNX graph, which has "
                             + graph.keySet());
         }
-        Datatype datatype =
-                Datatype.fromConfig(type)
-                        .orElseThrow(
-                                () ->
-                                        new RepositoryException(
-                                                "model '"
-                                                        + model
-                                                        + "': "
-                                                        + kind
-                                                        + " '"
-                                                        + tensor
-                                                        + "' has unsupported data_type "
-                                                        + type));
+        Datatype datatype = Datatype.fromConfig(type, model, kind, tensor);
         if (datatype != inGraph.datatype()) {
             throw new RepositoryException(
                     "model '"
