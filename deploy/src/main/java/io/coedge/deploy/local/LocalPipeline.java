@@ -19,7 +19,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.JobManagerOptions;
 import org.apache.flink.configuration.RestOptions;
+import org.apache.flink.configuration.TaskManagerOptions;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
@@ -83,6 +85,12 @@ public final class LocalPipeline implements AutoCloseable {
             conf.set(RestOptions.BIND_ADDRESS, "127.0.0.1");
             conf.set(RestOptions.ADDRESS, "127.0.0.1");
             conf.set(RestOptions.PORT, webPort);
+            // Every other server of the MiniCluster on loopback too: the BLOB server listens on
+            // the JobManager's bind host (all interfaces unless set), RPC on both bind hosts.
+            conf.set(JobManagerOptions.BIND_HOST, "127.0.0.1");
+            conf.set(JobManagerOptions.ADDRESS, "127.0.0.1");
+            conf.set(TaskManagerOptions.BIND_HOST, "127.0.0.1");
+            conf.set(TaskManagerOptions.HOST, "127.0.0.1");
             StreamExecutionEnvironment env =
                     StreamExecutionEnvironment.createLocalEnvironmentWithWebUI(conf);
             env.setParallelism(catalog.nodes().size());
