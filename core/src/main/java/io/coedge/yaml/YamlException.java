@@ -23,7 +23,7 @@ public final class YamlException extends Exception {
     }
 
     /** How every loader words a problem: {@code file: path: problem (line L, column C)}. */
-    public static String message(String file, String path, String problem, int line, int column) {
+    private static String message(String file, String path, String problem, int line, int column) {
         return file
                 + ": "
                 + (path.isEmpty() ? "" : path + ": ")
