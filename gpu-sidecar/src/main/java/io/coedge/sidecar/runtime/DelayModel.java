@@ -2,6 +2,7 @@ package io.coedge.sidecar.runtime;
 
 import com.google.protobuf.ByteString;
 import com.google.protobuf.UnsafeByteOperations;
+import io.coedge.oip.TensorShapes;
 import io.coedge.oip.v2.config.ModelConfig;
 import io.coedge.oip.v2.config.ModelInput;
 import io.coedge.oip.v2.config.ModelOutput;
@@ -162,8 +163,10 @@ public final class DelayModel {
             long[] shape =
                     source != null
                             ? inputs.get(source).shape().clone()
-                            : spec.batching() ? withBatch(batch, t.dims()) : t.dims().clone();
-            int bytes = Math.toIntExact(elements(shape) * t.datatype().byteSize());
+                            : spec.batching()
+                                    ? TensorShapes.withBatch(batch, t.dims())
+                                    : t.dims().clone();
+            int bytes = Math.toIntExact(TensorShapes.elements(shape) * t.datatype().byteSize());
             ByteBuffer from = null;
             if (source != null) {
                 from = inputs.get(source).data().duplicate();
@@ -251,20 +254,5 @@ public final class DelayModel {
                             + p.getStringValue()
                             + "'");
         }
-    }
-
-    private static long[] withBatch(long batch, long[] dims) {
-        long[] shape = new long[dims.length + 1];
-        shape[0] = batch;
-        System.arraycopy(dims, 0, shape, 1, dims.length);
-        return shape;
-    }
-
-    private static long elements(long[] shape) {
-        long n = 1;
-        for (long d : shape) {
-            n = Math.multiplyExact(n, d);
-        }
-        return n;
     }
 }
