@@ -69,7 +69,8 @@ record CatalogFile(
             postprocess = required("postprocess", postprocess);
         }
 
-        ModelSpec spec() {
+        /** {@code labelsFile} names are read by {@code labelFiles} (the loader's). */
+        ModelSpec spec(java.util.function.Function<String, List<String>> labelFiles) {
             return new ModelSpec(
                     name,
                     new ModelSpec.InputSpec(
@@ -83,12 +84,10 @@ record CatalogFile(
                             preprocess.mean(),
                             preprocess.std(),
                             preprocess.channelOrder()),
-                    new ModelSpec.Postprocess(
-                            postprocess.type(),
-                            postprocess.labels(),
-                            postprocess.confidence(),
-                            postprocess.iou(),
-                            postprocess.topK().intValue()),
+                    postprocess.spec(
+                            postprocess.labelsFile() == null
+                                    ? postprocess.labels()
+                                    : labelFiles.apply(postprocess.labelsFile())),
                     maxBatch.intValue());
         }
     }
@@ -124,13 +123,62 @@ record CatalogFile(
         }
     }
 
-    record Postprocess(String type, List<String> labels, Double confidence, Double iou, Long topK) {
+    record Postprocess(
+            String type,
+            List<String> labels,
+            String labelsFile,
+            Double confidence,
+            Double iou,
+            Long topK,
+            Long maxDetections,
+            String coordinates,
+            List<String> outputs,
+            List<Long> strides,
+            Long regMax,
+            String boxFormat,
+            Double centerOffset) {
+        static final Set<String> TYPES =
+                Set.of("yolo", "yolov8", "yolov5", "end2end", "nanodet", "classification");
+
         Postprocess {
-            type = oneOf("type", type, null, Set.of("yolo", "classification"));
-            labels = texts("labels", labels);
+            type = oneOf("type", type, null, TYPES);
+            that(
+                    labels == null || labelsFile == null,
+                    "labelsFile",
+                    "give class names inline (labels) or in a file (labelsFile), not both");
+            labels = labelsFile == null ? texts("labels", labels) : null;
+            labelsFile = labelsFile == null ? null : text("labelsFile", labelsFile);
             confidence = between("confidence", confidence, 0.25, 0.0, 1.0);
             iou = between("iou", iou, 0.45, 0.0, 1.0);
             topK = between("topK", topK, 5L, 1, 1000);
+            maxDetections = between("maxDetections", maxDetections, 100L, 1, 10_000);
+            coordinates =
+                    oneOf("coordinates", coordinates, "pixels", Set.of("pixels", "normalized"));
+            outputs = outputs == null || outputs.isEmpty() ? List.of() : texts("outputs", outputs);
+            strides = List.copyOf(requireNonNullElse(strides, List.of(8L, 16L, 32L)));
+            that(!strides.isEmpty(), "strides", "must list at least one stride");
+            for (int i = 0; i < strides.size(); i++) {
+                between("strides[" + i + "]", strides.get(i), null, 1, 1024);
+            }
+            regMax = between("regMax", regMax, 0L, 0, 1024);
+            boxFormat = oneOf("boxFormat", boxFormat, "xyxy", Set.of("xyxy", "yxyx"));
+            centerOffset = between("centerOffset", centerOffset, 0.5, 0.0, 1.0);
+        }
+
+        ModelSpec.Postprocess spec(List<String> names) {
+            return new ModelSpec.Postprocess(
+                    type.equals("yolo") ? "yolov8" : type,
+                    names,
+                    confidence,
+                    iou,
+                    topK.intValue(),
+                    maxDetections.intValue(),
+                    coordinates,
+                    outputs,
+                    strides.stream().map(Long::intValue).toList(),
+                    regMax.intValue(),
+                    boxFormat,
+                    centerOffset);
         }
     }
 

@@ -3,6 +3,8 @@ package io.coedge.catalog;
 import io.coedge.yaml.YamlException;
 import io.coedge.yaml.YamlProblem;
 import io.coedge.yaml.YamlReader;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -10,6 +12,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Function;
 
 /**
  * Loads and validates a task catalog YAML (see docs/FORMATS.md). Every problem is reported as a
@@ -22,8 +25,19 @@ public final class CatalogLoader {
     private CatalogLoader() {}
 
     public static Catalog load(Path file) throws CatalogException {
+        return load(file, new HashMap<>());
+    }
+
+    /**
+     * As {@link #load(Path)}, and puts the class names of every {@code labelsFile} in {@code read}.
+     */
+    static Catalog load(Path file, Map<String, List<String>> read) throws CatalogException {
         try {
-            return YamlReader.read(file, file.toString(), CatalogFile.class, CatalogLoader::build);
+            return YamlReader.read(
+                    file,
+                    file.toString(),
+                    CatalogFile.class,
+                    f -> build(f, labelFiles(file.toAbsolutePath().getParent(), Map.of(), read)));
         } catch (YamlException e) {
             throw new CatalogException(e);
         }
@@ -31,16 +45,85 @@ public final class CatalogLoader {
 
     /** Parses catalog YAML; {@code file} is only used to name the source in errors. */
     public static Catalog parse(String file, String yaml) throws CatalogException {
+        return parse(file, yaml, Map.of());
+    }
+
+    /**
+     * Parses catalog YAML whose {@code labelsFile}s were read already ({@link CatalogText}): a name
+     * found in {@code labelFiles} is not read again; any other is read relative to {@code file}'s
+     * folder.
+     */
+    public static Catalog parse(String file, String yaml, Map<String, List<String>> labelFiles)
+            throws CatalogException {
+        Path folder = Path.of(file).toAbsolutePath().getParent();
         try {
-            return YamlReader.read(file, yaml, CatalogFile.class, CatalogLoader::build);
+            return YamlReader.read(
+                    file,
+                    yaml,
+                    CatalogFile.class,
+                    f -> build(f, labelFiles(folder, labelFiles, new HashMap<>())));
         } catch (YamlException e) {
             throw new CatalogException(e);
         }
     }
 
-    private static Catalog build(CatalogFile file) {
+    /**
+     * Reads a labels file as Triton does: one class name per line, line number = class id (from 0);
+     * trailing blank lines are ignored.
+     */
+    public static List<String> readLabels(Path file) throws IOException {
+        List<String> lines = new ArrayList<>(Files.readAllLines(file));
+        while (!lines.isEmpty() && lines.get(lines.size() - 1).isBlank()) {
+            lines.remove(lines.size() - 1);
+        }
+        List<String> names = new ArrayList<>();
+        for (String line : lines) {
+            if (line.isBlank()) {
+                throw new IOException("line " + (names.size() + 1) + " is empty");
+            }
+            names.add(line.strip());
+        }
+        if (names.isEmpty()) {
+            throw new IOException("it names no class");
+        }
+        return List.copyOf(names);
+    }
+
+    private static Function<String, List<String>> labelFiles(
+            Path folder, Map<String, List<String>> known, Map<String, List<String>> read) {
+        return name -> {
+            List<String> given = known.get(name);
+            if (given != null) {
+                return given;
+            }
+            Path path = folder == null ? Path.of(name) : folder.resolve(name);
+            try {
+                List<String> names = readLabels(path);
+                read.put(name, names);
+                return names;
+            } catch (IOException e) {
+                throw new YamlProblem(
+                        "postprocess.labelsFile",
+                        "cannot read class names from "
+                                + path
+                                + ": "
+                                + (e instanceof java.nio.file.NoSuchFileException
+                                        ? "no such file"
+                                        : e.getMessage()));
+            }
+        };
+    }
+
+    private static Catalog build(CatalogFile file, Function<String, List<String>> labelFiles) {
         List<NodeSpec> nodes = file.nodes().stream().map(CatalogFile.Node::spec).toList();
-        List<ModelSpec> models = file.models().stream().map(CatalogFile.Model::spec).toList();
+        List<ModelSpec> models = new ArrayList<>();
+        for (int i = 0; i < file.models().size(); i++) {
+            try {
+                models.add(file.models().get(i).spec(labelFiles));
+            } catch (YamlProblem p) {
+                throw new YamlProblem("models[" + i + "]." + p.path(), p.problem());
+            }
+        }
         List<TaskSpec> tasks = file.tasks().stream().map(CatalogFile.Task::spec).toList();
         crossCheck(nodes, models, tasks);
         return new Catalog(nodes, models, tasks, links(nodes, file.links(), file.network()));

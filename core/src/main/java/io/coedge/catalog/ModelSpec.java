@@ -42,15 +42,62 @@ public record ModelSpec(
             String channelOrder) {}
 
     /**
-     * Post-processing on the CPU after inference.
+     * Post-processing on the CPU after inference (docs/FORMATS.md, "postprocess").
      *
-     * @param type {@code yolo} (YOLOv8 layout {@code [N, 4 + classes, anchors]}) or {@code
-     *     classification} (logits {@code [N, classes]})
-     * @param labels class names, index = class id
-     * @param confidence minimum score kept (yolo)
-     * @param iou non-maximum-suppression IoU threshold (yolo)
+     * @param type the output decoder: {@code yolov8} (alias {@code yolo}; YOLOv8/v11 layout {@code
+     *     [N, 4 + classes, anchors]}), {@code yolov5} (YOLOv5/v7 {@code [N, anchors, 5 +
+     *     classes]}), {@code end2end} (boxes after NMS in the model), {@code nanodet} (GFL
+     *     per-stride scores and box distributions) or {@code classification} (logits {@code [N,
+     *     classes]})
+     * @param labels class names, index = class id (inline, or read from {@code labelsFile})
+     * @param confidence minimum score kept (detectors)
+     * @param iou non-maximum-suppression IoU threshold (detectors that need NMS)
      * @param topK number of classes reported (classification)
+     * @param maxDetections most boxes reported per frame (detectors)
+     * @param coordinates {@code pixels} (of the model input) or {@code normalized} (0..1)
+     * @param outputs output tensor names in the order the decoder reads them; empty: found by shape
+     *     and name (docs/FORMATS.md)
+     * @param strides feature-map strides (nanodet)
+     * @param regMax last bin of the box distributions (nanodet); 0: from the output's width
+     * @param boxFormat corner order of end2end boxes: {@code xyxy} or {@code yxyx}
+     * @param centerOffset where a cell's anchor sits inside it, in strides (nanodet: 0.5; 0 for
+     *     NanoDet-Plus)
      */
     public record Postprocess(
-            String type, List<String> labels, double confidence, double iou, int topK) {}
+            String type,
+            List<String> labels,
+            double confidence,
+            double iou,
+            int topK,
+            int maxDetections,
+            String coordinates,
+            List<String> outputs,
+            List<Integer> strides,
+            int regMax,
+            String boxFormat,
+            double centerOffset) {
+
+        /** The former five-field form: YOLOv8/classification, pixel coordinates. */
+        public Postprocess(
+                String type, List<String> labels, double confidence, double iou, int topK) {
+            this(
+                    type,
+                    labels,
+                    confidence,
+                    iou,
+                    topK,
+                    100,
+                    "pixels",
+                    List.of(),
+                    List.of(8, 16, 32),
+                    0,
+                    "xyxy",
+                    0.5);
+        }
+
+        /** True for a detector (boxes), false for classification. */
+        public boolean detects() {
+            return !type.equals("classification");
+        }
+    }
 }

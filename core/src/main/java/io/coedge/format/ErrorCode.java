@@ -26,7 +26,8 @@ public enum ErrorCode {
     UNKNOWN_MODEL("the task's model is not served by the sidecar"),
     NO_SIDECAR("no reachable sidecar serves the frame's node"),
     INFERENCE_FAILED("the sidecar refused or failed the inference call"),
-    INFERENCE_TIMEOUT("the sidecar did not answer in time");
+    INFERENCE_TIMEOUT("the sidecar did not answer in time"),
+    BAD_MODEL_OUTPUT("the model's outputs do not have the layout its catalog postprocess names");
 
     private final String meaning;
 

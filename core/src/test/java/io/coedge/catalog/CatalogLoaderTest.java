@@ -306,7 +306,7 @@ class CatalogLoaderTest {
                         failure(VALID.replace("type: classification", "type: segmentation"))
                                 .getMessage())
                 .isEqualTo(
-                        "bad.yaml: models[0].postprocess.type: must be one of [classification, yolo], was 'segmentation'"
+                        "bad.yaml: models[0].postprocess.type: must be one of [classification, end2end, nanodet, yolo, yolov5, yolov8], was 'segmentation'"
                                 + " (line 7, column 25)");
         assertThat(failure(VALID.replace("\"127.0.0.1:8101\"", "\"127.0.0.1\"")).getMessage())
                 .isEqualTo(

@@ -10,8 +10,9 @@ import io.coedge.oip.InferRequest;
 import io.coedge.oip.ModelProfile;
 import io.coedge.oip.OipClient;
 import io.coedge.oip.TensorShapes;
+import io.coedge.operators.post.DetectionDecoder;
+import io.coedge.operators.post.OutputTensor;
 import io.coedge.operators.post.TopK;
-import io.coedge.operators.post.YoloDecoder;
 import io.coedge.operators.pre.ImageDecodeException;
 import io.coedge.operators.pre.Preprocessor;
 import io.grpc.Status;
@@ -199,8 +200,11 @@ public final class SidecarExecutor implements InferenceExecutor {
                                                     spec,
                                                     good,
                                                     goodTensors,
-                                                    values,
-                                                    outputShape,
+                                                    List.of(
+                                                            new OutputTensor(
+                                                                    shm.outputName(spec.name()),
+                                                                    outputShape,
+                                                                    values)),
                                                     corrupt,
                                                     startMs));
                                     return;
@@ -257,17 +261,14 @@ public final class SidecarExecutor implements InferenceExecutor {
                         .build();
         return client.infer(request)
                 .thenApplyAsync(
-                        r -> {
-                            InferOutput out = r.outputs().get(0);
-                            return postprocess(
-                                    spec,
-                                    good,
-                                    goodTensors,
-                                    out.toFloatArray(),
-                                    out.shape(),
-                                    corrupt,
-                                    startMs);
-                        },
+                        r ->
+                                postprocess(
+                                        spec,
+                                        good,
+                                        goodTensors,
+                                        r.outputs().stream().map(SidecarExecutor::tensor).toList(),
+                                        corrupt,
+                                        startMs),
                         workers);
     }
 
@@ -289,41 +290,38 @@ public final class SidecarExecutor implements InferenceExecutor {
                 .timeout(config.inferTimeout());
     }
 
+    private static OutputTensor tensor(InferOutput out) {
+        return OutputTensor.of(
+                out.name(), out.datatype(), out.shape(), out.data().asReadOnlyByteBuffer());
+    }
+
     private BatchOutcome postprocess(
             ModelSpec spec,
             List<QueuedFrame> good,
             List<Preprocessor.Tensor> tensors,
-            float[] values,
-            long[] shape,
+            List<OutputTensor> result,
             Map<String, String> corrupt,
             long startMs) {
         long endMs = System.currentTimeMillis();
         Map<String, BatchOutcome.Output> outputs = new HashMap<>();
         ModelSpec.Postprocess post = spec.postprocess();
-        if (post.type().equals("yolo")) {
-            YoloDecoder decoder =
-                    new YoloDecoder(post.labels(), post.confidence(), post.iou(), 100);
-            int channels = (int) shape[1];
-            int anchors = (int) shape[2];
+        if (post.detects()) {
+            DetectionDecoder decoder = DetectionDecoder.of(spec);
             for (int i = 0; i < good.size(); i++) {
                 outputs.put(
                         good.get(i).id(),
                         new BatchOutcome.Output(
-                                decoder.decode(
-                                        values,
-                                        i * channels * anchors,
-                                        channels - 4,
-                                        anchors,
-                                        tensors.get(i).letterbox()),
-                                null));
+                                decoder.decode(result, i, tensors.get(i).letterbox()), null));
             }
         } else {
             TopK topK = new TopK(post.labels(), post.topK());
-            int classes = (int) shape[1];
+            OutputTensor logits = result.get(0);
+            int classes = (int) logits.shape()[1];
             for (int i = 0; i < good.size(); i++) {
                 outputs.put(
                         good.get(i).id(),
-                        new BatchOutcome.Output(null, topK.decode(values, i * classes, classes)));
+                        new BatchOutcome.Output(
+                                null, topK.decode(logits.values(), i * classes, classes)));
             }
         }
         return new BatchOutcome(outputs, corrupt, null, startMs, endMs);
@@ -335,6 +333,13 @@ public final class SidecarExecutor implements InferenceExecutor {
                                 && error.getCause() != null
                         ? error.getCause()
                         : error;
+        if (cause instanceof IllegalArgumentException bad) {
+            // The model answered, but not in the layout its catalog postprocess describes.
+            return new BatchOutcome.Failure(
+                    FrameResult.Status.ERROR,
+                    ErrorCode.BAD_MODEL_OUTPUT,
+                    "cannot decode the model's output: " + bad.getMessage());
+        }
         Status status = OipClient.statusOf(cause);
         String detail =
                 status.getCode()
@@ -434,8 +439,10 @@ public final class SidecarExecutor implements InferenceExecutor {
                                 .skip(1)
                                 .mapToLong(Long::longValue)
                                 .toArray();
-                if (java.util.Arrays.stream(dims).anyMatch(d -> d < 0)) {
-                    continue; // variable output shape: this model's batches go inside the messages
+                if (meta.getOutputsCount() > 1
+                        || java.util.Arrays.stream(dims).anyMatch(d -> d < 0)) {
+                    // several outputs (one shared-memory output per model) or a variable shape:
+                    continue; // this model's batches go inside the messages
                 }
                 outputs.put(m.name(), new SharedTensors.Output(meta.getOutputs(0).getName(), dims));
                 inputBytes =

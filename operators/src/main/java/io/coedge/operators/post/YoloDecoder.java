@@ -1,27 +1,67 @@
 package io.coedge.operators.post;
 
+import io.coedge.catalog.ModelSpec;
 import io.coedge.format.FrameResult.Detection;
 import io.coedge.operators.pre.Letterbox;
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 
 /**
- * Decodes one image's YOLOv8-layout output {@code [4 + classes, anchors]} (box centre x, centre y,
- * width, height in model-input pixels, then one score per class) into detections in source-frame
- * pixels, with per-class non-maximum suppression.
+ * YOLOv8/v11 ({@code postprocess.type: yolov8}, alias {@code yolo}): one output {@code [N, 4 +
+ * classes, anchors]}, channel-major (box centre x, centre y, width, height, then one score per
+ * class, no objectness), into detections in source-frame pixels with per-class non-maximum
+ * suppression.
  */
-public final class YoloDecoder {
+public final class YoloDecoder implements DetectionDecoder {
     private final List<String> labels;
     private final float confidence;
     private final float iou;
     private final int maxDetections;
+    private final String output; // null: the model's only (first) output
+    private final float scaleX;
+    private final float scaleY;
 
     public YoloDecoder(List<String> labels, double confidence, double iou, int maxDetections) {
+        this(labels, confidence, iou, maxDetections, null, 1, 1);
+    }
+
+    YoloDecoder(ModelSpec.Postprocess post, int inputWidth, int inputHeight) {
+        this(
+                post.labels(),
+                post.confidence(),
+                post.iou(),
+                post.maxDetections(),
+                post.outputs().isEmpty() ? null : post.outputs().get(0),
+                post.coordinates().equals("normalized") ? inputWidth : 1,
+                post.coordinates().equals("normalized") ? inputHeight : 1);
+    }
+
+    private YoloDecoder(
+            List<String> labels,
+            double confidence,
+            double iou,
+            int maxDetections,
+            String output,
+            float scaleX,
+            float scaleY) {
         this.labels = List.copyOf(labels);
         this.confidence = (float) confidence;
         this.iou = (float) iou;
         this.maxDetections = maxDetections;
+        this.output = output;
+        this.scaleX = scaleX;
+        this.scaleY = scaleY;
+    }
+
+    @Override
+    public List<Detection> decode(List<OutputTensor> outputs, int image, Letterbox letterbox) {
+        OutputTensor t = output == null ? outputs.get(0) : OutputTensor.named(outputs, output);
+        if (t.shape().length != 3 || t.shape()[1] < 5) {
+            throw new IllegalArgumentException(
+                    "yolov8 output " + t + " is not [N, 4 + classes, anchors]");
+        }
+        int channels = (int) t.shape()[1];
+        int anchors = (int) t.shape()[2];
+        return decode(t.values(), t.offset(image), channels - 4, anchors, letterbox);
     }
 
     /**
@@ -32,13 +72,7 @@ public final class YoloDecoder {
      */
     public List<Detection> decode(
             float[] out, int offset, int classes, int anchors, Letterbox letterbox) {
-        int n = 0;
-        float[] x1 = new float[16];
-        float[] y1 = new float[16];
-        float[] x2 = new float[16];
-        float[] y2 = new float[16];
-        float[] score = new float[16];
-        int[] cls = new int[16];
+        Candidates found = new Candidates();
         for (int a = 0; a < anchors; a++) {
             int best = -1;
             float bestScore = confidence;
@@ -52,61 +86,13 @@ public final class YoloDecoder {
             if (best < 0) {
                 continue;
             }
-            if (n == score.length) {
-                int size = n * 2;
-                x1 = Arrays.copyOf(x1, size);
-                y1 = Arrays.copyOf(y1, size);
-                x2 = Arrays.copyOf(x2, size);
-                y2 = Arrays.copyOf(y2, size);
-                score = Arrays.copyOf(score, size);
-                cls = Arrays.copyOf(cls, size);
-            }
-            float cx = out[offset + a];
-            float cy = out[offset + anchors + a];
-            float w = out[offset + 2 * anchors + a];
-            float h = out[offset + 3 * anchors + a];
-            x1[n] = cx - w / 2;
-            y1[n] = cy - h / 2;
-            x2[n] = cx + w / 2;
-            y2[n] = cy + h / 2;
-            score[n] = Math.min(1f, bestScore);
-            cls[n] = best;
-            n++;
+            float cx = out[offset + a] * scaleX;
+            float cy = out[offset + anchors + a] * scaleY;
+            float w = out[offset + 2 * anchors + a] * scaleX;
+            float h = out[offset + 3 * anchors + a] * scaleY;
+            found.add(cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2, bestScore, best);
         }
-        Integer[] order = new Integer[n];
-        for (int i = 0; i < n; i++) {
-            order[i] = i;
-        }
-        final float[] scores = score;
-        Arrays.sort(order, (p, q) -> Float.compare(scores[q], scores[p]));
-        boolean[] suppressed = new boolean[n];
-        List<Detection> kept = new ArrayList<>();
-        for (int oi = 0; oi < n && kept.size() < maxDetections; oi++) {
-            int i = order[oi];
-            if (suppressed[i]) {
-                continue;
-            }
-            kept.add(
-                    new Detection(
-                            label(cls[i]),
-                            cls[i],
-                            score[i],
-                            letterbox.toSourceX(x1[i]),
-                            letterbox.toSourceY(y1[i]),
-                            letterbox.toSourceX(x2[i]),
-                            letterbox.toSourceY(y2[i])));
-            for (int oj = oi + 1; oj < n; oj++) {
-                int j = order[oj];
-                if (!suppressed[j] && cls[j] == cls[i] && iou(x1, y1, x2, y2, i, j) > iou) {
-                    suppressed[j] = true;
-                }
-            }
-        }
-        return kept;
-    }
-
-    private String label(int c) {
-        return c < labels.size() ? labels.get(c) : "class-" + c;
+        return found.select(true, iou, maxDetections, labels, letterbox);
     }
 
     static float iou(float[] x1, float[] y1, float[] x2, float[] y2, int i, int j) {
