@@ -13,6 +13,7 @@ import io.coedge.oip.TensorShapes;
 import io.coedge.oip.v2.config.ModelConfig;
 import io.coedge.oip.v2.config.ModelInput;
 import io.coedge.oip.v2.config.ModelOutput;
+import io.coedge.oip.v2.config.ModelWarmup;
 import io.coedge.sidecar.repository.Datatype;
 import io.coedge.sidecar.repository.RepositoryException;
 import io.coedge.sidecar.repository.ServedModel;
@@ -39,6 +40,9 @@ import java.util.concurrent.locks.LockSupport;
  * queue length.
  */
 public final class ModelInstance implements AutoCloseable {
+    private static final org.slf4j.Logger LOG =
+            org.slf4j.LoggerFactory.getLogger(ModelInstance.class);
+
     /**
      * Batch size assumed for a model without config.pbtxt whose graph has a dynamic first
      * dimension.
@@ -125,6 +129,21 @@ public final class ModelInstance implements AutoCloseable {
     private final AtomicInteger queued = new AtomicInteger();
     private volatile boolean ready;
 
+    /** config.pbtxt {@code model_warmup} samples, run instead of the synthetic warm-up. */
+    private List<ModelWarmup> warmups = List.of();
+
+    /** Where {@code input_data_file}s are: the model's {@code warmup/} folder. */
+    private Path warmupFolder;
+
+    /**
+     * False once ONNX Runtime refused an output buffer sized from the graph's declared shape (the
+     * graph declares a fixed shape the data does not give, as after NonMaxSuppression): from then
+     * on, outputs are allocated by ONNX Runtime at their actual shape.
+     */
+    private volatile boolean pinOutputs = true;
+
+    private volatile Optional<String> warmUpFailure = Optional.empty();
+
     private ModelInstance(
             String name,
             long version,
@@ -169,7 +188,14 @@ public final class ModelInstance implements AutoCloseable {
         }
         try {
             ServedModel spec = specOf(name, session, config);
-            return new ModelInstance(name, version, spec, session, env, null);
+            ModelInstance instance = new ModelInstance(name, version, spec, session, env, null);
+            instance.warmups = config.map(ModelConfig::getModelWarmupList).orElse(List.of());
+            Path versionFolder = file.toAbsolutePath().getParent();
+            instance.warmupFolder =
+                    versionFolder.getParent() == null
+                            ? versionFolder.resolve("warmup")
+                            : versionFolder.getParent().resolve("warmup");
+            return instance;
         } catch (RepositoryException | OrtException e) {
             closeQuietly(session);
             if (e instanceof RepositoryException r) {
@@ -220,10 +246,37 @@ public final class ModelInstance implements AutoCloseable {
     }
 
     /**
-     * Measures batch sizes 1, 2, 4, ... max_batch_size (and max_batch_size itself) so that
-     * admission has an estimate from the first request on; then marks the model ready.
+     * Warms the model up, then marks it ready. With {@code model_warmup} samples in config.pbtxt,
+     * runs those (Triton's semantics); else measures batch sizes 1, 2, 4, ... max_batch_size (and
+     * max_batch_size itself) on synthetic inputs so that admission has an estimate from the first
+     * request on. Returns the reason the warm-up failed, or empty: a failed warm-up (a model whose
+     * output shape depends on its data may refuse synthetic inputs) still leaves the model ready;
+     * whatever batch sizes it did not measure are learned from real requests.
      */
-    public void warmUp(int runsPerBatchSize) throws OrtException {
+    public Optional<String> warmUp(int runsPerBatchSize) {
+        try {
+            if (!warmups.isEmpty()) {
+                for (ModelWarmup sample : warmups) {
+                    runSample(sample);
+                }
+            } else {
+                syntheticWarmUp(runsPerBatchSize);
+            }
+            warmUpFailure = Optional.empty();
+        } catch (OrtException | RuntimeException | java.io.IOException | RepositoryException e) {
+            warmUpFailure = Optional.of(String.valueOf(e.getMessage()));
+        } finally {
+            ready = true;
+        }
+        return warmUpFailure;
+    }
+
+    /** Why the last warm-up failed (the model is served all the same), or empty. */
+    public Optional<String> warmUpFailure() {
+        return warmUpFailure;
+    }
+
+    private void syntheticWarmUp(int runsPerBatchSize) throws OrtException {
         boolean fixed = spec.inputs().stream().allMatch(TensorSpec::fixedSize);
         if (fixed && runsPerBatchSize > 0) {
             for (int b : warmUpBatchSizes()) {
@@ -233,15 +286,105 @@ public final class ModelInstance implements AutoCloseable {
                     inputs.add(
                             new Input(t.name(), t.datatype(), shape, filled(t.datatype(), shape)));
                 }
-                run(inputs, List.of(), null); // first run pays for allocations; not measured
-                for (int r = 0; r < runsPerBatchSize; r++) {
-                    long start = System.nanoTime();
-                    run(inputs, List.of(), null);
-                    profile.record(b, System.nanoTime() - start);
-                }
+                measure(b, inputs, runsPerBatchSize);
             }
         }
-        ready = true;
+    }
+
+    /**
+     * One unmeasured run (it pays for allocations), then {@code runs} measured ones. When the first
+     * run of the warm-up fails, its duration up to the failure is recorded for its batch size: a
+     * lower bound the batcher can plan with (a model with no profile at all would be planned at a
+     * second per frame and its frames shed, so it would never be measured); the first real
+     * execution at that size replaces it as the window's p99.
+     */
+    private void measure(int batchSize, List<Input> inputs, int runs) throws OrtException {
+        long first = System.nanoTime();
+        try {
+            run(inputs, List.of(), null);
+        } catch (OrtException | RuntimeException e) {
+            if (profile.snapshot().isEmpty()) {
+                profile.record(batchSize, Math.max(1, System.nanoTime() - first));
+            }
+            throw e;
+        }
+        for (int r = 0; r < runs; r++) {
+            long start = System.nanoTime();
+            run(inputs, List.of(), null);
+            profile.record(batchSize, System.nanoTime() - start);
+        }
+    }
+
+    /**
+     * A config.pbtxt {@code model_warmup} sample: {@code batch_size} (0 for a model without
+     * batching) times each input's {@code dims}, filled with zeros, seeded random values or one
+     * sample's raw bytes (repeated per batch element) from {@code warmup/<input_data_file>}; one
+     * unmeasured run, then {@code count} (at least 1) measured ones.
+     */
+    private void runSample(ModelWarmup sample)
+            throws OrtException, java.io.IOException, RepositoryException {
+        int b = Math.max(1, sample.getBatchSize());
+        List<Input> inputs = new ArrayList<>();
+        for (TensorSpec t : spec.inputs()) {
+            ModelWarmup.Input in = sample.getInputsMap().get(t.name());
+            if (in == null) {
+                throw new IllegalArgumentException(
+                        "model_warmup '" + sample.getName() + "' has no input '" + t.name() + "'");
+            }
+            Datatype type = Datatype.fromConfig(in.getDataType(), name, "warm-up input", t.name());
+            long[] dims = in.getDimsList().stream().mapToLong(Long::longValue).toArray();
+            long[] shape = spec.batching() ? TensorShapes.withBatch(b, dims) : dims;
+            int sampleBytes = Math.toIntExact(TensorShapes.elements(dims) * type.byteSize());
+            ByteBuffer data =
+                    ByteBuffer.allocateDirect(
+                                    Math.toIntExact(TensorShapes.elements(shape) * type.byteSize()))
+                            .order(ByteOrder.nativeOrder());
+            switch (in.getInputDataTypeCase()) {
+                case INPUT_DATA_FILE -> {
+                    Path file = warmupFolder.resolve(in.getInputDataFile()).normalize();
+                    if (!file.startsWith(warmupFolder.normalize())) {
+                        throw new IllegalArgumentException(
+                                "model_warmup '"
+                                        + sample.getName()
+                                        + "': input_data_file '"
+                                        + in.getInputDataFile()
+                                        + "' is outside the model's warmup/ folder");
+                    }
+                    byte[] bytes = java.nio.file.Files.readAllBytes(file);
+                    if (bytes.length != sampleBytes) {
+                        throw new IllegalArgumentException(
+                                "model_warmup '"
+                                        + sample.getName()
+                                        + "': "
+                                        + in.getInputDataFile()
+                                        + " has "
+                                        + bytes.length
+                                        + " bytes, input '"
+                                        + t.name()
+                                        + "' needs "
+                                        + sampleBytes);
+                    }
+                    while (data.hasRemaining()) {
+                        data.put(bytes);
+                    }
+                }
+                case RANDOM_DATA -> {
+                    java.util.Random random = new java.util.Random(t.name().hashCode());
+                    if (type == Datatype.FP32) {
+                        while (data.hasRemaining()) {
+                            data.putFloat(random.nextFloat());
+                        }
+                    } else {
+                        byte[] bytes = new byte[data.remaining()];
+                        random.nextBytes(bytes);
+                        data.put(bytes);
+                    }
+                }
+                default -> {} // zero_data, or nothing said: zeros
+            }
+            inputs.add(new Input(t.name(), type, shape, data.flip()));
+        }
+        measure(b, inputs, Math.max(1, sample.getCount()));
     }
 
     List<Integer> warmUpBatchSizes() {
@@ -302,7 +445,9 @@ public final class ModelInstance implements AutoCloseable {
             for (String out : outputNames) {
                 TensorSpec t = spec.output(out).orElseThrow();
                 ByteBuffer target = targets.get(out);
-                if (t.fixedSize() && (batch > 0 || !spec.batching())) {
+                if (t.fixedSize()
+                        && (batch > 0 || !spec.batching())
+                        && (pinOutputs || target != null)) {
                     long[] shape =
                             spec.batching() ? TensorShapes.withBatch(batch, t.dims()) : t.dims();
                     int bytes =
@@ -338,10 +483,33 @@ public final class ModelInstance implements AutoCloseable {
             List<Output> outputs = new ArrayList<>();
             LinkedHashSet<String> unpinned = new LinkedHashSet<>(outputNames);
             unpinned.removeAll(pinned.keySet());
-            OrtSession.Result result =
-                    runOptions == null
-                            ? session.run(tensors, unpinned, pinned)
-                            : session.run(tensors, unpinned, pinned, runOptions);
+            OrtSession.Result result;
+            try {
+                result =
+                        runOptions == null
+                                ? session.run(tensors, unpinned, pinned)
+                                : session.run(tensors, unpinned, pinned, runOptions);
+            } catch (OrtException e) {
+                boolean pinnedByUs =
+                        pinned.keySet().stream().anyMatch(o -> !targets.containsKey(o));
+                if (pinOutputs
+                        && pinnedByUs
+                        && String.valueOf(e.getMessage()).contains("shape verification failed")
+                        && (execution == null || !execution.terminated)) {
+                    // The graph declares an output shape its data does not give: let ONNX
+                    // Runtime allocate outputs at their actual shape, now and from now on.
+                    pinOutputs = false;
+                    LOG.warn(
+                            "model '{}' version {}: an output's shape differs from the graph's"
+                                    + " declared one ({}); outputs are allocated per run from now"
+                                    + " on",
+                            name,
+                            version,
+                            e.getMessage());
+                    return run(inputs, requestedOutputs, targets, execution);
+                }
+                throw e;
+            }
             try (result) {
                 for (String out : outputNames) {
                     TensorSpec t = spec.output(out).orElseThrow();

@@ -117,7 +117,9 @@ public final class ModelRegistry implements AutoCloseable {
     }
 
     /**
-     * Warms up every loaded instance; a failure marks that version failed and leaves the others.
+     * Warms up every loaded instance. A warm-up that fails leaves the model served (a model whose
+     * output shape depends on its input may refuse synthetic data yet run real requests): a warning
+     * says so, and the batch sizes it did not measure are learned from real requests.
      */
     public void warmUp(int runsPerBatchSize) {
         for (Model model : models.values()) {
@@ -126,9 +128,16 @@ public final class ModelRegistry implements AutoCloseable {
                 if (instance.isEmpty()) {
                     continue;
                 }
-                try {
-                    long start = System.nanoTime();
-                    instance.get().warmUp(runsPerBatchSize);
+                long start = System.nanoTime();
+                Optional<String> failure = instance.get().warmUp(runsPerBatchSize);
+                if (failure.isPresent()) {
+                    LOG.warn(
+                            "model '{}' version {}: warm-up failed ({}); the model is served and"
+                                    + " its latency profile is learned from real requests",
+                            model.name(),
+                            e.getKey(),
+                            failure.get());
+                } else {
                     LOG.info(
                             "warmed up model '{}' version {} in {} ms, p99 by batch size (us): {}",
                             model.name(),
@@ -137,18 +146,6 @@ public final class ModelRegistry implements AutoCloseable {
                             instance.get().profile().snapshot().entrySet().stream()
                                     .map(p -> p.getKey() + "=" + p.getValue() / 1000)
                                     .toList());
-                } catch (OrtException | RuntimeException ex) {
-                    instance.get().close();
-                    e.setValue(
-                            new Version(
-                                    e.getKey(),
-                                    Optional.empty(),
-                                    Optional.of("warm-up failed: " + ex.getMessage())));
-                    LOG.warn(
-                            "model '{}' version {} failed warm-up: {}",
-                            model.name(),
-                            e.getKey(),
-                            ex.getMessage());
                 }
             }
         }
