@@ -245,7 +245,8 @@ final class DemoCommand implements Callable<Integer> {
                                     "CoEdge demo",
                                     results.table().rows(),
                                     watch.poll(Duration.ZERO),
-                                    summary);
+                                    summary,
+                                    live);
                     stdout.println("coedge demo: " + summary);
                     stdout.println("coedge demo: report " + report.toAbsolutePath());
                     stdout.flush();

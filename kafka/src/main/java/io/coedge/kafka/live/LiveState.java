@@ -45,6 +45,12 @@ public final class LiveState {
             List<FrameResult.Detection> detections,
             List<FrameResult.ClassScore> classes) {}
 
+    /** A frame of a task's strip: the encoded image and its result. */
+    public record Still(CameraView view, byte[] image) {}
+
+    /** Frames kept per task for the report's strip, spread over the run. */
+    static final int STRIP = 8;
+
     /** Everything the page draws, at one instant. */
     public record Snapshot(
             long nowTs,
@@ -69,6 +75,8 @@ public final class LiveState {
     private final Map<String, LinkedHashMap<String, FrameResult>> resultsWaiting = new TreeMap<>();
     private final Map<String, CameraView> views = new TreeMap<>();
     private final Map<String, byte[]> images = new TreeMap<>();
+    private final Map<String, List<Still>> strips = new TreeMap<>();
+    private final Map<String, Long> stripSpacing = new TreeMap<>();
 
     /** A frame as read from the frames topic; {@code source} is {@code topic/partition@offset}. */
     public synchronized void addFrame(String camera, String source, byte[] image) {
@@ -101,9 +109,7 @@ public final class LiveState {
         if (current != null && current.captureTs() > r.captureTs()) {
             return;
         }
-        images.put(r.camera(), image);
-        views.put(
-                r.camera(),
+        CameraView view =
                 new CameraView(
                         r.camera(),
                         r.task(),
@@ -112,7 +118,40 @@ public final class LiveState {
                         r.status().name(),
                         r.captureTs(),
                         r.detections() == null ? List.of() : r.detections(),
-                        r.classes() == null ? List.of() : r.classes()));
+                        r.classes() == null ? List.of() : r.classes());
+        images.put(r.camera(), image);
+        views.put(r.camera(), view);
+        keepInStrip(view, image);
+    }
+
+    /**
+     * Keeps at most {@link #STRIP} frames per task, at least a spacing of capture time apart; when
+     * full, every other one goes and the spacing doubles, so the strip spans the whole run.
+     */
+    private void keepInStrip(CameraView view, byte[] image) {
+        List<Still> strip = strips.computeIfAbsent(view.task(), t -> new ArrayList<>());
+        long spacing = stripSpacing.getOrDefault(view.task(), 1_000L);
+        if (!strip.isEmpty()
+                && view.captureTs() < strip.get(strip.size() - 1).view().captureTs() + spacing) {
+            return;
+        }
+        strip.add(new Still(view, image));
+        if (strip.size() > STRIP) {
+            List<Still> thinned = new ArrayList<>();
+            for (int i = 0; i < strip.size(); i += 2) {
+                thinned.add(strip.get(i));
+            }
+            strip.clear();
+            strip.addAll(thinned);
+            stripSpacing.put(view.task(), spacing * 2);
+        }
+    }
+
+    /** Each task's strip of frames with their results, oldest first. */
+    public synchronized Map<String, List<Still>> strips() {
+        Map<String, List<Still>> copy = new TreeMap<>();
+        strips.forEach((task, strip) -> copy.put(task, List.copyOf(strip)));
+        return copy;
     }
 
     /** A result as read from the results topic. */

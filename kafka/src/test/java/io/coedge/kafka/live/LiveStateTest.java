@@ -156,6 +156,21 @@ class LiveStateTest {
     }
 
     @Test
+    void eachTaskKeepsAStripOfFramesSpreadOverTheWholeRun() {
+        LiveState state = new LiveState();
+        for (int i = 0; i < 100; i++) {
+            String source = "coedge.frames/0@" + i;
+            state.addFrame("cam", source, new byte[] {(byte) i});
+            state.addResult(result("cam", i, "a", "edge-1", Status.OK, i * 1_000L, 10, List.of()));
+        }
+        List<LiveState.Still> strip = state.strips().get("a");
+        assertThat(strip).hasSizeBetween(LiveState.STRIP / 2, LiveState.STRIP);
+        assertThat(strip.get(0).view().captureTs()).isZero();
+        assertThat(strip.get(strip.size() - 1).view().captureTs()).isGreaterThan(50_000);
+        assertThat(strip).extracting(s -> s.view().captureTs()).isSorted().doesNotHaveDuplicates();
+    }
+
+    @Test
     void nodesShowTheirLatestStatus() {
         LiveState state = new LiveState();
         state.nodes(
