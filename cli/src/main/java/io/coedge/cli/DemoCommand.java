@@ -8,6 +8,7 @@ import io.coedge.format.NodeStatus;
 import io.coedge.kafka.camera.CameraSimulator;
 import io.coedge.kafka.camera.CameraSpec;
 import io.coedge.kafka.embedded.EmbeddedKafka;
+import io.coedge.kafka.live.LiveState;
 import io.coedge.kafka.results.ResultsReader;
 import io.coedge.kafka.results.ResultsTable;
 import io.coedge.kafka.status.NodeWatch;
@@ -83,6 +84,17 @@ final class DemoCommand implements Callable<Integer> {
     Path out;
 
     @Option(
+            names = "--live-port",
+            defaultValue = "8090",
+            description =
+                    "Port of the live page on 127.0.0.1 (default: ${DEFAULT-VALUE}; 0 picks a free"
+                            + " port).")
+    int livePort;
+
+    @Option(names = "--no-live", description = "Do not serve the live page.")
+    boolean noLive;
+
+    @Option(
             names = "--restart-sidecars",
             description = "Restart a node's sidecar process when it dies.")
     boolean restartSidecars;
@@ -114,7 +126,20 @@ final class DemoCommand implements Callable<Integer> {
             TopicsConfig topics = TopicsConfig.defaults();
             TopicAdmin.createAll(clients.properties(), topics);
             Path work = Home.workDir();
-            try (NodeWatch watch = new NodeWatch(clients.properties(), topics.nodeProfiles());
+            LiveState live = new LiveState();
+            try (LiveView view =
+                            noLive
+                                    ? null
+                                    : LiveView.start(
+                                            "demo",
+                                            "127.0.0.1",
+                                            clients,
+                                            topics,
+                                            true,
+                                            livePort,
+                                            live,
+                                            stdout);
+                    NodeWatch watch = new NodeWatch(clients.properties(), topics.nodeProfiles());
                     LocalPipeline pipeline =
                             LocalPipeline.start(
                                     catalogText,
@@ -220,7 +245,8 @@ final class DemoCommand implements Callable<Integer> {
                                     "CoEdge demo",
                                     results.table().rows(),
                                     watch.poll(Duration.ZERO),
-                                    summary);
+                                    summary,
+                                    live);
                     stdout.println("coedge demo: " + summary);
                     stdout.println("coedge demo: report " + report.toAbsolutePath());
                     stdout.flush();

@@ -2,6 +2,7 @@ package io.coedge.cli;
 
 import io.coedge.cli.charts.DemoCharts;
 import io.coedge.format.NodeStatus;
+import io.coedge.kafka.live.LiveState;
 import io.coedge.kafka.results.ResultsTable;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -10,7 +11,11 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
-/** The demo's final report: one self-contained HTML page with the table and two bar charts. */
+/**
+ * The demo's final report: one self-contained HTML page with the table, bar charts, the
+ * deadline-miss rate and latency over time, where each task ran, and a strip of frames per task
+ * with their results drawn on them.
+ */
 final class DemoReport {
     private DemoReport() {}
 
@@ -19,7 +24,8 @@ final class DemoReport {
             String title,
             List<ResultsTable.Row> rows,
             Map<String, NodeStatus> nodes,
-            String summary)
+            String summary,
+            LiveState live)
             throws IOException {
         Files.createDirectories(dir);
         StringBuilder html = new StringBuilder();
@@ -29,7 +35,8 @@ final class DemoReport {
                 .append(
                         "<style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}"
                                 + "td,th{border:1px solid #ccc;padding:4px 8px;text-align:right}th{background:#eee}"
-                                + "td:first-child{text-align:left}</style></head><body>")
+                                + "td:first-child{text-align:left}.strip{display:flex;flex-wrap:wrap;gap:8px}"
+                                + "figure{margin:0;font-size:12px}</style></head><body>")
                 .append("<h1>")
                 .append(esc(title))
                 .append("</h1><p>")
@@ -60,6 +67,34 @@ final class DemoReport {
         html.append("</table>");
         html.append("<h2>Deadline-miss rate per task</h2>").append(DemoCharts.missRate(rows));
         html.append("<h2>Latency per task (p50, p99), ms</h2>").append(DemoCharts.latency(rows));
+        if (live != null) {
+            LiveState.Snapshot snap = live.snapshot(System.currentTimeMillis());
+            if (!snap.series().isEmpty()) {
+                html.append("<h2>Deadline-miss rate over time</h2>")
+                        .append(
+                                DemoCharts.overTime(
+                                        snap.series(),
+                                        p -> p.missRate() * 100,
+                                        "deadline-miss rate (%)",
+                                        "dmr-time"))
+                        .append("<h2>Latency over time (p50 per second), ms</h2>")
+                        .append(
+                                DemoCharts.overTime(
+                                        snap.series(),
+                                        p -> p.p50Ms(),
+                                        "p50 latency (ms)",
+                                        "lat-time"))
+                        .append("<h2>Where each task ran</h2>")
+                        .append(ReportFigures.assignment(snap.assignment(), snap.moves()));
+            }
+            live.strips()
+                    .forEach(
+                            (task, stills) ->
+                                    html.append("<h2>Frames of ")
+                                            .append(esc(task))
+                                            .append("</h2>")
+                                            .append(ReportFigures.strip(stills)));
+        }
         html.append(
                 "<h2>Nodes</h2><table><tr><th>node</th><th>healthy</th><th>device</th><th>load</th><th>queued</th></tr>");
         nodes.forEach(
@@ -79,7 +114,7 @@ final class DemoReport {
         return file;
     }
 
-    private static String esc(String s) {
+    static String esc(String s) {
         return s.replace("&", "&amp;")
                 .replace("<", "&lt;")
                 .replace(">", "&gt;")

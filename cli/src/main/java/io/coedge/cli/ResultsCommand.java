@@ -2,6 +2,7 @@ package io.coedge.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.coedge.kafka.KafkaReachability;
+import io.coedge.kafka.live.LiveState;
 import io.coedge.kafka.results.ResultsReader;
 import io.coedge.kafka.results.ResultsTable;
 import io.coedge.topics.KafkaClients;
@@ -41,6 +42,24 @@ final class ResultsCommand implements Callable<Integer> {
             description = "Print the table as JSON lines (one per refresh) for machines.")
     boolean json;
 
+    @Option(
+            names = "--serve",
+            description = "Also serve the live page (tables, charts over time, frames with boxes).")
+    boolean serve;
+
+    @Option(
+            names = "--port",
+            defaultValue = "8090",
+            description =
+                    "Live page port on --bind (default: ${DEFAULT-VALUE}; 0 picks a free one).")
+    int port;
+
+    @Option(
+            names = "--bind",
+            defaultValue = "127.0.0.1",
+            description = "Address the live page listens on (default: ${DEFAULT-VALUE}).")
+    String bind;
+
     @Mixin KafkaOptions kafka;
 
     @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
@@ -53,8 +72,21 @@ final class ResultsCommand implements Callable<Integer> {
         Runtime.getRuntime().addShutdownHook(new Thread(() -> interrupted.set(true)));
         long end = duration == null ? Long.MAX_VALUE : System.nanoTime() + duration.toNanos();
         ObjectMapper mapper = new ObjectMapper();
-        try (ResultsReader reader =
-                new ResultsReader(clients.properties(), kafka.resultsTopic, fromBeginning)) {
+        try (LiveView view =
+                        serve
+                                ? LiveView.start(
+                                        "results",
+                                        bind,
+                                        clients,
+                                        kafka.topics(),
+                                        fromBeginning,
+                                        port,
+                                        new LiveState(),
+                                        spec.commandLine().getOut())
+                                : null;
+                ResultsReader reader =
+                        new ResultsReader(
+                                clients.properties(), kafka.resultsTopic, fromBeginning)) {
             reader.run(
                     () ->
                             interrupted.get()

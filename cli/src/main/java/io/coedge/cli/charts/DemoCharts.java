@@ -1,9 +1,13 @@
 package io.coedge.cli.charts;
 
+import io.coedge.kafka.live.LiveState;
 import io.coedge.kafka.results.ResultsTable;
+import java.awt.BasicStroke;
 import java.awt.Color;
 import java.awt.Font;
 import java.util.List;
+import java.util.Map;
+import java.util.function.ToDoubleFunction;
 import org.jfree.chart.ChartFactory;
 import org.jfree.chart.JFreeChart;
 import org.jfree.chart.axis.AxisLocation;
@@ -11,8 +15,12 @@ import org.jfree.chart.axis.NumberAxis;
 import org.jfree.chart.labels.StandardCategoryItemLabelGenerator;
 import org.jfree.chart.plot.CategoryPlot;
 import org.jfree.chart.plot.PlotOrientation;
+import org.jfree.chart.plot.XYPlot;
 import org.jfree.chart.renderer.category.BarRenderer;
+import org.jfree.chart.renderer.xy.XYLineAndShapeRenderer;
 import org.jfree.data.category.DefaultCategoryDataset;
+import org.jfree.data.xy.XYSeries;
+import org.jfree.data.xy.XYSeriesCollection;
 
 /** The demo report's two charts, as {@code <svg>} elements for its HTML page; a bar per task. */
 public final class DemoCharts {
@@ -51,6 +59,52 @@ public final class DemoCharts {
         chart.getCategoryPlot().getRenderer().setSeriesPaint(0, new Color(0x2874a6));
         chart.getCategoryPlot().getRenderer().setSeriesPaint(1, new Color(0xaed6f1));
         return ChartSvg.element(chart, WIDTH, 100 + rows.size() * 40, "latency");
+    }
+
+    /**
+     * One line per task over the run: {@code value} of each second of capture, against seconds
+     * since the first frame.
+     */
+    public static String overTime(
+            Map<String, List<LiveState.Point>> series,
+            ToDoubleFunction<LiveState.Point> value,
+            String axis,
+            String idPrefix) {
+        long start =
+                series.values().stream()
+                        .flatMap(List::stream)
+                        .mapToLong(LiveState.Point::t)
+                        .min()
+                        .orElse(0);
+        XYSeriesCollection data = new XYSeriesCollection();
+        series.forEach(
+                (task, points) -> {
+                    XYSeries line = new XYSeries(task);
+                    for (LiveState.Point p : points) {
+                        line.add((p.t() - start) / 1000.0, value.applyAsDouble(p));
+                    }
+                    data.addSeries(line);
+                });
+        JFreeChart chart =
+                ChartSvg.style(
+                        ChartFactory.createXYLineChart(
+                                null,
+                                "seconds since the first frame (capture time)",
+                                axis,
+                                data,
+                                PlotOrientation.VERTICAL,
+                                true,
+                                false,
+                                false));
+        XYPlot plot = chart.getXYPlot();
+        XYLineAndShapeRenderer r = new XYLineAndShapeRenderer(true, false);
+        for (int i = 0; i < data.getSeriesCount(); i++) {
+            r.setSeriesPaint(i, ChartSvg.COLORS[i % ChartSvg.COLORS.length]);
+            r.setSeriesStroke(i, new BasicStroke(1.8f));
+        }
+        plot.setRenderer(r);
+        ((NumberAxis) plot.getRangeAxis()).setAutoRangeIncludesZero(true);
+        return ChartSvg.element(chart, WIDTH, 280, idPrefix);
     }
 
     private static JFreeChart bars(
