@@ -1,6 +1,6 @@
 package io.coedge.cli;
 
-import io.coedge.sidecar.models.ModelGenerator;
+import io.coedge.models.ModelGenerator;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.concurrent.Callable;

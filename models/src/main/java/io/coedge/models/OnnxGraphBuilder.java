@@ -1,15 +1,15 @@
-package io.coedge.sidecar.models;
+package io.coedge.models;
 
 import com.google.protobuf.ByteString;
-import io.coedge.sidecar.models.onnx.AttributeProto;
-import io.coedge.sidecar.models.onnx.GraphProto;
-import io.coedge.sidecar.models.onnx.ModelProto;
-import io.coedge.sidecar.models.onnx.NodeProto;
-import io.coedge.sidecar.models.onnx.OperatorSetIdProto;
-import io.coedge.sidecar.models.onnx.TensorProto;
-import io.coedge.sidecar.models.onnx.TensorShapeProto;
-import io.coedge.sidecar.models.onnx.TypeProto;
-import io.coedge.sidecar.models.onnx.ValueInfoProto;
+import io.coedge.models.onnx.AttributeProto;
+import io.coedge.models.onnx.GraphProto;
+import io.coedge.models.onnx.ModelProto;
+import io.coedge.models.onnx.NodeProto;
+import io.coedge.models.onnx.OperatorSetIdProto;
+import io.coedge.models.onnx.TensorProto;
+import io.coedge.models.onnx.TensorShapeProto;
+import io.coedge.models.onnx.TypeProto;
+import io.coedge.models.onnx.ValueInfoProto;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.SplittableRandom;
