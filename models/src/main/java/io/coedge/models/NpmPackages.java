@@ -92,7 +92,7 @@ public final class NpmPackages {
                                     "npm",
                                     "pack",
                                     spec,
-                                    "--silent",
+                                    "--loglevel=error",
                                     "--pack-destination",
                                     cache.toString())
                             .redirectErrorStream(true)
@@ -143,12 +143,18 @@ public final class NpmPackages {
         }
     }
 
+    /** npm's most telling error line: the one with the reason, else the first error line. */
     private static String firstErrorLine(String out) {
-        return out.lines()
-                .filter(l -> l.contains("ERR") || l.contains("error"))
+        List<String> errors =
+                out.lines()
+                        .filter(l -> l.contains("ERR") || l.contains("error"))
+                        .map(l -> l.replaceFirst("^npm (ERR!|error)\\s*", "").strip())
+                        .toList();
+        return errors.stream()
+                .filter(l -> l.contains("reason:"))
                 .findFirst()
-                .orElse(out.lines().findFirst().orElse("no output"))
-                .strip();
+                .or(() -> errors.stream().findFirst())
+                .orElse(out.lines().findFirst().orElse("no output").strip());
     }
 
     private static void untar(Path tarball, Path dir) throws IOException {

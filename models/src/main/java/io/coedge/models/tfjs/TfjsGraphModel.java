@@ -7,12 +7,10 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HashMap;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -113,11 +111,12 @@ final class TfjsGraphModel {
     }
 
     static TfjsGraphModel read(Path modelJson) throws IOException {
+        if (!Files.isRegularFile(modelJson)) {
+            throw new TfjsConversionException(modelJson + ": no such file");
+        }
         JsonNode root;
         try {
             root = new ObjectMapper().readTree(modelJson.toFile());
-        } catch (NoSuchFileException e) {
-            throw new TfjsConversionException(modelJson + ": no such file");
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new TfjsConversionException(
                     modelJson + ": not JSON (" + e.getOriginalMessage() + ")");
@@ -157,8 +156,7 @@ final class TfjsGraphModel {
 
     private static List<Port> ports(JsonNode entries) {
         List<Port> out = new ArrayList<>();
-        for (Iterator<Map.Entry<String, JsonNode>> it = entries.fields(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> e = it.next();
+        for (Map.Entry<String, JsonNode> e : entries.properties()) {
             JsonNode dims = e.getValue().path("tensorShape").path("dim");
             long[] shape = new long[dims.size()];
             for (int i = 0; i < shape.length; i++) {
