@@ -1,5 +1,6 @@
 package io.coedge.benchmarks;
 
+import io.coedge.models.ModelGenerator;
 import io.coedge.oip.InferInput;
 import io.coedge.oip.InferRequest;
 import io.coedge.oip.OipClient;
@@ -8,7 +9,6 @@ import io.coedge.oip.SharedMemoryRegion;
 import io.coedge.oip.TensorShapes;
 import io.coedge.sidecar.SidecarOptions;
 import io.coedge.sidecar.SidecarServer;
-import io.coedge.sidecar.models.ModelGenerator;
 import io.coedge.sidecar.repository.TensorSpec;
 import io.coedge.sidecar.runtime.ModelInstance;
 import io.coedge.stats.Latencies;

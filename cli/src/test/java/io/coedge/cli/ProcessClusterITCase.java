@@ -15,7 +15,7 @@ import io.coedge.kafka.camera.CameraSimulator;
 import io.coedge.kafka.camera.CameraSpec;
 import io.coedge.kafka.status.NodeWatch;
 import io.coedge.kafka.topics.TopicAdmin;
-import io.coedge.sidecar.models.ModelGenerator;
+import io.coedge.models.ModelGenerator;
 import io.coedge.testing.TestCatalogs;
 import io.coedge.testing.TestKafka;
 import io.coedge.topics.TopicsConfig;

@@ -2,7 +2,7 @@ package io.coedge.deploy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.coedge.sidecar.models.ModelGenerator;
+import io.coedge.models.ModelGenerator;
 import java.io.BufferedReader;
 import java.io.File;
 import java.io.IOException;

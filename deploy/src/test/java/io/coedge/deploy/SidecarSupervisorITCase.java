@@ -3,7 +3,7 @@ package io.coedge.deploy;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.coedge.sidecar.models.ModelGenerator;
+import io.coedge.models.ModelGenerator;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;

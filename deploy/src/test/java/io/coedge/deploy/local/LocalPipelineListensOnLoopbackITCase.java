@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.coedge.catalog.CatalogText;
 import io.coedge.kafka.topics.TopicAdmin;
-import io.coedge.sidecar.models.ModelGenerator;
+import io.coedge.models.ModelGenerator;
 import io.coedge.testing.TestCatalogs;
 import io.coedge.testing.TestKafka;
 import io.coedge.testing.TestSidecars;

@@ -3,8 +3,8 @@ package io.coedge.deploy.local;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.coedge.deploy.SidecarSupervisor;
+import io.coedge.models.ModelGenerator;
 import io.coedge.oip.OipClient;
-import io.coedge.sidecar.models.ModelGenerator;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Path;

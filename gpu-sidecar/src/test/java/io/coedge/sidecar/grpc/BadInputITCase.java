@@ -4,10 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.protobuf.ByteString;
+import io.coedge.models.ModelGenerator;
 import io.coedge.oip.InferInput;
 import io.coedge.oip.InferRequest;
 import io.coedge.oip.OipClient;
-import io.coedge.sidecar.models.ModelGenerator;
 import io.coedge.sidecar.testutils.Frames;
 import io.coedge.sidecar.testutils.RunningSidecar;
 import io.grpc.Status;

@@ -2,9 +2,9 @@ package io.coedge.sidecar.grpc;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.coedge.models.ModelGenerator;
 import io.coedge.oip.InferRequest;
 import io.coedge.oip.InferResult;
-import io.coedge.sidecar.models.ModelGenerator;
 import io.coedge.sidecar.testutils.Frames;
 import io.coedge.sidecar.testutils.RunningSidecar;
 import java.nio.file.Path;

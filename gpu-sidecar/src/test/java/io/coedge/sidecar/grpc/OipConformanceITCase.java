@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.protobuf.ByteString;
+import io.coedge.models.ModelGenerator;
 import io.coedge.oip.InferRequest;
 import io.coedge.oip.InferResult;
 import io.coedge.oip.ModelProfile;
@@ -13,7 +14,6 @@ import io.coedge.oip.v2.ModelInferRequest;
 import io.coedge.oip.v2.ModelInferResponse;
 import io.coedge.oip.v2.ModelMetadataResponse;
 import io.coedge.oip.v2.ServerMetadataResponse;
-import io.coedge.sidecar.models.ModelGenerator;
 import io.coedge.sidecar.testutils.Frames;
 import io.coedge.sidecar.testutils.RunningSidecar;
 import io.grpc.ManagedChannel;

@@ -2,8 +2,8 @@ package io.coedge.sidecar.metrics;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.coedge.models.ModelGenerator;
 import io.coedge.oip.InferRequest;
-import io.coedge.sidecar.models.ModelGenerator;
 import io.coedge.sidecar.testutils.Frames;
 import io.coedge.sidecar.testutils.RunningSidecar;
 import java.net.URI;

@@ -2,7 +2,7 @@ package io.coedge.sidecar.repository;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.coedge.sidecar.models.ModelGenerator;
+import io.coedge.models.ModelGenerator;
 import io.coedge.sidecar.runtime.Device;
 import io.coedge.sidecar.runtime.ModelInstance;
 import io.coedge.sidecar.runtime.ModelRegistry;

@@ -2,11 +2,11 @@ package io.coedge.sidecar.shm;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.coedge.models.ModelGenerator;
 import io.coedge.oip.InferInput;
 import io.coedge.oip.InferRequest;
 import io.coedge.oip.SharedMemoryRef;
 import io.coedge.oip.SharedMemoryRegion;
-import io.coedge.sidecar.models.ModelGenerator;
 import io.coedge.sidecar.testutils.Frames;
 import io.coedge.sidecar.testutils.RunningSidecar;
 import io.grpc.Status;

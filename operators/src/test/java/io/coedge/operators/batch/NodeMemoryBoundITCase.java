@@ -4,10 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.coedge.format.Frame;
 import io.coedge.format.ImageFormat;
+import io.coedge.models.ModelGenerator;
 import io.coedge.operators.dispatch.RoutedFrame;
 import io.coedge.sidecar.SidecarOptions;
 import io.coedge.sidecar.SidecarServer;
-import io.coedge.sidecar.models.ModelGenerator;
 import java.nio.file.Path;
 import java.util.Map;
 import org.apache.flink.api.common.typeinfo.Types;

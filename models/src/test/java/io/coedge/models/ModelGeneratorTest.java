@@ -1,10 +1,10 @@
-package io.coedge.sidecar.models;
+package io.coedge.models;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.TextFormat;
+import io.coedge.models.onnx.ModelProto;
 import io.coedge.oip.v2.config.ModelConfig;
-import io.coedge.sidecar.models.onnx.ModelProto;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;

@@ -1,13 +1,13 @@
-package io.coedge.sidecar.models;
+package io.coedge.models;
 
 import com.google.protobuf.TextFormat;
+import io.coedge.models.onnx.ModelProto;
 import io.coedge.oip.v2.config.DataType;
 import io.coedge.oip.v2.config.ModelConfig;
 import io.coedge.oip.v2.config.ModelDynamicBatching;
 import io.coedge.oip.v2.config.ModelInput;
 import io.coedge.oip.v2.config.ModelOutput;
 import io.coedge.oip.v2.config.ModelQueuePolicy;
-import io.coedge.sidecar.models.onnx.ModelProto;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;

@@ -1,25 +1,27 @@
-package io.coedge.sidecar.models;
+package io.coedge.models;
 
 import com.google.protobuf.ByteString;
-import io.coedge.sidecar.models.onnx.AttributeProto;
-import io.coedge.sidecar.models.onnx.GraphProto;
-import io.coedge.sidecar.models.onnx.ModelProto;
-import io.coedge.sidecar.models.onnx.NodeProto;
-import io.coedge.sidecar.models.onnx.OperatorSetIdProto;
-import io.coedge.sidecar.models.onnx.TensorProto;
-import io.coedge.sidecar.models.onnx.TensorShapeProto;
-import io.coedge.sidecar.models.onnx.TypeProto;
-import io.coedge.sidecar.models.onnx.ValueInfoProto;
+import io.coedge.models.onnx.AttributeProto;
+import io.coedge.models.onnx.GraphProto;
+import io.coedge.models.onnx.ModelProto;
+import io.coedge.models.onnx.NodeProto;
+import io.coedge.models.onnx.OperatorSetIdProto;
+import io.coedge.models.onnx.TensorProto;
+import io.coedge.models.onnx.TensorShapeProto;
+import io.coedge.models.onnx.TypeProto;
+import io.coedge.models.onnx.ValueInfoProto;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.SplittableRandom;
 
 /**
- * Writes ONNX inference graphs with seeded random weights. Only the operators our generated models
- * need; each helper returns the name of the tensor it produced.
+ * Writes ONNX inference graphs. The generated models use its layer helpers with seeded random
+ * weights; converters (e.g. {@link io.coedge.models.tfjs.TfjsConverter}) use the generic part:
+ * given weights ({@link #floatTensor}, {@link #longTensor}), any operator ({@link #op}) and inputs
+ * and outputs of any shape. Each helper returns the name of the tensor it produced.
  */
-final class OnnxGraphBuilder {
-    static final String BATCH_DIM = "batch";
+public final class OnnxGraphBuilder {
+    public static final String BATCH_DIM = "batch";
     private static final int IR_VERSION = 8;
     private static final int OPSET = 17;
 
@@ -30,6 +32,94 @@ final class OnnxGraphBuilder {
     OnnxGraphBuilder(String name, long seed) {
         graph.setName(name);
         this.random = new SplittableRandom(seed);
+    }
+
+    /** A builder for graphs whose weights are all given (no random weights). */
+    public OnnxGraphBuilder(String name) {
+        this(name, 0);
+    }
+
+    /**
+     * Declares an input of any element type ({@link TensorProto.DataType} number); a dimension of
+     * -1 is symbolic: {@value #BATCH_DIM} for the first, {@code d<i>} for the others.
+     */
+    public String input(String name, int elemType, long[] dims) {
+        graph.addInput(valueInfo(name, elemType, dims));
+        return name;
+    }
+
+    /** Declares an output; dimensions as in {@link #input(String, int, long[])}. */
+    public void output(String tensor, int elemType, long[] dims) {
+        graph.addOutput(valueInfo(tensor, elemType, dims));
+    }
+
+    /** A float32 initializer with the given values (row-major). */
+    public String floatTensor(long[] dims, float[] values) {
+        return constant(dims, values);
+    }
+
+    /** An int64 initializer with the given values (row-major). */
+    public String longTensor(long[] dims, long[] values) {
+        return int64Constant(dims, values);
+    }
+
+    /** Any operator of the default domain with {@code outputs} outputs; returns their names. */
+    public String[] op(String op, String[] inputs, int outputs, AttributeProto... attributes) {
+        String base = op.toLowerCase() + "_" + (counter++);
+        NodeProto.Builder node = NodeProto.newBuilder().setOpType(op).setName(base);
+        String[] names = new String[outputs];
+        for (int i = 0; i < outputs; i++) {
+            names[i] = outputs == 1 ? base : base + ":" + i;
+            node.addOutput(names[i]);
+        }
+        for (String in : inputs) {
+            node.addInput(in);
+        }
+        for (AttributeProto a : attributes) {
+            node.addAttribute(a);
+        }
+        graph.addNode(node);
+        return names;
+    }
+
+    /** A one-output operator; {@code ""} as an input name skips an optional input. */
+    public String op(String op, String[] inputs, AttributeProto... attributes) {
+        return op(op, inputs, 1, attributes)[0];
+    }
+
+    /** Renames nothing: adds {@code Identity(tensor)} named {@code name} (graph outputs). */
+    public String identity(String tensor, String name) {
+        graph.addNode(
+                NodeProto.newBuilder()
+                        .setOpType("Identity")
+                        .setName(name)
+                        .addInput(tensor)
+                        .addOutput(name));
+        return name;
+    }
+
+    public static AttributeProto intsAttr(String name, long... values) {
+        return ints(name, values);
+    }
+
+    public static AttributeProto intAttribute(String name, long value) {
+        return intAttr(name, value);
+    }
+
+    public static AttributeProto floatAttr(String name, float value) {
+        return AttributeProto.newBuilder()
+                .setName(name)
+                .setType(AttributeProto.AttributeType.FLOAT)
+                .setF(value)
+                .build();
+    }
+
+    public static AttributeProto stringAttr(String name, String value) {
+        return AttributeProto.newBuilder()
+                .setName(name)
+                .setType(AttributeProto.AttributeType.STRING)
+                .setS(ByteString.copyFromUtf8(value))
+                .build();
     }
 
     /** Declares a float input whose first dimension is the dynamic batch. */
@@ -125,7 +215,7 @@ final class OnnxGraphBuilder {
         return name;
     }
 
-    ModelProto build(String docString) {
+    public ModelProto build(String docString) {
         return ModelProto.newBuilder()
                 .setIrVersion(IR_VERSION)
                 .setProducerName("coedge-models")
@@ -198,11 +288,22 @@ final class OnnxGraphBuilder {
     }
 
     private static ValueInfoProto valueInfo(String name, long[] dimsAfterBatch) {
-        TensorShapeProto.Builder shape =
-                TensorShapeProto.newBuilder()
-                        .addDim(TensorShapeProto.Dimension.newBuilder().setDimParam(BATCH_DIM));
-        for (long d : dimsAfterBatch) {
-            shape.addDim(TensorShapeProto.Dimension.newBuilder().setDimValue(d));
+        long[] dims = new long[dimsAfterBatch.length + 1];
+        dims[0] = -1;
+        System.arraycopy(dimsAfterBatch, 0, dims, 1, dimsAfterBatch.length);
+        return valueInfo(name, TensorProto.DataType.FLOAT_VALUE, dims);
+    }
+
+    private static ValueInfoProto valueInfo(String name, int elemType, long[] dims) {
+        TensorShapeProto.Builder shape = TensorShapeProto.newBuilder();
+        for (int i = 0; i < dims.length; i++) {
+            TensorShapeProto.Dimension.Builder d = TensorShapeProto.Dimension.newBuilder();
+            if (dims[i] >= 0) {
+                d.setDimValue(dims[i]);
+            } else {
+                d.setDimParam(i == 0 ? BATCH_DIM : "d" + i);
+            }
+            shape.addDim(d);
         }
         return ValueInfoProto.newBuilder()
                 .setName(name)
@@ -210,7 +311,7 @@ final class OnnxGraphBuilder {
                         TypeProto.newBuilder()
                                 .setTensorType(
                                         TypeProto.Tensor.newBuilder()
-                                                .setElemType(TensorProto.DataType.FLOAT_VALUE)
+                                                .setElemType(elemType)
                                                 .setShape(shape)))
                 .build();
     }
