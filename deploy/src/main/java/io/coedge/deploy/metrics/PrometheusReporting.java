@@ -34,6 +34,9 @@ public final class PrometheusReporting {
         return Map.of(
                 PREFIX + "factory.class",
                 LoopbackPrometheusReporterFactory.class.getName(),
+                // Label values as they are (node ids like edge-1), not with '-' turned into '_'.
+                PREFIX + "filterLabelValueCharacters",
+                "false",
                 PREFIX + LoopbackPrometheusReporterFactory.ARG_HOST,
                 host,
                 PREFIX + LoopbackPrometheusReporterFactory.ARG_PORT,
