@@ -7,6 +7,7 @@ import io.coedge.deploy.ClusterState;
 import io.coedge.deploy.FlinkSession;
 import io.coedge.deploy.JobArguments;
 import io.coedge.deploy.LocalCluster;
+import io.coedge.deploy.metrics.PrometheusReporting;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -282,6 +283,14 @@ public final class ClusterCommand implements Runnable {
                                 + " (metrics http://127.0.0.1:"
                                 + ClusterSpec.metricsPort(node)
                                 + "/metrics)");
+            }
+            for (int i = 0; i < n; i++) {
+                out.println(
+                        "  taskmanager "
+                                + all.get(i).id()
+                                + "  metrics http://127.0.0.1:"
+                                + PrometheusReporting.clusterTaskManagerPort(i)
+                                + "/metrics");
             }
             out.println("  logs            " + cluster.logs());
             out.println(

@@ -78,6 +78,14 @@ final class DemoCommand implements Callable<Integer> {
     int webPort;
 
     @Option(
+            names = "--metrics-port",
+            defaultValue = "9249",
+            description =
+                    "Flink's Prometheus reporter port on 127.0.0.1, /metrics (0: none; default:"
+                            + " ${DEFAULT-VALUE}).")
+    int metricsPort;
+
+    @Option(
             names = "--out",
             defaultValue = "demo-out",
             description = "Where the report goes (default: ${DEFAULT-VALUE}).")
@@ -151,6 +159,7 @@ final class DemoCommand implements Callable<Integer> {
                                     work.resolve("models"),
                                     work,
                                     webPort,
+                                    metricsPort,
                                     progress::update)) {
                 if (restartSidecars) {
                     pipeline.restartDeadSidecars(progress::update);

@@ -62,6 +62,14 @@ final class RunCommand implements Callable<Integer> {
             description = "Flink web UI port on 127.0.0.1 (default: ${DEFAULT-VALUE}).")
     int webPort;
 
+    @Option(
+            names = "--metrics-port",
+            defaultValue = "9249",
+            description =
+                    "Flink's Prometheus reporter port on 127.0.0.1, /metrics (0: none; default:"
+                            + " ${DEFAULT-VALUE}).")
+    int metricsPort;
+
     @Option(names = "--duration", description = "Stop after this long (default: until Ctrl-C).")
     Duration duration;
 
@@ -109,6 +117,7 @@ final class RunCommand implements Callable<Integer> {
                             Home.resolveWork(models),
                             work,
                             webPort,
+                            metricsPort,
                             progress::update)) {
                 if (restartSidecars) {
                     pipeline.restartDeadSidecars(progress::update);

@@ -1,6 +1,7 @@
 package io.coedge.deploy;
 
 import io.coedge.catalog.NodeSpec;
+import io.coedge.deploy.metrics.PrometheusReporting;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -121,6 +122,11 @@ final class FlinkConfig {
         c.set(TaskManagerOptions.JVM_METASPACE, mib(TM_METASPACE));
         c.set(TaskManagerOptions.JVM_OVERHEAD_MIN, mib(TM_OVERHEAD));
         c.set(TaskManagerOptions.JVM_OVERHEAD_MAX, mib(TM_OVERHEAD));
+        // Flink's Prometheus reporter on 127.0.0.1, each process its own port (TaskManagers below).
+        c.addAll(
+                Configuration.fromMap(
+                        PrometheusReporting.config(
+                                LOOPBACK, String.valueOf(PrometheusReporting.DEFAULT_PORT))));
         c.addAll(Configuration.fromMap(spec.flinkConfig()));
         return c;
     }
@@ -130,6 +136,13 @@ final class FlinkConfig {
         Configuration c = common(spec);
         c.set(NODE, node.id());
         c.set(TaskManagerOptions.TASK_MANAGER_RESOURCE_ID, resourceId);
+        if (!spec.flinkConfig().containsKey(PrometheusReporting.portKey())) {
+            c.set(
+                    ConfigOptions.key(PrometheusReporting.portKey()).stringType().noDefaultValue(),
+                    String.valueOf(
+                            PrometheusReporting.clusterTaskManagerPort(
+                                    spec.nodes().indexOf(node))));
+        }
         return c;
     }
 

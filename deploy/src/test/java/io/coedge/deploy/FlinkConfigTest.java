@@ -94,6 +94,24 @@ class FlinkConfigTest {
     }
 
     @Test
+    void everyProcessHasItsOwnPrometheusReporterPortOnLoopback() {
+        ClusterSpec spec = ClusterSpec.builder(NODES, Path.of("/tmp/x")).build();
+        var jm = FlinkConfig.common(spec).toMap();
+        var tm1 = FlinkConfig.taskManager(spec, NODES.get(0), "edge-1").toMap();
+        var tm2 = FlinkConfig.taskManager(spec, NODES.get(1), "edge-2").toMap();
+        for (var c : List.of(jm, tm1, tm2)) {
+            assertThat(c)
+                    .containsEntry(
+                            "metrics.reporter.prom.factory.class",
+                            "io.coedge.deploy.metrics.LoopbackPrometheusReporterFactory")
+                    .containsEntry("metrics.reporter.prom.host", "127.0.0.1");
+        }
+        assertThat(jm).containsEntry("metrics.reporter.prom.port", "9249");
+        assertThat(tm1).containsEntry("metrics.reporter.prom.port", "9250");
+        assertThat(tm2).containsEntry("metrics.reporter.prom.port", "9251");
+    }
+
+    @Test
     void jvmFlagsMatchTheMemorySettings() {
         List<String> tm =
                 FlinkConfig.taskManagerJvm(Path.of("/l/tm.log"), Path.of("/c/log4j2.properties"));

@@ -113,9 +113,9 @@ class ManifestsTest {
     @Test
     void kafkaRunsKraftWithANodePoolOfControllersAndBrokers() {
         Map<String, Object> kafka = one("Kafka");
-        assertThat(map(map(kafka.get("metadata")).get("annotations")))
-                .containsEntry("strimzi.io/kraft", "enabled")
-                .containsEntry("strimzi.io/node-pools", "enabled");
+        // Strimzi 1.x runs KRaft with node pools only: the 0.x opt-in annotations are gone.
+        assertThat(kafka.get("apiVersion")).isEqualTo("kafka.strimzi.io/v1");
+        assertThat(map(kafka.get("metadata"))).doesNotContainKey("annotations");
         Map<String, Object> pool = one("KafkaNodePool");
         assertThat(map(map(pool.get("metadata")).get("labels")))
                 .containsEntry("strimzi.io/cluster", map(kafka.get("metadata")).get("name"));

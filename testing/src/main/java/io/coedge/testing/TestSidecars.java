@@ -15,9 +15,20 @@ public final class TestSidecars implements AutoCloseable {
     private final Path models;
     private final Map<String, SidecarServer> running = new LinkedHashMap<>();
     private final Map<String, Integer> ports = new LinkedHashMap<>();
+    private final Map<String, Integer> metricsPorts = new LinkedHashMap<>();
+    private final boolean metrics;
 
     public TestSidecars(Path models, List<String> nodes) throws Exception {
+        this(models, nodes, false);
+    }
+
+    /**
+     * @param metrics also serve each sidecar's {@code /metrics} (Prometheus text) on a free port of
+     *     127.0.0.1, {@link #metricsAddresses()}
+     */
+    public TestSidecars(Path models, List<String> nodes, boolean metrics) throws Exception {
         this.models = models;
+        this.metrics = metrics;
         try {
             for (String node : nodes) {
                 start(node);
@@ -35,11 +46,14 @@ public final class TestSidecars implements AutoCloseable {
                         SidecarOptions.builder(models)
                                 .bind("127.0.0.1")
                                 .port(ports.getOrDefault(node, 0))
-                                .metricsPort(-1)
+                                .metricsPort(metrics ? metricsPorts.getOrDefault(node, 0) : -1)
                                 .warmUpRuns(1)
                                 .build());
         running.put(node, server);
         ports.put(node, server.port());
+        if (metrics) {
+            metricsPorts.put(node, server.metricsPort());
+        }
     }
 
     /** Stops {@code node}'s sidecar as if its process died: the port stops answering. */
@@ -54,6 +68,13 @@ public final class TestSidecars implements AutoCloseable {
     public Map<String, String> addresses() {
         Map<String, String> out = new LinkedHashMap<>();
         ports.forEach((node, port) -> out.put(node, "127.0.0.1:" + port));
+        return out;
+    }
+
+    /** node -> host:port of its {@code /metrics}; empty unless constructed with metrics. */
+    public Map<String, String> metricsAddresses() {
+        Map<String, String> out = new LinkedHashMap<>();
+        metricsPorts.forEach((node, port) -> out.put(node, "127.0.0.1:" + port));
         return out;
     }
 

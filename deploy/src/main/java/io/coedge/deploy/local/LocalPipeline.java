@@ -4,6 +4,7 @@ import io.coedge.catalog.Catalog;
 import io.coedge.catalog.CatalogText;
 import io.coedge.catalog.NodeSpec;
 import io.coedge.deploy.SidecarSupervisor;
+import io.coedge.deploy.metrics.PrometheusReporting;
 import io.coedge.jobs.CoEdgeJob;
 import io.coedge.models.ModelGenerator;
 import io.coedge.operators.batch.BatcherConfig;
@@ -56,6 +57,37 @@ public final class LocalPipeline implements AutoCloseable {
             int webPort,
             Consumer<String> progress)
             throws Exception {
+        return start(
+                catalogText,
+                kafka,
+                topics,
+                dispatch,
+                batch,
+                sidecarAddresses,
+                models,
+                workDir,
+                webPort,
+                0,
+                progress);
+    }
+
+    /**
+     * As above, with Flink's Prometheus reporter on 127.0.0.1:{@code metricsPort} (the MiniCluster
+     * has one metric registry: one port for the JobManager and its TaskManager); 0 starts none.
+     */
+    public static LocalPipeline start(
+            CatalogText catalogText,
+            KafkaClients kafka,
+            TopicsConfig topics,
+            String dispatch,
+            String batch,
+            Map<String, String> sidecarAddresses,
+            Path models,
+            Path workDir,
+            int webPort,
+            int metricsPort,
+            Consumer<String> progress)
+            throws Exception {
         Catalog catalog = catalogText.parse();
         Map<String, Integer> toStart = new LinkedHashMap<>();
         for (NodeSpec n : catalog.nodes()) {
@@ -91,6 +123,12 @@ public final class LocalPipeline implements AutoCloseable {
             conf.set(JobManagerOptions.ADDRESS, "127.0.0.1");
             conf.set(TaskManagerOptions.BIND_HOST, "127.0.0.1");
             conf.set(TaskManagerOptions.HOST, "127.0.0.1");
+            if (metricsPort > 0) {
+                conf.addAll(
+                        Configuration.fromMap(
+                                PrometheusReporting.config(
+                                        "127.0.0.1", String.valueOf(metricsPort))));
+            }
             StreamExecutionEnvironment env =
                     StreamExecutionEnvironment.createLocalEnvironmentWithWebUI(conf);
             env.setParallelism(catalog.nodes().size());
@@ -112,6 +150,9 @@ public final class LocalPipeline implements AutoCloseable {
             progress.accept(
                     "starting the Flink job on a MiniCluster (web UI http://127.0.0.1:"
                             + webPort
+                            + (metricsPort > 0
+                                    ? ", metrics http://127.0.0.1:" + metricsPort + "/metrics"
+                                    : "")
                             + ")");
             JobClient client =
                     env.executeAsync("CoEdge (" + dispatch + " dispatch, " + batch + " batching)");

@@ -77,6 +77,12 @@ public final class NodeBatcherOperator extends AbstractStreamOperator<FrameResul
     private transient long lastStatusMicros;
     private transient BatcherMetrics metrics;
 
+    /** Batches at the sidecar: written on the task thread, read by metric reporters. */
+    private transient volatile int inFlight;
+
+    /** Frames queued on this subtask's engines, as of the last event: read by metric reporters. */
+    private transient volatile int queueLength;
+
     /** One key's (one node's) engine, the frames it holds by handle, and its timer. */
     private final class NodeRuntime implements NodeActions {
         final int key;
@@ -100,6 +106,7 @@ public final class NodeBatcherOperator extends AbstractStreamOperator<FrameResul
                 deadline = Math.max(deadline, f.deadlineMicros());
             }
             metrics.batch(batch.size());
+            inFlight++;
             String name = models.get(batch.model()).name();
             executor.run(batch.model(), batchFrames, deadline)
                     .whenComplete(
@@ -205,10 +212,9 @@ public final class NodeBatcherOperator extends AbstractStreamOperator<FrameResul
         metrics =
                 new BatcherMetrics(
                         getRuntimeContext().getMetricGroup(),
-                        () ->
-                                runtimes.values().stream()
-                                        .mapToInt(r -> r.engine.queuedTotal())
-                                        .sum());
+                        identity.node(),
+                        () -> queueLength,
+                        () -> inFlight);
         lastStatusMicros = clock.nowMicros();
         scheduleStatus();
     }
@@ -253,6 +259,7 @@ public final class NodeBatcherOperator extends AbstractStreamOperator<FrameResul
         RoutedFrame routed = element.getValue();
         NodeRuntime rt = runtime((Integer) getCurrentKey());
         QueuedFrame frame = new QueuedFrame(routed, clock.nowMicros());
+        metrics.arrived(routed.frame().task());
         long handle = nextHandle++;
         rt.frames.put(handle, frame);
         queued.put(frame.id(), frame);
@@ -262,6 +269,16 @@ public final class NodeBatcherOperator extends AbstractStreamOperator<FrameResul
                 frame.deadlineMicros(),
                 routed.frame().image().length,
                 rt);
+        noteQueue();
+    }
+
+    /** The queue length gauge's value: task thread only (the engines are not thread-safe). */
+    private void noteQueue() {
+        int q = 0;
+        for (NodeRuntime r : runtimes.values()) {
+            q += r.engine.queuedTotal();
+        }
+        queueLength = q;
     }
 
     @Override
@@ -271,6 +288,7 @@ public final class NodeBatcherOperator extends AbstractStreamOperator<FrameResul
             rt.timerMs = Long.MAX_VALUE;
         }
         rt.engine.timerFired(rt);
+        noteQueue();
     }
 
     @Override
@@ -279,6 +297,7 @@ public final class NodeBatcherOperator extends AbstractStreamOperator<FrameResul
     /** On the task thread: emit the batch's results and let the engine decide again. */
     private void complete(NodeRuntime rt, Batch batch, BatchOutcome outcome) throws Exception {
         setCurrentKey(rt.key);
+        inFlight--;
         long now = clock.nowMicros();
         for (long h : batch.handles()) {
             QueuedFrame f = rt.frames.remove(h);
@@ -309,6 +328,7 @@ public final class NodeBatcherOperator extends AbstractStreamOperator<FrameResul
             output.collect(new StreamRecord<>(result));
         }
         rt.engine.finished(batch, outcome.outputs().size(), outcome.failure() == null, rt);
+        noteQueue();
     }
 
     /** The frame leaves the node: out of keyed state (of the current key). */

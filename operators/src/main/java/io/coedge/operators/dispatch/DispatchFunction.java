@@ -20,6 +20,7 @@ import org.apache.flink.api.common.state.ReadOnlyBroadcastState;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.metrics.Counter;
+import org.apache.flink.metrics.MetricGroup;
 import org.apache.flink.runtime.state.FunctionInitializationContext;
 import org.apache.flink.runtime.state.FunctionSnapshotContext;
 import org.apache.flink.streaming.api.checkpoint.CheckpointedFunction;
@@ -80,6 +81,10 @@ public final class DispatchFunction extends BroadcastProcessFunction<Frame, Node
     private transient Map<String, Integer> subtaskOfNode;
     private transient Counter moveCounter;
     private transient Counter replans;
+    private transient Map<String, Counter> framesIn;
+
+    /** The assignment as metric reporters read it (replaced, never mutated, on the task thread). */
+    private transient volatile Map<String, String> published;
 
     /**
      * @param policyName dispatch policy ({@code coedge}, {@code no-offloading}, {@code
@@ -118,11 +123,38 @@ public final class DispatchFunction extends BroadcastProcessFunction<Frame, Node
         }
         topologies = new TopologyBuilder(catalog, staleAfterMs);
         keys = new SubtaskKeys(batcherParallelism, maxParallelism);
-        moveCounter = getRuntimeContext().getMetricGroup().counter("taskMoves");
-        replans = getRuntimeContext().getMetricGroup().counter("replans");
-        getRuntimeContext()
-                .getMetricGroup()
-                .gauge("framesWaitingForNodes", () -> waiting == null ? 0 : waiting.size());
+        registerMetrics();
+    }
+
+    /**
+     * Under the user scope {@code coedge}: {@code replans}, {@code taskMoves}, {@code
+     * framesWaitingForNodes}; per task ({@code coedge.task.<id>}) {@code framesIn} and {@code
+     * assignedNode} (the catalog index of the node the task is assigned to); per task and node
+     * ({@code coedge.task.<id>.node.<id>}) {@code assigned}, 1 on the task's node and 0 elsewhere.
+     * Per frame: one hash lookup and one counter increment; the gauges are read by the reporter.
+     */
+    private void registerMetrics() {
+        MetricGroup scope = getRuntimeContext().getMetricGroup().addGroup("coedge");
+        moveCounter = scope.counter("taskMoves");
+        replans = scope.counter("replans");
+        scope.gauge("framesWaitingForNodes", () -> waiting == null ? 0 : waiting.size());
+        framesIn = new HashMap<>();
+        List<String> nodeIds = catalog.nodes().stream().map(n -> n.id()).toList();
+        for (TaskSpec t : catalog.tasks()) {
+            MetricGroup task = scope.addGroup("task", t.id());
+            framesIn.put(t.id(), task.counter("framesIn"));
+            task.gauge("assignedNode", () -> nodeIds.indexOf(assignedNode(t)));
+            for (String node : nodeIds) {
+                task.addGroup("node", node)
+                        .gauge("assigned", () -> node.equals(assignedNode(t)) ? 1 : 0);
+            }
+        }
+    }
+
+    /** The node a task's frames go to now: the plan's, else the task's origin. */
+    private String assignedNode(TaskSpec t) {
+        Map<String, String> a = published;
+        return a == null ? t.origin() : a.getOrDefault(t.id(), t.origin());
     }
 
     @Override
@@ -132,6 +164,10 @@ public final class DispatchFunction extends BroadcastProcessFunction<Frame, Node
             restoreRouting(ctx.getBroadcastState(STATUSES), ctx.getBroadcastState(ASSIGNMENT));
         }
         flushWaiting(ctx.currentProcessingTime(), out);
+        Counter in = framesIn.get(frame.task());
+        if (in != null) {
+            in.inc();
+        }
         route(frame, ctx.currentProcessingTime(), out);
     }
 
@@ -197,6 +233,7 @@ public final class DispatchFunction extends BroadcastProcessFunction<Frame, Node
         assignmentState.clear();
         assignmentState.putAll(outcome.state().assignment());
         assignment = outcome.state().assignment();
+        published = Map.copyOf(assignment);
         flushWaiting(ctx.currentProcessingTime(), out);
     }
 
@@ -230,6 +267,7 @@ public final class DispatchFunction extends BroadcastProcessFunction<Frame, Node
             a.putIfAbsent(t.id(), t.origin());
         }
         assignment = a;
+        published = Map.copyOf(a);
         subtaskOfNode = subtasks(all);
     }
 
