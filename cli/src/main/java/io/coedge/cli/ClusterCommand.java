@@ -40,7 +40,9 @@ import picocli.CommandLine.Parameters;
             ClusterCommand.Status.class,
             ClusterCommand.Cancel.class,
             ClusterCommand.Down.class,
-            ClusterCommand.Exec.class
+            ClusterCommand.Exec.class,
+            ClusterCommand.Link.class,
+            ClusterCommand.Node.class
         })
 public final class ClusterCommand implements Runnable {
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
@@ -598,10 +600,7 @@ public final class ClusterCommand implements Runnable {
         @Override
         public Integer call() throws Exception {
             ClusterState state = dir.requireState();
-            if (state.testbed() == null) {
-                throw new IOException(
-                        "the cluster is not a testbed; start one with `coedge cluster up --testbed`");
-            }
+            requireTestbed(dir);
             List<String> argv = new ArrayList<>(Testbed.prefix(state.testbed(), node));
             if (command.get(0).equals("coedge")) {
                 argv.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
@@ -617,6 +616,87 @@ public final class ClusterCommand implements Runnable {
                 pb.environment().put("KAFKA_BOOTSTRAP", state.kafkaBootstrap());
             }
             return pb.start().waitFor();
+        }
+    }
+
+    static TestbedState requireTestbed(ClusterDir dir) throws IOException {
+        ClusterState state = dir.requireState();
+        if (state.testbed() == null) {
+            throw new IOException(
+                    "the cluster is not a testbed; start one with `coedge cluster up --testbed`");
+        }
+        return state.testbed();
+    }
+
+    @Command(
+            name = "link",
+            mixinStandardHelpOptions = true,
+            description =
+                    "Change the testbed's link FROM -> TO while it runs (one direction): its bandwidth, and its latency"
+                            + " where the kernel has netem.")
+    static final class Link implements Callable<Integer> {
+        @Mixin ClusterDir dir;
+
+        @Parameters(index = "0", paramLabel = "FROM")
+        String from;
+
+        @Parameters(index = "1", paramLabel = "TO")
+        String to;
+
+        @Option(
+                names = "--bandwidth",
+                required = true,
+                paramLabel = "MBPS",
+                description = "Megabits per second.")
+        double bandwidth;
+
+        @Option(names = "--latency", paramLabel = "MS", description = "One-way latency, ms.")
+        Double latency;
+
+        @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() throws Exception {
+            Testbed.setLink(requireTestbed(dir), from, to, bandwidth, latency);
+            spec.commandLine()
+                    .getOut()
+                    .println(
+                            "link "
+                                    + from
+                                    + " -> "
+                                    + to
+                                    + ": "
+                                    + bandwidth
+                                    + " Mbit/s"
+                                    + (latency == null ? "" : ", " + latency + " ms"));
+            return 0;
+        }
+    }
+
+    @Command(
+            name = "node",
+            mixinStandardHelpOptions = true,
+            description = "Change a testbed node's CPU share while it runs.")
+    static final class Node implements Callable<Integer> {
+        @Mixin ClusterDir dir;
+
+        @Parameters(index = "0", paramLabel = "NODE")
+        String node;
+
+        @Option(
+                names = "--cpu",
+                required = true,
+                paramLabel = "CORES",
+                description = "Cores, e.g. 0.25.")
+        double cpu;
+
+        @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() throws Exception {
+            Testbed.setCpu(requireTestbed(dir), node, cpu);
+            spec.commandLine().getOut().println("node " + node + ": " + cpu + " cores");
+            return 0;
         }
     }
 

@@ -190,9 +190,76 @@ public final class Testbed {
         }
     }
 
-    /** Changes a node's CPU quota. */
-    public static void setCpu(String cgroup, double cores) throws IOException {
+    /**
+     * Changes a running testbed's CPU share of a node ({@code coedge cluster node N --cpu C}); the
+     * node must have been given a {@code cpuShare} in the catalog (its processes are in a cgroup).
+     */
+    public static void setCpu(TestbedState state, String node, double cores) throws IOException {
+        if (!(cores >= 0.01 && cores <= 1024)) {
+            throw new IllegalArgumentException(
+                    "--cpu must be from 0.01 to 1024 cores, was " + cores);
+        }
+        String ns = requireNode(state, node);
+        String cgroup =
+                state.cgroups().stream()
+                        .filter(c -> Path.of(c).getFileName().toString().equals(ns))
+                        .findFirst()
+                        .orElseThrow(
+                                () ->
+                                        new IllegalArgumentException(
+                                                "node '"
+                                                        + node
+                                                        + "' runs without a CPU limit; give it a cpuShare in the catalog and"
+                                                        + " start the testbed again"));
         makeCgroup(Path.of(cgroup), cores);
+    }
+
+    /**
+     * Changes a running testbed's link from one node to another ({@code coedge cluster link A B
+     * --bandwidth MBPS --latency MS}): the tbf at A's end of the A-B veth, and its netem where the
+     * kernel has one. One direction; the other keeps its shape.
+     *
+     * @param latencyMs null keeps the latency
+     */
+    public static void setLink(
+            TestbedState state, String from, String to, double mbps, Double latencyMs)
+            throws IOException {
+        if (!(mbps > 0)) {
+            throw new IllegalArgumentException("--bandwidth must be positive, was " + mbps);
+        }
+        String ns = requireNode(state, from);
+        requireNode(state, to);
+        if (from.equals(to)) {
+            throw new IllegalArgumentException("a link joins two different nodes, was " + from);
+        }
+        String dev = "l" + lastOctet(state.addresses().get(to));
+        Iproute.run(TestbedPlan.shapeCommand("replace", ns, dev, mbps));
+        if (latencyMs != null) {
+            if (!state.latencyApplied()) {
+                throw new IOException(
+                        "bandwidth changed; latency cannot be: this kernel has no netem qdisc");
+            }
+            // replace: adds the netem under the tbf if missing, changes it if there.
+            Iproute.run(TestbedPlan.latencyCommand("replace", ns, dev, latencyMs));
+        }
+    }
+
+    private static String requireNode(TestbedState state, String node) {
+        if (node.equals(TestbedState.BACKBONE) || !state.netns().containsKey(node)) {
+            List<String> nodes = new ArrayList<>(state.netns().keySet());
+            nodes.remove(TestbedState.BACKBONE);
+            throw new IllegalArgumentException(
+                    "no node '"
+                            + node
+                            + "' in the testbed (nodes: "
+                            + String.join(", ", nodes)
+                            + ")");
+        }
+        return state.netns().get(node);
+    }
+
+    private static String lastOctet(String address) {
+        return address.substring(address.lastIndexOf('.') + 1);
     }
 
     /**

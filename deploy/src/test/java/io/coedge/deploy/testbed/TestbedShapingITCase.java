@@ -49,6 +49,15 @@ class TestbedShapingITCase {
     }
 
     @Test
+    void aLinkChangedWhileUpCarriesItsNewBandwidth() throws Exception {
+        Testbed.setLink(testbed, "a", "b", 10, null);
+
+        assertThat(transfer("a", "b", testbed.addresses().get("b"))).isBetween(9.0, 11.0);
+        // The other direction keeps its 5 Mbit/s.
+        assertThat(transfer("b", "a", testbed.addresses().get("a"))).isBetween(4.5, 5.5);
+    }
+
+    @Test
     void theUplinkToTheBackboneIsNotShaped() throws Exception {
         double mbps = transfer("a", TestbedState.BACKBONE, testbed.addresses().get("backbone"));
 
