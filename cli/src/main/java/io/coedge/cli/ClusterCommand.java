@@ -1,5 +1,6 @@
 package io.coedge.cli;
 
+import io.coedge.catalog.Catalog;
 import io.coedge.catalog.CatalogText;
 import io.coedge.catalog.NodeSpec;
 import io.coedge.deploy.ClusterSpec;
@@ -8,6 +9,9 @@ import io.coedge.deploy.FlinkSession;
 import io.coedge.deploy.JobArguments;
 import io.coedge.deploy.LocalCluster;
 import io.coedge.deploy.metrics.PrometheusReporting;
+import io.coedge.deploy.testbed.Testbed;
+import io.coedge.deploy.testbed.TestbedPlan;
+import io.coedge.deploy.testbed.TestbedState;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -36,7 +40,10 @@ import picocli.CommandLine.Parameters;
             ClusterCommand.Submit.class,
             ClusterCommand.Status.class,
             ClusterCommand.Cancel.class,
-            ClusterCommand.Down.class
+            ClusterCommand.Down.class,
+            ClusterCommand.Exec.class,
+            ClusterCommand.Link.class,
+            ClusterCommand.Node.class
         })
 public final class ClusterCommand implements Runnable {
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
@@ -151,6 +158,14 @@ public final class ClusterCommand implements Runnable {
         int kafkaPort;
 
         @Option(
+                names = "--testbed",
+                description =
+                        "Run every node in its own network namespace (TaskManager and sidecar, CPU quota from the "
+                                + "catalog's cpuShare), Kafka and the JobManager in a backbone namespace, and the "
+                                + "catalog's links as tc-shaped veth pairs. Needs root.")
+        boolean testbed;
+
+        @Option(
                 names = "--rest-port",
                 defaultValue = "8081",
                 paramLabel = "PORT",
@@ -180,8 +195,17 @@ public final class ClusterCommand implements Runnable {
                                 + ClusterState.file(folder)
                                 + "); stop it first with `coedge cluster down`");
             }
+            if (existing.isPresent() && existing.get().testbed() != null) {
+                // A stale state of a killed `up --testbed`: its namespaces and cgroups go first.
+                err.println("coedge cluster up: removing the testbed of a stopped cluster");
+                existing.get()
+                        .tearDown(Duration.ofSeconds(5), m -> err.println("  " + m))
+                        .forEach(m -> err.println("  left: " + m));
+                Files.deleteIfExists(ClusterState.file(folder));
+            }
             Path catalogFile = shipped(config);
-            List<NodeSpec> all = CatalogText.read(catalogFile).parse().nodes();
+            Catalog catalog = CatalogText.read(catalogFile).parse();
+            List<NodeSpec> all = catalog.nodes();
             int n = nodes == null ? all.size() : nodes;
             if (n < 1 || n > all.size()) {
                 throw new IllegalArgumentException(
@@ -229,7 +253,7 @@ public final class ClusterCommand implements Runnable {
                                         ClusterState.read(folder)
                                                 .ifPresent(
                                                         s ->
-                                                                s.stopAll(
+                                                                s.tearDown(
                                                                         Duration.ofSeconds(10),
                                                                         m ->
                                                                                 err.println(
@@ -249,6 +273,12 @@ public final class ClusterCommand implements Runnable {
                         LocalCluster.start(
                                 clusterSpec,
                                 catalogFile,
+                                testbed
+                                        ? TestbedPlan.of(
+                                                Testbed.newRunId(),
+                                                all.subList(0, n),
+                                                catalog.links())
+                                        : null,
                                 m -> {
                                     err.println("coedge cluster up: " + m);
                                     err.flush();
@@ -274,7 +304,38 @@ public final class ClusterCommand implements Runnable {
             if (state.kafkaBootstrap() != null) {
                 out.println("  Kafka           " + state.kafkaBootstrap());
             }
-            for (NodeSpec node : all.subList(0, n)) {
+            if (state.testbed() != null) {
+                TestbedState t = state.testbed();
+                out.println(
+                        "  testbed         "
+                                + t.runId()
+                                + ": backbone "
+                                + t.netns().get(TestbedState.BACKBONE)
+                                + " at "
+                                + t.addresses().get(TestbedState.BACKBONE)
+                                + (t.latencyApplied()
+                                        ? ""
+                                        : " (no netem in this kernel: links shaped for bandwidth only)"));
+                for (NodeSpec node : all.subList(0, n)) {
+                    out.println(
+                            "  node "
+                                    + node.id()
+                                    + "  "
+                                    + t.netns().get(node.id())
+                                    + " at "
+                                    + t.addresses().get(node.id())
+                                    + (node.cpuShare() == null
+                                            ? ""
+                                            : String.format(", %.2f cores", node.cpuShare()))
+                                    + "; its sidecar at 127.0.0.1:"
+                                    + node.sidecarPort()
+                                    + " inside it");
+                }
+                out.println(
+                        "  run a camera on its node:  coedge cluster exec NODE -- coedge produce ...");
+            }
+            for (NodeSpec node :
+                    state.testbed() != null ? List.<NodeSpec>of() : all.subList(0, n)) {
                 out.println(
                         "  sidecar "
                                 + node.id()
@@ -497,19 +558,153 @@ public final class ClusterCommand implements Runnable {
                 return 0;
             }
             int alive = read.get().alive().size();
-            read.get()
-                    .stopAll(
-                            Duration.ofSeconds(15),
-                            m -> {
-                                spec.commandLine().getErr().println("coedge cluster down: " + m);
-                                spec.commandLine().getErr().flush();
-                            });
+            List<String> left =
+                    read.get()
+                            .tearDown(
+                                    Duration.ofSeconds(15),
+                                    m -> {
+                                        spec.commandLine()
+                                                .getErr()
+                                                .println("coedge cluster down: " + m);
+                                        spec.commandLine().getErr().flush();
+                                    });
+            if (!left.isEmpty()) {
+                throw new IOException(
+                        "could not remove all of the testbed (state kept in "
+                                + ClusterState.file(folder)
+                                + "; run `coedge cluster down` again): "
+                                + String.join("; ", left));
+            }
             Files.delete(ClusterState.file(folder));
             out.println(
                     "cluster down: stopped "
                             + alive
                             + " processes; logs stay in "
                             + folder.resolve("logs"));
+            return 0;
+        }
+    }
+
+    @Command(
+            name = "exec",
+            mixinStandardHelpOptions = true,
+            description = {
+                "Run a command on a node of the testbed (`up --testbed`): in its network namespace and CPU cgroup,"
+                        + " with KAFKA_BOOTSTRAP set to the cluster's broker. `backbone` names Kafka's namespace.",
+                "`coedge cluster exec edge-1 -- coedge produce --camera cam-1 ...` runs a camera on its origin node."
+            })
+    static final class Exec implements Callable<Integer> {
+        @Mixin ClusterDir dir;
+
+        @Parameters(index = "0", paramLabel = "NODE", description = "Node id, or backbone.")
+        String node;
+
+        @Parameters(
+                index = "1..*",
+                arity = "1..*",
+                paramLabel = "COMMAND",
+                description = "The command; `coedge ...` runs this coedge.")
+        List<String> command;
+
+        @Override
+        public Integer call() throws Exception {
+            ClusterState state = dir.requireState();
+            requireTestbed(dir);
+            List<String> argv = new ArrayList<>(Testbed.prefix(state.testbed(), node));
+            if (command.get(0).equals("coedge")) {
+                argv.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+                argv.add("-cp");
+                argv.add(System.getProperty("java.class.path"));
+                argv.add(CoEdgeCli.class.getName());
+                argv.addAll(command.subList(1, command.size()));
+            } else {
+                argv.addAll(command);
+            }
+            ProcessBuilder pb = new ProcessBuilder(argv).inheritIO();
+            if (state.kafkaBootstrap() != null) {
+                pb.environment().put("KAFKA_BOOTSTRAP", state.kafkaBootstrap());
+            }
+            return pb.start().waitFor();
+        }
+    }
+
+    static TestbedState requireTestbed(ClusterDir dir) throws IOException {
+        ClusterState state = dir.requireState();
+        if (state.testbed() == null) {
+            throw new IOException(
+                    "the cluster is not a testbed; start one with `coedge cluster up --testbed`");
+        }
+        return state.testbed();
+    }
+
+    @Command(
+            name = "link",
+            mixinStandardHelpOptions = true,
+            description =
+                    "Change the testbed's link FROM -> TO while it runs (one direction): its bandwidth, and its latency"
+                            + " where the kernel has netem.")
+    static final class Link implements Callable<Integer> {
+        @Mixin ClusterDir dir;
+
+        @Parameters(index = "0", paramLabel = "FROM")
+        String from;
+
+        @Parameters(index = "1", paramLabel = "TO")
+        String to;
+
+        @Option(
+                names = "--bandwidth",
+                required = true,
+                paramLabel = "MBPS",
+                description = "Megabits per second.")
+        double bandwidth;
+
+        @Option(names = "--latency", paramLabel = "MS", description = "One-way latency, ms.")
+        Double latency;
+
+        @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() throws Exception {
+            Testbed.setLink(requireTestbed(dir), from, to, bandwidth, latency);
+            spec.commandLine()
+                    .getOut()
+                    .println(
+                            "link "
+                                    + from
+                                    + " -> "
+                                    + to
+                                    + ": "
+                                    + bandwidth
+                                    + " Mbit/s"
+                                    + (latency == null ? "" : ", " + latency + " ms"));
+            return 0;
+        }
+    }
+
+    @Command(
+            name = "node",
+            mixinStandardHelpOptions = true,
+            description = "Change a testbed node's CPU share while it runs.")
+    static final class Node implements Callable<Integer> {
+        @Mixin ClusterDir dir;
+
+        @Parameters(index = "0", paramLabel = "NODE")
+        String node;
+
+        @Option(
+                names = "--cpu",
+                required = true,
+                paramLabel = "CORES",
+                description = "Cores, e.g. 0.25.")
+        double cpu;
+
+        @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() throws Exception {
+            Testbed.setCpu(requireTestbed(dir), node, cpu);
+            spec.commandLine().getOut().println("node " + node + ": " + cpu + " cores");
             return 0;
         }
     }

@@ -26,6 +26,14 @@ final class KafkaCommand implements Callable<Integer> {
                     "Client port on 127.0.0.1; 0 for any free port (default: ${DEFAULT-VALUE}).")
     int port;
 
+    @Option(
+            names = "--host",
+            defaultValue = "127.0.0.1",
+            paramLabel = "ADDRESS",
+            description =
+                    "Address to bind and advertise (default: ${DEFAULT-VALUE}; the testbed uses its backbone's).")
+    String host;
+
     @Option(names = "--no-topics", description = "Do not create the CoEdge topics at start.")
     boolean noTopics;
 
@@ -33,7 +41,7 @@ final class KafkaCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        EmbeddedKafka broker = EmbeddedKafka.start(port, Map.of());
+        EmbeddedKafka broker = EmbeddedKafka.start(host, port, Map.of());
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime()
                 .addShutdownHook(

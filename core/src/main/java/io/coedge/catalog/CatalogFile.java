@@ -29,7 +29,7 @@ record CatalogFile(
         links = requireNonNullElse(links, List.of());
     }
 
-    record Node(String id, String sidecar, String accelerator) {
+    record Node(String id, String sidecar, String accelerator, Double cpuShare) {
         Node {
             id = text("id", id);
             sidecar = text("sidecar", sidecar, "127.0.0.1:8001");
@@ -47,10 +47,13 @@ record CatalogFile(
                     accelerator.equals("cpu") || accelerator.matches("cuda:\\d+"),
                     "accelerator",
                     "must be cpu or cuda:N, was '" + accelerator + "'");
+            if (cpuShare != null) {
+                cpuShare = between("cpuShare", cpuShare, null, 0.01, 1024);
+            }
         }
 
         NodeSpec spec() {
-            return new NodeSpec(id, sidecar, accelerator);
+            return new NodeSpec(id, sidecar, accelerator, cpuShare);
         }
     }
 

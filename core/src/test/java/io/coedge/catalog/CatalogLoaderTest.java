@@ -277,6 +277,25 @@ class CatalogLoaderTest {
     }
 
     @Test
+    void aNodesCpuShareIsReadAndItsRangeChecked() throws Exception {
+        Catalog catalog =
+                CatalogLoader.parse(
+                        "ok.yaml",
+                        VALID.replace(
+                                "{id: edge-1, sidecar: \"127.0.0.1:8101\"}",
+                                "{id: edge-1, sidecar: \"127.0.0.1:8101\", cpuShare: 0.25}"));
+        assertThat(catalog.node("edge-1").orElseThrow().cpuShare()).isEqualTo(0.25);
+        assertThat(catalog.node("edge-2").orElseThrow().cpuShare()).isNull();
+
+        assertThat(
+                        failure(
+                                VALID.replace(
+                                        "{id: edge-1, sidecar: \"127.0.0.1:8101\"}",
+                                        "{id: edge-1, sidecar: \"127.0.0.1:8101\", cpuShare: 0}")))
+                .hasMessageContaining("nodes[0].cpuShare: must be from 0.01 to 1024.0, was 0.0");
+    }
+
+    @Test
     void crossReferencesAreChecked() {
         assertThat(failure(VALID.replace("model: resnet", "model: vgg")).getMessage())
                 .isEqualTo(

@@ -4,24 +4,29 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.networknt.schema.JsonSchema;
-import com.networknt.schema.JsonSchemaFactory;
-import com.networknt.schema.SpecVersion;
-import com.networknt.schema.ValidationMessage;
+import com.networknt.schema.Error;
+import com.networknt.schema.InputFormat;
+import com.networknt.schema.Schema;
+import com.networknt.schema.SchemaRegistry;
+import com.networknt.schema.SpecificationVersion;
 import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
-import java.util.Set;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 class ResultCodecTest {
-    private static JsonSchema schema;
+    private static Schema schema;
 
     @BeforeAll
     static void schema() throws Exception {
         try (InputStream in =
                 ResultCodecTest.class.getResourceAsStream("/schemas/result.schema.json")) {
-            schema = JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V202012).getSchema(in);
+            schema =
+                    SchemaRegistry.withDefaultDialect(SpecificationVersion.DRAFT_2020_12)
+                            .getSchema(
+                                    new String(in.readAllBytes(), StandardCharsets.UTF_8),
+                                    InputFormat.JSON);
         }
     }
 
@@ -111,7 +116,8 @@ class ResultCodecTest {
         for (FrameResult result : List.of(ok(), dropped(), classified())) {
             byte[] json = ResultCodec.toJson(result);
 
-            Set<ValidationMessage> problems = schema.validate(mapper.readTree(json));
+            List<Error> problems =
+                    schema.validate(new String(json, StandardCharsets.UTF_8), InputFormat.JSON);
             assertThat(problems).as(new String(json)).isEmpty();
             assertThat(ResultCodec.fromJson(json)).isEqualTo(result);
         }
@@ -125,8 +131,8 @@ class ResultCodecTest {
         JsonNode badStatus = mapper.readTree(ResultCodec.toJson(ok()));
         ((com.fasterxml.jackson.databind.node.ObjectNode) badStatus).put("status", "MAYBE");
 
-        assertThat(schema.validate(noReason)).isNotEmpty();
-        assertThat(schema.validate(badStatus)).isNotEmpty();
+        assertThat(schema.validate(noReason.toString(), InputFormat.JSON)).isNotEmpty();
+        assertThat(schema.validate(badStatus.toString(), InputFormat.JSON)).isNotEmpty();
     }
 
     @Test

@@ -45,11 +45,56 @@ final class ChildProcess {
             Map<String, String> env,
             Path log)
             throws IOException {
+        return startJava(name, spec, List.of(), classpath, jvmOptions, mainClass, args, env, log);
+    }
+
+    /**
+     * Starts {@code prefix java jvmOptions -cp classpath mainClass args} as the cluster {@code
+     * spec} says; the prefix (a testbed's {@code ip netns exec}) execs, so the PID is the java's.
+     */
+    static ChildProcess startJava(
+            String name,
+            ClusterSpec spec,
+            List<String> prefix,
+            List<String> classpath,
+            List<String> jvmOptions,
+            String mainClass,
+            List<String> args,
+            Map<String, String> env,
+            Path log)
+            throws IOException {
         return startJava(
                 name,
                 spec.java(),
                 spec.dir(),
                 spec.detach(),
+                prefix,
+                classpath,
+                jvmOptions,
+                mainClass,
+                args,
+                env,
+                log);
+    }
+
+    static ChildProcess startJava(
+            String name,
+            String javaExe,
+            Path workDir,
+            boolean detach,
+            List<String> classpath,
+            List<String> jvmOptions,
+            String mainClass,
+            List<String> args,
+            Map<String, String> env,
+            Path log)
+            throws IOException {
+        return startJava(
+                name,
+                javaExe,
+                workDir,
+                detach,
+                List.of(),
                 classpath,
                 jvmOptions,
                 mainClass,
@@ -64,12 +109,15 @@ final class ChildProcess {
      * @param workDir the child's working folder; null for this process's
      * @param detach in a new session, so the child survives the launcher, its Ctrl-C and its
      *     terminal
+     * @param prefix a command that execs the rest (a testbed's {@code ip netns exec NS}); empty for
+     *     none
      */
     static ChildProcess startJava(
             String name,
             String javaExe,
             Path workDir,
             boolean detach,
+            List<String> prefix,
             List<String> classpath,
             List<String> jvmOptions,
             String mainClass,
@@ -83,6 +131,7 @@ final class ChildProcess {
             // stays the java's.
             command.add(SETSID.toString());
         }
+        command.addAll(prefix);
         command.add(javaExe);
         command.addAll(jvmOptions);
         command.add("-cp");

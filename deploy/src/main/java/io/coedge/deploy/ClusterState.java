@@ -4,6 +4,8 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import io.coedge.deploy.testbed.Testbed;
+import io.coedge.deploy.testbed.TestbedState;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,10 +26,16 @@ import java.util.function.Consumer;
  * @param kafkaBootstrap bootstrap address of the embedded broker; null when none was started
  * @param catalog absolute path of the catalog the cluster was started for
  * @param processes every child process, in start order
+ * @param testbed the namespaces and cgroups of a testbed ({@code up --testbed}); null for a cluster
+ *     on 127.0.0.1
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record ClusterState(
-        String restUrl, String kafkaBootstrap, String catalog, List<Proc> processes) {
+        String restUrl,
+        String kafkaBootstrap,
+        String catalog,
+        List<Proc> processes,
+        TestbedState testbed) {
     public static final String FILE = "state.json";
 
     private static final ObjectMapper JSON =
@@ -83,14 +91,23 @@ public record ClusterState(
         processes = List.copyOf(processes);
     }
 
+    public ClusterState(
+            String restUrl, String kafkaBootstrap, String catalog, List<Proc> processes) {
+        this(restUrl, kafkaBootstrap, catalog, processes, null);
+    }
+
     public ClusterState with(Proc process) {
         List<Proc> all = new ArrayList<>(processes);
         all.add(process);
-        return new ClusterState(restUrl, kafkaBootstrap, catalog, all);
+        return new ClusterState(restUrl, kafkaBootstrap, catalog, all, testbed);
     }
 
     public ClusterState withKafka(String bootstrap) {
-        return new ClusterState(restUrl, bootstrap, catalog, processes);
+        return new ClusterState(restUrl, bootstrap, catalog, processes, testbed);
+    }
+
+    public ClusterState withTestbed(TestbedState testbed) {
+        return new ClusterState(restUrl, kafkaBootstrap, catalog, processes, testbed);
     }
 
     public static Path file(Path dir) {
@@ -138,5 +155,16 @@ public record ClusterState(
                             });
         }
         ChildProcess.awaitExit(stopping, grace);
+    }
+
+    /**
+     * What {@code cluster down} does: {@link #stopAll}, then removes the testbed's namespaces,
+     * veths, qdiscs and cgroups (and any process left inside them), if there is a testbed.
+     *
+     * @return what could not be removed, one line each
+     */
+    public List<String> tearDown(Duration grace, Consumer<String> progress) {
+        stopAll(grace, progress);
+        return testbed == null ? List.of() : Testbed.destroy(testbed, progress);
     }
 }

@@ -1,6 +1,10 @@
 package io.coedge.deploy;
 
 import io.coedge.catalog.NodeSpec;
+import io.coedge.deploy.testbed.PortBridge;
+import io.coedge.deploy.testbed.Testbed;
+import io.coedge.deploy.testbed.TestbedPlan;
+import io.coedge.deploy.testbed.TestbedState;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -13,6 +17,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.JobManagerOptions;
+import org.apache.flink.configuration.RestOptions;
+import org.apache.flink.configuration.TaskManagerOptions;
 
 /**
  * A real Flink session cluster on this machine, started from the Maven artifacts on the launcher's
@@ -30,6 +38,7 @@ public final class LocalCluster implements AutoCloseable {
             "org.apache.flink.runtime.taskexecutor.TaskManagerRunner";
     static final String CLI_MAIN = "io.coedge.cli.CoEdgeCli";
 
+    private static final String LOOPBACK = "127.0.0.1";
     private static final Duration JVM_READY = Duration.ofSeconds(180);
     private static final Duration SIDECAR_READY = Duration.ofSeconds(300);
 
@@ -44,6 +53,9 @@ public final class LocalCluster implements AutoCloseable {
     private final Map<String, Integer> incarnations = new HashMap<>();
     private ClusterState state;
     private Thread stopOnExit;
+
+    /** The testbed the processes run in ({@code up --testbed}); null on 127.0.0.1. */
+    private TestbedState testbed;
 
     private LocalCluster(ClusterSpec spec, String catalog, Consumer<String> progress)
             throws IOException {
@@ -71,7 +83,25 @@ public final class LocalCluster implements AutoCloseable {
      */
     public static LocalCluster start(ClusterSpec spec, Path catalog, Consumer<String> progress)
             throws IOException, InterruptedException {
-        checkPortsFree(spec);
+        return start(spec, catalog, null, progress);
+    }
+
+    /**
+     * {@link #start(ClusterSpec, Path, Consumer)} inside a testbed made from {@code plan} (null for
+     * none): Kafka and the JobManager in its backbone namespace, each node's TaskManager and
+     * sidecar in the node's namespace and cgroup, every server on its namespace's address (a
+     * sidecar on its namespace's own 127.0.0.1, where only its node reaches it). The REST API is
+     * carried to 127.0.0.1 on this machine by a {@link PortBridge} pair. {@link #close} removes the
+     * testbed.
+     */
+    public static LocalCluster start(
+            ClusterSpec spec, Path catalog, TestbedPlan plan, Consumer<String> progress)
+            throws IOException, InterruptedException {
+        if (plan != null) {
+            Testbed.checkPrivileges();
+        }
+        // In a testbed only the REST bridge listens on this machine's 127.0.0.1.
+        checkPortsFree(spec, plan != null);
         Files.createDirectories(spec.dir());
         LocalCluster cluster =
                 new LocalCluster(
@@ -85,6 +115,20 @@ public final class LocalCluster implements AutoCloseable {
             Runtime.getRuntime().addShutdownHook(cluster.stopOnExit);
         }
         try {
+            if (plan != null) {
+                cluster.testbed =
+                        Testbed.create(
+                                plan,
+                                t -> {
+                                    cluster.state = cluster.state.withTestbed(t);
+                                    try {
+                                        cluster.state.write(spec.dir());
+                                    } catch (IOException e) {
+                                        throw new java.io.UncheckedIOException(e);
+                                    }
+                                },
+                                progress);
+            }
             cluster.startAll();
             return cluster;
         } catch (IOException | InterruptedException | RuntimeException e) {
@@ -101,12 +145,20 @@ public final class LocalCluster implements AutoCloseable {
             generateModels();
         }
         ChildProcess kafka = spec.kafkaPort() == null ? null : startKafka();
+        List<ChildProcess> testbedSidecars = new ArrayList<>();
         if (spec.models() != null) {
             for (NodeSpec node : spec.nodes()) {
-                startSidecar(node);
+                if (testbed == null) {
+                    startSidecar(node);
+                } else {
+                    testbedSidecars.add(startSidecarInTestbed(node));
+                }
             }
         }
         ChildProcess jobManager = startJobManager();
+        if (testbed != null) {
+            startRestBridge();
+        }
         for (NodeSpec node : spec.nodes()) {
             startTaskManagerProcess(node);
         }
@@ -119,11 +171,15 @@ public final class LocalCluster implements AutoCloseable {
                         "%d TaskManagers registered, 1 slot each (%.1f s)",
                         taskManagers.size(), seconds(t0)));
         if (kafka != null) {
-            String bootstrap =
-                    kafka.awaitLogLine(l -> l.matches("127\\.0\\.0\\.1:\\d+"), JVM_READY).trim();
+            String host = java.util.regex.Pattern.quote(address(TestbedState.BACKBONE));
+            String bootstrap = kafka.awaitLogLine(l -> l.matches(host + ":\\d+"), JVM_READY).trim();
             state = state.withKafka(bootstrap);
             state.write(spec.dir());
             progress.accept(String.format("Kafka up at %s (%.1f s)", bootstrap, seconds(t0)));
+        }
+        for (ChildProcess sidecar : testbedSidecars) {
+            sidecar.awaitLogLine(l -> l.startsWith("sidecar ready"), SIDECAR_READY);
+            progress.accept(String.format("%s ready (%.1f s)", sidecar.name, seconds(t0)));
         }
         sidecars.awaitReady(
                 SIDECAR_READY,
@@ -156,8 +212,19 @@ public final class LocalCluster implements AutoCloseable {
         }
     }
 
+    /** The address servers of {@code where} (a node or the backbone) bind. */
+    private String address(String where) {
+        return testbed == null ? LOOPBACK : testbed.addresses().get(where);
+    }
+
+    /** The command prefix that runs a process in {@code where}'s namespace; empty on 127.0.0.1. */
+    private List<String> prefix(String where) {
+        return testbed == null ? List.of() : Testbed.prefix(testbed, where);
+    }
+
     private ChildProcess startKafka() throws IOException {
-        progress.accept("starting Kafka on 127.0.0.1:" + spec.kafkaPort() + "...");
+        String host = address(TestbedState.BACKBONE);
+        progress.accept("starting Kafka on " + host + ":" + spec.kafkaPort() + "...");
         return track(
                 "kafka",
                 "kafka",
@@ -167,10 +234,16 @@ public final class LocalCluster implements AutoCloseable {
                 ChildProcess.startJava(
                         "kafka",
                         spec,
+                        prefix(TestbedState.BACKBONE),
                         spec.classpath(),
                         List.of("-Xmx512m", "-XX:+UseSerialGC"),
                         CLI_MAIN,
-                        List.of("kafka", "--port", Integer.toString(spec.kafkaPort())),
+                        List.of(
+                                "kafka",
+                                "--port",
+                                Integer.toString(spec.kafkaPort()),
+                                "--host",
+                                host),
                         Map.of(),
                         logs.resolve("kafka.log")));
     }
@@ -214,15 +287,125 @@ public final class LocalCluster implements AutoCloseable {
                         sidecar.metricsPort()));
     }
 
-    private ChildProcess startJobManager() throws IOException {
+    /**
+     * A node's sidecar inside its namespace and cgroup, on the namespace's own 127.0.0.1 (the
+     * catalog's sidecar address, reached by that node's TaskManager only); ready on its log line,
+     * since its health endpoint is not reachable from this namespace.
+     */
+    private ChildProcess startSidecarInTestbed(NodeSpec node) throws IOException {
+        String device =
+                spec.sidecarDevice() != null
+                        ? spec.sidecarDevice()
+                        : node.accelerator() == null ? "cpu" : node.accelerator();
+        SidecarSupervisor.Spec sidecar =
+                new SidecarSupervisor.Spec(
+                        node.id(),
+                        spec.models(),
+                        node.sidecarPort(),
+                        ClusterSpec.metricsPort(node),
+                        device,
+                        spec.sidecarThreads(),
+                        1,
+                        List.of("-Xmx384m", "-XX:+UseSerialGC"),
+                        logs.resolve("sidecar-" + node.id() + ".log"));
         progress.accept(
-                "starting JobManager (RPC 127.0.0.1:"
+                "starting " + sidecar.name() + " in " + testbed.netns().get(node.id()) + "...");
+        return track(
+                sidecar.name(),
+                "sidecar",
+                node.id(),
+                sidecar.port(),
+                sidecar.metricsPort(),
+                ChildProcess.startJava(
+                        sidecar.name(),
+                        spec,
+                        prefix(node.id()),
+                        spec.classpath(),
+                        sidecar.jvmOptions(),
+                        SidecarSupervisor.MAIN,
+                        sidecar.args(),
+                        Map.of(),
+                        sidecar.log()));
+    }
+
+    /**
+     * The REST API, which listens in the backbone namespace, carried to 127.0.0.1 on this machine:
+     * one {@link PortBridge} in the backbone (Unix socket to TCP), one here (TCP to Unix socket).
+     */
+    private void startRestBridge() throws IOException, InterruptedException {
+        Path socket = spec.dir().resolve("rest.sock");
+        String port = Integer.toString(spec.restPort());
+        ChildProcess inside =
+                track(
+                        "bridge-rest-backbone",
+                        "bridge",
+                        null,
+                        null,
+                        null,
+                        ChildProcess.startJava(
+                                "bridge-rest-backbone",
+                                spec,
+                                prefix(TestbedState.BACKBONE),
+                                spec.classpath(),
+                                List.of("-Xmx32m", "-XX:+UseSerialGC"),
+                                PortBridge.class.getName(),
+                                List.of(
+                                        "unix",
+                                        socket.toString(),
+                                        address(TestbedState.BACKBONE),
+                                        port),
+                                Map.of(),
+                                logs.resolve("bridge-rest-backbone.log")));
+        inside.awaitLogLine(l -> l.startsWith("bridge ready"), JVM_READY);
+        ChildProcess host =
+                track(
+                        "bridge-rest-host",
+                        "bridge",
+                        null,
+                        spec.restPort(),
+                        null,
+                        ChildProcess.startJava(
+                                "bridge-rest-host",
+                                spec,
+                                List.of(),
+                                spec.classpath(),
+                                List.of("-Xmx32m", "-XX:+UseSerialGC"),
+                                PortBridge.class.getName(),
+                                List.of("tcp", LOOPBACK, port, socket.toString()),
+                                Map.of(),
+                                logs.resolve("bridge-rest-host.log")));
+        host.awaitLogLine(l -> l.startsWith("bridge ready"), JVM_READY);
+        progress.accept("REST API of the backbone's JobManager bridged to " + restUrl(spec));
+    }
+
+    /** Binds the Flink servers of a process in the testbed to its namespace's address. */
+    private Configuration inTestbed(Configuration c, String where) {
+        if (testbed != null) {
+            String jm = address(TestbedState.BACKBONE);
+            c.set(JobManagerOptions.ADDRESS, jm);
+            c.set(JobManagerOptions.BIND_HOST, jm);
+            c.set(RestOptions.ADDRESS, jm);
+            c.set(RestOptions.BIND_ADDRESS, jm);
+            c.set(TaskManagerOptions.HOST, address(where));
+            c.set(TaskManagerOptions.BIND_HOST, address(where));
+        }
+        return c;
+    }
+
+    private ChildProcess startJobManager() throws IOException {
+        String host = address(TestbedState.BACKBONE);
+        progress.accept(
+                "starting JobManager (RPC "
+                        + host
+                        + ":"
                         + spec.rpcPort()
-                        + ", REST 127.0.0.1:"
+                        + ", REST "
+                        + host
+                        + ":"
                         + spec.restPort()
                         + ")...");
         Path conf = spec.dir().resolve("conf").resolve("jobmanager");
-        FlinkConfig.writeYaml(FlinkConfig.common(spec), conf);
+        FlinkConfig.writeYaml(inTestbed(FlinkConfig.common(spec), TestbedState.BACKBONE), conf);
         Map<String, String> env = new HashMap<>();
         env.put("COEDGE_NODE", "");
         return track(
@@ -234,6 +417,7 @@ public final class LocalCluster implements AutoCloseable {
                 ChildProcess.startJava(
                         "jobmanager",
                         spec,
+                        prefix(TestbedState.BACKBONE),
                         LaunchClasspath.forFlink(spec.classpath()),
                         FlinkConfig.jobManagerJvm(logs.resolve("jobmanager.log"), log4j),
                         JOB_MANAGER_MAIN,
@@ -249,7 +433,8 @@ public final class LocalCluster implements AutoCloseable {
         String name = "taskmanager-" + resourceId;
         progress.accept("starting " + name + " (COEDGE_NODE=" + node.id() + ")...");
         Path conf = spec.dir().resolve("conf").resolve(name);
-        FlinkConfig.writeYaml(FlinkConfig.taskManager(spec, node, resourceId), conf);
+        FlinkConfig.writeYaml(
+                inTestbed(FlinkConfig.taskManager(spec, node, resourceId), node.id()), conf);
         ChildProcess tm =
                 track(
                         name,
@@ -260,6 +445,7 @@ public final class LocalCluster implements AutoCloseable {
                         ChildProcess.startJava(
                                 name,
                                 spec,
+                                prefix(node.id()),
                                 LaunchClasspath.forFlink(spec.classpath()),
                                 FlinkConfig.taskManagerJvm(logs.resolve(name + ".log"), log4j),
                                 TASK_MANAGER_MAIN,
@@ -378,9 +564,13 @@ public final class LocalCluster implements AutoCloseable {
         }
     }
 
-    private static void checkPortsFree(ClusterSpec spec) throws IOException {
+    private static void checkPortsFree(ClusterSpec spec, boolean restOnly) throws IOException {
         Map<Integer, String> ports = new LinkedHashMap<>();
         ports.put(spec.restPort(), "Flink REST API / web UI (--rest-port)");
+        if (restOnly) {
+            checkFree(ports);
+            return;
+        }
         ports.put(spec.rpcPort(), "JobManager RPC (--rpc-port)");
         if (spec.kafkaPort() != null) {
             ports.put(spec.kafkaPort(), "Kafka (--kafka-port)");
@@ -399,6 +589,10 @@ public final class LocalCluster implements AutoCloseable {
                                 + ")");
             }
         }
+        checkFree(ports);
+    }
+
+    private static void checkFree(Map<Integer, String> ports) throws IOException {
         for (var e : ports.entrySet()) {
             try (ServerSocket s =
                     new ServerSocket(e.getKey(), 1, InetAddress.getLoopbackAddress())) {
@@ -441,6 +635,7 @@ public final class LocalCluster implements AutoCloseable {
      * state file and a later {@code down}.
      */
     public void detach() {
+        testbed = null; // handed over with the state file to `cluster down`
         started.clear();
         taskManagers.clear();
         sidecars.detach();
@@ -475,5 +670,14 @@ public final class LocalCluster implements AutoCloseable {
         ChildProcess.awaitExit(stopping, Duration.ofSeconds(10));
         started.clear();
         rest.close();
+        if (testbed != null) {
+            Testbed.destroy(testbed, progress).forEach(progress);
+            testbed = null;
+        }
+    }
+
+    /** The testbed this cluster runs in; null on 127.0.0.1 (or once detached). */
+    public TestbedState testbed() {
+        return testbed;
     }
 }

@@ -55,6 +55,18 @@ public final class EmbeddedKafka implements AutoCloseable {
      * @param overrides broker properties that replace the defaults
      */
     public static EmbeddedKafka start(int port, Map<String, String> overrides) {
+        return start("127.0.0.1", port, overrides);
+    }
+
+    /**
+     * Starts a broker whose client listener binds {@code host} (its controller stays on 127.0.0.1)
+     * and waits until it serves requests. The testbed runs it on its backbone namespace's address.
+     *
+     * @param host address to bind and advertise
+     * @param port client port, 0 for any free port
+     * @param overrides broker properties that replace the defaults
+     */
+    public static EmbeddedKafka start(String host, int port, Map<String, String> overrides) {
         long t0 = System.nanoTime();
         Path dir;
         try {
@@ -66,6 +78,15 @@ public final class EmbeddedKafka implements AutoCloseable {
             int brokerPort = port == 0 ? freePort() : port;
             int controllerPort = freePort();
             Properties props = properties(dir, brokerPort, controllerPort);
+            props.setProperty(
+                    "listeners",
+                    "PLAINTEXT://"
+                            + host
+                            + ":"
+                            + brokerPort
+                            + ",CONTROLLER://127.0.0.1:"
+                            + controllerPort);
+            props.setProperty("advertised.listeners", "PLAINTEXT://" + host + ":" + brokerPort);
             overrides.forEach(props::setProperty);
             Path config = dir.resolve("server.properties");
             try (Writer out = Files.newBufferedWriter(config)) {
@@ -75,7 +96,7 @@ public final class EmbeddedKafka implements AutoCloseable {
             KafkaRaftServer server =
                     new KafkaRaftServer(KafkaConfig.fromProps(props, false), Time.SYSTEM);
             server.startup();
-            String bootstrap = "127.0.0.1:" + brokerPort;
+            String bootstrap = host + ":" + brokerPort;
             try {
                 awaitReady(bootstrap, Duration.ofSeconds(30));
             } catch (RuntimeException e) {
