@@ -56,6 +56,34 @@ public final class LocalPipeline implements AutoCloseable {
             int webPort,
             Consumer<String> progress)
             throws Exception {
+        return start(
+                catalogText,
+                kafka,
+                topics,
+                dispatch,
+                batch,
+                CoEdgeJob.Delivery.EXACTLY_ONCE,
+                sidecarAddresses,
+                models,
+                workDir,
+                webPort,
+                progress);
+    }
+
+    /** As above, with the results sink's delivery mode ({@code --delivery}). */
+    public static LocalPipeline start(
+            CatalogText catalogText,
+            KafkaClients kafka,
+            TopicsConfig topics,
+            String dispatch,
+            String batch,
+            CoEdgeJob.Delivery delivery,
+            Map<String, String> sidecarAddresses,
+            Path models,
+            Path workDir,
+            int webPort,
+            Consumer<String> progress)
+            throws Exception {
         Catalog catalog = catalogText.parse();
         Map<String, Integer> toStart = new LinkedHashMap<>();
         for (NodeSpec n : catalog.nodes()) {
@@ -108,7 +136,8 @@ public final class LocalPipeline implements AutoCloseable {
                     CoEdgeJob.kafkaSinks(
                             kafka.properties(),
                             topics,
-                            "coedge-local-" + System.currentTimeMillis()));
+                            "coedge-local-" + System.currentTimeMillis(),
+                            delivery));
             progress.accept(
                     "starting the Flink job on a MiniCluster (web UI http://127.0.0.1:"
                             + webPort
