@@ -31,7 +31,7 @@ public final class DeviceSelector {
             String reason =
                     "CUDA execution provider for "
                             + cuda
-                            + " could not be loaded (ONNX Runtime 1.23 needs"
+                            + " could not be loaded (ONNX Runtime 1.27 needs"
                             + " CUDA 12.x and cuDNN 9 libraries and an NVIDIA driver): "
                             + e.getMessage();
             if (strict) {
