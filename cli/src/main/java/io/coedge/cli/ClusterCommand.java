@@ -371,7 +371,8 @@ public final class ClusterCommand implements Runnable {
             description = {
                 "Run the job jar's main class here to build the job graph, then upload both to the cluster's REST API,"
                         + " as `flink run` does; prints the job id.",
-                "Arguments not listed here go to the job (see README: --dispatch, --batch, --checkpoint-ms...);"
+                "Arguments not listed here go to the job (see README: --dispatch, --batch, --checkpoint-ms,"
+                        + " --delivery exactly-once|low-latency...);"
                         + " --config and --bootstrap default to the cluster's catalog and Kafka."
             })
     static final class Submit implements Callable<Integer> {
@@ -413,6 +414,16 @@ public final class ClusterCommand implements Runnable {
             PrintWriter err = spec.commandLine().getErr();
             List<String> args = new ArrayList<>(jobArgs);
             args.remove("--");
+            int delivery = args.indexOf("--delivery");
+            if (delivery >= 0) {
+                String value = delivery + 1 < args.size() ? args.get(delivery + 1) : "";
+                try {
+                    io.coedge.jobs.CoEdgeJob.Delivery.parse(value);
+                } catch (IllegalArgumentException e) {
+                    err.println("coedge cluster submit: " + e.getMessage());
+                    return 2;
+                }
+            }
             String rest = restUrl;
             if (rest == null || !args.contains(JobArguments.CONFIG)) {
                 ClusterState state = dir.requireState();

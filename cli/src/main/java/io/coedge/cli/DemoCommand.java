@@ -66,6 +66,14 @@ final class DemoCommand implements Callable<Integer> {
     String dispatch;
 
     @Option(
+            names = "--delivery",
+            defaultValue = "exactly-once",
+            paramLabel = "MODE",
+            converter = DeliveryConverter.class,
+            description = DeliveryConverter.DESCRIPTION)
+    io.coedge.jobs.CoEdgeJob.Delivery delivery;
+
+    @Option(
             names = "--batch",
             defaultValue = "coedge",
             description = "Batch policy (default: ${DEFAULT-VALUE}).")
@@ -155,6 +163,7 @@ final class DemoCommand implements Callable<Integer> {
                                     topics,
                                     dispatch,
                                     batch,
+                                    delivery,
                                     Map.of(),
                                     work.resolve("models"),
                                     work,

@@ -37,6 +37,14 @@ final class RunCommand implements Callable<Integer> {
     String dispatch;
 
     @Option(
+            names = "--delivery",
+            defaultValue = "exactly-once",
+            paramLabel = "MODE",
+            converter = DeliveryConverter.class,
+            description = DeliveryConverter.DESCRIPTION)
+    io.coedge.jobs.CoEdgeJob.Delivery delivery;
+
+    @Option(
             names = "--batch",
             defaultValue = "coedge",
             description =
@@ -113,6 +121,7 @@ final class RunCommand implements Callable<Integer> {
                             kafka.topics(),
                             dispatch,
                             batch,
+                            delivery,
                             sidecars,
                             Home.resolveWork(models),
                             work,

@@ -29,6 +29,7 @@ public final class JobArguments {
                     "--profiles-topic",
                     "--partitions",
                     "--checkpoint-ms",
+                    "--delivery",
                     "--name",
                     "--sidecar",
                     "--local");

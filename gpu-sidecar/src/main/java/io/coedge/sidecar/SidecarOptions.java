@@ -4,7 +4,8 @@ import java.nio.file.Path;
 
 /**
  * How a sidecar is started. Ports 0 pick free ports (tests); {@code metricsPort} -1 disables the
- * HTTP endpoint; {@code threads} 0 lets ONNX Runtime use every core.
+ * HTTP endpoint; {@code threads} 0 lets ONNX Runtime use every core, {@link #AUTO_THREADS} (the
+ * default) leaves one core to gRPC and the TaskManager beside it (see {@link #intraOpThreads}).
  */
 public record SidecarOptions(
         Path modelRepository,
@@ -20,6 +21,25 @@ public record SidecarOptions(
 
     public static final int DEFAULT_MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
 
+    /** {@code --threads auto}: one intra-op thread fewer than the cores, at least one. */
+    public static final int AUTO_THREADS = -1;
+
+    /**
+     * The intra-op threads the sessions get: {@code threads} as given (0: ONNX Runtime's default,
+     * every core), or for {@link #AUTO_THREADS} the cores of this machine less one, at least one
+     * (docs/SIDECAR.md, "Threads": measured on a 2-core node).
+     */
+    public int intraOpThreads() {
+        return threads == AUTO_THREADS
+                ? autoThreads(Runtime.getRuntime().availableProcessors())
+                : threads;
+    }
+
+    /** The automatic intra-op thread count for a machine of {@code cores} cores. */
+    public static int autoThreads(int cores) {
+        return Math.max(1, cores - 1);
+    }
+
     public static Builder builder(Path modelRepository) {
         return new Builder(modelRepository);
     }
@@ -31,7 +51,7 @@ public record SidecarOptions(
         private int metricsPort = 8002;
         private String device = "cpu";
         private boolean strict;
-        private int threads;
+        private int threads = AUTO_THREADS;
         private int maxMessageBytes = DEFAULT_MAX_MESSAGE_BYTES;
         private int concurrency = 1;
         private int warmUpRuns = 3;
@@ -92,6 +112,10 @@ public record SidecarOptions(
             if (maxMessageBytes < 1024) {
                 throw new IllegalArgumentException(
                         "--max-message-bytes must be >= 1024, got " + maxMessageBytes);
+            }
+            if (threads < AUTO_THREADS) {
+                throw new IllegalArgumentException(
+                        "--threads must be auto or a number >= 0, got " + threads);
             }
             if (concurrency < 1) {
                 throw new IllegalArgumentException(

@@ -84,7 +84,9 @@ public final class SidecarServer implements AutoCloseable {
         Device device = DeviceSelector.select(options.device(), options.strict());
         ModelRegistry registry =
                 ModelRegistry.load(
-                        ModelRepository.open(options.modelRepository()), device, options.threads());
+                        ModelRepository.open(options.modelRepository()),
+                        device,
+                        options.intraOpThreads());
         SidecarServer server;
         try {
             server = new SidecarServer(options, device, registry);

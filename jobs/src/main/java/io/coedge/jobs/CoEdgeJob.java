@@ -61,6 +61,48 @@ public final class CoEdgeJob {
     /** A node silent for longer than this is treated as unhealthy (five status intervals). */
     public static final long DEFAULT_STALE_AFTER_MS = 5_000;
 
+    /**
+     * How results reach {@code coedge.results} (docs/RELIABILITY.md, "Delivery modes"), chosen per
+     * job with {@code --delivery}.
+     */
+    public enum Delivery {
+        /**
+         * Kafka transactions committed when a checkpoint completes: a {@code read_committed}
+         * consumer sees every frame's result exactly once, up to a checkpoint interval after it was
+         * emitted. Results keyed by camera.
+         */
+        EXACTLY_ONCE("exactly-once"),
+        /**
+         * No transactions: a result is visible as soon as it is written. After a failure the frames
+         * since the last checkpoint run again, so a result can appear more than once; every copy
+         * carries the same {@code frameId}, which is the record key, so a consumer that keeps the
+         * last value per key (or a compacted topic) sees each frame once.
+         */
+        LOW_LATENCY("low-latency");
+
+        private final String flag;
+
+        Delivery(String flag) {
+            this.flag = flag;
+        }
+
+        /** The value of {@code --delivery}. */
+        public String flag() {
+            return flag;
+        }
+
+        /** {@code exactly-once} or {@code low-latency}; anything else names both. */
+        public static Delivery parse(String value) {
+            for (Delivery d : values()) {
+                if (d.flag.equals(value)) {
+                    return d;
+                }
+            }
+            throw new IllegalArgumentException(
+                    "--delivery must be exactly-once or low-latency, got '" + value + "'");
+        }
+    }
+
     /** Checkpoint interval unless {@code --checkpoint-ms} says otherwise. */
     public static final long DEFAULT_CHECKPOINT_MS = 5_000;
 
@@ -173,7 +215,8 @@ public final class CoEdgeJob {
      * Runs the job against Kafka on whatever environment {@code flink run} (or the REST API) gives
      * it: {@code --config FILE [--bootstrap HOST:PORT] [--kafka-config FILE] [--dispatch coedge]
      * [--batch coedge] [--frames-topic ...] [--results-topic ...] [--dlq-topic ...]
-     * [--profiles-topic ...] [--checkpoint-ms 5000] [--local] [--sidecar NODE=HOST:PORT ...]}.
+     * [--profiles-topic ...] [--checkpoint-ms 5000] [--delivery exactly-once|low-latency] [--local]
+     * [--sidecar NODE=HOST:PORT ...]}.
      */
     public static void main(String[] args) throws Exception {
         org.apache.flink.util.ParameterTool params =
@@ -202,6 +245,7 @@ public final class CoEdgeJob {
             }
         }
         String batch = params.get("batch", "coedge");
+        Delivery delivery = Delivery.parse(params.get("delivery", Delivery.EXACTLY_ONCE.flag()));
         Options options =
                 new Options(
                         catalog,
@@ -215,8 +259,15 @@ public final class CoEdgeJob {
         new CoEdgeJob(options)
                 .build(
                         kafkaSources(env, clients.properties(), topics, name),
-                        kafkaSinks(clients.properties(), topics, name));
-        env.execute("CoEdge (" + options.dispatchPolicy() + " dispatch, " + batch + " batching)");
+                        kafkaSinks(clients.properties(), topics, name, delivery));
+        env.execute(
+                "CoEdge ("
+                        + options.dispatchPolicy()
+                        + " dispatch, "
+                        + batch
+                        + " batching, "
+                        + delivery.flag()
+                        + ")");
     }
 
     /** Frames and node statuses from Kafka. */
@@ -257,17 +308,39 @@ public final class CoEdgeJob {
      */
     public static Sinks kafkaSinks(
             Properties client, TopicsConfig topics, String transactionalIdPrefix) {
+        return kafkaSinks(client, topics, transactionalIdPrefix, Delivery.EXACTLY_ONCE);
+    }
+
+    /**
+     * As {@link #kafkaSinks(Properties, TopicsConfig, String)} for {@link Delivery#EXACTLY_ONCE};
+     * with {@link Delivery#LOW_LATENCY} results go at least once, keyed by frame id, flushed on
+     * every checkpoint. Dead letters stay exactly once in both modes: nothing waits on them, and a
+     * dead letter keeps its original record key.
+     */
+    public static Sinks kafkaSinks(
+            Properties client,
+            TopicsConfig topics,
+            String transactionalIdPrefix,
+            Delivery delivery) {
         Properties p = new Properties();
         p.putAll(client);
         p.setProperty("transaction.timeout.ms", Integer.toString(TRANSACTION_TIMEOUT_MS));
         p.setProperty("max.request.size", Integer.toString(20 << 20));
         KafkaSink<FrameResult> results =
-                KafkaSink.<FrameResult>builder()
-                        .setKafkaProducerConfig(p)
-                        .setRecordSerializer(new ResultSerializer(topics.results()))
-                        .setDeliveryGuarantee(DeliveryGuarantee.EXACTLY_ONCE)
-                        .setTransactionalIdPrefix(transactionalIdPrefix + "-results")
-                        .build();
+                delivery == Delivery.EXACTLY_ONCE
+                        ? KafkaSink.<FrameResult>builder()
+                                .setKafkaProducerConfig(p)
+                                .setRecordSerializer(new ResultSerializer(topics.results()))
+                                .setDeliveryGuarantee(DeliveryGuarantee.EXACTLY_ONCE)
+                                .setTransactionalIdPrefix(transactionalIdPrefix + "-results")
+                                .build()
+                        : KafkaSink.<FrameResult>builder()
+                                .setKafkaProducerConfig(lowLatency(client))
+                                .setRecordSerializer(
+                                        new ResultSerializer(
+                                                topics.results(), ResultSerializer.Key.FRAME_ID))
+                                .setDeliveryGuarantee(DeliveryGuarantee.AT_LEAST_ONCE)
+                                .build();
         KafkaSink<DeadLetter> deadLetters =
                 KafkaSink.<DeadLetter>builder()
                         .setKafkaProducerConfig(p)
@@ -284,5 +357,16 @@ public final class CoEdgeJob {
                         .setDeliveryGuarantee(DeliveryGuarantee.AT_LEAST_ONCE)
                         .build();
         return new Sinks(results, deadLetters, statuses);
+    }
+
+    /** Producer settings of the low-latency results sink: sent at once, acknowledged by all. */
+    private static Properties lowLatency(Properties client) {
+        Properties p = new Properties();
+        p.putAll(client);
+        p.setProperty("max.request.size", Integer.toString(20 << 20));
+        p.setProperty("linger.ms", "0");
+        p.setProperty("acks", "all");
+        p.setProperty("enable.idempotence", "true");
+        return p;
     }
 }

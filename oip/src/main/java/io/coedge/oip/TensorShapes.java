@@ -23,4 +23,19 @@ public final class TensorShapes {
         }
         return n;
     }
+
+    /**
+     * How many bytes a tensor of this shape holds at {@code elementBytes} per element, checked: a
+     * negative dimension is an {@link IllegalArgumentException}, a count past {@code
+     * Long.MAX_VALUE} an {@link ArithmeticException} (never a wrapped, small number). Shapes come
+     * from callers, so every product over them goes through here or {@link #elements}.
+     */
+    public static long byteSize(long[] shape, int elementBytes) {
+        for (long d : shape) {
+            if (d < 0) {
+                throw new IllegalArgumentException("negative dimension " + d);
+            }
+        }
+        return Math.multiplyExact(elements(shape), (long) elementBytes);
+    }
 }

@@ -63,6 +63,7 @@ public final class LocalPipeline implements AutoCloseable {
                 topics,
                 dispatch,
                 batch,
+                CoEdgeJob.Delivery.EXACTLY_ONCE,
                 sidecarAddresses,
                 models,
                 workDir,
@@ -72,8 +73,9 @@ public final class LocalPipeline implements AutoCloseable {
     }
 
     /**
-     * As above, with Flink's Prometheus reporter on 127.0.0.1:{@code metricsPort} (the MiniCluster
-     * has one metric registry: one port for the JobManager and its TaskManager); 0 starts none.
+     * As above, with the results sink's delivery mode ({@code --delivery}) and Flink's Prometheus
+     * reporter on 127.0.0.1:{@code metricsPort} (the MiniCluster has one metric registry: one port
+     * for the JobManager and its TaskManager); 0 starts none.
      */
     public static LocalPipeline start(
             CatalogText catalogText,
@@ -81,6 +83,7 @@ public final class LocalPipeline implements AutoCloseable {
             TopicsConfig topics,
             String dispatch,
             String batch,
+            CoEdgeJob.Delivery delivery,
             Map<String, String> sidecarAddresses,
             Path models,
             Path workDir,
@@ -146,7 +149,8 @@ public final class LocalPipeline implements AutoCloseable {
                     CoEdgeJob.kafkaSinks(
                             kafka.properties(),
                             topics,
-                            "coedge-local-" + System.currentTimeMillis()));
+                            "coedge-local-" + System.currentTimeMillis(),
+                            delivery));
             progress.accept(
                     "starting the Flink job on a MiniCluster (web UI http://127.0.0.1:"
                             + webPort

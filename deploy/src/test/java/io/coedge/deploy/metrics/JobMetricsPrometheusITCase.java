@@ -8,6 +8,7 @@ import io.coedge.catalog.CatalogText;
 import io.coedge.catalog.TaskSpec;
 import io.coedge.deploy.local.LocalPipeline;
 import io.coedge.format.FrameResult;
+import io.coedge.jobs.CoEdgeJob;
 import io.coedge.kafka.camera.CameraSimulator;
 import io.coedge.kafka.camera.CameraSpec;
 import io.coedge.kafka.results.ResultsReader;
@@ -105,6 +106,7 @@ class JobMetricsPrometheusITCase {
                                     topics,
                                     "coedge",
                                     "coedge",
+                                    CoEdgeJob.Delivery.EXACTLY_ONCE,
                                     sidecars.addresses(),
                                     models,
                                     dir.resolve("work"),

@@ -51,10 +51,13 @@ public final class SidecarCommand implements Callable<Integer> {
 
     @Option(
             names = "--threads",
-            defaultValue = "0",
+            defaultValue = "auto",
+            paramLabel = "N|auto",
             description =
-                    "ONNX Runtime intra-op threads per session, 0 = all cores (default: ${DEFAULT-VALUE}).")
-    int threads;
+                    "ONNX Runtime intra-op threads per session: auto = cores - 1 (at least 1),"
+                            + " 0 = all cores; a model's config.pbtxt parameter"
+                            + " intra_op_thread_count overrides it (default: ${DEFAULT-VALUE}).")
+    String threads;
 
     @Option(
             names = "--bind",
@@ -84,6 +87,20 @@ public final class SidecarCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        int intraOp;
+        try {
+            intraOp =
+                    threads.equals("auto")
+                            ? SidecarOptions.AUTO_THREADS
+                            : Integer.parseInt(threads);
+        } catch (NumberFormatException e) {
+            intraOp = Integer.MIN_VALUE;
+        }
+        if (intraOp < SidecarOptions.AUTO_THREADS) {
+            System.err.println(
+                    "sidecar: --threads must be auto or a number >= 0, got '" + threads + "'");
+            return 2;
+        }
         SidecarOptions options =
                 SidecarOptions.builder(models)
                         .bind(bind)
@@ -91,7 +108,7 @@ public final class SidecarCommand implements Callable<Integer> {
                         .metricsPort(metricsPort)
                         .device(device)
                         .strict(strict)
-                        .threads(threads)
+                        .threads(intraOp)
                         .maxMessageBytes(maxMessageBytes)
                         .concurrency(concurrency)
                         .warmUpRuns(warmUpRuns)

@@ -462,6 +462,7 @@ public final class InferenceService extends GRPCInferenceServiceGrpc.GRPCInferen
                             + name
                             + "'");
         }
+        checkInputNames(spec, request);
         boolean raw = request.getRawInputContentsCount() > 0;
         long inMessage =
                 request.getInputsList().stream()
@@ -526,7 +527,7 @@ public final class InferenceService extends GRPCInferenceServiceGrpc.GRPCInferen
                                     + batch);
                 }
             }
-            long expectedBytes = TensorShapes.elements(shape) * t.datatype().byteSize();
+            long expectedBytes = byteSize(spec, t, shape);
             boolean shared = in.containsParameters(OipParameters.PARAM_SHM_REGION);
             ByteBuffer data;
             if (shared) {
@@ -558,6 +559,62 @@ public final class InferenceService extends GRPCInferenceServiceGrpc.GRPCInferen
             inputs.add(new ModelInstance.Input(in.getName(), t.datatype(), shape, data));
         }
         return inputs;
+    }
+
+    /**
+     * Each input named once (with the count already equal to the model's, a repeated name hides a
+     * missing one, which would otherwise first fail inside ONNX Runtime), as Triton checks.
+     */
+    private static void checkInputNames(ServedModel spec, ModelInferRequest request)
+            throws StatusException {
+        java.util.Set<String> seen = new java.util.HashSet<>();
+        for (ModelInferRequest.InferInputTensor in : request.getInputsList()) {
+            if (!seen.add(in.getName())) {
+                List<String> missing =
+                        spec.inputs().stream()
+                                .map(TensorSpec::name)
+                                .filter(
+                                        n ->
+                                                request.getInputsList().stream()
+                                                        .noneMatch(i -> i.getName().equals(n)))
+                                .toList();
+                throw invalid(
+                        "input '"
+                                + in.getName()
+                                + "' appears more than once in the request for model '"
+                                + spec.name()
+                                + "'"
+                                + (missing.isEmpty()
+                                        ? ""
+                                        : "; missing required input(s) " + missing));
+            }
+        }
+    }
+
+    /**
+     * The tensor's byte count, checked: a shape whose count passes {@code Long.MAX_VALUE} would
+     * otherwise wrap (2^62 FP32 elements wrap to 0 bytes and match empty contents) or throw
+     * unhandled.
+     */
+    private static long byteSize(ServedModel spec, TensorSpec t, long[] shape)
+            throws StatusException {
+        try {
+            return TensorShapes.byteSize(shape, t.datatype().byteSize());
+        } catch (ArithmeticException | IllegalArgumentException e) {
+            throw invalid(
+                    "input '"
+                            + t.name()
+                            + "' for model '"
+                            + spec.name()
+                            + "' has shape "
+                            + Arrays.toString(shape)
+                            + ": its byte size (elements x "
+                            + t.datatype().byteSize()
+                            + " bytes of "
+                            + t.datatype().oipName()
+                            + ") exceeds "
+                            + Long.MAX_VALUE);
+        }
     }
 
     private static void checkShape(ServedModel spec, TensorSpec t, long[] shape)
@@ -687,7 +744,7 @@ public final class InferenceService extends GRPCInferenceServiceGrpc.GRPCInferen
             }
             long[] shape =
                     model.spec().batching() ? TensorShapes.withBatch(batch, t.dims()) : t.dims();
-            long needed = TensorShapes.elements(shape) * t.datatype().byteSize();
+            long needed = TensorShapes.byteSize(shape, t.datatype().byteSize());
             SharedMemoryRef ref = sharedMemoryRef(o.getName(), o.getParametersMap());
             if (ref.byteSize() < needed) {
                 throw invalid(

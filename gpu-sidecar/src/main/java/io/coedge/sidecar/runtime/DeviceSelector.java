@@ -31,7 +31,7 @@ public final class DeviceSelector {
             String reason =
                     "CUDA execution provider for "
                             + cuda
-                            + " could not be loaded (ONNX Runtime 1.23 needs"
+                            + " could not be loaded (ONNX Runtime 1.27 needs"
                             + " CUDA 12.x and cuDNN 9 libraries and an NVIDIA driver): "
                             + e.getMessage();
             if (strict) {
@@ -45,13 +45,24 @@ public final class DeviceSelector {
 
     public static OrtSession.SessionOptions sessionOptions(Device device, int threads)
             throws OrtException {
+        return sessionOptions(device, threads, 1);
+    }
+
+    /**
+     * @param threads intra-op threads, 0 for ONNX Runtime's default (every core)
+     * @param interOpThreads inter-op threads (used only by parallel execution), 0 for the default
+     */
+    public static OrtSession.SessionOptions sessionOptions(
+            Device device, int threads, int interOpThreads) throws OrtException {
         OrtSession.SessionOptions options = new OrtSession.SessionOptions();
         try {
             options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
             if (threads > 0) {
                 options.setIntraOpNumThreads(threads);
             }
-            options.setInterOpNumThreads(1);
+            if (interOpThreads > 0) {
+                options.setInterOpNumThreads(interOpThreads);
+            }
             // Idle intra-op threads must not spin: on a small edge CPU they would starve the
             // gRPC threads that receive the next request while the accelerator is busy.
             options.addConfigEntry("session.intra_op.allow_spinning", "0");

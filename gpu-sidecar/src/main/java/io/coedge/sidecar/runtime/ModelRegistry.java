@@ -91,7 +91,11 @@ public final class ModelRegistry implements AutoCloseable {
                 return new Version(v.version(), Optional.empty(), Optional.of(e.getMessage()));
             }
         }
-        try (OrtSession.SessionOptions options = DeviceSelector.sessionOptions(device, threads)) {
+        try (OrtSession.SessionOptions options =
+                DeviceSelector.sessionOptions(
+                        device,
+                        threadParameter(source, "intra_op_thread_count", threads),
+                        threadParameter(source, "inter_op_thread_count", 1))) {
             ModelInstance instance =
                     ModelInstance.load(
                             source.name(),
@@ -114,6 +118,36 @@ public final class ModelRegistry implements AutoCloseable {
                     e.getMessage());
             return new Version(v.version(), Optional.empty(), Optional.of(e.getMessage()));
         }
+    }
+
+    /**
+     * A thread count from the model's config.pbtxt {@code parameters}, as Triton's ONNX Runtime
+     * backend reads them ({@code intra_op_thread_count}, {@code inter_op_thread_count}; 0 = ONNX
+     * Runtime's default), else {@code otherwise}.
+     */
+    static int threadParameter(ModelRepository.ModelSource source, String key, int otherwise)
+            throws RepositoryException {
+        var p = source.config().map(c -> c.getParametersMap().get(key));
+        if (p.isEmpty()) {
+            return otherwise;
+        }
+        String value = p.get().getStringValue().trim();
+        try {
+            int n = Integer.parseInt(value);
+            if (n >= 0) {
+                return n;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new RepositoryException(
+                "model '"
+                        + source.name()
+                        + "': parameter "
+                        + key
+                        + " must be a number >= 0, got '"
+                        + value
+                        + "'");
     }
 
     /**

@@ -111,7 +111,9 @@ public final class SharedMemoryManager {
                         StandardOpenOption.WRITE,
                         LinkOption.NOFOLLOW_LINKS)) {
             long size = channel.size();
-            if (offset + byteSize > size) {
+            // offset > size - byteSize, not offset + byteSize > size: the sum of two caller
+            // values can pass Long.MAX_VALUE and wrap negative.
+            if (offset > size - byteSize) {
                 throw invalid(
                         "shared memory region '"
                                 + name
@@ -177,16 +179,16 @@ public final class SharedMemoryManager {
                             + tensor
                             + "')");
         }
-        if (offset < 0 || byteSize < 0 || offset + byteSize > r.byteSize()) {
+        if (offset < 0 || byteSize < 0 || offset > r.byteSize() - byteSize) {
             throw invalid(
                     "Invalid offset + byte size for shared memory region: '"
                             + name
                             + "': tensor '"
                             + tensor
-                            + "' needs bytes "
+                            + "' needs "
+                            + byteSize
+                            + " bytes at offset "
                             + offset
-                            + ".."
-                            + (offset + byteSize)
                             + " but the region has "
                             + r.byteSize());
         }

@@ -32,6 +32,12 @@ final class Committed implements AutoCloseable {
     final List<FrameResult> results = new ArrayList<>();
     final List<ConsumerRecord<byte[], byte[]>> deadLetters = new ArrayList<>();
 
+    /** Record key of each result, in the order of {@link #results}. */
+    final List<String> resultKeys = new ArrayList<>();
+
+    /** Epoch ms at which this consumer received each result, in the order of {@link #results}. */
+    final List<Long> visibleAtMs = new ArrayList<>();
+
     Committed(Properties client, TopicsConfig topics) {
         Properties p = new Properties();
         p.putAll(client);
@@ -48,9 +54,14 @@ final class Committed implements AutoCloseable {
 
     /** Reads what is there for {@code timeout}. */
     void poll(Duration timeout) throws Exception {
-        for (ConsumerRecord<byte[], byte[]> r : consumer.poll(timeout)) {
+        var records = consumer.poll(timeout);
+        long now = System.currentTimeMillis();
+        for (ConsumerRecord<byte[], byte[]> r : records) {
             if (r.topic().equals(topics.results())) {
                 results.add(ResultCodec.fromJson(r.value()));
+                resultKeys.add(
+                        r.key() == null ? null : new String(r.key(), StandardCharsets.UTF_8));
+                visibleAtMs.add(now);
             } else {
                 deadLetters.add(r);
             }
