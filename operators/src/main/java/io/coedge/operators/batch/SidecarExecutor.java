@@ -50,8 +50,7 @@ public final class SidecarExecutor implements InferenceExecutor {
     private final List<Preprocessor> preprocessors = new ArrayList<>();
 
     /** What this node's decodes may hold at once (issue 17: frames at the size limit). */
-    private final DecodeBudget decodeBudget =
-            DecodeBudget.forHeap(Runtime.getRuntime().maxMemory());
+    private final DecodeBudget decodeBudget = DecodeBudget.forNode();
 
     private final String node;
     private final String sidecarTarget;

@@ -34,6 +34,15 @@ public final class DecodeBudget {
         return new DecodeBudget(Math.max(32L << 20, Math.min(256L << 20, maxHeapBytes / 4)));
     }
 
+    /** System property: a node's decode budget in bytes instead of {@link #forHeap}'s. */
+    public static final String BYTES_PROPERTY = "coedge.pre.decodeBudgetBytes";
+
+    /** {@value #BYTES_PROPERTY} if set, else {@link #forHeap} of this JVM's heap. */
+    public static DecodeBudget forNode() {
+        Long bytes = Long.getLong(BYTES_PROPERTY);
+        return bytes != null ? new DecodeBudget(bytes) : forHeap(Runtime.getRuntime().maxMemory());
+    }
+
     /** No bound (tools and benchmarks that decode one frame at a time). */
     public static DecodeBudget unbounded() {
         return new DecodeBudget((long) Integer.MAX_VALUE * UNIT);
