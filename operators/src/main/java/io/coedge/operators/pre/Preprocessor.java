@@ -155,8 +155,8 @@ public final class Preprocessor {
         byte[] src = image.pixels();
         int srcStride = image.width() * ch;
         for (int oy = 0; oy < nh; oy++) {
-            java.util.Arrays.fill(acc, 0f);
             int tapBase = oy * fy.taps;
+            boolean first = true;
             for (int t = 0; t < fy.taps; t++) {
                 float wy = fy.weight[tapBase + t];
                 if (wy == 0f) {
@@ -169,22 +169,31 @@ public final class Preprocessor {
                     horizontal(src, sy * srcStride, ch, fx, nw, row);
                     rowOf[slot] = sy;
                 }
-                for (int i = 0; i < rowLength; i++) {
-                    acc[i] += wy * row[i];
+                if (first) {
+                    for (int i = 0; i < rowLength; i++) {
+                        acc[i] = wy * row[i];
+                    }
+                    first = false;
+                } else {
+                    for (int i = 0; i < rowLength; i++) {
+                        acc[i] += wy * row[i];
+                    }
                 }
             }
             int yBase = (py + oy) * w + px;
-            for (int ox = 0; ox < nw; ox++) {
-                int at = (yBase + ox) * pixelStep;
-                int a = ox * ch;
-                for (int c = 0; c < 3; c++) {
-                    float v = acc[a + from[c]];
-                    int o = at + c * channelStep;
-                    if (uint8) {
-                        int q = (int) (v + 0.5f);
+            for (int c = 0; c < 3; c++) {
+                int a = from[c];
+                int o = yBase * pixelStep + c * channelStep;
+                if (uint8) {
+                    for (int ox = 0; ox < nw; ox++, a += ch, o += pixelStep) {
+                        int q = (int) (acc[a] + 0.5f);
                         bytes[o] = (byte) (q < 0 ? 0 : Math.min(q, 255));
-                    } else {
-                        floats[o] = v * mul[c] + add[c];
+                    }
+                } else {
+                    float m = mul[c];
+                    float k = add[c];
+                    for (int ox = 0; ox < nw; ox++, a += ch, o += pixelStep) {
+                        floats[o] = acc[a] * m + k;
                     }
                 }
             }
@@ -267,7 +276,9 @@ public final class Preprocessor {
         Filter(int in, int out) {
             double scale = (double) in / out;
             double support = Math.max(1.0, scale);
-            taps = (int) Math.ceil(support) * 2 + 1;
+            // floor(centre + support) - floor(centre - support) <= ceil(2 x support) samples
+            // have a weight above zero.
+            taps = (int) Math.ceil(2 * support);
             index = new int[out * taps];
             weight = new float[out * taps];
             for (int o = 0; o < out; o++) {
