@@ -261,16 +261,19 @@ class ImageDecoderTest {
     @Test
     void aFrameLargerThanTheNodesDecodeBudgetIsRefusedAsTooLarge() throws Exception {
         byte[] jpeg = new SceneRenderer(1, 1280, 720).jpeg(0, 0.8f);
-        Preprocessor p = new Preprocessor(model(1280, 720, "stretch", "NCHW", "float32"));
+        for (ImageDecoder decoder : List.of(NATIVE, IMAGEIO)) {
+            Preprocessor p =
+                    new Preprocessor(model(1280, 720, "stretch", "NCHW", "float32"), decoder);
 
-        assertThatThrownBy(() -> p.apply(jpeg, new DecodeBudget(1 << 20)))
-                .isInstanceOfSatisfying(
-                        ImageDecodeException.class,
-                        e -> assertThat(e.code()).isEqualTo(ErrorCode.IMAGE_TOO_LARGE))
-                .hasMessageContaining("this node decodes at most 1 MiB at once");
-        DecodeBudget budget = new DecodeBudget(16L << 20);
-        assertThat(p.apply(jpeg, budget).floats()).hasSize(3 * 1280 * 720);
-        assertThat(budget.inUse()).as("given back").isZero();
+            assertThatThrownBy(() -> p.apply(jpeg, new DecodeBudget(1 << 20)))
+                    .isInstanceOfSatisfying(
+                            ImageDecodeException.class,
+                            e -> assertThat(e.code()).isEqualTo(ErrorCode.IMAGE_TOO_LARGE))
+                    .hasMessageContaining("this node decodes at most 1 MiB at once");
+            DecodeBudget budget = new DecodeBudget(16L << 20);
+            assertThat(p.apply(jpeg, budget).floats()).hasSize(3 * 1280 * 720);
+            assertThat(budget.inUse()).as("given back").isZero();
+        }
     }
 
     /** Two-colour JPEGs. */
