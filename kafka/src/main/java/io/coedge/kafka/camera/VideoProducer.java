@@ -369,12 +369,17 @@ public final class VideoProducer {
         stop.countDown();
     }
 
+    /** Figures so far; time counts from the first frame released (not ffmpeg's start-up). */
     private Report report(long start, long now) {
         List<CameraReport> list = new ArrayList<>();
+        long from = Long.MAX_VALUE;
         for (Camera c : cameras) {
             list.add(c.report());
+            if (c.firstNanos != 0) {
+                from = Math.min(from, c.firstNanos);
+            }
         }
-        return new Report(list, (now - start) / 1e9);
+        return new Report(list, Math.max(0, now - (from == Long.MAX_VALUE ? start : from)) / 1e9);
     }
 
     private void destroyAll() {
@@ -412,6 +417,7 @@ public final class VideoProducer {
         volatile boolean finished;
         volatile String fatal;
         volatile long lastFrameNanos;
+        volatile long firstNanos;
         FramePacer pacer;
         Thread reader;
         long sequence;
@@ -595,6 +601,9 @@ public final class VideoProducer {
             if (released < 0) {
                 paceEnded = true;
                 return;
+            }
+            if (firstNanos == 0) {
+                firstNanos = released;
             }
             if (options.count() > 0 && claimed.incrementAndGet() > options.count()) {
                 paceEnded = true;
