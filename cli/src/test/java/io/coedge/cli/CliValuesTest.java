@@ -34,7 +34,7 @@ class CliValuesTest {
                 "run --duration=-1m         | --duration must be longer than 0s, not -1m",
                 "cluster up --nodes 0       | --nodes must be at least 1, not 0",
                 "bench throughput --frames 0 | --frames must be at least 1, not 0",
-                "sidecar --models x --threads -2 | --threads must be at least 0, not -2",
+                "sidecar --models x --threads -2 | --threads must be auto or at least 0, not -2",
             })
     void badValueGivesOneLineTheHintAndExitCodeTwo(String args, String reason) {
         String[] words = args.trim().split("\\s+");

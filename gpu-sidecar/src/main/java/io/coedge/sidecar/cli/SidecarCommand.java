@@ -85,6 +85,8 @@ public final class SidecarCommand implements Callable<Integer> {
                     "Measured warm-up runs per batch size at start (default: ${DEFAULT-VALUE}).")
     int warmUpRuns;
 
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
     @Override
     public Integer call() throws Exception {
         int intraOp;
@@ -97,9 +99,8 @@ public final class SidecarCommand implements Callable<Integer> {
             intraOp = Integer.MIN_VALUE;
         }
         if (intraOp < SidecarOptions.AUTO_THREADS) {
-            System.err.println(
-                    "sidecar: --threads must be auto or a number >= 0, got '" + threads + "'");
-            return 2;
+            throw new CommandLine.ParameterException(
+                    spec.commandLine(), "--threads must be auto or at least 0, not " + threads);
         }
         SidecarOptions options =
                 SidecarOptions.builder(models)
