@@ -3,6 +3,8 @@ package io.coedge.deploy.metrics;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.coedge.catalog.Catalog;
 import io.coedge.catalog.CatalogText;
 import io.coedge.catalog.TaskSpec;
@@ -42,6 +44,9 @@ import org.junit.jupiter.api.io.TempDir;
  * inference counts are there too.
  */
 class JobMetricsPrometheusITCase {
+    /** The Grafana dashboard shipped under deploy/ (tests run in the module's directory). */
+    private static final Path DASHBOARD = Path.of("grafana", "coedge-dashboard.json");
+
     static final Duration SCRAPE = Duration.ofSeconds(1);
     static final String P = "flink_taskmanager_job_task_operator_coedge_";
     static final List<String> OUTCOMES =
@@ -214,6 +219,22 @@ class JobMetricsPrometheusITCase {
                                                         || r.status() == FrameResult.Status.LATE)
                                 .count();
                 assertThat(inferred).isGreaterThanOrEqualTo(ran);
+
+                // Every panel of the Grafana dashboard (deploy/grafana) returns data.
+                JsonNode dashboard = new ObjectMapper().readTree(DASHBOARD.toFile());
+                List<String> withData = new ArrayList<>();
+                List<String> empty = new ArrayList<>();
+                for (JsonNode panel : dashboard.path("panels")) {
+                    boolean all = true;
+                    for (JsonNode target : panel.path("targets")) {
+                        all &= !prometheus.query(target.path("expr").asText()).isEmpty();
+                    }
+                    (all ? withData : empty).add(panel.path("title").asText());
+                }
+                System.out.println(
+                        "JobMetricsPrometheusITCase: dashboard panels with data: " + withData);
+                assertThat(withData).hasSize(dashboard.path("panels").size());
+                assertThat(empty).as("dashboard panels without data").isEmpty();
             }
         }
     }
