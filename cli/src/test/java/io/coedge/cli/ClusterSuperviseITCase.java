@@ -134,7 +134,16 @@ class ClusterSuperviseITCase {
                             "(pid " + back[1].pid() + ") was killed by signal 9 (SIGKILL)",
                             "restart attempt 2 in 2 s");
 
-            assertThat(run("down", "--dir", folder.toString())).isZero();
+            ClusterState.Proc lastSidecar =
+                    proc(ClusterState.read(folder).orElseThrow(), "sidecar");
+            StringWriter down = new StringWriter();
+            assertThat(run(down, "down", "--dir", folder.toString())).isZero();
+            // down stops the supervisor, then the replacements it started, by their recorded PIDs.
+            assertThat(down.toString())
+                    .contains(
+                            "stopping supervisor",
+                            "stopping " + back[0].name() + " (pid " + back[0].pid() + ")",
+                            "stopping sidecar-edge-1 (pid " + lastSidecar.pid() + ")");
             assertThat(ClusterState.file(folder)).doesNotExist();
             await("no process of the cluster is left")
                     .atMost(Duration.ofSeconds(30))
@@ -149,7 +158,10 @@ class ClusterSuperviseITCase {
     }
 
     private static int run(String... args) {
-        StringWriter out = new StringWriter();
+        return run(new StringWriter(), args);
+    }
+
+    private static int run(StringWriter out, String... args) {
         CommandLine cli = ClusterCommand.commandLine();
         cli.setOut(new PrintWriter(out, true));
         cli.setErr(new PrintWriter(out, true));

@@ -167,7 +167,10 @@ public final class ProcessSupervisor implements AutoCloseable {
                                 h -> {
                                     progress.accept(
                                             "stopping " + p.name() + " (pid " + p.pid() + ")");
-                                    stopping.addAll(ChildProcess.terminateTree(h));
+                                    // Only the supervisor: the processes it restarted are its
+                                    // children, and `down` stops them in order, after it.
+                                    h.destroy();
+                                    stopping.add(h);
                                 });
             }
         }
