@@ -521,6 +521,11 @@ public final class ClusterCommand implements Runnable {
                 out.println("no cluster recorded in " + folder + "; nothing to stop");
                 return 0;
             }
+            int supervisors =
+                    (int)
+                            read.get().alive().stream()
+                                    .filter(p -> p.role().equals(ProcessSupervisor.ROLE))
+                                    .count();
             // The supervisor first, so that it restarts nothing meanwhile; then the state it
             // leaves.
             ProcessSupervisor.stopSupervisors(
@@ -535,7 +540,7 @@ public final class ClusterCommand implements Runnable {
                 out.println("no cluster recorded in " + folder + "; nothing to stop");
                 return 0;
             }
-            int alive = read.get().alive().size();
+            int alive = supervisors + read.get().alive().size();
             read.get()
                     .stopAll(
                             Duration.ofSeconds(15),
