@@ -8,6 +8,7 @@ import io.coedge.deploy.ClusterState;
 import io.coedge.deploy.FlinkSession;
 import io.coedge.deploy.JobArguments;
 import io.coedge.deploy.LocalCluster;
+import io.coedge.deploy.ProcessSupervisor;
 import io.coedge.deploy.metrics.PrometheusReporting;
 import io.coedge.deploy.testbed.Testbed;
 import io.coedge.deploy.testbed.TestbedPlan;
@@ -43,7 +44,8 @@ import picocli.CommandLine.Parameters;
             ClusterCommand.Down.class,
             ClusterCommand.Exec.class,
             ClusterCommand.Link.class,
-            ClusterCommand.Node.class
+            ClusterCommand.Node.class,
+            ClusterCommand.Supervise.class
         })
 public final class ClusterCommand implements Runnable {
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
@@ -180,6 +182,13 @@ public final class ClusterCommand implements Runnable {
                 description = "JobManager RPC port on 127.0.0.1 (default: ${DEFAULT-VALUE}).")
         int rpcPort;
 
+        @Option(
+                names = "--no-restart",
+                description =
+                        "Do not start the supervisor: a TaskManager or sidecar that dies stays dead"
+                                + " (default: restarted with back-off, see `cluster supervise`).")
+        boolean noRestart;
+
         @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
         @Override
@@ -289,6 +298,19 @@ public final class ClusterCommand implements Runnable {
                 throw e;
             }
             cluster.detach();
+            ClusterState.Proc supervisor = null;
+            if (!noRestart) {
+                try {
+                    supervisor = ProcessSupervisor.launch(clusterSpec, Duration.ofSeconds(60));
+                } catch (IOException e) {
+                    starting[0] = null;
+                    Runtime.getRuntime().removeShutdownHook(abort);
+                    ClusterState.read(folder)
+                            .ifPresent(s -> s.stopAll(Duration.ofSeconds(10), m -> {}));
+                    Files.deleteIfExists(ClusterState.file(folder));
+                    throw e;
+                }
+            }
             Runtime.getRuntime().removeShutdownHook(abort);
 
             PrintWriter out = spec.commandLine().getOut();
@@ -353,6 +375,14 @@ public final class ClusterCommand implements Runnable {
                                 + PrometheusReporting.clusterTaskManagerPort(i)
                                 + "/metrics");
             }
+            out.println(
+                    supervisor == null
+                            ? "  supervisor      none (--no-restart): a dead TaskManager or sidecar stays dead"
+                            : "  supervisor      pid "
+                                    + supervisor.pid()
+                                    + ": restarts a dead TaskManager or sidecar (log "
+                                    + supervisor.log()
+                                    + ")");
             out.println("  logs            " + cluster.logs());
             out.println(
                     "next: coedge cluster submit        (runs "
@@ -497,8 +527,12 @@ public final class ClusterCommand implements Runnable {
                 boolean alive = p.handle().isPresent();
                 dead += alive ? 0 : 1;
                 out.printf(
-                        "  %-28s pid %-8d %-8s %s%n",
-                        p.name(), p.pid(), alive ? "running" : "STOPPED", p.log());
+                        "  %-28s pid %-8d %-8s %s%s%n",
+                        p.name(),
+                        p.pid(),
+                        alive ? "running" : "STOPPED",
+                        p.log(),
+                        p.restarts() == null ? "" : " (restarts: " + p.restarts() + ")");
             }
             try (FlinkSession rest = FlinkSession.connect(state.restUrl())) {
                 if (!rest.isUp()) {
@@ -568,7 +602,26 @@ public final class ClusterCommand implements Runnable {
                 out.println("no cluster recorded in " + folder + "; nothing to stop");
                 return 0;
             }
-            int alive = read.get().alive().size();
+            int supervisors =
+                    (int)
+                            read.get().alive().stream()
+                                    .filter(p -> p.role().equals(ProcessSupervisor.ROLE))
+                                    .count();
+            // The supervisor first, so that it restarts nothing meanwhile; then the state it
+            // leaves.
+            ProcessSupervisor.stopSupervisors(
+                    folder,
+                    Duration.ofSeconds(15),
+                    m -> {
+                        spec.commandLine().getErr().println("coedge cluster down: " + m);
+                        spec.commandLine().getErr().flush();
+                    });
+            read = ClusterState.read(folder);
+            if (read.isEmpty()) {
+                out.println("no cluster recorded in " + folder + "; nothing to stop");
+                return 0;
+            }
+            int alive = supervisors + read.get().alive().size();
             List<String> left =
                     read.get()
                             .tearDown(
@@ -716,6 +769,25 @@ public final class ClusterCommand implements Runnable {
         public Integer call() throws Exception {
             Testbed.setCpu(requireTestbed(dir), node, cpu);
             spec.commandLine().getOut().println("node " + node + ": " + cpu + " cores");
+            return 0;
+        }
+    }
+
+    @Command(
+            name = "supervise",
+            mixinStandardHelpOptions = true,
+            description = {
+                "Keep the cluster's TaskManagers and sidecars running, as Kubernetes would: one that exits is started"
+                        + " again after a back-off (1 s doubling to 30 s, reset after 60 s up), logged with its exit"
+                        + " code or signal, its new PID recorded for `down`. Runs until `down`.",
+                "`up` starts it in the background (logs/supervisor.log) unless --no-restart."
+            })
+    static final class Supervise implements Callable<Integer> {
+        @Mixin ClusterDir dir;
+
+        @Override
+        public Integer call() throws Exception {
+            ProcessSupervisor.run(dir.resolve(), ProcessSupervisor.Backoff.DEFAULT, System.out);
             return 0;
         }
     }

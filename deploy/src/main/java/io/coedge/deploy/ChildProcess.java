@@ -21,10 +21,19 @@ final class ChildProcess {
     final Path log;
     final long startedEpochMs;
 
-    private ChildProcess(String name, Process process, Path log) {
+    /** The {@code java ...} command line (without {@code setsid}), to start it again. */
+    final List<String> command;
+
+    /** Environment variables set on top of the launcher's. */
+    final Map<String, String> env;
+
+    private ChildProcess(
+            String name, Process process, Path log, List<String> command, Map<String, String> env) {
         this.name = name;
         this.process = process;
         this.log = log;
+        this.command = List.copyOf(command);
+        this.env = Map.copyOf(env);
         this.startedEpochMs =
                 process.info()
                         .startInstant()
@@ -125,19 +134,39 @@ final class ChildProcess {
             Map<String, String> env,
             Path log)
             throws IOException {
+        // The prefix belongs to the command: a restart (ProcessSupervisor) runs it again as
+        // recorded,
+        // in the same namespace.
+        List<String> javaCommand = new ArrayList<>(prefix);
+        javaCommand.add(javaExe);
+        javaCommand.addAll(jvmOptions);
+        javaCommand.add("-cp");
+        javaCommand.add(String.join(File.pathSeparator, classpath));
+        javaCommand.add(mainClass);
+        javaCommand.addAll(args);
+        return start(name, javaCommand, workDir, detach, env, log);
+    }
+
+    /**
+     * Starts a command line, stdout and stderr appended to {@code log}.
+     *
+     * @param detach in a new session (see {@link #startJava})
+     */
+    static ChildProcess start(
+            String name,
+            List<String> javaCommand,
+            Path workDir,
+            boolean detach,
+            Map<String, String> env,
+            Path log)
+            throws IOException {
         List<String> command = new ArrayList<>();
         if (detach && Files.isExecutable(SETSID)) {
             // setsid execs in place (a ProcessBuilder child never leads its group), so the PID
             // stays the java's.
             command.add(SETSID.toString());
         }
-        command.addAll(prefix);
-        command.add(javaExe);
-        command.addAll(jvmOptions);
-        command.add("-cp");
-        command.add(String.join(File.pathSeparator, classpath));
-        command.add(mainClass);
-        command.addAll(args);
+        command.addAll(javaCommand);
         Files.createDirectories(log.getParent());
         Files.writeString(
                 log,
@@ -153,7 +182,7 @@ final class ChildProcess {
             pb.directory(workDir.toFile());
         }
         pb.environment().putAll(env);
-        return new ChildProcess(name, pb.start(), log);
+        return new ChildProcess(name, pb.start(), log, javaCommand, env);
     }
 
     long pid() {

@@ -1,5 +1,6 @@
 package io.coedge.deploy;
 
+import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -13,6 +14,7 @@ import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.function.Consumer;
 
@@ -57,6 +59,11 @@ public record ClusterState(
      * @param log its log file
      * @param port its main port (sidecar gRPC, Kafka), if any
      * @param metricsPort sidecar Prometheus port, if any
+     * @param command its {@code java ...} command line, for {@code cluster supervise} to start it
+     *     again (null when not recorded)
+     * @param env environment variables it was started with on top of the launcher's
+     * @param restarts how often {@code cluster supervise} restarted this node's process; null
+     *     before the first restart
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record Proc(
@@ -67,7 +74,29 @@ public record ClusterState(
             long startedEpochMs,
             String log,
             Integer port,
-            Integer metricsPort) {
+            Integer metricsPort,
+            List<String> command,
+            Map<String, String> env,
+            Integer restarts) {
+
+        @JsonCreator
+        public Proc {
+            command = command == null ? null : List.copyOf(command);
+            env = env == null ? null : Map.copyOf(env);
+        }
+
+        /** A process whose command line is not recorded (it is not restarted). */
+        public Proc(
+                String name,
+                String role,
+                String node,
+                long pid,
+                long startedEpochMs,
+                String log,
+                Integer port,
+                Integer metricsPort) {
+            this(name, role, node, pid, startedEpochMs, log, port, metricsPort, null, null, null);
+        }
 
         /** The live process, if this PID still belongs to the process that was started. */
         public Optional<ProcessHandle> handle() {
@@ -100,6 +129,16 @@ public record ClusterState(
         List<Proc> all = new ArrayList<>(processes);
         all.add(process);
         return new ClusterState(restUrl, kafkaBootstrap, catalog, all, testbed);
+    }
+
+    /** This state with the process named {@code name} replaced by {@code process}. */
+    public ClusterState replace(String name, Proc process) {
+        List<Proc> all = new ArrayList<>(processes);
+        all.replaceAll(p -> p.name().equals(name) ? process : p);
+        if (!all.contains(process)) {
+            all.add(process);
+        }
+        return new ClusterState(restUrl, kafkaBootstrap, catalog, all);
     }
 
     public ClusterState withKafka(String bootstrap) {

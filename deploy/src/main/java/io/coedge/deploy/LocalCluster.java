@@ -284,7 +284,10 @@ public final class LocalCluster implements AutoCloseable {
                         started.startedEpochMs(),
                         started.log().toString(),
                         sidecar.port(),
-                        sidecar.metricsPort()));
+                        sidecar.metricsPort(),
+                        started.child().command,
+                        started.child().env,
+                        null));
     }
 
     /**
@@ -514,7 +517,10 @@ public final class LocalCluster implements AutoCloseable {
                         p.startedEpochMs,
                         log.toString(),
                         port,
-                        metricsPort));
+                        metricsPort,
+                        p.command,
+                        p.env,
+                        null));
         return p;
     }
 

@@ -154,6 +154,11 @@ public final class SidecarSupervisor implements AutoCloseable {
             return process.log;
         }
 
+        /** The process serving it now, with its command line. */
+        ChildProcess child() {
+            return process;
+        }
+
         /** Seconds since the current process started. */
         public double uptimeSeconds() {
             return (System.nanoTime() - startedNanos) / 1e9;
