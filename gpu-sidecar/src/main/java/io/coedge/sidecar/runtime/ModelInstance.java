@@ -44,6 +44,17 @@ public final class ModelInstance implements AutoCloseable {
             org.slf4j.LoggerFactory.getLogger(ModelInstance.class);
 
     /**
+     * ONNX Runtime refused an output buffer we pre-allocated at the graph's declared shape because
+     * this run computed another: "OrtValue shape verification failed" up to 1.23, "has shape ...
+     * but the computed output shape for this run is ..." from 1.27 on.
+     */
+    static boolean outputShapeMismatch(OrtException e) {
+        String m = String.valueOf(e.getMessage());
+        return m.contains("shape verification failed")
+                || m.contains("computed output shape for this run");
+    }
+
+    /**
      * Batch size assumed for a model without config.pbtxt whose graph has a dynamic first
      * dimension.
      */
@@ -494,7 +505,7 @@ public final class ModelInstance implements AutoCloseable {
                         pinned.keySet().stream().anyMatch(o -> !targets.containsKey(o));
                 if (pinOutputs
                         && pinnedByUs
-                        && String.valueOf(e.getMessage()).contains("shape verification failed")
+                        && outputShapeMismatch(e)
                         && (execution == null || !execution.terminated)) {
                     // The graph declares an output shape its data does not give: let ONNX
                     // Runtime allocate outputs at their actual shape, now and from now on.
