@@ -514,7 +514,7 @@ public final class PipelineBench {
      */
     private static InferRequest batchRequest(ModelSpec model, int batch) throws Exception {
         Preprocessor pre = new Preprocessor(model);
-        float[] one = pre.apply(new SceneRenderer(1, 320, 240).jpeg(0, 0.85f)).chw();
+        float[] one = pre.apply(new SceneRenderer(1, 320, 240).jpeg(0, 0.85f)).floats();
         ByteBuffer bytes =
                 ByteBuffer.allocateDirect(batch * one.length * Float.BYTES)
                         .order(ByteOrder.LITTLE_ENDIAN);

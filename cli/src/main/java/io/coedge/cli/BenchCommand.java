@@ -1,8 +1,10 @@
 package io.coedge.cli;
 
 import io.coedge.benchmarks.PipelineBench;
+import io.coedge.benchmarks.PreprocessBench;
 import io.coedge.catalog.CatalogText;
 import io.coedge.cli.charts.PolicyChart;
+import io.coedge.cli.charts.PreprocessChart;
 import io.coedge.kafka.embedded.EmbeddedKafka;
 import io.coedge.topics.KafkaClients;
 import java.nio.file.Files;
@@ -21,7 +23,11 @@ import picocli.CommandLine.Option;
         mixinStandardHelpOptions = true,
         description =
                 "Benchmarks of the real pipeline; each compares with a baseline measured in the same run.",
-        subcommands = {BenchCommand.Policies.class, BenchCommand.Throughput.class})
+        subcommands = {
+            BenchCommand.Policies.class,
+            BenchCommand.Throughput.class,
+            BenchCommand.Preprocess.class
+        })
 final class BenchCommand implements Runnable {
     @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 
@@ -165,6 +171,93 @@ final class BenchCommand implements Runnable {
                         t.frames(),
                         t.ratio());
             }
+            return 0;
+        }
+    }
+
+    @Command(
+            name = "preprocess",
+            mixinStandardHelpOptions = true,
+            description = {
+                "Per-frame JPEG -> 640x640 letterbox tensor time on one core at 640x480, 1280x720 and 1920x1080:",
+                "the node's path (libjpeg-turbo with DCT scaling, one pass), the path before it (ImageIO + Java2D)",
+                "and libjpeg-turbo's djpeg -scale on the same files, in the same run."
+            })
+    static final class Preprocess implements Callable<Integer> {
+        @Option(
+                names = "--video",
+                description =
+                        "Video to take real frames from with ffmpeg (default: ~/.cache/coedge/media/vtest.avi if present, else a synthetic street).")
+        Path video;
+
+        @Option(
+                names = "--frames",
+                defaultValue = "8",
+                description = "Frames per resolution (default: ${DEFAULT-VALUE}).")
+        int frames;
+
+        @Option(
+                names = "--rounds",
+                defaultValue = "7",
+                description =
+                        "Timed rounds over the frames; medians reported (default: ${DEFAULT-VALUE}).")
+        int rounds;
+
+        @Option(
+                names = "--out",
+                defaultValue = "bench-out",
+                description = "Where the table and chart go (default: ${DEFAULT-VALUE}).")
+        Path out;
+
+        @Override
+        public Integer call() throws Exception {
+            if (frames < 1 || rounds < 1) {
+                System.err.println(
+                        "coedge bench preprocess: --frames and --rounds must be at least 1");
+                return 2;
+            }
+            if (!PreprocessBench.djpegInstalled()) {
+                System.err.println(
+                        "coedge bench preprocess: djpeg not found (Debian: apt-get install libjpeg-turbo-progs)");
+                return 1;
+            }
+            Path source = video;
+            if (source == null) {
+                Path cached =
+                        Path.of(
+                                System.getProperty("user.home"),
+                                ".cache",
+                                "coedge",
+                                "media",
+                                "vtest.avi");
+                source = Files.isRegularFile(cached) ? cached : null;
+            } else if (!Files.isRegularFile(source)) {
+                System.err.println("coedge bench preprocess: no such video: " + source);
+                return 2;
+            }
+            Progress progress = Progress.line("bench preprocess");
+            PreprocessBench bench =
+                    new PreprocessBench(
+                            Home.workDir().resolve("bench-preprocess"), source, progress::update);
+            List<PreprocessBench.Row> rows;
+            try {
+                rows = bench.run(frames, rounds);
+            } catch (IllegalStateException e) {
+                progress.done();
+                System.err.println("coedge bench preprocess: " + e.getMessage());
+                return 1;
+            }
+            progress.done();
+            String table = PreprocessBench.markdown(bench.source(), rows);
+            Files.createDirectories(out);
+            Files.writeString(out.resolve("preprocess.md"), table);
+            Files.writeString(out.resolve("preprocess.svg"), PreprocessChart.svg(rows));
+            System.out.println(table);
+            System.out.println(
+                    "coedge bench: wrote "
+                            + out.resolve("preprocess.md")
+                            + " and "
+                            + out.resolve("preprocess.svg"));
             return 0;
         }
     }

@@ -65,8 +65,14 @@ record CatalogFile(
             maxBatch = between("maxBatch", maxBatch, 8L, 1, 1024);
             input = required("input", input);
             preprocess =
-                    requireNonNullElse(preprocess, new Preprocess(null, null, null, null, null));
+                    requireNonNullElse(
+                            preprocess, new Preprocess(null, null, null, null, null, null));
             postprocess = required("postprocess", postprocess);
+            that(
+                    !input.dtype().equals("uint8") || preprocess.leavesPixelsAsTheyAre(),
+                    "preprocess",
+                    "a uint8 input takes the 0..255 pixels as they are: scale, mean and std do not"
+                            + " apply (leave them out)");
         }
 
         /** {@code labelsFile} names are read by {@code labelFiles} (the loader's). */
@@ -77,13 +83,16 @@ record CatalogFile(
                             input.name(),
                             input.width().intValue(),
                             input.height().intValue(),
-                            input.channels().intValue()),
+                            input.channels().intValue(),
+                            input.layout(),
+                            input.dtype()),
                     new ModelSpec.Preprocess(
                             preprocess.resize(),
                             preprocess.scale(),
                             preprocess.mean(),
                             preprocess.std(),
-                            preprocess.channelOrder()),
+                            preprocess.channelOrder(),
+                            preprocess.padValue().intValue()),
                     postprocess.spec(
                             postprocess.labelsFile() == null
                                     ? postprocess.labels()
@@ -92,20 +101,29 @@ record CatalogFile(
         }
     }
 
-    record Input(String name, Long width, Long height, Long channels) {
+    record Input(String name, Long width, Long height, Long channels, String layout, String dtype) {
         Input {
             name = text("name", name, "input");
             width = between("width", width, null, 1, 8192);
             height = between("height", height, null, 1, 8192);
             channels = between("channels", channels, 3L, 3, 3);
+            layout = oneOf("layout", layout, "NCHW", Set.of("NCHW", "NHWC"));
+            dtype = oneOf("dtype", dtype, "float32", Set.of("float32", "uint8"));
         }
     }
 
     record Preprocess(
-            String resize, Double scale, List<Double> mean, List<Double> std, String channelOrder) {
+            String resize,
+            Double scale,
+            List<Double> mean,
+            List<Double> std,
+            String channelOrder,
+            Long padValue) {
+        private static final double DEFAULT_SCALE = 1.0 / 255.0;
+
         Preprocess {
             resize = oneOf("resize", resize, "stretch", Set.of("stretch", "letterbox"));
-            scale = between("scale", scale, 1.0 / 255.0, 1e-9, 1e9);
+            scale = between("scale", scale, DEFAULT_SCALE, 1e-9, 1e9);
             mean = List.copyOf(requireNonNullElse(mean, List.of(0.0, 0.0, 0.0)));
             that(
                     mean.size() == 3,
@@ -120,6 +138,14 @@ record CatalogFile(
                 positive("std[" + c + "]", std.get(c), null);
             }
             channelOrder = oneOf("channelOrder", channelOrder, "RGB", Set.of("RGB", "BGR"));
+            padValue = between("padValue", padValue, 114L, 0, 255);
+        }
+
+        /** Scale, mean and std at their defaults, as a uint8 input needs. */
+        boolean leavesPixelsAsTheyAre() {
+            return scale == DEFAULT_SCALE
+                    && mean.stream().allMatch(m -> m == 0.0)
+                    && std.stream().allMatch(v -> v == 1.0);
         }
     }
 

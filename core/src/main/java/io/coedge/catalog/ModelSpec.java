@@ -18,28 +18,78 @@ public record ModelSpec(
         Postprocess postprocess,
         int maxBatch) {
 
-    /** The input tensor: NCHW float32 of {@code channels x height x width}. */
-    public record InputSpec(String name, int width, int height, int channels) {
+    /**
+     * The input tensor of {@code channels x height x width} per image.
+     *
+     * @param layout {@code NCHW} (channels first, the default) or {@code NHWC} (channels last)
+     * @param dtype {@code float32} (normalised by {@link Preprocess}) or {@code uint8} (raw 0..255
+     *     pixels; the model normalises itself)
+     */
+    public record InputSpec(
+            String name, int width, int height, int channels, String layout, String dtype) {
+        /** NCHW float32, the layout of every catalog written before layouts were described. */
+        public InputSpec(String name, int width, int height, int channels) {
+            this(name, width, height, channels, "NCHW", "float32");
+        }
+
         public int elements() {
             return width * height * channels;
+        }
+
+        public boolean channelsLast() {
+            return layout.equals("NHWC");
+        }
+
+        public boolean uint8() {
+            return dtype.equals("uint8");
+        }
+
+        /** The tensor's Open Inference Protocol datatype. */
+        public String oipDatatype() {
+            return uint8() ? "UINT8" : "FP32";
+        }
+
+        /** Bytes of one element. */
+        public int elementBytes() {
+            return uint8() ? 1 : Float.BYTES;
+        }
+
+        /** The shape of a batch of {@code batch} images. */
+        public long[] shape(int batch) {
+            return channelsLast()
+                    ? new long[] {batch, height, width, channels}
+                    : new long[] {batch, channels, height, width};
         }
     }
 
     /**
      * Pre-processing on the CPU before inference.
      *
-     * @param resize {@code stretch} (ignore aspect) or {@code letterbox} (keep aspect, pad grey)
+     * @param resize {@code stretch} (ignore aspect) or {@code letterbox} (keep aspect, pad with
+     *     {@code padValue})
      * @param scale multiplier applied to 0..255 pixel values before mean/std
      * @param mean per-channel mean subtracted after scaling, in {@code channelOrder}
      * @param std per-channel divisor after mean subtraction, in {@code channelOrder}
      * @param channelOrder {@code RGB} or {@code BGR}
+     * @param padValue the 0..255 grey of letterbox padding (YOLO's 114 by default)
      */
     public record Preprocess(
             String resize,
             double scale,
             List<Double> mean,
             List<Double> std,
-            String channelOrder) {}
+            String channelOrder,
+            int padValue) {
+        /** Letterbox padding of YOLO's grey, 114. */
+        public Preprocess(
+                String resize,
+                double scale,
+                List<Double> mean,
+                List<Double> std,
+                String channelOrder) {
+            this(resize, scale, mean, std, channelOrder, 114);
+        }
+    }
 
     /**
      * Post-processing on the CPU after inference (docs/FORMATS.md, "postprocess").

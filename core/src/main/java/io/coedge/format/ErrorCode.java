@@ -13,6 +13,7 @@ public enum ErrorCode {
     BAD_IMAGE_HEADER("the image header is truncated or corrupt"),
     IMAGE_TOO_LARGE("the image declares more pixels than allowed (decompression bomb guard)"),
     CORRUPT_IMAGE("the image cannot be decoded"),
+    OUT_OF_MEMORY("decoding the image needed more memory than the node had free"),
     MISSING_TASK("header coedge.task is missing"),
     BAD_TASK("header coedge.task is empty or not UTF-8"),
     UNKNOWN_TASK("header coedge.task names no task of the catalog"),

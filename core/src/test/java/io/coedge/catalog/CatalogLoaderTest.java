@@ -110,6 +110,71 @@ class CatalogLoaderTest {
     }
 
     @Test
+    void inputLayoutDtypeAndPadValueAreReadWithDefaultsForOlderCatalogs() throws Exception {
+        String models =
+                """
+        models:
+          - name: yolo5
+            input: {name: images, width: 64, height: 48, layout: NHWC, dtype: uint8}
+            preprocess: {resize: letterbox, padValue: 0, channelOrder: BGR}
+            postprocess: {type: classification, labels: [a]}
+        """;
+        ModelSpec old = CatalogLoader.parse("ok.yaml", VALID).model("resnet").orElseThrow();
+        ModelSpec model =
+                CatalogLoader.parse(
+                                "ok.yaml",
+                                VALID.replaceAll("(?s)models:.*?(?=tasks:)", models)
+                                        .replace("model: resnet", "model: yolo5"))
+                        .model("yolo5")
+                        .orElseThrow();
+
+        assertThat(old.input())
+                .isEqualTo(new ModelSpec.InputSpec("input", 32, 32, 3, "NCHW", "float32"));
+        assertThat(old.preprocess().padValue()).isEqualTo(114);
+        assertThat(model.input())
+                .isEqualTo(new ModelSpec.InputSpec("images", 64, 48, 3, "NHWC", "uint8"));
+        assertThat(model.input().shape(4)).containsExactly(4, 48, 64, 3);
+        assertThat(model.input().oipDatatype()).isEqualTo("UINT8");
+        assertThat(model.preprocess())
+                .isEqualTo(
+                        new ModelSpec.Preprocess(
+                                "letterbox",
+                                1.0 / 255.0,
+                                List.of(0.0, 0.0, 0.0),
+                                List.of(1.0, 1.0, 1.0),
+                                "BGR",
+                                0));
+    }
+
+    @Test
+    void badInputDescriptionsAreRefusedWithTheirField() {
+        String in = "input: {width: 32, height: 32}";
+
+        assertThat(
+                        failure(VALID.replace(in, "input: {width: 32, height: 32, layout: HWC}"))
+                                .getMessage())
+                .startsWith("bad.yaml: models[0].input.layout: must be one of");
+        assertThat(
+                        failure(VALID.replace(in, "input: {width: 32, height: 32, dtype: fp16}"))
+                                .getMessage())
+                .startsWith("bad.yaml: models[0].input.dtype: must be one of");
+        assertThat(
+                        failure(VALID.replace(in, in + "\n    preprocess: {padValue: 300}"))
+                                .getMessage())
+                .startsWith(
+                        "bad.yaml: models[0].preprocess.padValue: must be from 0 to 255, was 300");
+        assertThat(
+                        failure(
+                                        VALID.replace(
+                                                in,
+                                                "input: {width: 32, height: 32, dtype: uint8}"
+                                                        + "\n    preprocess: {mean: [0.5, 0.5, 0.5]}"))
+                                .getMessage())
+                .contains(
+                        "models[0].preprocess: a uint8 input takes the 0..255 pixels as they are");
+    }
+
+    @Test
     void everyShippedCatalogLoads() throws Exception {
         List<Path> files;
         try (Stream<Path> listing = Files.list(Path.of("..", "config"))) {

@@ -206,7 +206,7 @@ class CoEdgeJobITCase {
                         || compared >= 20) {
                     continue;
                 }
-                float[] tensor = pre.apply(images.get(r.frameId())).chw();
+                float[] tensor = pre.apply(images.get(r.frameId())).floats();
                 float[] logits =
                         direct.infer(
                                         InferRequest.builder("resnet")

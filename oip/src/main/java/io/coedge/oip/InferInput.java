@@ -47,6 +47,22 @@ public record InferInput(
                 UnsafeByteOperations.unsafeWrap(littleEndianFloats.slice()));
     }
 
+    /**
+     * Wraps a little-endian buffer of any datatype ({@code FP32}, {@code UINT8}, ...) without
+     * copying.
+     */
+    public static InferInput raw(
+            String name, String datatype, long[] shape, ByteBuffer littleEndianBytes) {
+        if (littleEndianBytes.order() != ByteOrder.LITTLE_ENDIAN) {
+            throw new IllegalArgumentException("tensor bytes must be little-endian");
+        }
+        return new InferInput(
+                name,
+                datatype,
+                shape.clone(),
+                UnsafeByteOperations.unsafeWrap(littleEndianBytes.slice()));
+    }
+
     public static InferInput fp32(String name, long[] shape, FloatBuffer values) {
         ByteBuffer buffer =
                 ByteBuffer.allocate(values.remaining() * Float.BYTES)

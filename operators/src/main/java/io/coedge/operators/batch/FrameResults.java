@@ -84,7 +84,7 @@ final class FrameResults {
      * The record as the camera sent it (the headers rebuilt from the frame), refused for its image
      * data.
      */
-    static DeadLetter deadLetter(Frame frame, String detail) {
+    static DeadLetter deadLetter(Frame frame, ErrorCode code, String detail) {
         List<RawRecord.Header> headers = new ArrayList<>();
         headers.add(header(FrameHeaders.TASK, frame.task()));
         headers.add(header(FrameHeaders.TIMESTAMP, Long.toString(frame.captureTs())));
@@ -98,7 +98,7 @@ final class FrameResults {
                 frame.camera().getBytes(StandardCharsets.UTF_8),
                 frame.image(),
                 headers,
-                ErrorCode.CORRUPT_IMAGE,
+                code,
                 detail);
     }
 

@@ -283,11 +283,29 @@ public final class NodeBatcherOperator extends AbstractStreamOperator<FrameResul
         for (long h : batch.handles()) {
             QueuedFrame f = rt.frames.remove(h);
             release(f);
-            String corrupt = outcome.corrupt().get(f.id());
-            if (corrupt != null) {
-                output.collect(
-                        DEAD_LETTERS,
-                        new StreamRecord<>(FrameResults.deadLetter(f.routed().frame(), corrupt)));
+            BatchOutcome.Rejected rejected = outcome.rejected().get(f.id());
+            if (rejected != null) {
+                LOG.warn(
+                        "node {}: frame {} refused by pre-processing: {}: {}",
+                        identity.node(),
+                        f.id(),
+                        rejected.code(),
+                        rejected.detail());
+                if (rejected.deadLetter()) {
+                    output.collect(
+                            DEAD_LETTERS,
+                            new StreamRecord<>(
+                                    FrameResults.deadLetter(
+                                            f.routed().frame(),
+                                            rejected.code(),
+                                            rejected.detail())));
+                } else {
+                    emitUnrun(
+                            f.routed(),
+                            FrameResult.Status.ERROR,
+                            rejected.code() + ": " + rejected.detail(),
+                            now);
+                }
                 continue;
             }
             if (outcome.failure() != null) {

@@ -13,13 +13,13 @@ import io.coedge.oip.TensorShapes;
 import io.coedge.operators.post.DetectionDecoder;
 import io.coedge.operators.post.OutputTensor;
 import io.coedge.operators.post.TopK;
+import io.coedge.operators.pre.DecodeBudget;
 import io.coedge.operators.pre.ImageDecodeException;
 import io.coedge.operators.pre.Preprocessor;
 import io.grpc.Status;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.FloatBuffer;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -49,6 +49,10 @@ public final class SidecarExecutor implements InferenceExecutor {
     private final List<ModelSpec> models;
     private final Map<String, Integer> modelIndex = new HashMap<>();
     private final List<Preprocessor> preprocessors = new ArrayList<>();
+
+    /** What this node's decodes may hold at once (issue 17: frames at the size limit). */
+    private final DecodeBudget decodeBudget = DecodeBudget.forNode();
+
     private final String node;
     private final String sidecarTarget;
     private final String sharedMemoryName;
@@ -114,16 +118,7 @@ public final class SidecarExecutor implements InferenceExecutor {
         List<CompletableFuture<Object>> tensors = new ArrayList<>();
         for (QueuedFrame f : batch) {
             byte[] image = f.routed().frame().image();
-            tensors.add(
-                    CompletableFuture.supplyAsync(
-                            () -> {
-                                try {
-                                    return pre.apply(image);
-                                } catch (ImageDecodeException e) {
-                                    return e;
-                                }
-                            },
-                            workers));
+            tensors.add(CompletableFuture.supplyAsync(() -> preprocess(pre, image), workers));
         }
         return CompletableFuture.allOf(tensors.toArray(CompletableFuture[]::new))
                 .thenCompose(ignored -> infer(spec, pre, batch, tensors, deadlineMicros))
@@ -137,19 +132,37 @@ public final class SidecarExecutor implements InferenceExecutor {
                                         System.currentTimeMillis()));
     }
 
+    /**
+     * One frame's tensor, or why it has none: whatever goes wrong pre-processing a frame is that
+     * frame's alone, never its batch's.
+     */
+    private Object preprocess(Preprocessor pre, byte[] image) {
+        try {
+            return pre.apply(image, decodeBudget);
+        } catch (ImageDecodeException e) {
+            return new BatchOutcome.Rejected(e.code(), e.getMessage());
+        } catch (OutOfMemoryError e) {
+            return new BatchOutcome.Rejected(
+                    ErrorCode.OUT_OF_MEMORY, "out of memory pre-processing the frame");
+        } catch (RuntimeException e) {
+            return new BatchOutcome.Rejected(
+                    ErrorCode.CORRUPT_IMAGE, "pre-processing failed: " + e);
+        }
+    }
+
     private CompletableFuture<BatchOutcome> infer(
             ModelSpec spec,
             Preprocessor pre,
             List<QueuedFrame> batch,
             List<CompletableFuture<Object>> tensors,
             long deadlineMicros) {
-        Map<String, String> corrupt = new LinkedHashMap<>();
+        Map<String, BatchOutcome.Rejected> corrupt = new LinkedHashMap<>();
         List<QueuedFrame> good = new ArrayList<>();
         List<Preprocessor.Tensor> goodTensors = new ArrayList<>();
         for (int i = 0; i < batch.size(); i++) {
             Object t = tensors.get(i).join();
-            if (t instanceof ImageDecodeException e) {
-                corrupt.put(batch.get(i).id(), e.getMessage());
+            if (t instanceof BatchOutcome.Rejected e) {
+                corrupt.put(batch.get(i).id(), e);
             } else {
                 good.add(batch.get(i));
                 goodTensors.add((Preprocessor.Tensor) t);
@@ -161,8 +174,8 @@ public final class SidecarExecutor implements InferenceExecutor {
                     new BatchOutcome(Map.of(), corrupt, null, startMs, startMs));
         }
         ModelSpec.InputSpec in = spec.input();
-        long[] shape = {good.size(), in.channels(), in.height(), in.width()};
-        long inputBytes = (long) good.size() * pre.elements() * Float.BYTES;
+        long[] shape = in.shape(good.size());
+        long inputBytes = good.size() * pre.bytes();
         SharedTensors shm = shared;
         long[] outputShape = shm == null ? null : shm.outputShape(spec.name(), good.size());
         Optional<SharedTensors.Slot> slot =
@@ -180,7 +193,7 @@ public final class SidecarExecutor implements InferenceExecutor {
                         .input(
                                 InferInput.inSharedMemory(
                                         in.name(),
-                                        "FP32",
+                                        in.oipDatatype(),
                                         shape,
                                         shm.inputRef(slot.get(), inputBytes)))
                         .output(shm.outputName(spec.name()), shm.outputRef(slot.get(), outputBytes))
@@ -247,7 +260,7 @@ public final class SidecarExecutor implements InferenceExecutor {
             ModelSpec spec,
             List<QueuedFrame> good,
             List<Preprocessor.Tensor> goodTensors,
-            Map<String, String> corrupt,
+            Map<String, BatchOutcome.Rejected> corrupt,
             long startMs,
             long[] shape,
             long inputBytes,
@@ -257,7 +270,12 @@ public final class SidecarExecutor implements InferenceExecutor {
         writeFrames(bytes, goodTensors);
         InferRequest request =
                 request(spec, good, deadlineMicros)
-                        .input(InferInput.fp32(spec.input().name(), shape, bytes))
+                        .input(
+                                InferInput.raw(
+                                        spec.input().name(),
+                                        spec.input().oipDatatype(),
+                                        shape,
+                                        bytes.flip()))
                         .build();
         return client.infer(request)
                 .thenApplyAsync(
@@ -272,11 +290,10 @@ public final class SidecarExecutor implements InferenceExecutor {
                         workers);
     }
 
-    /** The batch's frames one after the other, NCHW float32 little-endian. */
+    /** The batch's frames one after the other, in the model's layout and dtype, little-endian. */
     private static void writeFrames(ByteBuffer littleEndian, List<Preprocessor.Tensor> tensors) {
-        FloatBuffer floats = littleEndian.asFloatBuffer();
         for (Preprocessor.Tensor t : tensors) {
-            floats.put(t.chw());
+            t.writeTo(littleEndian);
         }
     }
 
@@ -300,7 +317,7 @@ public final class SidecarExecutor implements InferenceExecutor {
             List<QueuedFrame> good,
             List<Preprocessor.Tensor> tensors,
             List<OutputTensor> result,
-            Map<String, String> corrupt,
+            Map<String, BatchOutcome.Rejected> corrupt,
             long startMs) {
         long endMs = System.currentTimeMillis();
         Map<String, BatchOutcome.Output> outputs = new HashMap<>();
@@ -448,7 +465,9 @@ public final class SidecarExecutor implements InferenceExecutor {
                 inputBytes =
                         Math.max(
                                 inputBytes,
-                                (long) m.maxBatch() * m.input().elements() * Float.BYTES);
+                                (long) m.maxBatch()
+                                        * m.input().elements()
+                                        * m.input().elementBytes());
             }
             long outputBytes =
                     outputs.entrySet().stream()

@@ -33,8 +33,10 @@ class PreprocessorTest {
         List<Double> zero = List.of(0.0, 0.0, 0.0);
         List<Double> one = List.of(1.0, 1.0, 1.0);
 
-        float[] rgb = new Preprocessor(model(2, 2, "stretch", zero, one, "RGB")).apply(red).chw();
-        float[] bgr = new Preprocessor(model(2, 2, "stretch", zero, one, "BGR")).apply(red).chw();
+        float[] rgb =
+                new Preprocessor(model(2, 2, "stretch", zero, one, "RGB")).apply(red).floats();
+        float[] bgr =
+                new Preprocessor(model(2, 2, "stretch", zero, one, "BGR")).apply(red).floats();
         float[] norm =
                 new Preprocessor(
                                 model(
@@ -45,7 +47,7 @@ class PreprocessorTest {
                                         List.of(0.5, 0.5, 0.5),
                                         "RGB"))
                         .apply(red)
-                        .chw();
+                        .floats();
 
         assertThat(rgb).containsExactly(1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0);
         assertThat(bgr).containsExactly(0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1);
@@ -62,7 +64,7 @@ class PreprocessorTest {
                 new Preprocessor(model(100, 100, "letterbox", zero, one, "RGB")).apply(white);
 
         assertThat(t.letterbox()).isEqualTo(new Letterbox(0.5, 0.5, 0, 25, 200, 100));
-        float[] red = plane(t.chw(), 0, 100 * 100);
+        float[] red = plane(t.floats(), 0, 100 * 100);
         assertThat(red[0]).as("top padding").isCloseTo(114 / 255f, within(1e-6f));
         assertThat(red[50 * 100 + 50]).as("image centre").isCloseTo(1f, within(1e-6f));
         assertThat(red[99 * 100 + 50]).as("bottom padding").isCloseTo(114 / 255f, within(1e-6f));
@@ -91,7 +93,7 @@ class PreprocessorTest {
                                 List.of(1.0, 1.0, 1.0),
                                 "RGB"));
 
-        assertThat(p.apply(jpeg).chw()).hasSize(3 * 32 * 32);
+        assertThat(p.apply(jpeg).floats()).hasSize(3 * 32 * 32);
         assertThatThrownBy(() -> p.apply(truncated))
                 .isInstanceOf(ImageDecodeException.class)
                 .hasMessageContaining("truncated JPEG");
