@@ -35,7 +35,7 @@ public final class CoEdgeCli implements Runnable {
     /** The command line with converters and error handling shared by every subcommand. */
     public static CommandLine commandLine() {
         CommandLine cli = new CommandLine(new CoEdgeCli());
-        cli.registerConverter(java.time.Duration.class, Durations::parse);
+        CliValues.install(cli);
         cli.setExecutionExceptionHandler(
                 (e, commandLine, parseResult) -> {
                     commandLine

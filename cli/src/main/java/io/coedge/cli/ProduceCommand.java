@@ -5,6 +5,7 @@ import io.coedge.catalog.CatalogLoader;
 import io.coedge.kafka.KafkaReachability;
 import io.coedge.kafka.camera.CameraSimulator;
 import io.coedge.kafka.camera.CameraSpec;
+import io.coedge.kafka.camera.VideoProducer;
 import io.coedge.kafka.topics.TopicAdmin;
 import io.coedge.topics.KafkaClients;
 import java.nio.file.Path;
@@ -23,7 +24,10 @@ import picocli.CommandLine.Option;
         mixinStandardHelpOptions = true,
         description = {
             "Simulate the catalog's cameras: synthetic street scenes (or --images) as JPEG frames with the CoEdge",
-            "headers, paced to the wall clock. Stops after --duration or --count."
+            "headers, paced to the wall clock. Stops after --duration or --count.",
+            "With --video: real cameras from video files (H.264, H.265, MJPEG...; AVI/MP4/MKV) or RTSP/HTTP",
+            "streams, decoded by the system's ffmpeg, one camera per --video; files are paced to their frame",
+            "rate (or --fps) and stop at their end unless --loop; streams reconnect with back-off."
         })
 final class ProduceCommand implements Callable<Integer> {
     @Option(
@@ -43,7 +47,8 @@ final class ProduceCommand implements Callable<Integer> {
 
     @Option(
             names = "--duration",
-            description = "Stop after this long, e.g. 30s or 2m (default: 60s unless --count).")
+            description =
+                    "Stop after this long, e.g. 30s or 2m (default: 60s unless --count; with --video: the files' end, never for --loop or streams).")
     Duration duration;
 
     @Option(
@@ -83,6 +88,43 @@ final class ProduceCommand implements Callable<Integer> {
                     "Sequence number of each camera's first frame (default: the start time in ms, so runs never reuse a frame identity).")
     Long firstSequence;
 
+    @Option(
+            names = "--video",
+            paramLabel = "FILE_OR_URL",
+            description =
+                    "A video file or stream URL (rtsp://...) to send as one camera (repeatable).")
+    List<String> videos;
+
+    @Option(
+            names = "--camera",
+            paramLabel = "ID",
+            description =
+                    "Camera id of each --video, in order (repeatable; default: the catalog's cameras, then <task>-cam-<n>). A catalog camera keeps its task and node.")
+    List<String> cameraIds;
+
+    @Option(names = "--loop", description = "Play --video files again from the start at their end.")
+    boolean loop;
+
+    @Option(
+            names = "--quality",
+            defaultValue = "3",
+            description =
+                    "JPEG quality of --video frames, ffmpeg's -q:v scale: 2 (best) to 31 (default: ${DEFAULT-VALUE}).")
+    int quality;
+
+    @Option(
+            names = "--max-width",
+            paramLabel = "W",
+            description = "Downscale --video frames wider than W pixels (default: source size).")
+    Integer maxWidth;
+
+    @Option(
+            names = "--ffmpeg",
+            defaultValue = "ffmpeg",
+            description =
+                    "The ffmpeg executable for --video (default: ${DEFAULT-VALUE} on the PATH).")
+    String ffmpeg;
+
     @Mixin KafkaOptions kafka;
 
     @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
@@ -90,6 +132,13 @@ final class ProduceCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Catalog catalog = CatalogLoader.load(Home.resolve(config));
+        if (videos != null && !videos.isEmpty()) {
+            return produceVideo(catalog);
+        }
+        if (cameraIds != null || loop) {
+            throw new picocli.CommandLine.ParameterException(
+                    spec.commandLine(), "--camera and --loop apply to --video only");
+        }
         Duration runFor = duration == null && count <= 0 ? Duration.ofSeconds(60) : duration;
         List<CameraSpec> specs = CameraSpec.fromCatalog(catalog, cameras, fps);
         long first = firstSequence == null ? System.currentTimeMillis() : firstSequence;
@@ -123,5 +172,107 @@ final class ProduceCommand implements Callable<Integer> {
         spec.commandLine().getOut().println("coedge produce: " + report.describe());
         spec.commandLine().getOut().flush();
         return 0;
+    }
+
+    private int produceVideo(Catalog catalog) {
+        if (images != null) {
+            throw new picocli.CommandLine.ParameterException(
+                    spec.commandLine(), "give --video or --images, not both");
+        }
+        List<String> ids = cameraIds == null ? List.of() : cameraIds;
+        if (ids.size() > videos.size()) {
+            throw new picocli.CommandLine.ParameterException(
+                    spec.commandLine(),
+                    "--camera given "
+                            + ids.size()
+                            + " times for "
+                            + videos.size()
+                            + " --video; give at most one --camera per --video");
+        }
+        List<CameraSpec> derived = CameraSpec.fromCatalog(catalog, videos.size(), fps);
+        List<CameraSpec> all = CameraSpec.fromCatalog(catalog, null, fps);
+        List<VideoProducer.Source> sources = new java.util.ArrayList<>();
+        for (int i = 0; i < videos.size(); i++) {
+            CameraSpec camera = derived.get(i);
+            if (i < ids.size()) {
+                String id = ids.get(i);
+                camera =
+                        all.stream()
+                                .filter(c -> c.id().equals(id))
+                                .findFirst()
+                                .orElse(
+                                        new CameraSpec(
+                                                id,
+                                                camera.task(),
+                                                camera.origin(),
+                                                camera.fps(),
+                                                camera.width(),
+                                                camera.height()));
+            }
+            sources.add(new VideoProducer.Source(videos.get(i), camera));
+        }
+        long first = firstSequence == null ? System.currentTimeMillis() : firstSequence;
+        VideoProducer video =
+                new VideoProducer(
+                        sources,
+                        new VideoProducer.Options(
+                                kafka.framesTopic,
+                                duration,
+                                count,
+                                loop,
+                                fps,
+                                quality,
+                                maxWidth,
+                                deadlineMs,
+                                first,
+                                ffmpeg));
+        Progress progress = Progress.line("produce");
+        java.io.PrintWriter err = spec.commandLine().getErr();
+        video.prepare(
+                line -> {
+                    err.println("coedge produce: " + line);
+                    err.flush();
+                });
+        KafkaClients clients = kafka.clients();
+        KafkaReachability.check(clients, 10_000);
+        TopicAdmin.createAll(clients.properties(), kafka.topics());
+        err.printf(
+                "coedge produce: %d video cameras to %s (%s)%n",
+                sources.size(), kafka.framesTopic, clients.describe());
+        err.flush();
+        Properties p = CameraSimulator.producerProperties(clients.properties());
+        VideoProducer.Report report;
+        try (KafkaProducer<byte[], byte[]> producer =
+                new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer())) {
+            report =
+                    video.run(
+                            producer,
+                            r -> progress.update(r.describe()),
+                            line -> {
+                                progress.done();
+                                err.println("coedge produce: " + line);
+                                err.flush();
+                            });
+        }
+        progress.done();
+        var out = spec.commandLine().getOut();
+        for (VideoProducer.CameraReport c : report.cameras()) {
+            out.printf(
+                    java.util.Locale.ROOT,
+                    "coedge produce: camera %s (%s): %d decoded, %d sent, %d acked, %d failed, %d dropped, %d reconnects, at most %.1f ms late%s%n",
+                    c.camera(),
+                    c.input(),
+                    c.decoded(),
+                    c.sent(),
+                    c.acked(),
+                    c.failed(),
+                    c.dropped(),
+                    c.reconnects(),
+                    c.lateMaxMs(),
+                    c.lastError() == null ? "" : "; last error: " + c.lastError());
+        }
+        out.println("coedge produce: " + report.describe());
+        out.flush();
+        return report.failed() > 0 ? 1 : 0;
     }
 }

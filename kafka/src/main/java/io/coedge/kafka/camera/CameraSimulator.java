@@ -47,6 +47,28 @@ public final class CameraSimulator {
     }
 
     /**
+     * The CoEdge headers of one frame (docs/FORMATS.md), as every camera of ours sends them.
+     *
+     * @param captureMillis capture time, epoch ms
+     * @param deadline the deadline header's value, or null to leave the task's
+     */
+    static RecordHeaders headers(
+            CameraSpec camera, long captureMillis, long sequence, byte[] deadline) {
+        RecordHeaders headers = new RecordHeaders();
+        headers.add(FrameHeaders.TASK, camera.task().getBytes(StandardCharsets.UTF_8));
+        headers.add(
+                FrameHeaders.TIMESTAMP,
+                Long.toString(captureMillis).getBytes(StandardCharsets.UTF_8));
+        headers.add(FrameHeaders.ORIGIN, camera.origin().getBytes(StandardCharsets.UTF_8));
+        headers.add(
+                FrameHeaders.SEQUENCE, Long.toString(sequence).getBytes(StandardCharsets.UTF_8));
+        if (deadline != null) {
+            headers.add(FrameHeaders.DEADLINE_MS, deadline);
+        }
+        return headers;
+    }
+
+    /**
      * @param topic frames topic
      * @param duration stop after this long, or null
      * @param count stop after this many frames in total, or 0 for no limit
@@ -247,18 +269,8 @@ public final class CameraSimulator {
             while ((now = System.nanoTime()) < dueAt) {
                 LockSupport.parkNanos(dueAt - now);
             }
-            RecordHeaders headers = new RecordHeaders();
-            headers.add(FrameHeaders.TASK, camera.spec.task().getBytes(StandardCharsets.UTF_8));
-            headers.add(
-                    FrameHeaders.TIMESTAMP,
-                    Long.toString(System.currentTimeMillis()).getBytes(StandardCharsets.UTF_8));
-            headers.add(FrameHeaders.ORIGIN, camera.spec.origin().getBytes(StandardCharsets.UTF_8));
-            headers.add(
-                    FrameHeaders.SEQUENCE,
-                    Long.toString(camera.sequence).getBytes(StandardCharsets.UTF_8));
-            if (deadline != null) {
-                headers.add(FrameHeaders.DEADLINE_MS, deadline);
-            }
+            RecordHeaders headers =
+                    headers(camera.spec, System.currentTimeMillis(), camera.sequence, deadline);
             byte[] image =
                     camera.frames[(int) ((camera.sequence - camera.first) % camera.frames.length)];
             producer.send(
