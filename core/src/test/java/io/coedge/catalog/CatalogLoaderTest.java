@@ -183,7 +183,7 @@ class CatalogLoaderTest {
 
         assertThat(files)
                 .extracting(f -> f.getFileName().toString())
-                .contains("bench.yaml", "demo.yaml", "paper.yaml");
+                .contains("bench.yaml", "demo.yaml", "paper.yaml", "real.yaml");
         for (Path file : files) {
             assertThat(CatalogLoader.load(file).tasks()).as(file.toString()).isNotEmpty();
         }
