@@ -9,15 +9,8 @@ import io.coedge.catalog.CatalogText;
 import io.coedge.format.Frame;
 import io.coedge.format.FrameResult.Detection;
 import io.coedge.format.ImageFormat;
-import io.coedge.models.onnx.AttributeProto;
-import io.coedge.models.onnx.GraphProto;
-import io.coedge.models.onnx.ModelProto;
-import io.coedge.models.onnx.NodeProto;
-import io.coedge.models.onnx.OperatorSetIdProto;
+import io.coedge.models.OnnxGraphBuilder;
 import io.coedge.models.onnx.TensorProto;
-import io.coedge.models.onnx.TensorShapeProto;
-import io.coedge.models.onnx.TypeProto;
-import io.coedge.models.onnx.ValueInfoProto;
 import io.coedge.operators.dispatch.RoutedFrame;
 import io.coedge.testing.TestImages;
 import io.coedge.testing.TestSidecars;
@@ -41,128 +34,52 @@ class MultiOutputDetectorITCase {
 
     @TempDir Path repo;
 
-    private static ValueInfoProto tensor(String name, int type, Object... dims) {
-        TensorShapeProto.Builder shape = TensorShapeProto.newBuilder();
-        for (Object d : dims) {
-            shape.addDim(
-                    d instanceof String s
-                            ? TensorShapeProto.Dimension.newBuilder().setDimParam(s)
-                            : TensorShapeProto.Dimension.newBuilder()
-                                    .setDimValue(((Number) d).longValue()));
-        }
-        return ValueInfoProto.newBuilder()
-                .setName(name)
-                .setType(
-                        TypeProto.newBuilder()
-                                .setTensorType(
-                                        TypeProto.Tensor.newBuilder()
-                                                .setElemType(type)
-                                                .setShape(shape)))
-                .build();
-    }
-
-    private static TensorProto floats(String name, long[] dims, float... values) {
-        TensorProto.Builder t = TensorProto.newBuilder().setName(name).setDataType(FLOAT);
-        for (long d : dims) {
-            t.addDims(d);
-        }
-        for (float v : values) {
-            t.addFloatData(v);
-        }
-        return t.build();
-    }
-
-    private static TensorProto longs(String name, long... values) {
-        TensorProto.Builder t =
-                TensorProto.newBuilder().setName(name).setDataType(INT64).addDims(values.length);
-        for (long v : values) {
-            t.addInt64Data(v);
-        }
-        return t.build();
-    }
-
-    private static NodeProto node(String op, List<String> in, String out, AttributeProto... a) {
-        return NodeProto.newBuilder()
-                .setOpType(op)
-                .addAllInput(in)
-                .addOutput(out)
-                .addAllAttribute(List.of(a))
-                .build();
-    }
-
-    private static AttributeProto ints(String name, long... values) {
-        AttributeProto.Builder b =
-                AttributeProto.newBuilder()
-                        .setName(name)
-                        .setType(AttributeProto.AttributeType.INTS);
-        for (long v : values) {
-            b.addInts(v);
-        }
-        return b.build();
-    }
-
-    private static AttributeProto intAttr(String name, long value) {
-        return AttributeProto.newBuilder()
-                .setName(name)
-                .setType(AttributeProto.AttributeType.INT)
-                .setI(value)
-                .build();
-    }
-
     /**
      * Per image: two boxes (model-input pixels), scores 0.9 and 0.8, classes 2 and 0, count 1 (the
      * second row is beyond the count), each broadcast from a zero derived from the input.
      */
     private void writeModel() throws Exception {
-        GraphProto graph =
-                GraphProto.newBuilder()
-                        .setName("e2e")
-                        .addInput(tensor("images", FLOAT, "batch", 3, 32, 32))
-                        .addOutput(tensor("det_boxes", FLOAT, "batch", 2, 4))
-                        .addOutput(tensor("det_scores", FLOAT, "batch", 2))
-                        .addOutput(tensor("det_classes", INT64, "batch", 2))
-                        .addOutput(tensor("num_dets", INT64, "batch"))
-                        .addInitializer(floats("zero", new long[] {}, 0f))
-                        .addInitializer(
-                                floats("boxes", new long[] {2, 4}, 4, 8, 20, 24, 0, 0, 8, 8))
-                        .addInitializer(floats("scores", new long[] {2}, 0.9f, 0.8f))
-                        .addInitializer(floats("classes", new long[] {2}, 2, 0))
-                        .addInitializer(floats("one", new long[] {}, 1f))
-                        .addInitializer(longs("s3", -1, 1, 1))
-                        .addInitializer(longs("s2", -1, 1))
-                        .addInitializer(longs("s1", -1))
-                        .addNode(
-                                node(
-                                        "ReduceMean",
-                                        List.of("images"),
-                                        "mean",
-                                        ints("axes", 1, 2, 3),
-                                        intAttr("keepdims", 1)))
-                        .addNode(node("Mul", List.of("mean", "zero"), "z"))
-                        .addNode(node("Reshape", List.of("z", "s3"), "z3"))
-                        .addNode(node("Reshape", List.of("z", "s2"), "z2"))
-                        .addNode(node("Reshape", List.of("z", "s1"), "z1"))
-                        .addNode(node("Add", List.of("z3", "boxes"), "det_boxes"))
-                        .addNode(node("Add", List.of("z2", "scores"), "det_scores"))
-                        .addNode(node("Add", List.of("z2", "classes"), "classes_f"))
-                        .addNode(
-                                node(
-                                        "Cast",
-                                        List.of("classes_f"),
-                                        "det_classes",
-                                        intAttr("to", INT64)))
-                        .addNode(node("Add", List.of("z1", "one"), "num_f"))
-                        .addNode(node("Cast", List.of("num_f"), "num_dets", intAttr("to", INT64)))
-                        .build();
+        OnnxGraphBuilder g = new OnnxGraphBuilder("e2e");
+        String images = g.input("images", FLOAT, new long[] {-1, 3, 32, 32});
+        String mean =
+                g.op(
+                        "ReduceMean",
+                        new String[] {images},
+                        OnnxGraphBuilder.intsAttr("axes", 1, 2, 3),
+                        OnnxGraphBuilder.intAttribute("keepdims", 1));
+        String z = g.op("Mul", new String[] {mean, g.floatTensor(new long[] {}, new float[] {0})});
+        String z3 =
+                g.op(
+                        "Reshape",
+                        new String[] {z, g.longTensor(new long[] {3}, new long[] {-1, 1, 1})});
+        String z2 =
+                g.op("Reshape", new String[] {z, g.longTensor(new long[] {2}, new long[] {-1, 1})});
+        String z1 =
+                g.op("Reshape", new String[] {z, g.longTensor(new long[] {1}, new long[] {-1})});
+        String boxes = g.floatTensor(new long[] {2, 4}, new float[] {4, 8, 20, 24, 0, 0, 8, 8});
+        g.identity(g.op("Add", new String[] {z3, boxes}), "det_boxes");
+        g.identity(
+                g.op(
+                        "Add",
+                        new String[] {z2, g.floatTensor(new long[] {2}, new float[] {0.9f, 0.8f})}),
+                "det_scores");
+        String classes =
+                g.op("Add", new String[] {z2, g.floatTensor(new long[] {2}, new float[] {2, 0})});
+        g.identity(
+                g.op("Cast", new String[] {classes}, OnnxGraphBuilder.intAttribute("to", INT64)),
+                "det_classes");
+        String count =
+                g.op("Add", new String[] {z1, g.floatTensor(new long[] {}, new float[] {1})});
+        g.identity(
+                g.op("Cast", new String[] {count}, OnnxGraphBuilder.intAttribute("to", INT64)),
+                "num_dets");
+        g.output("det_boxes", FLOAT, new long[] {-1, 2, 4});
+        g.output("det_scores", FLOAT, new long[] {-1, 2});
+        g.output("det_classes", INT64, new long[] {-1, 2});
+        g.output("num_dets", INT64, new long[] {-1});
         Path dir = Files.createDirectories(repo.resolve("e2e/1"));
         Files.write(
-                dir.resolve("model.onnx"),
-                ModelProto.newBuilder()
-                        .setIrVersion(8)
-                        .addOpsetImport(OperatorSetIdProto.newBuilder().setVersion(17))
-                        .setGraph(graph)
-                        .build()
-                        .toByteArray());
+                dir.resolve("model.onnx"), g.build("four-output end2end test model").toByteArray());
     }
 
     @Test
