@@ -513,6 +513,13 @@ public final class SidecarExecutor implements InferenceExecutor {
     public void close() {
         poller.shutdownNow();
         workers.shutdownNow();
+        try {
+            // A poll in flight may be registering the region again (it saw the sidecar without
+            // it): let it finish first, or it would register after the unregister below.
+            poller.awaitTermination(10, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         if (shared != null) {
             shared.close(client);
         }
