@@ -77,9 +77,13 @@ class LivePageITCase {
             ResultsTable expected = new ResultsTable();
             try (ResultsReader reader =
                     new ResultsReader(kafka.clientProperties(), TOPICS.results(), true)) {
-                while (reader.table().frames() < results.size()) {
-                    reader.poll(Duration.ofMillis(200), r -> {});
-                }
+                Awaitility.await("the results topic has every result")
+                        .atMost(Duration.ofSeconds(60))
+                        .until(
+                                () -> {
+                                    reader.poll(Duration.ofMillis(200), r -> {});
+                                    return reader.table().frames() >= results.size();
+                                });
                 expected = reader.table();
             }
 

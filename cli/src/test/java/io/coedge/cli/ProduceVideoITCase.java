@@ -13,6 +13,7 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -23,6 +24,7 @@ import java.util.concurrent.TimeUnit;
 import javax.imageio.ImageIO;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.header.Header;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -281,12 +283,15 @@ class ProduceVideoITCase {
                             .redirectErrorStream(true)
                             .redirectOutput(ProcessBuilder.Redirect.DISCARD)
                             .start();
-            long until = System.currentTimeMillis() + 30_000;
-            while (!listening(sourcePort)) {
-                assertThat(server.isAlive()).as("RTSP server running").isTrue();
-                assertThat(System.currentTimeMillis()).isLessThan(until);
-                Thread.sleep(100);
-            }
+            Process started = server;
+            Awaitility.await("the RTSP server listens")
+                    .atMost(Duration.ofSeconds(30))
+                    .pollInterval(Duration.ofMillis(100))
+                    .until(
+                            () -> {
+                                assertThat(started.isAlive()).as("RTSP server running").isTrue();
+                                return listening(sourcePort);
+                            });
             publisher =
                     new ProcessBuilder(
                                     "ffmpeg",

@@ -32,6 +32,8 @@ import java.util.Map;
 import java.util.TreeMap;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.awaitility.Awaitility;
+import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -241,22 +243,27 @@ class JobMetricsPrometheusITCase {
 
     private static void awaitValue(TestPrometheus prometheus, String promql, double expected)
             throws Exception {
-        long until = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        double last = Double.NaN;
-        while (System.nanoTime() < until) {
-            List<TestPrometheus.Sample> s = prometheus.query(promql);
-            if (!s.isEmpty()) {
-                last = s.get(0).value();
-                if (last == expected) {
-                    return;
-                }
-            }
-            Thread.sleep(250);
+        double[] last = {Double.NaN};
+        try {
+            Awaitility.await()
+                    .atMost(Duration.ofSeconds(30))
+                    .pollInterval(Duration.ofMillis(250))
+                    .until(
+                            () -> {
+                                List<TestPrometheus.Sample> s = prometheus.query(promql);
+                                if (!s.isEmpty()) {
+                                    last[0] = s.get(0).value();
+                                }
+                                return last[0] == expected;
+                            });
+            return;
+        } catch (ConditionTimeoutException timedOut) {
+            // said below, with what Prometheus saw
         }
         throw new AssertionError(
                 promql
                         + " stayed at "
-                        + last
+                        + last[0]
                         + ", expected "
                         + expected
                         + "; targets "
