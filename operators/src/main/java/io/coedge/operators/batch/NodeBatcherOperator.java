@@ -70,6 +70,12 @@ public final class NodeBatcherOperator extends AbstractStreamOperator<FrameResul
     private transient Clock clock;
     private transient NodeIdentity identity;
     private transient InferenceExecutor executor;
+
+    /** The executor this batcher runs its batches through (for tests in this package). */
+    InferenceExecutor executor() {
+        return executor;
+    }
+
     private transient MapState<String, QueuedFrame> queued;
     private transient InternalTimerService<VoidNamespace> timers;
     private transient Map<Integer, NodeRuntime> runtimes;

@@ -105,6 +105,12 @@ public final class SidecarExecutor implements InferenceExecutor {
         return t;
     }
 
+    /** Whether batches go through shared memory now: the region is created and registered. */
+    boolean sharesMemory() {
+        SharedTensors shm = shared;
+        return shm != null && shm.registered();
+    }
+
     @Override
     public SidecarView view() {
         return sidecar;

@@ -193,6 +193,14 @@ class NodeBatcherOperatorITCase {
                     .pollInterval(Duration.ofMillis(20))
                     .dontCatchUncaughtExceptions()
                     .until(() -> !client.systemSharedMemoryStatus("").isEmpty());
+            // The sidecar lists the region as soon as it registered it, a moment before the
+            // batcher takes it into use: wait for the batcher too, or a first batch may go inside
+            // its message.
+            SidecarExecutor executor =
+                    (SidecarExecutor) ((NodeBatcherOperator) h.getOperator()).executor();
+            await("the batcher sends batches through its shared memory")
+                    .atMost(Duration.ofSeconds(30))
+                    .until(executor::sharesMemory);
             var regions = client.systemSharedMemoryStatus("");
             assertThat(regions).as("the batcher registered its shared memory").hasSize(1);
             String key = regions.values().iterator().next().getKey();
