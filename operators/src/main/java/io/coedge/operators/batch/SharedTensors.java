@@ -182,12 +182,14 @@ final class SharedTensors implements AutoCloseable {
         return new SharedMemoryRef(name, slot.output(), bytes);
     }
 
-    /** Unregisters (best effort: the sidecar may be gone) and removes the object. */
+    /**
+     * Unregisters (best effort: the sidecar may be gone) and removes the object. Also when this
+     * side thinks it is not registered: a registration in flight when the sidecar was thought lost
+     * may have completed there, and unregistering an unknown name is a no-op.
+     */
     void close(OipClient client) {
         try {
-            if (registered) {
-                client.unregisterSystemSharedMemory(name);
-            }
+            client.unregisterSystemSharedMemory(name);
         } catch (RuntimeException ignored) {
             // the sidecar is gone or restarting; it forgets the region with its process
         } finally {

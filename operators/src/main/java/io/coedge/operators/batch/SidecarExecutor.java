@@ -517,17 +517,27 @@ public final class SidecarExecutor implements InferenceExecutor {
 
     @Override
     public void close() {
-        poller.shutdownNow();
+        // Not shutdownNow on the poller: interrupting a poll in the middle of registering the
+        // region cancels the call on this side while the sidecar may already have registered it,
+        // and the region would outlive the batcher. Periodic polls stop; one in flight finishes.
+        poller.shutdown();
         workers.shutdownNow();
         try {
-            // A poll in flight may be registering the region again (it saw the sidecar without
-            // it): let it finish first, or it would register after the unregister below.
             poller.awaitTermination(10, java.util.concurrent.TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        if (shared != null) {
-            shared.close(client);
+        SharedTensors shm = shared;
+        if (shm != null) {
+            shm.close(client);
+        } else if (config.sharedMemory() && SharedTensors.sameHost(sidecarTarget)) {
+            // A registration this side never saw complete (a poll that timed out or failed after
+            // the sidecar took it): unregistering an unknown name is a no-op for the sidecar.
+            try {
+                client.unregisterSystemSharedMemory(sharedMemoryName);
+            } catch (RuntimeException ignored) {
+                // the sidecar is gone or restarting; it forgets the region with its process
+            }
         }
         client.close();
     }
