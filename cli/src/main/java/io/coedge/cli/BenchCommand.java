@@ -1,8 +1,10 @@
 package io.coedge.cli;
 
+import io.coedge.benchmarks.MetricsOverheadBench;
 import io.coedge.benchmarks.PipelineBench;
 import io.coedge.benchmarks.PreprocessBench;
 import io.coedge.catalog.CatalogText;
+import io.coedge.cli.charts.MetricsOverheadChart;
 import io.coedge.cli.charts.PolicyChart;
 import io.coedge.cli.charts.PreprocessChart;
 import io.coedge.kafka.embedded.EmbeddedKafka;
@@ -26,7 +28,8 @@ import picocli.CommandLine.Option;
         subcommands = {
             BenchCommand.Policies.class,
             BenchCommand.Throughput.class,
-            BenchCommand.Preprocess.class
+            BenchCommand.Preprocess.class,
+            BenchCommand.Metrics.class
         })
 final class BenchCommand implements Runnable {
     @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
@@ -258,6 +261,80 @@ final class BenchCommand implements Runnable {
                             + out.resolve("preprocess.md")
                             + " and "
                             + out.resolve("preprocess.svg"));
+            return 0;
+        }
+    }
+
+    @Command(
+            name = "metrics",
+            mixinStandardHelpOptions = true,
+            description = {
+                "What the job's Prometheus metrics cost a frame: the catalog on the real pipeline, rounds",
+                "alternately without Flink's Prometheus reporter and with it (scraped every second), on the",
+                "same sidecars in one run; per-frame overhead outside queueing and inference, p50 and mean."
+            })
+    static final class Metrics implements Callable<Integer> {
+        @Option(
+                names = "--config",
+                defaultValue = "config/demo.yaml",
+                description = "Catalog (default: ${DEFAULT-VALUE}).")
+        Path config;
+
+        @Option(
+                names = "--duration",
+                defaultValue = "30s",
+                description = "Camera time per round (default: ${DEFAULT-VALUE}).")
+        Duration duration;
+
+        @Option(
+                names = "--pairs",
+                defaultValue = "2",
+                description =
+                        "Pairs of rounds, one without and one with the reporter each, in ABBA order (default: ${DEFAULT-VALUE}).")
+        int pairs;
+
+        @Option(
+                names = "--warm-up",
+                defaultValue = "20s",
+                description =
+                        "An unreported round first (JIT, cold sidecars) (default: ${DEFAULT-VALUE}; 0s for none).")
+        Duration warmUp;
+
+        @Option(
+                names = "--out",
+                defaultValue = "bench-out",
+                description = "Where the table and chart go (default: ${DEFAULT-VALUE}).")
+        Path out;
+
+        @Override
+        public Integer call() throws Exception {
+            Progress progress = Progress.line("bench metrics");
+            try (EmbeddedKafka kafka = EmbeddedKafka.start(0, Map.of())) {
+                MetricsOverheadBench bench =
+                        new MetricsOverheadBench(
+                                KafkaClients.resolve(kafka.bootstrapServers(), null),
+                                Home.workDir(),
+                                progress::update);
+                MetricsOverheadBench.Result result =
+                        bench.run(
+                                CatalogText.read(Home.resolve(config)),
+                                duration,
+                                pairs,
+                                warmUp,
+                                Home.workDir().resolve("models"));
+                progress.done();
+                String table = MetricsOverheadBench.markdown(result);
+                Files.createDirectories(out);
+                Files.writeString(out.resolve("metrics-overhead.md"), table);
+                Files.writeString(
+                        out.resolve("metrics-overhead.svg"), MetricsOverheadChart.svg(result));
+                System.out.println(table);
+                System.out.println(
+                        "coedge bench: wrote "
+                                + out.resolve("metrics-overhead.md")
+                                + " and "
+                                + out.resolve("metrics-overhead.svg"));
+            }
             return 0;
         }
     }

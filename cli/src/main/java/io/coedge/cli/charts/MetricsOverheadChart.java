@@ -1,0 +1,61 @@
+package io.coedge.cli.charts;
+
+import io.coedge.benchmarks.MetricsOverheadBench;
+import java.awt.Color;
+import java.awt.Font;
+import org.jfree.chart.ChartFactory;
+import org.jfree.chart.JFreeChart;
+import org.jfree.chart.labels.StandardCategoryItemLabelGenerator;
+import org.jfree.chart.plot.CategoryPlot;
+import org.jfree.chart.plot.PlotOrientation;
+import org.jfree.chart.renderer.category.BarRenderer;
+import org.jfree.data.category.DefaultCategoryDataset;
+
+/**
+ * {@code coedge bench metrics}' chart: per-frame overhead p50 and mean of every round, without and
+ * with the Prometheus reporter, in run order.
+ */
+public final class MetricsOverheadChart {
+
+    static {
+        ChartSvg.headless();
+    }
+
+    private MetricsOverheadChart() {}
+
+    public static String svg(MetricsOverheadBench.Result result) {
+        return ChartSvg.document(draw(result), 760, 420);
+    }
+
+    static JFreeChart draw(MetricsOverheadBench.Result result) {
+        DefaultCategoryDataset data = new DefaultCategoryDataset();
+        for (MetricsOverheadBench.Round r : result.rounds()) {
+            String round =
+                    "round " + r.index() + (r.reporter() ? "\nreporter on" : "\nno reporter");
+            data.addValue(r.p50Ms(), "p50", round);
+            data.addValue(r.meanMs(), "mean", round);
+        }
+        JFreeChart chart =
+                ChartFactory.createBarChart(
+                        "Per-frame overhead outside queueing and inference",
+                        "round",
+                        "ms per frame",
+                        data,
+                        PlotOrientation.VERTICAL,
+                        true,
+                        false,
+                        false);
+        ChartSvg.style(chart);
+        CategoryPlot plot = chart.getCategoryPlot();
+        BarRenderer r = (BarRenderer) plot.getRenderer();
+        r.setSeriesPaint(0, new Color(0x1f618d));
+        r.setSeriesPaint(1, new Color(0xa9cce3));
+        r.setItemMargin(0.05);
+        r.setDefaultItemLabelGenerator(
+                new StandardCategoryItemLabelGenerator("{2}", ChartSvg.number("0.00")));
+        r.setDefaultItemLabelsVisible(true);
+        r.setDefaultItemLabelFont(new Font(Font.SANS_SERIF, Font.PLAIN, 11));
+        r.setDefaultItemLabelPaint(Color.BLACK);
+        return chart;
+    }
+}
