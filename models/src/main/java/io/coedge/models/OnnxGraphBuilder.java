@@ -87,6 +87,23 @@ public final class OnnxGraphBuilder {
         return op(op, inputs, 1, attributes)[0];
     }
 
+    /**
+     * A one-output operator whose output gets the given name, for graphs rebuilt node for node from
+     * a reference (conformance graphs whose outputs are named).
+     */
+    public String namedOp(String op, String output, String[] inputs, AttributeProto... attributes) {
+        NodeProto.Builder node = NodeProto.newBuilder().setOpType(op).setName(output);
+        for (String in : inputs) {
+            node.addInput(in);
+        }
+        node.addOutput(output);
+        for (AttributeProto a : attributes) {
+            node.addAttribute(a);
+        }
+        graph.addNode(node);
+        return output;
+    }
+
     /** Renames nothing: adds {@code Identity(tensor)} named {@code name} (graph outputs). */
     public String identity(String tensor, String name) {
         graph.addNode(

@@ -3,15 +3,8 @@ package io.coedge.sidecar.grpc;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.ByteString;
-import io.coedge.models.onnx.AttributeProto;
-import io.coedge.models.onnx.GraphProto;
-import io.coedge.models.onnx.ModelProto;
-import io.coedge.models.onnx.NodeProto;
-import io.coedge.models.onnx.OperatorSetIdProto;
+import io.coedge.models.OnnxGraphBuilder;
 import io.coedge.models.onnx.TensorProto;
-import io.coedge.models.onnx.TensorShapeProto;
-import io.coedge.models.onnx.TypeProto;
-import io.coedge.models.onnx.ValueInfoProto;
 import io.coedge.oip.InferInput;
 import io.coedge.oip.InferOutput;
 import io.coedge.oip.InferRequest;
@@ -45,82 +38,47 @@ class DataDependentShapesITCase {
     @TempDir static Path repo;
     static RunningSidecar sidecar;
 
-    private static ValueInfoProto tensor(String name, int type, long... dims) {
-        TensorShapeProto.Builder shape = TensorShapeProto.newBuilder();
-        for (long d : dims) {
-            shape.addDim(TensorShapeProto.Dimension.newBuilder().setDimValue(d));
-        }
-        return ValueInfoProto.newBuilder()
-                .setName(name)
-                .setType(
-                        TypeProto.newBuilder()
-                                .setTensorType(
-                                        TypeProto.Tensor.newBuilder()
-                                                .setElemType(type)
-                                                .setShape(shape)))
-                .build();
-    }
-
-    private static AttributeProto intAttribute(String name, long value) {
-        return AttributeProto.newBuilder()
-                .setName(name)
-                .setType(AttributeProto.AttributeType.INT)
-                .setI(value)
-                .build();
-    }
-
-    private static void write(String model, GraphProto graph) throws Exception {
+    private static void write(String model, OnnxGraphBuilder graph) throws Exception {
         Path dir = Files.createDirectories(repo.resolve(model).resolve("1"));
-        ModelProto proto =
-                ModelProto.newBuilder()
-                        .setIrVersion(8)
-                        .setProducerName("DataDependentShapesITCase")
-                        .addOpsetImport(OperatorSetIdProto.newBuilder().setVersion(17))
-                        .setGraph(graph)
-                        .build();
-        Files.write(dir.resolve("model.onnx"), proto.toByteArray());
+        Files.write(
+                dir.resolve("model.onnx"), graph.build("DataDependentShapesITCase").toByteArray());
     }
 
-    private static GraphProto reshape(String name, long allowZero) {
-        return GraphProto.newBuilder()
-                .setName(name)
-                .addInput(tensor("data", FLOAT, 2, 3, 4))
-                .addInput(tensor("shape", INT64, 3))
-                .addOutput(tensor("reshaped", FLOAT, 4, 2, 3))
-                .addNode(
-                        NodeProto.newBuilder()
-                                .setOpType("Reshape")
-                                .addInput("data")
-                                .addInput("shape")
-                                .addOutput("reshaped")
-                                .addAttribute(intAttribute("allowzero", allowZero)))
-                .build();
+    private static OnnxGraphBuilder reshape(String name, long allowZero) {
+        OnnxGraphBuilder g = new OnnxGraphBuilder(name);
+        String data = g.input("data", FLOAT, new long[] {2, 3, 4});
+        String shape = g.input("shape", INT64, new long[] {3});
+        g.namedOp(
+                "Reshape",
+                "reshaped",
+                new String[] {data, shape},
+                OnnxGraphBuilder.intAttribute("allowzero", allowZero));
+        g.output("reshaped", FLOAT, new long[] {4, 2, 3});
+        return g;
+    }
+
+    private static OnnxGraphBuilder nonMaxSuppression() {
+        OnnxGraphBuilder g = new OnnxGraphBuilder("nms");
+        String[] inputs = {
+            g.input("boxes", FLOAT, new long[] {1, 6, 4}),
+            g.input("scores", FLOAT, new long[] {1, 1, 6}),
+            g.input("max_output_boxes_per_class", INT64, new long[] {1}),
+            g.input("iou_threshold", FLOAT, new long[] {1}),
+            g.input("score_threshold", FLOAT, new long[] {1})
+        };
+        g.namedOp(
+                "NonMaxSuppression",
+                "selected_indices",
+                inputs,
+                OnnxGraphBuilder.intAttribute("center_point_box", 1));
+        g.output("selected_indices", INT64, new long[] {3, 3});
+        return g;
     }
 
     @BeforeAll
     static void start() throws Exception {
         // onnx/backend/test/data/node/test_nonmaxsuppression_center_point_box_format
-        write(
-                "nonmaxsuppression_center_point_box_format",
-                GraphProto.newBuilder()
-                        .setName("nms")
-                        .addInput(tensor("boxes", FLOAT, 1, 6, 4))
-                        .addInput(tensor("scores", FLOAT, 1, 1, 6))
-                        .addInput(tensor("max_output_boxes_per_class", INT64, 1))
-                        .addInput(tensor("iou_threshold", FLOAT, 1))
-                        .addInput(tensor("score_threshold", FLOAT, 1))
-                        .addOutput(tensor("selected_indices", INT64, 3, 3))
-                        .addNode(
-                                NodeProto.newBuilder()
-                                        .setOpType("NonMaxSuppression")
-                                        .addInput("boxes")
-                                        .addInput("scores")
-                                        .addInput("max_output_boxes_per_class")
-                                        .addInput("iou_threshold")
-                                        .addInput("score_threshold")
-                                        .addOutput("selected_indices")
-                                        .addAttribute(intAttribute("center_point_box", 1)))
-                        .build());
+        write("nonmaxsuppression_center_point_box_format", nonMaxSuppression());
         // onnx/backend/test/data/node/test_reshape_reordered_all_dims
         write("reshape_reordered_all_dims", reshape("reshape", 0));
         // allowzero: the synthetic (zero) shape input asks for an empty tensor: warm-up fails
