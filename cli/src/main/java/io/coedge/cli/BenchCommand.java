@@ -1,10 +1,10 @@
 package io.coedge.cli;
 
-import io.coedge.benchmarks.MetricsOverheadBench;
+import io.coedge.benchmarks.PipelineAbBench;
 import io.coedge.benchmarks.PipelineBench;
 import io.coedge.benchmarks.PreprocessBench;
 import io.coedge.catalog.CatalogText;
-import io.coedge.cli.charts.MetricsOverheadChart;
+import io.coedge.cli.charts.PipelineAbChart;
 import io.coedge.cli.charts.PolicyChart;
 import io.coedge.cli.charts.PreprocessChart;
 import io.coedge.kafka.embedded.EmbeddedKafka;
@@ -29,7 +29,8 @@ import picocli.CommandLine.Option;
             BenchCommand.Policies.class,
             BenchCommand.Throughput.class,
             BenchCommand.Preprocess.class,
-            BenchCommand.Metrics.class
+            BenchCommand.Metrics.class,
+            BenchCommand.Decode.class
         })
 final class BenchCommand implements Runnable {
     @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
@@ -273,13 +274,88 @@ final class BenchCommand implements Runnable {
                 "alternately without Flink's Prometheus reporter and with it (scraped every second), on the",
                 "same sidecars in one run; per-frame overhead outside queueing and inference, p50 and mean."
             })
-    static final class Metrics implements Callable<Integer> {
+    static final class Metrics extends AbRun {
         @Option(
                 names = "--config",
                 defaultValue = "config/demo.yaml",
                 description = "Catalog (default: ${DEFAULT-VALUE}).")
         Path config;
 
+        @Override
+        public Integer call() throws Exception {
+            return run(
+                    "bench metrics",
+                    "metrics-overhead",
+                    config,
+                    new PipelineAbBench.Cameras.Synthetic(),
+                    new PipelineAbBench.Arm("no reporter", false, false),
+                    new PipelineAbBench.Arm("Prometheus reporter", true, false));
+        }
+    }
+
+    @Command(
+            name = "decode",
+            mixinStandardHelpOptions = true,
+            description = {
+                "The node's JPEG decoding end to end: the catalog's tasks fed by video cameras (four 1080p",
+                "streams by default, made from vtest.avi), rounds alternately with the ImageIO fallback and",
+                "with libjpeg-turbo, on the same sidecars in one run; DMR and per-frame overhead outside",
+                "queueing and inference."
+            })
+    static final class Decode extends AbRun {
+        @Option(
+                names = "--config",
+                defaultValue = "config/demo.yaml",
+                description = "Catalog (default: ${DEFAULT-VALUE}).")
+        Path config;
+
+        @Option(
+                names = "--video",
+                description =
+                        "Video file of one camera, repeatable; each feeds the next task (default: four copies of a 1080p file made from ~/.cache/coedge/media/vtest.avi).")
+        List<Path> videos;
+
+        @Option(
+                names = "--ffmpeg",
+                defaultValue = "ffmpeg",
+                description = "The ffmpeg executable (default: ${DEFAULT-VALUE}).")
+        String ffmpeg;
+
+        @Override
+        public Integer call() throws Exception {
+            List<String> files = new ArrayList<>();
+            if (videos == null || videos.isEmpty()) {
+                Path street;
+                try {
+                    street = RealAssets.street1080p(ffmpeg, Home.workDir(), System.err::println);
+                } catch (java.io.IOException e) {
+                    System.err.println("coedge bench decode: " + e.getMessage());
+                    return 1;
+                }
+                for (int i = 0; i < 4; i++) {
+                    files.add(street.toString());
+                }
+            } else {
+                for (Path v : videos) {
+                    if (!Files.isRegularFile(v)) {
+                        System.err.println("coedge bench decode: no such video: " + v);
+                        return 2;
+                    }
+                    files.add(v.toString());
+                }
+            }
+            return run(
+                    "bench decode",
+                    "decode",
+                    config,
+                    new PipelineAbBench.Cameras.Videos(files, ffmpeg),
+                    new PipelineAbBench.Arm("ImageIO fallback", false, true),
+                    new PipelineAbBench.Arm("libjpeg-turbo", false, false));
+        }
+    }
+
+    /** The options and the run both A/B pipeline benches share. */
+    abstract static class AbRun implements Callable<Integer> {
         @Option(
                 names = "--duration",
                 defaultValue = "30s",
@@ -290,7 +366,7 @@ final class BenchCommand implements Runnable {
                 names = "--pairs",
                 defaultValue = "2",
                 description =
-                        "Pairs of rounds, one without and one with the reporter each, in ABBA order (default: ${DEFAULT-VALUE}).")
+                        "Pairs of rounds, one in each arm, in ABBA order (default: ${DEFAULT-VALUE}).")
         int pairs;
 
         @Option(
@@ -306,34 +382,42 @@ final class BenchCommand implements Runnable {
                 description = "Where the table and chart go (default: ${DEFAULT-VALUE}).")
         Path out;
 
-        @Override
-        public Integer call() throws Exception {
-            Progress progress = Progress.line("bench metrics");
+        Integer run(
+                String command,
+                String name,
+                Path config,
+                PipelineAbBench.Cameras cameras,
+                PipelineAbBench.Arm a,
+                PipelineAbBench.Arm b)
+                throws Exception {
+            Progress progress = Progress.line(command);
             try (EmbeddedKafka kafka = EmbeddedKafka.start(0, Map.of())) {
-                MetricsOverheadBench bench =
-                        new MetricsOverheadBench(
+                PipelineAbBench bench =
+                        new PipelineAbBench(
                                 KafkaClients.resolve(kafka.bootstrapServers(), null),
                                 Home.workDir(),
                                 progress::update);
-                MetricsOverheadBench.Result result =
+                PipelineAbBench.Result result =
                         bench.run(
                                 CatalogText.read(Home.resolve(config)),
+                                cameras,
+                                a,
+                                b,
                                 duration,
                                 pairs,
                                 warmUp,
                                 Home.workDir().resolve("models"));
                 progress.done();
-                String table = MetricsOverheadBench.markdown(result);
+                String table = PipelineAbBench.markdown(result);
                 Files.createDirectories(out);
-                Files.writeString(out.resolve("metrics-overhead.md"), table);
-                Files.writeString(
-                        out.resolve("metrics-overhead.svg"), MetricsOverheadChart.svg(result));
+                Files.writeString(out.resolve(name + ".md"), table);
+                Files.writeString(out.resolve(name + ".svg"), PipelineAbChart.svg(result));
                 System.out.println(table);
                 System.out.println(
                         "coedge bench: wrote "
-                                + out.resolve("metrics-overhead.md")
+                                + out.resolve(name + ".md")
                                 + " and "
-                                + out.resolve("metrics-overhead.svg"));
+                                + out.resolve(name + ".svg"));
             }
             return 0;
         }

@@ -90,6 +90,47 @@ final class RealAssets {
         return dir;
     }
 
+    /**
+     * A 1920x1080 H.264 street (vtest.avi scaled up, at its own 10 frames/s), made on first use:
+     * the 1080p camera of {@code coedge bench decode}.
+     */
+    static Path street1080p(String ffmpeg, Path work, Consumer<String> progress)
+            throws IOException {
+        Path file = work.resolve("street-1080p10.mp4");
+        if (Files.isRegularFile(file)) {
+            return file;
+        }
+        Path video = mediaDir().resolve("vtest.avi");
+        if (!Files.isRegularFile(video)) {
+            fetchMedia(progress);
+        }
+        if (!Files.isRegularFile(video)) {
+            throw new IOException("vtest.avi is missing in " + mediaDir() + " after fetching it");
+        }
+        progress.accept("making a 1080p street from " + video + " (ffmpeg)");
+        Files.createDirectories(work);
+        Path tmp = work.resolve("street-1080p10.part.mp4");
+        run(
+                List.of(
+                        ffmpeg,
+                        "-nostdin",
+                        "-y",
+                        "-loglevel",
+                        "error",
+                        "-i",
+                        video.toString(),
+                        "-vf",
+                        "scale=1920:1080",
+                        "-c:v",
+                        "libx264",
+                        "-preset",
+                        "veryfast",
+                        tmp.toString()),
+                "ffmpeg (install it: apt-get install ffmpeg)");
+        Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        return file;
+    }
+
     static Path mediaDir() {
         String env = System.getenv("COEDGE_MEDIA");
         if (env != null && !env.isBlank()) {

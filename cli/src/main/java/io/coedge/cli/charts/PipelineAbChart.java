@@ -1,6 +1,6 @@
 package io.coedge.cli.charts;
 
-import io.coedge.benchmarks.MetricsOverheadBench;
+import io.coedge.benchmarks.PipelineAbBench;
 import java.awt.Color;
 import java.awt.Font;
 import org.jfree.chart.ChartFactory;
@@ -15,23 +15,22 @@ import org.jfree.data.category.DefaultCategoryDataset;
  * {@code coedge bench metrics}' chart: per-frame overhead p50 and mean of every round, without and
  * with the Prometheus reporter, in run order.
  */
-public final class MetricsOverheadChart {
+public final class PipelineAbChart {
 
     static {
         ChartSvg.headless();
     }
 
-    private MetricsOverheadChart() {}
+    private PipelineAbChart() {}
 
-    public static String svg(MetricsOverheadBench.Result result) {
+    public static String svg(PipelineAbBench.Result result) {
         return ChartSvg.document(draw(result), 760, 420);
     }
 
-    static JFreeChart draw(MetricsOverheadBench.Result result) {
+    static JFreeChart draw(PipelineAbBench.Result result) {
         DefaultCategoryDataset data = new DefaultCategoryDataset();
-        for (MetricsOverheadBench.Round r : result.rounds()) {
-            String round =
-                    "round " + r.index() + (r.reporter() ? "\nreporter on" : "\nno reporter");
+        for (PipelineAbBench.Round r : result.rounds()) {
+            String round = r.index() + ": " + r.arm();
             data.addValue(r.p50Ms(), "p50", round);
             data.addValue(r.meanMs(), "mean", round);
         }
