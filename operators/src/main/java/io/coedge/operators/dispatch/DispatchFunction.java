@@ -29,11 +29,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The global task dispatcher. Node statuses arrive as broadcast state; each one goes to the {@link
- * Replanner} (pure, from {@code scheduler/}), which decides whether to re-plan the task -> node
- * assignment with the dispatch policy and which moves to carry out, and each frame is routed to the
- * batcher subtask that its task's node announced. Frames whose node has not announced its subtask
- * yet wait in checkpointed operator state and leave as soon as it does.
+ * The global task dispatcher, as a thin Flink shell. Node statuses arrive as broadcast state; each
+ * one goes through the {@link StatusPlanner} to the {@link Replanner} (pure, from {@code
+ * scheduler/}, the class the simulator re-plans with), which decides whether to re-plan the task ->
+ * node assignment with the dispatch policy and which moves to carry out, and the {@link
+ * FrameRouter} routes each frame to the batcher subtask that its task's node announced. Frames
+ * whose node has not announced its subtask yet wait in checkpointed operator state and leave as
+ * soon as it does. This class keeps the broadcast and operator state, the metrics and the logs.
  */
 public final class DispatchFunction extends BroadcastProcessFunction<Frame, NodeStatus, RoutedFrame>
         implements CheckpointedFunction {
