@@ -1,23 +1,16 @@
 package io.coedge.operators.batch;
 
 import io.coedge.catalog.Catalog;
-import io.coedge.catalog.ModelSpec;
 import io.coedge.catalog.NodeSpec;
 import io.coedge.format.DeadLetter;
 import io.coedge.format.ErrorCode;
-import io.coedge.format.Frame;
 import io.coedge.format.FrameResult;
 import io.coedge.format.NodeStatus;
 import io.coedge.operators.dispatch.RoutedFrame;
-import io.coedge.scheduler.batch.BatchPolicies;
 import io.coedge.scheduler.model.Clock;
 import io.coedge.scheduler.node.Batch;
-import io.coedge.scheduler.node.NodeActions;
 import io.coedge.scheduler.node.NodeEngine;
-import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import org.apache.flink.api.common.operators.MailboxExecutor;
 import org.apache.flink.api.common.state.MapState;
 import org.apache.flink.api.common.state.MapStateDescriptor;
@@ -39,10 +32,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The local task scheduler of one edge node, as a thin Flink shell around the {@link NodeEngine}
- * from {@code scheduler/} (the same engine the simulator drives): this operator keeps the frames in
- * keyed state, turns the engine's timers into processing-time timers, runs its batches through an
- * {@link InferenceExecutor} (the node's sidecar) off the task thread and feeds their completions
- * back through the task's mailbox, where results are emitted and the engine decides again.
+ * from {@code scheduler/} (the same engine the simulator drives), which {@link NodeRuntimes} feeds
+ * and answers without Flink: this operator keeps the frames in keyed state, turns the engine's
+ * timers into processing-time timers, runs its batches through an {@link InferenceExecutor} (the
+ * node's sidecar) off the task thread and feeds their completions back through the task's mailbox,
+ * where results are emitted and the engine decides again.
  *
  * <p>Every frame ends in exactly one result ({@code OK}, {@code LATE}, {@code DROPPED}, {@code
  * ERROR}) or one dead letter ({@code CORRUPT_IMAGE}, {@link #DEAD_LETTERS}). Queued and running
@@ -64,11 +58,7 @@ public final class NodeBatcherOperator extends AbstractStreamOperator<FrameResul
     private final InferenceExecutor.Factory executorFactory;
     private final transient MailboxExecutor mailbox;
 
-    private transient Catalog catalog;
-    private transient List<ModelSpec> models;
-    private transient int[] maxBatch;
     private transient Clock clock;
-    private transient NodeIdentity identity;
     private transient InferenceExecutor executor;
 
     /** The executor this batcher runs its batches through (for tests in this package). */
@@ -78,9 +68,7 @@ public final class NodeBatcherOperator extends AbstractStreamOperator<FrameResul
 
     private transient MapState<String, QueuedFrame> queued;
     private transient InternalTimerService<VoidNamespace> timers;
-    private transient Map<Integer, NodeRuntime> runtimes;
-    private transient long nextHandle;
-    private transient long lastStatusMicros;
+    private transient NodeRuntimes nodes;
     private transient BatcherMetrics metrics;
 
     /** Batches at the sidecar: written on the task thread, read by metric reporters. */
@@ -88,69 +76,6 @@ public final class NodeBatcherOperator extends AbstractStreamOperator<FrameResul
 
     /** Frames queued on this subtask's engines, as of the last event: read by metric reporters. */
     private transient volatile int queueLength;
-
-    /** One key's (one node's) engine, the frames it holds by handle, and its timer. */
-    private final class NodeRuntime implements NodeActions {
-        final int key;
-        final NodeEngine engine;
-        final Map<Long, QueuedFrame> frames = new HashMap<>();
-        long timerMs = Long.MAX_VALUE;
-
-        NodeRuntime(int key) {
-            this.key = key;
-            this.engine = newEngine();
-            NodeStatuses.feed(engine, executor.view(), models);
-        }
-
-        @Override
-        public void start(Batch batch) {
-            List<QueuedFrame> batchFrames = new ArrayList<>(batch.size());
-            long deadline = 0;
-            for (long h : batch.handles()) {
-                QueuedFrame f = frames.get(h);
-                batchFrames.add(f);
-                deadline = Math.max(deadline, f.deadlineMicros());
-            }
-            metrics.batch(batch.size());
-            inFlight++;
-            String name = models.get(batch.model()).name();
-            executor.run(batch.model(), batchFrames, deadline)
-                    .whenComplete(
-                            (outcome, error) -> {
-                                BatchOutcome result =
-                                        outcome != null
-                                                ? outcome
-                                                : BatchOutcome.failed(
-                                                        ErrorCode.INFERENCE_FAILED, error);
-                                mailbox.execute(
-                                        () -> complete(this, batch, result),
-                                        "batch of %d %s frames done",
-                                        batch.size(),
-                                        name);
-                            });
-        }
-
-        @Override
-        public void shed(long handle, int model, Shed why) {
-            refuse(handle, model, why.describe(models.get(model).name()));
-        }
-
-        @Override
-        public void refuse(long handle, int model, String reason) {
-            QueuedFrame f = frames.remove(handle);
-            release(f);
-            emitUnrun(f.routed(), FrameResult.Status.DROPPED, reason, clock.nowMicros());
-        }
-
-        @Override
-        public void timer(long atMicros) {
-            long ms = Math.max(timers.currentProcessingTime() + 1, (atMicros + 999) / 1000);
-            if (ms < timerMs) {
-                timerMs = ms;
-                timers.registerProcessingTimeTimer(VoidNamespace.INSTANCE, ms);
-            }
-        }
-    }
 
     NodeBatcherOperator(
             StreamOperatorParameters<FrameResult> parameters,
@@ -162,23 +87,13 @@ public final class NodeBatcherOperator extends AbstractStreamOperator<FrameResul
         this.mailbox = parameters.getMailboxExecutor();
     }
 
-    private NodeEngine newEngine() {
-        return new NodeEngine(
-                BatchPolicies.byName(config.batchPolicy()),
-                maxBatch,
-                config.engineSettings(),
-                clock);
-    }
-
     @Override
     public void open() throws Exception {
         super.open();
-        catalog = config.catalog().parse();
-        models = catalog.models();
-        maxBatch = models.stream().mapToInt(ModelSpec::maxBatch).toArray();
+        Catalog catalog = config.catalog().parse();
         clock = Clock.system();
         int subtask = getRuntimeContext().getTaskInfo().getIndexOfThisSubtask();
-        identity =
+        NodeIdentity identity =
                 NodeIdentity.resolve(
                         catalog,
                         getContainingTask()
@@ -213,7 +128,7 @@ public final class NodeBatcherOperator extends AbstractStreamOperator<FrameResul
                                         Types.STRING,
                                         TypeInformation.of(QueuedFrame.class)));
         timers = getInternalTimerService("batcher", VoidNamespaceSerializer.INSTANCE, this);
-        runtimes = new HashMap<>();
+        nodes = new NodeRuntimes(catalog, config, node.id(), executor::view, clock, new Shell());
         rebuildFromState();
         metrics =
                 new BatcherMetrics(
@@ -221,8 +136,64 @@ public final class NodeBatcherOperator extends AbstractStreamOperator<FrameResul
                         identity.node(),
                         () -> queueLength,
                         () -> inFlight);
-        lastStatusMicros = clock.nowMicros();
         scheduleStatus();
+    }
+
+    /** The runtimes' requests, carried out with this operator's state, timers and outputs. */
+    private final class Shell implements NodeRuntimes.Shell {
+        @Override
+        public void start(
+                NodeRuntimes.Runtime rt, Batch batch, List<QueuedFrame> frames, long deadline) {
+            metrics.batch(batch.size());
+            inFlight++;
+            String name = nodes.modelName(batch.model());
+            executor.run(batch.model(), frames, deadline)
+                    .whenComplete(
+                            (outcome, error) -> {
+                                BatchOutcome result =
+                                        outcome != null
+                                                ? outcome
+                                                : BatchOutcome.failed(
+                                                        ErrorCode.INFERENCE_FAILED, error);
+                                mailbox.execute(
+                                        () -> complete(rt, batch, result),
+                                        "batch of %d %s frames done",
+                                        batch.size(),
+                                        name);
+                            });
+        }
+
+        /** The frame leaves the node: out of keyed state (of the current key). */
+        @Override
+        public void release(QueuedFrame f) {
+            try {
+                queued.remove(f.id());
+            } catch (Exception e) {
+                throw new IllegalStateException(
+                        "cannot remove frame " + f.id() + " from the batcher's state", e);
+            }
+        }
+
+        @Override
+        public void result(FrameResult result) {
+            metrics.result(result);
+            output.collect(new StreamRecord<>(result));
+        }
+
+        @Override
+        public void deadLetter(DeadLetter letter) {
+            output.collect(DEAD_LETTERS, new StreamRecord<>(letter));
+        }
+
+        @Override
+        public long nowMs() {
+            return timers.currentProcessingTime();
+        }
+
+        @Override
+        public void timer(long ms) {
+            timers.registerProcessingTimeTimer(VoidNamespace.INSTANCE, ms);
+        }
     }
 
     /**
@@ -237,143 +208,35 @@ public final class NodeBatcherOperator extends AbstractStreamOperator<FrameResul
         }
         for (Integer key : keys) {
             setCurrentKey(key);
-            NodeRuntime rt = runtime(key);
-            for (QueuedFrame f : queued.values()) {
-                long handle = nextHandle++;
-                rt.frames.put(handle, f);
-                rt.engine.restore(
-                        handle,
-                        modelOf(f.routed().frame()),
-                        f.deadlineMicros(),
-                        f.routed().frame().image().length);
-            }
-            rt.timer(clock.nowMicros());
+            nodes.restore(key, queued.values());
         }
-    }
-
-    private NodeRuntime runtime(int key) {
-        return runtimes.computeIfAbsent(key, NodeRuntime::new);
-    }
-
-    private int modelOf(Frame frame) {
-        return models.indexOf(
-                catalog.model(catalog.task(frame.task()).orElseThrow().model()).orElseThrow());
     }
 
     @Override
     public void processElement(StreamRecord<RoutedFrame> element) throws Exception {
         RoutedFrame routed = element.getValue();
-        NodeRuntime rt = runtime((Integer) getCurrentKey());
         QueuedFrame frame = new QueuedFrame(routed, clock.nowMicros());
         metrics.arrived(routed.frame().task());
-        long handle = nextHandle++;
-        rt.frames.put(handle, frame);
         queued.put(frame.id(), frame);
-        rt.engine.arrive(
-                handle,
-                modelOf(routed.frame()),
-                frame.deadlineMicros(),
-                routed.frame().image().length,
-                rt);
-        noteQueue();
-    }
-
-    /** The queue length gauge's value: task thread only (the engines are not thread-safe). */
-    private void noteQueue() {
-        int q = 0;
-        for (NodeRuntime r : runtimes.values()) {
-            q += r.engine.queuedTotal();
-        }
-        queueLength = q;
+        nodes.arrive((Integer) getCurrentKey(), frame);
+        queueLength = nodes.queuedTotal();
     }
 
     @Override
     public void onProcessingTime(InternalTimer<Integer, VoidNamespace> timer) throws Exception {
-        NodeRuntime rt = runtime(timer.getKey());
-        if (rt.timerMs == timer.getTimestamp()) {
-            rt.timerMs = Long.MAX_VALUE;
-        }
-        rt.engine.timerFired(rt);
-        noteQueue();
+        nodes.timerFired(timer.getKey(), timer.getTimestamp());
+        queueLength = nodes.queuedTotal();
     }
 
     @Override
     public void onEventTime(InternalTimer<Integer, VoidNamespace> timer) {}
 
     /** On the task thread: emit the batch's results and let the engine decide again. */
-    private void complete(NodeRuntime rt, Batch batch, BatchOutcome outcome) throws Exception {
-        setCurrentKey(rt.key);
+    private void complete(NodeRuntimes.Runtime rt, Batch batch, BatchOutcome outcome) {
+        setCurrentKey(rt.key());
         inFlight--;
-        long now = clock.nowMicros();
-        for (long h : batch.handles()) {
-            QueuedFrame f = rt.frames.remove(h);
-            release(f);
-            BatchOutcome.Rejected rejected = outcome.rejected().get(f.id());
-            if (rejected != null) {
-                LOG.warn(
-                        "node {}: frame {} refused by pre-processing: {}: {}",
-                        identity.node(),
-                        f.id(),
-                        rejected.code(),
-                        rejected.detail());
-                if (rejected.deadLetter()) {
-                    output.collect(
-                            DEAD_LETTERS,
-                            new StreamRecord<>(
-                                    FrameResults.deadLetter(
-                                            f.routed().frame(),
-                                            rejected.code(),
-                                            rejected.detail())));
-                } else {
-                    emitUnrun(
-                            f.routed(),
-                            FrameResult.Status.ERROR,
-                            rejected.code() + ": " + rejected.detail(),
-                            now);
-                }
-                continue;
-            }
-            if (outcome.failure() != null) {
-                emitUnrun(
-                        f.routed(),
-                        outcome.failure().status(),
-                        outcome.failure().code() + ": " + outcome.failure().detail(),
-                        now);
-                continue;
-            }
-            FrameResult result =
-                    FrameResults.ran(
-                            f.routed(),
-                            models.get(batch.model()).name(),
-                            identity.node(),
-                            outcome,
-                            now / 1000);
-            metrics.result(result);
-            output.collect(new StreamRecord<>(result));
-        }
-        rt.engine.finished(batch, outcome.outputs().size(), outcome.failure() == null, rt);
-        noteQueue();
-    }
-
-    /** The frame leaves the node: out of keyed state (of the current key). */
-    private void release(QueuedFrame f) {
-        try {
-            queued.remove(f.id());
-        } catch (Exception e) {
-            throw new IllegalStateException(
-                    "cannot remove frame " + f.id() + " from the batcher's state", e);
-        }
-    }
-
-    /** A result for a frame that did not run (shed, refused, failed). */
-    private void emitUnrun(
-            RoutedFrame routed, FrameResult.Status status, String reason, long nowMicros) {
-        String model = catalog.task(routed.frame().task()).map(t -> t.model()).orElse("");
-        FrameResult result =
-                FrameResults.unrun(
-                        routed, model, identity.node(), status, reason, nowMicros / 1000);
-        metrics.result(result);
-        output.collect(new StreamRecord<>(result));
+        nodes.complete(rt, batch, outcome);
+        queueLength = nodes.queuedTotal();
     }
 
     private void scheduleStatus() {
@@ -391,39 +254,20 @@ public final class NodeBatcherOperator extends AbstractStreamOperator<FrameResul
      * On the task thread: hand the sidecar's latest profiles to the engines and announce this node.
      */
     private void publishStatus() {
-        InferenceExecutor.SidecarView view = executor.view();
-        if (view == InferenceExecutor.SidecarView.NOT_POLLED) {
-            return;
-        }
-        long now = clock.nowMicros();
-        List<NodeEngine> engines = new ArrayList<>();
-        runtimes.values().forEach(r -> engines.add(r.engine));
-        if (engines.isEmpty()) {
-            engines.add(newEngine()); // no frame yet: what the node would plan with
-        }
         var task = getRuntimeContext().getTaskInfo();
-        output.collect(
-                STATUS,
-                new StreamRecord<>(
-                        NodeStatuses.publish(
-                                identity.node(),
-                                task.getIndexOfThisSubtask(),
-                                task.getAttemptNumber(),
-                                view,
-                                models,
-                                engines,
-                                now - lastStatusMicros,
-                                now)));
-        lastStatusMicros = now;
+        NodeStatus status = nodes.status(task.getIndexOfThisSubtask(), task.getAttemptNumber());
+        if (status != null) {
+            output.collect(STATUS, new StreamRecord<>(status));
+        }
     }
 
     @Override
     public void endInput() throws Exception {
-        for (NodeRuntime rt : runtimes.values()) {
-            setCurrentKey(rt.key);
-            rt.engine.endOfInput(rt);
+        for (int key : nodes.keys()) {
+            setCurrentKey(key);
+            nodes.endOfInput(key);
         }
-        while (runtimes.values().stream().anyMatch(rt -> !rt.engine.idle())) {
+        while (!nodes.idle()) {
             mailbox.yield();
         }
     }

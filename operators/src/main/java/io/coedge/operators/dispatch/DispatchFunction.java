@@ -7,7 +7,6 @@ import io.coedge.format.Frame;
 import io.coedge.format.NodeStatus;
 import io.coedge.scheduler.dispatch.DispatchPolicies;
 import io.coedge.scheduler.dispatch.Replanner;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -30,11 +29,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The global task dispatcher. Node statuses arrive as broadcast state; each one goes to the {@link
- * Replanner} (pure, from {@code scheduler/}), which decides whether to re-plan the task -> node
- * assignment with the dispatch policy and which moves to carry out, and each frame is routed to the
- * batcher subtask that its task's node announced. Frames whose node has not announced its subtask
- * yet wait in checkpointed operator state and leave as soon as it does.
+ * The global task dispatcher, as a thin Flink shell. Node statuses arrive as broadcast state; each
+ * one goes through the {@link StatusPlanner} to the {@link Replanner} (pure, from {@code
+ * scheduler/}, the class the simulator re-plans with), which decides whether to re-plan the task ->
+ * node assignment with the dispatch policy and which moves to carry out, and the {@link
+ * FrameRouter} routes each frame to the batcher subtask that its task's node announced. Frames
+ * whose node has not announced its subtask yet wait in checkpointed operator state and leave as
+ * soon as it does. This class keeps the broadcast and operator state, the metrics and the logs.
  */
 public final class DispatchFunction extends BroadcastProcessFunction<Frame, NodeStatus, RoutedFrame>
         implements CheckpointedFunction {
@@ -55,12 +56,6 @@ public final class DispatchFunction extends BroadcastProcessFunction<Frame, Node
 
     static final String REPLANNER_KEY = "state";
 
-    /**
-     * Image bytes held while nodes have not announced themselves, beside the frame-count bound: a
-     * heap bound.
-     */
-    static final long MAX_WAITING_BYTES = 64L << 20;
-
     private final CatalogText catalogText;
     private final String policyName;
     private final int batcherParallelism;
@@ -70,15 +65,9 @@ public final class DispatchFunction extends BroadcastProcessFunction<Frame, Node
     private final Replanner.Settings replanning;
 
     private transient Catalog catalog;
-    private transient Replanner replanner;
-    private transient Map<String, String> originOfTask;
-    private transient TopologyBuilder topologies;
-    private transient SubtaskKeys keys;
+    private transient StatusPlanner planner;
+    private transient FrameRouter router;
     private transient ListState<Frame> waitingState;
-    private transient List<Frame> waiting;
-    private transient long waitingBytes;
-    private transient Map<String, String> assignment;
-    private transient Map<String, Integer> subtaskOfNode;
     private transient Counter moveCounter;
     private transient Counter replans;
     private transient Map<String, Counter> framesIn;
@@ -116,13 +105,9 @@ public final class DispatchFunction extends BroadcastProcessFunction<Frame, Node
     @Override
     public void open(OpenContext context) {
         catalog = catalogText.parse();
-        replanner = new Replanner(DispatchPolicies.byName(policyName), replanning);
-        originOfTask = new HashMap<>();
-        for (TaskSpec t : catalog.tasks()) {
-            originOfTask.put(t.id(), t.origin());
-        }
-        topologies = new TopologyBuilder(catalog, staleAfterMs);
-        keys = new SubtaskKeys(batcherParallelism, maxParallelism);
+        planner =
+                new StatusPlanner(
+                        catalog, DispatchPolicies.byName(policyName), replanning, staleAfterMs);
         registerMetrics();
     }
 
@@ -137,7 +122,7 @@ public final class DispatchFunction extends BroadcastProcessFunction<Frame, Node
         MetricGroup scope = getRuntimeContext().getMetricGroup().addGroup("coedge");
         moveCounter = scope.counter("taskMoves");
         replans = scope.counter("replans");
-        scope.gauge("framesWaitingForNodes", () -> waiting == null ? 0 : waiting.size());
+        scope.gauge("framesWaitingForNodes", () -> router == null ? 0 : router.waitingCount());
         framesIn = new HashMap<>();
         List<String> nodeIds = catalog.nodes().stream().map(n -> n.id()).toList();
         for (TaskSpec t : catalog.tasks()) {
@@ -160,60 +145,43 @@ public final class DispatchFunction extends BroadcastProcessFunction<Frame, Node
     @Override
     public void processElement(Frame frame, ReadOnlyContext ctx, Collector<RoutedFrame> out)
             throws Exception {
-        if (assignment == null) {
+        if (!router.assigned()) {
             restoreRouting(ctx.getBroadcastState(STATUSES), ctx.getBroadcastState(ASSIGNMENT));
         }
-        flushWaiting(ctx.currentProcessingTime(), out);
+        router.flush(ctx.currentProcessingTime(), out::collect);
         Counter in = framesIn.get(frame.task());
         if (in != null) {
             in.inc();
         }
-        route(frame, ctx.currentProcessingTime(), out);
+        router.route(frame, ctx.currentProcessingTime(), out::collect);
     }
 
     /**
-     * Time here is status time (the newest status timestamp), not each subtask's clock: every
-     * dispatcher subtask sees the same statuses in the same order, so all of them reach the same
-     * plan. The {@link Replanner} rate-limits plans and lets moved tasks dwell, so live profile
-     * noise does not make tasks flap between nodes; a change in any node's health re-plans at once.
+     * Each status goes to the {@link StatusPlanner} (status time, the same on every subtask). The
+     * {@link Replanner} rate-limits plans and lets moved tasks dwell, so live profile noise does
+     * not make tasks flap between nodes; a change in any node's health re-plans at once.
      */
     @Override
     public void processBroadcastElement(NodeStatus status, Context ctx, Collector<RoutedFrame> out)
             throws Exception {
         BroadcastState<String, NodeStatus> statuses = ctx.getBroadcastState(STATUSES);
-        NodeStatus previous = statuses.get(status.node());
-        if (previous != null && previous.timestamp() > status.timestamp()) {
+        if (!StatusPlanner.supersedes(status, statuses.get(status.node()))) {
             return;
         }
         statuses.put(status.node(), status);
         Map<String, NodeStatus> all = new HashMap<>();
-        long now = 0;
-        long oldest = Long.MAX_VALUE;
         for (Map.Entry<String, NodeStatus> e : statuses.entries()) {
             all.put(e.getKey(), e.getValue());
-            now = Math.max(now, e.getValue().timestamp());
-            oldest = Math.min(oldest, e.getValue().timestamp());
         }
-        subtaskOfNode = subtasks(all);
+        router.announced(all.values());
         BroadcastState<String, Replanner.State> replannerState = ctx.getBroadcastState(REPLANNER);
-        Replanner.State state = replannerState.get(REPLANNER_KEY);
-        // The start-up wait runs from the first report ever (the state keeps the earliest), so a
-        // node that
-        // never reports holds the first plan back at most that long.
-        Replanner.Outcome outcome =
-                replanner.onStatus(
-                        state == null ? Replanner.State.initial() : state,
-                        topologies.build(all, now),
-                        originOfTask,
-                        all.keySet(),
-                        oldest * 1_000,
-                        now * 1_000);
+        Replanner.Outcome outcome = planner.onStatuses(all, replannerState.get(REPLANNER_KEY));
         switch (outcome.verdict()) {
             case NOT_DUE -> {
-                if (assignment == null) {
+                if (!router.assigned()) {
                     restoreRouting(statuses, ctx.getBroadcastState(ASSIGNMENT));
                 }
-                flushWaiting(ctx.currentProcessingTime(), out);
+                router.flush(ctx.currentProcessingTime(), out::collect);
                 return;
             }
             case PLANNED -> replans.inc();
@@ -232,25 +200,12 @@ public final class DispatchFunction extends BroadcastProcessFunction<Frame, Node
         BroadcastState<String, String> assignmentState = ctx.getBroadcastState(ASSIGNMENT);
         assignmentState.clear();
         assignmentState.putAll(outcome.state().assignment());
-        assignment = outcome.state().assignment();
-        published = Map.copyOf(assignment);
-        flushWaiting(ctx.currentProcessingTime(), out);
+        router.assign(outcome.state().assignment());
+        published = Map.copyOf(outcome.state().assignment());
+        router.flush(ctx.currentProcessingTime(), out::collect);
     }
 
-    private static Map<String, Integer> subtasks(Map<String, NodeStatus> statuses) {
-        // Two nodes may claim one subtask after a failover; the newest claim wins.
-        Map<Integer, NodeStatus> claim = new HashMap<>();
-        for (NodeStatus s : statuses.values()) {
-            NodeStatus other = claim.get(s.subtask());
-            if (other == null || other.timestamp() < s.timestamp()) {
-                claim.put(s.subtask(), s);
-            }
-        }
-        Map<String, Integer> out = new HashMap<>();
-        claim.forEach((subtask, s) -> out.put(s.node(), subtask));
-        return out;
-    }
-
+    /** After a restore: routing by the checkpointed assignment and announcements. */
     private void restoreRouting(
             ReadOnlyBroadcastState<String, NodeStatus> statuses,
             ReadOnlyBroadcastState<String, String> assignmentState)
@@ -263,47 +218,15 @@ public final class DispatchFunction extends BroadcastProcessFunction<Frame, Node
         for (Map.Entry<String, String> e : assignmentState.immutableEntries()) {
             a.put(e.getKey(), e.getValue());
         }
-        for (TaskSpec t : catalog.tasks()) {
-            a.putIfAbsent(t.id(), t.origin());
-        }
-        assignment = a;
+        a = planner.withOrigins(a);
+        router.assign(a);
         published = Map.copyOf(a);
-        subtaskOfNode = subtasks(all);
-    }
-
-    private void route(Frame frame, long nowMs, Collector<RoutedFrame> out) {
-        String node = assignment.getOrDefault(frame.task(), frame.origin());
-        Integer subtask = subtaskOfNode.get(node);
-        if (subtask == null || subtask >= keys.parallelism()) {
-            if (waiting.size() >= maxWaiting
-                    || waitingBytes + frame.image().length > MAX_WAITING_BYTES) {
-                // Still routed rather than lost: the batcher on the origin's key index will shed or
-                // run it.
-                subtask = Math.floorMod(node.hashCode(), keys.parallelism());
-            } else {
-                waiting.add(frame);
-                waitingBytes += frame.image().length;
-                return;
-            }
-        }
-        out.collect(new RoutedFrame(frame, node, keys.keyOf(subtask), nowMs));
-    }
-
-    private void flushWaiting(long nowMs, Collector<RoutedFrame> out) {
-        if (waiting.isEmpty() || assignment == null) {
-            return;
-        }
-        List<Frame> held = new ArrayList<>(waiting);
-        waiting.clear();
-        waitingBytes = 0;
-        for (Frame f : held) {
-            route(f, nowMs, out);
-        }
+        router.announced(all.values());
     }
 
     @Override
     public void snapshotState(FunctionSnapshotContext context) throws Exception {
-        waitingState.update(waiting);
+        waitingState.update(router.waiting());
     }
 
     @Override
@@ -312,10 +235,7 @@ public final class DispatchFunction extends BroadcastProcessFunction<Frame, Node
                 context.getOperatorStateStore()
                         .getListState(
                                 new ListStateDescriptor<>("frames-waiting-for-nodes", Frame.class));
-        waiting = new ArrayList<>();
-        for (Frame f : waitingState.get()) {
-            waiting.add(f);
-            waitingBytes += f.image().length;
-        }
+        router = new FrameRouter(new SubtaskKeys(batcherParallelism, maxParallelism), maxWaiting);
+        router.hold(waitingState.get());
     }
 }

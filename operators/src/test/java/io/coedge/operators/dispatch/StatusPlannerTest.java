@@ -1,0 +1,83 @@
+package io.coedge.operators.dispatch;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.coedge.format.NodeStatus;
+import io.coedge.scheduler.dispatch.DispatchPolicies;
+import io.coedge.scheduler.dispatch.Replanner;
+import java.util.HashMap;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** The dispatcher's re-planning on statuses without Flink: status time and the stored state. */
+class StatusPlannerTest {
+    static final long NOW = DispatchFunctionTest.NOW;
+    static final Replanner.Settings SETTINGS =
+            new Replanner.Settings(1_000_000, 3_000_000, 5_000_000);
+
+    static StatusPlanner planner() {
+        return new StatusPlanner(
+                DispatchFunctionTest.CATALOG.parse(),
+                DispatchPolicies.byName("coedge"),
+                SETTINGS,
+                5_000);
+    }
+
+    static NodeStatus status(String node, boolean healthy, long ts) {
+        return DispatchFunctionTest.status(node, 0, healthy, ts);
+    }
+
+    @Test
+    void anOlderStatusDoesNotReplaceTheNodesNewerOne() {
+        assertThat(StatusPlanner.supersedes(status("n1", true, NOW), null)).isTrue();
+        assertThat(StatusPlanner.supersedes(status("n1", true, NOW), status("n1", true, NOW)))
+                .isTrue();
+        assertThat(StatusPlanner.supersedes(status("n1", true, NOW + 1), status("n1", true, NOW)))
+                .isTrue();
+        assertThat(StatusPlanner.supersedes(status("n1", true, NOW - 1), status("n1", true, NOW)))
+                .isFalse();
+    }
+
+    @Test
+    void timeIsTheNewestStatusAndTheStartUpWaitRunsFromTheOldest() {
+        Map<String, NodeStatus> all = new HashMap<>();
+        all.put("n1", status("n1", true, NOW));
+        all.put("n2", status("n2", true, NOW + 300));
+        all.put("n3", status("n3", true, NOW + 100));
+
+        Replanner.Outcome outcome = planner().onStatuses(all, null);
+
+        assertThat(outcome.verdict()).isEqualTo(Replanner.Verdict.PLANNED);
+        assertThat(outcome.state().lastPlanMicros()).isEqualTo((NOW + 300) * 1_000);
+        assertThat(outcome.state().firstReportMicros()).isEqualTo(NOW * 1_000);
+        assertThat(outcome.state().assignment()).containsOnlyKeys("t1", "t2");
+    }
+
+    @Test
+    void whileANodeHasNotReportedTheFirstPlanWaitsThenANewerStatusInsideTheIntervalIsNotDue() {
+        StatusPlanner planner = planner();
+        Map<String, NodeStatus> all = new HashMap<>();
+        all.put("n1", status("n1", true, NOW));
+        all.put("n2", status("n2", true, NOW));
+        Replanner.Outcome first = planner.onStatuses(all, null);
+        assertThat(first.verdict()).isEqualTo(Replanner.Verdict.STARTING);
+
+        all.put("n3", status("n3", true, NOW + 10));
+        Replanner.Outcome second = planner.onStatuses(all, first.state());
+        assertThat(second.verdict())
+                .as("n3 is heard: a health change")
+                .isEqualTo(Replanner.Verdict.PLANNED);
+
+        all.put("n3", status("n3", true, NOW + 20));
+        assertThat(planner.onStatuses(all, second.state()).verdict())
+                .isEqualTo(Replanner.Verdict.NOT_DUE);
+    }
+
+    @Test
+    void aStoredAssignmentIsCompletedWithEachMissingTaskOnItsOrigin() {
+        assertThat(planner().withOrigins(Map.of("t1", "n3")))
+                .containsExactlyInAnyOrderEntriesOf(Map.of("t1", "n3", "t2", "n2"));
+        assertThat(planner().withOrigins(Map.of()))
+                .containsExactlyInAnyOrderEntriesOf(Map.of("t1", "n1", "t2", "n2"));
+    }
+}
