@@ -216,7 +216,7 @@ final class ProduceCommand implements Callable<Integer> {
         return 0;
     }
 
-    private int produceVideo(Catalog catalog) {
+    private int produceVideo(Catalog catalog) throws InterruptedException {
         if (images != null) {
             throw new picocli.CommandLine.ParameterException(
                     spec.commandLine(), "give --video or --images, not both");
