@@ -33,17 +33,22 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * On the testbed (root only: network namespaces, tc, cgroups) the bytes of a frame cross a shaped
- * link exactly where the scheduling model says: two tasks whose cameras sit on edge-1, a 1 Mbit/s
- * link edge-1 <-> edge-2, naive-global dispatch (which puts one of two equal tasks on each node),
- * and the cameras' producer run on edge-1 with {@code --origin-node} semantics from {@code cluster
- * exec} ($COEDGE_NODE). A frame run on edge-2 waits from its dispatch (on edge-1) to its inference
- * start (on edge-2) at least the time its bytes take over the link; a frame run on edge-1 pays no
- * link: typically it starts well before one frame could have crossed. Lower bounds set by the
- * link's rate, not this CPU's speed. Every namespace, cgroup and process is removed at the end.
+ * link exactly where the scheduling model says: two tasks whose cameras sit on edge-1, a 2 Mbit/s
+ * link edge-1 <-> edge-2, naive-global dispatch (longest-processing-time-first: the 2 fps task goes
+ * to the faster node, the 1 fps one to the other unless that one is three times slower), and the
+ * cameras' producer run on edge-1 with {@code --origin-node} semantics from {@code cluster exec}
+ * ($COEDGE_NODE), replaying noise JPEGs of about 74 KB (scenes compress to under tbf's burst). A
+ * frame run on edge-2 waits from its dispatch (on edge-1) to its inference start (on edge-2) at
+ * least the time its bytes take over the link; a frame run on edge-1 pays no link: typically it
+ * starts well before one frame could have crossed. Lower bounds set by the link's rate, not this
+ * CPU's speed. Every namespace, cgroup and process is removed at the end.
  */
 class TestbedOffloadITCase {
-    private static final double MBPS = 1.0;
-    private static final int FRAMES = 30;
+    private static final double MBPS = 2.0;
+    private static final int FRAMES = 45;
+
+    /** Every process this test starts in the testbed, stopped at its end whatever happens. */
+    private static final List<Process> STARTED = new ArrayList<>();
 
     @Test
     void anOffloadedTasksFramesPayTheLinkAndLocalOnesDoNot(@TempDir Path dir) throws Exception {
@@ -69,14 +74,15 @@ class TestbedOffloadITCase {
                     input: {name: input, width: 32, height: 32}
                     postprocess: {type: classification, topK: 1, labels: [a, b, c, d, e, f, g, h, i, j]}
                 tasks:
-                  - {id: near, model: resnet, cameras: [cam-n], fps: 1, deadlineMs: 60000, origin: edge-1, frame: {width: 960, height: 720}}
-                  - {id: far, model: resnet, cameras: [cam-f], fps: 1, deadlineMs: 60000, origin: edge-1, frame: {width: 960, height: 720}}
+                  - {id: near, model: resnet, cameras: [cam-n], fps: 2, deadlineMs: 60000, origin: edge-1, frame: {width: 400, height: 300}}
+                  - {id: far, model: resnet, cameras: [cam-f], fps: 1, deadlineMs: 60000, origin: edge-1, frame: {width: 400, height: 300}}
                 links:
                   - {from: edge-1, to: edge-2, bandwidthMbps: %s, latencyMs: 0}
                   - {from: edge-2, to: edge-1, bandwidthMbps: %s, latencyMs: 0}
                 """
                         .formatted(MBPS, MBPS));
         Catalog catalog = CatalogText.read(catalogFile).parse();
+        Path images = noiseImages(dir.resolve("images"));
         TopicsConfig topics = TopicsConfig.defaults();
         ClusterSpec spec =
                 ClusterSpec.builder(catalog.nodes(), dir.resolve("cluster"))
@@ -127,8 +133,8 @@ class TestbedOffloadITCase {
                                 catalogFile.toString(),
                                 "--count",
                                 Integer.toString(FRAMES),
-                                "--loop-frames",
-                                "3",
+                                "--images",
+                                images.toString(),
                                 "--first-sequence",
                                 "0");
                 assertThat(produce.waitFor(5, TimeUnit.MINUTES)).isTrue();
@@ -155,6 +161,7 @@ class TestbedOffloadITCase {
                 }
                 assertThat(dump.waitFor(1, TimeUnit.MINUTES)).isTrue();
             } finally {
+                STARTED.forEach(Process::destroyForcibly);
                 rest.cancel(jobId);
             }
         }
@@ -251,7 +258,27 @@ class TestbedOffloadITCase {
         if (!where.equals(TestbedState.BACKBONE)) {
             pb.environment().put("COEDGE_NODE", where);
         }
-        return pb.start();
+        Process p = pb.start();
+        STARTED.add(p);
+        return p;
+    }
+
+    /** Three 400x300 JPEGs of noise, about 74 KB each: well above tbf's 16 KiB burst. */
+    private static Path noiseImages(Path dir) throws Exception {
+        Files.createDirectories(dir);
+        java.util.Random random = new java.util.Random(1);
+        for (int i = 0; i < 3; i++) {
+            java.awt.image.BufferedImage image =
+                    new java.awt.image.BufferedImage(
+                            400, 300, java.awt.image.BufferedImage.TYPE_INT_RGB);
+            for (int y = 0; y < 300; y++) {
+                for (int x = 0; x < 400; x++) {
+                    image.setRGB(x, y, random.nextInt(1 << 24));
+                }
+            }
+            javax.imageio.ImageIO.write(image, "jpg", dir.resolve("noise-" + i + ".jpg").toFile());
+        }
+        return dir;
     }
 
     private static int freePort() throws Exception {
