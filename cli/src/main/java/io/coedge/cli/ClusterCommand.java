@@ -655,7 +655,8 @@ public final class ClusterCommand implements Runnable {
             description = {
                 "Run a command on a node of the testbed (`up --testbed`): in its network namespace and CPU cgroup,"
                         + " with KAFKA_BOOTSTRAP set to the cluster's broker. `backbone` names Kafka's namespace.",
-                "`coedge cluster exec edge-1 -- coedge produce --camera cam-1 ...` runs a camera on its origin node."
+                "`coedge cluster exec edge-1 -- coedge produce ...` runs edge-1's cameras on their origin node: exec sets"
+                        + " COEDGE_NODE=edge-1, so `produce` sends only the cameras of edge-1, to the partition the job reads there."
             })
     static final class Exec implements Callable<Integer> {
         @Mixin ClusterDir dir;
@@ -687,6 +688,9 @@ public final class ClusterCommand implements Runnable {
             ProcessBuilder pb = new ProcessBuilder(argv).inheritIO();
             if (state.kafkaBootstrap() != null) {
                 pb.environment().put("KAFKA_BOOTSTRAP", state.kafkaBootstrap());
+            }
+            if (!node.equals(io.coedge.deploy.testbed.TestbedState.BACKBONE)) {
+                pb.environment().put("COEDGE_NODE", node);
             }
             return pb.start().waitFor();
         }

@@ -5,6 +5,7 @@ import io.coedge.catalog.CatalogLoader;
 import io.coedge.kafka.KafkaReachability;
 import io.coedge.kafka.camera.CameraSimulator;
 import io.coedge.kafka.camera.CameraSpec;
+import io.coedge.kafka.camera.OriginRouting;
 import io.coedge.kafka.camera.VideoProducer;
 import io.coedge.kafka.topics.TopicAdmin;
 import io.coedge.topics.KafkaClients;
@@ -27,7 +28,9 @@ import picocli.CommandLine.Option;
             "headers, paced to the wall clock. Stops after --duration or --count.",
             "With --video: real cameras from video files (H.264, H.265, MJPEG...; AVI/MP4/MKV) or RTSP/HTTP",
             "streams, decoded by the system's ffmpeg, one camera per --video; files are paced to their frame",
-            "rate (or --fps) and stop at their end unless --loop; streams reconnect with back-off."
+            "rate (or --fps) and stop at their end unless --loop; streams reconnect with back-off.",
+            "With --origin-node (or --origin-partitions) each frame goes to the partition the running job reads on",
+            "its camera's origin node, as the nodes announce it on the node-profiles topic."
         })
 final class ProduceCommand implements Callable<Integer> {
     @Option(
@@ -125,6 +128,29 @@ final class ProduceCommand implements Callable<Integer> {
                     "The ffmpeg executable for --video (default: ${DEFAULT-VALUE} on the PATH).")
     String ffmpeg;
 
+    @Option(
+            names = "--origin-node",
+            paramLabel = "NODE",
+            description =
+                    "Be the cameras' producer on this node: only the cameras whose origin it is (all --video cameras), each"
+                            + " frame to the partition the job reads on the node. Default: $COEDGE_NODE, which"
+                            + " `coedge cluster exec NODE` sets.")
+    String originNode;
+
+    @Option(
+            names = "--origin-partitions",
+            description =
+                    "Send each camera's frames to the partition the running job reads on the camera's origin node (the"
+                            + " nodes announce it in their statuses); waits until they have. Implied by --origin-node.")
+    boolean originPartitions;
+
+    @Option(
+            names = "--origin-wait",
+            defaultValue = "120s",
+            description =
+                    "How long --origin-node/--origin-partitions wait for the nodes' announcements (default: ${DEFAULT-VALUE}).")
+    Duration originWait;
+
     @Mixin KafkaOptions kafka;
 
     @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
@@ -140,7 +166,18 @@ final class ProduceCommand implements Callable<Integer> {
                     spec.commandLine(), "--camera and --loop apply to --video only");
         }
         Duration runFor = duration == null && count <= 0 ? Duration.ofSeconds(60) : duration;
+        String node = originNode(catalog);
         List<CameraSpec> specs = CameraSpec.fromCatalog(catalog, cameras, fps);
+        if (node != null) {
+            specs = specs.stream().filter(c -> c.origin().equals(node)).toList();
+            if (specs.isEmpty()) {
+                throw new picocli.CommandLine.ParameterException(
+                        spec.commandLine(),
+                        "no camera of the catalog has origin "
+                                + node
+                                + " (--origin-node or $COEDGE_NODE)");
+            }
+        }
         long first = firstSequence == null ? System.currentTimeMillis() : firstSequence;
         CameraSimulator simulator =
                 new CameraSimulator(
@@ -165,7 +202,12 @@ final class ProduceCommand implements Callable<Integer> {
         Properties p = CameraSimulator.producerProperties(clients.properties());
         CameraSimulator.Report report;
         try (KafkaProducer<byte[], byte[]> producer =
-                new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer())) {
+                        new KafkaProducer<>(
+                                p, new ByteArraySerializer(), new ByteArraySerializer());
+                OriginRouting routing = originRouting(node, clients, producer, specs, progress)) {
+            if (routing != null) {
+                simulator.partitions(routing);
+            }
             report = simulator.run(producer, r -> progress.update(r.describe()));
         }
         progress.done();
@@ -174,7 +216,7 @@ final class ProduceCommand implements Callable<Integer> {
         return 0;
     }
 
-    private int produceVideo(Catalog catalog) {
+    private int produceVideo(Catalog catalog) throws InterruptedException {
         if (images != null) {
             throw new picocli.CommandLine.ParameterException(
                     spec.commandLine(), "give --video or --images, not both");
@@ -242,8 +284,20 @@ final class ProduceCommand implements Callable<Integer> {
         err.flush();
         Properties p = CameraSimulator.producerProperties(clients.properties());
         VideoProducer.Report report;
+        String node = originNode(catalog);
         try (KafkaProducer<byte[], byte[]> producer =
-                new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer())) {
+                        new KafkaProducer<>(
+                                p, new ByteArraySerializer(), new ByteArraySerializer());
+                OriginRouting routing =
+                        originRouting(
+                                node,
+                                clients,
+                                producer,
+                                sources.stream().map(VideoProducer.Source::camera).toList(),
+                                progress)) {
+            if (routing != null) {
+                video.partitions(routing);
+            }
             report =
                     video.run(
                             producer,
@@ -274,5 +328,58 @@ final class ProduceCommand implements Callable<Integer> {
         out.println("coedge produce: " + report.describe());
         out.flush();
         return report.failed() > 0 ? 1 : 0;
+    }
+
+    /** --origin-node, else $COEDGE_NODE; null when neither names a node. */
+    private String originNode(Catalog catalog) {
+        String node = originNode;
+        if (node == null) {
+            String env = System.getenv("COEDGE_NODE");
+            node = env == null || env.isBlank() ? null : env.trim();
+        }
+        if (node != null && catalog.node(node).isEmpty()) {
+            throw new picocli.CommandLine.ParameterException(
+                    spec.commandLine(),
+                    "--origin-node "
+                            + node
+                            + " is not a node of the catalog; nodes are "
+                            + catalog.nodes().stream().map(n -> n.id()).toList());
+        }
+        return node;
+    }
+
+    /**
+     * With an origin node or --origin-partitions: follows the nodes' statuses and waits until every
+     * camera's origin has announced the source subtask that runs on it; null otherwise.
+     */
+    private OriginRouting originRouting(
+            String node,
+            KafkaClients clients,
+            KafkaProducer<byte[], byte[]> producer,
+            List<CameraSpec> cameras,
+            Progress progress)
+            throws InterruptedException {
+        if (node == null && !originPartitions) {
+            return null;
+        }
+        int partitions = producer.partitionsFor(kafka.framesTopic).size();
+        OriginRouting routing =
+                new OriginRouting(
+                        clients.properties(), kafka.profilesTopic, kafka.framesTopic, partitions);
+        try {
+            routing.awaitAnnounced(
+                    cameras.stream().map(CameraSpec::origin).distinct().toList(),
+                    originWait,
+                    progress::update);
+        } catch (IllegalStateException | InterruptedException e) {
+            routing.close();
+            throw e;
+        }
+        progress.done();
+        System.err.println(
+                "coedge produce: frames to the partition read on their origin node "
+                        + routing.partitions()
+                        + (node == null ? "" : " (producing on " + node + ")"));
+        return routing;
     }
 }

@@ -19,6 +19,11 @@ import java.util.Map;
  * @param models per-model latency profile the batcher plans with
  * @param queuedFrames frames waiting in the node's queues
  * @param load fraction of the last interval the accelerator was busy, 0..1
+ * @param sourceSubtask index of the frames source's subtask that runs on this node (the one whose
+ *     partitions a producer on this node writes to, docs/ARCHITECTURE.md "Frames read on their
+ *     origin node"); null while none has announced itself here, and from older nodes
+ * @param sourceSubtasks the frames source's parallelism (its number of readers), announced with
+ *     {@code sourceSubtask}; null with it
  */
 public record NodeStatus(
         String node,
@@ -30,7 +35,53 @@ public record NodeStatus(
         String device,
         Map<String, ModelStatus> models,
         long queuedFrames,
-        double load) {
+        double load,
+        Integer sourceSubtask,
+        Integer sourceSubtasks) {
+
+    /** A status that announces no source subtask. */
+    public NodeStatus(
+            String node,
+            int subtask,
+            int attempt,
+            long timestamp,
+            boolean healthy,
+            String reason,
+            String device,
+            Map<String, ModelStatus> models,
+            long queuedFrames,
+            double load) {
+        this(
+                node,
+                subtask,
+                attempt,
+                timestamp,
+                healthy,
+                reason,
+                device,
+                models,
+                queuedFrames,
+                load,
+                null,
+                null);
+    }
+
+    /** This status with the frames source's subtask on this node ({@code null}s: none). */
+    public NodeStatus withSource(Integer sourceSubtask, Integer sourceSubtasks) {
+        return new NodeStatus(
+                node,
+                subtask,
+                attempt,
+                timestamp,
+                healthy,
+                reason,
+                device,
+                models,
+                queuedFrames,
+                load,
+                sourceSubtask,
+                sourceSubtasks);
+    }
 
     /**
      * @param batchSizes batch sizes measured

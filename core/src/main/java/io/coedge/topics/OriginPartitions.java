@@ -1,5 +1,7 @@
 package io.coedge.topics;
 
+import io.coedge.format.NodeStatus;
+import java.util.Map;
 import java.util.OptionalInt;
 
 /**
@@ -8,10 +10,10 @@ import java.util.OptionalInt;
  *
  * <p>Flink's {@code KafkaSource} gives partition {@code p} of topic {@code t} to reader subtask
  * {@code (((t.hashCode() * 31) & 0x7FFFFFFF) % readers + p) % readers} (its enumerator's {@code
- * getSplitOwner}), and with one slot per TaskManager the source subtask {@code i} shares its slot
- * with the batcher subtask {@code i}, which each node announces in its status. A producer on node
- * {@code N} that writes its cameras' frames to {@link #partitionReadBy}{@code (topic, partitions,
- * readers, subtask of N)} therefore has them read on {@code N}.
+ * getSplitOwner}). Each node announces in its status which source subtask runs on it ({@link
+ * NodeStatus#sourceSubtask()}, of {@link NodeStatus#sourceSubtasks()} readers). A producer on node
+ * {@code N} that writes its cameras' frames to {@link #partitionFor}{@code (topic, partitions, N,
+ * statuses)} therefore has them read on {@code N}.
  */
 public final class OriginPartitions {
     private OriginPartitions() {}
@@ -38,5 +40,40 @@ public final class OriginPartitions {
             }
         }
         return OptionalInt.empty();
+    }
+
+    /**
+     * The partition of {@code topic} that the frames source's subtask on node {@code origin} reads,
+     * as the nodes' latest statuses announce it; empty while {@code origin} has announced no source
+     * subtask (the job is starting, or the node is older).
+     *
+     * @throws IllegalArgumentException when the topic has fewer partitions than the source has
+     *     readers and none falls to the node's subtask: frames from the node could not enter there
+     */
+    public static OptionalInt partitionFor(
+            String topic, int partitions, String origin, Map<String, NodeStatus> statuses) {
+        NodeStatus status = statuses.get(origin);
+        if (status == null
+                || status.sourceSubtask() == null
+                || status.sourceSubtasks() == null
+                || status.sourceSubtask() < 0
+                || status.sourceSubtask() >= status.sourceSubtasks()) {
+            return OptionalInt.empty();
+        }
+        OptionalInt p =
+                partitionReadBy(topic, partitions, status.sourceSubtasks(), status.sourceSubtask());
+        if (p.isEmpty()) {
+            throw new IllegalArgumentException(
+                    "topic "
+                            + topic
+                            + " has "
+                            + partitions
+                            + " partitions, fewer than the job's "
+                            + status.sourceSubtasks()
+                            + " source readers, and none is read on node "
+                            + origin
+                            + ": give it at least as many partitions as nodes");
+        }
+        return p;
     }
 }

@@ -152,7 +152,9 @@ public final class CoEdgeJob {
                 sources.frames()
                         .process(
                                 new FrameDecodeFunction(
-                                        options.catalog(), DecoderLimits.defaults()))
+                                        options.catalog(),
+                                        DecoderLimits.defaults(),
+                                        options.batcher().localMode()))
                         .name("decode")
                         .uid("decode")
                         .setParallelism(nodes)

@@ -153,6 +153,7 @@ public final class CameraSimulator {
     private final List<CameraSpec> cameras;
     private final Options options;
     private List<CameraState> prepared;
+    private FramePartitions partitions = FramePartitions.BY_KEY;
 
     public CameraSimulator(List<CameraSpec> cameras, Options options) {
         if (cameras.isEmpty()) {
@@ -160,6 +161,15 @@ public final class CameraSimulator {
         }
         this.cameras = List.copyOf(cameras);
         this.options = options;
+    }
+
+    /**
+     * Where frames go among the topic's partitions; by camera key unless set (e.g. {@link
+     * OriginRouting}, to the partition read on each camera's origin node).
+     */
+    public CameraSimulator partitions(FramePartitions partitions) {
+        this.partitions = partitions;
+        return this;
     }
 
     public double targetFps() {
@@ -274,7 +284,12 @@ public final class CameraSimulator {
             byte[] image =
                     camera.frames[(int) ((camera.sequence - camera.first) % camera.frames.length)];
             producer.send(
-                    new ProducerRecord<>(options.topic(), null, camera.key, image, headers),
+                    new ProducerRecord<>(
+                            options.topic(),
+                            partitions.partition(camera.spec.origin()),
+                            camera.key,
+                            image,
+                            headers),
                     (metadata, error) -> {
                         if (error == null) {
                             acked.incrementAndGet();

@@ -170,6 +170,17 @@ public final class VideoProducer {
     private final AtomicLong claimed = new AtomicLong();
     private final CountDownLatch stop = new CountDownLatch(1);
 
+    private volatile FramePartitions partitions = FramePartitions.BY_KEY;
+
+    /**
+     * Where frames go among the topic's partitions; by camera key unless set (e.g. {@link
+     * OriginRouting}, to the partition read on each camera's origin node).
+     */
+    public VideoProducer partitions(FramePartitions partitions) {
+        this.partitions = partitions;
+        return this;
+    }
+
     public VideoProducer(List<Source> sources, Options options) {
         this(sources, options, FramePacer.Clock.SYSTEM);
     }
@@ -639,7 +650,7 @@ public final class VideoProducer {
                         producer.send(
                                 new ProducerRecord<>(
                                         options.topic(),
-                                        null,
+                                        partitions.partition(spec.origin()),
                                         key,
                                         f.jpeg,
                                         CameraSimulator.headers(

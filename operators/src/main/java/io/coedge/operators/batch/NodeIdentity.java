@@ -9,16 +9,23 @@ import org.apache.flink.configuration.Configuration;
  * says which: the {@code COEDGE_NODE} environment variable, or {@code coedge.node} in its Flink
  * configuration. Only on a single-process MiniCluster, where all subtasks share one host and
  * neither can differ between them, subtask i stands for the catalog's i-th node; the node then
- * announces itself like any other, and the dispatcher routes by announcements only.
+ * announces itself like any other, and the dispatcher routes by announcements only. Public for the
+ * decode function, which announces its source subtask's node the same way.
  *
  * @param node node id
  * @param how where the id came from, for logs
  */
-record NodeIdentity(String node, String how) {
-    static final String ENV = "COEDGE_NODE";
-    static final String CONFIG = "coedge.node";
+public record NodeIdentity(String node, String how) {
+    public static final String ENV = "COEDGE_NODE";
+    public static final String CONFIG = "coedge.node";
 
-    static NodeIdentity resolve(
+    /**
+     * The node of subtask {@code subtask} (the decode function resolves it the same way for the
+     * source subtask it is chained to).
+     *
+     * @throws IllegalStateException when the TaskManager names no node, or one not in the catalog
+     */
+    public static NodeIdentity resolve(
             Catalog catalog, Configuration taskManagerConfig, int subtask, boolean localMode) {
         String env = System.getenv(ENV);
         if (!localMode && env != null && !env.isBlank()) {

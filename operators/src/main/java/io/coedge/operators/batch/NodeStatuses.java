@@ -40,7 +40,8 @@ final class NodeStatuses {
      * Hands the sidecar's latest median and p99 profiles to every engine of the node and builds its
      * status: the per-model latencies its first engine plans with (the sidecar's p99 plus the
      * node's measured overhead) and typical ones (what the dispatcher plans with), queue lengths,
-     * and the accelerator's busy share of the interval.
+     * the accelerator's busy share of the interval, and the frames source's subtask on the node
+     * ({@link io.coedge.operators.profile.SourceSubtasks}).
      *
      * @param engines the node's engines: one per key it runs (one in practice), the unkeyed one
      *     last
@@ -111,6 +112,8 @@ final class NodeStatuses {
                         : (view.ready()
                                 ? "the sidecar serves none of the catalog's models"
                                 : view.reason());
+        // The frames source's subtask on this node, as the decode function chained to it announced.
+        var source = io.coedge.operators.profile.SourceSubtasks.on(node);
         return new NodeStatus(
                 node,
                 subtask,
@@ -121,6 +124,8 @@ final class NodeStatuses {
                 view.device(),
                 modelStatus,
                 total,
-                load);
+                load,
+                source.map(c -> c.subtask()).orElse(null),
+                source.map(c -> c.subtasks()).orElse(null));
     }
 }

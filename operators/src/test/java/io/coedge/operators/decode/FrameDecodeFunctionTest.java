@@ -45,7 +45,7 @@ class FrameDecodeFunctionTest {
     @Test
     void goodFramesPassAndBadOnesBecomeDeadLettersWithoutStoppingTheStream() throws Exception {
         byte[] jpeg = TestImages.solid("jpg", 16, 16, Color.RED);
-        FrameDecodeFunction fn = new FrameDecodeFunction(CATALOG, DecoderLimits.defaults());
+        FrameDecodeFunction fn = new FrameDecodeFunction(CATALOG, DecoderLimits.defaults(), true);
         try (var harness = new OneInputStreamOperatorTestHarness<>(new ProcessOperator<>(fn))) {
             harness.open();
             harness.setProcessingTime(2000);

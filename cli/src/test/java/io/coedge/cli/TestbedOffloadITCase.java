@@ -1,0 +1,289 @@
+package io.coedge.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.coedge.catalog.Catalog;
+import io.coedge.catalog.CatalogText;
+import io.coedge.deploy.ClusterSpec;
+import io.coedge.deploy.FlinkSession;
+import io.coedge.deploy.JobArguments;
+import io.coedge.deploy.LocalCluster;
+import io.coedge.deploy.testbed.Testbed;
+import io.coedge.deploy.testbed.TestbedPlan;
+import io.coedge.deploy.testbed.TestbedState;
+import io.coedge.format.FrameResult;
+import io.coedge.format.ResultCodec;
+import io.coedge.models.ModelGenerator;
+import io.coedge.topics.TopicsConfig;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * On the testbed (root only: network namespaces, tc, cgroups) the bytes of a frame cross a shaped
+ * link exactly where the scheduling model says: two tasks whose cameras sit on edge-1, a 2 Mbit/s
+ * link edge-1 <-> edge-2, naive-global dispatch (longest-processing-time-first: the 2 fps task goes
+ * to the faster node, the 1 fps one to the other unless that one is three times slower), and the
+ * cameras' producer run on edge-1 with {@code --origin-node} semantics from {@code cluster exec}
+ * ($COEDGE_NODE), replaying noise JPEGs of about 74 KB (scenes compress to under tbf's burst). A
+ * frame run on edge-2 waits from its dispatch (on edge-1) to its inference start (on edge-2) at
+ * least the time its bytes take over the link; a frame run on edge-1 pays no link: typically it
+ * starts well before one frame could have crossed. Lower bounds set by the link's rate, not this
+ * CPU's speed. Every namespace, cgroup and process is removed at the end.
+ */
+class TestbedOffloadITCase {
+    private static final double MBPS = 2.0;
+    private static final int FRAMES = 45;
+
+    /** Every process this test starts in the testbed, stopped at its end whatever happens. */
+    private static final List<Process> STARTED = new ArrayList<>();
+
+    @Test
+    void anOffloadedTasksFramesPayTheLinkAndLocalOnesDoNot(@TempDir Path dir) throws Exception {
+        assumeTrue(
+                "root".equals(System.getProperty("user.name")),
+                "the testbed needs root (network namespaces, tc, cgroups)");
+        Path jar =
+                Path.of(System.getProperty("coedge.job.jar", "../jobs/target/coedge-job.jar"))
+                        .toAbsolutePath();
+        assertThat(jar).as("the job jar (mvn package builds it)").isRegularFile();
+        Path models = dir.resolve("models");
+        new ModelGenerator(7, ModelGenerator.Scale.TINY).generate("resnet", models);
+        Path catalogFile = dir.resolve("testbed.yaml");
+        Files.writeString(
+                catalogFile,
+                """
+                nodes:
+                  - {id: edge-1, sidecar: "127.0.0.1:8301"}
+                  - {id: edge-2, sidecar: "127.0.0.1:8302"}
+                models:
+                  - name: resnet
+                    maxBatch: 4
+                    input: {name: input, width: 32, height: 32}
+                    postprocess: {type: classification, topK: 1, labels: [a, b, c, d, e, f, g, h, i, j]}
+                tasks:
+                  - {id: near, model: resnet, cameras: [cam-n], fps: 2, deadlineMs: 60000, origin: edge-1, frame: {width: 400, height: 300}}
+                  - {id: far, model: resnet, cameras: [cam-f], fps: 1, deadlineMs: 60000, origin: edge-1, frame: {width: 400, height: 300}}
+                links:
+                  - {from: edge-1, to: edge-2, bandwidthMbps: %s, latencyMs: 0}
+                  - {from: edge-2, to: edge-1, bandwidthMbps: %s, latencyMs: 0}
+                """
+                        .formatted(MBPS, MBPS));
+        Catalog catalog = CatalogText.read(catalogFile).parse();
+        Path images = noiseImages(dir.resolve("images"));
+        TopicsConfig topics = TopicsConfig.defaults();
+        ClusterSpec spec =
+                ClusterSpec.builder(catalog.nodes(), dir.resolve("cluster"))
+                        .restPort(freePort())
+                        .models(models)
+                        .sidecarDevice("cpu")
+                        .kafkaPort(9092)
+                        .build();
+        String run;
+        List<String> lines = new ArrayList<>();
+        try (LocalCluster cluster =
+                LocalCluster.start(
+                        spec,
+                        catalogFile,
+                        TestbedPlan.of(Testbed.newRunId(), catalog.nodes(), catalog.links()),
+                        m -> System.out.println("testbed: " + m))) {
+            TestbedState testbed = cluster.testbed();
+            run = testbed.netns().get(TestbedState.BACKBONE).replace("-backbone", "");
+            String kafka = cluster.state().kafkaBootstrap();
+            assertThat(coedge(testbed, "backbone", kafka, "topics", "create").waitFor()).isZero();
+            FlinkSession rest = cluster.session();
+            String jobId =
+                    rest.submit(
+                            jar,
+                            JobArguments.ENTRY_CLASS,
+                            List.of(
+                                    "--config",
+                                    catalogFile.toString(),
+                                    "--bootstrap",
+                                    kafka,
+                                    "--dispatch",
+                                    "naive-global",
+                                    "--checkpoint-ms",
+                                    "1000"),
+                            m -> System.out.println("submit: " + m));
+            try {
+                rest.awaitRunning(jobId, Duration.ofMinutes(2));
+                // The cameras' producer on their origin node, as `cluster exec edge-1 -- coedge
+                // produce` runs it: COEDGE_NODE=edge-1, so its frames go to the partition read
+                // there.
+                Process produce =
+                        coedge(
+                                testbed,
+                                "edge-1",
+                                kafka,
+                                "produce",
+                                "--config",
+                                catalogFile.toString(),
+                                "--count",
+                                Integer.toString(FRAMES),
+                                "--images",
+                                images.toString(),
+                                "--first-sequence",
+                                "0");
+                assertThat(produce.waitFor(5, TimeUnit.MINUTES)).isTrue();
+                assertThat(produce.exitValue()).isZero();
+                Process dump =
+                        java(
+                                testbed,
+                                "backbone",
+                                TestbedKafkaDump.class.getName(),
+                                kafka,
+                                topics.frames(),
+                                Integer.toString(FRAMES),
+                                topics.results(),
+                                Integer.toString(FRAMES),
+                                "180");
+                try (BufferedReader out =
+                        new BufferedReader(
+                                new InputStreamReader(
+                                        dump.getInputStream(), StandardCharsets.UTF_8))) {
+                    String line;
+                    while ((line = out.readLine()) != null) {
+                        lines.add(line);
+                    }
+                }
+                assertThat(dump.waitFor(1, TimeUnit.MINUTES)).isTrue();
+            } finally {
+                STARTED.forEach(Process::destroyForcibly);
+                rest.cancel(jobId);
+            }
+        }
+        // Everything the testbed made is gone.
+        Process netns = new ProcessBuilder("ip", "netns", "list").start();
+        String left = new String(netns.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(netns.waitFor()).isZero();
+        assertThat(left).doesNotContain(run);
+
+        Map<String, Integer> bytes = new HashMap<>();
+        List<FrameResult> results = new ArrayList<>();
+        for (String line : lines) {
+            if (line.startsWith("frame ")) {
+                String[] f = line.split(" ");
+                bytes.put(f[1], Integer.parseInt(f[2]));
+            } else if (line.startsWith("result ")) {
+                results.add(
+                        ResultCodec.fromJson(line.substring(7).getBytes(StandardCharsets.UTF_8)));
+            }
+        }
+        assertThat(bytes).hasSize(FRAMES);
+        assertThat(results)
+                .extracting(FrameResult::frameId)
+                .containsExactlyInAnyOrderElementsOf(bytes.keySet());
+
+        List<Double> offloaded = new ArrayList<>();
+        List<Double> local = new ArrayList<>();
+        double oneFrameMs = 0;
+        for (FrameResult r : results) {
+            assertThat(r.origin()).isEqualTo("edge-1");
+            if (r.inferenceStartTs() == null || r.dispatchTs() == null) {
+                continue;
+            }
+            double waitedMs = r.inferenceStartTs() - r.dispatchTs();
+            // What the frame's bytes take over the link beyond tbf's 16 KiB burst.
+            double linkMs = Math.max(0, bytes.get(r.frameId()) - 16 * 1024) * 8 / (MBPS * 1e3);
+            oneFrameMs = Math.max(oneFrameMs, linkMs);
+            System.out.printf(
+                    "TestbedOffloadITCase: %s on %s, %d bytes, dispatch -> start %.0f ms (link %.0f ms)%n",
+                    r.frameId(), r.node(), bytes.get(r.frameId()), waitedMs, linkMs);
+            if (r.node().equals("edge-2")) {
+                offloaded.add(waitedMs);
+                assertThat(waitedMs)
+                        .as("an offloaded frame waits at least its transfer: %s", r.frameId())
+                        .isGreaterThanOrEqualTo(0.9 * linkMs);
+            } else {
+                local.add(waitedMs);
+            }
+        }
+        local.sort(Double::compare);
+        offloaded.sort(Double::compare);
+        System.out.printf(
+                "TestbedOffloadITCase: %d offloaded (median %.0f ms), %d local (median %.0f ms),"
+                        + " one frame over the link >= %.0f ms%n",
+                offloaded.size(),
+                offloaded.isEmpty() ? 0 : offloaded.get(offloaded.size() / 2),
+                local.size(),
+                local.isEmpty() ? 0 : local.get(local.size() / 2),
+                oneFrameMs);
+        assertThat(offloaded).hasSizeGreaterThanOrEqualTo(5);
+        assertThat(local).hasSizeGreaterThanOrEqualTo(5);
+        // Local frames pay no link: the typical one starts before one frame could have crossed.
+        assertThat(local.get(local.size() / 2)).isLessThan(oneFrameMs * 0.9);
+    }
+
+    /** {@code coedge ARGS} in {@code where}'s namespace and cgroup, as `cluster exec` runs it. */
+    private static Process coedge(TestbedState testbed, String where, String kafka, String... args)
+            throws Exception {
+        List<String> all = new ArrayList<>(List.of(CoEdgeCli.class.getName()));
+        all.addAll(List.of(args));
+        Process p = start(testbed, where, kafka, all);
+        return p;
+    }
+
+    private static Process java(TestbedState testbed, String where, String... args)
+            throws Exception {
+        return start(testbed, where, null, List.of(args));
+    }
+
+    private static Process start(
+            TestbedState testbed, String where, String kafka, List<String> mainAndArgs)
+            throws Exception {
+        List<String> command = new ArrayList<>(Testbed.prefix(testbed, where));
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.addAll(List.of("-Xmx256m", "-XX:+UseSerialGC", "-cp"));
+        command.add(System.getProperty("java.class.path"));
+        command.addAll(mainAndArgs);
+        ProcessBuilder pb =
+                new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT);
+        if (kafka != null) {
+            pb.environment().put("KAFKA_BOOTSTRAP", kafka);
+            pb.redirectOutput(ProcessBuilder.Redirect.INHERIT);
+        }
+        if (!where.equals(TestbedState.BACKBONE)) {
+            pb.environment().put("COEDGE_NODE", where);
+        }
+        Process p = pb.start();
+        STARTED.add(p);
+        return p;
+    }
+
+    /** Three 400x300 JPEGs of noise, about 74 KB each: well above tbf's 16 KiB burst. */
+    private static Path noiseImages(Path dir) throws Exception {
+        Files.createDirectories(dir);
+        java.util.Random random = new java.util.Random(1);
+        for (int i = 0; i < 3; i++) {
+            java.awt.image.BufferedImage image =
+                    new java.awt.image.BufferedImage(
+                            400, 300, java.awt.image.BufferedImage.TYPE_INT_RGB);
+            for (int y = 0; y < 300; y++) {
+                for (int x = 0; x < 400; x++) {
+                    image.setRGB(x, y, random.nextInt(1 << 24));
+                }
+            }
+            javax.imageio.ImageIO.write(image, "jpg", dir.resolve("noise-" + i + ".jpg").toFile());
+        }
+        return dir;
+    }
+
+    private static int freePort() throws Exception {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+}
