@@ -22,12 +22,14 @@ import java.util.List;
  *
  * <p>What it does, in the order of {@link #drive}: per-model deadline-ordered queues; the batch
  * policy asked on every event with the accelerator's free time by the typical and by the
- * pessimistic estimate of the batches in flight; frames the policy finds hopeless shed at once,
- * also while a batch runs; at most {@link Settings#maxInFlight()} batches at the sidecar, the next
- * one sent its measured overhead (plus a margin) before the running one is predicted to end, so the
- * accelerator does not idle while it is pre-processed and sent; at the end of the input every
- * queued frame runs, one batch at a time. Latency estimates come from one {@link LatencyEstimator}
- * per model: the sidecar's p99 profile plus the overhead this node measured around it.
+ * pessimistic estimate of the batches in flight (the typical one replaced by the pessimistic one
+ * while the node is overloaded, {@link OverloadSignal}); frames the policy finds hopeless shed at
+ * once, also while a batch runs; at most {@link Settings#maxInFlight()} batches at the sidecar, the
+ * next one sent its measured overhead (plus a margin) before the running one is predicted to end,
+ * so the accelerator does not idle while it is pre-processed and sent; at the end of the input
+ * every queued frame runs, one batch at a time. Latency estimates come from one {@link
+ * LatencyEstimator} per model: the sidecar's p99 profile plus the overhead this node measured
+ * around it.
  */
 public final class NodeEngine {
 
