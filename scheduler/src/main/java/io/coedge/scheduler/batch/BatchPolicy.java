@@ -38,7 +38,9 @@ public interface BatchPolicy {
      * typical free time: the running batch's end is a guess that the policy sees replaced by the
      * truth when it is asked again at that end, while a shed frame is gone. Batches are sized and
      * ordered from {@code acceleratorFreeMicros}. Policies that do not drop by prediction ignore
-     * the typical free time: this default.
+     * the typical free time: this default. The node engine passes the pessimistic end here too
+     * while its node is overloaded (see {@code io.coedge.scheduler.node.OverloadSignal}): there a
+     * kept frame that then misses costs the frames behind it.
      *
      * @param typicalFreeMicros when the accelerator is typically free (&lt;= {@code
      *     acceleratorFreeMicros}; &lt;= now when idle)

@@ -28,9 +28,11 @@ public interface NodeActions {
      * @param needsMicros what one frame of its model needs by the plan
      * @param leftMicros how long was left to its deadline when the node could start it
      * @param whileBusy the node was running a batch, and the start is when that batch typically
-     *     ends
+     *     ends (or, when {@code overloaded}, when it ends at worst)
+     * @param overloaded the node could not keep up, so it judged against the running batch's
+     *     pessimistic end ({@link NodeEngine#overloaded()})
      */
-    record Shed(long needsMicros, long leftMicros, boolean whileBusy) {
+    record Shed(long needsMicros, long leftMicros, boolean whileBusy, boolean overloaded) {
         public String describe(String model) {
             return String.format(
                     java.util.Locale.ROOT,
@@ -38,7 +40,12 @@ public interface NodeActions {
                     model,
                     needsMicros / 1000.0,
                     leftMicros / 1000.0,
-                    whileBusy ? " if its running batch ends as usual" : "");
+                    !whileBusy
+                            ? ""
+                            : overloaded
+                                    ? " if its running batch ends as late as predicted (the node"
+                                            + " is overloaded)"
+                                    : " if its running batch ends as usual");
         }
     }
 }

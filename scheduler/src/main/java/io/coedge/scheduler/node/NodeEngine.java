@@ -22,12 +22,14 @@ import java.util.List;
  *
  * <p>What it does, in the order of {@link #drive}: per-model deadline-ordered queues; the batch
  * policy asked on every event with the accelerator's free time by the typical and by the
- * pessimistic estimate of the batches in flight; frames the policy finds hopeless shed at once,
- * also while a batch runs; at most {@link Settings#maxInFlight()} batches at the sidecar, the next
- * one sent its measured overhead (plus a margin) before the running one is predicted to end, so the
- * accelerator does not idle while it is pre-processed and sent; at the end of the input every
- * queued frame runs, one batch at a time. Latency estimates come from one {@link LatencyEstimator}
- * per model: the sidecar's p99 profile plus the overhead this node measured around it.
+ * pessimistic estimate of the batches in flight (the typical one replaced by the pessimistic one
+ * while the node is overloaded, {@link OverloadSignal}); frames the policy finds hopeless shed at
+ * once, also while a batch runs; at most {@link Settings#maxInFlight()} batches at the sidecar, the
+ * next one sent its measured overhead (plus a margin) before the running one is predicted to end,
+ * so the accelerator does not idle while it is pre-processed and sent; at the end of the input
+ * every queued frame runs, one batch at a time. Latency estimates come from one {@link
+ * LatencyEstimator} per model: the sidecar's p99 profile plus the overhead this node measured
+ * around it.
  */
 public final class NodeEngine {
 
@@ -121,6 +123,7 @@ public final class NodeEngine {
     private long heldBytes;
     private long busyMicros;
     private long lastCompletionMicros;
+    private final OverloadSignal overload = new OverloadSignal();
 
     /**
      * @param maxBatch the largest batch of each model (the catalog's), by model index
@@ -187,6 +190,7 @@ public final class NodeEngine {
             return false;
         }
         enqueue(handle, model, deadlineMicros, bytes);
+        overload.arrived();
         drive(out);
         return true;
     }
@@ -255,23 +259,27 @@ public final class NodeEngine {
             int busy = inFlight.size();
             Batch last = inFlight.peekLast();
             long free = busy == 0 ? now : Math.max(now, last.predictedEndMicros());
-            // Shedding is final and the running batch's end a guess, so the policy sheds only
-            // frames that
-            // miss even when it ends as usual; batches it plans from the pessimistic end.
+            // Shedding is final and the running batch's end a guess, so on a node that keeps up the
+            // policy sheds only frames that miss even when it ends as usual. On an overloaded node
+            // a kept frame that then misses has taken accelerator time from the frames behind it:
+            // there it sheds against the pessimistic end, as it plans batches.
             long typicalFree = busy == 0 ? now : Math.max(now, last.typicalEndMicros());
+            long shedFree = overload.overloaded() ? free : typicalFree;
             List<LatencyProfile> profiles = profiles();
-            BatchDecision decision = policy.decide(now, typicalFree, free, view, profiles);
+            BatchDecision decision = policy.decide(now, shedFree, free, view, profiles);
             if (decision instanceof BatchDecision.Shed shed) {
                 int m = shed.model();
                 long deadline = queues[m].headDeadline();
                 long handle = take(m);
+                long alone = profiles.get(m).latencyMicros(1);
+                if (deadline - typicalFree < alone) {
+                    overload.hopeless();
+                }
                 out.shed(
                         handle,
                         m,
                         new NodeActions.Shed(
-                                profiles.get(m).latencyMicros(1),
-                                deadline - typicalFree,
-                                busy > 0));
+                                alone, deadline - shedFree, busy > 0, overload.overloaded()));
                 continue;
             }
             if (busy >= settings.maxInFlight() || (draining && busy > 0)) {
@@ -392,6 +400,14 @@ public final class NodeEngine {
             n += q.size();
         }
         return n;
+    }
+
+    /**
+     * Whether the node sheds against the pessimistic end of the running batch because it cannot
+     * keep up ({@link OverloadSignal}); otherwise against its typical end.
+     */
+    public boolean overloaded() {
+        return overload.overloaded();
     }
 
     public int inFlight() {

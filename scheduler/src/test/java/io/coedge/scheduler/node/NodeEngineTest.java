@@ -172,6 +172,103 @@ class NodeEngineTest {
         assertThat(r.log).noneMatch(l -> l.startsWith("shed 3"));
     }
 
+    /**
+     * A node that has learnt that model 1 runs in half its p99, with a model-1 batch running from
+     * 20 ms: it ends by 60 ms at worst (p99) and typically by 40 ms.
+     */
+    private NodeEngine runningModel1Batch(Recorder r) {
+        NodeEngine e = engine(NO_ALLOWANCE);
+        e.arrive(1, 1, ms(1000), 10, r);
+        now = ms(20);
+        e.finished(r.started.get(0), 1, true, r);
+        e.arrive(2, 1, ms(100_000), 10, r);
+        return e;
+    }
+
+    /** A model-0 frame that misses even if the running batch ends as usual (40 + 10 ms > 45). */
+    private static void hopeless(NodeEngine e, long handle, Recorder r) {
+        e.arrive(handle, 0, ms(45), 10, r);
+    }
+
+    /** A model-0 frame that makes it only if the running batch ends as usual (40 + 10 <= 55). */
+    private static void atRisk(NodeEngine e, long handle, Recorder r) {
+        e.arrive(handle, 0, ms(55), 10, r);
+    }
+
+    /** A model-0 frame that makes it however long the running batch takes. */
+    private static void relaxed(NodeEngine e, long handle, Recorder r) {
+        e.arrive(handle, 0, ms(50_000), 10, r);
+    }
+
+    @Test
+    void anOverloadedNodeShedsWhatWouldMissIfTheRunningBatchEndsAsLateAsPredicted() {
+        Recorder r = new Recorder();
+        NodeEngine e = runningModel1Batch(r);
+        // Every frame sent lately was hopeless: the node gets more than it can run.
+        for (long h = 100; h < 120; h++) {
+            hopeless(e, h, r);
+        }
+        assertThat(e.overloaded()).isTrue();
+
+        atRisk(e, 7, r);
+
+        assertThat(r.log)
+                .contains(
+                        "shed 7: DEADLINE_UNREACHABLE: one frame of m0 needs 10.0 ms, -5.0 ms were"
+                                + " left when the node could start it if its running batch ends as"
+                                + " late as predicted (the node is overloaded)");
+    }
+
+    @Test
+    void aNodeThatKeepsUpShedsAgainstTheTypicalEndDespiteAnOccasionalHopelessFrame() {
+        Recorder r = new Recorder();
+        NodeEngine e = runningModel1Batch(r);
+        // One frame in twenty is hopeless (a slow run, a burst): 5% of the arrivals.
+        long h = 100;
+        for (int round = 0; round < 10; round++) {
+            hopeless(e, h++, r);
+            for (int i = 0; i < 19; i++) {
+                relaxed(e, h++, r);
+            }
+        }
+        assertThat(e.overloaded()).isFalse();
+
+        atRisk(e, 7, r);
+
+        assertThat(r.log).noneMatch(l -> l.startsWith("shed 7"));
+        assertThat(e.queued(0)).isEqualTo(191);
+    }
+
+    @Test
+    void anOverloadedNodeShedsAgainstTheTypicalEndAgainOnceItKeepsUp() {
+        Recorder r = new Recorder();
+        NodeEngine e = runningModel1Batch(r);
+        for (long h = 100; h < 120; h++) {
+            hopeless(e, h, r);
+        }
+        assertThat(e.overloaded()).isTrue();
+
+        // Frames it sheds only because it judges against the pessimistic end do not hold it there,
+        // and between the thresholds it stays where it is (hysteresis).
+        for (long h = 200; h < 250; h++) {
+            atRisk(e, h, r);
+        }
+        assertThat(r.log)
+                .contains(
+                        "shed 249: DEADLINE_UNREACHABLE: one frame of m0 needs 10.0 ms,"
+                                + " -5.0 ms were left when the node could start it if its running batch ends as"
+                                + " late as predicted (the node is overloaded)");
+        assertThat(e.overloaded()).as("share of hopeless frames between 5% and 10%").isTrue();
+        for (long h = 300; h < 400; h++) {
+            relaxed(e, h, r);
+        }
+        assertThat(e.overloaded()).isFalse();
+
+        atRisk(e, 7, r);
+
+        assertThat(r.log).noneMatch(l -> l.startsWith("shed 7"));
+    }
+
     @Test
     void beyondItsBoundsTheNodeRefusesNewFrames() {
         NodeEngine e = engine(NO_ALLOWANCE.withBounds(2, 1_000));
