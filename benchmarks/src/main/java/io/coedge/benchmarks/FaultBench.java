@@ -185,6 +185,7 @@ public final class FaultBench {
                                 topics.frames(), null, options.frames(), null, 5, 7, null, 0));
         producer.prepare(m -> {});
         List<String> notes = new ArrayList<>();
+        long restarts = 0;
         try {
             long t0 = System.currentTimeMillis();
             CompletableFuture<CameraSimulator.Report> sending =
@@ -265,7 +266,8 @@ public final class FaultBench {
                     lastChange = now;
                 }
                 if (now >= nextProgress) {
-                    nextProgress += 5000;
+                    nextProgress = now + 5000;
+                    restarts = Math.max(restarts, restartsOf(rest, jobId));
                     progress.accept(
                             String.format(
                                     Locale.ROOT,
@@ -301,9 +303,8 @@ public final class FaultBench {
             stop.set(true);
             reading.get();
         }
-        long restarts = -1;
+        restarts = Math.max(restarts, restartsOf(rest, jobId));
         try {
-            restarts = rest.restarts(jobId);
             rest.cancel(jobId);
         } catch (IOException e) {
             notes.add("job " + jobId + " not cancelled: " + e.getMessage());
@@ -311,6 +312,15 @@ public final class FaultBench {
         FaultAccounting.Report report = acc.report();
         progress.accept(delivery + ": " + oneLine(report));
         return new Run(delivery, report, acc.timelineStartMs(), notes, restarts);
+    }
+
+    /** The job's numRestarts metric (Flink's REST API caches metrics for up to 10 s). */
+    private static long restartsOf(FlinkSession rest, String jobId) {
+        try {
+            return rest.restarts(jobId);
+        } catch (IOException e) {
+            return 0;
+        }
     }
 
     private record Scheduled(long atMs, String name, java.util.concurrent.Callable<Long> action) {}

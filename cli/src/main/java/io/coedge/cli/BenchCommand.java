@@ -292,7 +292,7 @@ final class BenchCommand implements Runnable {
             mixinStandardHelpOptions = true,
             description = {
                 "The outside fault run on the process cluster (`cluster up --kafka` with its supervisor): the job in",
-                "each delivery mode, an independent producer of N frames at F frames/s, and at 20% / 50% / 80% of the",
+                "each delivery mode, an independent producer of N frames at F frames/s, and at 20%% / 50%% / 80%% of the",
                 "frames one TaskManager SIGKILLed, one sidecar SIGKILLed, one sidecar SIGSTOPped for 10 s. A",
                 "read_committed consumer reports sent / committed / duplicates / lost, the time until results are",
                 "visible again after each fault, and capture -> visible p50/p99. Every process it starts is stopped."

@@ -13,6 +13,7 @@ import org.jfree.chart.plot.ValueMarker;
 import org.jfree.chart.plot.XYPlot;
 import org.jfree.chart.renderer.xy.XYStepRenderer;
 import org.jfree.chart.ui.RectangleAnchor;
+import org.jfree.chart.ui.RectangleInsets;
 import org.jfree.chart.ui.TextAnchor;
 import org.jfree.data.xy.XYSeries;
 import org.jfree.data.xy.XYSeriesCollection;
@@ -67,6 +68,7 @@ public final class FaultsChart {
         steps.setSeriesStroke(1, new BasicStroke(1f));
         steps.setSeriesStroke(2, new BasicStroke(1f));
         plot.setRenderer(steps);
+        int row = 0;
         for (FaultAccounting.Recovery rec : run.report().recoveries()) {
             FaultAccounting.Fault f = rec.fault();
             double start = (f.startMs() - run.timelineStartMs()) / 1000.0;
@@ -91,6 +93,9 @@ public final class FaultsChart {
             marker.setLabelFont(new Font(Font.SANS_SERIF, Font.PLAIN, 11));
             marker.setLabelAnchor(RectangleAnchor.TOP_RIGHT);
             marker.setLabelTextAnchor(TextAnchor.TOP_LEFT);
+            marker.setLabelBackgroundColor(new Color(255, 255, 255, 220));
+            // one row per fault, so labels of faults close together do not overlap
+            marker.setLabelOffset(new RectangleInsets(4 + 16 * row++, 4, 4, 4));
             plot.addDomainMarker(marker);
         }
         return chart;
