@@ -35,17 +35,25 @@ public final class FaultAccounting {
      * How results came back after one fault.
      *
      * @param firstVisibleAfterMs from the fault's start to the first result visible after it (any
-     *     frame); -1 when none
+     *     frame, often one already on its way); -1 when none
+     * @param longestPauseMs the longest pause between two consecutive visible results that ends
+     *     after the fault's start and begins before the next fault's (a restart stops every node's
+     *     results, however many were still on their way when the fault hit)
+     * @param visibleAgainMs from the fault's start to the end of that pause: results flow again
      * @param firstCapturedAfterVisibleMs from the fault's start to the first visible result of a
      *     frame captured after the fault's end; -1 when none
      */
     public record Recovery(
-            Fault fault, long firstVisibleAfterMs, long firstCapturedAfterVisibleMs) {
-        /** When results of new frames were visible again, epoch ms; -1 when never. */
+            Fault fault,
+            long firstVisibleAfterMs,
+            long longestPauseMs,
+            long visibleAgainMs,
+            long firstCapturedAfterVisibleMs) {
+        /** When results (of new frames) were visible again, epoch ms; -1 when never. */
         long recoveredAtMs() {
             return firstCapturedAfterVisibleMs < 0
                     ? -1
-                    : fault.startMs() + firstCapturedAfterVisibleMs;
+                    : fault.startMs() + Math.max(firstCapturedAfterVisibleMs, visibleAgainMs);
         }
     }
 
@@ -147,7 +155,28 @@ public final class FaultAccounting {
             }
         }
         List<Recovery> recoveries = new ArrayList<>();
+        List<Long> inOrder = new ArrayList<>(visibleAt);
+        inOrder.sort(null);
+        List<Fault> byStart = new ArrayList<>(faults);
+        byStart.sort(java.util.Comparator.comparingLong(Fault::startMs));
         for (Fault f : faults) {
+            long nextFault = Long.MAX_VALUE;
+            for (Fault g : byStart) {
+                if (g.startMs() > f.startMs()) {
+                    nextFault = g.startMs();
+                    break;
+                }
+            }
+            long pause = 0;
+            long pauseEnd = -1;
+            for (int i = 1; i < inOrder.size(); i++) {
+                long from = inOrder.get(i - 1);
+                long to = inOrder.get(i);
+                if (to > f.startMs() && from < nextFault && to - from > pause) {
+                    pause = to - from;
+                    pauseEnd = to;
+                }
+            }
             long any = Long.MAX_VALUE;
             for (long v : visibleAt) {
                 if (v >= f.startMs()) {
@@ -164,6 +193,8 @@ public final class FaultAccounting {
                     new Recovery(
                             f,
                             any == Long.MAX_VALUE ? -1 : any - f.startMs(),
+                            pause,
+                            pauseEnd < 0 ? -1 : pauseEnd - f.startMs(),
                             fresh == Long.MAX_VALUE ? -1 : fresh - f.startMs()));
         }
         Latencies all = new Latencies();

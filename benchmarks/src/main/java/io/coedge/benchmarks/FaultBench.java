@@ -441,18 +441,20 @@ public final class FaultBench {
                                     .collect(Collectors.joining(", "))));
         }
         sb.append(
-                "\n| mode | fault | at (s from first frame) | first result visible after it | first result of a frame captured after it |\n");
-        sb.append("|---|---|---|---|---|\n");
+                "\n| mode | fault | at (s from first frame) | first result visible after it | longest pause in visible results | results flow again after | first result of a frame captured after it |\n");
+        sb.append("|---|---|---|---|---|---|---|\n");
         for (Run run : runs) {
             for (FaultAccounting.Recovery rec : run.report().recoveries()) {
                 sb.append(
                         String.format(
                                 Locale.ROOT,
-                                "| `%s` | %s | %.1f | %s | %s |%n",
+                                "| `%s` | %s | %.1f | %s | %s | %s | %s |%n",
                                 run.delivery(),
                                 rec.fault().name(),
                                 (rec.fault().startMs() - run.timelineStartMs()) / 1000.0,
                                 seconds(rec.firstVisibleAfterMs()),
+                                seconds(rec.longestPauseMs()),
+                                seconds(rec.visibleAgainMs()),
                                 seconds(rec.firstCapturedAfterVisibleMs())));
             }
         }

@@ -10,8 +10,8 @@ import java.util.regex.Pattern;
  * <pid> VM.log what=gc=info decorators=timemillis} turns it on in a running JVM: one line per
  * collection, {@code [1764473000123ms] GC(7) Pause Young (Allocation Failure) 120M->31M(309M)
  * 4.2ms}. The heap grows only between collections, so the largest "before" over a period is the
- * heap's high-water mark in it (to the log's 1 MB), and the largest "after" the most that was still
- * live.
+ * heap's high-water mark in it (to the log's 1 MB); what a full collection leaves is what was still
+ * live (a young collection that could not promote leaves the heap as full as it found it).
  */
 public final class GcLog {
     private static final Pattern LINE =
@@ -21,8 +21,15 @@ public final class GcLog {
     /** One collection. */
     public record Collection(long atMs, boolean full, long beforeMb, long afterMb, long heapMb) {}
 
-    /** The collections within a period. */
-    public record Summary(int young, int full, long maxBeforeMb, long maxAfterMb, long heapMb) {}
+    /**
+     * The collections within a period.
+     *
+     * @param maxBeforeMb the heap's high-water mark
+     * @param liveMb the most a full collection left (live data); without full collections, the most
+     *     a young one left
+     * @param heapMb the heap's capacity
+     */
+    public record Summary(int young, int full, long maxBeforeMb, long liveMb, long heapMb) {}
 
     private GcLog() {}
 
@@ -48,7 +55,8 @@ public final class GcLog {
         int young = 0;
         int full = 0;
         long before = 0;
-        long after = 0;
+        long afterFull = 0;
+        long afterYoung = 0;
         long heap = 0;
         for (Collection c : all) {
             if (c.atMs() < fromMs || c.atMs() >= toMs) {
@@ -56,13 +64,14 @@ public final class GcLog {
             }
             if (c.full()) {
                 full++;
+                afterFull = Math.max(afterFull, c.afterMb());
             } else {
                 young++;
+                afterYoung = Math.max(afterYoung, c.afterMb());
             }
             before = Math.max(before, c.beforeMb());
-            after = Math.max(after, c.afterMb());
             heap = Math.max(heap, c.heapMb());
         }
-        return new Summary(young, full, before, after, heap);
+        return new Summary(young, full, before, full > 0 ? afterFull : afterYoung, heap);
     }
 }

@@ -360,7 +360,7 @@ public final class HeapBench {
                         fps,
                         load));
         sb.append(
-                "| phase | frame | encoded | sent | outcomes | GCs young / full | heap high-water (before GC) | most live (after GC) | heap capacity |\n");
+                "| phase | frame | encoded | sent | outcomes | GCs young / full | heap high-water (before GC) | live (most a full GC left) | heap capacity |\n");
         sb.append("|---|---|---|---|---|---|---|---|---|\n");
         for (Phase p : result.phases()) {
             sb.append(
@@ -379,7 +379,7 @@ public final class HeapBench {
                             p.gc().young(),
                             p.gc().full(),
                             p.gc().maxBeforeMb(),
-                            p.gc().maxAfterMb(),
+                            p.gc().liveMb(),
                             p.gc().heapMb()));
         }
         sb.append(

@@ -55,12 +55,39 @@ class FaultAccountingTest {
         assertThat(r.recoveries())
                 .extracting(
                         FaultAccounting.Recovery::firstVisibleAfterMs,
+                        FaultAccounting.Recovery::longestPauseMs,
+                        FaultAccounting.Recovery::visibleAgainMs,
                         FaultAccounting.Recovery::firstCapturedAfterVisibleMs)
-                .containsExactly(org.assertj.core.groups.Tuple.tuple(2_000L, 15_000L));
-        // Window 10 s .. 25 s: c#0, c#1, c#2 overlap it; only c#3 is outside.
-        assertThat(r.latencyOutsideFaults().count()).isEqualTo(1);
-        assertThat(r.latencyOutsideFaults().max()).isEqualTo(300);
+                // pauses after the fault: 12 -> 24 s, 24 -> 25 s, 25 -> 40.3 s (the longest)
+                .containsExactly(
+                        org.assertj.core.groups.Tuple.tuple(2_000L, 15_300L, 30_300L, 15_000L));
+        // Window 10 s .. 40.3 s (results flowed again then): every frame overlaps it.
+        assertThat(r.latencyOutsideFaults().count()).isZero();
         assertThat(r.latency().count()).isEqualTo(4);
+    }
+
+    @Test
+    void aRestartIsThePauseInResultsAfterAKillNotTheResultsStillOnTheirWay() {
+        FaultAccounting acc = new FaultAccounting();
+        acc.fault(new FaultAccounting.Fault("kill", 30_000, 30_000));
+        acc.fault(new FaultAccounting.Fault("later", 80_000, 80_000));
+        for (int s = 25; s < 100; s++) {
+            if (s <= 30 || s >= 60) { // every node's results stop from 30.5 s to 60.5 s
+                String id = "c#" + s;
+                acc.sent(id, s * 1000L);
+                acc.result(id, s * 1000L, "OK", s * 1000L + 500);
+            }
+        }
+
+        List<FaultAccounting.Recovery> rec = acc.report().recoveries();
+
+        assertThat(rec.get(0).firstVisibleAfterMs()).isEqualTo(500); // on its way at the kill
+        assertThat(rec.get(0).longestPauseMs()).isEqualTo(30_000);
+        assertThat(rec.get(0).visibleAgainMs()).isEqualTo(30_500);
+        // the pause before the later fault is not counted for it
+        assertThat(rec.get(1).longestPauseMs()).isEqualTo(1_000);
+        // windows 30 .. 60.5 s and 80 .. 80.5 s: only frames 30, 60 and 80 overlap one
+        assertThat(acc.report().latencyOutsideFaults().count()).isEqualTo(5 + 19 + 19);
     }
 
     @Test

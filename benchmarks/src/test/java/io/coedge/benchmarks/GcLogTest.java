@@ -30,8 +30,11 @@ class GcLogTest {
     @Test
     void summarisesTheCollectionsOfAPeriod() {
         assertThat(GcLog.summary(GcLog.parse(LOG), 1500, 3000))
-                .isEqualTo(new GcLog.Summary(1, 1, 59, 59, 61));
+                .isEqualTo(new GcLog.Summary(1, 1, 59, 18, 61));
         assertThat(GcLog.summary(GcLog.parse(LOG), 0, 10_000))
-                .isEqualTo(new GcLog.Summary(3, 1, 59, 59, 61));
+                .isEqualTo(new GcLog.Summary(3, 1, 59, 18, 61));
+        // no full collection: the most a young one left
+        assertThat(GcLog.summary(GcLog.parse(LOG), 0, 1500))
+                .isEqualTo(new GcLog.Summary(1, 0, 21, 18, 61));
     }
 }
