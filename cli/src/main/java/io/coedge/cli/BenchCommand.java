@@ -1,12 +1,17 @@
 package io.coedge.cli;
 
+import io.coedge.benchmarks.FaultBench;
+import io.coedge.benchmarks.HeapBench;
 import io.coedge.benchmarks.PipelineAbBench;
 import io.coedge.benchmarks.PipelineBench;
 import io.coedge.benchmarks.PreprocessBench;
+import io.coedge.catalog.Catalog;
 import io.coedge.catalog.CatalogText;
+import io.coedge.cli.charts.FaultsChart;
 import io.coedge.cli.charts.PipelineAbChart;
 import io.coedge.cli.charts.PolicyChart;
 import io.coedge.cli.charts.PreprocessChart;
+import io.coedge.deploy.JobArguments;
 import io.coedge.kafka.embedded.EmbeddedKafka;
 import io.coedge.topics.KafkaClients;
 import java.nio.file.Files;
@@ -30,7 +35,9 @@ import picocli.CommandLine.Option;
             BenchCommand.Throughput.class,
             BenchCommand.Preprocess.class,
             BenchCommand.Metrics.class,
-            BenchCommand.Decode.class
+            BenchCommand.Decode.class,
+            BenchCommand.Faults.class,
+            BenchCommand.Heap.class
         })
 final class BenchCommand implements Runnable {
     @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
@@ -262,6 +269,225 @@ final class BenchCommand implements Runnable {
                             + out.resolve("preprocess.md")
                             + " and "
                             + out.resolve("preprocess.svg"));
+            return 0;
+        }
+    }
+
+    /** {@code uptime}'s load averages, for the report. */
+    static String load() {
+        try {
+            String[] f = Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+");
+            return "load average "
+                    + f[0]
+                    + ", "
+                    + f[1]
+                    + ", "
+                    + f[2]
+                    + " on "
+                    + Runtime.getRuntime().availableProcessors()
+                    + " cores";
+        } catch (java.io.IOException e) {
+            return Runtime.getRuntime().availableProcessors() + " cores (load average unknown)";
+        }
+    }
+
+    @Command(
+            name = "faults",
+            mixinStandardHelpOptions = true,
+            description = {
+                "The outside fault run on the process cluster (`cluster up --kafka` with its supervisor): the job in",
+                "each delivery mode, an independent producer of N frames at F frames/s, and at 20%% / 50%% / 80%% of the",
+                "frames one TaskManager SIGKILLed, one sidecar SIGKILLed, one sidecar SIGSTOPped for 10 s. A",
+                "read_committed consumer reports sent / committed / duplicates / lost, the time until results are",
+                "visible again after each fault, and capture -> visible p50/p99. Every process it starts is stopped."
+            })
+    static final class Faults implements Callable<Integer> {
+        @Option(
+                names = "--config",
+                defaultValue = "config/demo.yaml",
+                description = "Catalog; at least two nodes (default: ${DEFAULT-VALUE}).")
+        Path config;
+
+        @Option(
+                names = "--delivery",
+                defaultValue = "both",
+                description = "exactly-once, low-latency or both (default: ${DEFAULT-VALUE}).")
+        String delivery;
+
+        @Option(
+                names = "--frames",
+                defaultValue = "3000",
+                description = "Frames per mode (default: ${DEFAULT-VALUE}).")
+        int frames;
+
+        @Option(
+                names = "--fps",
+                defaultValue = "20",
+                description = "Frames per second over all cameras (default: ${DEFAULT-VALUE}).")
+        double fps;
+
+        @Option(
+                names = "--checkpoint-ms",
+                defaultValue = "5000",
+                description =
+                        "The job's checkpoint interval (default: ${DEFAULT-VALUE}, the job's own).")
+        long checkpointMs;
+
+        @Option(
+                names = "--models",
+                description =
+                        "Model repository for the sidecars (default: $COEDGE_HOME/.coedge/models).")
+        Path models;
+
+        @Option(
+                names = "--out",
+                defaultValue = "bench-out",
+                description = "Where the table, CSV and charts go (default: ${DEFAULT-VALUE}).")
+        Path out;
+
+        @Override
+        public Integer call() throws Exception {
+            List<String> deliveries =
+                    switch (delivery) {
+                        case "both" -> List.of("exactly-once", "low-latency");
+                        case "exactly-once", "low-latency" -> List.of(delivery);
+                        default -> null;
+                    };
+            if (deliveries == null) {
+                System.err.println(
+                        "coedge bench faults: --delivery: expected exactly-once, low-latency or both, got '"
+                                + delivery
+                                + "' (see --help)");
+                return 2;
+            }
+            if (frames < 10 || !(fps > 0) || fps > 1000 || checkpointMs < 100) {
+                System.err.println(
+                        "coedge bench faults: --frames must be at least 10, --fps in (0, 1000], --checkpoint-ms at least 100 (see --help)");
+                return 2;
+            }
+            Path jar = Home.resolve(Path.of(JobArguments.JAR)).toAbsolutePath();
+            if (!Files.isRegularFile(jar)) {
+                System.err.println(
+                        "coedge bench faults: no job jar at "
+                                + jar
+                                + " (mvn -pl jobs -am package builds it)");
+                return 1;
+            }
+            Path catalogFile = Home.resolve(config).toAbsolutePath();
+            Catalog catalog = CatalogText.read(catalogFile).parse();
+            Path modelDir =
+                    models != null ? models.toAbsolutePath() : Home.workDir().resolve("models");
+            FaultBench.Options options =
+                    new FaultBench.Options(
+                            catalogFile,
+                            catalog,
+                            frames,
+                            fps,
+                            checkpointMs,
+                            jar,
+                            modelDir,
+                            Home.workDir().resolve("bench-faults"));
+            Progress progress = Progress.line("bench faults");
+            String loadBefore = load();
+            List<FaultBench.Run> runs = new FaultBench(options, progress::update).run(deliveries);
+            progress.done();
+            String table =
+                    FaultBench.markdown(
+                            options, runs, "before: " + loadBefore + "; after: " + load());
+            Files.createDirectories(out);
+            Files.writeString(out.resolve("faults.md"), table);
+            List<String> wrote = new ArrayList<>(List.of(out.resolve("faults.md").toString()));
+            for (FaultBench.Run run : runs) {
+                Path csv = out.resolve("faults-" + run.delivery() + ".csv");
+                Path svg = out.resolve("faults-" + run.delivery() + ".svg");
+                Files.writeString(csv, FaultBench.csv(run));
+                Files.writeString(svg, FaultsChart.svg(run));
+                wrote.add(csv.toString());
+                wrote.add(svg.toString());
+            }
+            System.out.println(table);
+            System.out.println("coedge bench: wrote " + String.join(", ", wrote));
+            return 0;
+        }
+    }
+
+    @Command(
+            name = "heap",
+            mixinStandardHelpOptions = true,
+            description = {
+                "Heap high-water of one node's TaskManager (process cluster, its configured heap) while 7680x4320",
+                "JPEGs (the decoder's limit) stream through it, after the same rate of ordinary frames as the baseline;",
+                "read from the TaskManager's GC log, turned on in the running JVM with jcmd."
+            })
+    static final class Heap implements Callable<Integer> {
+        @Option(
+                names = "--fps",
+                defaultValue = "2",
+                description = "Frames per second in each phase (default: ${DEFAULT-VALUE}).")
+        double fps;
+
+        @Option(
+                names = "--duration",
+                defaultValue = "60s",
+                description = "Length of each phase (default: ${DEFAULT-VALUE}).")
+        Duration duration;
+
+        @Option(
+                names = "--sidecar-port",
+                defaultValue = "8101",
+                description =
+                        "The node's sidecar port (default: ${DEFAULT-VALUE}; metrics on it + 100).")
+        int sidecarPort;
+
+        @Option(
+                names = "--models",
+                description =
+                        "Model repository for the sidecar (default: $COEDGE_HOME/.coedge/models).")
+        Path models;
+
+        @Option(
+                names = "--out",
+                defaultValue = "bench-out",
+                description = "Where the table goes (default: ${DEFAULT-VALUE}).")
+        Path out;
+
+        @Override
+        public Integer call() throws Exception {
+            if (!(fps > 0) || fps > 100 || duration.isNegative() || duration.isZero()) {
+                System.err.println(
+                        "coedge bench heap: --fps must be in (0, 100] and --duration positive (see --help)");
+                return 2;
+            }
+            Path jar = Home.resolve(Path.of(JobArguments.JAR)).toAbsolutePath();
+            if (!Files.isRegularFile(jar)) {
+                System.err.println(
+                        "coedge bench heap: no job jar at "
+                                + jar
+                                + " (mvn -pl jobs -am package builds it)");
+                return 1;
+            }
+            Path modelDir =
+                    models != null ? models.toAbsolutePath() : Home.workDir().resolve("models");
+            Progress progress = Progress.line("bench heap");
+            String loadBefore = load();
+            HeapBench.Result result =
+                    new HeapBench(
+                                    new HeapBench.Options(
+                                            sidecarPort,
+                                            fps,
+                                            duration,
+                                            jar,
+                                            modelDir,
+                                            Home.workDir().resolve("bench-heap")),
+                                    progress::update)
+                            .run();
+            progress.done();
+            String table =
+                    HeapBench.markdown(result, fps, "before: " + loadBefore + "; after: " + load());
+            Files.createDirectories(out);
+            Files.writeString(out.resolve("heap.md"), table);
+            System.out.println(table);
+            System.out.println("coedge bench: wrote " + out.resolve("heap.md"));
             return 0;
         }
     }

@@ -27,9 +27,21 @@ final class ChildProcess {
     /** Environment variables set on top of the launcher's. */
     final Map<String, String> env;
 
+    /**
+     * Where this process's output starts in its log: logs are appended to, so an earlier run's
+     * lines (its Kafka address, its "ready") must not be taken for this one's.
+     */
+    private final long logStart;
+
     private ChildProcess(
-            String name, Process process, Path log, List<String> command, Map<String, String> env) {
+            String name,
+            Process process,
+            Path log,
+            long logStart,
+            List<String> command,
+            Map<String, String> env) {
         this.name = name;
+        this.logStart = logStart;
         this.process = process;
         this.log = log;
         this.command = List.copyOf(command);
@@ -168,6 +180,7 @@ final class ChildProcess {
         }
         command.addAll(javaCommand);
         Files.createDirectories(log.getParent());
+        long logStart = Files.exists(log) ? Files.size(log) : 0;
         Files.writeString(
                 log,
                 "# " + String.join(" ", command) + "\n",
@@ -182,7 +195,7 @@ final class ChildProcess {
             pb.directory(workDir.toFile());
         }
         pb.environment().putAll(env);
-        return new ChildProcess(name, pb.start(), log, javaCommand, env);
+        return new ChildProcess(name, pb.start(), log, logStart, javaCommand, env);
     }
 
     long pid() {
@@ -224,8 +237,16 @@ final class ChildProcess {
         }
     }
 
+    /** This process's lines of its log (not those of earlier runs appended to the same file). */
     private List<String> readLog() throws IOException {
-        return Files.exists(log) ? Files.readAllLines(log, StandardCharsets.ISO_8859_1) : List.of();
+        if (!Files.exists(log)) {
+            return List.of();
+        }
+        byte[] all = Files.readAllBytes(log);
+        int from = (int) Math.min(logStart, all.length);
+        return new String(all, from, all.length - from, StandardCharsets.ISO_8859_1)
+                .lines()
+                .toList();
     }
 
     /** The last lines of the log, for error messages. */
