@@ -71,6 +71,10 @@ public final class PipelineAbBench {
             double p50Ms,
             double meanMs,
             double p99Ms,
+            double startWaitP50Ms,
+            double startWaitMeanMs,
+            double latencyP50Ms,
+            double cpuMsPerFrame,
             long scrapes,
             long scrapeBytes) {}
 
@@ -90,6 +94,16 @@ public final class PipelineAbBench {
         /** The mean over every frame of the arm's rounds. */
         public double mean(String arm) {
             return weighted(arm, r -> r.meanMs() * r.samples(), Round::samples);
+        }
+
+        /** Dispatch to inference start (queueing and pre-processing), mean over every frame. */
+        public double startWait(String arm) {
+            return weighted(arm, r -> r.startWaitMeanMs() * r.samples(), Round::samples);
+        }
+
+        /** This process's CPU time per frame (the job, Kafka and the producer), over the arm. */
+        public double cpuPerFrame(String arm) {
+            return weighted(arm, r -> r.cpuMsPerFrame() * r.sent(), Round::sent);
         }
 
         /** The deadline-miss rate over every frame of the arm's rounds. */
@@ -229,8 +243,14 @@ public final class PipelineAbBench {
             if (arm.reporter()) {
                 scrapeEverySecond(scraper, http, metricsPort, scrapes, scrapeBytes);
             }
+            var os =
+                    (com.sun.management.OperatingSystemMXBean)
+                            java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+            long cpu0 = os.getProcessCpuTime();
             long sent = send(catalog, cameras, topics, duration, run);
             List<Long> overheads = new ArrayList<>();
+            List<Long> startWaits = new ArrayList<>();
+            List<Long> latencies = new ArrayList<>();
             long maxDeadline =
                     catalog.tasks().stream().mapToLong(TaskSpec::deadlineMs).max().orElse(1000);
             ResultsTable table;
@@ -249,15 +269,20 @@ public final class PipelineAbBench {
                                     overheads.add(
                                             (r.dispatchTs() - r.captureTs())
                                                     + (r.emitTs() - r.inferenceEndTs()));
+                                    startWaits.add(r.inferenceStartTs() - r.dispatchTs());
+                                    latencies.add(r.emitTs() - r.captureTs());
                                 }
                             });
                 }
                 table = reader.table();
             }
+            double cpuMsPerFrame = (os.getProcessCpuTime() - cpu0) / 1e6 / Math.max(1, sent);
             scraper.shutdownNow();
             List<ResultsTable.Row> rows = table.rows();
             double missRate = rows.isEmpty() ? Double.NaN : rows.get(rows.size() - 1).missRate();
-            double[] ms = overheads.stream().mapToDouble(Long::doubleValue).sorted().toArray();
+            double[] ms = sorted(overheads);
+            double[] waits = sorted(startWaits);
+            double[] lat = sorted(latencies);
             Round round =
                     new Round(
                             run,
@@ -269,6 +294,10 @@ public final class PipelineAbBench {
                             ms.length == 0 ? Double.NaN : Stats.quantile(ms, 0.5),
                             Arrays.stream(ms).average().orElse(Double.NaN),
                             ms.length == 0 ? Double.NaN : Stats.quantile(ms, 0.99),
+                            waits.length == 0 ? Double.NaN : Stats.quantile(waits, 0.5),
+                            Arrays.stream(waits).average().orElse(Double.NaN),
+                            lat.length == 0 ? Double.NaN : Stats.quantile(lat, 0.5),
+                            cpuMsPerFrame,
                             scrapes.get(),
                             scrapeBytes.get());
             progress.accept(
@@ -409,6 +438,10 @@ public final class PipelineAbBench {
                 TimeUnit.SECONDS);
     }
 
+    private static double[] sorted(List<Long> values) {
+        return values.stream().mapToDouble(Long::doubleValue).sorted().toArray();
+    }
+
     private static int freePort() throws IOException {
         try (ServerSocket s = new ServerSocket(0)) {
             return s.getLocalPort();
@@ -419,13 +452,13 @@ public final class PipelineAbBench {
     public static String markdown(Result result) {
         StringBuilder out = new StringBuilder();
         out.append(
-                "| round | arm | frames | results | DMR | OK frames measured | overhead p50 ms | mean ms | p99 ms | scrapes (KiB each) |\n");
-        out.append("|---|---|---|---|---|---|---|---|---|---|\n");
+                "| round | arm | frames | results | DMR | OK frames measured | overhead p50 ms | mean ms | p99 ms | dispatch -> inference start p50 / mean ms | latency p50 ms | CPU ms per frame | scrapes (KiB each) |\n");
+        out.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
         for (Round r : result.rounds()) {
             out.append(
                     String.format(
                             Locale.ROOT,
-                            "| %d | %s | %d | %d | %.2f%% | %d | %.1f | %.2f | %.1f | %s |%n",
+                            "| %d | %s | %d | %d | %.2f%% | %d | %.1f | %.2f | %.1f | %.1f / %.2f | %.1f | %.1f | %s |%n",
                             r.index(),
                             r.arm(),
                             r.sent(),
@@ -435,6 +468,10 @@ public final class PipelineAbBench {
                             r.p50Ms(),
                             r.meanMs(),
                             r.p99Ms(),
+                            r.startWaitP50Ms(),
+                            r.startWaitMeanMs(),
+                            r.latencyP50Ms(),
+                            r.cpuMsPerFrame(),
                             r.scrapes() > 0
                                     ? r.scrapes()
                                             + " ("
@@ -449,7 +486,9 @@ public final class PipelineAbBench {
                         Locale.ROOT,
                         "%nPer-frame overhead, median of the rounds' p50: %s %.2f ms, %s %.2f ms,"
                                 + " difference %+.2f ms. Mean over every frame: %.2f ms, %.2f ms,"
-                                + " difference %+.2f ms. DMR: %.2f%%, %.2f%%.%n",
+                                + " difference %+.2f ms. Dispatch -> inference start (queueing and"
+                                + " pre-processing), mean: %.2f ms, %.2f ms. CPU of the job's process per"
+                                + " frame: %.2f ms, %.2f ms. DMR: %.2f%%, %.2f%%.%n",
                         a,
                         result.p50(a),
                         b,
@@ -458,6 +497,10 @@ public final class PipelineAbBench {
                         result.mean(a),
                         result.mean(b),
                         result.mean(b) - result.mean(a),
+                        result.startWait(a),
+                        result.startWait(b),
+                        result.cpuPerFrame(a),
+                        result.cpuPerFrame(b),
                         result.missRate(a) * 100,
                         result.missRate(b) * 100));
         return out.toString();

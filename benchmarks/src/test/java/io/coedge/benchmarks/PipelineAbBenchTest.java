@@ -12,7 +12,21 @@ class PipelineAbBenchTest {
     private static Round round(
             int i, String arm, long frames, double dmr, double p50, double mean, long scrapes) {
         return new Round(
-                i, arm, frames, frames, dmr, frames, p50, mean, p50 * 3, scrapes, scrapes * 40_960);
+                i,
+                arm,
+                frames,
+                frames,
+                dmr,
+                frames,
+                p50,
+                mean,
+                p50 * 3,
+                p50 * 2,
+                mean * 2,
+                p50 * 10,
+                mean / 2,
+                scrapes,
+                scrapes * 40_960);
     }
 
     @Test
@@ -36,10 +50,13 @@ class PipelineAbBenchTest {
         assertThat(result.missRate("off")).isCloseTo(0.04, within(1e-9));
         assertThat(result.missRate("on")).isCloseTo(0.01, within(1e-9));
         assertThat(PipelineAbBench.markdown(result))
-                .contains("| 2 | on | 300 | 300 | 0.00% | 300 | 4.0 | 4.00 | 12.0 | 30 (40) |")
-                .contains("| 1 | off | 100 | 100 | 10.00% | 100 | 3.0 | 3.50 | 9.0 | - |")
+                .contains(
+                        "| 2 | on | 300 | 300 | 0.00% | 300 | 4.0 | 4.00 | 12.0 | 8.0 / 8.00 | 40.0 | 2.0 | 30 (40) |")
+                .contains(
+                        "| 1 | off | 100 | 100 | 10.00% | 100 | 3.0 | 3.50 | 9.0 | 6.0 / 7.00 | 30.0 | 1.8 | - |")
                 .contains("off 4.00 ms, on 5.00 ms, difference +1.00 ms")
-                .contains("difference +0.00 ms. DMR: 4.00%, 1.00%.");
+                .contains("mean: 10.00 ms, 10.00 ms")
+                .contains("frame: 2.50 ms, 2.50 ms. DMR: 4.00%, 1.00%.");
     }
 
     @Test
