@@ -114,6 +114,7 @@ final class TurboJpeg {
         private static final java.lang.ref.Cleaner CLEANER = java.lang.ref.Cleaner.create();
 
         private Pointer handle;
+        private java.lang.ref.Cleaner.Cleanable destroy;
         private Memory source;
         private Memory out;
 
@@ -126,9 +127,21 @@ final class TurboJpeg {
                             "libjpeg-turbo could not create a decompressor");
                 }
                 handle = h;
-                CLEANER.register(this, () -> Api.tjDestroy(h));
+                destroy = CLEANER.register(this, () -> Api.tjDestroy(h));
             }
             return handle;
+        }
+
+        /**
+         * Destroys the decompressor after an error or a warning: TurboJPEG 2.1 does not reset it
+         * after a failed header read, and the next image would inherit the failure.
+         */
+        private void discardHandle() {
+            if (destroy != null) {
+                destroy.clean();
+            }
+            handle = null;
+            destroy = null;
         }
 
         /** A native buffer of at least {@code bytes}: the kept one, grown, or a one-off. */
@@ -178,7 +191,9 @@ final class TurboJpeg {
             IntByReference subsampling = new IntByReference();
             IntByReference colorspace = new IntByReference();
             if (Api.tjDecompressHeader3(handle, source, size, w, h, subsampling, colorspace) != 0) {
-                throw new ImageDecodeException("cannot read JPEG header: " + error());
+                String error = error();
+                scratch.discardHandle();
+                throw new ImageDecodeException("cannot read JPEG header: " + error);
             }
             return new Header(w.getValue(), h.getValue(), colorspace.getValue());
         }
@@ -195,18 +210,22 @@ final class TurboJpeg {
             Memory out = scratch.out(bytes);
             try {
                 if (Api.tjDecompress2(
-                                        handle,
-                                        source,
-                                        size,
-                                        out,
-                                        width,
-                                        width * channels,
-                                        height,
-                                        pixelFormat,
-                                        0)
-                                != 0
-                        && Api.tjGetErrorCode(handle) == ERR_FATAL) {
-                    throw new ImageDecodeException("cannot decode JPEG: " + error());
+                                handle,
+                                source,
+                                size,
+                                out,
+                                width,
+                                width * channels,
+                                height,
+                                pixelFormat,
+                                0)
+                        != 0) {
+                    boolean fatal = Api.tjGetErrorCode(handle) == ERR_FATAL;
+                    String error = error();
+                    scratch.discardHandle();
+                    if (fatal) {
+                        throw new ImageDecodeException("cannot decode JPEG: " + error);
+                    }
                 }
                 out.read(0, pixels, 0, Math.toIntExact(bytes));
             } finally {
