@@ -68,14 +68,56 @@ public final class ImageDecoder {
         }
     }
 
-    /** A decoded image and the decode memory it holds until closed. */
+    /**
+     * One thread's decode buffers (libjpeg-turbo's decompressor and native buffers, the decoded
+     * pixels on the heap), kept between frames and lent to one decode at a time; a second decode
+     * open on the same thread meanwhile gets buffers of its own.
+     */
+    private static final class Lease {
+        final TurboJpeg.Scratch scratch = new TurboJpeg.Scratch();
+        byte[] pixels = new byte[0];
+        boolean inUse;
+
+        /** A heap buffer of at least {@code bytes}: this lease's, grown, or a one-off. */
+        byte[] pixels(int bytes) {
+            if (bytes > TurboJpeg.Scratch.RETAINED_BYTES) {
+                return new byte[bytes];
+            }
+            if (pixels.length < bytes) {
+                pixels = new byte[bytes];
+            }
+            return pixels;
+        }
+    }
+
+    private static final ThreadLocal<Lease> LEASES = ThreadLocal.withInitial(Lease::new);
+
+    private static Lease lease() {
+        Lease l = LEASES.get();
+        if (l.inUse) {
+            l = new Lease();
+        }
+        l.inUse = true;
+        return l;
+    }
+
+    /**
+     * A decoded image and the decode memory it holds until closed; its pixels may be a buffer the
+     * next decode on this thread reuses, so they are read before {@link #close()}.
+     */
     public static final class Decoding implements AutoCloseable {
         private final DecodedImage image;
         private final DecodeBudget.Grant grant;
+        private final Lease lease;
 
         Decoding(DecodedImage image, DecodeBudget.Grant grant) {
+            this(image, grant, null);
+        }
+
+        private Decoding(DecodedImage image, DecodeBudget.Grant grant, Lease lease) {
             this.image = image;
             this.grant = grant;
+            this.lease = lease;
         }
 
         public DecodedImage image() {
@@ -85,6 +127,9 @@ public final class ImageDecoder {
         @Override
         public void close() {
             grant.close();
+            if (lease != null) {
+                lease.inUse = false;
+            }
         }
     }
 
@@ -104,7 +149,8 @@ public final class ImageDecoder {
     private Decoding decodeNative(
             byte[] encoded, JpegMarkers jpeg, Target target, DecodeBudget budget)
             throws ImageDecodeException {
-        try (TurboJpeg.Session session = turbo.open(encoded)) {
+        Lease lease = lease();
+        try (TurboJpeg.Session session = turbo.open(encoded, lease.scratch)) {
             TurboJpeg.Header header = session.header();
             int[] need = target.need(header.width(), header.height());
             TurboJpeg.Factor f = turbo.covering(header.width(), header.height(), need[0], need[1]);
@@ -137,25 +183,28 @@ public final class ImageDecoder {
                                     + "/"
                                     + f.denom());
             try {
-                byte[] px =
-                        session.decode(
-                                w,
-                                h,
-                                grey
-                                        ? TurboJpeg.PF_GRAY
-                                        : cmyk ? TurboJpeg.PF_CMYK : TurboJpeg.PF_RGB,
-                                channels);
+                byte[] px = lease.pixels(Math.toIntExact(pixels * channels));
+                session.decode(
+                        w,
+                        h,
+                        grey ? TurboJpeg.PF_GRAY : cmyk ? TurboJpeg.PF_CMYK : TurboJpeg.PF_RGB,
+                        channels,
+                        px);
                 if (cmyk) {
-                    px = invertedCmykToRgb(px, 4);
+                    px = invertedCmykToRgb(px, (int) pixels, 4);
                 }
                 return new Decoding(
                         new DecodedImage(
                                 px, w, h, cmyk ? 3 : channels, header.width(), header.height()),
-                        grant);
+                        grant,
+                        lease);
             } catch (ImageDecodeException | RuntimeException | Error e) {
                 grant.close();
                 throw e;
             }
+        } catch (ImageDecodeException | RuntimeException | Error e) {
+            lease.inUse = false;
+            throw e;
         }
     }
 
@@ -323,7 +372,8 @@ public final class ImageDecoder {
                 samples[o++] = (byte) row[i + 3];
             }
         }
-        return new DecodedImage(invertedCmykToRgb(samples, 4), w, h, 3, sourceWidth, sourceHeight);
+        return new DecodedImage(
+                invertedCmykToRgb(samples, w * h, 4), w, h, 3, sourceWidth, sourceHeight);
     }
 
     private static int clamp(double v) {
@@ -334,10 +384,9 @@ public final class ImageDecoder {
      * CMYK as JPEGs store it (Adobe's inverted form, what libjpeg returns): R = C x K / 255, the
      * conversion TurboJPEG itself uses.
      */
-    static byte[] invertedCmykToRgb(byte[] cmyk, int stride) {
-        int n = cmyk.length / stride;
+    static byte[] invertedCmykToRgb(byte[] cmyk, int n, int stride) {
         byte[] rgb = new byte[n * 3];
-        for (int i = 0, o = 0; i < cmyk.length; i += stride) {
+        for (int i = 0, o = 0; i < n * stride; i += stride) {
             int k = cmyk[i + 3] & 0xff;
             rgb[o++] = (byte) (((cmyk[i] & 0xff) * k + 127) / 255);
             rgb[o++] = (byte) (((cmyk[i + 1] & 0xff) * k + 127) / 255);

@@ -10,9 +10,13 @@ import java.util.List;
  * Turns an encoded frame into the model's input tensor on the CPU: decode ({@link ImageDecoder}:
  * libjpeg-turbo with DCT-domain downscaling, ImageIO as the fallback), then one pass that resizes
  * (stretch or letterbox, a triangle filter as wide as the downscale so nothing aliases, which is
- * bilinear when enlarging), pads, normalises ({@code (v x scale - mean) / std}, float32) or keeps
- * the 0..255 value (uint8), and lays the result out NCHW or NHWC in the model's channel order. No
- * intermediate images; a few rows of floats. Thread-safe.
+ * bilinear when enlarging), normalises ({@code (v x scale - mean) / std}, float32) or keeps the
+ * 0..255 value (uint8), and lays the result out NCHW or NHWC in the model's channel order; the
+ * padding is written once as runs. The resize is separable and in fixed point, as Pillow's and
+ * OpenCV's are: per output row, a vertical pass over the decoded bytes of every channel into one
+ * row of ints, then a horizontal pass into three planar rows of 0..255 (rounded, so a float tensor
+ * is exactly the normalised uint8 one), from tables computed once per (decoded size, scaled size).
+ * No intermediate images; a few rows of ints per thread, kept. Thread-safe.
  */
 public final class Preprocessor {
     /**
@@ -104,7 +108,7 @@ public final class Preprocessor {
      */
     public Tensor apply(byte[] encoded, DecodeBudget budget) throws ImageDecodeException {
         try (ImageDecoder.Decoding d = decoder.decode(encoded, target, budget)) {
-            return write(d.image());
+            return tensor(d.image());
         } catch (OutOfMemoryError e) {
             throw new ImageDecodeException(
                     ErrorCode.OUT_OF_MEMORY,
@@ -112,7 +116,8 @@ public final class Preprocessor {
         }
     }
 
-    private Tensor write(DecodedImage image) {
+    /** The tensor of decoded pixels (package-private: tests feed it images directly). */
+    Tensor tensor(DecodedImage image) {
         int w = input.width();
         int h = input.height();
         int sw = image.sourceWidth();
@@ -132,68 +137,75 @@ public final class Preprocessor {
         int n = input.elements();
         float[] floats = uint8 ? null : new float[n];
         byte[] bytes = uint8 ? new byte[n] : null;
-        int plane = w * h;
-        // Where channel c of pixel (x, y) goes: base(y, x) + c * channelStep.
-        int channelStep = channelsLast ? 1 : plane;
-        int pixelStep = channelsLast ? 3 : 1;
-        // Source channel of model channel c: decoded pixels are RGB (or one grey channel).
-        int[] from = new int[3];
-        for (int c = 0; c < 3; c++) {
-            from[c] = image.channels() == 1 ? 0 : rgb ? c : 2 - c;
-        }
-        pad(floats, bytes, w, h, px, py, nw, nh, channelStep, pixelStep);
+        pad(floats, bytes, w, h, px, py, nw, nh);
 
-        Filter fx = new Filter(image.width(), nw);
-        Filter fy = new Filter(image.height(), nh);
         int ch = image.channels();
-        int rowLength = nw * ch;
-        int ring = fy.taps + 1;
-        float[][] rows = new float[ring][rowLength];
-        int[] rowOf = new int[ring];
-        java.util.Arrays.fill(rowOf, -1);
-        float[] acc = new float[rowLength];
+        Plan plan = plan(image.width(), image.height(), nw, nh, ch);
+        Axis fx = plan.x;
+        Axis fy = plan.y;
+        int ring = fy.taps;
+        Work work = WORK.get().size(ring, ch, nw, image.width());
+        int[][][] rows = work.rows;
+        int[] rowOf = work.rowOf;
+        java.util.Arrays.fill(rowOf, 0, ring, -1);
+        int[] line = work.line;
         byte[] src = image.pixels();
         int srcStride = image.width() * ch;
+        // The decoded channel of each model channel: decoded pixels are RGB (or one grey).
+        int[] from = new int[3];
+        for (int c = 0; c < 3; c++) {
+            from[c] = ch == 1 ? 0 : rgb ? c : 2 - c;
+        }
+        int plane = w * h;
+        int[][] taps = new int[fy.taps][];
         for (int oy = 0; oy < nh; oy++) {
-            int tapBase = oy * fy.taps;
-            boolean first = true;
+            int sy = fy.start[oy];
             for (int t = 0; t < fy.taps; t++) {
-                float wy = fy.weight[tapBase + t];
-                if (wy == 0f) {
-                    continue;
-                }
-                int sy = fy.index[tapBase + t];
-                int slot = sy % ring;
-                float[] row = rows[slot];
-                if (rowOf[slot] != sy) {
-                    horizontal(src, sy * srcStride, ch, fx, nw, row);
-                    rowOf[slot] = sy;
-                }
-                if (first) {
-                    for (int i = 0; i < rowLength; i++) {
-                        acc[i] = wy * row[i];
-                    }
-                    first = false;
-                } else {
-                    for (int i = 0; i < rowLength; i++) {
-                        acc[i] += wy * row[i];
-                    }
+                int slot = (sy + t) % ring;
+                if (rowOf[slot] != sy + t) {
+                    horizontal(
+                            src,
+                            (sy + t) * srcStride,
+                            ch,
+                            image.width(),
+                            fx,
+                            nw,
+                            work.packed,
+                            rows[slot]);
+                    rowOf[slot] = sy + t;
                 }
             }
-            int yBase = (py + oy) * w + px;
+            int y = py + oy;
             for (int c = 0; c < 3; c++) {
-                int a = from[c];
-                int o = yBase * pixelStep + c * channelStep;
-                if (uint8) {
-                    for (int ox = 0; ox < nw; ox++, a += ch, o += pixelStep) {
-                        int q = (int) (acc[a] + 0.5f);
-                        bytes[o] = (byte) (q < 0 ? 0 : Math.min(q, 255));
+                for (int t = 0; t < fy.taps; t++) {
+                    taps[t] = rows[(sy + t) % ring][from[c]];
+                }
+                vertical(taps, fy, oy, line, nw);
+                if (channelsLast) {
+                    int o = (y * w + px) * 3 + c;
+                    if (uint8) {
+                        for (int ox = 0; ox < nw; ox++) {
+                            bytes[o + 3 * ox] = (byte) line[ox];
+                        }
+                    } else {
+                        float m = mul[c];
+                        float k = add[c];
+                        for (int ox = 0; ox < nw; ox++) {
+                            floats[o + 3 * ox] = line[ox] * m + k;
+                        }
                     }
                 } else {
-                    float m = mul[c];
-                    float k = add[c];
-                    for (int ox = 0; ox < nw; ox++, a += ch, o += pixelStep) {
-                        floats[o] = acc[a] * m + k;
+                    int o = c * plane + y * w + px;
+                    if (uint8) {
+                        for (int ox = 0; ox < nw; ox++) {
+                            bytes[o + ox] = (byte) line[ox];
+                        }
+                    } else {
+                        float m = mul[c];
+                        float k = add[c];
+                        for (int ox = 0; ox < nw; ox++) {
+                            floats[o + ox] = line[ox] * m + k;
+                        }
                     }
                 }
             }
@@ -201,67 +213,305 @@ public final class Preprocessor {
         return new Tensor(floats, bytes, box);
     }
 
-    private static void horizontal(byte[] src, int offset, int ch, Filter fx, int nw, float[] row) {
+    /**
+     * Fixed point: the horizontal weights are integers summing to exactly {@code 1 << 13}, the
+     * vertical ones to {@code 1 << 14}. The horizontal pass keeps 8 fractional bits, so the
+     * vertical sums stay below {@code 255 << 22} and the result rounds to 0..255 without clamping
+     * (the weights are never negative).
+     */
+    static final int X_BITS = 13;
+
+    static final int Y_BITS = 14;
+    private static final int MID_SHIFT = X_BITS - 8;
+    private static final int OUT_SHIFT = Y_BITS + 8;
+
+    /** Three 21-bit lanes in a long: R, G and B of a pixel, summed in one multiply-add. */
+    private static final int LANE = 21;
+
+    private static final long LANE_MASK = (1L << LANE) - 1;
+
+    /**
+     * The horizontal pass of one decoded row (interleaved bytes from {@code offset}) into one
+     * planar row per channel, 8 fractional bits. Each output's taps are consecutive pixels from its
+     * window start. RGB pixels are first packed into three 21-bit lanes of a long ({@code 255 x
+     * 2^13} fits in 21 bits), so each tap is one load, one multiply and one add for all three
+     * channels.
+     */
+    static void horizontal(
+            byte[] src,
+            int offset,
+            int ch,
+            int width,
+            Axis fx,
+            int nw,
+            long[] packed,
+            int[][] out) {
         int taps = fx.taps;
+        int[] start = fx.start;
+        int[] weight = fx.weight;
+        int half = 1 << (MID_SHIFT - 1);
         if (ch == 3) {
-            for (int ox = 0, t0 = 0; ox < nw; ox++, t0 += taps) {
-                float r = 0;
-                float g = 0;
-                float b = 0;
-                for (int t = t0; t < t0 + taps; t++) {
-                    float wx = fx.weight[t];
-                    int i = offset + fx.index[t] * 3;
-                    r += wx * (src[i] & 0xff);
-                    g += wx * (src[i + 1] & 0xff);
-                    b += wx * (src[i + 2] & 0xff);
+            for (int x = 0, i = offset; x < width; x++, i += 3) {
+                packed[x] =
+                        (src[i] & 0xff)
+                                | (long) (src[i + 1] & 0xff) << LANE
+                                | (long) (src[i + 2] & 0xff) << (2 * LANE);
+            }
+            long halves = half | (long) half << LANE | (long) half << (2 * LANE);
+            int[] r = out[0];
+            int[] g = out[1];
+            int[] b = out[2];
+            if (taps == 2) {
+                for (int ox = 0; ox < nw; ox++) {
+                    int j = start[ox];
+                    long s =
+                            halves
+                                    + weight[2 * ox] * packed[j]
+                                    + weight[2 * ox + 1] * packed[j + 1];
+                    r[ox] = (int) (s & LANE_MASK) >> MID_SHIFT;
+                    g[ox] = (int) ((s >>> LANE) & LANE_MASK) >> MID_SHIFT;
+                    b[ox] = (int) (s >>> (2 * LANE)) >> MID_SHIFT;
                 }
-                row[ox * 3] = r;
-                row[ox * 3 + 1] = g;
-                row[ox * 3 + 2] = b;
+            } else if (taps == 3) {
+                for (int ox = 0; ox < nw; ox++) {
+                    int j = start[ox];
+                    long s =
+                            halves
+                                    + weight[3 * ox] * packed[j]
+                                    + weight[3 * ox + 1] * packed[j + 1]
+                                    + weight[3 * ox + 2] * packed[j + 2];
+                    r[ox] = (int) (s & LANE_MASK) >> MID_SHIFT;
+                    g[ox] = (int) ((s >>> LANE) & LANE_MASK) >> MID_SHIFT;
+                    b[ox] = (int) (s >>> (2 * LANE)) >> MID_SHIFT;
+                }
+            } else {
+                for (int ox = 0, t0 = 0; ox < nw; ox++, t0 += taps) {
+                    int j = start[ox];
+                    long s = halves;
+                    for (int t = 0; t < taps; t++) {
+                        s += weight[t0 + t] * packed[j + t];
+                    }
+                    r[ox] = (int) (s & LANE_MASK) >> MID_SHIFT;
+                    g[ox] = (int) ((s >>> LANE) & LANE_MASK) >> MID_SHIFT;
+                    b[ox] = (int) (s >>> (2 * LANE)) >> MID_SHIFT;
+                }
             }
         } else {
+            int[] v = out[0];
             for (int ox = 0, t0 = 0; ox < nw; ox++, t0 += taps) {
-                float v = 0;
-                for (int t = t0; t < t0 + taps; t++) {
-                    v += fx.weight[t] * (src[offset + fx.index[t]] & 0xff);
+                int i = offset + start[ox];
+                int s = half;
+                for (int t = 0; t < taps; t++) {
+                    s += weight[t0 + t] * (src[i + t] & 0xff);
                 }
-                row[ox] = v;
+                v[ox] = s >> MID_SHIFT;
             }
         }
     }
 
-    private void pad(
-            float[] floats,
-            byte[] bytes,
-            int w,
-            int h,
-            int px,
-            int py,
-            int nw,
-            int nh,
-            int channelStep,
-            int pixelStep) {
-        if (nw == w && nh == h) {
-            return;
-        }
-        for (int y = 0; y < h; y++) {
-            boolean inside = y >= py && y < py + nh;
-            for (int x = 0; x < w; x++) {
-                if (inside && x >= px && x < px + nw) {
-                    x = px + nw - 1;
-                    continue;
+    /**
+     * The vertical pass of one output row of one channel: {@code rows[t]} are its taps' planar rows
+     * from {@link #horizontal}; {@code line} gets 0..255.
+     */
+    static void vertical(int[][] rows, Axis fy, int oy, int[] line, int nw) {
+        int taps = fy.taps;
+        int t0 = oy * taps;
+        int[] a = rows[0];
+        int wa = fy.weight[t0];
+        if (taps == 1) {
+            for (int i = 0; i < nw; i++) {
+                line[i] = (a[i] + 128) >> 8;
+            }
+        } else if (taps == 2) {
+            int[] b = rows[1];
+            int wb = fy.weight[t0 + 1];
+            int half = 1 << (OUT_SHIFT - 1);
+            for (int i = 0; i < nw; i++) {
+                line[i] = (wa * a[i] + wb * b[i] + half) >> OUT_SHIFT;
+            }
+        } else if (taps == 3) {
+            int[] b = rows[1];
+            int wb = fy.weight[t0 + 1];
+            int[] c = rows[2];
+            int wc = fy.weight[t0 + 2];
+            int half = 1 << (OUT_SHIFT - 1);
+            for (int i = 0; i < nw; i++) {
+                line[i] = (wa * a[i] + wb * b[i] + wc * c[i] + half) >> OUT_SHIFT;
+            }
+        } else {
+            int half = 1 << (OUT_SHIFT - 1);
+            for (int i = 0; i < nw; i++) {
+                line[i] = wa * a[i] + half;
+            }
+            for (int t = 1; t < taps; t++) {
+                int[] r = rows[t];
+                int wt = fy.weight[t0 + t];
+                for (int i = 0; i < nw; i++) {
+                    line[i] += wt * r[i];
                 }
-                int at = (y * w + x) * pixelStep;
-                for (int c = 0; c < 3; c++) {
-                    if (bytes != null) {
-                        bytes[at + c * channelStep] = (byte) padValue;
-                    } else {
-                        floats[at + c * channelStep] = padValue * mul[c] + add[c];
-                    }
-                }
+            }
+            for (int i = 0; i < nw; i++) {
+                line[i] >>= OUT_SHIFT;
             }
         }
     }
+
+    /** Writes the padding around the image once, as runs. */
+    private void pad(float[] floats, byte[] bytes, int w, int h, int px, int py, int nw, int nh) {
+        if (nw == w && nh == h) {
+            return;
+        }
+        int plane = w * h;
+        for (int c = 0; c < 3; c++) {
+            float f = padValue * mul[c] + add[c];
+            // Runs of padding in one channel: above, beside each image row, below.
+            if (channelsLast) {
+                fillStrided(floats, bytes, c, 0, py * w, f);
+                for (int y = py; y < py + nh; y++) {
+                    fillStrided(floats, bytes, c, y * w, px, f);
+                    fillStrided(floats, bytes, c, y * w + px + nw, w - px - nw, f);
+                }
+                fillStrided(floats, bytes, c, (py + nh) * w, (h - py - nh) * w, f);
+            } else {
+                int base = c * plane;
+                fill(floats, bytes, base, base + py * w, f);
+                for (int y = py; y < py + nh; y++) {
+                    fill(floats, bytes, base + y * w, base + y * w + px, f);
+                    fill(floats, bytes, base + y * w + px + nw, base + (y + 1) * w, f);
+                }
+                fill(floats, bytes, base + (py + nh) * w, base + plane, f);
+            }
+        }
+    }
+
+    private void fill(float[] floats, byte[] bytes, int from, int to, float f) {
+        if (from >= to) {
+            return;
+        }
+        if (bytes != null) {
+            java.util.Arrays.fill(bytes, from, to, (byte) padValue);
+        } else {
+            java.util.Arrays.fill(floats, from, to, f);
+        }
+    }
+
+    /** {@code pixels} pixels of channel {@code c} from pixel {@code at}, interleaved (NHWC). */
+    private void fillStrided(float[] floats, byte[] bytes, int c, int at, int pixels, float f) {
+        int end = (at + pixels) * 3;
+        if (bytes != null) {
+            for (int i = at * 3 + c; i < end; i += 3) {
+                bytes[i] = (byte) padValue;
+            }
+        } else {
+            for (int i = at * 3 + c; i < end; i += 3) {
+                floats[i] = f;
+            }
+        }
+    }
+
+    /**
+     * One axis's resampling in fixed point: per output, the start of its window of {@code taps}
+     * consecutive source samples and their integer weights, summing to {@code 1 << bits}. Windows
+     * are moved inside the source at its edges, the weights of clamped samples added to the edge
+     * sample's, which is what clamping means.
+     */
+    static final class Axis {
+        final int taps;
+        final int[] start;
+        final int[] weight;
+
+        Axis(int in, int out, int bits) {
+            if (in == out) {
+                taps = 1;
+                start = new int[out];
+                weight = new int[out];
+                for (int o = 0; o < out; o++) {
+                    start[o] = o;
+                    weight[o] = 1 << bits;
+                }
+                return;
+            }
+            Filter f = new Filter(in, out);
+            taps = Math.min(f.taps, in);
+            start = new int[out];
+            weight = new int[out * taps];
+            double[] w = new double[taps];
+            for (int o = 0; o < out; o++) {
+                int first = f.index[o * f.taps];
+                for (int t = 1; t < f.taps; t++) {
+                    first = Math.min(first, f.index[o * f.taps + t]);
+                }
+                first = Math.max(0, Math.min(in - taps, first));
+                java.util.Arrays.fill(w, 0);
+                for (int t = 0; t < f.taps; t++) {
+                    w[f.index[o * f.taps + t] - first] += f.weight[o * f.taps + t];
+                }
+                start[o] = first;
+                int sum = 0;
+                int largest = o * taps;
+                for (int t = 0; t < taps; t++) {
+                    int q = (int) Math.round(w[t] * (1 << bits));
+                    weight[o * taps + t] = q;
+                    sum += q;
+                    if (q > weight[largest]) {
+                        largest = o * taps + t;
+                    }
+                }
+                // Rounding leaves the sum a unit or two off: the largest weight takes it up.
+                weight[largest] += (1 << bits) - sum;
+            }
+        }
+    }
+
+    /** Both axes' tables for one decoded size and one scaled size. */
+    record Plan(Axis x, Axis y) {}
+
+    private record PlanKey(int sw, int sh, int nw, int nh, int ch) {}
+
+    /** Frames of a camera keep their size: the tables are computed once per size. */
+    private final java.util.concurrent.ConcurrentHashMap<PlanKey, Plan> plans =
+            new java.util.concurrent.ConcurrentHashMap<>();
+
+    private Plan plan(int sw, int sh, int nw, int nh, int ch) {
+        PlanKey key = new PlanKey(sw, sh, nw, nh, ch);
+        Plan p = plans.get(key);
+        if (p == null) {
+            if (plans.size() >= 64) {
+                plans.clear();
+            }
+            p = new Plan(new Axis(sw, nw, X_BITS), new Axis(sh, nh, Y_BITS));
+            plans.put(key, p);
+        }
+        return p;
+    }
+
+    /**
+     * A thread's row buffers, grown as needed and kept: a ring of horizontally resized rows (one
+     * planar row per channel) as deep as the vertical taps, and one output line.
+     */
+    private static final class Work {
+        int[][][] rows = new int[0][][];
+        int[] rowOf = new int[0];
+        int[] line = new int[0];
+        long[] packed = new long[0];
+
+        Work size(int ring, int channels, int width, int sourceWidth) {
+            if (packed.length < sourceWidth) {
+                packed = new long[sourceWidth];
+            }
+            if (rows.length < ring || rows[0].length < channels || rows[0][0].length < width) {
+                int depth = Math.max(ring, rows.length);
+                int planes = Math.max(channels, rows.length == 0 ? 0 : rows[0].length);
+                int len = Math.max(width, line.length);
+                rows = new int[depth][planes][len];
+                rowOf = new int[depth];
+                line = new int[len];
+            }
+            return this;
+        }
+    }
+
+    private static final ThreadLocal<Work> WORK = ThreadLocal.withInitial(Work::new);
 
     /**
      * Resampling weights from {@code in} samples to {@code out}: a triangle (tent) filter as wide

@@ -15,8 +15,8 @@ import org.slf4j.LoggerFactory;
  * libjpeg-turbo's TurboJPEG C API (the system's {@code libturbojpeg.so.0}, Debian's {@code
  * libturbojpeg0}) through JNA's direct mapping: the header, the DCT-domain scaling factors, and a
  * decode straight into RGB, grey or CMYK bytes at one of those factors. The 2.x {@code tj*} API, as
- * Debian 12 ships 2.1.5 (the {@code tj3*} API arrived in 3.0). A handle per call: creating one
- * costs a few microseconds, and no handle is ever shared between threads.
+ * Debian 12 ships 2.1.5 (the {@code tj3*} API arrived in 3.0). A decompressor and its native
+ * buffers per thread ({@link Scratch}), never shared between threads.
  */
 final class TurboJpeg {
     private static final Logger LOG = LoggerFactory.getLogger(TurboJpeg.class);
@@ -100,23 +100,87 @@ final class TurboJpeg {
         return best;
     }
 
-    /** A decompressor over one encoded image; not thread-safe, closed after use. */
-    Session open(byte[] jpeg) throws ImageDecodeException {
-        return new Session(jpeg);
+    /**
+     * One thread's decompressor and native buffers, kept between frames so that a frame costs no
+     * native allocation (a fresh output buffer of a megabyte is an mmap and a page fault per 4
+     * KiB). Used by one decode at a time ({@link ImageDecoder} leases it); buffers above {@link
+     * #RETAINED_BYTES} are allocated for that frame only. The decompressor is destroyed when the
+     * scratch becomes unreachable.
+     */
+    static final class Scratch {
+        /** The largest buffer a thread keeps between frames. */
+        static final long RETAINED_BYTES = 16L << 20;
+
+        private static final java.lang.ref.Cleaner CLEANER = java.lang.ref.Cleaner.create();
+
+        private Pointer handle;
+        private java.lang.ref.Cleaner.Cleanable destroy;
+        private Memory source;
+        private Memory out;
+
+        private Pointer handle() throws ImageDecodeException {
+            if (handle == null) {
+                Pointer h = Api.tjInitDecompress();
+                if (h == null) {
+                    throw new ImageDecodeException(
+                            ErrorCode.OUT_OF_MEMORY,
+                            "libjpeg-turbo could not create a decompressor");
+                }
+                handle = h;
+                destroy = CLEANER.register(this, () -> Api.tjDestroy(h));
+            }
+            return handle;
+        }
+
+        /**
+         * Destroys the decompressor after an error or a warning: TurboJPEG 2.1 does not reset it
+         * after a failed header read, and the next image would inherit the failure.
+         */
+        private void discardHandle() {
+            if (destroy != null) {
+                destroy.clean();
+            }
+            handle = null;
+            destroy = null;
+        }
+
+        /** A native buffer of at least {@code bytes}: the kept one, grown, or a one-off. */
+        private Memory source(long bytes) {
+            if (bytes > RETAINED_BYTES) {
+                return new Memory(bytes);
+            }
+            if (source == null || source.size() < bytes) {
+                source = new Memory(Math.max(bytes, 64 << 10));
+            }
+            return source;
+        }
+
+        private Memory out(long bytes) {
+            if (bytes > RETAINED_BYTES) {
+                return new Memory(bytes);
+            }
+            if (out == null || out.size() < bytes) {
+                out = new Memory(bytes);
+            }
+            return out;
+        }
+    }
+
+    /** A decompressor over one encoded image, on {@code scratch}; closed after use. */
+    Session open(byte[] jpeg, Scratch scratch) throws ImageDecodeException {
+        return new Session(jpeg, scratch);
     }
 
     final class Session implements AutoCloseable {
+        private final Scratch scratch;
         private final Pointer handle;
         private final Memory source;
         private final NativeLong size;
 
-        private Session(byte[] jpeg) throws ImageDecodeException {
-            handle = Api.tjInitDecompress();
-            if (handle == null) {
-                throw new ImageDecodeException(
-                        ErrorCode.OUT_OF_MEMORY, "libjpeg-turbo could not create a decompressor");
-            }
-            source = new Memory(jpeg.length);
+        private Session(byte[] jpeg, Scratch scratch) throws ImageDecodeException {
+            this.scratch = scratch;
+            handle = scratch.handle();
+            source = scratch.source(jpeg.length);
             source.write(0, jpeg, 0, jpeg.length);
             size = new NativeLong(jpeg.length);
         }
@@ -127,35 +191,47 @@ final class TurboJpeg {
             IntByReference subsampling = new IntByReference();
             IntByReference colorspace = new IntByReference();
             if (Api.tjDecompressHeader3(handle, source, size, w, h, subsampling, colorspace) != 0) {
-                throw new ImageDecodeException("cannot read JPEG header: " + error());
+                String error = error();
+                scratch.discardHandle();
+                throw new ImageDecodeException("cannot read JPEG header: " + error);
             }
             return new Header(w.getValue(), h.getValue(), colorspace.getValue());
         }
 
         /**
          * Decodes at {@code width x height} (a scaled size of a {@link Factor}) in {@code
-         * pixelFormat}, {@code channels} bytes per pixel. Warnings (extraneous bytes, a few corrupt
-         * blocks) keep the image, as every JPEG viewer does; fatal errors refuse it.
+         * pixelFormat}, {@code channels} bytes per pixel, into the start of {@code pixels} (at
+         * least that long). Warnings (extraneous bytes, a few corrupt blocks) keep the image, as
+         * every JPEG viewer does; fatal errors refuse it.
          */
-        byte[] decode(int width, int height, int pixelFormat, int channels)
+        void decode(int width, int height, int pixelFormat, int channels, byte[] pixels)
                 throws ImageDecodeException {
             long bytes = (long) width * height * channels;
-            try (Memory out = new Memory(bytes)) {
+            Memory out = scratch.out(bytes);
+            try {
                 if (Api.tjDecompress2(
-                                        handle,
-                                        source,
-                                        size,
-                                        out,
-                                        width,
-                                        width * channels,
-                                        height,
-                                        pixelFormat,
-                                        0)
-                                != 0
-                        && Api.tjGetErrorCode(handle) == ERR_FATAL) {
-                    throw new ImageDecodeException("cannot decode JPEG: " + error());
+                                handle,
+                                source,
+                                size,
+                                out,
+                                width,
+                                width * channels,
+                                height,
+                                pixelFormat,
+                                0)
+                        != 0) {
+                    boolean fatal = Api.tjGetErrorCode(handle) == ERR_FATAL;
+                    String error = error();
+                    scratch.discardHandle();
+                    if (fatal) {
+                        throw new ImageDecodeException("cannot decode JPEG: " + error);
+                    }
                 }
-                return out.getByteArray(0, Math.toIntExact(bytes));
+                out.read(0, pixels, 0, Math.toIntExact(bytes));
+            } finally {
+                if (out != scratch.out) {
+                    out.close();
+                }
             }
         }
 
@@ -166,8 +242,9 @@ final class TurboJpeg {
 
         @Override
         public void close() {
-            Api.tjDestroy(handle);
-            source.close();
+            if (source != scratch.source) {
+                source.close();
+            }
         }
     }
 

@@ -276,6 +276,30 @@ class ImageDecoderTest {
         }
     }
 
+    @Test
+    void aJpegWithABrokenHeaderDoesNotSpoilTheNextFrameOnTheSameThread() throws Exception {
+        assumeNative();
+        byte[] good = TestImagesAt.split(64, 32, Color.RED, Color.BLUE);
+        byte[] broken = good.clone();
+        int dht = 2;
+        while (!((broken[dht] & 0xff) == 0xff && (broken[dht + 1] & 0xff) == 0xc4)) {
+            dht++;
+        }
+        // The 16 code-length counts of the first Huffman table: more codes than can exist.
+        for (int i = dht + 5; i < dht + 5 + 16; i++) {
+            broken[i] = (byte) 0x7f;
+        }
+        Preprocessor p = new Preprocessor(model(8, 4, "stretch", "NHWC", "uint8"), NATIVE);
+
+        byte[] before = p.apply(good).uint8();
+        assertThatThrownBy(() -> p.apply(broken))
+                .isInstanceOf(ImageDecodeException.class)
+                .hasMessageContaining("JPEG");
+        byte[] after = p.apply(good).uint8();
+
+        assertThat(after).isEqualTo(before);
+    }
+
     /** Two-colour JPEGs. */
     static final class TestImagesAt {
         static byte[] split(int w, int h, Color left, Color right) throws Exception {
