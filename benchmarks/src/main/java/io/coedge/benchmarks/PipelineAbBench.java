@@ -11,10 +11,8 @@ import io.coedge.jobs.CoEdgeJob;
 import io.coedge.kafka.camera.CameraSimulator;
 import io.coedge.kafka.camera.CameraSpec;
 import io.coedge.kafka.camera.VideoProducer;
-import io.coedge.kafka.results.ResultsReader;
 import io.coedge.kafka.results.ResultsTable;
 import io.coedge.kafka.status.NodeWatch;
-import io.coedge.kafka.topics.TopicAdmin;
 import io.coedge.operators.pre.ImageDecoder;
 import io.coedge.topics.KafkaClients;
 import io.coedge.topics.TopicsConfig;
@@ -28,7 +26,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -159,15 +156,9 @@ public final class PipelineAbBench {
             Path models)
             throws Exception {
         Catalog catalog = catalogText.parse();
-        Map<String, Integer> ports = new LinkedHashMap<>();
-        for (NodeSpec n : catalog.nodes()) {
-            ports.put(n.id(), n.sidecarPort());
-        }
-        LocalPipeline.ensureModels(models, progress);
         List<Round> rounds = new ArrayList<>();
         try (SidecarSupervisor sidecars =
-                SidecarSupervisor.startLocal(
-                        models, ports, work.resolve("logs"), Duration.ofMinutes(3), progress)) {
+                PipelineRuns.startSidecars(catalog, models, work, progress)) {
             if (!warmUp.isZero()) {
                 progress.accept("warm-up (not reported), " + warmUp.toSeconds() + " s");
                 round(catalogText, catalog, cameras, a, warmUp, models, sidecars.addresses());
@@ -200,14 +191,7 @@ public final class PipelineAbBench {
             Map<String, String> sidecars)
             throws Exception {
         int run = ++runs;
-        TopicsConfig topics =
-                new TopicsConfig(
-                        "ab" + run + ".frames",
-                        "ab" + run + ".results",
-                        "ab" + run + ".dlq",
-                        "ab" + run + ".profiles",
-                        3);
-        TopicAdmin.createAll(kafka.properties(), topics);
+        TopicsConfig topics = PipelineRuns.createTopics(kafka, "ab" + run);
         int metricsPort = arm.reporter() ? freePort() : 0;
         // The job runs in this JVM's MiniCluster: its pre-processors read the property when they
         // open, i.e. when the pipeline below starts.
@@ -251,17 +235,12 @@ public final class PipelineAbBench {
             List<Long> overheads = new ArrayList<>();
             List<Long> startWaits = new ArrayList<>();
             List<Long> latencies = new ArrayList<>();
-            long maxDeadline =
-                    catalog.tasks().stream().mapToLong(TaskSpec::deadlineMs).max().orElse(1000);
-            ResultsTable table;
-            try (ResultsReader reader =
-                    new ResultsReader(kafka.properties(), topics.results(), true)) {
-                long until =
-                        System.nanoTime()
-                                + Duration.ofMillis(maxDeadline).plusSeconds(30).toNanos();
-                while (reader.table().frames() < sent && System.nanoTime() < until) {
-                    reader.poll(
-                            Duration.ofMillis(200),
+            ResultsTable table =
+                    PipelineRuns.readResults(
+                            kafka,
+                            topics,
+                            catalog,
+                            sent,
                             r -> {
                                 if (r.status() == FrameResult.Status.OK
                                         && r.dispatchTs() != null
@@ -272,10 +251,8 @@ public final class PipelineAbBench {
                                     startWaits.add(r.inferenceStartTs() - r.dispatchTs());
                                     latencies.add(r.emitTs() - r.captureTs());
                                 }
-                            });
-                }
-                table = reader.table();
-            }
+                            },
+                            () -> {});
             double cpuMsPerFrame = (os.getProcessCpuTime() - cpu0) / 1e6 / Math.max(1, sent);
             scraper.shutdownNow();
             List<ResultsTable.Row> rows = table.rows();
@@ -321,22 +298,18 @@ public final class PipelineAbBench {
     private long send(
             Catalog catalog, Cameras cameras, TopicsConfig topics, Duration duration, int run)
             throws Exception {
-        try (KafkaProducer<byte[], byte[]> producer =
-                new KafkaProducer<>(
-                        CameraSimulator.producerProperties(kafka.properties()),
-                        new ByteArraySerializer(),
-                        new ByteArraySerializer())) {
-            if (cameras instanceof Cameras.Videos videos) {
+        if (cameras instanceof Cameras.Videos videos) {
+            try (KafkaProducer<byte[], byte[]> producer =
+                    new KafkaProducer<>(
+                            CameraSimulator.producerProperties(kafka.properties()),
+                            new ByteArraySerializer(),
+                            new ByteArraySerializer())) {
                 return sendVideos(catalog, videos, topics, duration, producer);
             }
-            CameraSimulator simulator =
-                    new CameraSimulator(
-                            CameraSpec.fromCatalog(catalog, null, null),
-                            new CameraSimulator.Options(
-                                    topics.frames(), duration, 0, null, 30, run, null, 0));
-            simulator.prepare(m -> {});
-            return simulator.run(producer, r -> {}).sent();
         }
+        return PipelineRuns.send(
+                        kafka, PipelineRuns.synthetic(catalog, topics.frames(), duration, run))
+                .sent();
     }
 
     /** One producer per video (each at its own task's rate), run side by side. */

@@ -102,15 +102,9 @@ public final class PipelineBench {
             Path models)
             throws Exception {
         Catalog catalog = catalogText.parse();
-        Map<String, Integer> ports = new LinkedHashMap<>();
-        for (NodeSpec n : catalog.nodes()) {
-            ports.put(n.id(), n.sidecarPort());
-        }
-        LocalPipeline.ensureModels(models, progress);
         List<PolicyRun> out = new ArrayList<>();
         try (SidecarSupervisor sidecars =
-                SidecarSupervisor.startLocal(
-                        models, ports, work.resolve("logs"), Duration.ofMinutes(3), progress)) {
+                PipelineRuns.startSidecars(catalog, models, work, progress)) {
             // Each model alone on one sidecar, before the warm-up: the warm-up run then absorbs
             // what the
             // calibration's long batches leave behind (the first pair after it missed 4-7% where it
@@ -169,14 +163,7 @@ public final class PipelineBench {
             Map<String, String> sidecars)
             throws Exception {
         int run = ++runs;
-        TopicsConfig topics =
-                new TopicsConfig(
-                        "bench" + run + ".frames",
-                        "bench" + run + ".results",
-                        "bench" + run + ".dlq",
-                        "bench" + run + ".profiles",
-                        3);
-        TopicAdmin.createAll(kafka.properties(), topics);
+        TopicsConfig topics = PipelineRuns.createTopics(kafka, "bench" + run);
         List<String> nodes = catalog.nodes().stream().map(NodeSpec::id).toList();
         progress.accept(
                 "run "
@@ -203,24 +190,13 @@ public final class PipelineBench {
                                 progress)) {
             watch.awaitHealthy(nodes, Duration.ofMinutes(2));
             CameraSimulator cameras =
-                    new CameraSimulator(
-                            CameraSpec.fromCatalog(catalog, null, null),
-                            new CameraSimulator.Options(
-                                    topics.frames(), duration, 0, null, 30, run, null, 0));
-            cameras.prepare(m -> {});
-            CameraSimulator.Report sent;
+                    PipelineRuns.synthetic(catalog, topics.frames(), duration, run);
             var os =
                     (com.sun.management.OperatingSystemMXBean)
                             java.lang.management.ManagementFactory.getOperatingSystemMXBean();
             long cpu0 = os.getProcessCpuTime();
             long wall0 = System.nanoTime();
-            try (KafkaProducer<byte[], byte[]> producer =
-                    new KafkaProducer<>(
-                            CameraSimulator.producerProperties(kafka.properties()),
-                            new ByteArraySerializer(),
-                            new ByteArraySerializer())) {
-                sent = cameras.run(producer, r -> {});
-            }
+            CameraSimulator.Report sent = PipelineRuns.send(kafka, cameras);
             // This JVM (the job, Kafka, the cameras) takes part of the machine the sidecars share.
             double jobCores =
                     (double) (os.getProcessCpuTime() - cpu0)
@@ -230,17 +206,12 @@ public final class PipelineBench {
             Map<String, Long> reasons = new java.util.TreeMap<>();
             Map<String, Long> missesByTask = new java.util.TreeMap<>();
             Map<String, Map<String, Long>> nodesOfTask = new LinkedHashMap<>();
-            long maxDeadline =
-                    catalog.tasks().stream().mapToLong(t -> t.deadlineMs()).max().orElse(1000);
-            ResultsTable table;
-            try (ResultsReader reader =
-                    new ResultsReader(kafka.properties(), topics.results(), true)) {
-                long until =
-                        System.nanoTime()
-                                + Duration.ofMillis(maxDeadline).plusSeconds(30).toNanos();
-                while (reader.table().frames() < sent.sent() && System.nanoTime() < until) {
-                    reader.poll(
-                            Duration.ofMillis(200),
+            ResultsTable table =
+                    PipelineRuns.readResults(
+                            kafka,
+                            topics,
+                            catalog,
+                            sent.sent(),
                             r -> {
                                 if (r.status() == FrameResult.Status.OK
                                         && r.dispatchTs() != null
@@ -263,11 +234,8 @@ public final class PipelineBench {
                                     reasons.merge(why, 1L, Long::sum);
                                     missesByTask.merge(r.task(), 1L, Long::sum);
                                 }
-                            });
-                    watch.poll(Duration.ZERO);
-                }
-                table = reader.table();
-            }
+                            },
+                            () -> watch.poll(Duration.ZERO));
             List<ResultsTable.Row> rows = table.rows();
             ResultsTable.Row all = rows.get(rows.size() - 1);
             Map<String, NodeStatus> statuses = watch.poll(Duration.ofMillis(100));

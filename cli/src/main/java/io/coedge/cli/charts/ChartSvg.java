@@ -95,6 +95,23 @@ public final class ChartSvg {
     }
 
     /** The shared look; returns the chart. */
+    /**
+     * Grouped bars close together, each labelled with its value ({@code label} a {@link
+     * StandardCategoryItemLabelGenerator} pattern, e.g. {@code "{2}%"}; {@code pattern} the
+     * number's).
+     */
+    static void labelBars(
+            org.jfree.chart.renderer.category.BarRenderer r, String label, String pattern) {
+        r.setItemMargin(0.05);
+        r.setDefaultItemLabelGenerator(
+                new org.jfree.chart.labels.StandardCategoryItemLabelGenerator(
+                        label, number(pattern)));
+        r.setDefaultItemLabelsVisible(true);
+        r.setDefaultItemLabelFont(
+                new java.awt.Font(java.awt.Font.SANS_SERIF, java.awt.Font.PLAIN, 11));
+        r.setDefaultItemLabelPaint(java.awt.Color.BLACK);
+    }
+
     static JFreeChart style(JFreeChart chart) {
         chart.setBackgroundPaint(Color.WHITE);
         chart.setAntiAlias(true);

@@ -4,7 +4,6 @@ import io.coedge.kafka.live.LiveState;
 import io.coedge.kafka.results.ResultsTable;
 import java.awt.BasicStroke;
 import java.awt.Color;
-import java.awt.Font;
 import java.util.List;
 import java.util.Map;
 import java.util.function.ToDoubleFunction;
@@ -12,7 +11,6 @@ import org.jfree.chart.ChartFactory;
 import org.jfree.chart.JFreeChart;
 import org.jfree.chart.axis.AxisLocation;
 import org.jfree.chart.axis.NumberAxis;
-import org.jfree.chart.labels.StandardCategoryItemLabelGenerator;
 import org.jfree.chart.plot.CategoryPlot;
 import org.jfree.chart.plot.PlotOrientation;
 import org.jfree.chart.plot.XYPlot;
@@ -131,12 +129,7 @@ public final class DemoCharts {
         values.setRange(0, max * 1.15); // room for the value labels
         values.setNumberFormatOverride(ChartSvg.number("0.##"));
         BarRenderer r = (BarRenderer) plot.getRenderer();
-        r.setItemMargin(0.05);
-        r.setDefaultItemLabelGenerator(
-                new StandardCategoryItemLabelGenerator(label, ChartSvg.number(format)));
-        r.setDefaultItemLabelsVisible(true);
-        r.setDefaultItemLabelFont(new Font(Font.SANS_SERIF, Font.PLAIN, 11));
-        r.setDefaultItemLabelPaint(Color.BLACK);
+        ChartSvg.labelBars(r, label, format);
         return chart;
     }
 }

@@ -2,13 +2,11 @@ package io.coedge.cli.charts;
 
 import io.coedge.benchmarks.PipelineBench;
 import java.awt.Color;
-import java.awt.Font;
 import java.util.List;
 import org.jfree.chart.ChartFactory;
 import org.jfree.chart.JFreeChart;
 import org.jfree.chart.axis.AxisLocation;
 import org.jfree.chart.axis.NumberAxis;
-import org.jfree.chart.labels.StandardCategoryItemLabelGenerator;
 import org.jfree.chart.plot.CategoryPlot;
 import org.jfree.chart.plot.PlotOrientation;
 import org.jfree.chart.renderer.category.BarRenderer;
@@ -59,12 +57,7 @@ public final class PolicyChart {
         BarRenderer r = (BarRenderer) plot.getRenderer();
         r.setSeriesPaint(0, new Color(0x1f618d));
         r.setSeriesPaint(1, new Color(0xa9cce3));
-        r.setItemMargin(0.05);
-        r.setDefaultItemLabelGenerator(
-                new StandardCategoryItemLabelGenerator("{2}%", ChartSvg.number("0.00")));
-        r.setDefaultItemLabelsVisible(true);
-        r.setDefaultItemLabelFont(new Font(Font.SANS_SERIF, Font.PLAIN, 11));
-        r.setDefaultItemLabelPaint(Color.BLACK);
+        ChartSvg.labelBars(r, "{2}%", "0.00");
         return chart;
     }
 }

@@ -2,11 +2,9 @@ package io.coedge.cli.charts;
 
 import io.coedge.benchmarks.PreprocessBench;
 import java.awt.Color;
-import java.awt.Font;
 import java.util.List;
 import org.jfree.chart.ChartFactory;
 import org.jfree.chart.JFreeChart;
-import org.jfree.chart.labels.StandardCategoryItemLabelGenerator;
 import org.jfree.chart.plot.CategoryPlot;
 import org.jfree.chart.plot.PlotOrientation;
 import org.jfree.chart.renderer.category.BarRenderer;
@@ -51,12 +49,7 @@ public final class PreprocessChart {
         r.setSeriesPaint(1, new Color(0xd62728));
         r.setSeriesPaint(2, new Color(0x7f7f7f));
         r.setSeriesPaint(3, new Color(0xcccccc));
-        r.setItemMargin(0.05);
-        r.setDefaultItemLabelGenerator(
-                new StandardCategoryItemLabelGenerator("{2}", ChartSvg.number("0.0")));
-        r.setDefaultItemLabelsVisible(true);
-        r.setDefaultItemLabelFont(new Font(Font.SANS_SERIF, Font.PLAIN, 11));
-        r.setDefaultItemLabelPaint(Color.BLACK);
+        ChartSvg.labelBars(r, "{2}", "0.0");
         return chart;
     }
 }
