@@ -34,14 +34,16 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * On the testbed (root only: network namespaces, tc, cgroups) the bytes of a frame cross a shaped
  * link exactly where the scheduling model says: two tasks whose cameras sit on edge-1, a 2 Mbit/s
- * link edge-1 <-> edge-2, naive-global dispatch (longest-processing-time-first: the 2 fps task goes
- * to the faster node, the 1 fps one to the other unless that one is three times slower), and the
- * cameras' producer run on edge-1 with {@code --origin-node} semantics from {@code cluster exec}
- * ($COEDGE_NODE), replaying noise JPEGs of about 74 KB (scenes compress to under tbf's burst). A
- * frame run on edge-2 waits from its dispatch (on edge-1) to its inference start (on edge-2) at
- * least the time its bytes take over the link; a frame run on edge-1 pays no link: typically it
- * starts well before one frame could have crossed. Lower bounds set by the link's rate, not this
- * CPU's speed. Every namespace, cgroup and process is removed at the end.
+ * link edge-1 <-> edge-2, naive-global dispatch, and each node's sidecar serving one model only
+ * (edge-1 the near task's, edge-2 the far task's), so the near task runs at its origin and the far
+ * one across the link whatever the nodes measure (placing them by measured speed alone once put
+ * both on edge-2 in a clean-clone CI run), and the cameras' producer run on edge-1 with {@code
+ * --origin-node} semantics from {@code cluster exec} ($COEDGE_NODE), replaying noise JPEGs of about
+ * 74 KB (scenes compress to under tbf's burst). A frame run on edge-2 waits from its dispatch (on
+ * edge-1) to its inference start (on edge-2) at least the time its bytes take over the link; a
+ * frame run on edge-1 pays no link: typically it starts well before one frame could have crossed.
+ * Lower bounds set by the link's rate, not this CPU's speed. Every namespace, cgroup and process is
+ * removed at the end.
  */
 class TestbedOffloadITCase {
     private static final double MBPS = 2.0;
@@ -59,8 +61,12 @@ class TestbedOffloadITCase {
                 Path.of(System.getProperty("coedge.job.jar", "../jobs/target/coedge-job.jar"))
                         .toAbsolutePath();
         assertThat(jar).as("the job jar (mvn package builds it)").isRegularFile();
+        // Each node serves one model only, so the placement is forced whatever the nodes measure:
+        // the near task's model runs only at its origin, the far task's only across the link.
         Path models = dir.resolve("models");
+        Path farModels = dir.resolve("models-edge-2");
         new ModelGenerator(7, ModelGenerator.Scale.TINY).generate("resnet", models);
+        new ModelGenerator(7, ModelGenerator.Scale.TINY).generate("vgg", farModels);
         Path catalogFile = dir.resolve("testbed.yaml");
         Files.writeString(
                 catalogFile,
@@ -73,9 +79,13 @@ class TestbedOffloadITCase {
                     maxBatch: 4
                     input: {name: input, width: 32, height: 32}
                     postprocess: {type: classification, topK: 1, labels: [a, b, c, d, e, f, g, h, i, j]}
+                  - name: vgg
+                    maxBatch: 4
+                    input: {name: input, width: 32, height: 32}
+                    postprocess: {type: classification, topK: 1, labels: [a, b, c, d, e, f, g, h, i, j]}
                 tasks:
                   - {id: near, model: resnet, cameras: [cam-n], fps: 2, deadlineMs: 60000, origin: edge-1, frame: {width: 400, height: 300}}
-                  - {id: far, model: resnet, cameras: [cam-f], fps: 1, deadlineMs: 60000, origin: edge-1, frame: {width: 400, height: 300}}
+                  - {id: far, model: vgg, cameras: [cam-f], fps: 1, deadlineMs: 60000, origin: edge-1, frame: {width: 400, height: 300}}
                 links:
                   - {from: edge-1, to: edge-2, bandwidthMbps: %s, latencyMs: 0}
                   - {from: edge-2, to: edge-1, bandwidthMbps: %s, latencyMs: 0}
@@ -88,6 +98,7 @@ class TestbedOffloadITCase {
                 ClusterSpec.builder(catalog.nodes(), dir.resolve("cluster"))
                         .restPort(freePort())
                         .models(models)
+                        .nodeModels("edge-2", farModels)
                         .sidecarDevice("cpu")
                         .kafkaPort(9092)
                         .build();

@@ -27,6 +27,8 @@ import java.util.Objects;
  * @param detach start children in their own session (they outlive the launcher and its terminal);
  *     tests leave them attached
  * @param flinkConfig extra Flink configuration for every Flink process, applied last
+ * @param nodeModels a repository of its own for some nodes' sidecars (nodes that serve other models
+ *     than the rest, as a lamppost without the big detector); the others serve {@code models}
  */
 public record ClusterSpec(
         List<NodeSpec> nodes,
@@ -40,7 +42,8 @@ public record ClusterSpec(
         List<String> classpath,
         String java,
         boolean detach,
-        Map<String, String> flinkConfig) {
+        Map<String, String> flinkConfig,
+        Map<String, Path> nodeModels) {
 
     /**
      * Sidecar metrics sit 100 above their gRPC port, so the catalog's neighbouring ports stay free.
@@ -51,6 +54,7 @@ public record ClusterSpec(
         nodes = List.copyOf(nodes);
         classpath = List.copyOf(classpath);
         flinkConfig = Map.copyOf(flinkConfig);
+        nodeModels = Map.copyOf(nodeModels);
         Objects.requireNonNull(dir, "dir");
         if (nodes.isEmpty()) {
             throw new IllegalArgumentException("a cluster needs at least one node");
@@ -59,6 +63,11 @@ public record ClusterSpec(
 
     public static Builder builder(List<NodeSpec> nodes, Path dir) {
         return new Builder(nodes, dir);
+    }
+
+    /** The model repository a node's sidecar serves. */
+    public Path modelsOf(NodeSpec node) {
+        return nodeModels.getOrDefault(node.id(), models);
     }
 
     /** Metrics port of a node's sidecar. */
@@ -79,6 +88,7 @@ public record ClusterSpec(
         private String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         private boolean detach;
         private final Map<String, String> flinkConfig = new LinkedHashMap<>();
+        private final Map<String, Path> nodeModels = new LinkedHashMap<>();
 
         private Builder(List<NodeSpec> nodes, Path dir) {
             this.nodes = new ArrayList<>(nodes);
@@ -97,6 +107,12 @@ public record ClusterSpec(
 
         public Builder models(Path models) {
             this.models = models == null ? null : models.toAbsolutePath().normalize();
+            return this;
+        }
+
+        /** A repository of its own for one node's sidecar (set {@link #models} too). */
+        public Builder nodeModels(String node, Path models) {
+            this.nodeModels.put(node, models.toAbsolutePath().normalize());
             return this;
         }
 
@@ -148,7 +164,8 @@ public record ClusterSpec(
                     classpath,
                     java,
                     detach,
-                    flinkConfig);
+                    flinkConfig,
+                    nodeModels);
         }
     }
 }

@@ -248,22 +248,27 @@ public final class LocalCluster implements AutoCloseable {
                         logs.resolve("kafka.log")));
     }
 
-    private void startSidecar(NodeSpec node) throws IOException {
+    /** How every sidecar of the cluster runs: the node's device unless the spec names one. */
+    private SidecarSupervisor.Spec sidecarSpec(NodeSpec node) {
         String device =
                 spec.sidecarDevice() != null
                         ? spec.sidecarDevice()
                         : node.accelerator() == null ? "cpu" : node.accelerator();
-        SidecarSupervisor.Spec sidecar =
-                new SidecarSupervisor.Spec(
-                        node.id(),
-                        spec.models(),
-                        node.sidecarPort(),
-                        ClusterSpec.metricsPort(node),
-                        device,
-                        spec.sidecarThreads(),
-                        1,
-                        List.of("-Xmx384m", "-XX:+UseSerialGC"),
-                        logs.resolve("sidecar-" + node.id() + ".log"));
+        return new SidecarSupervisor.Spec(
+                node.id(),
+                spec.modelsOf(node),
+                node.sidecarPort(),
+                ClusterSpec.metricsPort(node),
+                device,
+                spec.sidecarThreads(),
+                1,
+                List.of("-Xmx384m", "-XX:+UseSerialGC"),
+                logs.resolve("sidecar-" + node.id() + ".log"));
+    }
+
+    private void startSidecar(NodeSpec node) throws IOException {
+        SidecarSupervisor.Spec sidecar = sidecarSpec(node);
+        String device = sidecar.device();
         progress.accept(
                 "starting "
                         + sidecar.name()
@@ -296,21 +301,7 @@ public final class LocalCluster implements AutoCloseable {
      * since its health endpoint is not reachable from this namespace.
      */
     private ChildProcess startSidecarInTestbed(NodeSpec node) throws IOException {
-        String device =
-                spec.sidecarDevice() != null
-                        ? spec.sidecarDevice()
-                        : node.accelerator() == null ? "cpu" : node.accelerator();
-        SidecarSupervisor.Spec sidecar =
-                new SidecarSupervisor.Spec(
-                        node.id(),
-                        spec.models(),
-                        node.sidecarPort(),
-                        ClusterSpec.metricsPort(node),
-                        device,
-                        spec.sidecarThreads(),
-                        1,
-                        List.of("-Xmx384m", "-XX:+UseSerialGC"),
-                        logs.resolve("sidecar-" + node.id() + ".log"));
+        SidecarSupervisor.Spec sidecar = sidecarSpec(node);
         progress.accept(
                 "starting " + sidecar.name() + " in " + testbed.netns().get(node.id()) + "...");
         return track(
