@@ -128,13 +128,7 @@ public final class FaultBench {
         String name = "faults-" + delivery + "-" + Long.toString(System.currentTimeMillis(), 36);
         List<NodeSpec> nodes = options.catalog().nodes();
         List<String> nodeIds = nodes.stream().map(NodeSpec::id).toList();
-        TopicsConfig topics =
-                new TopicsConfig(
-                        name + ".frames",
-                        name + ".results",
-                        name + ".dlq",
-                        name + ".profiles",
-                        nodes.size());
+        TopicsConfig topics = TopicsConfig.prefixed(name, nodes.size());
         Properties client = cluster.client();
         TopicAdmin.createAll(client, topics);
         FlinkSession rest = cluster.session();

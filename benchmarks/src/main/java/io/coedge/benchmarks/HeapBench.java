@@ -105,13 +105,7 @@ public final class HeapBench {
                         options.models(),
                         progress)) {
             String name = "heap-" + Long.toString(System.currentTimeMillis(), 36);
-            TopicsConfig topics =
-                    new TopicsConfig(
-                            name + ".frames",
-                            name + ".results",
-                            name + ".dlq",
-                            name + ".profiles",
-                            1);
+            TopicsConfig topics = TopicsConfig.prefixed(name, 1);
             Properties client = cluster.client();
             TopicAdmin.createAll(client, topics);
             FlinkSession rest = cluster.session();

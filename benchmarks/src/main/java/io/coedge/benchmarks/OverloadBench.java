@@ -89,8 +89,7 @@ public final class OverloadBench {
         LocalPipeline.ensureModels(models, System.out::println);
         CatalogText catalogText = new CatalogText("overload.yaml", CATALOG);
         Catalog catalog = catalogText.parse();
-        TopicsConfig topics =
-                new TopicsConfig("ov.frames", "ov.results", "ov.dlq", "ov.profiles", 1);
+        TopicsConfig topics = TopicsConfig.prefixed("ov", 1);
         int webPort = 8093;
         CheckpointFailures checkpointFailures = CheckpointFailures.install();
 

@@ -536,13 +536,7 @@ public final class PipelineBench {
                             batch));
 
             int run = ++runs;
-            TopicsConfig topics =
-                    new TopicsConfig(
-                            "tput" + run + ".frames",
-                            "tput" + run + ".results",
-                            "tput" + run + ".dlq",
-                            "tput" + run + ".profiles",
-                            1);
+            TopicsConfig topics = TopicsConfig.prefixed("tput" + run, 1);
             TopicAdmin.createAll(kafka.properties(), topics);
             CameraSimulator cameras =
                     new CameraSimulator(

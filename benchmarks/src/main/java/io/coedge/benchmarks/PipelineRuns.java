@@ -42,13 +42,7 @@ final class PipelineRuns {
 
     /** The four topics of one run, named {@code <prefix>.frames} and so on, created. */
     static TopicsConfig createTopics(KafkaClients kafka, String prefix) throws Exception {
-        TopicsConfig topics =
-                new TopicsConfig(
-                        prefix + ".frames",
-                        prefix + ".results",
-                        prefix + ".dlq",
-                        prefix + ".profiles",
-                        3);
+        TopicsConfig topics = TopicsConfig.prefixed(prefix, 3);
         TopicAdmin.createAll(kafka.properties(), topics);
         return topics;
     }

@@ -16,4 +16,17 @@ public record TopicsConfig(
         return new TopicsConfig(
                 "coedge.frames", "coedge.results", "coedge.frames.dlq", "coedge.node-profiles", 4);
     }
+
+    /**
+     * A run's own four topics, {@code <prefix>.frames}, {@code .results}, {@code .dlq} and {@code
+     * .profiles} (benchmarks and tests that keep each run apart on one broker).
+     */
+    public static TopicsConfig prefixed(String prefix, int partitions) {
+        return new TopicsConfig(
+                prefix + ".frames",
+                prefix + ".results",
+                prefix + ".dlq",
+                prefix + ".profiles",
+                partitions);
+    }
 }
