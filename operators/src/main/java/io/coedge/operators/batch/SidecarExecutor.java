@@ -135,7 +135,24 @@ public final class SidecarExecutor implements InferenceExecutor {
                                         Map.of(),
                                         failure(error),
                                         System.currentTimeMillis(),
-                                        System.currentTimeMillis()));
+                                        System.currentTimeMillis()))
+                .whenComplete((outcome, error) -> recycle(pre, tensors));
+    }
+
+    /**
+     * Hands the batch's tensors back to their pre-processor once the batch is done (written to the
+     * sidecar, results decoded), so the next frames reuse their arrays instead of allocating a
+     * tensor each.
+     */
+    private static void recycle(Preprocessor pre, List<CompletableFuture<Object>> tensors) {
+        for (CompletableFuture<Object> f : tensors) {
+            if (f.isDone() && !f.isCompletedExceptionally()) {
+                Object t = f.join();
+                if (t instanceof Preprocessor.Tensor tensor) {
+                    pre.recycle(tensor);
+                }
+            }
+        }
     }
 
     /**

@@ -61,6 +61,9 @@ public final class Preprocessor {
 
     private final float[] add = new float[3];
 
+    /** How many idle tensors {@link #recycle} keeps. */
+    private final int keep;
+
     public Preprocessor(ModelSpec model) {
         this(model, ImageDecoder.system());
     }
@@ -75,6 +78,17 @@ public final class Preprocessor {
         this.uint8 = input.uint8();
         this.channelsLast = input.channelsLast();
         this.padValue = p.padValue();
+        this.keep =
+                (int)
+                        Math.max(
+                                1,
+                                Math.min(
+                                        model.maxBatch(),
+                                        KEEP_BYTES
+                                                / Math.max(
+                                                        1L,
+                                                        (long) input.elements()
+                                                                * input.elementBytes())));
         List<Double> m = p.mean();
         List<Double> s = p.std();
         for (int c = 0; c < 3; c++) {
@@ -107,17 +121,66 @@ public final class Preprocessor {
      * heap ran out meanwhile.
      */
     public Tensor apply(byte[] encoded, DecodeBudget budget) throws ImageDecodeException {
+        Tensor reuse = spare();
         try (ImageDecoder.Decoding d = decoder.decode(encoded, target, budget)) {
-            return tensor(d.image());
+            Tensor t = tensor(d.image(), reuse);
+            reuse = null;
+            return t;
         } catch (OutOfMemoryError e) {
             throw new ImageDecodeException(
                     ErrorCode.OUT_OF_MEMORY,
                     "out of memory pre-processing a " + encoded.length + "-byte frame");
+        } finally {
+            if (reuse != null) {
+                recycle(reuse);
+            }
         }
     }
 
+    /**
+     * Hands a tensor back once nothing reads its values any more (its batch went to the model): the
+     * next {@link #apply} overwrites its array instead of allocating one. A 640x640 float32 tensor
+     * is 4.9 MB, a humongous object for G1 that is allocated, zeroed and collected per frame
+     * otherwise. Up to {@link #keep} tensors are kept (at most one batch, at most {@value
+     * #KEEP_BYTES} bytes); the letterbox of a recycled tensor stays valid. Recycle a tensor once.
+     */
+    public void recycle(Tensor t) {
+        if (t == null) {
+            return;
+        }
+        if (spares.incrementAndGet() <= keep) {
+            spare.add(t);
+        } else {
+            spares.decrementAndGet();
+        }
+    }
+
+    private Tensor spare() {
+        Tensor t = spare.poll();
+        if (t != null) {
+            spares.decrementAndGet();
+        }
+        return t;
+    }
+
+    /** The most bytes of idle tensors one pre-processor keeps for reuse. */
+    static final long KEEP_BYTES = 32L << 20;
+
+    private final java.util.concurrent.ConcurrentLinkedQueue<Tensor> spare =
+            new java.util.concurrent.ConcurrentLinkedQueue<>();
+    private final java.util.concurrent.atomic.AtomicInteger spares =
+            new java.util.concurrent.atomic.AtomicInteger();
+
     /** The tensor of decoded pixels (package-private: tests feed it images directly). */
     Tensor tensor(DecodedImage image) {
+        return tensor(image, null);
+    }
+
+    /**
+     * The tensor of decoded pixels, written into {@code reuse}'s array when it has one of this
+     * model's size and dtype (every element is written: image, then padding).
+     */
+    Tensor tensor(DecodedImage image, Tensor reuse) {
         int w = input.width();
         int h = input.height();
         int sw = image.sourceWidth();
@@ -135,8 +198,19 @@ public final class Preprocessor {
         }
         Letterbox box = new Letterbox((double) nw / sw, (double) nh / sh, px, py, sw, sh);
         int n = input.elements();
-        float[] floats = uint8 ? null : new float[n];
-        byte[] bytes = uint8 ? new byte[n] : null;
+        float[] floats = null;
+        byte[] bytes = null;
+        if (uint8) {
+            bytes =
+                    reuse != null && reuse.uint8() != null && reuse.uint8().length == n
+                            ? reuse.uint8()
+                            : new byte[n];
+        } else {
+            floats =
+                    reuse != null && reuse.floats() != null && reuse.floats().length == n
+                            ? reuse.floats()
+                            : new float[n];
+        }
         pad(floats, bytes, w, h, px, py, nw, nh);
 
         int ch = image.channels();
@@ -157,6 +231,12 @@ public final class Preprocessor {
             from[c] = ch == 1 ? 0 : rgb ? c : 2 - c;
         }
         int plane = w * h;
+        if (fx.identity && fy.identity) {
+            // The decoded image already is the size it takes in the tensor (720p at 4/8, a
+            // 640x480 frame): no resize, the bytes go straight to the model's values.
+            copy(src, ch, from, floats, bytes, w, plane, px, py, nw, nh);
+            return new Tensor(floats, bytes, box);
+        }
         int[][] taps = new int[fy.taps][];
         for (int oy = 0; oy < nh; oy++) {
             int sy = fy.start[oy];
@@ -179,6 +259,11 @@ public final class Preprocessor {
             for (int c = 0; c < 3; c++) {
                 for (int t = 0; t < fy.taps; t++) {
                     taps[t] = rows[(sy + t) % ring][from[c]];
+                }
+                if (!channelsLast && !uint8 && fy.taps <= 3) {
+                    verticalFloats(
+                            taps, fy, oy, floats, c * plane + y * w + px, nw, mul[c], add[c]);
+                    continue;
                 }
                 vertical(taps, fy, oy, line, nw);
                 if (channelsLast) {
@@ -250,6 +335,25 @@ public final class Preprocessor {
         int[] start = fx.start;
         int[] weight = fx.weight;
         int half = 1 << (MID_SHIFT - 1);
+        if (fx.identity) {
+            // Same width: the 8 fractional bits of a copy.
+            if (ch == 3) {
+                int[] r = out[0];
+                int[] g = out[1];
+                int[] b = out[2];
+                for (int x = 0, i = offset; x < nw; x++, i += 3) {
+                    r[x] = (src[i] & 0xff) << 8;
+                    g[x] = (src[i + 1] & 0xff) << 8;
+                    b[x] = (src[i + 2] & 0xff) << 8;
+                }
+            } else {
+                int[] v = out[0];
+                for (int x = 0; x < nw; x++) {
+                    v[x] = (src[offset + x] & 0xff) << 8;
+                }
+            }
+            return;
+        }
         if (ch == 3) {
             for (int x = 0, i = offset; x < width; x++, i += 3) {
                 packed[x] =
@@ -356,6 +460,106 @@ public final class Preprocessor {
         }
     }
 
+    /**
+     * {@link #vertical} fused with the float32 NCHW write of its row: {@code (v x mul + add)} of
+     * each rounded 0..255 value straight into the plane from {@code at}. One, two or three taps.
+     */
+    static void verticalFloats(
+            int[][] rows, Axis fy, int oy, float[] out, int at, int nw, float mul, float add) {
+        int taps = fy.taps;
+        int t0 = oy * taps;
+        int[] a = rows[0];
+        int wa = fy.weight[t0];
+        if (taps == 1) {
+            for (int i = 0; i < nw; i++) {
+                out[at + i] = ((a[i] + 128) >> 8) * mul + add;
+            }
+        } else if (taps == 2) {
+            int[] b = rows[1];
+            int wb = fy.weight[t0 + 1];
+            int half = 1 << (OUT_SHIFT - 1);
+            for (int i = 0; i < nw; i++) {
+                out[at + i] = ((wa * a[i] + wb * b[i] + half) >> OUT_SHIFT) * mul + add;
+            }
+        } else {
+            int[] b = rows[1];
+            int wb = fy.weight[t0 + 1];
+            int[] c = rows[2];
+            int wc = fy.weight[t0 + 2];
+            int half = 1 << (OUT_SHIFT - 1);
+            for (int i = 0; i < nw; i++) {
+                out[at + i] = ((wa * a[i] + wb * b[i] + wc * c[i] + half) >> OUT_SHIFT) * mul + add;
+            }
+        }
+    }
+
+    /** The decoded pixels, {@code nw x nh}, into the tensor at {@code (px, py)} as they are. */
+    private void copy(
+            byte[] src,
+            int ch,
+            int[] from,
+            float[] floats,
+            byte[] bytes,
+            int w,
+            int plane,
+            int px,
+            int py,
+            int nw,
+            int nh) {
+        int stride = nw * ch;
+        for (int y = 0; y < nh; y++) {
+            int row = y * stride;
+            int pixel = (py + y) * w + px;
+            if (channelsLast) {
+                if (uint8 && ch == 3 && rgb) {
+                    System.arraycopy(src, row, bytes, pixel * 3, stride);
+                    continue;
+                }
+                for (int c = 0; c < 3; c++) {
+                    int o = pixel * 3 + c;
+                    int i = row + from[c];
+                    if (uint8) {
+                        for (int x = 0; x < nw; x++) {
+                            bytes[o + 3 * x] = src[i + ch * x];
+                        }
+                    } else {
+                        float m = mul[c];
+                        float k = add[c];
+                        for (int x = 0; x < nw; x++) {
+                            floats[o + 3 * x] = (src[i + ch * x] & 0xff) * m + k;
+                        }
+                    }
+                }
+            } else {
+                for (int c = 0; c < 3; c++) {
+                    int o = c * plane + pixel;
+                    int i = row + from[c];
+                    if (uint8) {
+                        if (ch == 1) {
+                            System.arraycopy(src, row, bytes, o, nw);
+                        } else {
+                            for (int x = 0; x < nw; x++) {
+                                bytes[o + x] = src[i + 3 * x];
+                            }
+                        }
+                    } else {
+                        float m = mul[c];
+                        float k = add[c];
+                        if (ch == 1) {
+                            for (int x = 0; x < nw; x++) {
+                                floats[o + x] = (src[row + x] & 0xff) * m + k;
+                            }
+                        } else {
+                            for (int x = 0; x < nw; x++) {
+                                floats[o + x] = (src[i + 3 * x] & 0xff) * m + k;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     /** Writes the padding around the image once, as runs. */
     private void pad(float[] floats, byte[] bytes, int w, int h, int px, int py, int nw, int nh) {
         if (nw == w && nh == h) {
@@ -420,7 +624,11 @@ public final class Preprocessor {
         final int[] start;
         final int[] weight;
 
+        /** Same size: output {@code o} is input {@code o}. */
+        final boolean identity;
+
         Axis(int in, int out, int bits) {
+            identity = in == out;
             if (in == out) {
                 taps = 1;
                 start = new int[out];

@@ -101,4 +101,41 @@ class PreprocessorTest {
         assertThatThrownBy(() -> p.apply("GIF89a nope".getBytes()))
                 .isInstanceOf(ImageDecodeException.class);
     }
+
+    @Test
+    void aRecycledTensorIsOverwrittenWhollyByTheNextFrame() throws Exception {
+        // A wide frame pads above and below, a tall one left and right: the second, written into
+        // the first's recycled array, must not keep any of the first's pixels or padding.
+        byte[] wide = solid("png", 200, 100, Color.WHITE);
+        byte[] tall = solid("jpg", 60, 120, new Color(200, 30, 90));
+        List<Double> mean = List.of(0.485, 0.456, 0.406);
+        List<Double> std = List.of(0.229, 0.224, 0.225);
+        for (String dtype : List.of("float32", "uint8")) {
+            for (String layout : List.of("NCHW", "NHWC")) {
+                ModelSpec m =
+                        new ModelSpec(
+                                "m",
+                                new ModelSpec.InputSpec("input", 64, 64, 3, layout, dtype),
+                                new ModelSpec.Preprocess(
+                                        "letterbox", 1.0 / 255.0, mean, std, "RGB", 114),
+                                new ModelSpec.Postprocess(
+                                        "classification", List.of("a"), 0.25, 0.45, 1),
+                                8);
+                Preprocessor p = new Preprocessor(m);
+                Preprocessor.Tensor first = p.apply(wide);
+                p.recycle(first);
+                Preprocessor.Tensor second = p.apply(tall);
+                Preprocessor.Tensor fresh = new Preprocessor(m).apply(tall);
+
+                Object array = dtype.equals("uint8") ? second.uint8() : second.floats();
+                assertThat(array)
+                        .as(dtype + " " + layout + ": the recycled array is reused")
+                        .isSameAs(dtype.equals("uint8") ? first.uint8() : first.floats());
+                assertThat(second.values())
+                        .as(dtype + " " + layout)
+                        .containsExactly(fresh.values());
+                assertThat(second.letterbox()).isEqualTo(fresh.letterbox());
+            }
+        }
+    }
 }

@@ -39,6 +39,16 @@ class ResizeReferenceTest {
         "64, 48, 64, 48, 24, 24, letterbox, NCHW, float32, 1, RGB",
         "64, 48, 64, 48, 24, 24, letterbox, NHWC, uint8, 1, RGB",
         "3, 2, 3, 2, 16, 16, letterbox, NHWC, float32, 3, RGB",
+        // Already the size the image takes in the tensor (720p at 4/8, a 640x480 frame): no
+        // resize, the bytes copied into every layout.
+        "64, 36, 128, 72, 64, 64, letterbox, NCHW, float32, 3, RGB",
+        "64, 36, 128, 72, 64, 64, letterbox, NHWC, float32, 3, BGR",
+        "64, 48, 64, 48, 64, 64, letterbox, NCHW, uint8, 3, BGR",
+        "64, 48, 64, 48, 64, 64, letterbox, NHWC, uint8, 3, RGB",
+        "64, 48, 64, 48, 64, 64, letterbox, NHWC, uint8, 3, BGR",
+        "48, 64, 48, 64, 64, 64, letterbox, NCHW, float32, 1, RGB",
+        "48, 64, 48, 64, 64, 64, letterbox, NCHW, uint8, 1, RGB",
+        "48, 64, 48, 64, 64, 64, letterbox, NHWC, float32, 1, RGB",
     })
     void theFastPassEqualsThePlainReference(
             int dw,
