@@ -16,7 +16,9 @@ import java.util.List;
  * OpenCV's are: per output row, a vertical pass over the decoded bytes of every channel into one
  * row of ints, then a horizontal pass into three planar rows of 0..255 (rounded, so a float tensor
  * is exactly the normalised uint8 one), from tables computed once per (decoded size, scaled size).
- * No intermediate images; a few rows of ints per thread, kept. Thread-safe.
+ * No intermediate images; a few rows of ints per thread, kept; an image already at its size in the
+ * tensor is copied straight in. Tensors handed back with {@link #recycle} are written over by the
+ * next frames instead of allocated. Thread-safe.
  */
 public final class Preprocessor {
     /**
@@ -141,8 +143,8 @@ public final class Preprocessor {
      * Hands a tensor back once nothing reads its values any more (its batch went to the model): the
      * next {@link #apply} overwrites its array instead of allocating one. A 640x640 float32 tensor
      * is 4.9 MB, a humongous object for G1 that is allocated, zeroed and collected per frame
-     * otherwise. Up to {@link #keep} tensors are kept (at most one batch, at most {@value
-     * #KEEP_BYTES} bytes); the letterbox of a recycled tensor stays valid. Recycle a tensor once.
+     * otherwise. Idle tensors are kept up to one batch of them and at most {@value #KEEP_BYTES}
+     * bytes; the letterbox of a recycled tensor stays valid. Recycle a tensor once.
      */
     public void recycle(Tensor t) {
         if (t == null) {
