@@ -262,11 +262,6 @@ public final class Preprocessor {
                 for (int t = 0; t < fy.taps; t++) {
                     taps[t] = rows[(sy + t) % ring][from[c]];
                 }
-                if (!channelsLast && !uint8 && fy.taps <= 3) {
-                    verticalFloats(
-                            taps, fy, oy, floats, c * plane + y * w + px, nw, mul[c], add[c]);
-                    continue;
-                }
                 vertical(taps, fy, oy, line, nw);
                 if (channelsLast) {
                     int o = (y * w + px) * 3 + c;
@@ -458,39 +453,6 @@ public final class Preprocessor {
             }
             for (int i = 0; i < nw; i++) {
                 line[i] >>= OUT_SHIFT;
-            }
-        }
-    }
-
-    /**
-     * {@link #vertical} fused with the float32 NCHW write of its row: {@code (v x mul + add)} of
-     * each rounded 0..255 value straight into the plane from {@code at}. One, two or three taps.
-     */
-    static void verticalFloats(
-            int[][] rows, Axis fy, int oy, float[] out, int at, int nw, float mul, float add) {
-        int taps = fy.taps;
-        int t0 = oy * taps;
-        int[] a = rows[0];
-        int wa = fy.weight[t0];
-        if (taps == 1) {
-            for (int i = 0; i < nw; i++) {
-                out[at + i] = ((a[i] + 128) >> 8) * mul + add;
-            }
-        } else if (taps == 2) {
-            int[] b = rows[1];
-            int wb = fy.weight[t0 + 1];
-            int half = 1 << (OUT_SHIFT - 1);
-            for (int i = 0; i < nw; i++) {
-                out[at + i] = ((wa * a[i] + wb * b[i] + half) >> OUT_SHIFT) * mul + add;
-            }
-        } else {
-            int[] b = rows[1];
-            int wb = fy.weight[t0 + 1];
-            int[] c = rows[2];
-            int wc = fy.weight[t0 + 2];
-            int half = 1 << (OUT_SHIFT - 1);
-            for (int i = 0; i < nw; i++) {
-                out[at + i] = ((wa * a[i] + wb * b[i] + wc * c[i] + half) >> OUT_SHIFT) * mul + add;
             }
         }
     }
