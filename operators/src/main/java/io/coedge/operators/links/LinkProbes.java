@@ -52,7 +52,14 @@ public final class LinkProbes implements AutoCloseable {
     /** A round's time times this is the least wait before the next round. */
     static final int DUTY_FACTOR = 20;
 
+    /**
+     * Untimed bytes first: more than a shaper's burst (tbf's 16 KiB on the testbed), so both timed
+     * payloads start with an empty token bucket and an open TCP window.
+     */
     static final int WARMUP_BYTES = 32 << 10;
+
+    static final int MIN_LARGE_BYTES = 32 << 10;
+    static final long TARGET_LARGE_MS = 100;
     static final int CONNECT_TIMEOUT_MS = 2_000;
     static final int READ_TIMEOUT_MS = 20_000;
 
@@ -64,10 +71,10 @@ public final class LinkProbes implements AutoCloseable {
     public record Settings(long intervalMs, int largeBytes, String bindHost) {
         public Settings {
             if (intervalMs < 0
-                    || largeBytes < 8 << 10
+                    || largeBytes < MIN_LARGE_BYTES
                     || largeBytes > LinkProbeServer.MAX_PAYLOAD) {
                 throw new IllegalArgumentException(
-                        "link probes need an interval >= 0 ms and 8 KiB to 8 MiB of payload, were "
+                        "link probes need an interval >= 0 ms and 32 KiB to 8 MiB of payload, were "
                                 + intervalMs
                                 + " ms and "
                                 + largeBytes
@@ -225,11 +232,13 @@ public final class LinkProbes implements AutoCloseable {
                     CONNECT_TIMEOUT_MS);
             DataOutputStream out = new DataOutputStream(s.getOutputStream());
             InputStream in = s.getInputStream();
-            byte[] payload = new byte[settings.largeBytes()];
+            int largeBytes = largeBytes(estimates.get(peer));
+            int smallBytes = largeBytes / 8;
+            byte[] payload = new byte[largeBytes];
             timed(out, in, payload, WARMUP_BYTES);
-            long small = timed(out, in, payload, settings.smallBytes());
-            long large = timed(out, in, payload, settings.largeBytes());
-            LinkEstimate.fromTwoSizes(settings.smallBytes(), small, settings.largeBytes(), large)
+            long small = timed(out, in, payload, smallBytes);
+            long large = timed(out, in, payload, largeBytes);
+            LinkEstimate.fromTwoSizes(smallBytes, small, largeBytes, large)
                     .ifPresent(
                             sample ->
                                     estimates
@@ -246,6 +255,20 @@ public final class LinkProbes implements AutoCloseable {
                         e.toString());
             }
         }
+    }
+
+    /**
+     * The large payload for a link: what crosses it in about {@link #TARGET_LARGE_MS} at its last
+     * estimate, between {@link #MIN_LARGE_BYTES} and the configured size (that size before any
+     * estimate), so a slow link is not filled with probes and is measured as often as a fast one.
+     */
+    int largeBytes(LinkEstimate estimate) {
+        LinkStatus last = estimate == null ? null : estimate.status();
+        if (last == null) {
+            return settings.largeBytes();
+        }
+        long bytes = Math.round(last.mbps() * 1e6 / 8 * TARGET_LARGE_MS / 1000);
+        return (int) Math.max(MIN_LARGE_BYTES, Math.min(settings.largeBytes(), bytes));
     }
 
     /** Nanoseconds from the first byte of {@code length} bytes written to their answer read. */

@@ -152,4 +152,74 @@ class MeasuredLinksTest {
         assertThat(planner.onStatuses(all, cut.state()).verdict())
                 .isEqualTo(Replanner.Verdict.NOT_DUE);
     }
+
+    static final CatalogText TWO_CAMERAS =
+            new CatalogText(
+                    "cut.yaml",
+                    """
+      nodes: [{id: a, sidecar: "127.0.0.1:1"}, {id: b, sidecar: "127.0.0.1:2"}]
+      models: [{name: m, maxBatch: 4, input: {width: 32, height: 32}, postprocess: {type: classification, labels: [x]}}]
+      tasks:
+        - {id: t1, model: m, cameras: [c1], fps: 4, deadlineMs: 1000, origin: a, inputBytes: 75000}
+        - {id: t2, model: m, cameras: [c2], fps: 4, deadlineMs: 1000, origin: a, inputBytes: 75000}
+      links:
+        - {from: a, to: b, bandwidthMbps: 20, latencyMs: 0}
+        - {from: b, to: a, bandwidthMbps: 20, latencyMs: 0}
+      """);
+
+    /**
+     * A node whose every frame takes 150 ms whatever the batch (a slow node, or the delay model).
+     */
+    static NodeStatus slow(String node, long ts, Double mbps) {
+        NodeStatus s =
+                new NodeStatus(
+                        node,
+                        node.equals("a") ? 0 : 1,
+                        0,
+                        ts,
+                        true,
+                        "",
+                        "cpu",
+                        Map.of(
+                                "m",
+                                new NodeStatus.ModelStatus(
+                                        new int[] {1, 2, 4},
+                                        new long[] {150_000, 300_000, 600_000},
+                                        0)),
+                        0,
+                        0.1);
+        return mbps == null
+                ? s
+                : s.withLinks(
+                        "127.0.0.1:9",
+                        Map.of(
+                                node.equals("a") ? "b" : "a",
+                                new NodeStatus.LinkStatus(mbps, 200, ts, 3)));
+    }
+
+    @Test
+    void aMeasuredCutOfTheLinkSendsTheOffloadedBigInputTaskHome() {
+        StatusPlanner planner =
+                new StatusPlanner(
+                        TWO_CAMERAS.parse(),
+                        DispatchPolicies.byName("coedge"),
+                        new Replanner.Settings(5_000_000, 15_000_000, 5_000_000),
+                        5_000);
+        Map<String, NodeStatus> all = new HashMap<>();
+        all.put("a", slow("a", NOW, 19.2));
+        all.put("b", slow("b", NOW, 19.2));
+        Replanner.Outcome first = planner.onStatuses(all, null);
+        assertThat(first.state().assignment().values())
+                .as("two tasks of 4 fps x 150 ms overload a: one goes to b")
+                .containsExactlyInAnyOrder("a", "b");
+
+        all.put("a", slow("a", NOW + 20_000, 0.96));
+        all.put("b", slow("b", NOW + 20_000, 19.2));
+        Replanner.Outcome cut = planner.onStatuses(all, first.state());
+
+        assertThat(cut.verdict()).isEqualTo(Replanner.Verdict.PLANNED);
+        assertThat(cut.moves()).hasSize(1);
+        assertThat(cut.state().assignment())
+                .containsOnly(Map.entry("t1", "a"), Map.entry("t2", "a"));
+    }
 }
