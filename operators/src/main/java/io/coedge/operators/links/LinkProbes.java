@@ -49,8 +49,8 @@ public final class LinkProbes implements AutoCloseable {
     public static final ConfigOption<Integer> LARGE_BYTES =
             ConfigOptions.key("coedge.link-probe.bytes").intType().defaultValue(128 << 10);
 
-    /** A round's time times this is the least wait before the next round. */
-    static final int DUTY_FACTOR = 20;
+    /** A round's link time times this is the least wait before the next round. */
+    static final int DUTY_FACTOR = 10;
 
     /**
      * Untimed bytes first: more than a shaper's burst (tbf's 16 KiB on the testbed), so both timed
@@ -191,7 +191,7 @@ public final class LinkProbes implements AutoCloseable {
     }
 
     private void round() {
-        long started = System.nanoTime();
+        double linkMs = 0;
         try {
             Map<String, String> targets = peers.get();
             for (Map.Entry<String, String> p : targets.entrySet()) {
@@ -199,20 +199,37 @@ public final class LinkProbes implements AutoCloseable {
                     return;
                 }
                 if (!p.getKey().equals(node)) {
+                    long started = System.nanoTime();
                     probe(p.getKey(), p.getValue());
+                    linkMs += nextRoundMs(p.getKey(), (System.nanoTime() - started) / 1e6);
                 }
             }
         } catch (RuntimeException e) {
             LOG.warn("node {}: a link probe round failed: {}", node, e.toString());
         } finally {
             if (!closed) {
-                long tookMs = (System.nanoTime() - started) / 1_000_000;
                 thread.schedule(
                         this::round,
-                        Math.max(settings.intervalMs(), tookMs * DUTY_FACTOR),
+                        Math.max(settings.intervalMs(), Math.round(linkMs * DUTY_FACTOR)),
                         TimeUnit.MILLISECONDS);
             }
         }
+    }
+
+    /**
+     * The link time the next round to {@code peer} takes at its latest estimate (its bytes over the
+     * estimated rate), or what this round took when there is none: the next round waits {@link
+     * #DUTY_FACTOR} times that. By the estimate rather than by the elapsed time, so a probe slowed
+     * by frames sharing the link does not postpone the round that would see the change.
+     */
+    private double nextRoundMs(String peer, double tookMs) {
+        LinkEstimate e = estimates.get(peer);
+        LinkStatus last = e == null ? null : e.status();
+        if (last == null) {
+            return tookMs;
+        }
+        int large = largeBytes(e);
+        return (WARMUP_BYTES + large + large / 8) * 8 / (last.mbps() * 1000);
     }
 
     private void probe(String peer, String address) {
