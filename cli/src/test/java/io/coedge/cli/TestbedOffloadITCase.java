@@ -18,7 +18,6 @@ import io.coedge.models.ModelGenerator;
 import io.coedge.topics.TopicsConfig;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -48,9 +47,6 @@ import org.junit.jupiter.api.io.TempDir;
 class TestbedOffloadITCase {
     private static final double MBPS = 2.0;
     private static final int FRAMES = 45;
-
-    /** Every process this test starts in the testbed, stopped at its end whatever happens. */
-    private static final List<Process> STARTED = new ArrayList<>();
 
     @Test
     void anOffloadedTasksFramesPayTheLinkAndLocalOnesDoNot(@TempDir Path dir) throws Exception {
@@ -92,11 +88,11 @@ class TestbedOffloadITCase {
                 """
                         .formatted(MBPS, MBPS));
         Catalog catalog = CatalogText.read(catalogFile).parse();
-        Path images = noiseImages(dir.resolve("images"));
+        Path images = TestbedProcesses.noiseImages(dir.resolve("images"));
         TopicsConfig topics = TopicsConfig.defaults();
         ClusterSpec spec =
                 ClusterSpec.builder(catalog.nodes(), dir.resolve("cluster"))
-                        .restPort(freePort())
+                        .restPort(TestbedProcesses.freePort())
                         .models(models)
                         .nodeModels("edge-2", farModels)
                         .sidecarDevice("cpu")
@@ -111,9 +107,10 @@ class TestbedOffloadITCase {
                         TestbedPlan.of(Testbed.newRunId(), catalog.nodes(), catalog.links()),
                         m -> System.out.println("testbed: " + m))) {
             TestbedState testbed = cluster.testbed();
+            TestbedProcesses started = new TestbedProcesses(testbed);
             run = testbed.netns().get(TestbedState.BACKBONE).replace("-backbone", "");
             String kafka = cluster.state().kafkaBootstrap();
-            assertThat(coedge(testbed, "backbone", kafka, "topics", "create").waitFor()).isZero();
+            assertThat(started.coedge("backbone", kafka, "topics", "create").waitFor()).isZero();
             FlinkSession rest = cluster.session();
             String jobId =
                     rest.submit(
@@ -135,8 +132,7 @@ class TestbedOffloadITCase {
                 // produce` runs it: COEDGE_NODE=edge-1, so its frames go to the partition read
                 // there.
                 Process produce =
-                        coedge(
-                                testbed,
+                        started.coedge(
                                 "edge-1",
                                 kafka,
                                 "produce",
@@ -151,8 +147,7 @@ class TestbedOffloadITCase {
                 assertThat(produce.waitFor(5, TimeUnit.MINUTES)).isTrue();
                 assertThat(produce.exitValue()).isZero();
                 Process dump =
-                        java(
-                                testbed,
+                        started.java(
                                 "backbone",
                                 TestbedKafkaDump.class.getName(),
                                 kafka,
@@ -172,7 +167,7 @@ class TestbedOffloadITCase {
                 }
                 assertThat(dump.waitFor(1, TimeUnit.MINUTES)).isTrue();
             } finally {
-                STARTED.forEach(Process::destroyForcibly);
+                started.close();
                 rest.cancel(jobId);
             }
         }
@@ -236,65 +231,5 @@ class TestbedOffloadITCase {
         assertThat(local).hasSizeGreaterThanOrEqualTo(5);
         // Local frames pay no link: the typical one starts before one frame could have crossed.
         assertThat(local.get(local.size() / 2)).isLessThan(oneFrameMs * 0.9);
-    }
-
-    /** {@code coedge ARGS} in {@code where}'s namespace and cgroup, as `cluster exec` runs it. */
-    private static Process coedge(TestbedState testbed, String where, String kafka, String... args)
-            throws Exception {
-        List<String> all = new ArrayList<>(List.of(CoEdgeCli.class.getName()));
-        all.addAll(List.of(args));
-        Process p = start(testbed, where, kafka, all);
-        return p;
-    }
-
-    private static Process java(TestbedState testbed, String where, String... args)
-            throws Exception {
-        return start(testbed, where, null, List.of(args));
-    }
-
-    private static Process start(
-            TestbedState testbed, String where, String kafka, List<String> mainAndArgs)
-            throws Exception {
-        List<String> command = new ArrayList<>(Testbed.prefix(testbed, where));
-        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        command.addAll(List.of("-Xmx256m", "-XX:+UseSerialGC", "-cp"));
-        command.add(System.getProperty("java.class.path"));
-        command.addAll(mainAndArgs);
-        ProcessBuilder pb =
-                new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT);
-        if (kafka != null) {
-            pb.environment().put("KAFKA_BOOTSTRAP", kafka);
-            pb.redirectOutput(ProcessBuilder.Redirect.INHERIT);
-        }
-        if (!where.equals(TestbedState.BACKBONE)) {
-            pb.environment().put("COEDGE_NODE", where);
-        }
-        Process p = pb.start();
-        STARTED.add(p);
-        return p;
-    }
-
-    /** Three 400x300 JPEGs of noise, about 74 KB each: well above tbf's 16 KiB burst. */
-    private static Path noiseImages(Path dir) throws Exception {
-        Files.createDirectories(dir);
-        java.util.Random random = new java.util.Random(1);
-        for (int i = 0; i < 3; i++) {
-            java.awt.image.BufferedImage image =
-                    new java.awt.image.BufferedImage(
-                            400, 300, java.awt.image.BufferedImage.TYPE_INT_RGB);
-            for (int y = 0; y < 300; y++) {
-                for (int x = 0; x < 400; x++) {
-                    image.setRGB(x, y, random.nextInt(1 << 24));
-                }
-            }
-            javax.imageio.ImageIO.write(image, "jpg", dir.resolve("noise-" + i + ".jpg").toFile());
-        }
-        return dir;
-    }
-
-    private static int freePort() throws Exception {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
     }
 }

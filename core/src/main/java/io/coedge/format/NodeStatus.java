@@ -24,6 +24,11 @@ import java.util.Map;
  *     origin node"); null while none has announced itself here, and from older nodes
  * @param sourceSubtasks the frames source's parallelism (its number of readers), announced with
  *     {@code sourceSubtask}; null with it
+ * @param probe {@code host:port} of the node's link probe server, on the node's own address (what
+ *     peers time their transfers to, docs/ARCHITECTURE.md "Measured links"); null when the node
+ *     does not probe, and from older nodes
+ * @param links what this node measured its links to give, by peer node id (the direction this node
+ *     -> peer); null when it does not probe, and from older nodes
  */
 public record NodeStatus(
         String node,
@@ -37,7 +42,40 @@ public record NodeStatus(
         long queuedFrames,
         double load,
         Integer sourceSubtask,
-        Integer sourceSubtasks) {
+        Integer sourceSubtasks,
+        String probe,
+        Map<String, LinkStatus> links) {
+
+    /** A status without link measurements. */
+    public NodeStatus(
+            String node,
+            int subtask,
+            int attempt,
+            long timestamp,
+            boolean healthy,
+            String reason,
+            String device,
+            Map<String, ModelStatus> models,
+            long queuedFrames,
+            double load,
+            Integer sourceSubtask,
+            Integer sourceSubtasks) {
+        this(
+                node,
+                subtask,
+                attempt,
+                timestamp,
+                healthy,
+                reason,
+                device,
+                models,
+                queuedFrames,
+                load,
+                sourceSubtask,
+                sourceSubtasks,
+                null,
+                null);
+    }
 
     /** A status that announces no source subtask. */
     public NodeStatus(
@@ -80,7 +118,47 @@ public record NodeStatus(
                 queuedFrames,
                 load,
                 sourceSubtask,
-                sourceSubtasks);
+                sourceSubtasks,
+                probe,
+                links);
+    }
+
+    /** This status with the node's probe address and link measurements ({@code null}s: none). */
+    public NodeStatus withLinks(String probe, Map<String, LinkStatus> links) {
+        return new NodeStatus(
+                node,
+                subtask,
+                attempt,
+                timestamp,
+                healthy,
+                reason,
+                device,
+                models,
+                queuedFrames,
+                load,
+                sourceSubtask,
+                sourceSubtasks,
+                probe,
+                links);
+    }
+
+    /**
+     * What one direction of a link gave the node's probe: the payload rate of a TCP transfer (what
+     * a frame's bytes get), from two timed payload sizes, so the per-byte time and the fixed cost
+     * (latency, connection) separate.
+     *
+     * @param mbps payload megabits per second (the median of the recent probe rounds)
+     * @param latencyMicros the fixed part of a transfer (round trip of the acknowledgement
+     *     included), microseconds; the median of the recent rounds
+     * @param measuredAtMs when the latest round ended, epoch milliseconds of the measuring node's
+     *     clock (the same clock as its status's {@code timestamp})
+     * @param samples probe rounds measured on this link so far
+     */
+    public record LinkStatus(double mbps, long latencyMicros, long measuredAtMs, int samples) {
+        /** Transfer time per payload byte, microseconds. */
+        public double microsPerByte() {
+            return 8.0 / mbps;
+        }
     }
 
     /**

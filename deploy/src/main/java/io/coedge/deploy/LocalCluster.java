@@ -372,6 +372,9 @@ public final class LocalCluster implements AutoCloseable {
         progress.accept("REST API of the backbone's JobManager bridged to " + restUrl(spec));
     }
 
+    /** {@code io.coedge.operators.links.LinkProbes.INTERVAL_MS}: on in the testbed only. */
+    static final String LINK_PROBE_INTERVAL = "coedge.link-probe.interval-ms";
+
     /** Binds the Flink servers of a process in the testbed to its namespace's address. */
     private Configuration inTestbed(Configuration c, String where) {
         if (testbed != null) {
@@ -382,6 +385,10 @@ public final class LocalCluster implements AutoCloseable {
             c.set(RestOptions.BIND_ADDRESS, jm);
             c.set(TaskManagerOptions.HOST, address(where));
             c.set(TaskManagerOptions.BIND_HOST, address(where));
+            // Each node measures its shaped links, and the dispatcher plans from what it measured.
+            if (!c.containsKey(LINK_PROBE_INTERVAL)) {
+                c.setString(LINK_PROBE_INTERVAL, "5000");
+            }
         }
         return c;
     }

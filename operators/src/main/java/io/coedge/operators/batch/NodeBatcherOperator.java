@@ -7,6 +7,7 @@ import io.coedge.format.ErrorCode;
 import io.coedge.format.FrameResult;
 import io.coedge.format.NodeStatus;
 import io.coedge.operators.dispatch.RoutedFrame;
+import io.coedge.operators.links.LinkProbes;
 import io.coedge.scheduler.model.Clock;
 import io.coedge.scheduler.node.Batch;
 import io.coedge.scheduler.node.NodeEngine;
@@ -60,6 +61,7 @@ public final class NodeBatcherOperator extends AbstractStreamOperator<FrameResul
 
     private transient Clock clock;
     private transient InferenceExecutor executor;
+    private transient LinkProbes probes;
 
     /** The executor this batcher runs its batches through (for tests in this package). */
     InferenceExecutor executor() {
@@ -93,16 +95,11 @@ public final class NodeBatcherOperator extends AbstractStreamOperator<FrameResul
         Catalog catalog = config.catalog().parse();
         clock = Clock.system();
         int subtask = getRuntimeContext().getTaskInfo().getIndexOfThisSubtask();
+        var tmConfig = getContainingTask().getEnvironment().getTaskManagerInfo().getConfiguration();
         NodeIdentity identity =
-                NodeIdentity.resolve(
-                        catalog,
-                        getContainingTask()
-                                .getEnvironment()
-                                .getTaskManagerInfo()
-                                .getConfiguration(),
-                        subtask,
-                        config.localMode());
+                NodeIdentity.resolve(catalog, tmConfig, subtask, config.localMode());
         NodeSpec node = catalog.node(identity.node()).orElseThrow();
+        probes = LinkProbes.start(node.id(), LinkProbes.Settings.of(tmConfig));
         String target = config.sidecarOverrides().getOrDefault(node.id(), node.sidecar());
         LOG.info(
                 "batcher subtask {} runs node {} ({}), sidecar {}, policy {}",
@@ -257,6 +254,7 @@ public final class NodeBatcherOperator extends AbstractStreamOperator<FrameResul
         var task = getRuntimeContext().getTaskInfo();
         NodeStatus status = nodes.status(task.getIndexOfThisSubtask(), task.getAttemptNumber());
         if (status != null) {
+            status = probes == null ? status : status.withLinks(probes.address(), probes.links());
             output.collect(STATUS, new StreamRecord<>(status));
         }
     }
@@ -274,6 +272,9 @@ public final class NodeBatcherOperator extends AbstractStreamOperator<FrameResul
 
     @Override
     public void close() throws Exception {
+        if (probes != null) {
+            probes.close();
+        }
         if (executor != null) {
             executor.close();
         }

@@ -174,6 +174,7 @@ public final class DispatchFunction extends BroadcastProcessFunction<Frame, Node
             all.put(e.getKey(), e.getValue());
         }
         router.announced(all.values());
+        io.coedge.operators.links.LinkPeers.announced(all.values());
         BroadcastState<String, Replanner.State> replannerState = ctx.getBroadcastState(REPLANNER);
         Replanner.Outcome outcome = planner.onStatuses(all, replannerState.get(REPLANNER_KEY));
         switch (outcome.verdict()) {

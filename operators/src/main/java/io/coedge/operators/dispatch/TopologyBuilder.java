@@ -20,15 +20,22 @@ import java.util.Map;
  * The scheduler's view of a deployment: the catalog's tasks and links plus what each node last
  * reported. A node that has not reported, reported unhealthy, or whose report is older than the
  * staleness bound is unhealthy: the dispatcher moves its tasks away. Tasks whose model no healthy
- * node serves are left out of the plan.
+ * node serves are left out of the plan. A link's bandwidth is what its sending node measured while
+ * that is fresh, else the catalog's ({@link MeasuredLinks}); its latency is the catalog's.
  */
 public final class TopologyBuilder {
     private final Catalog catalog;
     private final long staleAfterMs;
+    private final MeasuredLinks measured;
 
     public TopologyBuilder(Catalog catalog, long staleAfterMs) {
+        this(catalog, staleAfterMs, MeasuredLinks.defaults());
+    }
+
+    TopologyBuilder(Catalog catalog, long staleAfterMs, MeasuredLinks measured) {
         this.catalog = catalog;
         this.staleAfterMs = staleAfterMs;
+        this.measured = measured;
     }
 
     public Topology build(Map<String, NodeStatus> statuses, long nowMs) {
@@ -63,7 +70,11 @@ public final class TopologyBuilder {
                     new Link(
                             l.from(),
                             l.to(),
-                            Math.max(1, Math.round(l.bandwidthMbps() * 1e6)),
+                            measured.bandwidthBps(
+                                    l.from(),
+                                    l.to(),
+                                    Math.max(1, Math.round(l.bandwidthMbps() * 1e6)),
+                                    statuses),
                             Math.round(l.latencyMs() * 1000)));
         }
         java.util.Set<Model> served = new java.util.HashSet<>();

@@ -19,7 +19,9 @@ import java.util.Map;
  *   <li>Start from the previous plan (or from every task on its origin node for the first plan).
  *   <li>Homecoming: an offloaded task returns to its origin only if the origin can take it with a
  *       clear margin ({@code pressure <= 1 - hysteresis}).
- *   <li>Link relief: a link loaded beyond its budget sheds its largest streams home or elsewhere.
+ *   <li>Link relief: a link loaded beyond its budget sheds its largest streams home or elsewhere,
+ *       to a node that can take them; a link loaded beyond its capacity (after a measured drop)
+ *       sheds them home even to an overloaded origin, where some frames still make it.
  *   <li>Relief: while some node is overloaded (pressure &gt; 1: its deadlines cannot all be met),
  *       take its task groups (same origin, same model) cheapest-to-ship first and move, together,
  *       just enough of the cheapest group whose move relieves the node, to the reachable node where
@@ -454,6 +456,12 @@ public final class CoEdgeDispatch implements DispatchPolicy {
                                 bestP = p;
                                 best = e;
                             }
+                        }
+                        if (best < 0
+                                && linkUse[segment[o * nodes + d]] > l.bandwidthBitsPerSecond()) {
+                            // Beyond the link's capacity every shipped frame queues without end
+                            // and misses: even an overloaded origin serves some of them.
+                            best = o;
                         }
                         if (best >= 0) {
                             move(t, best);

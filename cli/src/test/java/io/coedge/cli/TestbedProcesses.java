@@ -1,0 +1,83 @@
+package io.coedge.cli;
+
+import io.coedge.deploy.testbed.Testbed;
+import io.coedge.deploy.testbed.TestbedState;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * What the testbed's pipeline tests start inside its namespaces (as {@code cluster exec} runs it),
+ * all stopped by {@link #close()}; and their inputs.
+ */
+final class TestbedProcesses implements AutoCloseable {
+    private final TestbedState testbed;
+    private final List<Process> started = new ArrayList<>();
+
+    TestbedProcesses(TestbedState testbed) {
+        this.testbed = testbed;
+    }
+
+    /** {@code coedge ARGS} in {@code where}'s namespace and cgroup, as `cluster exec` runs it. */
+    Process coedge(String where, String kafka, String... args) throws Exception {
+        List<String> all = new ArrayList<>(List.of(CoEdgeCli.class.getName()));
+        all.addAll(List.of(args));
+        return start(where, kafka, all);
+    }
+
+    /** A main class of the test classpath in {@code where}'s namespace; its stdout is piped. */
+    Process java(String where, String... args) throws Exception {
+        return start(where, null, List.of(args));
+    }
+
+    private Process start(String where, String kafka, List<String> mainAndArgs) throws Exception {
+        List<String> command = new ArrayList<>(Testbed.prefix(testbed, where));
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.addAll(List.of("-Xmx256m", "-XX:+UseSerialGC", "-cp"));
+        command.add(System.getProperty("java.class.path"));
+        command.addAll(mainAndArgs);
+        ProcessBuilder pb =
+                new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT);
+        if (kafka != null) {
+            pb.environment().put("KAFKA_BOOTSTRAP", kafka);
+            pb.redirectOutput(ProcessBuilder.Redirect.INHERIT);
+        }
+        if (!where.equals(TestbedState.BACKBONE)) {
+            pb.environment().put("COEDGE_NODE", where);
+        }
+        Process p = pb.start();
+        started.add(p);
+        return p;
+    }
+
+    @Override
+    public void close() {
+        started.forEach(Process::destroyForcibly);
+    }
+
+    /** Three 400x300 JPEGs of noise, about 74 KB each: well above tbf's 16 KiB burst. */
+    static Path noiseImages(Path dir) throws Exception {
+        Files.createDirectories(dir);
+        java.util.Random random = new java.util.Random(1);
+        for (int i = 0; i < 3; i++) {
+            java.awt.image.BufferedImage image =
+                    new java.awt.image.BufferedImage(
+                            400, 300, java.awt.image.BufferedImage.TYPE_INT_RGB);
+            for (int y = 0; y < 300; y++) {
+                for (int x = 0; x < 400; x++) {
+                    image.setRGB(x, y, random.nextInt(1 << 24));
+                }
+            }
+            javax.imageio.ImageIO.write(image, "jpg", dir.resolve("noise-" + i + ".jpg").toFile());
+        }
+        return dir;
+    }
+
+    static int freePort() throws Exception {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+}

@@ -1,0 +1,84 @@
+package io.coedge.operators.links;
+
+import io.coedge.format.NodeStatus.LinkStatus;
+import java.util.ArrayDeque;
+import java.util.Arrays;
+import java.util.Deque;
+import java.util.Optional;
+
+/**
+ * What one direction of a link gives, from probe rounds: pure, no clock and no network. Each round
+ * times two payload sizes on one connection, {@code t(n) = fixed + n x perByte}, so two sizes
+ * separate the per-byte time (what a frame's bytes pay) from the fixed part (latency, the
+ * acknowledgement's way back); the published figure is the median of the last {@link #WINDOW}
+ * rounds, so one disturbed round does not move it.
+ */
+public final class LinkEstimate {
+    /** Rounds the published median is taken over. */
+    public static final int WINDOW = 3;
+
+    /**
+     * One round's estimate.
+     *
+     * @param mbps payload megabits per second
+     * @param latencyMicros the fixed part of one transfer
+     */
+    public record Sample(double mbps, long latencyMicros) {}
+
+    private final Deque<Sample> recent = new ArrayDeque<>();
+    private long measuredAtMs;
+    private int samples;
+
+    /**
+     * The estimate of one round: {@code (largeNanos - smallNanos) / (largeBytes - smallBytes)} per
+     * byte, the rest of the small transfer's time fixed; empty when the larger payload was not the
+     * slower one (a disturbed round: nothing can be said).
+     */
+    public static Optional<Sample> fromTwoSizes(
+            long smallBytes, long smallNanos, long largeBytes, long largeNanos) {
+        if (largeBytes <= smallBytes || smallBytes < 0) {
+            throw new IllegalArgumentException(
+                    "the large payload must be larger than the small one, were "
+                            + largeBytes
+                            + " and "
+                            + smallBytes
+                            + " bytes");
+        }
+        double nanosPerByte = (double) (largeNanos - smallNanos) / (largeBytes - smallBytes);
+        if (!(nanosPerByte > 0)) {
+            return Optional.empty();
+        }
+        double fixedNanos = Math.max(0, smallNanos - smallBytes * nanosPerByte);
+        return Optional.of(new Sample(8_000 / nanosPerByte, Math.round(fixedNanos / 1000)));
+    }
+
+    /** Records one round that ended at {@code nowMs}. */
+    public synchronized void add(Sample sample, long nowMs) {
+        recent.addLast(sample);
+        while (recent.size() > WINDOW) {
+            recent.removeFirst();
+        }
+        measuredAtMs = nowMs;
+        samples++;
+    }
+
+    /** The median of the recent rounds, or null before the first. */
+    public synchronized LinkStatus status() {
+        if (recent.isEmpty()) {
+            return null;
+        }
+        double[] mbps = recent.stream().mapToDouble(Sample::mbps).sorted().toArray();
+        long[] latency = recent.stream().mapToLong(Sample::latencyMicros).sorted().toArray();
+        return new LinkStatus(median(mbps), latency[latency.length / 2], measuredAtMs, samples);
+    }
+
+    private static double median(double[] sorted) {
+        int n = sorted.length;
+        return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+    }
+
+    @Override
+    public synchronized String toString() {
+        return "LinkEstimate" + Arrays.toString(recent.toArray());
+    }
+}

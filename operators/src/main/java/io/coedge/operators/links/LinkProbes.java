@@ -1,0 +1,326 @@
+package io.coedge.operators.links;
+
+import io.coedge.format.NodeStatus.LinkStatus;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
+import java.util.function.Supplier;
+import org.apache.flink.configuration.ConfigOption;
+import org.apache.flink.configuration.ConfigOptions;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.TaskManagerOptions;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One node's link measurements (docs/ARCHITECTURE.md "Measured links"): a {@link LinkProbeServer}
+ * on the node's own address, announced in its status, and a thread that every {@link
+ * Settings#intervalMs} times, to each peer that announced a probe address ({@link LinkPeers}), a
+ * warm-up payload (untimed: it empties a shaper's token bucket and opens TCP's window), then a
+ * small and a large one, each until its one-byte answer; {@link LinkEstimate} turns the two times
+ * into payload Mbit/s and a fixed part. A round costs {@code warmup + small + large} bytes per peer
+ * (176 KiB by default), and the next round waits at least {@link #DUTY_FACTOR} times as long as the
+ * last one took, so probes take at most about 5% of a slow link's time. A probe error is no
+ * measurement, logged once per peer; nothing here fails the job.
+ */
+public final class LinkProbes implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(LinkProbes.class);
+
+    /**
+     * How often a node probes its links, milliseconds; 0 (the default) turns probing off. The
+     * testbed sets 5000: there the links are real and shaped; on loopback (a MiniCluster, a plain
+     * process cluster) they are not, and the catalog's links are the ones meant.
+     */
+    public static final ConfigOption<Long> INTERVAL_MS =
+            ConfigOptions.key("coedge.link-probe.interval-ms").longType().defaultValue(0L);
+
+    /** The large probe payload, bytes; the small one is an eighth of it. */
+    public static final ConfigOption<Integer> LARGE_BYTES =
+            ConfigOptions.key("coedge.link-probe.bytes").intType().defaultValue(128 << 10);
+
+    /** A round's link time times this is the least wait before the next round. */
+    static final int DUTY_FACTOR = 10;
+
+    /**
+     * Untimed bytes first: more than a shaper's burst (tbf's 16 KiB on the testbed), so both timed
+     * payloads start with an empty token bucket and an open TCP window.
+     */
+    static final int WARMUP_BYTES = 32 << 10;
+
+    static final int MIN_LARGE_BYTES = 32 << 10;
+    static final long TARGET_LARGE_MS = 100;
+    static final int CONNECT_TIMEOUT_MS = 2_000;
+    static final int READ_TIMEOUT_MS = 20_000;
+
+    /**
+     * @param intervalMs rounds at most this often (0: off)
+     * @param largeBytes the large payload; the small one is an eighth
+     * @param bindHost the node's own address: the server listens there and probes leave from it
+     */
+    public record Settings(long intervalMs, int largeBytes, String bindHost) {
+        public Settings {
+            if (intervalMs < 0
+                    || largeBytes < MIN_LARGE_BYTES
+                    || largeBytes > LinkProbeServer.MAX_PAYLOAD) {
+                throw new IllegalArgumentException(
+                        "link probes need an interval >= 0 ms and 32 KiB to 8 MiB of payload, were "
+                                + intervalMs
+                                + " ms and "
+                                + largeBytes
+                                + " bytes");
+            }
+        }
+
+        /**
+         * From a TaskManager's configuration: {@link #INTERVAL_MS}, {@link #LARGE_BYTES}, and the
+         * TaskManager's own address (its bind host, else its host, else 127.0.0.1; a wildcard bind
+         * host gives way to the host, which is what peers can reach).
+         */
+        public static Settings of(Configuration taskManager) {
+            String bind = taskManager.get(TaskManagerOptions.BIND_HOST);
+            String host = taskManager.get(TaskManagerOptions.HOST);
+            String own =
+                    bind != null && !bind.isBlank() && !bind.equals("0.0.0.0") && !bind.equals("::")
+                            ? bind
+                            : host != null && !host.isBlank() ? host : "127.0.0.1";
+            return new Settings(taskManager.get(INTERVAL_MS), taskManager.get(LARGE_BYTES), own);
+        }
+
+        int smallBytes() {
+            return largeBytes / 8;
+        }
+    }
+
+    private final String node;
+    private final Settings settings;
+    private final Supplier<Map<String, String>> peers;
+    private final LongSupplier clockMs;
+    private final LinkProbeServer server;
+    private final ScheduledExecutorService thread;
+    private final Map<String, LinkEstimate> estimates = new ConcurrentHashMap<>();
+    private final Set<String> reported = ConcurrentHashMap.newKeySet();
+    private volatile boolean closed;
+
+    /** The probe connection open now, closed by {@link #close()} so no read outlives it. */
+    private volatile Socket current;
+
+    private LinkProbes(
+            String node,
+            Settings settings,
+            Supplier<Map<String, String>> peers,
+            LongSupplier clockMs)
+            throws IOException {
+        this.node = node;
+        this.settings = settings;
+        this.peers = peers;
+        this.clockMs = clockMs;
+        this.server = new LinkProbeServer(settings.bindHost(), node);
+        this.thread =
+                Executors.newSingleThreadScheduledExecutor(
+                        r -> {
+                            Thread t = new Thread(r, "coedge-link-probe-" + node);
+                            t.setDaemon(true);
+                            return t;
+                        });
+        thread.schedule(this::round, settings.intervalMs(), TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * Starts probing for {@code node}, or returns null when probing is off or its server cannot
+     * listen (logged: the node then publishes no measurement and the dispatcher keeps the catalog's
+     * links).
+     */
+    public static LinkProbes start(String node, Settings settings) {
+        return start(node, settings, LinkPeers::all, System::currentTimeMillis);
+    }
+
+    static LinkProbes start(
+            String node,
+            Settings settings,
+            Supplier<Map<String, String>> peers,
+            LongSupplier clockMs) {
+        if (settings.intervalMs() == 0) {
+            return null;
+        }
+        try {
+            LinkProbes probes = new LinkProbes(node, settings, peers, clockMs);
+            LOG.info(
+                    "node {} measures its links every {} ms from {}",
+                    node,
+                    settings.intervalMs(),
+                    probes.address());
+            return probes;
+        } catch (IOException | RuntimeException e) {
+            LOG.warn(
+                    "node {} cannot listen for link probes on {}; it publishes no link"
+                            + " measurements: {}",
+                    node,
+                    settings.bindHost(),
+                    e.toString());
+            return null;
+        }
+    }
+
+    /** {@code host:port} of this node's probe server, what its status announces. */
+    public String address() {
+        return server.address();
+    }
+
+    /** What each link to a peer gave, by peer: the latest medians. */
+    public Map<String, LinkStatus> links() {
+        Map<String, LinkStatus> out = new LinkedHashMap<>();
+        estimates.forEach(
+                (peer, e) -> {
+                    LinkStatus s = e.status();
+                    if (s != null) {
+                        out.put(peer, s);
+                    }
+                });
+        return out;
+    }
+
+    private void round() {
+        double linkMs = 0;
+        try {
+            Map<String, String> targets = peers.get();
+            for (Map.Entry<String, String> p : targets.entrySet()) {
+                if (closed) {
+                    return;
+                }
+                if (!p.getKey().equals(node)) {
+                    long started = System.nanoTime();
+                    probe(p.getKey(), p.getValue());
+                    linkMs += nextRoundMs(p.getKey(), (System.nanoTime() - started) / 1e6);
+                }
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("node {}: a link probe round failed: {}", node, e.toString());
+        } finally {
+            if (!closed) {
+                thread.schedule(
+                        this::round,
+                        Math.max(settings.intervalMs(), Math.round(linkMs * DUTY_FACTOR)),
+                        TimeUnit.MILLISECONDS);
+            }
+        }
+    }
+
+    /**
+     * The link time the next round to {@code peer} takes at its latest estimate (its bytes over the
+     * estimated rate), or what this round took when there is none: the next round waits {@link
+     * #DUTY_FACTOR} times that. By the estimate rather than by the elapsed time, so a probe slowed
+     * by frames sharing the link does not postpone the round that would see the change.
+     */
+    private double nextRoundMs(String peer, double tookMs) {
+        LinkEstimate e = estimates.get(peer);
+        LinkStatus last = e == null ? null : e.status();
+        if (last == null) {
+            return tookMs;
+        }
+        int large = largeBytes(e);
+        return (WARMUP_BYTES + large + large / 8) * 8 / (last.mbps() * 1000);
+    }
+
+    private void probe(String peer, String address) {
+        int colon = address.lastIndexOf(':');
+        try (Socket s = new Socket()) {
+            current = s;
+            if (closed) {
+                return;
+            }
+            s.bind(new InetSocketAddress(InetAddress.getByName(settings.bindHost()), 0));
+            s.setTcpNoDelay(true);
+            s.setSoTimeout(READ_TIMEOUT_MS);
+            s.connect(
+                    new InetSocketAddress(
+                            address.substring(0, colon),
+                            Integer.parseInt(address.substring(colon + 1))),
+                    CONNECT_TIMEOUT_MS);
+            DataOutputStream out = new DataOutputStream(s.getOutputStream());
+            InputStream in = s.getInputStream();
+            int largeBytes = largeBytes(estimates.get(peer));
+            int smallBytes = largeBytes / 8;
+            byte[] payload = new byte[largeBytes];
+            timed(out, in, payload, WARMUP_BYTES);
+            long small = timed(out, in, payload, smallBytes);
+            long large = timed(out, in, payload, largeBytes);
+            LinkEstimate.fromTwoSizes(smallBytes, small, largeBytes, large)
+                    .ifPresent(
+                            sample ->
+                                    estimates
+                                            .computeIfAbsent(peer, k -> new LinkEstimate())
+                                            .add(sample, clockMs.getAsLong()));
+        } catch (IOException | RuntimeException e) {
+            if (!closed && reported.add(peer)) {
+                LOG.warn(
+                        "node {} cannot probe its link to {} at {} (no measurement until it"
+                                + " can): {}",
+                        node,
+                        peer,
+                        address,
+                        e.toString());
+            }
+        }
+    }
+
+    /**
+     * The large payload for a link: what crosses it in about {@link #TARGET_LARGE_MS} at its last
+     * estimate, between {@link #MIN_LARGE_BYTES} and the configured size (that size before any
+     * estimate), so a slow link is not filled with probes and is measured as often as a fast one.
+     */
+    int largeBytes(LinkEstimate estimate) {
+        LinkStatus last = estimate == null ? null : estimate.status();
+        if (last == null) {
+            return settings.largeBytes();
+        }
+        long bytes = Math.round(last.mbps() * 1e6 / 8 * TARGET_LARGE_MS / 1000);
+        return (int) Math.max(MIN_LARGE_BYTES, Math.min(settings.largeBytes(), bytes));
+    }
+
+    /** Nanoseconds from the first byte of {@code length} bytes written to their answer read. */
+    private static long timed(DataOutputStream out, InputStream in, byte[] payload, int length)
+            throws IOException {
+        long t0 = System.nanoTime();
+        out.writeInt(length);
+        out.write(payload, 0, Math.min(length, payload.length));
+        for (int left = length - payload.length; left > 0; left -= payload.length) {
+            out.write(payload, 0, Math.min(left, payload.length));
+        }
+        out.flush();
+        if (in.read() < 0) {
+            throw new IOException("the probe server closed the connection");
+        }
+        return System.nanoTime() - t0;
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        thread.shutdownNow();
+        Socket s = current;
+        if (s != null) {
+            try {
+                s.close();
+            } catch (IOException e) {
+                // already closed
+            }
+        }
+        server.close();
+        try {
+            thread.awaitTermination(2, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

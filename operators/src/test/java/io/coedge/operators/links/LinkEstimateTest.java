@@ -1,0 +1,74 @@
+package io.coedge.operators.links;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+
+import io.coedge.format.NodeStatus.LinkStatus;
+import org.junit.jupiter.api.Test;
+
+/** The estimator from two payload sizes, and the median the node publishes. */
+class LinkEstimateTest {
+    /** Nanoseconds {@code bytes} take on a link of {@code mbps} with a fixed part. */
+    private static long nanos(long bytes, double mbps, long fixedMicros) {
+        return Math.round(bytes * 8 * 1_000.0 / mbps) + fixedMicros * 1_000;
+    }
+
+    @Test
+    void twoSizesSeparateThePerByteTimeFromTheFixedPart() {
+        var sample =
+                LinkEstimate.fromTwoSizes(
+                                16_384,
+                                nanos(16_384, 4.8, 2_000),
+                                131_072,
+                                nanos(131_072, 4.8, 2_000))
+                        .orElseThrow();
+
+        assertThat(sample.mbps()).isCloseTo(4.8, within(1e-3));
+        assertThat(sample.latencyMicros()).isCloseTo(2_000, within(1L));
+    }
+
+    @Test
+    void aRoundWhoseLargePayloadWasNotSlowerSaysNothing() {
+        assertThat(LinkEstimate.fromTwoSizes(16_384, 5_000_000, 131_072, 4_000_000)).isEmpty();
+        assertThat(LinkEstimate.fromTwoSizes(16_384, 5_000_000, 131_072, 5_000_000)).isEmpty();
+        assertThatThrownBy(() -> LinkEstimate.fromTwoSizes(16_384, 1, 16_384, 2))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void theFixedPartIsNeverNegative() {
+        // The small payload crossed faster than its share of the per-byte time: latency 0.
+        var sample = LinkEstimate.fromTwoSizes(16_384, 1_000, 131_072, 200_000_000).orElseThrow();
+        assertThat(sample.latencyMicros()).isZero();
+    }
+
+    @Test
+    void thePublishedFigureIsTheMedianOfTheLastRoundsSoOneDisturbedRoundDoesNotMoveIt() {
+        LinkEstimate e = new LinkEstimate();
+        assertThat(e.status()).isNull();
+        e.add(new LinkEstimate.Sample(4.8, 100), 1_000);
+        e.add(new LinkEstimate.Sample(2.0, 900), 6_000); // a round that shared the link
+        e.add(new LinkEstimate.Sample(4.7, 120), 11_000);
+
+        LinkStatus s = e.status();
+        assertThat(s.mbps()).isEqualTo(4.7);
+        assertThat(s.latencyMicros()).isEqualTo(120);
+        assertThat(s.measuredAtMs()).isEqualTo(11_000);
+        assertThat(s.samples()).isEqualTo(3);
+        assertThat(s.microsPerByte()).isCloseTo(8 / 4.7, within(1e-9));
+    }
+
+    @Test
+    void aLastingChangeShowsAfterTwoRoundsOfTheWindow() {
+        LinkEstimate e = new LinkEstimate();
+        for (int i = 0; i < 3; i++) {
+            e.add(new LinkEstimate.Sample(9.6, 100), i);
+        }
+        e.add(new LinkEstimate.Sample(0.96, 100), 3);
+        assertThat(e.status().mbps()).isEqualTo(9.6);
+        e.add(new LinkEstimate.Sample(0.95, 100), 4);
+        assertThat(e.status().mbps()).isEqualTo(0.96);
+        assertThat(e.status().samples()).isEqualTo(5);
+    }
+}

@@ -1,0 +1,86 @@
+package io.coedge.operators.links;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.coedge.format.NodeStatus;
+import java.net.ConnectException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.TaskManagerOptions;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Two nodes' link probes on loopback (real sockets): each measures its link to the other from the
+ * address the other announces, a peer that announces a dead address gives no measurement and no
+ * error, and close releases the server's port and every probe thread.
+ */
+class LinkProbesITCase {
+    @Test
+    void twoNodesMeasureEachOtherAndCloseReleasesEverything() throws Exception {
+        Map<String, String> announced = new ConcurrentHashMap<>();
+        int dead;
+        try (ServerSocket s = new ServerSocket(0)) {
+            dead = s.getLocalPort();
+        }
+        announced.put("c", "127.0.0.1:" + dead);
+        var settings = new LinkProbes.Settings(100, 64 << 10, "127.0.0.1");
+        LinkProbes a = LinkProbes.start("a", settings, () -> Map.copyOf(announced), () -> 1L);
+        LinkProbes b = LinkProbes.start("b", settings, () -> Map.copyOf(announced), () -> 2L);
+        String aAddress = a.address();
+        try {
+            assertThat(aAddress).startsWith("127.0.0.1:");
+            announced.put("a", aAddress);
+            announced.put("b", b.address());
+            long until = System.nanoTime() + 60_000_000_000L;
+            while ((!a.links().containsKey("b") || !b.links().containsKey("a"))
+                    && System.nanoTime() < until) {
+                Thread.sleep(50);
+            }
+            NodeStatus.LinkStatus ab = a.links().get("b");
+            assertThat(ab).as("a's measurement of a -> b").isNotNull();
+            assertThat(ab.mbps()).isPositive();
+            assertThat(ab.measuredAtMs()).isEqualTo(1L);
+            assertThat(ab.samples()).isPositive();
+            assertThat(b.links().get("a").measuredAtMs()).isEqualTo(2L);
+            assertThat(a.links()).doesNotContainKeys("a", "c");
+        } finally {
+            a.close();
+            b.close();
+        }
+        String port = aAddress.substring(aAddress.indexOf(':') + 1);
+        try (Socket s = new Socket()) {
+            s.connect(new InetSocketAddress("127.0.0.1", Integer.parseInt(port)), 1000);
+            throw new AssertionError("a's probe server still accepts after close");
+        } catch (ConnectException expected) {
+            // closed
+        }
+        long until = System.nanoTime() + 30_000_000_000L;
+        while (probeThreads() > 0 && System.nanoTime() < until) {
+            Thread.sleep(50);
+        }
+        assertThat(probeThreads()).isZero();
+    }
+
+    @Test
+    void probingIsOffUnlessConfiguredAndBindsTheTaskManagersOwnAddress() {
+        Configuration conf = new Configuration();
+        assertThat(LinkProbes.start("a", LinkProbes.Settings.of(conf))).isNull();
+        conf.set(TaskManagerOptions.HOST, "10.77.0.1");
+        assertThat(LinkProbes.Settings.of(conf).bindHost()).isEqualTo("10.77.0.1");
+        conf.set(TaskManagerOptions.BIND_HOST, "0.0.0.0");
+        assertThat(LinkProbes.Settings.of(conf).bindHost()).isEqualTo("10.77.0.1");
+        conf.set(TaskManagerOptions.BIND_HOST, "10.77.0.2");
+        assertThat(LinkProbes.Settings.of(conf).bindHost()).isEqualTo("10.77.0.2");
+        assertThat(LinkProbes.Settings.of(new Configuration()).bindHost()).isEqualTo("127.0.0.1");
+    }
+
+    private static long probeThreads() {
+        return Thread.getAllStackTraces().keySet().stream()
+                .filter(t -> t.getName().startsWith("coedge-link-probe"))
+                .count();
+    }
+}
