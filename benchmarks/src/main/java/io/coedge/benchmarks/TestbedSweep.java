@@ -754,14 +754,14 @@ public final class TestbedSweep {
     public static String markdown(List<Point> points) {
         StringBuilder sb =
                 new StringBuilder(
-                        "| point | dispatch / batching | frames | results | lost | dup | DMR pipeline | DMR prediction | |diff| pts | p50 ms | p99 ms | misses by reason | where tasks ran |\n"
-                                + "|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+                        "| point | dispatch / batching | frames | results | lost | dup | DMR pipeline | DMR prediction | |diff| pts | p50 ms | p99 ms | misses by reason | misses by task | where tasks ran |\n"
+                                + "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
         for (Point p : points) {
             PipelineBench.PolicyRun r = p.run();
             sb.append(
                     String.format(
                             Locale.ROOT,
-                            "| %s %s | %s / %s | %d | %d | %d | %d | %s | %s | %.2f | %d | %d | %s | %s |%n",
+                            "| %s %s | %s / %s | %d | %d | %d | %d | %s | %s | %.2f | %d | %d | %s | %s | %s |%n",
                             p.dimension(),
                             format(p.value()),
                             r.dispatch(),
@@ -780,6 +780,7 @@ public final class TestbedSweep {
                             r.p50Ms(),
                             r.p99Ms(),
                             r.missReasons(),
+                            r.missesByTask(),
                             r.nodeOfTask().toString().replace("|", "/")));
         }
         return sb.toString();
