@@ -176,11 +176,6 @@ public final class TestbedSweep {
                         .sidecarDevice("cpu")
                         .sidecarThreads(1)
                         .kafkaPort(9092)
-                        // Each pair's job loads the job jar's classes anew on the same
-                        // TaskManagers, and not all of them are unloaded when it ends: with the
-                        // cluster's 192 MiB the fifth job of a sweep failed on Metaspace
-                        // OutOfMemoryError in every TaskManager.
-                        .flinkConfig("taskmanager.memory.jvm-metaspace.size", "1g")
                         .build();
         List<Point> out = new ArrayList<>();
         LocalCluster[] cluster = {null};
