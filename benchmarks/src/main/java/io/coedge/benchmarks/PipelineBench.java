@@ -333,6 +333,31 @@ public final class PipelineBench {
             List<Long> ingestSamplesMicros,
             Calibration calibration,
             double sidecarCores) {
+        return benchScenario(
+                catalog,
+                statuses,
+                duration,
+                ingestSamplesMicros,
+                calibration,
+                List.of(
+                        new Scenario.Host(
+                                "this machine",
+                                sidecarCores,
+                                catalog.nodes().stream().map(NodeSpec::id).toList())));
+    }
+
+    /**
+     * {@link #benchScenario(Catalog, Map, Duration, List, Calibration, double)} with the machines
+     * the nodes share given: none on the testbed, where each node runs in its own CPU cgroup and
+     * its sidecar's measured profiles already are its speed at its CPU share.
+     */
+    static Scenario benchScenario(
+            Catalog catalog,
+            Map<String, NodeStatus> statuses,
+            Duration duration,
+            List<Long> ingestSamplesMicros,
+            Calibration calibration,
+            List<Scenario.Host> hosts) {
         long now = statuses.values().stream().mapToLong(NodeStatus::timestamp).max().orElse(0);
         Topology reported = new TopologyBuilder(catalog, Long.MAX_VALUE / 4).build(statuses, now);
         List<NodeProfile> nodes = new ArrayList<>();
@@ -403,11 +428,7 @@ public final class PipelineBench {
                         io.coedge.jobs.CoEdgeJob.replanning(5_000),
                         0,
                         ingestSamplesMicros,
-                        List.of(
-                                new Scenario.Host(
-                                        "this machine",
-                                        sidecarCores,
-                                        nodes.stream().map(NodeProfile::name).toList())));
+                        hosts);
         return new Scenario(
                 "bench",
                 duration.toNanos() / 1000,

@@ -5,12 +5,14 @@ import io.coedge.benchmarks.HeapBench;
 import io.coedge.benchmarks.PipelineAbBench;
 import io.coedge.benchmarks.PipelineBench;
 import io.coedge.benchmarks.PreprocessBench;
+import io.coedge.benchmarks.TestbedSweep;
 import io.coedge.catalog.Catalog;
 import io.coedge.catalog.CatalogText;
 import io.coedge.cli.charts.FaultsChart;
 import io.coedge.cli.charts.PipelineAbChart;
 import io.coedge.cli.charts.PolicyChart;
 import io.coedge.cli.charts.PreprocessChart;
+import io.coedge.cli.charts.SweepChart;
 import io.coedge.deploy.JobArguments;
 import io.coedge.kafka.embedded.EmbeddedKafka;
 import io.coedge.topics.KafkaClients;
@@ -53,7 +55,8 @@ final class BenchCommand implements Runnable {
             description = {
                 "Deadline-miss rate of policy pairs on the real pipeline (embedded Kafka, one sidecar process per node,",
                 "the job on a MiniCluster), one after the other on the same sidecars, each beside the simulator's",
-                "prediction for the same catalog and the node profiles the run measured."
+                "prediction for the same catalog and the node profiles the run measured. With --testbed, on the testbed",
+                "(root) at each point of a --sweep of the link bandwidth or the cameras' load."
             })
     static final class Policies implements Callable<Integer> {
         @Option(
@@ -89,8 +92,46 @@ final class BenchCommand implements Runnable {
                         "An unreported run of the first pair first, so that it does not also pay for JIT compilation and cold sidecars (default: ${DEFAULT-VALUE}; 0s for none).")
         Duration warmUp;
 
+        @Option(
+                names = "--testbed",
+                description =
+                        "Run on the testbed (root: a network namespace, shaped links and a CPU share per node, as `cluster up"
+                                + " --testbed`) at each point of --sweep. Defaults then: --config "
+                                + TESTBED_CONFIG
+                                + ", --duration "
+                                + TESTBED_DURATION
+                                + ", --pairs "
+                                + TESTBED_PAIRS
+                                + ", --sweep "
+                                + TESTBED_SWEEP
+                                + ".")
+        boolean testbed;
+
+        @Option(
+                names = "--sweep",
+                paramLabel = "DIM=V,...",
+                description =
+                        "With --testbed: bandwidth=MBPS,... sets every link to each value in turn; load=F,... runs every camera"
+                                + " at F times its fps.")
+        String sweep;
+
+        @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
+
+        static final String TESTBED_CONFIG = "config/paper-testbed.yaml";
+        static final String TESTBED_DURATION = "30s";
+        static final String TESTBED_PAIRS =
+                "coedge/coedge,no-offloading/coedge,naive-global/coedge,coedge/triton,coedge/clockwork";
+        static final String TESTBED_SWEEP = "bandwidth=1000,100,20,10,5";
+
         @Override
         public Integer call() throws Exception {
+            if (testbed) {
+                return testbed();
+            }
+            if (sweep != null) {
+                throw new picocli.CommandLine.ParameterException(
+                        spec.commandLine(), "--sweep runs on the testbed only: add --testbed");
+            }
             List<String[]> parsed = new ArrayList<>();
             for (String p : pairs) {
                 String[] parts = p.split("/");
@@ -126,6 +167,91 @@ final class BenchCommand implements Runnable {
                                 + out.resolve("policies.svg"));
             }
             return 0;
+        }
+
+        /** {@code --testbed}: the sweep on the testbed ({@link TestbedSweep}). */
+        private Integer testbed() throws Exception {
+            var parse = spec.commandLine().getParseResult();
+            TestbedSweep.Sweep points;
+            List<String[]> parsed;
+            try {
+                points = TestbedSweep.Sweep.parse(sweep == null ? TESTBED_SWEEP : sweep);
+                parsed =
+                        parsePairs(
+                                parse.hasMatchedOption("--pairs")
+                                        ? pairs
+                                        : List.of(TESTBED_PAIRS.split(",")));
+            } catch (IllegalArgumentException e) {
+                throw new picocli.CommandLine.ParameterException(
+                        spec.commandLine(), e.getMessage());
+            }
+            Path catalog =
+                    Home.resolve(
+                            parse.hasMatchedOption("--config") ? config : Path.of(TESTBED_CONFIG));
+            Duration runFor =
+                    parse.hasMatchedOption("--duration")
+                            ? duration
+                            : Durations.parse(TESTBED_DURATION);
+            Progress progress = Progress.line("bench");
+            try {
+                io.coedge.deploy.testbed.Testbed.checkPrivileges();
+            } catch (java.io.IOException e) {
+                System.err.println("coedge bench: " + e.getMessage());
+                return 1;
+            }
+            Files.createDirectories(out);
+            List<TestbedSweep.Point> done = new ArrayList<>();
+            TestbedSweep bench =
+                    new TestbedSweep(
+                            Home.workDir(),
+                            Home.workDir().resolve("models"),
+                            Home.resolve(Path.of(JobArguments.JAR)).toAbsolutePath(),
+                            CoEdgeCli.class.getName(),
+                            progress::update);
+            bench.run(
+                    catalog,
+                    points,
+                    parsed,
+                    runFor,
+                    warmUp,
+                    p -> {
+                        done.add(p);
+                        try {
+                            writeSweep(out, done); // what has run survives a later failure
+                        } catch (java.io.IOException e) {
+                            progress.update("could not write " + out + ": " + e.getMessage());
+                        }
+                    });
+            String table = TestbedSweep.markdown(done);
+            System.out.println(table);
+            System.out.println(
+                    "coedge bench: wrote "
+                            + out.resolve("sweep.csv")
+                            + ", "
+                            + out.resolve("sweep.md")
+                            + " and "
+                            + out.resolve("sweep.svg"));
+            return 0;
+        }
+
+        static void writeSweep(Path out, List<TestbedSweep.Point> points)
+                throws java.io.IOException {
+            Files.writeString(out.resolve("sweep.csv"), TestbedSweep.csv(points));
+            Files.writeString(out.resolve("sweep.md"), TestbedSweep.markdown(points));
+            Files.writeString(out.resolve("sweep.svg"), SweepChart.svg(points));
+        }
+
+        static List<String[]> parsePairs(List<String> pairs) {
+            List<String[]> parsed = new ArrayList<>();
+            for (String p : pairs) {
+                String[] parts = p.split("/");
+                if (parts.length != 2) {
+                    throw new IllegalArgumentException(
+                            "--pairs entry '" + p + "' is not dispatch/batch");
+                }
+                parsed.add(parts);
+            }
+            return parsed;
         }
     }
 

@@ -96,4 +96,17 @@ class CliTest {
         assertThat(bad.exit()).isEqualTo(2);
         assertThat(bad.err()).contains("'soon' is not a duration");
     }
+
+    @Test
+    void benchPoliciesSweepsOnlyOnTheTestbedAndSaysWhatIsWrongWithASweep() {
+        Run noTestbed = run("bench", "policies", "--sweep", "bandwidth=10");
+        assertThat(noTestbed.exit()).isEqualTo(2);
+        assertThat(noTestbed.err()).contains("--sweep runs on the testbed only: add --testbed");
+        Run badDim = run("bench", "policies", "--testbed", "--sweep", "latency=5");
+        assertThat(badDim.exit()).isEqualTo(2);
+        assertThat(badDim.err()).contains("--sweep sweeps bandwidth or load, not 'latency'");
+        Run badPair = run("bench", "policies", "--testbed", "--pairs", "coedge");
+        assertThat(badPair.exit()).isEqualTo(2);
+        assertThat(badPair.err()).contains("--pairs entry 'coedge' is not dispatch/batch");
+    }
 }

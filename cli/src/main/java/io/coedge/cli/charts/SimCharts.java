@@ -120,7 +120,7 @@ public final class SimCharts {
     }
 
     /** Formats an axis value v as 10^v: 1, 10, 100, 0.1. */
-    private static final class PowerOfTen extends NumberFormat {
+    static final class PowerOfTen extends NumberFormat {
         private final NumberFormat plain = ChartSvg.number("0.###");
 
         @Override

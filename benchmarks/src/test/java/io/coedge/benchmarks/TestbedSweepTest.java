@@ -1,0 +1,164 @@
+package io.coedge.benchmarks;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.coedge.catalog.Catalog;
+import io.coedge.catalog.CatalogText;
+import io.coedge.catalog.LinkSpec;
+import io.coedge.catalog.TaskSpec;
+import io.coedge.format.FrameResult;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class TestbedSweepTest {
+    private static final String CATALOG =
+            """
+            nodes:
+              - {id: a, sidecar: "127.0.0.1:8201", cpuShare: 0.4}
+              - {id: b, sidecar: "127.0.0.1:8202", cpuShare: 0.5}
+            links:
+              - {from: a, to: b, bandwidthMbps: 50, latencyMs: 3}
+            network: {bandwidthMbps: 100, latencyMs: 2}
+            models:
+              - {name: m, maxBatch: 4, input: {name: input, width: 32, height: 32}, postprocess: {type: classification, labels: [x, y]}}
+            tasks:
+              - {id: T, model: m, cameras: [c1], fps: 4, deadlineMs: 500, origin: a, frame: {width: 640, height: 360}}
+              - {id: U, model: m, cameras: [c2], fps: 2.5, deadlineMs: 500, origin: b, frame: {width: 64, height: 64}}
+            """;
+
+    @Test
+    void parsesBandwidthAndLoadSweeps() {
+        assertThat(TestbedSweep.Sweep.parse("bandwidth=1000,100,20,10,5"))
+                .isEqualTo(
+                        new TestbedSweep.Sweep(
+                                "bandwidth", List.of(1000.0, 100.0, 20.0, 10.0, 5.0)));
+        assertThat(TestbedSweep.Sweep.parse("load=0.5, 1,1.5").values())
+                .containsExactly(0.5, 1.0, 1.5);
+    }
+
+    @Test
+    void rejectsAnUnknownDimensionANonNumberAndNonPositiveValues() {
+        assertThatThrownBy(() -> TestbedSweep.Sweep.parse("latency=5"))
+                .hasMessageContaining("bandwidth or load, not 'latency'");
+        assertThatThrownBy(() -> TestbedSweep.Sweep.parse("bandwidth=10,fast"))
+                .hasMessageContaining("'fast' is not a number");
+        assertThatThrownBy(() -> TestbedSweep.Sweep.parse("load=0"))
+                .hasMessageContaining("positive");
+        assertThatThrownBy(() -> TestbedSweep.Sweep.parse("bandwidth"))
+                .hasMessageContaining("bandwidth=MBPS");
+    }
+
+    @Test
+    void aBandwidthPointPutsEveryLinkAtTheSweptBandwidth() throws Exception {
+        Catalog c =
+                new CatalogText("p.yaml", TestbedSweep.pointCatalog(CATALOG, "bandwidth", 5))
+                        .parse();
+        assertThat(c.links()).isNotEmpty();
+        assertThat(c.links()).extracting(LinkSpec::bandwidthMbps).containsOnly(5.0);
+        assertThat(c.tasks()).extracting(TaskSpec::fps).containsExactly(4.0, 2.5);
+    }
+
+    @Test
+    void aLoadPointScalesEveryTasksFps() throws Exception {
+        Catalog c =
+                new CatalogText("p.yaml", TestbedSweep.pointCatalog(CATALOG, "load", 1.5)).parse();
+        assertThat(c.tasks()).extracting(TaskSpec::fps).containsExactly(6.0, 3.75);
+    }
+
+    @Test
+    void tallyCountsLostAndDuplicatedFramesAndMissesAFrameWithoutResult() throws Exception {
+        Catalog c = new CatalogText("c.yaml", CATALOG).parse();
+        List<FrameResult> results =
+                List.of(
+                        result("f1", FrameResult.Status.OK),
+                        result("f2", FrameResult.Status.LATE),
+                        result("f2", FrameResult.Status.LATE),
+                        result("f3", FrameResult.Status.OK));
+        TestbedSweep.Point p =
+                TestbedSweep.tally(
+                        TestbedSweep.Sweep.parse("bandwidth=5"),
+                        5,
+                        "coedge",
+                        "coedge",
+                        c,
+                        4,
+                        results,
+                        Map.of(),
+                        Duration.ofSeconds(1));
+        assertThat(p.lost()).isEqualTo(1);
+        assertThat(p.duplicates()).isEqualTo(1);
+        assertThat(p.run().sent()).isEqualTo(4);
+        assertThat(p.run().results()).isEqualTo(3);
+        // f2 late and f4 without a result: 2 of 4 missed.
+        assertThat(p.run().missRate()).isEqualTo(0.5);
+        assertThat(p.run().missReasons()).containsEntry("NO_RESULT", 1L);
+        assertThat(p.run().simMissRate()).isNaN(); // no statuses: no prediction
+    }
+
+    @Test
+    void csvAndMarkdownHaveOneLinePerPairAndPoint() throws Exception {
+        Catalog c = new CatalogText("c.yaml", CATALOG).parse();
+        List<TestbedSweep.Point> points =
+                List.of(
+                        TestbedSweep.tally(
+                                TestbedSweep.Sweep.parse("bandwidth=100"),
+                                100,
+                                "coedge",
+                                "coedge",
+                                c,
+                                1,
+                                List.of(result("f1", FrameResult.Status.OK)),
+                                Map.of(),
+                                Duration.ofSeconds(1)),
+                        TestbedSweep.tally(
+                                TestbedSweep.Sweep.parse("bandwidth=5"),
+                                5,
+                                "no-offloading",
+                                "coedge",
+                                c,
+                                2,
+                                List.of(result("f1", FrameResult.Status.OK)),
+                                Map.of(),
+                                Duration.ofSeconds(1)));
+        String[] csv = TestbedSweep.csv(points).split("\n");
+        assertThat(csv).hasSize(3);
+        assertThat(csv[0]).startsWith("dimension,value,dispatch,batch,frames,results,lost");
+        assertThat(csv[1]).startsWith("bandwidth,100,coedge,coedge,1,1,0,0,0.0000,");
+        assertThat(csv[2]).startsWith("bandwidth,5,no-offloading,coedge,2,1,1,0,0.5000,");
+        String[] md = TestbedSweep.markdown(points).split("\n");
+        assertThat(md).hasSize(4);
+        assertThat(md[2]).startsWith("| bandwidth 100 | coedge / coedge | 1 | 1 | 0 | 0 | 0.00% |");
+        assertThat(md[3])
+                .startsWith("| bandwidth 5 | no-offloading / coedge | 2 | 1 | 1 | 0 | 50.00% |");
+    }
+
+    private static FrameResult result(String id, FrameResult.Status status) {
+        long t = 1_000_000;
+        return new FrameResult(
+                id,
+                "c1",
+                1L,
+                null,
+                "T",
+                "m",
+                "a",
+                "a",
+                1,
+                status,
+                null,
+                t,
+                t + 5,
+                t + 6,
+                t + 20,
+                t + 21,
+                21,
+                t + 500,
+                500,
+                status == FrameResult.Status.OK,
+                List.of(),
+                List.of());
+    }
+}

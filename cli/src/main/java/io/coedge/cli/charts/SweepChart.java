@@ -1,0 +1,113 @@
+package io.coedge.cli.charts;
+
+import io.coedge.benchmarks.TestbedSweep;
+import java.awt.BasicStroke;
+import java.awt.Paint;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.jfree.chart.ChartFactory;
+import org.jfree.chart.JFreeChart;
+import org.jfree.chart.axis.NumberAxis;
+import org.jfree.chart.axis.NumberTickUnit;
+import org.jfree.chart.plot.PlotOrientation;
+import org.jfree.chart.plot.XYPlot;
+import org.jfree.chart.renderer.xy.XYLineAndShapeRenderer;
+import org.jfree.chart.title.LegendTitle;
+import org.jfree.chart.ui.RectangleEdge;
+import org.jfree.data.xy.XYSeries;
+import org.jfree.data.xy.XYSeriesCollection;
+
+/**
+ * {@code coedge bench policies --testbed --sweep}'s chart: DMR against the swept value, one colour
+ * per dispatch / batching pair, the pipeline's line solid and the engine's prediction dashed in the
+ * same colour. Bandwidth runs on a log axis (1000 to 5 Mbit/s spans decades).
+ */
+public final class SweepChart {
+
+    static {
+        ChartSvg.headless();
+    }
+
+    private SweepChart() {}
+
+    public static String svg(List<TestbedSweep.Point> points) {
+        return ChartSvg.document(draw(points), SimCharts.WIDTH, SimCharts.HEIGHT);
+    }
+
+    static JFreeChart draw(List<TestbedSweep.Point> points) {
+        boolean bandwidth =
+                !points.isEmpty() && points.get(0).dimension().equals(TestbedSweep.Sweep.BANDWIDTH);
+        Map<String, List<TestbedSweep.Point>> byPair = new LinkedHashMap<>();
+        for (TestbedSweep.Point p : points) {
+            byPair.computeIfAbsent(
+                            p.run().dispatch() + " / " + p.run().batch(), k -> new ArrayList<>())
+                    .add(p);
+        }
+        XYSeriesCollection data = new XYSeriesCollection();
+        double max = 10;
+        for (Map.Entry<String, List<TestbedSweep.Point>> e : byPair.entrySet()) {
+            XYSeries pipeline = new XYSeries(e.getKey() + " (pipeline)", true, true);
+            XYSeries prediction = new XYSeries(e.getKey() + " (prediction)", true, true);
+            for (TestbedSweep.Point p : e.getValue()) {
+                double x = bandwidth ? Math.log10(p.value()) : p.value();
+                pipeline.add(x, p.run().missRate() * 100);
+                max = Math.max(max, p.run().missRate() * 100);
+                if (!Double.isNaN(p.run().simMissRate())) {
+                    prediction.add(x, p.run().simMissRate() * 100);
+                    max = Math.max(max, p.run().simMissRate() * 100);
+                }
+            }
+            data.addSeries(pipeline);
+            data.addSeries(prediction);
+        }
+        JFreeChart chart =
+                ChartFactory.createXYLineChart(
+                        "Deadline-miss rate on the testbed: pipeline (solid) vs prediction (dashed)",
+                        bandwidth
+                                ? "link bandwidth (Mbit/s, log scale)"
+                                : "load (x each camera's fps)",
+                        "deadline-miss rate (%)",
+                        data,
+                        PlotOrientation.VERTICAL,
+                        true,
+                        false,
+                        false);
+        ChartSvg.style(chart);
+        XYPlot plot = chart.getXYPlot();
+        NumberAxis x = (NumberAxis) plot.getDomainAxis();
+        x.setAutoRangeIncludesZero(false);
+        if (bandwidth) {
+            x.setTickUnit(new NumberTickUnit(1));
+            x.setNumberFormatOverride(new SimCharts.PowerOfTen());
+        } else {
+            x.setNumberFormatOverride(ChartSvg.number("0.##"));
+        }
+        NumberAxis y = (NumberAxis) plot.getRangeAxis();
+        double top = Math.min(100, Math.ceil(max * 1.1 / 5) * 5);
+        y.setRange(0, top);
+        y.setNumberFormatOverride(ChartSvg.number("0.##"));
+        XYLineAndShapeRenderer r = (XYLineAndShapeRenderer) plot.getRenderer();
+        r.setDrawSeriesLineAsPath(true);
+        for (int i = 0; i < data.getSeriesCount(); i++) {
+            Paint colour = ChartSvg.COLORS[(i / 2) % ChartSvg.COLORS.length];
+            r.setSeriesPaint(i, colour);
+            r.setSeriesShapesVisible(i, true);
+            r.setSeriesStroke(
+                    i,
+                    i % 2 == 0
+                            ? new BasicStroke(2.5f)
+                            : new BasicStroke(
+                                    1.5f,
+                                    BasicStroke.CAP_BUTT,
+                                    BasicStroke.JOIN_MITER,
+                                    10f,
+                                    new float[] {6, 4},
+                                    0f));
+        }
+        LegendTitle legend = chart.getLegend();
+        legend.setPosition(RectangleEdge.RIGHT);
+        return chart;
+    }
+}

@@ -1,0 +1,117 @@
+package io.coedge.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.coedge.benchmarks.TestbedSweep;
+import io.coedge.models.ModelGenerator;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code coedge bench policies --testbed --sweep}'s code path on the testbed (root only: network
+ * namespaces, tc, cgroups), tiny: two bandwidth points, one pair, a few seconds of two cameras on
+ * two nodes with CPU shares. Asserts the report's shape (a row per point and pair, the CSV, the
+ * Markdown, the chart) and that every frame produced from its origin node's namespace got exactly
+ * one result, read back from Kafka; not DMR values (those depend on this machine's speed). Every
+ * namespace, cgroup and process of the testbed is removed at the end.
+ */
+class TestbedSweepITCase {
+
+    @Test
+    void sweepsTwoBandwidthsOnTheTestbedWithOneResultPerFrame(@TempDir Path dir) throws Exception {
+        assumeTrue(
+                "root".equals(System.getProperty("user.name")),
+                "the testbed needs root (network namespaces, tc, cgroups)");
+        Path jar =
+                Path.of(System.getProperty("coedge.job.jar", "../jobs/target/coedge-job.jar"))
+                        .toAbsolutePath();
+        assertThat(jar).as("the job jar (mvn package builds it)").isRegularFile();
+        Path models = dir.resolve("models");
+        new ModelGenerator(7, ModelGenerator.Scale.TINY).generate("resnet", models);
+        Path catalog = dir.resolve("sweep.yaml");
+        Files.writeString(
+                catalog,
+                """
+                nodes:
+                  - {id: edge-1, sidecar: "127.0.0.1:8311", cpuShare: 0.3}
+                  - {id: edge-2, sidecar: "127.0.0.1:8312", cpuShare: 0.3}
+                network: {bandwidthMbps: 100, latencyMs: 0}
+                models:
+                  - name: resnet
+                    maxBatch: 4
+                    input: {name: input, width: 32, height: 32}
+                    postprocess: {type: classification, topK: 1, labels: [a, b, c, d, e, f, g, h, i, j]}
+                tasks:
+                  - {id: A, model: resnet, cameras: [cam-a], fps: 4, deadlineMs: 5000, origin: edge-1, frame: {width: 320, height: 240}}
+                  - {id: B, model: resnet, cameras: [cam-b], fps: 2, deadlineMs: 5000, origin: edge-2, frame: {width: 320, height: 240}}
+                """);
+        List<String> progress = new ArrayList<>();
+        List<TestbedSweep.Point> seen = new ArrayList<>();
+        List<TestbedSweep.Point> points =
+                new TestbedSweep(
+                                dir.resolve("work"),
+                                models,
+                                jar,
+                                CoEdgeCli.class.getName(),
+                                m -> {
+                                    progress.add(m);
+                                    System.out.println("sweep: " + m);
+                                })
+                        .run(
+                                catalog,
+                                TestbedSweep.Sweep.parse("bandwidth=50,5"),
+                                List.<String[]>of(new String[] {"coedge", "coedge"}),
+                                Duration.ofSeconds(6),
+                                Duration.ZERO,
+                                seen::add);
+
+        assertThat(points).hasSize(2).isEqualTo(seen);
+        assertThat(points).extracting(TestbedSweep.Point::value).containsExactly(50.0, 5.0);
+        for (TestbedSweep.Point p : points) {
+            assertThat(p.run().dispatch()).isEqualTo("coedge");
+            assertThat(p.run().batch()).isEqualTo("coedge");
+            // Six seconds of 4 + 2 fps from two namespaces: frames were sent, and every one has
+            // exactly one result.
+            assertThat(p.run().sent()).isGreaterThan(10);
+            assertThat(p.run().results()).isEqualTo(p.run().sent());
+            assertThat(p.lost()).isZero();
+            assertThat(p.duplicates()).isZero();
+            assertThat(p.run().simMissRate()).as("the engine's prediction").isBetween(0.0, 1.0);
+            assertThat(p.run().nodeOfTask()).containsOnlyKeys("A", "B");
+        }
+        assertThat(progress)
+                .anyMatch(m -> m.contains("every link shaped to 5 Mbit/s"))
+                .anyMatch(m -> m.contains("limited to 0.30 cores"));
+
+        Path out = dir.resolve("out");
+        Files.createDirectories(out);
+        BenchCommand.Policies.writeSweep(out, points);
+        assertThat(Files.readAllLines(out.resolve("sweep.csv"))).hasSize(3);
+        assertThat(Files.readAllLines(out.resolve("sweep.md")))
+                .hasSize(4)
+                .anyMatch(l -> l.startsWith("| bandwidth 5 | coedge / coedge |"));
+        assertThat(Files.readString(out.resolve("sweep.svg"), StandardCharsets.UTF_8))
+                .contains("<svg")
+                .contains("coedge / coedge (pipeline)")
+                .contains("coedge / coedge (prediction)");
+
+        // Everything the testbed made is gone.
+        Process netns = new ProcessBuilder("ip", "netns", "list").start();
+        String left = new String(netns.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(netns.waitFor()).isZero();
+        String runId =
+                progress.stream()
+                        .filter(m -> m.startsWith("testbed ") && m.contains(" namespaces, "))
+                        .map(m -> m.split("[ :]")[1])
+                        .findFirst()
+                        .orElseThrow();
+        assertThat(left).doesNotContain("coedge-" + runId);
+    }
+}
