@@ -87,7 +87,7 @@ final class BenchCommand implements Runnable {
 
         @Option(
                 names = "--warm-up",
-                defaultValue = "20s",
+                defaultValue = "60s",
                 description =
                         "An unreported run of the first pair first, so that it does not also pay for JIT compilation and cold sidecars (default: ${DEFAULT-VALUE}; 0s for none).")
         Duration warmUp;
