@@ -75,6 +75,16 @@ final class FlinkConfig {
     static final ConfigOption<String> NODE =
             ConfigOptions.key("coedge.node").stringType().noDefaultValue();
 
+    /**
+     * Libraries loaded from the cluster's classpath rather than from each job's jar (Flink's {@code
+     * classloader.parent-first-patterns.additional}). JNA is on the TaskManagers' classpath anyway
+     * ({@link LaunchClasspath#forFlink}). Loaded child-first, every job got its own copy and its
+     * own "JNA Cleaner" thread, which outlived the job and kept its class loader; loaded once,
+     * there is one copy and one cleaner thread per TaskManager (docs/DEPLOY.md, "Jobs one after
+     * another": other references still keep a finished job's class loader).
+     */
+    static final List<String> PARENT_FIRST_LIBRARIES = List.of("com.sun.jna.");
+
     private static final String LOOPBACK = "127.0.0.1";
 
     private FlinkConfig() {}
@@ -93,6 +103,7 @@ final class FlinkConfig {
         c.set(TaskManagerOptions.NUM_TASK_SLOTS, 1);
         c.set(TaskManagerOptions.CPU_CORES, 1.0);
         c.set(CoreOptions.DEFAULT_PARALLELISM, spec.nodes().size());
+        c.set(CoreOptions.ALWAYS_PARENT_FIRST_LOADER_PATTERNS_ADDITIONAL, PARENT_FIRST_LIBRARIES);
         // A killed TaskManager is noticed within seconds, not the default 50 s, and the job
         // restarts
         // from its last checkpoint as soon as a slot is back.

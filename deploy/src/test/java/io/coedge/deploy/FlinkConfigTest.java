@@ -72,6 +72,9 @@ class FlinkConfigTest {
                 .isEqualTo(MemorySize.parse("32m"));
         assertThat(read.get(TaskManagerOptions.TASK_MANAGER_RESOURCE_ID)).isEqualTo("edge-2-r2");
         assertThat(read.get(FlinkConfig.NODE)).isEqualTo("edge-2");
+        // JNA comes from the cluster's classpath, so no job's copy outlives it (docs/DEPLOY.md).
+        assertThat(read.get(CoreOptions.ALWAYS_PARENT_FIRST_LOADER_PATTERNS_ADDITIONAL))
+                .containsExactly("com.sun.jna.");
         assertThat(read.toMap())
                 .containsEntry("metrics.reporter.prom.port", "9249")
                 .containsEntry("x.quoted", "a \"b\" \\c: #d");
