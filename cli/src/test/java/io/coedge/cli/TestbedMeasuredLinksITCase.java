@@ -7,7 +7,6 @@ import io.coedge.catalog.Catalog;
 import io.coedge.catalog.CatalogText;
 import io.coedge.deploy.ClusterSpec;
 import io.coedge.deploy.FlinkSession;
-import io.coedge.deploy.JobArguments;
 import io.coedge.deploy.LocalCluster;
 import io.coedge.deploy.testbed.Testbed;
 import io.coedge.deploy.testbed.TestbedPlan;
@@ -131,25 +130,9 @@ class TestbedMeasuredLinksITCase {
             run = testbed.netns().get(TestbedState.BACKBONE).replace("-backbone", "");
             String kafka = cluster.state().kafkaBootstrap();
             try (TestbedProcesses started = new TestbedProcesses(testbed)) {
-                assertThat(started.coedge("backbone", kafka, "topics", "create").waitFor())
-                        .isZero();
                 FlinkSession rest = cluster.session();
-                String jobId =
-                        rest.submit(
-                                jar,
-                                JobArguments.ENTRY_CLASS,
-                                List.of(
-                                        "--config",
-                                        catalogFile.toString(),
-                                        "--bootstrap",
-                                        kafka,
-                                        "--dispatch",
-                                        "coedge",
-                                        "--checkpoint-ms",
-                                        "1000"),
-                                m -> System.out.println("submit: " + m));
+                String jobId = started.startJob(rest, jar, catalogFile, kafka, "coedge");
                 try {
-                    rest.awaitRunning(jobId, Duration.ofMinutes(2));
                     follow(
                             started.java(
                                     "backbone",

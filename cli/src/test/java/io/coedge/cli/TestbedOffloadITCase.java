@@ -7,7 +7,6 @@ import io.coedge.catalog.Catalog;
 import io.coedge.catalog.CatalogText;
 import io.coedge.deploy.ClusterSpec;
 import io.coedge.deploy.FlinkSession;
-import io.coedge.deploy.JobArguments;
 import io.coedge.deploy.LocalCluster;
 import io.coedge.deploy.testbed.Testbed;
 import io.coedge.deploy.testbed.TestbedPlan;
@@ -21,7 +20,6 @@ import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -110,24 +108,9 @@ class TestbedOffloadITCase {
             TestbedProcesses started = new TestbedProcesses(testbed);
             run = testbed.netns().get(TestbedState.BACKBONE).replace("-backbone", "");
             String kafka = cluster.state().kafkaBootstrap();
-            assertThat(started.coedge("backbone", kafka, "topics", "create").waitFor()).isZero();
             FlinkSession rest = cluster.session();
-            String jobId =
-                    rest.submit(
-                            jar,
-                            JobArguments.ENTRY_CLASS,
-                            List.of(
-                                    "--config",
-                                    catalogFile.toString(),
-                                    "--bootstrap",
-                                    kafka,
-                                    "--dispatch",
-                                    "naive-global",
-                                    "--checkpoint-ms",
-                                    "1000"),
-                            m -> System.out.println("submit: " + m));
+            String jobId = started.startJob(rest, jar, catalogFile, kafka, "naive-global");
             try {
-                rest.awaitRunning(jobId, Duration.ofMinutes(2));
                 // The cameras' producer on their origin node, as `cluster exec edge-1 -- coedge
                 // produce` runs it: COEDGE_NODE=edge-1, so its frames go to the partition read
                 // there.

@@ -1,10 +1,13 @@
 package io.coedge.cli;
 
+import io.coedge.deploy.FlinkSession;
+import io.coedge.deploy.JobArguments;
 import io.coedge.deploy.testbed.Testbed;
 import io.coedge.deploy.testbed.TestbedState;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -25,6 +28,33 @@ final class TestbedProcesses implements AutoCloseable {
         List<String> all = new ArrayList<>(List.of(CoEdgeCli.class.getName()));
         all.addAll(List.of(args));
         return start(where, kafka, all);
+    }
+
+    /**
+     * Creates the run's topics from the backbone, submits the job with {@code catalog} and {@code
+     * dispatch} (checkpoints every second) and waits until it runs; returns its id.
+     */
+    String startJob(FlinkSession rest, Path jar, Path catalog, String kafka, String dispatch)
+            throws Exception {
+        if (coedge(TestbedState.BACKBONE, kafka, "topics", "create").waitFor() != 0) {
+            throw new IllegalStateException("coedge topics create failed in the backbone");
+        }
+        String jobId =
+                rest.submit(
+                        jar,
+                        JobArguments.ENTRY_CLASS,
+                        List.of(
+                                "--config",
+                                catalog.toString(),
+                                "--bootstrap",
+                                kafka,
+                                "--dispatch",
+                                dispatch,
+                                "--checkpoint-ms",
+                                "1000"),
+                        m -> System.out.println("submit: " + m));
+        rest.awaitRunning(jobId, Duration.ofMinutes(2));
+        return jobId;
     }
 
     /** A main class of the test classpath in {@code where}'s namespace; its stdout is piped. */
