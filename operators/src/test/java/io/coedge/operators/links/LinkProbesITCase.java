@@ -1,12 +1,14 @@
 package io.coedge.operators.links;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.coedge.format.NodeStatus;
 import java.net.ConnectException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.flink.configuration.Configuration;
@@ -35,11 +37,9 @@ class LinkProbesITCase {
             assertThat(aAddress).startsWith("127.0.0.1:");
             announced.put("a", aAddress);
             announced.put("b", b.address());
-            long until = System.nanoTime() + 60_000_000_000L;
-            while ((!a.links().containsKey("b") || !b.links().containsKey("a"))
-                    && System.nanoTime() < until) {
-                Thread.sleep(50);
-            }
+            await().atMost(Duration.ofSeconds(60))
+                    .pollInterval(Duration.ofMillis(50))
+                    .until(() -> a.links().containsKey("b") && b.links().containsKey("a"));
             NodeStatus.LinkStatus ab = a.links().get("b");
             assertThat(ab).as("a's measurement of a -> b").isNotNull();
             assertThat(ab.mbps()).isPositive();
@@ -58,11 +58,9 @@ class LinkProbesITCase {
         } catch (ConnectException expected) {
             // closed
         }
-        long until = System.nanoTime() + 30_000_000_000L;
-        while (probeThreads() > 0 && System.nanoTime() < until) {
-            Thread.sleep(50);
-        }
-        assertThat(probeThreads()).isZero();
+        await().atMost(Duration.ofSeconds(30))
+                .pollInterval(Duration.ofMillis(50))
+                .untilAsserted(() -> assertThat(probeThreads()).as("probe threads").isZero());
     }
 
     @Test
