@@ -9,15 +9,18 @@ import io.coedge.kafka.topics.TopicAdmin;
 import io.coedge.topics.KafkaClients;
 import io.coedge.topics.TopicsConfig;
 import java.io.BufferedReader;
+import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
@@ -56,9 +59,31 @@ public final class TestbedProbe {
             out.println("healthy");
             BufferedReader in =
                     new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
-            String line;
-            while ((line = in.readLine()) != null && !line.equals("done")) {
-                watch.poll(Duration.ZERO);
+            CompletableFuture<Void> done =
+                    CompletableFuture.runAsync(
+                            () -> {
+                                try {
+                                    String line;
+                                    while ((line = in.readLine()) != null && !line.equals("done")) {
+                                        // only "done" (or the end of input) ends the run
+                                    }
+                                } catch (IOException e) {
+                                    // the sweep is gone: end as on "done"
+                                }
+                            });
+            // Every status the nodes publish meanwhile goes to the log (stderr), one JSON line
+            // each: the profiles and loads the dispatcher planned with, over the whole run.
+            Map<String, Long> logged = new HashMap<>();
+            while (!done.isDone()) {
+                for (NodeStatus s : watch.poll(Duration.ofMillis(500)).values()) {
+                    Long last = logged.put(s.node(), s.timestamp());
+                    if (last == null || last != s.timestamp()) {
+                        System.err.println(
+                                "status-seen "
+                                        + new String(
+                                                NodeStatusCodec.toJson(s), StandardCharsets.UTF_8));
+                    }
+                }
             }
             long sent = records(client, topics.frames());
             out.println("sent " + sent);

@@ -162,8 +162,8 @@ public final class ClusterCommand implements Runnable {
         @Option(
                 names = "--testbed",
                 description =
-                        "Run every node in its own network namespace (TaskManager and sidecar, CPU quota from the "
-                                + "catalog's cpuShare), Kafka and the JobManager in a backbone namespace, and the "
+                        "Run every node in its own network namespace (TaskManager and sidecar; the sidecar, the node's "
+                                + "accelerator, under a CPU quota of the catalog's cpuShare), Kafka and the JobManager in a backbone namespace, and the "
                                 + "catalog's links as tc-shaped veth pairs. Needs root.")
         boolean testbed;
 
@@ -753,7 +753,9 @@ public final class ClusterCommand implements Runnable {
     @Command(
             name = "node",
             mixinStandardHelpOptions = true,
-            description = "Change a testbed node's CPU share while it runs.")
+            description =
+                    "Change a testbed node's inference speed (its sidecar's CPU share, the catalog's"
+                            + " cpuShare) while it runs.")
     static final class Node implements Callable<Integer> {
         @Mixin ClusterDir dir;
 

@@ -222,6 +222,13 @@ public final class LocalCluster implements AutoCloseable {
         return testbed == null ? List.of() : Testbed.prefix(testbed, where);
     }
 
+    /** The prefix of a node's sidecar: in its namespace, on its accelerator's CPU share. */
+    private List<String> acceleratorPrefix(String node) {
+        return testbed == null
+                ? List.of()
+                : Testbed.prefix(testbed, node, Testbed.Role.ACCELERATOR);
+    }
+
     private ChildProcess startKafka() throws IOException {
         String host = address(TestbedState.BACKBONE);
         progress.accept("starting Kafka on " + host + ":" + spec.kafkaPort() + "...");
@@ -313,7 +320,7 @@ public final class LocalCluster implements AutoCloseable {
                 ChildProcess.startJava(
                         sidecar.name(),
                         spec,
-                        prefix(node.id()),
+                        acceleratorPrefix(node.id()),
                         spec.classpath(),
                         sidecar.jvmOptions(),
                         SidecarSupervisor.MAIN,

@@ -15,9 +15,13 @@ import java.util.function.Consumer;
 
 /**
  * Makes and removes a testbed ({@link TestbedPlan}) on this machine: network namespaces, veth
- * pairs, tbf/netem qdiscs (through iproute2, {@link Iproute}) and one CPU cgroup per node with a
- * CFS quota. Nothing outside the namespaces it creates is touched: no interface, address or route
- * of the host.
+ * pairs, tbf/netem qdiscs (through iproute2, {@link Iproute}) and two CPU cgroups per node with a
+ * {@code cpuShare}: its accelerator (the sidecar, standing in for the node's GPU) under a CFS quota
+ * of {@code cpuShare} cores, and its host CPU (the TaskManager: Kafka reads, decoding, Flink)
+ * beside it, so that the node's inference speed is its share whatever its TaskManager does, as a
+ * GPU's is. Both groups get a high CPU weight: a node's share is what it gets while other work
+ * (builds, the backbone) runs on the machine. Nothing outside the namespaces it creates is touched:
+ * no interface, address or route of the host.
  *
  * <p>What it makes is first recorded ({@link TestbedState}), then made; {@link #destroy} removes
  * exactly what a state lists, and tolerates what is already gone, so it is the one cleanup of
@@ -31,6 +35,24 @@ public final class Testbed {
     static final Path CGROUP_V2 = Path.of("/sys/fs/cgroup");
 
     static final long CFS_PERIOD_US = 100_000;
+
+    /** Suffix of a node's host-CPU cgroup (its TaskManager), beside its accelerator's. */
+    static final String HOST_SUFFIX = "-host";
+
+    /**
+     * cgroup v1 {@code cpu.shares} of a node's accelerator group (the largest the kernel takes):
+     * under contention it gets its quota before anything of default weight.
+     */
+    static final long ACCELERATOR_SHARES = 262_144;
+
+    /** A node's host group: below its accelerator, well above default-weight work. */
+    static final long HOST_SHARES = 65_536;
+
+    /** What runs in a node's namespace: its sidecar (the accelerator) or its TaskManager. */
+    public enum Role {
+        ACCELERATOR,
+        HOST
+    }
 
     private static final int CAP_NET_ADMIN = 12;
 
@@ -92,6 +114,7 @@ public final class Testbed {
                 netns.put(ns.node(), ns.name());
                 if (ns.cpuShare() != null) {
                     cgroups.add(cgroupRoot().resolve(ns.name()).toString());
+                    cgroups.add(cgroupRoot().resolve(ns.name() + HOST_SUFFIX).toString());
                 }
             }
         }
@@ -128,10 +151,11 @@ public final class Testbed {
             for (TestbedPlan.Namespace ns : plan.nodes().values()) {
                 if (ns.cpuShare() != null) {
                     makeCgroup(cgroupRoot().resolve(ns.name()), ns.cpuShare());
+                    makeHostCgroup(cgroupRoot().resolve(ns.name() + HOST_SUFFIX));
                     progress.accept(
                             String.format(
                                     Locale.ROOT,
-                                    "testbed %s: node %s limited to %.2f cores",
+                                    "testbed %s: node %s's accelerator (its sidecar) limited to %.2f cores",
                                     plan.runId(),
                                     ns.node(),
                                     ns.cpuShare()));
@@ -187,6 +211,23 @@ public final class Testbed {
             Files.writeString(dir.resolve("cpu.cfs_quota_us"), Long.toString(quota));
         } else {
             Files.writeString(dir.resolve("cpu.max"), quota + " " + CFS_PERIOD_US);
+        }
+        weigh(dir, ACCELERATOR_SHARES);
+    }
+
+    /** A node's host group: no quota, a weight below its accelerator's. */
+    static void makeHostCgroup(Path dir) throws IOException {
+        Files.createDirectories(dir);
+        weigh(dir, HOST_SHARES);
+    }
+
+    /** cgroup v1 shares, or the v2 weight of the same proportion (1-10000, default 100). */
+    private static void weigh(Path dir, long shares) throws IOException {
+        if (cgroupV1()) {
+            Files.writeString(dir.resolve("cpu.shares"), Long.toString(shares));
+        } else {
+            long weight = Math.max(1, Math.min(10_000, shares * 100 / 1024));
+            Files.writeString(dir.resolve("cpu.weight"), Long.toString(weight));
         }
     }
 
@@ -262,12 +303,17 @@ public final class Testbed {
         return address.substring(address.lastIndexOf('.') + 1);
     }
 
+    /** {@link #prefix(TestbedState, String, Role)} on the node's host CPU (all but its sidecar). */
+    public static List<String> prefix(TestbedState state, String where) {
+        return prefix(state, where, Role.HOST);
+    }
+
     /**
      * The command prefix that runs a program in a namespace of the testbed (a node id or {@link
-     * TestbedState#BACKBONE}), inside the node's cgroup when it has one. Every step execs, so the
-     * started process's PID is the program's.
+     * TestbedState#BACKBONE}), inside the node's cgroup for {@code role} when it has one. Every
+     * step execs, so the started process's PID is the program's.
      */
-    public static List<String> prefix(TestbedState state, String where) {
+    public static List<String> prefix(TestbedState state, String where, Role role) {
         String ns = state.netns().get(where);
         if (ns == null) {
             throw new IllegalArgumentException(
@@ -277,9 +323,10 @@ public final class Testbed {
                             + state.netns().keySet()
                             + ")");
         }
+        String group = role == Role.HOST ? ns + HOST_SUFFIX : ns;
         String cgroup =
                 state.cgroups().stream()
-                        .filter(c -> Path.of(c).getFileName().toString().equals(ns))
+                        .filter(c -> Path.of(c).getFileName().toString().equals(group))
                         .findFirst()
                         .orElse(null);
         List<String> p = new ArrayList<>();

@@ -44,6 +44,14 @@ public final class LatencyWindow {
                 0, io.coedge.scheduler.model.LatencyProfile.estimate(snapshot(), batchSize));
     }
 
+    /**
+     * The typical latency of a batch: {@link #estimateNanos}'s rule over the medians instead of the
+     * p99s; 0 when nothing is known.
+     */
+    public synchronized long estimateMedianNanos(int batchSize) {
+        return Math.max(0, io.coedge.scheduler.model.LatencyProfile.estimate(medians(), batchSize));
+    }
+
     /** Batch size to median in nanoseconds, for every measured batch size. */
     public synchronized NavigableMap<Integer, Long> medians() {
         TreeMap<Integer, Long> out = new TreeMap<>();

@@ -41,6 +41,10 @@ public final class ScheduledRequest {
     final Work work;
     long sequence;
     long enqueuedNanos;
+
+    /** Admitted at an idle accelerator: judged on its model's median, not its p99. */
+    volatile boolean onMedian;
+
     final AtomicInteger state = new AtomicInteger(QUEUED);
     volatile ScheduledFuture<?> shedTimer;
 

@@ -152,6 +152,36 @@ class NodeEngineTest {
     }
 
     @Test
+    void anIdleNodeRunsAFrameItsTypicalCostMeetsThoughItsP99DoesNot() {
+        NodeEngine e = engine(NO_ALLOWANCE);
+        // One slow run in the sidecar's window: p99 500 ms alone, median 10 ms.
+        e.sidecarProfile(
+                0,
+                LatencyProfile.of(new int[] {1, 2}, new long[] {10_000, 16_000}),
+                LatencyProfile.of(new int[] {1, 2}, new long[] {500_000, 500_000}));
+        Recorder r = new Recorder();
+
+        e.arrive(9, 0, ms(100), 10, r);
+
+        assertThat(r.log).containsExactly("start m0 [9]");
+    }
+
+    @Test
+    void aFrameItsTypicalCostMeetsIsShedWhileTheNodeIsBusy() {
+        NodeEngine e = engine(NO_ALLOWANCE);
+        e.sidecarProfile(
+                0,
+                LatencyProfile.of(new int[] {1, 2}, new long[] {10_000, 16_000}),
+                LatencyProfile.of(new int[] {1, 2}, new long[] {500_000, 500_000}));
+        Recorder r = new Recorder();
+        e.arrive(1, 1, ms(1000), 10, r); // model 1 runs
+        e.arrive(2, 1, ms(1000), 10, r); // and waits
+        e.arrive(9, 0, ms(100), 10, r);
+
+        assertThat(r.log).anyMatch(l -> l.startsWith("shed 9: DEADLINE_UNREACHABLE"));
+    }
+
+    @Test
     void whileBusyOnlyFramesThatMissEvenIfTheRunningBatchEndsAsUsualAreShed() {
         NodeEngine e = engine(NO_ALLOWANCE);
         Recorder r = new Recorder();
