@@ -24,10 +24,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -38,14 +40,17 @@ import org.junit.jupiter.api.io.TempDir;
  * library cache) leaves a copy of io.coedge.*, gRPC/Netty and the Kafka clients in Metaspace, and
  * the TaskManager died of {@code OutOfMemoryError: Metaspace} on the fifth job. Each job here runs
  * real frames through a real sidecar, is cancelled, and the live class loaders are counted with
- * {@code jcmd} after a full GC.
+ * {@code jcmd} after a full GC and finalization: each job's own is freed, so their number does not
+ * grow with the number of jobs. One stays: the first job's, held by a reference outside the Java
+ * heap (a heap dump shows no path from a GC root to it; docs/DEPLOY.md, "Jobs one after another").
+ * {@code -Dcoedge.leak.heapdumps=DIR} writes a heap dump of the TaskManager after each job.
  */
 class SessionJobsReleaseClassLoadersITCase {
     private static final int JOBS = 6;
     private static final int FRAMES = 20;
 
     @Test
-    void jobsRunOneAfterAnotherLeaveNoClassLoaderBehind(@TempDir Path dir) throws Exception {
+    void jobsRunOneAfterAnotherDoNotPileUpClassLoaders(@TempDir Path dir) throws Exception {
         Path jar =
                 Path.of(System.getProperty("coedge.job.jar", "../jobs/target/coedge-job.jar"))
                         .toAbsolutePath();
@@ -75,6 +80,11 @@ class SessionJobsReleaseClassLoadersITCase {
                                     new ByteArraySerializer())) {
                 FlinkSession rest = cluster.session();
                 long tm = taskManagerPid(cluster);
+                System.out.println(
+                        "SessionJobsReleaseClassLoadersITCase: TaskManager "
+                                + Arrays.stream(jcmd(tm, "VM.flags").split("\\s+"))
+                                        .filter(f -> f.startsWith("-XX:MaxMetaspaceSize="))
+                                        .toList());
                 List<Integer> loaders = new ArrayList<>();
                 List<Long> metaspace = new ArrayList<>();
                 for (int job = 1; job <= JOBS; job++) {
@@ -135,8 +145,24 @@ class SessionJobsReleaseClassLoadersITCase {
                             .pollInterval(Duration.ofMillis(200))
                             .until(() -> rest.status(id).isTerminal());
                     assertThat(rest.status(id).state()).isEqualTo("CANCELED");
-                    loaders.add(liveUserCodeClassLoaders(tm));
+                    // Flink frees the job's class loader once the job's last slot on the
+                    // TaskManager is released, shortly after CANCELED; each poll collects,
+                    // finalizes and collects again. At most the first job's may remain.
+                    int[] live = {-1};
+                    try {
+                        await("job " + job + "'s class loader is freed")
+                                .atMost(Duration.ofSeconds(60))
+                                .pollInterval(Duration.ofSeconds(1))
+                                .until(() -> (live[0] = liveUserCodeClassLoaders(tm)) <= 1);
+                    } catch (ConditionTimeoutException stillAlive) {
+                        // recorded; asserted after the table
+                    }
+                    loaders.add(live[0]);
                     metaspace.add(metaspaceUsedKb(tm));
+                    String dumps = System.getProperty("coedge.leak.heapdumps");
+                    if (dumps != null) {
+                        jcmd(tm, "GC.heap_dump -all " + dumps + "/tm-after-job" + job + ".hprof");
+                    }
                     if (Boolean.getBoolean("coedge.leak.diag")) {
                         jcmd(tm, "GC.class_histogram")
                                 .lines()
@@ -176,9 +202,11 @@ class SessionJobsReleaseClassLoadersITCase {
                                         .map(l -> l.substring(1, l.indexOf('"', 1)))
                                         .sorted()
                                         .toList());
-                // A job's loader can outlive its job by one (until the next job's tasks replace
-                // Flink's cached references); it must not grow with the number of jobs.
-                assertThat(loaders).allMatch(n -> n <= 1, "at most one user-code class loader");
+                assertThat(loaders)
+                        .as(
+                                "live user-code class loaders after each job (run with"
+                                        + " -Dcoedge.leak.heapdumps=DIR for heap dumps)")
+                        .allMatch(n -> n >= 0 && n <= 1, "at most the first job's");
             }
         }
     }
@@ -207,8 +235,14 @@ class SessionJobsReleaseClassLoadersITCase {
                 .pid();
     }
 
-    /** ChildFirstClassLoader instances alive after a full GC (jcmd GC.run, GC.class_histogram). */
+    /**
+     * ChildFirstClassLoader instances alive after a full GC, the finalizers it found pending
+     * (gRPC's Netty arenas have some: their class loader is free only once they ran) and another
+     * full GC.
+     */
     private static int liveUserCodeClassLoaders(long pid) throws Exception {
+        jcmd(pid, "GC.run");
+        jcmd(pid, "GC.run_finalization");
         jcmd(pid, "GC.run");
         int n = 0;
         for (String line : jcmd(pid, "GC.class_histogram").lines().toList()) {
