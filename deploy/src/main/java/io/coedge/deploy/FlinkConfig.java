@@ -81,7 +81,7 @@ final class FlinkConfig {
      * ({@link LaunchClasspath#forFlink}). Loaded child-first, every job got its own copy and its
      * own "JNA Cleaner" thread, which outlived the job and kept its class loader; loaded once,
      * there is one copy and one cleaner thread per TaskManager (docs/DEPLOY.md, "Jobs one after
-     * another": other references still keep a finished job's class loader).
+     * another", with the other holders of a finished job's class loader and their fixes).
      */
     static final List<String> PARENT_FIRST_LIBRARIES = List.of("com.sun.jna.");
 

@@ -8,6 +8,7 @@ import io.coedge.format.FrameResult;
 import io.coedge.format.NodeStatus;
 import io.coedge.operators.dispatch.RoutedFrame;
 import io.coedge.operators.links.LinkProbes;
+import io.coedge.operators.release.JobClassLoaderRelease;
 import io.coedge.scheduler.model.Clock;
 import io.coedge.scheduler.node.Batch;
 import io.coedge.scheduler.node.NodeEngine;
@@ -92,6 +93,7 @@ public final class NodeBatcherOperator extends AbstractStreamOperator<FrameResul
     @Override
     public void open() throws Exception {
         super.open();
+        JobClassLoaderRelease.register(getRuntimeContext());
         Catalog catalog = config.catalog().parse();
         clock = Clock.system();
         int subtask = getRuntimeContext().getTaskInfo().getIndexOfThisSubtask();

@@ -9,6 +9,7 @@ import io.coedge.format.FrameDecoder;
 import io.coedge.format.RawRecord;
 import io.coedge.operators.batch.NodeIdentity;
 import io.coedge.operators.profile.SourceSubtasks;
+import io.coedge.operators.release.JobClassLoaderRelease;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.metrics.Counter;
@@ -57,6 +58,7 @@ public final class FrameDecodeFunction extends ProcessFunction<RawRecord, Frame>
 
     @Override
     public void open(OpenContext context) {
+        JobClassLoaderRelease.register(getRuntimeContext());
         var parsed = catalog.parse();
         decoder = new FrameDecoder(parsed, limits);
         accepted = getRuntimeContext().getMetricGroup().counter("framesAccepted");

@@ -46,6 +46,16 @@ public final class ImageDecoder {
         return new ImageDecoder(null);
     }
 
+    /**
+     * Lets the JVM free these classes: destroys libjpeg-turbo's decompressors and unbinds the
+     * native library ({@code TurboJpeg.release}). For the release of a job's class loader on a
+     * session cluster (io.coedge.operators.release.JobClassLoaderRelease); no decoder of these
+     * classes may be used afterwards.
+     */
+    public static void releaseNativeLibrary() {
+        TurboJpeg.release();
+    }
+
     /** Whether JPEGs are decoded by libjpeg-turbo. */
     public boolean isNative() {
         return turbo != null;

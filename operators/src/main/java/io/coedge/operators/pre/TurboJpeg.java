@@ -7,7 +7,11 @@ import com.sun.jna.NativeLong;
 import com.sun.jna.Pointer;
 import com.sun.jna.ptr.IntByReference;
 import io.coedge.format.ErrorCode;
+import java.lang.ref.Cleaner;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -86,6 +90,27 @@ final class TurboJpeg {
         }
     }
 
+    /**
+     * Undoes what this class left in JVM-wide state, for a job whose user-code class loader Flink
+     * is freeing (io.coedge.operators.release.JobClassLoaderRelease): destroys the decompressors
+     * still alive, unbinds the native methods of {@link Api} (JNA's {@link Native#register} holds
+     * JNI global references to them and keeps the class in its static tables) and drops JNA's
+     * cached options of {@link Api}, whose value refers back to the class and so keeps the entry of
+     * JNA's weak map alive for ever. Runs when no code of the job runs any more; libjpeg-turbo
+     * cannot be used from this class afterwards.
+     */
+    static void release() {
+        if (INSTANCE.isEmpty()) {
+            return;
+        }
+        for (Scratch.Decompressor d : Scratch.LIVE) {
+            d.cleanable.clean();
+        }
+        Native.unregister(Api.class);
+        Map<String, Object> options = Native.getLibraryOptions(Api.class);
+        options.clear();
+    }
+
     /** The smallest downscaling factor whose output still covers {@code needW x needH}. */
     Factor covering(int width, int height, int needW, int needH) {
         Factor best = new Factor(1, 1);
@@ -111,10 +136,29 @@ final class TurboJpeg {
         /** The largest buffer a thread keeps between frames. */
         static final long RETAINED_BYTES = 16L << 20;
 
-        private static final java.lang.ref.Cleaner CLEANER = java.lang.ref.Cleaner.create();
+        private static final Cleaner CLEANER = Cleaner.create();
+
+        /** The decompressors not destroyed yet, for {@link TurboJpeg#release}. */
+        private static final Set<Decompressor> LIVE = ConcurrentHashMap.newKeySet();
+
+        /** Destroys one decompressor, once: when its scratch is collected, or before. */
+        private static final class Decompressor implements Runnable {
+            private final Pointer handle;
+            private Cleaner.Cleanable cleanable;
+
+            private Decompressor(Pointer handle) {
+                this.handle = handle;
+            }
+
+            @Override
+            public void run() {
+                LIVE.remove(this);
+                Api.tjDestroy(handle);
+            }
+        }
 
         private Pointer handle;
-        private java.lang.ref.Cleaner.Cleanable destroy;
+        private Cleaner.Cleanable destroy;
         private Memory source;
         private Memory out;
 
@@ -127,7 +171,10 @@ final class TurboJpeg {
                             "libjpeg-turbo could not create a decompressor");
                 }
                 handle = h;
-                destroy = CLEANER.register(this, () -> Api.tjDestroy(h));
+                Decompressor d = new Decompressor(h);
+                d.cleanable = CLEANER.register(this, d);
+                LIVE.add(d);
+                destroy = d.cleanable;
             }
             return handle;
         }
