@@ -506,9 +506,17 @@ public final class Preprocessor {
             int nw,
             int nh) {
         int stride = nw * ch;
+        int[] at = new int[3];
         for (int y = 0; y < nh; y++) {
             int row = y * stride;
             int pixel = (py + y) * w + px;
+            if (vector && ch == 3 && !channelsLast) {
+                for (int c = 0; c < 3; c++) {
+                    at[c] = c * plane + pixel;
+                }
+                VectorResize.copyNchw(src, row, nw, from, floats, bytes, at, mul, add);
+                continue;
+            }
             if (channelsLast) {
                 if (uint8 && ch == 3 && rgb) {
                     System.arraycopy(src, row, bytes, pixel * 3, stride);

@@ -245,4 +245,54 @@ final class VectorResize {
             }
         }
     }
+
+    /** Lane {@code k} of a vector of interleaved RGB bytes, planar: channel k / PIXELS. */
+    private static final VectorShuffle<Byte> PLANAR =
+            VectorShuffle.fromOp(BYTES, k -> k / PIXELS < 3 ? 3 * (k % PIXELS) + k / PIXELS : 0);
+
+    /**
+     * One decoded RGB row of {@code nw} pixels from {@code offset}, not resized, into the three
+     * NCHW plane rows at {@code at[c]} of model channel {@code c} (decoded channel {@code
+     * from[c]}): {@code v x mul[c] + add[c]}, or the byte when {@code bytes} is given. Exactly the
+     * scalar copy.
+     */
+    static void copyNchw(
+            byte[] src,
+            int offset,
+            int nw,
+            int[] from,
+            float[] floats,
+            byte[] bytes,
+            int[] at,
+            float[] mul,
+            float[] add) {
+        int x = 0;
+        int limit = src.length - LANES;
+        for (; x + PIXELS <= nw && offset + 3 * x <= limit; x += PIXELS) {
+            ByteVector v = ByteVector.fromArray(BYTES, src, offset + 3 * x).rearrange(PLANAR);
+            for (int c = 0; c < 3; c++) {
+                IntVector i = widen(v, from[c]);
+                if (bytes != null) {
+                    i.convertShape(VectorOperators.I2B, QUARTER_BYTES, 0)
+                            .reinterpretAsBytes()
+                            .intoArray(bytes, at[c] + x);
+                } else {
+                    ((FloatVector) i.convertShape(VectorOperators.I2F, FLOATS, 0))
+                            .mul(mul[c])
+                            .add(add[c])
+                            .intoArray(floats, at[c] + x);
+                }
+            }
+        }
+        for (; x < nw; x++) {
+            for (int c = 0; c < 3; c++) {
+                byte b = src[offset + 3 * x + from[c]];
+                if (bytes != null) {
+                    bytes[at[c] + x] = b;
+                } else {
+                    floats[at[c] + x] = (b & 0xff) * mul[c] + add[c];
+                }
+            }
+        }
+    }
 }
