@@ -27,7 +27,9 @@ import javax.imageio.ImageIO;
  * node's path (libjpeg-turbo with DCT-domain downscaling, one-pass resize and tensor), the path
  * before it (ImageIO decode + Java2D bilinear letterbox + a CHW loop, kept here as the baseline),
  * and libjpeg-turbo's own {@code djpeg -scale M/N} on the same files (a child process per frame;
- * its start-up, measured on an 8x8 JPEG, is reported and subtracted). Ours runs as the batcher runs
+ * its start-up, measured on an 8x8 JPEG, is reported and subtracted) and {@code tjbench -scale
+ * M/N}, at the DCT scale ours decodes at, and tjbench also at the smallest scale that covers the
+ * letterbox where ours decodes at a (faster) power of two instead. Ours runs as the batcher runs
  * it: each tensor is handed back ({@link Preprocessor#recycle}) once read, so its array is reused;
  * and a second time for the same model taking uint8 input, its own column.
  */

@@ -13,12 +13,15 @@ import java.util.List;
  * bilinear when enlarging), normalises ({@code (v x scale - mean) / std}, float32) or keeps the
  * 0..255 value (uint8), and lays the result out NCHW or NHWC in the model's channel order; the
  * padding is written once as runs. The resize is separable and in fixed point, as Pillow's and
- * OpenCV's are: per output row, a vertical pass over the decoded bytes of every channel into one
- * row of ints, then a horizontal pass into three planar rows of 0..255 (rounded, so a float tensor
- * is exactly the normalised uint8 one), from tables computed once per (decoded size, scaled size).
- * No intermediate images; a few rows of ints per thread, kept; an image already at its size in the
- * tensor is copied straight in. Tensors handed back with {@link #recycle} are written over by the
- * next frames instead of allocated. Thread-safe.
+ * OpenCV's are: a horizontal pass over each decoded row once into three planar rows of ints (a ring
+ * as deep as the vertical taps), then per output row and channel a vertical pass rounded to 0..255
+ * (so a float tensor is exactly the normalised uint8 one) and written into the tensor, from tables
+ * computed once per (decoded size, scaled size). With the JDK Vector API ({@link Simd}: the JVM
+ * started with {@code --add-modules jdk.incubator.vector}) the horizontal pass, the vertical pass
+ * fused with the NCHW write, and the copy run in {@link VectorResize}, with the same result to the
+ * bit; otherwise the scalar passes here. No intermediate images; a few rows of ints per thread,
+ * kept; an image already at its size in the tensor is copied straight in. Tensors handed back with
+ * {@link #recycle} are written over by the next frames instead of allocated. Thread-safe.
  */
 public final class Preprocessor {
     /**
