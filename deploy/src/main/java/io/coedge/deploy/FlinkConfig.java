@@ -182,10 +182,17 @@ final class FlinkConfig {
                                 "-XX:MaxDirectMemorySize="
                                         + (TM_FRAMEWORK_OFF_HEAP + TM_TASK_OFF_HEAP + TM_NETWORK)
                                         + "m",
-                                "-XX:MaxMetaspaceSize=" + TM_METASPACE + "m"));
+                                "-XX:MaxMetaspaceSize=" + TM_METASPACE + "m",
+                                // The pre-processor's vector resize (an incubator module in
+                                // JDK 17; without it, the scalar pass).
+                                "--add-modules",
+                                VECTOR_MODULE));
         o.addAll(common(logFile, log4j));
         return o;
     }
+
+    /** The JDK Vector API, which the TaskManagers' pre-processing uses. */
+    static final String VECTOR_MODULE = "jdk.incubator.vector";
 
     private static List<String> common(Path logFile, Path log4j) {
         List<String> o = new ArrayList<>();

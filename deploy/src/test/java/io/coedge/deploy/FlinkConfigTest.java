@@ -120,6 +120,8 @@ class FlinkConfigTest {
                 FlinkConfig.taskManagerJvm(Path.of("/l/tm.log"), Path.of("/c/log4j2.properties"));
         assertThat(tm)
                 .contains("-Xmx320m", "-XX:MaxDirectMemorySize=192m", "-XX:MaxMetaspaceSize=192m");
+        // The pre-processor's vector resize runs in the TaskManagers.
+        assertThat(String.join(" ", tm)).contains("--add-modules jdk.incubator.vector");
         List<String> jm =
                 FlinkConfig.jobManagerJvm(Path.of("/l/jm.log"), Path.of("/c/log4j2.properties"));
         assertThat(jm)

@@ -62,6 +62,19 @@ public final class ImageDecoder {
     }
 
     /**
+     * The DCT scaling factor ({@code num/denom}, as djpeg and tjbench take it) a JPEG of {@code
+     * width x height} is decoded at for {@code target} (benchmarks run libjpeg-turbo's tools at the
+     * same scale); {@code 1/1} without libjpeg-turbo.
+     */
+    public String dctScale(int width, int height, Target target) {
+        if (turbo == null) {
+            return "1/1";
+        }
+        int[] need = target.need(width, height);
+        return TurboJpeg.scale(turbo.covering(width, height, need[0], need[1]));
+    }
+
+    /**
      * What the decoded image must cover: the model input ({@code stretch}), or the size the frame
      * is scaled to inside it ({@code letterbox}).
      */

@@ -13,12 +13,15 @@ import java.util.List;
  * bilinear when enlarging), normalises ({@code (v x scale - mean) / std}, float32) or keeps the
  * 0..255 value (uint8), and lays the result out NCHW or NHWC in the model's channel order; the
  * padding is written once as runs. The resize is separable and in fixed point, as Pillow's and
- * OpenCV's are: per output row, a vertical pass over the decoded bytes of every channel into one
- * row of ints, then a horizontal pass into three planar rows of 0..255 (rounded, so a float tensor
- * is exactly the normalised uint8 one), from tables computed once per (decoded size, scaled size).
- * No intermediate images; a few rows of ints per thread, kept; an image already at its size in the
- * tensor is copied straight in. Tensors handed back with {@link #recycle} are written over by the
- * next frames instead of allocated. Thread-safe.
+ * OpenCV's are: a horizontal pass over each decoded row once into three planar rows of ints (a ring
+ * as deep as the vertical taps), then per output row and channel a vertical pass rounded to 0..255
+ * (so a float tensor is exactly the normalised uint8 one) and written into the tensor, from tables
+ * computed once per (decoded size, scaled size). With the JDK Vector API ({@link Simd}: the JVM
+ * started with {@code --add-modules jdk.incubator.vector}) the horizontal pass, the vertical pass
+ * fused with the NCHW write, and the copy run in {@link VectorResize}, with the same result to the
+ * bit; otherwise the scalar passes here. No intermediate images; a few rows of ints per thread,
+ * kept; an image already at its size in the tensor is copied straight in. Tensors handed back with
+ * {@link #recycle} are written over by the next frames instead of allocated. Thread-safe.
  */
 public final class Preprocessor {
     /**
@@ -66,11 +69,23 @@ public final class Preprocessor {
     /** How many idle tensors {@link #recycle} keeps. */
     private final int keep;
 
+    /** Whether the horizontal pass runs with the Vector API ({@link Simd}). */
+    private final boolean vector;
+
     public Preprocessor(ModelSpec model) {
         this(model, ImageDecoder.system());
     }
 
     public Preprocessor(ModelSpec model, ImageDecoder decoder) {
+        this(model, decoder, Simd.ENABLED);
+    }
+
+    /**
+     * With the vector pass on or off ({@code true} needs the {@value Simd#MODULE} module; tests
+     * compare both).
+     */
+    Preprocessor(ModelSpec model, ImageDecoder decoder, boolean vector) {
+        this.vector = vector;
         this.input = model.input();
         this.decoder = decoder;
         ModelSpec.Preprocess p = model.preprocess();
@@ -245,15 +260,25 @@ public final class Preprocessor {
             for (int t = 0; t < fy.taps; t++) {
                 int slot = (sy + t) % ring;
                 if (rowOf[slot] != sy + t) {
-                    horizontal(
-                            src,
-                            (sy + t) * srcStride,
-                            ch,
-                            image.width(),
-                            fx,
-                            nw,
-                            work.packed,
-                            rows[slot]);
+                    if (plan.vx != null) {
+                        VectorResize.horizontal(
+                                src,
+                                (sy + t) * srcStride,
+                                fx,
+                                (VectorResize.Tables) plan.vx,
+                                nw,
+                                rows[slot]);
+                    } else {
+                        horizontal(
+                                src,
+                                (sy + t) * srcStride,
+                                ch,
+                                image.width(),
+                                fx,
+                                nw,
+                                work.packed,
+                                rows[slot]);
+                    }
                     rowOf[slot] = sy + t;
                 }
             }
@@ -261,6 +286,19 @@ public final class Preprocessor {
             for (int c = 0; c < 3; c++) {
                 for (int t = 0; t < fy.taps; t++) {
                     taps[t] = rows[(sy + t) % ring][from[c]];
+                }
+                if (vector && !channelsLast) {
+                    VectorResize.verticalNchw(
+                            taps,
+                            fy,
+                            oy,
+                            nw,
+                            floats,
+                            bytes,
+                            c * plane + y * w + px,
+                            mul[c],
+                            add[c]);
+                    continue;
                 }
                 vertical(taps, fy, oy, line, nw);
                 if (channelsLast) {
@@ -471,9 +509,17 @@ public final class Preprocessor {
             int nw,
             int nh) {
         int stride = nw * ch;
+        int[] at = new int[3];
         for (int y = 0; y < nh; y++) {
             int row = y * stride;
             int pixel = (py + y) * w + px;
+            if (vector && ch == 3 && !channelsLast) {
+                for (int c = 0; c < 3; c++) {
+                    at[c] = c * plane + pixel;
+                }
+                VectorResize.copyNchw(src, row, nw, from, floats, bytes, at, mul, add);
+                continue;
+            }
             if (channelsLast) {
                 if (uint8 && ch == 3 && rgb) {
                     System.arraycopy(src, row, bytes, pixel * 3, stride);
@@ -635,8 +681,12 @@ public final class Preprocessor {
         }
     }
 
-    /** Both axes' tables for one decoded size and one scaled size. */
-    record Plan(Axis x, Axis y) {}
+    /**
+     * Both axes' tables for one decoded size and one scaled size, and the vector pass's tables for
+     * the rows ({@code vx}: a {@link VectorResize.Tables}, typed {@code Object} so that this class
+     * loads without the incubator module; null for the scalar pass).
+     */
+    record Plan(Axis x, Axis y, Object vx) {}
 
     private record PlanKey(int sw, int sh, int nw, int nh, int ch) {}
 
@@ -651,7 +701,12 @@ public final class Preprocessor {
             if (plans.size() >= 64) {
                 plans.clear();
             }
-            p = new Plan(new Axis(sw, nw, X_BITS), new Axis(sh, nh, Y_BITS));
+            Axis x = new Axis(sw, nw, X_BITS);
+            p =
+                    new Plan(
+                            x,
+                            new Axis(sh, nh, Y_BITS),
+                            vector && ch == 3 ? VectorResize.tables(x, nw) : null);
             plans.put(key, p);
         }
         return p;
@@ -659,7 +714,8 @@ public final class Preprocessor {
 
     /**
      * A thread's row buffers, grown as needed and kept: a ring of horizontally resized rows (one
-     * planar row per channel) as deep as the vertical taps, and one output line.
+     * planar row per channel, {@value #ROW_SLACK} ints longer than the image: the vector pass
+     * writes whole vectors) as deep as the vertical taps, and one output line.
      */
     private static final class Work {
         int[][][] rows = new int[0][][];
@@ -671,10 +727,12 @@ public final class Preprocessor {
             if (packed.length < sourceWidth) {
                 packed = new long[sourceWidth];
             }
-            if (rows.length < ring || rows[0].length < channels || rows[0][0].length < width) {
+            if (rows.length < ring
+                    || rows[0].length < channels
+                    || rows[0][0].length < width + ROW_SLACK) {
                 int depth = Math.max(ring, rows.length);
                 int planes = Math.max(channels, rows.length == 0 ? 0 : rows[0].length);
-                int len = Math.max(width, line.length);
+                int len = Math.max(width + ROW_SLACK, line.length);
                 rows = new int[depth][planes][len];
                 rowOf = new int[depth];
                 line = new int[len];
@@ -682,6 +740,9 @@ public final class Preprocessor {
             return this;
         }
     }
+
+    /** Ints past the end of a row the vector pass may write: a vector of up to 2048 bits. */
+    static final int ROW_SLACK = 64;
 
     private static final ThreadLocal<Work> WORK = ThreadLocal.withInitial(Work::new);
 

@@ -111,18 +111,52 @@ final class TurboJpeg {
         options.clear();
     }
 
-    /** The smallest downscaling factor whose output still covers {@code needW x needH}. */
+    /**
+     * System property: {@code smallest} decodes at the smallest covering factor even where a power
+     * of two is faster ({@link #covering}); benchmarks compare both.
+     */
+    static final String SCALE = "coedge.pre.dct";
+
+    private static final boolean SMALLEST = "smallest".equals(System.getProperty(SCALE));
+
+    /**
+     * The downscaling factor a frame is decoded at for {@code needW x needH}: the smallest one
+     * whose output still covers it, unless a power of two (1/8, 1/4, 1/2, 1/1) covers it with at
+     * most twice its pixels: libjpeg-turbo has SIMD inverse DCTs only for those (the 3x3, 5x5, 6x6
+     * and 7x7 ones are plain C), so a 1080p frame decodes faster at 1/2 (960x540, 3.0 ms with
+     * tjbench) than at 3/8 (720x405, 3.8 ms), and the larger resize after it costs less than the
+     * difference (docs/PERFORMANCE.md). {@value #SCALE}{@code =smallest} keeps the smallest.
+     */
     Factor covering(int width, int height, int needW, int needH) {
-        Factor best = new Factor(1, 1);
+        Factor smallest = new Factor(1, 1);
+        Factor power = new Factor(1, 1);
         for (Factor f : factors) {
-            if (f.num() <= f.denom()
-                    && f.scaled(width) >= needW
-                    && f.scaled(height) >= needH
-                    && f.scaled(width) < best.scaled(width)) {
-                best = f;
+            if (f.num() <= f.denom() && f.scaled(width) >= needW && f.scaled(height) >= needH) {
+                if (f.scaled(width) < smallest.scaled(width)) {
+                    smallest = f;
+                }
+                if (f.num() == 1
+                        && Integer.bitCount(f.denom()) == 1
+                        && f.scaled(width) < power.scaled(width)) {
+                    power = f;
+                }
             }
         }
-        return best;
+        if (SMALLEST) {
+            return smallest;
+        }
+        return pixels(power, width, height) <= 2 * pixels(smallest, width, height)
+                ? power
+                : smallest;
+    }
+
+    private static long pixels(Factor f, int width, int height) {
+        return (long) f.scaled(width) * f.scaled(height);
+    }
+
+    /** {@link #covering}'s factor as {@code num/denom}, as djpeg and tjbench take it. */
+    static String scale(Factor f) {
+        return f.num() + "/" + f.denom();
     }
 
     /**
