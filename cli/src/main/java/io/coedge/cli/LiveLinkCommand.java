@@ -177,12 +177,7 @@ final class LiveLinkCommand implements Callable<Integer> {
                                 progress::update)
                         .run(plan);
         progress.done();
-        Files.createDirectories(out);
-        Files.writeString(out.resolve("live.csv"), LiveLinkBench.csv(report));
-        String md = LiveLinkBench.markdown(report);
-        Files.writeString(out.resolve("live.md"), md);
-        Files.writeString(out.resolve("live.svg"), LiveLinkChart.svg(report));
-        System.out.println(md);
+        System.out.println(write(out, report));
         System.out.println(
                 "coedge bench: wrote "
                         + out.resolve("live.csv")
@@ -191,5 +186,15 @@ final class LiveLinkCommand implements Callable<Integer> {
                         + " and "
                         + out.resolve("live.svg"));
         return 0;
+    }
+
+    /** Writes live.csv, live.md and live.svg into {@code out}; returns the Markdown. */
+    static String write(Path out, LiveLinkBench.Report report) throws IOException {
+        Files.createDirectories(out);
+        Files.writeString(out.resolve("live.csv"), LiveLinkBench.csv(report));
+        String md = LiveLinkBench.markdown(report);
+        Files.writeString(out.resolve("live.md"), md);
+        Files.writeString(out.resolve("live.svg"), LiveLinkChart.svg(report));
+        return md;
     }
 }
