@@ -28,7 +28,9 @@ import picocli.CommandLine.ParameterException;
 final class LiveLinkCommand implements Callable<Integer> {
     static final String CONFIG = "config/live-testbed.yaml";
     static final String MODELS = "config/live-models";
-    static final String DROP = "edge-1:edge-2=5";
+
+    /** Both of edge-1's links: which of edge-2 and edge-3 takes its shipped task varies by run. */
+    static final List<String> DROPS = List.of("edge-1:edge-2=5", "edge-1:edge-3=5");
 
     @Option(
             names = "--testbed",
@@ -54,8 +56,7 @@ final class LiveLinkCommand implements Callable<Integer> {
             paramLabel = "A:B=MBPS",
             description =
                     "A link to shape down, both directions; repeatable (default with the default catalog: "
-                            + DROP
-                            + ").")
+                            + "--drop edge-1:edge-2=5 --drop edge-1:edge-3=5).")
     List<String> drops = new ArrayList<>();
 
     @Option(
@@ -123,7 +124,7 @@ final class LiveLinkCommand implements Callable<Integer> {
                 throw new IllegalArgumentException("--pair must be dispatch/batch, was " + pair);
             }
             List<LiveLinkBench.Drop> parsed = new ArrayList<>();
-            for (String d : drops.isEmpty() && config == null ? List.of(DROP) : drops) {
+            for (String d : drops.isEmpty() && config == null ? DROPS : drops) {
                 parsed.add(LiveLinkBench.Drop.parse(d));
             }
             plan =

@@ -13,6 +13,7 @@ import org.jfree.chart.plot.XYPlot;
 import org.jfree.chart.renderer.xy.XYLineAndShapeRenderer;
 import org.jfree.chart.ui.Layer;
 import org.jfree.chart.ui.RectangleAnchor;
+import org.jfree.chart.ui.RectangleInsets;
 import org.jfree.chart.ui.TextAnchor;
 import org.jfree.data.xy.XYSeries;
 import org.jfree.data.xy.XYSeriesCollection;
@@ -78,12 +79,17 @@ public final class LiveLinkChart {
                         new float[] {2, 3},
                         0f));
         threshold.setLabel("10%");
+        threshold.setLabelBackgroundColor(new Color(255, 255, 255, 0));
         threshold.setLabelFont(small);
         threshold.setLabelAnchor(RectangleAnchor.TOP_RIGHT);
         threshold.setLabelTextAnchor(TextAnchor.BOTTOM_RIGHT);
         plot.addRangeMarker(threshold, Layer.BACKGROUND);
+        int i = 0;
         for (LiveLinkBench.Move m : report.moves()) {
             ValueMarker mark = new ValueMarker(m.atMs() / 1000.0);
+            // moves close in time: their labels on different heights
+            mark.setLabelOffset(new RectangleInsets(4, 4, 4 + 14 * (i++ % 4), 4));
+            mark.setLabelBackgroundColor(new Color(255, 255, 255, 0));
             mark.setPaint(new Color(0x7f7f7f));
             mark.setStroke(new BasicStroke(1f));
             mark.setLabel(m.task() + " -> " + m.to());
@@ -92,6 +98,7 @@ public final class LiveLinkChart {
             mark.setLabelTextAnchor(TextAnchor.BOTTOM_LEFT);
             plot.addDomainMarker(mark, Layer.BACKGROUND);
         }
+        int j = 0;
         for (LiveLinkBench.ChangeRow c : report.changes()) {
             if (c.change().kind().equals("start")) {
                 continue;
@@ -107,6 +114,8 @@ public final class LiveLinkChart {
                             new float[] {6, 4},
                             0f));
             mark.setLabel(c.change().kind() + ": " + c.change().what());
+            mark.setLabelBackgroundColor(new Color(255, 255, 255, 0));
+            mark.setLabelOffset(new RectangleInsets(4 + 14 * (j++ % 2), 4, 4, 4));
             mark.setLabelFont(small);
             mark.setLabelAnchor(RectangleAnchor.TOP_RIGHT);
             mark.setLabelTextAnchor(TextAnchor.TOP_LEFT);
