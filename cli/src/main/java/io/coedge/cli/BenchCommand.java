@@ -39,7 +39,8 @@ import picocli.CommandLine.Option;
             BenchCommand.Metrics.class,
             BenchCommand.Decode.class,
             BenchCommand.Faults.class,
-            BenchCommand.Heap.class
+            BenchCommand.Heap.class,
+            LiveLinkCommand.class
         })
 final class BenchCommand implements Runnable {
     @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
