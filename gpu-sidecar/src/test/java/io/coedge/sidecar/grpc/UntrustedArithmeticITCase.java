@@ -109,34 +109,12 @@ class UntrustedArithmeticITCase {
 
     @Test
     void sharedMemoryRegistrationAtTheLargestOffset() throws Exception {
-        try (SharedMemoryRegion region = SharedMemoryRegion.create("coedge-test", 4096)) {
-            assertRegistrationInvalid(
-                    "far",
-                    region.key(),
-                    Long.MAX_VALUE,
-                    16,
-                    "shared memory region 'far': offset 9223372036854775807 + byte_size 16"
-                            + " exceeds the size of '"
-                            + region.key()
-                            + "' (4096 bytes)");
-        }
+        assertRegistrationPastTheRegion("far", Long.MAX_VALUE, 16);
     }
 
     @Test
     void sharedMemoryRegistrationWhoseEndOverflows() throws Exception {
-        try (SharedMemoryRegion region = SharedMemoryRegion.create("coedge-test", 4096)) {
-            long offset = Long.MAX_VALUE - 100;
-            assertRegistrationInvalid(
-                    "wraps",
-                    region.key(),
-                    offset,
-                    Integer.MAX_VALUE,
-                    "shared memory region 'wraps': offset "
-                            + offset
-                            + " + byte_size 2147483647 exceeds the size of '"
-                            + region.key()
-                            + "' (4096 bytes)");
-        }
+        assertRegistrationPastTheRegion("wraps", Long.MAX_VALUE - 100, Integer.MAX_VALUE);
     }
 
     @Test
@@ -187,17 +165,32 @@ class UntrustedArithmeticITCase {
         return InferInput.fp32(name, shape, values);
     }
 
-    /** Registering this region fails INVALID_ARGUMENT with this {@code description}. */
-    private static void assertRegistrationInvalid(
-            String name, String key, long offset, long byteSize, String description) {
-        try {
-            sidecar.client.registerSystemSharedMemory(name, key, offset, byteSize);
-        } catch (StatusRuntimeException e) {
-            assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
-            assertThat(e.getStatus().getDescription()).isEqualTo(description);
-            return;
+    /**
+     * Registering {@code byteSize} bytes at {@code offset} of a 4096-byte region fails
+     * INVALID_ARGUMENT, saying the range exceeds the region.
+     */
+    private static void assertRegistrationPastTheRegion(String name, long offset, long byteSize)
+            throws Exception {
+        try (SharedMemoryRegion region = SharedMemoryRegion.create("coedge-test", 4096)) {
+            try {
+                sidecar.client.registerSystemSharedMemory(name, region.key(), offset, byteSize);
+            } catch (StatusRuntimeException e) {
+                assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+                assertThat(e.getStatus().getDescription())
+                        .isEqualTo(
+                                "shared memory region '"
+                                        + name
+                                        + "': offset "
+                                        + offset
+                                        + " + byte_size "
+                                        + byteSize
+                                        + " exceeds the size of '"
+                                        + region.key()
+                                        + "' (4096 bytes)");
+                return;
+            }
+            throw new AssertionError("registration unexpectedly succeeded");
         }
-        throw new AssertionError("registration unexpectedly succeeded");
     }
 
     /** ONNX Gemm, y = a x b + c, every dimension variable; max_batch_size 0. */

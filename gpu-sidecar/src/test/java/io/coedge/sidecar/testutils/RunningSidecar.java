@@ -38,16 +38,9 @@ public final class RunningSidecar implements AutoCloseable {
         return OipClient.builder("127.0.0.1:" + server.port()).build();
     }
 
-    /** The loaded instance of {@code model}'s latest version. */
+    /** The loaded instance of {@code model}'s default (highest) version. */
     public ModelInstance instance(String model) {
-        return server.registry()
-                .model(model)
-                .orElseThrow()
-                .versions()
-                .lastEntry()
-                .getValue()
-                .instance()
-                .orElseThrow();
+        return server.registry().defaultInstance(model).orElseThrow();
     }
 
     /** The status {@code request} fails with; an AssertionError if it succeeds. */
