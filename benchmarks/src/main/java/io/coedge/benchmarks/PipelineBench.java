@@ -8,6 +8,7 @@ import io.coedge.deploy.SidecarSupervisor;
 import io.coedge.deploy.local.LocalPipeline;
 import io.coedge.format.FrameResult;
 import io.coedge.format.NodeStatus;
+import io.coedge.jobs.CoEdgeJob;
 import io.coedge.kafka.camera.CameraSimulator;
 import io.coedge.kafka.camera.CameraSpec;
 import io.coedge.kafka.camera.SceneRenderer;
@@ -575,10 +576,12 @@ public final class PipelineBench {
                                     topics,
                                     "coedge",
                                     "coedge",
+                                    CoEdgeJob.Delivery.EXACTLY_ONCE,
                                     sidecars.addresses(),
                                     models,
                                     work,
                                     18081,
+                                    0,
                                     progress);
                     ResultsReader reader =
                             new ResultsReader(kafka.properties(), topics.results(), true)) {
