@@ -109,47 +109,38 @@ class UntrustedArithmeticITCase {
 
     @Test
     void sharedMemoryRegistrationAtTheLargestOffset() throws Exception {
-        assertRegistrationPastTheRegion("far", Long.MAX_VALUE, 16);
+        assertRegistrationInvalid(
+                "far",
+                Long.MAX_VALUE,
+                16,
+                "shared memory region 'far': offset 9223372036854775807 + byte_size 16 exceeds the"
+                        + " size of '%s' (4096 bytes)");
     }
 
     @Test
     void sharedMemoryRegistrationWhoseEndOverflows() throws Exception {
-        assertRegistrationPastTheRegion("wraps", Long.MAX_VALUE - 100, Integer.MAX_VALUE);
+        assertRegistrationInvalid(
+                "wraps",
+                Long.MAX_VALUE - 100,
+                Integer.MAX_VALUE,
+                "shared memory region 'wraps': offset 9223372036854775707 + byte_size 2147483647"
+                        + " exceeds the size of '%s' (4096 bytes)");
     }
 
     @Test
     void sharedMemoryTensorAtAnOffsetPastTheRegion() throws Exception {
-        try (SharedMemoryRegion region = SharedMemoryRegion.create("coedge-test", 4096)) {
-            sidecar.client.registerSystemSharedMemory("tensors", region.key(), 0, 4096);
-            long offset = Long.MAX_VALUE - 8;
-            sidecar.assertInvalid(
-                    gemm(
-                            InferInput.inSharedMemory(
-                                    "a",
-                                    "FP32",
-                                    new long[] {2, 3},
-                                    new SharedMemoryRef("tensors", offset, 24))),
-                    "Invalid offset + byte size for shared memory region: 'tensors':"
-                            + " tensor 'a' needs 24 bytes at offset "
-                            + offset
-                            + " but the region has 4096");
-        }
+        assertInvalidFromSharedMemory(
+                new SharedMemoryRef("tensors", Long.MAX_VALUE - 8, 24),
+                "Invalid offset + byte size for shared memory region: 'tensors': tensor 'a' needs"
+                        + " 24 bytes at offset 9223372036854775799 but the region has 4096");
     }
 
     @Test
     void sharedMemoryByteSizeNotMatchingTheShape() throws Exception {
-        try (SharedMemoryRegion region = SharedMemoryRegion.create("coedge-test", 4096)) {
-            sidecar.client.registerSystemSharedMemory("tensors", region.key(), 0, 4096);
-            sidecar.assertInvalid(
-                    gemm(
-                            InferInput.inSharedMemory(
-                                    "a",
-                                    "FP32",
-                                    new long[] {2, 3},
-                                    new SharedMemoryRef("tensors", 0, 16))),
-                    "input 'a' in shared memory has shared_memory_byte_size 16 but shape"
-                            + " [2, 3] needs 24 bytes");
-        }
+        assertInvalidFromSharedMemory(
+                new SharedMemoryRef("tensors", 0, 16),
+                "input 'a' in shared memory has shared_memory_byte_size 16 but shape"
+                        + " [2, 3] needs 24 bytes");
     }
 
     /** A request to gemm with {@code a} and good b and c. */
@@ -166,30 +157,35 @@ class UntrustedArithmeticITCase {
     }
 
     /**
-     * Registering {@code byteSize} bytes at {@code offset} of a 4096-byte region fails
-     * INVALID_ARGUMENT, saying the range exceeds the region.
+     * Registering {@code byteSize} bytes at {@code offset} of a 4096-byte region as {@code name}
+     * fails INVALID_ARGUMENT with {@code description} (its {@code %s}: the region's key).
      */
-    private static void assertRegistrationPastTheRegion(String name, long offset, long byteSize)
-            throws Exception {
+    private static void assertRegistrationInvalid(
+            String name, long offset, long byteSize, String description) throws Exception {
         try (SharedMemoryRegion region = SharedMemoryRegion.create("coedge-test", 4096)) {
             try {
                 sidecar.client.registerSystemSharedMemory(name, region.key(), offset, byteSize);
             } catch (StatusRuntimeException e) {
                 assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
                 assertThat(e.getStatus().getDescription())
-                        .isEqualTo(
-                                "shared memory region '"
-                                        + name
-                                        + "': offset "
-                                        + offset
-                                        + " + byte_size "
-                                        + byteSize
-                                        + " exceeds the size of '"
-                                        + region.key()
-                                        + "' (4096 bytes)");
+                        .isEqualTo(description.formatted(region.key()));
                 return;
             }
             throw new AssertionError("registration unexpectedly succeeded");
+        }
+    }
+
+    /**
+     * A gemm request whose input a ([2, 3]) is at {@code ref} of a 4096-byte region registered as
+     * "tensors" fails INVALID_ARGUMENT with {@code description}.
+     */
+    private static void assertInvalidFromSharedMemory(SharedMemoryRef ref, String description)
+            throws Exception {
+        try (SharedMemoryRegion region = SharedMemoryRegion.create("coedge-test", 4096)) {
+            sidecar.client.registerSystemSharedMemory("tensors", region.key(), 0, 4096);
+            sidecar.assertInvalid(
+                    gemm(InferInput.inSharedMemory("a", "FP32", new long[] {2, 3}, ref)),
+                    description);
         }
     }
 
