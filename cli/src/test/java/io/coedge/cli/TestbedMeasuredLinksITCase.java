@@ -363,9 +363,10 @@ class TestbedMeasuredLinksITCase {
                     .until(
                             () -> {
                                 T answer = check.get();
-                                for (String line = lines.poll();
-                                        answer == null && line != null;
-                                        line = lines.poll()) {
+                                String line;
+                                // A line is taken out of the queue only to be read: none is lost
+                                // between two waits.
+                                while (answer == null && (line = lines.poll()) != null) {
                                     seen.take(line);
                                     if (interesting.test(line) || lines.isEmpty()) {
                                         answer = check.get();
