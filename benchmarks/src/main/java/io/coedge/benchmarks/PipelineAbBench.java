@@ -2,12 +2,9 @@ package io.coedge.benchmarks;
 
 import io.coedge.catalog.Catalog;
 import io.coedge.catalog.CatalogText;
-import io.coedge.catalog.NodeSpec;
 import io.coedge.catalog.TaskSpec;
 import io.coedge.deploy.SidecarSupervisor;
 import io.coedge.deploy.local.LocalPipeline;
-import io.coedge.format.FrameResult;
-import io.coedge.jobs.CoEdgeJob;
 import io.coedge.kafka.camera.CameraSimulator;
 import io.coedge.kafka.camera.CameraSpec;
 import io.coedge.kafka.camera.VideoProducer;
@@ -197,7 +194,6 @@ public final class PipelineAbBench {
         // open, i.e. when the pipeline below starts.
         System.setProperty(ImageDecoder.FORCE_IMAGEIO, Boolean.toString(arm.imageIo()));
         progress.accept("round " + run + ": " + arm.label() + ", " + duration.toSeconds() + " s");
-        List<String> nodes = catalog.nodes().stream().map(NodeSpec::id).toList();
         AtomicLong scrapes = new AtomicLong();
         AtomicLong scrapeBytes = new AtomicLong();
         ScheduledExecutorService scraper =
@@ -210,27 +206,22 @@ public final class PipelineAbBench {
         HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
         try (NodeWatch watch = new NodeWatch(kafka.properties(), topics.nodeProfiles());
                 LocalPipeline pipeline =
-                        LocalPipeline.start(
-                                catalogText,
+                        PipelineRuns.startPipeline(
                                 kafka,
+                                catalogText,
                                 topics,
                                 "coedge",
                                 "coedge",
-                                CoEdgeJob.Delivery.EXACTLY_ONCE,
                                 sidecars,
                                 models,
                                 work,
-                                18081,
                                 metricsPort,
+                                watch,
                                 progress)) {
-            watch.awaitHealthy(nodes, Duration.ofMinutes(2));
             if (arm.reporter()) {
                 scrapeEverySecond(scraper, http, metricsPort, scrapes, scrapeBytes);
             }
-            var os =
-                    (com.sun.management.OperatingSystemMXBean)
-                            java.lang.management.ManagementFactory.getOperatingSystemMXBean();
-            long cpu0 = os.getProcessCpuTime();
+            long cpu0 = PipelineRuns.processCpuNanos();
             long sent = send(catalog, cameras, topics, duration, run);
             List<Long> overheads = new ArrayList<>();
             List<Long> startWaits = new ArrayList<>();
@@ -242,18 +233,16 @@ public final class PipelineAbBench {
                             catalog,
                             sent,
                             r -> {
-                                if (r.status() == FrameResult.Status.OK
-                                        && r.dispatchTs() != null
-                                        && r.inferenceEndTs() != null) {
-                                    overheads.add(
-                                            (r.dispatchTs() - r.captureTs())
-                                                    + (r.emitTs() - r.inferenceEndTs()));
+                                Long overhead = PipelineRuns.overheadMs(r);
+                                if (overhead != null) {
+                                    overheads.add(overhead);
                                     startWaits.add(r.inferenceStartTs() - r.dispatchTs());
                                     latencies.add(r.emitTs() - r.captureTs());
                                 }
                             },
                             () -> {});
-            double cpuMsPerFrame = (os.getProcessCpuTime() - cpu0) / 1e6 / Math.max(1, sent);
+            double cpuMsPerFrame =
+                    (PipelineRuns.processCpuNanos() - cpu0) / 1e6 / Math.max(1, sent);
             scraper.shutdownNow();
             List<ResultsTable.Row> rows = table.rows();
             double missRate = rows.isEmpty() ? Double.NaN : rows.get(rows.size() - 1).missRate();

@@ -8,6 +8,7 @@ import io.coedge.deploy.SidecarSupervisor;
 import io.coedge.deploy.local.LocalPipeline;
 import io.coedge.format.FrameResult;
 import io.coedge.format.NodeStatus;
+import io.coedge.jobs.CoEdgeJob;
 import io.coedge.kafka.camera.CameraSimulator;
 import io.coedge.kafka.camera.CameraSpec;
 import io.coedge.kafka.camera.SceneRenderer;
@@ -164,7 +165,6 @@ public final class PipelineBench {
             throws Exception {
         int run = ++runs;
         TopicsConfig topics = PipelineRuns.createTopics(kafka, "bench" + run);
-        List<String> nodes = catalog.nodes().stream().map(NodeSpec::id).toList();
         progress.accept(
                 "run "
                         + run
@@ -177,29 +177,26 @@ public final class PipelineBench {
                         + " s");
         try (NodeWatch watch = new NodeWatch(kafka.properties(), topics.nodeProfiles());
                 LocalPipeline pipeline =
-                        LocalPipeline.start(
-                                catalogText,
+                        PipelineRuns.startPipeline(
                                 kafka,
+                                catalogText,
                                 topics,
                                 dispatch,
                                 batch,
                                 sidecars,
                                 models,
                                 work,
-                                18081,
+                                0,
+                                watch,
                                 progress)) {
-            watch.awaitHealthy(nodes, Duration.ofMinutes(2));
             CameraSimulator cameras =
                     PipelineRuns.synthetic(catalog, topics.frames(), duration, run);
-            var os =
-                    (com.sun.management.OperatingSystemMXBean)
-                            java.lang.management.ManagementFactory.getOperatingSystemMXBean();
-            long cpu0 = os.getProcessCpuTime();
+            long cpu0 = PipelineRuns.processCpuNanos();
             long wall0 = System.nanoTime();
             CameraSimulator.Report sent = PipelineRuns.send(kafka, cameras);
             // This JVM (the job, Kafka, the cameras) takes part of the machine the sidecars share.
             double jobCores =
-                    (double) (os.getProcessCpuTime() - cpu0)
+                    (double) (PipelineRuns.processCpuNanos() - cpu0)
                             / Math.max(1, System.nanoTime() - wall0);
             Latencies overheads = new Latencies();
             List<Long> ingests = new ArrayList<>();
@@ -213,12 +210,9 @@ public final class PipelineBench {
                             catalog,
                             sent.sent(),
                             r -> {
-                                if (r.status() == FrameResult.Status.OK
-                                        && r.dispatchTs() != null
-                                        && r.inferenceEndTs() != null) {
-                                    overheads.record(
-                                            (r.dispatchTs() - r.captureTs())
-                                                    + (r.emitTs() - r.inferenceEndTs()));
+                                Long overhead = PipelineRuns.overheadMs(r);
+                                if (overhead != null) {
+                                    overheads.record(overhead);
                                 }
                                 if (r.dispatchTs() != null) {
                                     ingests.add(r.dispatchTs() - r.captureTs());
@@ -582,10 +576,12 @@ public final class PipelineBench {
                                     topics,
                                     "coedge",
                                     "coedge",
+                                    CoEdgeJob.Delivery.EXACTLY_ONCE,
                                     sidecars.addresses(),
                                     models,
                                     work,
                                     18081,
+                                    0,
                                     progress);
                     ResultsReader reader =
                             new ResultsReader(kafka.properties(), topics.results(), true)) {

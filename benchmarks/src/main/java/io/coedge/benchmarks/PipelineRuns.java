@@ -1,15 +1,18 @@
 package io.coedge.benchmarks;
 
 import io.coedge.catalog.Catalog;
+import io.coedge.catalog.CatalogText;
 import io.coedge.catalog.NodeSpec;
 import io.coedge.catalog.TaskSpec;
 import io.coedge.deploy.SidecarSupervisor;
 import io.coedge.deploy.local.LocalPipeline;
 import io.coedge.format.FrameResult;
+import io.coedge.jobs.CoEdgeJob;
 import io.coedge.kafka.camera.CameraSimulator;
 import io.coedge.kafka.camera.CameraSpec;
 import io.coedge.kafka.results.ResultsReader;
 import io.coedge.kafka.results.ResultsTable;
+import io.coedge.kafka.status.NodeWatch;
 import io.coedge.kafka.topics.TopicAdmin;
 import io.coedge.topics.KafkaClients;
 import io.coedge.topics.TopicsConfig;
@@ -45,6 +48,69 @@ final class PipelineRuns {
         TopicsConfig topics = TopicsConfig.prefixed(prefix, 3);
         TopicAdmin.createAll(kafka.properties(), topics);
         return topics;
+    }
+
+    /**
+     * The local pipeline on a run's topics (web UI on the benches' port 18081, Prometheus reporter
+     * on {@code metricsPort}, 0 for none), returned once every catalog node reports healthy on
+     * {@code watch}.
+     */
+    static LocalPipeline startPipeline(
+            KafkaClients kafka,
+            CatalogText catalogText,
+            TopicsConfig topics,
+            String dispatch,
+            String batch,
+            Map<String, String> sidecars,
+            Path models,
+            Path work,
+            int metricsPort,
+            NodeWatch watch,
+            Consumer<String> progress)
+            throws Exception {
+        LocalPipeline pipeline =
+                LocalPipeline.start(
+                        catalogText,
+                        kafka,
+                        topics,
+                        dispatch,
+                        batch,
+                        CoEdgeJob.Delivery.EXACTLY_ONCE,
+                        sidecars,
+                        models,
+                        work,
+                        18081,
+                        metricsPort,
+                        progress);
+        try {
+            watch.awaitHealthy(
+                    catalogText.parse().nodes().stream().map(NodeSpec::id).toList(),
+                    Duration.ofMinutes(2));
+        } catch (RuntimeException e) {
+            pipeline.close();
+            throw e;
+        }
+        return pipeline;
+    }
+
+    /**
+     * A frame's time outside queueing and inference, ms: capture to dispatch plus inference end to
+     * emit; null for a frame that was not inferred (not OK, or without those timestamps).
+     */
+    static Long overheadMs(FrameResult r) {
+        if (r.status() != FrameResult.Status.OK
+                || r.dispatchTs() == null
+                || r.inferenceEndTs() == null) {
+            return null;
+        }
+        return (r.dispatchTs() - r.captureTs()) + (r.emitTs() - r.inferenceEndTs());
+    }
+
+    /** CPU time this JVM has used so far, ns. */
+    static long processCpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean)
+                        java.lang.management.ManagementFactory.getOperatingSystemMXBean())
+                .getProcessCpuTime();
     }
 
     /** Every camera of the catalog for {@code duration}, drawn scenes at the catalog's rates. */

@@ -169,15 +169,7 @@ public final class SidecarBench {
                     "%-11s %5s  %-26s %9s %9s %8s %8s%n",
                     "model", "batch", "path", "frames/s", "ratio", "p50 ms", "+p50 ms");
             for (String name : models) {
-                ModelInstance instance =
-                        server.registry()
-                                .model(name)
-                                .orElseThrow()
-                                .versions()
-                                .lastEntry()
-                                .getValue()
-                                .instance()
-                                .orElseThrow();
+                ModelInstance instance = server.registry().defaultInstance(name).orElseThrow();
                 for (int batch : batches) {
                     // One caller: in-process, raw and shared-memory calls alternate one by one, so
                     // load from elsewhere on the machine hits all alike; the added latency per

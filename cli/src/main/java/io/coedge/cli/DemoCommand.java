@@ -67,40 +67,6 @@ final class DemoCommand implements Callable<Integer> {
     Duration duration;
 
     @Option(
-            names = "--dispatch",
-            defaultValue = "coedge",
-            description = "Dispatch policy (default: ${DEFAULT-VALUE}).")
-    String dispatch;
-
-    @Option(
-            names = "--delivery",
-            defaultValue = "exactly-once",
-            paramLabel = "MODE",
-            converter = DeliveryConverter.class,
-            description = DeliveryConverter.DESCRIPTION)
-    io.coedge.jobs.CoEdgeJob.Delivery delivery;
-
-    @Option(
-            names = "--batch",
-            defaultValue = "coedge",
-            description = "Batch policy (default: ${DEFAULT-VALUE}).")
-    String batch;
-
-    @Option(
-            names = "--web-port",
-            defaultValue = "8081",
-            description = "Flink web UI port on 127.0.0.1 (default: ${DEFAULT-VALUE}).")
-    int webPort;
-
-    @Option(
-            names = "--metrics-port",
-            defaultValue = "9249",
-            description =
-                    "Flink's Prometheus reporter port on 127.0.0.1, /metrics (0: none; default:"
-                            + " ${DEFAULT-VALUE}).")
-    int metricsPort;
-
-    @Option(
             names = "--out",
             defaultValue = "demo-out",
             description = "Where the report goes (default: ${DEFAULT-VALUE}).")
@@ -117,10 +83,7 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--no-live", description = "Do not serve the live page.")
     boolean noLive;
 
-    @Option(
-            names = "--restart-sidecars",
-            description = "Restart a node's sidecar process when it dies.")
-    boolean restartSidecars;
+    @picocli.CommandLine.Mixin LocalPipelineOptions options;
 
     @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 
@@ -173,22 +136,14 @@ final class DemoCommand implements Callable<Integer> {
                                             stdout);
                     NodeWatch watch = new NodeWatch(clients.properties(), topics.nodeProfiles());
                     LocalPipeline pipeline =
-                            LocalPipeline.start(
+                            options.start(
                                     catalogText,
                                     clients,
                                     topics,
-                                    dispatch,
-                                    batch,
-                                    delivery,
                                     Map.of(),
                                     models,
                                     work,
-                                    webPort,
-                                    metricsPort,
                                     progress::update)) {
-                if (restartSidecars) {
-                    pipeline.restartDeadSidecars(progress::update);
-                }
                 watch.awaitHealthy(nodes, Duration.ofMinutes(3));
                 progress.update("all nodes healthy: " + watch.describe());
 
@@ -268,8 +223,8 @@ final class DemoCommand implements Callable<Integer> {
                                     results.table().frames(),
                                     duplicates[0],
                                     deadLetters,
-                                    dispatch,
-                                    batch,
+                                    options.dispatch,
+                                    options.batch,
                                     overallMissRate(results.table()) * 100);
                     printTable(
                             stdout, results.table(), watch.poll(Duration.ofMillis(100)), "final");

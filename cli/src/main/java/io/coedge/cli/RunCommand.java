@@ -31,27 +31,6 @@ final class RunCommand implements Callable<Integer> {
     Path config;
 
     @Option(
-            names = "--dispatch",
-            defaultValue = "coedge",
-            description = "coedge, no-offloading or naive-global (default: ${DEFAULT-VALUE}).")
-    String dispatch;
-
-    @Option(
-            names = "--delivery",
-            defaultValue = "exactly-once",
-            paramLabel = "MODE",
-            converter = DeliveryConverter.class,
-            description = DeliveryConverter.DESCRIPTION)
-    io.coedge.jobs.CoEdgeJob.Delivery delivery;
-
-    @Option(
-            names = "--batch",
-            defaultValue = "coedge",
-            description =
-                    "coedge, fifo, triton, deepstream or clockwork (default: ${DEFAULT-VALUE}).")
-    String batch;
-
-    @Option(
             names = "--sidecar",
             paramLabel = "NODE=HOST:PORT",
             description = "A node's sidecar that already runs (repeatable).")
@@ -64,29 +43,12 @@ final class RunCommand implements Callable<Integer> {
                     "Model repository for started sidecars; generated when empty (default: ${DEFAULT-VALUE}).")
     Path models;
 
-    @Option(
-            names = "--web-port",
-            defaultValue = "8081",
-            description = "Flink web UI port on 127.0.0.1 (default: ${DEFAULT-VALUE}).")
-    int webPort;
-
-    @Option(
-            names = "--metrics-port",
-            defaultValue = "9249",
-            description =
-                    "Flink's Prometheus reporter port on 127.0.0.1, /metrics (0: none; default:"
-                            + " ${DEFAULT-VALUE}).")
-    int metricsPort;
-
     @Option(names = "--duration", description = "Stop after this long (default: until Ctrl-C).")
     Duration duration;
 
-    @Option(
-            names = "--restart-sidecars",
-            description = "Restart a node's sidecar process when it dies.")
-    boolean restartSidecars;
-
     @Mixin KafkaOptions kafka;
+
+    @Mixin LocalPipelineOptions options;
 
     @Override
     public Integer call() throws Exception {
@@ -115,26 +77,21 @@ final class RunCommand implements Callable<Integer> {
                         "coedge-run-stop");
         try {
             try (LocalPipeline pipeline =
-                    LocalPipeline.start(
+                    options.start(
                             catalog,
                             clients,
                             kafka.topics(),
-                            dispatch,
-                            batch,
-                            delivery,
                             sidecars,
                             Home.resolveWork(models),
                             work,
-                            webPort,
-                            metricsPort,
                             progress::update)) {
-                if (restartSidecars) {
-                    pipeline.restartDeadSidecars(progress::update);
-                }
                 Runtime.getRuntime().addShutdownHook(onSignal);
                 System.err.printf(
                         "coedge run: job %s running; web UI http://127.0.0.1:%d; results on %s (%s); Ctrl-C stops it%n",
-                        pipeline.job().getJobID(), webPort, kafka.resultsTopic, clients.describe());
+                        pipeline.job().getJobID(),
+                        options.webPort,
+                        kafka.resultsTopic,
+                        clients.describe());
                 if (duration == null) {
                     stop.await();
                 } else {

@@ -14,19 +14,19 @@ class DeliveryOptionTest {
     void runAndDemoTakeBothModes() {
         RunCommand run = new RunCommand();
         new CommandLine(run).parseArgs("--delivery", "low-latency");
-        assertThat(run.delivery).isEqualTo(CoEdgeJob.Delivery.LOW_LATENCY);
+        assertThat(run.options.delivery).isEqualTo(CoEdgeJob.Delivery.LOW_LATENCY);
         DemoCommand demo = new DemoCommand();
         new CommandLine(demo)
                 .registerConverter(java.time.Duration.class, Durations::parse)
                 .parseArgs("--delivery", "exactly-once");
-        assertThat(demo.delivery).isEqualTo(CoEdgeJob.Delivery.EXACTLY_ONCE);
+        assertThat(demo.options.delivery).isEqualTo(CoEdgeJob.Delivery.EXACTLY_ONCE);
     }
 
     @Test
     void theDefaultIsExactlyOnce() {
         RunCommand run = new RunCommand();
         new CommandLine(run).parseArgs();
-        assertThat(run.delivery).isEqualTo(CoEdgeJob.Delivery.EXACTLY_ONCE);
+        assertThat(run.options.delivery).isEqualTo(CoEdgeJob.Delivery.EXACTLY_ONCE);
     }
 
     @Test

@@ -1,7 +1,6 @@
 package io.coedge.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.coedge.catalog.Catalog;
 import io.coedge.catalog.CatalogText;
@@ -9,12 +8,10 @@ import io.coedge.deploy.ClusterSpec;
 import io.coedge.deploy.FlinkSession;
 import io.coedge.deploy.LocalCluster;
 import io.coedge.deploy.testbed.Testbed;
-import io.coedge.deploy.testbed.TestbedPlan;
 import io.coedge.deploy.testbed.TestbedState;
 import io.coedge.format.FrameResult;
 import io.coedge.format.NodeStatus;
 import io.coedge.format.NodeStatusCodec;
-import io.coedge.format.ResultCodec;
 import io.coedge.topics.TopicsConfig;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
@@ -22,17 +19,19 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
+import org.awaitility.Awaitility;
+import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -70,20 +69,13 @@ class TestbedMeasuredLinksITCase {
     private static final int FRAMES = 960; // 2 cameras x 4 fps x 120 s
 
     private final BlockingQueue<String> lines = new LinkedBlockingQueue<>();
-    private final List<NodeStatus> statuses = new ArrayList<>();
-    private final List<FrameResult> results = new ArrayList<>();
-    private final Map<String, Integer> frames = new HashMap<>();
+    private final TestbedKafkaReader.Seen seen = new TestbedKafkaReader.Seen();
 
     @Test
     void nodesPublishWhatTheirLinksGiveAndTheDispatcherMovesATaskHomeWhenItsLinkDrops(
             @TempDir Path dir) throws Exception {
-        assumeTrue(
-                "root".equals(System.getProperty("user.name")),
-                "the testbed needs root (network namespaces, tc, cgroups)");
-        Path jar =
-                Path.of(System.getProperty("coedge.job.jar", "../jobs/target/coedge-job.jar"))
-                        .toAbsolutePath();
-        assertThat(jar).as("the job jar (mvn package builds it)").isRegularFile();
+        TestbedProcesses.assumeRoot();
+        Path jar = TestbedProcesses.jobJar();
         Path models = dir.resolve("models");
         delayModel(models, "m", 150_000);
         Path catalogFile = dir.resolve("links.yaml");
@@ -109,25 +101,14 @@ class TestbedMeasuredLinksITCase {
         Catalog catalog = CatalogText.read(catalogFile).parse();
         Path images = TestbedProcesses.noiseImages(dir.resolve("images"));
         TopicsConfig topics = TopicsConfig.defaults();
-        ClusterSpec spec =
-                ClusterSpec.builder(catalog.nodes(), dir.resolve("cluster"))
-                        .restPort(TestbedProcesses.freePort())
-                        .models(models)
-                        .sidecarDevice("cpu")
-                        .kafkaPort(9092)
-                        .build();
+        ClusterSpec spec = TestbedProcesses.spec(catalog, dir, models).build();
         String run;
         Map<String, Long> toMeasured = new HashMap<>();
         long cutMs;
         String offloaded;
-        try (LocalCluster cluster =
-                LocalCluster.start(
-                        spec,
-                        catalogFile,
-                        TestbedPlan.of(Testbed.newRunId(), catalog.nodes(), catalog.links()),
-                        m -> System.out.println("testbed: " + m))) {
+        try (LocalCluster cluster = TestbedProcesses.startTestbed(spec, catalogFile, catalog)) {
             TestbedState testbed = cluster.testbed();
-            run = testbed.netns().get(TestbedState.BACKBONE).replace("-backbone", "");
+            run = TestbedProcesses.run(testbed);
             String kafka = cluster.state().kafkaBootstrap();
             try (TestbedProcesses started = new TestbedProcesses(testbed)) {
                 FlinkSession rest = cluster.session();
@@ -136,7 +117,8 @@ class TestbedMeasuredLinksITCase {
                     follow(
                             started.java(
                                     "backbone",
-                                    TestbedKafkaFollow.class.getName(),
+                                    TestbedKafkaReader.class.getName(),
+                                    "follow",
                                     kafka,
                                     topics.nodeProfiles(),
                                     topics.frames(),
@@ -161,7 +143,7 @@ class TestbedMeasuredLinksITCase {
                                         mbps * PAYLOAD_SHARE * (1 - TOLERANCE),
                                         mbps * PAYLOAD_SHARE * (1 + TOLERANCE));
                     }
-                    assertThat(latest("edge-2").probe()).startsWith("10.77.0.2:");
+                    assertThat(seen.latest("edge-2").probe()).startsWith("10.77.0.2:");
 
                     // (2) Overload edge-1 over a fast link: one task runs on edge-2.
                     Process produce =
@@ -223,20 +205,17 @@ class TestbedMeasuredLinksITCase {
                 }
             }
         }
-        Process netns = new ProcessBuilder("ip", "netns", "list").start();
-        String left = new String(netns.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(netns.waitFor()).isZero();
-        assertThat(left).doesNotContain(run);
+        TestbedProcesses.assertNamespacesGone(run);
 
         // Exactly one result per frame.
-        assertThat(frames).hasSize(FRAMES);
-        assertThat(results)
+        assertThat(seen.frames).hasSize(FRAMES);
+        assertThat(seen.results)
                 .extracting(FrameResult::frameId)
-                .containsExactlyInAnyOrderElementsOf(frames.keySet());
+                .containsExactlyInAnyOrderElementsOf(seen.frames.keySet());
         // Moves per task per change (the start over the fast link, the cut): at most two.
         for (String task : List.of("t1", "t2")) {
             List<FrameResult> mine =
-                    results.stream()
+                    seen.results.stream()
                             .filter(r -> r.task().equals(task) && r.dispatchTs() != null)
                             .sorted(Comparator.comparing(FrameResult::sequence))
                             .toList();
@@ -280,7 +259,7 @@ class TestbedMeasuredLinksITCase {
                 timeout,
                 l -> l.startsWith("status "),
                 () -> {
-                    NodeStatus s = latest("edge-1");
+                    NodeStatus s = seen.latest("edge-1");
                     NodeStatus.LinkStatus l =
                             s == null || s.links() == null ? null : s.links().get("edge-2");
                     if (l == null) {
@@ -312,7 +291,7 @@ class TestbedMeasuredLinksITCase {
     /** What the nodes last said and what the cluster logged of its plans and troubles. */
     private void diagnose(Path cluster) throws Exception {
         for (String node : List.of("edge-1", "edge-2")) {
-            NodeStatus s = latest(node);
+            NodeStatus s = seen.latest(node);
             System.out.println(
                     "TestbedMeasuredLinksITCase: last status of "
                             + node
@@ -322,7 +301,7 @@ class TestbedMeasuredLinksITCase {
                                     : new String(
                                             NodeStatusCodec.toJson(s), StandardCharsets.UTF_8)));
         }
-        for (NodeStatus s : statuses) {
+        for (NodeStatus s : seen.statuses) {
             if (s.node().equals("edge-1") && s.links() != null && s.links().get("edge-2") != null) {
                 var l = s.links().get("edge-2");
                 System.out.printf(
@@ -332,7 +311,7 @@ class TestbedMeasuredLinksITCase {
             }
         }
         Map<String, Long> where = new java.util.TreeMap<>();
-        results.forEach(
+        seen.results.forEach(
                 r -> where.merge(r.task() + "@" + r.node() + ":" + r.status(), 1L, Long::sum));
         System.out.println("TestbedMeasuredLinksITCase: results " + where);
         try (var files = Files.walk(cluster)) {
@@ -369,57 +348,49 @@ class TestbedMeasuredLinksITCase {
         t.start();
     }
 
-    /** Takes lines until {@code check} answers non-null or the timeout; returns its answer. */
+    /**
+     * Takes the follower's lines until {@code check}, asked after each {@code interesting} one (and
+     * whenever no line waits), answers non-null or the timeout passes; returns its last answer.
+     */
     private <T> T await(
             Duration timeout, Predicate<String> interesting, java.util.function.Supplier<T> check)
             throws Exception {
-        long until = System.nanoTime() + timeout.toNanos();
-        T answer = check.get();
-        while (answer == null && System.nanoTime() < until) {
-            String line = lines.poll(200, TimeUnit.MILLISECONDS);
-            if (line == null) {
-                continue;
-            }
-            take(line);
-            if (interesting.test(line) || lines.isEmpty()) {
-                answer = check.get();
-            }
+        try {
+            return Awaitility.await()
+                    .atMost(timeout)
+                    .pollInSameThread()
+                    .pollInterval(Duration.ofMillis(200))
+                    .until(
+                            () -> {
+                                T answer = check.get();
+                                String line;
+                                // A line is taken out of the queue only to be read: none is lost
+                                // between two waits.
+                                while (answer == null && (line = lines.poll()) != null) {
+                                    seen.take(line);
+                                    if (interesting.test(line) || lines.isEmpty()) {
+                                        answer = check.get();
+                                    }
+                                }
+                                return answer;
+                            },
+                            Objects::nonNull);
+        } catch (ConditionTimeoutException e) {
+            return check.get();
         }
-        return answer == null ? check.get() : answer;
-    }
-
-    private void take(String line) throws Exception {
-        if (line.startsWith("status ")) {
-            statuses.add(
-                    NodeStatusCodec.fromJson(line.substring(7).getBytes(StandardCharsets.UTF_8)));
-        } else if (line.startsWith("result ")) {
-            results.add(ResultCodec.fromJson(line.substring(7).getBytes(StandardCharsets.UTF_8)));
-        } else if (line.startsWith("frame ")) {
-            String[] f = line.split(" ");
-            frames.put(f[1], Integer.parseInt(f[2]));
-        }
-    }
-
-    private NodeStatus latest(String node) {
-        for (int i = statuses.size() - 1; i >= 0; i--) {
-            if (statuses.get(i).node().equals(node)) {
-                return statuses.get(i);
-            }
-        }
-        return null;
     }
 
     private FrameResult firstResult(Predicate<FrameResult> which) {
-        return results.stream().filter(which).findFirst().orElse(null);
+        return seen.results.stream().filter(which).findFirst().orElse(null);
     }
 
     private boolean allResults() {
-        if (frames.size() < FRAMES) {
+        if (seen.frames.size() < FRAMES) {
             return false;
         }
         Set<String> done = new HashSet<>();
-        results.forEach(r -> done.add(r.frameId()));
-        return done.containsAll(frames.keySet());
+        seen.results.forEach(r -> done.add(r.frameId()));
+        return done.containsAll(seen.frames.keySet());
     }
 
     private static Map<FrameResult.Status, Long> byStatus(List<FrameResult> rs) {

@@ -1,18 +1,14 @@
 package io.coedge.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.coedge.catalog.Catalog;
 import io.coedge.catalog.CatalogText;
 import io.coedge.deploy.ClusterSpec;
 import io.coedge.deploy.FlinkSession;
 import io.coedge.deploy.LocalCluster;
-import io.coedge.deploy.testbed.Testbed;
-import io.coedge.deploy.testbed.TestbedPlan;
 import io.coedge.deploy.testbed.TestbedState;
 import io.coedge.format.FrameResult;
-import io.coedge.format.ResultCodec;
 import io.coedge.models.ModelGenerator;
 import io.coedge.topics.TopicsConfig;
 import java.io.BufferedReader;
@@ -21,7 +17,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -48,13 +43,8 @@ class TestbedOffloadITCase {
 
     @Test
     void anOffloadedTasksFramesPayTheLinkAndLocalOnesDoNot(@TempDir Path dir) throws Exception {
-        assumeTrue(
-                "root".equals(System.getProperty("user.name")),
-                "the testbed needs root (network namespaces, tc, cgroups)");
-        Path jar =
-                Path.of(System.getProperty("coedge.job.jar", "../jobs/target/coedge-job.jar"))
-                        .toAbsolutePath();
-        assertThat(jar).as("the job jar (mvn package builds it)").isRegularFile();
+        TestbedProcesses.assumeRoot();
+        Path jar = TestbedProcesses.jobJar();
         // Each node serves one model only, so the placement is forced whatever the nodes measure:
         // the near task's model runs only at its origin, the far task's only across the link.
         Path models = dir.resolve("models");
@@ -89,24 +79,13 @@ class TestbedOffloadITCase {
         Path images = TestbedProcesses.noiseImages(dir.resolve("images"));
         TopicsConfig topics = TopicsConfig.defaults();
         ClusterSpec spec =
-                ClusterSpec.builder(catalog.nodes(), dir.resolve("cluster"))
-                        .restPort(TestbedProcesses.freePort())
-                        .models(models)
-                        .nodeModels("edge-2", farModels)
-                        .sidecarDevice("cpu")
-                        .kafkaPort(9092)
-                        .build();
+                TestbedProcesses.spec(catalog, dir, models).nodeModels("edge-2", farModels).build();
         String run;
         List<String> lines = new ArrayList<>();
-        try (LocalCluster cluster =
-                LocalCluster.start(
-                        spec,
-                        catalogFile,
-                        TestbedPlan.of(Testbed.newRunId(), catalog.nodes(), catalog.links()),
-                        m -> System.out.println("testbed: " + m))) {
+        try (LocalCluster cluster = TestbedProcesses.startTestbed(spec, catalogFile, catalog)) {
             TestbedState testbed = cluster.testbed();
             TestbedProcesses started = new TestbedProcesses(testbed);
-            run = testbed.netns().get(TestbedState.BACKBONE).replace("-backbone", "");
+            run = TestbedProcesses.run(testbed);
             String kafka = cluster.state().kafkaBootstrap();
             FlinkSession rest = cluster.session();
             String jobId = started.startJob(rest, jar, catalogFile, kafka, "naive-global");
@@ -132,7 +111,8 @@ class TestbedOffloadITCase {
                 Process dump =
                         started.java(
                                 "backbone",
-                                TestbedKafkaDump.class.getName(),
+                                TestbedKafkaReader.class.getName(),
+                                "dump",
                                 kafka,
                                 topics.frames(),
                                 Integer.toString(FRAMES),
@@ -155,22 +135,14 @@ class TestbedOffloadITCase {
             }
         }
         // Everything the testbed made is gone.
-        Process netns = new ProcessBuilder("ip", "netns", "list").start();
-        String left = new String(netns.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(netns.waitFor()).isZero();
-        assertThat(left).doesNotContain(run);
+        TestbedProcesses.assertNamespacesGone(run);
 
-        Map<String, Integer> bytes = new HashMap<>();
-        List<FrameResult> results = new ArrayList<>();
+        TestbedKafkaReader.Seen seen = new TestbedKafkaReader.Seen();
         for (String line : lines) {
-            if (line.startsWith("frame ")) {
-                String[] f = line.split(" ");
-                bytes.put(f[1], Integer.parseInt(f[2]));
-            } else if (line.startsWith("result ")) {
-                results.add(
-                        ResultCodec.fromJson(line.substring(7).getBytes(StandardCharsets.UTF_8)));
-            }
+            seen.take(line);
         }
+        Map<String, Integer> bytes = seen.frames;
+        List<FrameResult> results = seen.results;
         assertThat(bytes).hasSize(FRAMES);
         assertThat(results)
                 .extracting(FrameResult::frameId)

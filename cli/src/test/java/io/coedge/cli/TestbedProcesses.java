@@ -1,10 +1,18 @@
 package io.coedge.cli;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.coedge.catalog.Catalog;
+import io.coedge.deploy.ClusterSpec;
 import io.coedge.deploy.FlinkSession;
 import io.coedge.deploy.JobArguments;
+import io.coedge.deploy.LocalCluster;
 import io.coedge.deploy.testbed.Testbed;
+import io.coedge.deploy.testbed.TestbedPlan;
 import io.coedge.deploy.testbed.TestbedState;
 import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -85,6 +93,57 @@ final class TestbedProcesses implements AutoCloseable {
     @Override
     public void close() {
         started.forEach(Process::destroyForcibly);
+    }
+
+    /** Skips the test unless it runs as root. */
+    static void assumeRoot() {
+        assumeTrue(
+                "root".equals(System.getProperty("user.name")),
+                "the testbed needs root (network namespaces, tc, cgroups)");
+    }
+
+    /** The job jar {@code mvn package} builds, or {@code -Dcoedge.job.jar}; there. */
+    static Path jobJar() {
+        Path jar =
+                Path.of(System.getProperty("coedge.job.jar", "../jobs/target/coedge-job.jar"))
+                        .toAbsolutePath();
+        assertThat(jar).as("the job jar (mvn package builds it)").isRegularFile();
+        return jar;
+    }
+
+    /**
+     * The spec of a testbed cluster of {@code catalog}'s nodes under {@code dir/cluster}: sidecars
+     * on the CPU serving {@code models}, Kafka on 9092, the REST API on a free port.
+     */
+    static ClusterSpec.Builder spec(Catalog catalog, Path dir, Path models) throws Exception {
+        return ClusterSpec.builder(catalog.nodes(), dir.resolve("cluster"))
+                .restPort(freePort())
+                .models(models)
+                .sidecarDevice("cpu")
+                .kafkaPort(9092);
+    }
+
+    /** The cluster of {@code spec} on a new testbed of {@code catalog}'s nodes and links. */
+    static LocalCluster startTestbed(ClusterSpec spec, Path catalogFile, Catalog catalog)
+            throws Exception {
+        return LocalCluster.start(
+                spec,
+                catalogFile,
+                TestbedPlan.of(Testbed.newRunId(), catalog.nodes(), catalog.links()),
+                m -> System.out.println("testbed: " + m));
+    }
+
+    /** The name every namespace of {@code testbed} starts with, {@code coedge-<run id>}. */
+    static String run(TestbedState testbed) {
+        return testbed.netns().get(TestbedState.BACKBONE).replace("-backbone", "");
+    }
+
+    /** No network namespace named after {@code run} is left. */
+    static void assertNamespacesGone(String run) throws Exception {
+        Process netns = new ProcessBuilder("ip", "netns", "list").start();
+        String left = new String(netns.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(netns.waitFor()).isZero();
+        assertThat(left).doesNotContain(run);
     }
 
     /** Three 400x300 JPEGs of noise, about 74 KB each: well above tbf's 16 KiB burst. */

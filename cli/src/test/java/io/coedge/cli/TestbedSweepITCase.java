@@ -1,7 +1,6 @@
 package io.coedge.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.coedge.benchmarks.TestbedSweep;
 import io.coedge.models.ModelGenerator;
@@ -26,13 +25,8 @@ class TestbedSweepITCase {
 
     @Test
     void sweepsTwoBandwidthsOnTheTestbedWithOneResultPerFrame(@TempDir Path dir) throws Exception {
-        assumeTrue(
-                "root".equals(System.getProperty("user.name")),
-                "the testbed needs root (network namespaces, tc, cgroups)");
-        Path jar =
-                Path.of(System.getProperty("coedge.job.jar", "../jobs/target/coedge-job.jar"))
-                        .toAbsolutePath();
-        assertThat(jar).as("the job jar (mvn package builds it)").isRegularFile();
+        TestbedProcesses.assumeRoot();
+        Path jar = TestbedProcesses.jobJar();
         Path models = dir.resolve("models");
         new ModelGenerator(7, ModelGenerator.Scale.TINY).generate("resnet", models);
         Path catalog = dir.resolve("sweep.yaml");
@@ -103,15 +97,12 @@ class TestbedSweepITCase {
                 .contains("coedge / coedge (prediction)");
 
         // Everything the testbed made is gone.
-        Process netns = new ProcessBuilder("ip", "netns", "list").start();
-        String left = new String(netns.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(netns.waitFor()).isZero();
         String runId =
                 progress.stream()
                         .filter(m -> m.startsWith("testbed ") && m.contains(" namespaces, "))
                         .map(m -> m.split("[ :]")[1])
                         .findFirst()
                         .orElseThrow();
-        assertThat(left).doesNotContain("coedge-" + runId);
+        TestbedProcesses.assertNamespacesGone("coedge-" + runId);
     }
 }

@@ -106,25 +106,20 @@ public record NodeStatus(
 
     /** This status with the frames source's subtask on this node ({@code null}s: none). */
     public NodeStatus withSource(Integer sourceSubtask, Integer sourceSubtasks) {
-        return new NodeStatus(
-                node,
-                subtask,
-                attempt,
-                timestamp,
-                healthy,
-                reason,
-                device,
-                models,
-                queuedFrames,
-                load,
-                sourceSubtask,
-                sourceSubtasks,
-                probe,
-                links);
+        return with(sourceSubtask, sourceSubtasks, probe, links);
     }
 
     /** This status with the node's probe address and link measurements ({@code null}s: none). */
     public NodeStatus withLinks(String probe, Map<String, LinkStatus> links) {
+        return with(sourceSubtask, sourceSubtasks, probe, links);
+    }
+
+    /** This status with its optional parts (those a node adds after it built it) replaced. */
+    private NodeStatus with(
+            Integer sourceSubtask,
+            Integer sourceSubtasks,
+            String probe,
+            Map<String, LinkStatus> links) {
         return new NodeStatus(
                 node,
                 subtask,

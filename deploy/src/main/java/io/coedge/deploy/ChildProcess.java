@@ -54,22 +54,6 @@ final class ChildProcess {
     }
 
     /**
-     * Starts {@code java jvmOptions -cp classpath mainClass args} as the cluster {@code spec} says.
-     */
-    static ChildProcess startJava(
-            String name,
-            ClusterSpec spec,
-            List<String> classpath,
-            List<String> jvmOptions,
-            String mainClass,
-            List<String> args,
-            Map<String, String> env,
-            Path log)
-            throws IOException {
-        return startJava(name, spec, List.of(), classpath, jvmOptions, mainClass, args, env, log);
-    }
-
-    /**
      * Starts {@code prefix java jvmOptions -cp classpath mainClass args} as the cluster {@code
      * spec} says; the prefix (a testbed's {@code ip netns exec}) execs, so the PID is the java's.
      */
@@ -90,32 +74,6 @@ final class ChildProcess {
                 spec.dir(),
                 spec.detach(),
                 prefix,
-                classpath,
-                jvmOptions,
-                mainClass,
-                args,
-                env,
-                log);
-    }
-
-    static ChildProcess startJava(
-            String name,
-            String javaExe,
-            Path workDir,
-            boolean detach,
-            List<String> classpath,
-            List<String> jvmOptions,
-            String mainClass,
-            List<String> args,
-            Map<String, String> env,
-            Path log)
-            throws IOException {
-        return startJava(
-                name,
-                javaExe,
-                workDir,
-                detach,
-                List.of(),
                 classpath,
                 jvmOptions,
                 mainClass,

@@ -194,6 +194,7 @@ public final class LocalCluster implements AutoCloseable {
                 ChildProcess.startJava(
                         "models",
                         spec,
+                        List.of(),
                         spec.classpath(),
                         List.of("-Xmx512m"),
                         CLI_MAIN,

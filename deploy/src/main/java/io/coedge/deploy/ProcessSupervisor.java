@@ -117,6 +117,7 @@ public final class ProcessSupervisor implements AutoCloseable {
                         spec.java(),
                         spec.dir(),
                         true,
+                        List.of(),
                         spec.classpath(),
                         List.of("-Xmx96m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"),
                         LocalCluster.CLI_MAIN,

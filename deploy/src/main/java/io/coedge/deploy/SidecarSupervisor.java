@@ -291,6 +291,7 @@ public final class SidecarSupervisor implements AutoCloseable {
                         java,
                         workDir,
                         detach,
+                        List.of(),
                         classpath,
                         spec.jvmOptions(),
                         MAIN,

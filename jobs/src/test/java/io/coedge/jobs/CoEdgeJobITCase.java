@@ -6,38 +6,28 @@ import static org.assertj.core.api.Assertions.within;
 import io.coedge.catalog.Catalog;
 import io.coedge.catalog.CatalogText;
 import io.coedge.catalog.ModelSpec;
-import io.coedge.format.FrameHeaders;
 import io.coedge.format.FrameResult;
 import io.coedge.format.ResultCodec;
 import io.coedge.kafka.camera.CameraSimulator;
 import io.coedge.kafka.camera.CameraSpec;
-import io.coedge.kafka.status.NodeWatch;
-import io.coedge.kafka.topics.TopicAdmin;
-import io.coedge.models.ModelGenerator;
 import io.coedge.oip.InferInput;
 import io.coedge.oip.InferRequest;
 import io.coedge.oip.OipClient;
-import io.coedge.operators.batch.BatcherConfig;
 import io.coedge.operators.post.TopK;
 import io.coedge.operators.pre.Preprocessor;
 import io.coedge.testing.TestKafka;
 import io.coedge.testing.TestSidecars;
 import io.coedge.topics.TopicsConfig;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import org.apache.flink.core.execution.JobClient;
-import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -72,8 +62,6 @@ class CoEdgeJobITCase {
     void everyFrameGetsExactlyOneResultBatchedAndEqualToDirectInference(@TempDir Path dir)
             throws Exception {
         int frames = 240;
-        Path models = dir.resolve("models");
-        new ModelGenerator(7, ModelGenerator.Scale.TINY).generateAll(models);
         CatalogText catalogText = new CatalogText("it.yaml", CATALOG);
         Catalog catalog = catalogText.parse();
         TopicsConfig topics =
@@ -81,28 +69,9 @@ class CoEdgeJobITCase {
 
         try (TestKafka kafka = TestKafka.start();
                 TestSidecars sidecars =
-                        new TestSidecars(models, List.of("edge-1", "edge-2", "edge-3"))) {
-            TopicAdmin.createAll(kafka.clientProperties(), topics);
-
-            StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-            env.setParallelism(3);
-            env.enableCheckpointing(1000);
-            CoEdgeJob job =
-                    new CoEdgeJob(
-                            new CoEdgeJob.Options(
-                                    catalogText,
-                                    "coedge",
-                                    BatcherConfig.defaults(catalogText, "coedge", true)
-                                            .withSidecars(sidecars.addresses()),
-                                    5000));
-            job.build(
-                    CoEdgeJob.kafkaSources(env, kafka.clientProperties(), topics, "it"),
-                    CoEdgeJob.kafkaSinks(kafka.clientProperties(), topics, "it"));
-            JobClient running;
-            try (NodeWatch watch = new NodeWatch(kafka.clientProperties(), topics.nodeProfiles())) {
-                running = env.executeAsync("CoEdge IT");
-                watch.awaitHealthy(List.of("edge-1", "edge-2", "edge-3"), Duration.ofSeconds(60));
-            }
+                        TestSidecars.generated(dir, 7, List.of("edge-1", "edge-2", "edge-3"))) {
+            JobClient running =
+                    new TestJob(kafka, catalogText, topics, sidecars.addresses(), "it").start();
             try {
                 // A burst: 4 cameras at 60 fps, so queues build up and batches form.
                 CameraSimulator cameras =
@@ -110,13 +79,7 @@ class CoEdgeJobITCase {
                                 CameraSpec.fromCatalog(catalog, null, null),
                                 new CameraSimulator.Options(
                                         topics.frames(), null, frames, null, 5, 3, null, 0));
-                try (KafkaProducer<byte[], byte[]> producer =
-                        new KafkaProducer<>(
-                                kafka.clientProperties(),
-                                new ByteArraySerializer(),
-                                new ByteArraySerializer())) {
-                    assertThat(cameras.run(producer, r -> {}).acked()).isEqualTo(frames);
-                }
+                assertThat(kafka.send(cameras)).isEqualTo(frames);
 
                 List<FrameResult> results =
                         readResults(
@@ -185,16 +148,7 @@ class CoEdgeJobITCase {
             String framesTopic,
             TestSidecars sidecars)
             throws Exception {
-        Map<String, byte[]> images = new HashMap<>();
-        for (ConsumerRecord<byte[], byte[]> r : kafka.readAll(framesTopic, 240)) {
-            String id =
-                    new String(r.key(), StandardCharsets.UTF_8)
-                            + "#"
-                            + new String(
-                                    r.headers().lastHeader(FrameHeaders.SEQUENCE).value(),
-                                    StandardCharsets.UTF_8);
-            images.put(id, r.value());
-        }
+        Map<String, byte[]> images = kafka.framesById(framesTopic, 240);
         ModelSpec resnet = catalog.model("resnet").orElseThrow();
         Preprocessor pre = new Preprocessor(resnet);
         TopK topK = new TopK(resnet.postprocess().labels(), 3);

@@ -12,9 +12,6 @@ import io.coedge.kafka.camera.CameraSimulator;
 import io.coedge.kafka.camera.CameraSpec;
 import io.coedge.kafka.camera.OriginRouting;
 import io.coedge.kafka.status.NodeWatch;
-import io.coedge.kafka.topics.TopicAdmin;
-import io.coedge.models.ModelGenerator;
-import io.coedge.operators.batch.BatcherConfig;
 import io.coedge.testing.TestCatalogs;
 import io.coedge.testing.TestKafka;
 import io.coedge.testing.TestSidecars;
@@ -29,7 +26,6 @@ import java.util.Map;
 import java.util.TreeMap;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.core.execution.JobClient;
-import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -55,8 +51,6 @@ class FramesReadOnOriginNodeITCase {
     @Test
     void eachCamerasFramesAreReadByTheSourceSubtaskItsOriginAnnounced(@TempDir Path dir)
             throws Exception {
-        Path models = dir.resolve("models");
-        new ModelGenerator(7, ModelGenerator.Scale.TINY).generate("resnet", models);
         CatalogText catalogText =
                 new CatalogText(
                         "origin.yaml",
@@ -75,29 +69,17 @@ class FramesReadOnOriginNodeITCase {
                 new TopicsConfig("or.frames", "or.results", "or.dlq", "or.profiles", 5);
 
         try (TestKafka kafka = TestKafka.start();
-                TestSidecars sidecars = new TestSidecars(models, NODES)) {
-            TopicAdmin.createAll(kafka.clientProperties(), topics);
+                TestSidecars sidecars = TestSidecars.generated(dir, 7, NODES, "resnet")) {
             Configuration config = new Configuration();
             CountersReporter.configure(config);
-            StreamExecutionEnvironment env =
-                    StreamExecutionEnvironment.getExecutionEnvironment(config);
-            env.setParallelism(NODES.size());
-            env.enableCheckpointing(1000);
-            new CoEdgeJob(
-                            new CoEdgeJob.Options(
-                                    catalogText,
-                                    "no-offloading",
-                                    BatcherConfig.defaults(catalogText, "coedge", true)
-                                            .withSidecars(sidecars.addresses()),
-                                    5000))
-                    .build(
-                            CoEdgeJob.kafkaSources(env, kafka.clientProperties(), topics, "or"),
-                            CoEdgeJob.kafkaSinks(kafka.clientProperties(), topics, "or"));
-            JobClient running;
+            JobClient running =
+                    new TestJob(kafka, catalogText, topics, sidecars.addresses(), "or")
+                            .configuration(config)
+                            .dispatch("no-offloading")
+                            .healthyWithin(Duration.ofSeconds(90))
+                            .start();
             Map<String, NodeStatus> statuses;
             try (NodeWatch watch = new NodeWatch(kafka.clientProperties(), topics.nodeProfiles())) {
-                running = env.executeAsync("frames read on their origin node");
-                watch.awaitHealthy(NODES, Duration.ofSeconds(90));
                 statuses =
                         await("every node announces its source subtask")
                                 .atMost(Duration.ofSeconds(30))

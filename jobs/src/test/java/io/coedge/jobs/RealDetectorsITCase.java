@@ -7,17 +7,13 @@ import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtSession;
 import io.coedge.catalog.Catalog;
 import io.coedge.catalog.CatalogText;
-import io.coedge.format.FrameHeaders;
 import io.coedge.format.FrameResult;
 import io.coedge.kafka.camera.CameraSimulator;
 import io.coedge.kafka.camera.CameraSpec;
-import io.coedge.kafka.status.NodeWatch;
-import io.coedge.kafka.topics.TopicAdmin;
 import io.coedge.models.NpmPackages;
 import io.coedge.models.PretrainedModels;
 import io.coedge.models.TritonEntry;
 import io.coedge.models.tfjs.TfjsConverter;
-import io.coedge.operators.batch.BatcherConfig;
 import io.coedge.testing.TestKafka;
 import io.coedge.testing.TestMedia;
 import io.coedge.testing.TestSidecars;
@@ -27,7 +23,6 @@ import java.awt.Image;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
 import java.nio.FloatBuffer;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -42,10 +37,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import javax.imageio.ImageIO;
 import org.apache.flink.core.execution.JobClient;
-import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -160,57 +151,28 @@ class RealDetectorsITCase {
         int frames = 2 * files.size();
 
         List<FrameResult> results;
-        Map<String, byte[]> sent = new HashMap<>();
+        Map<String, byte[]> sent;
         try (TestKafka kafka = TestKafka.start();
                 TestSidecars sidecars = new TestSidecars(models, List.of("edge-1"))) {
-            TopicAdmin.createAll(kafka.clientProperties(), topics);
-            StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-            env.setParallelism(1);
-            env.enableCheckpointing(1000);
-            CoEdgeJob job =
-                    new CoEdgeJob(
-                            new CoEdgeJob.Options(
-                                    catalogText,
-                                    "coedge",
-                                    BatcherConfig.defaults(catalogText, "coedge", true)
-                                            .withSidecars(sidecars.addresses()),
-                                    120000));
-            job.build(
-                    CoEdgeJob.kafkaSources(env, kafka.clientProperties(), topics, "real"),
-                    CoEdgeJob.kafkaSinks(kafka.clientProperties(), topics, "real"));
-            JobClient running;
-            try (NodeWatch watch = new NodeWatch(kafka.clientProperties(), topics.nodeProfiles())) {
-                running = env.executeAsync("CoEdge real detectors IT");
-                watch.awaitHealthy(List.of("edge-1"), Duration.ofSeconds(180));
-            }
+            JobClient running =
+                    new TestJob(kafka, catalogText, topics, sidecars.addresses(), "real")
+                            .staleAfterMs(120000)
+                            .healthyWithin(Duration.ofSeconds(180))
+                            .start();
             try {
                 CameraSimulator cameras =
                         new CameraSimulator(
                                 CameraSpec.fromCatalog(catalog, null, null),
                                 new CameraSimulator.Options(
                                         topics.frames(), null, frames, images, 1, 1, null, 0));
-                try (KafkaProducer<byte[], byte[]> producer =
-                        new KafkaProducer<>(
-                                CameraSimulator.producerProperties(kafka.clientProperties()),
-                                new ByteArraySerializer(),
-                                new ByteArraySerializer())) {
-                    assertThat(cameras.run(producer, r -> {}).acked()).isEqualTo(frames);
-                }
+                assertThat(kafka.send(cameras)).isEqualTo(frames);
                 results =
                         CoEdgeJobITCase.readResults(
                                 kafka.clientProperties(),
                                 topics.results(),
                                 frames,
                                 Duration.ofSeconds(400));
-                for (ConsumerRecord<byte[], byte[]> r : kafka.readAll(topics.frames(), frames)) {
-                    sent.put(
-                            new String(r.key(), StandardCharsets.UTF_8)
-                                    + "#"
-                                    + new String(
-                                            r.headers().lastHeader(FrameHeaders.SEQUENCE).value(),
-                                            StandardCharsets.UTF_8),
-                            r.value());
-                }
+                sent = kafka.framesById(topics.frames(), frames);
             } finally {
                 running.cancel().get();
             }

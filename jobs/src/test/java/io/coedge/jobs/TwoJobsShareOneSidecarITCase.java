@@ -6,23 +6,16 @@ import io.coedge.catalog.CatalogText;
 import io.coedge.format.FrameResult;
 import io.coedge.kafka.camera.CameraSimulator;
 import io.coedge.kafka.camera.CameraSpec;
-import io.coedge.kafka.status.NodeWatch;
-import io.coedge.kafka.topics.TopicAdmin;
-import io.coedge.models.ModelGenerator;
-import io.coedge.operators.batch.BatcherConfig;
-import io.coedge.sidecar.SidecarOptions;
 import io.coedge.sidecar.SidecarServer;
 import io.coedge.sidecar.runtime.ModelInstance;
 import io.coedge.testing.TestKafka;
+import io.coedge.testing.TestSidecars;
 import io.coedge.topics.TopicsConfig;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.apache.flink.core.execution.JobClient;
-import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -58,17 +51,10 @@ class TwoJobsShareOneSidecarITCase {
 
     @Test
     void twoJobsOnOneNodeShareOneSidecarAndOneSessionPerModel(@TempDir Path dir) throws Exception {
-        Path models = dir.resolve("models");
-        new ModelGenerator(11, ModelGenerator.Scale.TINY).generateAll(models);
         try (TestKafka kafka = TestKafka.start();
-                SidecarServer sidecar =
-                        SidecarServer.start(
-                                SidecarOptions.builder(models)
-                                        .port(0)
-                                        .metricsPort(0)
-                                        .warmUpRuns(1)
-                                        .build())) {
-            Map<String, String> shared = Map.of("edge-1", "127.0.0.1:" + sidecar.port());
+                TestSidecars sidecars = TestSidecars.generated(dir, 11, List.of("edge-1"))) {
+            SidecarServer sidecar = sidecars.server("edge-1");
+            Map<String, String> shared = sidecars.addresses();
             List<ModelInstance> sessionsBefore = sidecar.registry().instances();
             long resnetRequestsBefore = sidecar.metrics().successCount("resnet");
 
@@ -82,13 +68,21 @@ class TwoJobsShareOneSidecarITCase {
                 TopicsConfig topicsB =
                         new TopicsConfig("b.frames", "b.results", "b.dlq", "b.profiles", 1);
                 jobA =
-                        start(
-                                kafka,
-                                new CatalogText("a.yaml", VEHICLES_AND_WALKERS),
-                                topicsA,
-                                shared,
-                                "job-a");
-                jobB = start(kafka, new CatalogText("b.yaml", WALKERS), topicsB, shared, "job-b");
+                        new TestJob(
+                                        kafka,
+                                        new CatalogText("a.yaml", VEHICLES_AND_WALKERS),
+                                        topicsA,
+                                        shared,
+                                        "job-a")
+                                .start();
+                jobB =
+                        new TestJob(
+                                        kafka,
+                                        new CatalogText("b.yaml", WALKERS),
+                                        topicsB,
+                                        shared,
+                                        "job-b")
+                                .start();
                 produce(kafka, new CatalogText("a.yaml", VEHICLES_AND_WALKERS), topicsA, 80);
                 produce(kafka, new CatalogText("b.yaml", WALKERS), topicsB, 60);
                 a =
@@ -143,34 +137,6 @@ class TwoJobsShareOneSidecarITCase {
         }
     }
 
-    private static JobClient start(
-            TestKafka kafka,
-            CatalogText catalog,
-            TopicsConfig topics,
-            Map<String, String> sidecars,
-            String name)
-            throws Exception {
-        TopicAdmin.createAll(kafka.clientProperties(), topics);
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-        env.setParallelism(1);
-        env.enableCheckpointing(1000);
-        new CoEdgeJob(
-                        new CoEdgeJob.Options(
-                                catalog,
-                                "coedge",
-                                BatcherConfig.defaults(catalog, "coedge", true)
-                                        .withSidecars(sidecars),
-                                5000))
-                .build(
-                        CoEdgeJob.kafkaSources(env, kafka.clientProperties(), topics, name),
-                        CoEdgeJob.kafkaSinks(kafka.clientProperties(), topics, name));
-        try (NodeWatch watch = new NodeWatch(kafka.clientProperties(), topics.nodeProfiles())) {
-            JobClient client = env.executeAsync(name);
-            watch.awaitHealthy(List.of("edge-1"), Duration.ofSeconds(60));
-            return client;
-        }
-    }
-
     private static void produce(
             TestKafka kafka, CatalogText catalog, TopicsConfig topics, int frames) {
         CameraSimulator cameras =
@@ -178,12 +144,6 @@ class TwoJobsShareOneSidecarITCase {
                         CameraSpec.fromCatalog(catalog.parse(), null, null),
                         new CameraSimulator.Options(
                                 topics.frames(), null, frames, null, 5, 1, null, 0));
-        try (KafkaProducer<byte[], byte[]> producer =
-                new KafkaProducer<>(
-                        kafka.clientProperties(),
-                        new ByteArraySerializer(),
-                        new ByteArraySerializer())) {
-            assertThat(cameras.run(producer, r -> {}).acked()).isEqualTo(frames);
-        }
+        assertThat(kafka.send(cameras)).isEqualTo(frames);
     }
 }

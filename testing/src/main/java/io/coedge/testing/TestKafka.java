@@ -1,17 +1,22 @@
 package io.coedge.testing;
 
 import io.coedge.format.FrameHeaders;
+import io.coedge.kafka.camera.CameraSimulator;
 import io.coedge.kafka.embedded.EmbeddedKafka;
 import io.coedge.topics.KafkaClients;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 import java.util.UUID;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.utils.AppInfoParser;
 import org.testcontainers.DockerClientFactory;
 import org.testcontainers.kafka.KafkaContainer;
@@ -118,16 +123,38 @@ public final class TestKafka implements AutoCloseable {
      * reads them.
      */
     public List<String> frameIds(String topic, int expected) {
-        List<String> ids = new ArrayList<>();
+        return readAll(topic, expected).stream().map(TestKafka::frameId).toList();
+    }
+
+    /** The frames on {@code topic}, as {@link #readAll} reads them: identity -> image bytes. */
+    public Map<String, byte[]> framesById(String topic, int expected) {
+        Map<String, byte[]> out = new HashMap<>();
         for (ConsumerRecord<byte[], byte[]> r : readAll(topic, expected)) {
-            ids.add(
-                    new String(r.key(), StandardCharsets.UTF_8)
-                            + "#"
-                            + new String(
-                                    r.headers().lastHeader(FrameHeaders.SEQUENCE).value(),
-                                    StandardCharsets.UTF_8));
+            out.put(frameId(r), r.value());
         }
-        return ids;
+        return out;
+    }
+
+    private static String frameId(ConsumerRecord<byte[], byte[]> r) {
+        return new String(r.key(), StandardCharsets.UTF_8)
+                + "#"
+                + new String(
+                        r.headers().lastHeader(FrameHeaders.SEQUENCE).value(),
+                        StandardCharsets.UTF_8);
+    }
+
+    /**
+     * Runs {@code cameras} to their end through a producer of their own on this Kafka; returns how
+     * many frames the broker acknowledged.
+     */
+    public long send(CameraSimulator cameras) {
+        try (KafkaProducer<byte[], byte[]> producer =
+                new KafkaProducer<>(
+                        CameraSimulator.producerProperties(clientProperties()),
+                        new ByteArraySerializer(),
+                        new ByteArraySerializer())) {
+            return cameras.run(producer, r -> {}).acked();
+        }
     }
 
     @Override

@@ -1,5 +1,6 @@
 package io.coedge.testing;
 
+import io.coedge.models.ModelGenerator;
 import io.coedge.sidecar.SidecarOptions;
 import io.coedge.sidecar.SidecarServer;
 import java.nio.file.Path;
@@ -20,6 +21,30 @@ public final class TestSidecars implements AutoCloseable {
 
     public TestSidecars(Path models, List<String> nodes) throws Exception {
         this(models, nodes, false);
+    }
+
+    /**
+     * Sidecars for {@code nodes} serving the tiny models {@link ModelGenerator} makes with {@code
+     * seed}: all of them, or only those named; written to {@code dir/models} ({@link #models()}).
+     */
+    public static TestSidecars generated(Path dir, long seed, List<String> nodes, String... models)
+            throws Exception {
+        return generated(dir, seed, nodes, false, models);
+    }
+
+    /** As {@link #generated(Path, long, List, String...)}, each sidecar also serving /metrics. */
+    public static TestSidecars generated(
+            Path dir, long seed, List<String> nodes, boolean metrics, String... models)
+            throws Exception {
+        Path out = dir.resolve("models");
+        ModelGenerator generator = new ModelGenerator(seed, ModelGenerator.Scale.TINY);
+        if (models.length == 0) {
+            generator.generateAll(out);
+        }
+        for (String model : models) {
+            generator.generate(model, out);
+        }
+        return new TestSidecars(out, nodes, metrics);
     }
 
     /**
@@ -62,6 +87,20 @@ public final class TestSidecars implements AutoCloseable {
         if (server != null) {
             server.close();
         }
+    }
+
+    /** The model repository the sidecars serve. */
+    public Path models() {
+        return models;
+    }
+
+    /** {@code node}'s running sidecar, for what it counts in this JVM (metrics, sessions). */
+    public SidecarServer server(String node) {
+        SidecarServer server = running.get(node);
+        if (server == null) {
+            throw new IllegalStateException("no sidecar running for " + node);
+        }
+        return server;
     }
 
     /** node -> host:port, for {@code BatcherConfig.withSidecars}. */

@@ -11,13 +11,16 @@ import java.nio.file.Path;
 import java.text.DecimalFormat;
 import java.text.DecimalFormatSymbols;
 import java.util.Locale;
+import org.jfree.chart.ChartFactory;
 import org.jfree.chart.JFreeChart;
 import org.jfree.chart.plot.CategoryPlot;
 import org.jfree.chart.plot.Plot;
+import org.jfree.chart.plot.PlotOrientation;
 import org.jfree.chart.plot.XYPlot;
 import org.jfree.chart.renderer.category.BarRenderer;
 import org.jfree.chart.renderer.category.StandardBarPainter;
 import org.jfree.chart.text.TextUtils;
+import org.jfree.data.category.CategoryDataset;
 import org.jfree.svg.SVGGraphics2D;
 import org.jfree.svg.SVGUtils;
 
@@ -110,6 +113,36 @@ public final class ChartSvg {
         r.setDefaultItemLabelFont(
                 new java.awt.Font(java.awt.Font.SANS_SERIF, java.awt.Font.PLAIN, 11));
         r.setDefaultItemLabelPaint(java.awt.Color.BLACK);
+    }
+
+    /**
+     * Vertical grouped bars with a legend in the shared look, series coloured in order, each bar
+     * labelled with its value ({@code pattern} the number's).
+     */
+    static JFreeChart verticalBars(
+            String title,
+            String categoryAxis,
+            String valueAxis,
+            CategoryDataset data,
+            String pattern,
+            Color... series) {
+        JFreeChart chart =
+                style(
+                        ChartFactory.createBarChart(
+                                title,
+                                categoryAxis,
+                                valueAxis,
+                                data,
+                                PlotOrientation.VERTICAL,
+                                true,
+                                false,
+                                false));
+        BarRenderer r = (BarRenderer) chart.getCategoryPlot().getRenderer();
+        for (int i = 0; i < series.length; i++) {
+            r.setSeriesPaint(i, series[i]);
+        }
+        labelBars(r, "{2}", pattern);
+        return chart;
     }
 
     static JFreeChart style(JFreeChart chart) {

@@ -3,11 +3,7 @@ package io.coedge.cli.charts;
 import io.coedge.benchmarks.PreprocessBench;
 import java.awt.Color;
 import java.util.List;
-import org.jfree.chart.ChartFactory;
 import org.jfree.chart.JFreeChart;
-import org.jfree.chart.plot.CategoryPlot;
-import org.jfree.chart.plot.PlotOrientation;
-import org.jfree.chart.renderer.category.BarRenderer;
 import org.jfree.data.category.DefaultCategoryDataset;
 
 /** {@code coedge bench preprocess}' chart: ms per frame at each resolution for the three paths. */
@@ -32,24 +28,15 @@ public final class PreprocessChart {
             data.addValue(r.tjbenchMs(), "libjpeg-turbo decode alone (tjbench -scale)", size);
             data.addValue(r.djpegDecodeMs(), "djpeg -scale (start excluded)", size);
         }
-        JFreeChart chart =
-                ChartFactory.createBarChart(
-                        "JPEG to 640x640 letterbox tensor, one core",
-                        "frame size",
-                        "ms per frame",
-                        data,
-                        PlotOrientation.VERTICAL,
-                        true,
-                        false,
-                        false);
-        ChartSvg.style(chart);
-        CategoryPlot plot = chart.getCategoryPlot();
-        BarRenderer r = (BarRenderer) plot.getRenderer();
-        r.setSeriesPaint(0, new Color(0xa9cce3));
-        r.setSeriesPaint(1, new Color(0xd62728));
-        r.setSeriesPaint(2, new Color(0x7f7f7f));
-        r.setSeriesPaint(3, new Color(0xcccccc));
-        ChartSvg.labelBars(r, "{2}", "0.0");
-        return chart;
+        return ChartSvg.verticalBars(
+                "JPEG to 640x640 letterbox tensor, one core",
+                "frame size",
+                "ms per frame",
+                data,
+                "0.0",
+                new Color(0xa9cce3),
+                new Color(0xd62728),
+                new Color(0x7f7f7f),
+                new Color(0xcccccc));
     }
 }

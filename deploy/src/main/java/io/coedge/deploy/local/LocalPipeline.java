@@ -41,41 +41,12 @@ public final class LocalPipeline implements AutoCloseable {
     }
 
     /**
+     * @param delivery the results sink's delivery mode ({@code --delivery})
      * @param sidecarAddresses node -> host:port of sidecars already running; the others are started
      * @param models model repository for started sidecars; generated there when empty
      * @param workDir logs and generated files
-     */
-    public static LocalPipeline start(
-            CatalogText catalogText,
-            KafkaClients kafka,
-            TopicsConfig topics,
-            String dispatch,
-            String batch,
-            Map<String, String> sidecarAddresses,
-            Path models,
-            Path workDir,
-            int webPort,
-            Consumer<String> progress)
-            throws Exception {
-        return start(
-                catalogText,
-                kafka,
-                topics,
-                dispatch,
-                batch,
-                CoEdgeJob.Delivery.EXACTLY_ONCE,
-                sidecarAddresses,
-                models,
-                workDir,
-                webPort,
-                0,
-                progress);
-    }
-
-    /**
-     * As above, with the results sink's delivery mode ({@code --delivery}) and Flink's Prometheus
-     * reporter on 127.0.0.1:{@code metricsPort} (the MiniCluster has one metric registry: one port
-     * for the JobManager and its TaskManager); 0 starts none.
+     * @param metricsPort Flink's Prometheus reporter on 127.0.0.1 (the MiniCluster has one metric
+     *     registry: one port for the JobManager and its TaskManager); 0 starts none
      */
     public static LocalPipeline start(
             CatalogText catalogText,

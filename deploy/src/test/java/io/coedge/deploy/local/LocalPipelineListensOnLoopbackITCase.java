@@ -3,6 +3,7 @@ package io.coedge.deploy.local;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.coedge.catalog.CatalogText;
+import io.coedge.jobs.CoEdgeJob;
 import io.coedge.kafka.topics.TopicAdmin;
 import io.coedge.models.ModelGenerator;
 import io.coedge.testing.TestCatalogs;
@@ -58,10 +59,12 @@ class LocalPipelineListensOnLoopbackITCase {
                             topics,
                             "coedge",
                             "coedge",
+                            CoEdgeJob.Delivery.EXACTLY_ONCE,
                             sidecars.addresses(),
                             models,
                             dir.resolve("work"),
                             freePort(),
+                            0,
                             progress -> {})) {
                 List<String> opened = new ArrayList<>(listeningAddresses());
                 opened.removeAll(before);

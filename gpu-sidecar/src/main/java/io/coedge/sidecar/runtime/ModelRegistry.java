@@ -189,6 +189,13 @@ public final class ModelRegistry implements AutoCloseable {
         return Optional.ofNullable(models.get(name));
     }
 
+    /** The instance of {@code name}'s default (highest) version, if that version loaded. */
+    public Optional<ModelInstance> defaultInstance(String name) {
+        return model(name)
+                .filter(m -> !m.versions().isEmpty())
+                .flatMap(m -> m.versions().lastEntry().getValue().instance());
+    }
+
     public Collection<Model> models() {
         return models.values();
     }

@@ -7,7 +7,6 @@ import com.google.protobuf.ByteString;
 import io.coedge.models.ModelGenerator;
 import io.coedge.oip.InferInput;
 import io.coedge.oip.InferRequest;
-import io.coedge.oip.OipClient;
 import io.coedge.sidecar.testutils.Frames;
 import io.coedge.sidecar.testutils.RunningSidecar;
 import io.grpc.Status;
@@ -16,7 +15,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -87,17 +85,6 @@ class BadInputITCase {
         assertThat(sidecar.client.serverLive()).isTrue();
     }
 
-    private static Status failure(InferRequest request) {
-        try {
-            sidecar.client.infer(request).get(30, TimeUnit.SECONDS);
-        } catch (ExecutionException e) {
-            return OipClient.statusOf(e.getCause());
-        } catch (Exception e) {
-            throw new AssertionError(e);
-        }
-        throw new AssertionError("request unexpectedly succeeded");
-    }
-
     private static InferRequest.Builder vggRequest() {
         return InferRequest.builder("vgg");
     }
@@ -105,7 +92,7 @@ class BadInputITCase {
     @Test
     void unknownModel() {
         Status s =
-                failure(
+                sidecar.failure(
                         InferRequest.builder("no-such-model")
                                 .input(Frames.input(vgg, 1, Frames.random(vgg, 1, 0)))
                                 .build());
@@ -117,7 +104,7 @@ class BadInputITCase {
     @Test
     void unknownVersion() {
         Status s =
-                failure(
+                sidecar.failure(
                         vggRequest()
                                 .version("7")
                                 .input(Frames.input(vgg, 1, Frames.random(vgg, 1, 0)))
@@ -129,88 +116,60 @@ class BadInputITCase {
 
     @Test
     void wrongInputName() {
-        Status s =
-                failure(
-                        vggRequest()
-                                .input(
-                                        InferInput.fp32(
-                                                "images",
-                                                Frames.shape(vgg, 1),
-                                                Frames.random(vgg, 1, 0)))
-                                .build());
-        assertThat(s.getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
-        assertThat(s.getDescription())
-                .isEqualTo("unexpected inference input 'images' for model 'vgg', expected [input]");
+        sidecar.assertInvalid(
+                vggRequest()
+                        .input(
+                                InferInput.fp32(
+                                        "images", Frames.shape(vgg, 1), Frames.random(vgg, 1, 0)))
+                        .build(),
+                "unexpected inference input 'images' for model 'vgg', expected [input]");
     }
 
     @Test
     void missingInput() {
-        Status s = failure(vggRequest().build());
-        assertThat(s.getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
-        assertThat(s.getDescription())
-                .isEqualTo("expected 1 inputs [input] but got 0 inputs for model 'vgg'");
+        sidecar.assertInvalid(
+                vggRequest().build(), "expected 1 inputs [input] but got 0 inputs for model 'vgg'");
     }
 
     @Test
     void wrongDatatype() {
         byte[] raw = new byte[3 * 32 * 32 * 8];
-        Status s =
-                failure(
-                        vggRequest()
-                                .input(
-                                        new InferInput(
-                                                "input",
-                                                "INT64",
-                                                Frames.shape(vgg, 1),
-                                                ByteString.copyFrom(raw)))
-                                .build());
-        assertThat(s.getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
-        assertThat(s.getDescription())
-                .isEqualTo(
-                        "inference input 'input' data-type is 'INT64', but model 'vgg' expects 'FP32'");
+        sidecar.assertInvalid(
+                vggRequest()
+                        .input(
+                                new InferInput(
+                                        "input",
+                                        "INT64",
+                                        Frames.shape(vgg, 1),
+                                        ByteString.copyFrom(raw)))
+                        .build(),
+                "inference input 'input' data-type is 'INT64', but model 'vgg' expects 'FP32'");
     }
 
     @Test
     void wrongShape() {
         long[] shape = {1, 3, 31, 32};
-        Status s =
-                failure(
-                        vggRequest()
-                                .input(InferInput.fp32("input", shape, new float[3 * 31 * 32]))
-                                .build());
-        assertThat(s.getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
-        assertThat(s.getDescription())
-                .isEqualTo(
-                        "unexpected shape for input 'input' for model 'vgg'. Expected [-1, 3, 32, 32], got [1, 3, 31, 32]");
+        sidecar.assertInvalid(
+                vggRequest().input(InferInput.fp32("input", shape, new float[3 * 31 * 32])).build(),
+                "unexpected shape for input 'input' for model 'vgg'. Expected [-1, 3, 32, 32], got [1, 3, 31, 32]");
     }
 
     @Test
     void rawContentsLengthNotMatchingTheShape() {
-        Status s =
-                failure(
-                        vggRequest()
-                                .input(
-                                        InferInput.fp32(
-                                                "input",
-                                                Frames.shape(vgg, 2),
-                                                Frames.random(vgg, 1, 0)))
-                                .build());
-        assertThat(s.getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
-        assertThat(s.getDescription())
-                .isEqualTo(
-                        "input 'input' raw content has 12288 bytes but shape [2, 3, 32, 32] needs 24576 bytes");
+        sidecar.assertInvalid(
+                vggRequest()
+                        .input(
+                                InferInput.fp32(
+                                        "input", Frames.shape(vgg, 2), Frames.random(vgg, 1, 0)))
+                        .build(),
+                "input 'input' raw content has 12288 bytes but shape [2, 3, 32, 32] needs 24576 bytes");
     }
 
     @Test
     void batchAboveMaxBatchSize() {
-        Status s =
-                failure(
-                        vggRequest()
-                                .input(Frames.input(vgg, 17, Frames.random(vgg, 17, 0)))
-                                .build());
-        assertThat(s.getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
-        assertThat(s.getDescription())
-                .isEqualTo("inference request batch-size must be <= 16 for 'vgg', got 17");
+        sidecar.assertInvalid(
+                vggRequest().input(Frames.input(vgg, 17, Frames.random(vgg, 17, 0))).build(),
+                "inference request batch-size must be <= 16 for 'vgg', got 17");
     }
 
     @Test
@@ -218,7 +177,7 @@ class BadInputITCase {
         // 100 frames of 12 KiB: past the 1 MiB limit, refused by gRPC before batch-size checks.
         int frames = 100;
         Status s =
-                failure(
+                sidecar.failure(
                         vggRequest()
                                 .input(Frames.input(vgg, frames, Frames.random(vgg, frames, 0)))
                                 .build());
@@ -230,24 +189,19 @@ class BadInputITCase {
     void nanFilledTensor() {
         float[] frame = Frames.random(vgg, 1, 0);
         Arrays.fill(frame, 100, 200, Float.NaN);
-        Status s = failure(vggRequest().input(Frames.input(vgg, 1, frame)).build());
-        assertThat(s.getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
-        assertThat(s.getDescription())
-                .isEqualTo("input 'input' contains NaN (first at element 100)");
+        sidecar.assertInvalid(
+                vggRequest().input(Frames.input(vgg, 1, frame)).build(),
+                "input 'input' contains NaN (first at element 100)");
     }
 
     @Test
     void unknownRequestedOutput() {
-        Status s =
-                failure(
-                        vggRequest()
-                                .input(Frames.input(vgg, 1, Frames.random(vgg, 1, 0)))
-                                .output("probs")
-                                .build());
-        assertThat(s.getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
-        assertThat(s.getDescription())
-                .isEqualTo(
-                        "unexpected inference output 'probs' for model 'vgg', expected [logits]");
+        sidecar.assertInvalid(
+                vggRequest()
+                        .input(Frames.input(vgg, 1, Frames.random(vgg, 1, 0)))
+                        .output("probs")
+                        .build(),
+                "unexpected inference output 'probs' for model 'vgg', expected [logits]");
     }
 
     @Test
@@ -263,7 +217,7 @@ class BadInputITCase {
                                             "model 'not-onnx' version 1 is not ready: model 'not-onnx' version 1: model.onnx is not a loadable ONNX model");
                         });
         Status s =
-                failure(
+                sidecar.failure(
                         InferRequest.builder("not-onnx")
                                 .input(Frames.input(vgg, 1, Frames.random(vgg, 1, 0)))
                                 .build());
@@ -312,7 +266,7 @@ class BadInputITCase {
     @Test
     void modelNameThatLooksLikeAPathIsJustUnknown() {
         Status s =
-                failure(
+                sidecar.failure(
                         InferRequest.builder("../" + outside.getFileName() + "/resnet")
                                 .input(Frames.input(vgg, 1, Frames.random(vgg, 1, 0)))
                                 .build());

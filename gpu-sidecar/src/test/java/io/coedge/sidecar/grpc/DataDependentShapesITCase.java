@@ -167,18 +167,6 @@ class DataDependentShapesITCase {
                         .build());
     }
 
-    private static ModelInstance instance(String model) {
-        return sidecar.server
-                .registry()
-                .model(model)
-                .orElseThrow()
-                .versions()
-                .lastEntry()
-                .getValue()
-                .instance()
-                .orElseThrow();
-    }
-
     @Test
     void everyModelIsServedAndReady() {
         assertThat(sidecar.client.serverReady()).isTrue();
@@ -217,7 +205,7 @@ class DataDependentShapesITCase {
 
     @Test
     void aFailedSyntheticWarmUpLeavesTheModelServedWithAProfileToLearnFrom() throws Exception {
-        ModelInstance model = instance("reshape_allowzero");
+        ModelInstance model = sidecar.instance("reshape_allowzero");
         assertThat(model.warmUpFailure()).isPresent();
         assertThat(model.ready()).isTrue();
         // The batcher must see a finite profile, else it would shed every frame and never learn.
@@ -234,7 +222,7 @@ class DataDependentShapesITCase {
 
     @Test
     void modelWarmupOfConfigPbtxtRunsItsSamples() throws Exception {
-        ModelInstance model = instance("reshape_warmed");
+        ModelInstance model = sidecar.instance("reshape_warmed");
         assertThat(model.warmUpFailure()).isEmpty();
         assertThat(sidecar.client.profile("reshape_warmed").p99MicrosByBatchSize())
                 .containsOnlyKeys(1);

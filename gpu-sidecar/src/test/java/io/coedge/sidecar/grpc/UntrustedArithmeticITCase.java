@@ -13,7 +13,6 @@ import io.coedge.models.onnx.TypeProto;
 import io.coedge.models.onnx.ValueInfoProto;
 import io.coedge.oip.InferInput;
 import io.coedge.oip.InferRequest;
-import io.coedge.oip.OipClient;
 import io.coedge.oip.SharedMemoryRef;
 import io.coedge.oip.SharedMemoryRegion;
 import io.coedge.sidecar.testutils.RunningSidecar;
@@ -23,7 +22,6 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -59,12 +57,7 @@ class UntrustedArithmeticITCase {
         // [[1,2,3],[4,5,6]] x [[1,0],[0,1],[1,1]] + [10, 20] = [[14, 25], [20, 31]]
         var result =
                 sidecar.client
-                        .infer(
-                                InferRequest.builder("gemm")
-                                        .input(fp32("a", new long[] {2, 3}, 1, 2, 3, 4, 5, 6))
-                                        .input(fp32("b", new long[] {3, 2}, 1, 0, 0, 1, 1, 1))
-                                        .input(fp32("c", new long[] {2}, 10, 20))
-                                        .build())
+                        .infer(gemm(fp32("a", new long[] {2, 3}, 1, 2, 3, 4, 5, 6)))
                         .get(30, TimeUnit.SECONDS);
         assertThat(result.output("y").toFloatArray()).containsExactly(14, 25, 20, 31);
         sidecar.client.unregisterSystemSharedMemory("");
@@ -73,195 +66,127 @@ class UntrustedArithmeticITCase {
     @Test
     void shapeWhoseByteCountWrapsToZeroWithEmptyContents() {
         // 2^62 FP32 elements are 2^64 bytes, which wraps to 0 and so matched empty contents.
-        Status s =
-                failure(
-                        InferRequest.builder("gemm")
-                                .input(
-                                        new InferInput(
-                                                "a",
-                                                "FP32",
-                                                new long[] {1, 1L << 62},
-                                                ByteString.EMPTY))
-                                .input(fp32("b", new long[] {3, 2}, 1, 0, 0, 1, 1, 1))
-                                .input(fp32("c", new long[] {2}, 10, 20))
-                                .build());
-        assertThat(s.getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
-        assertThat(s.getDescription())
-                .isEqualTo(
-                        "input 'a' for model 'gemm' has shape [1, 4611686018427387904]: its byte size"
-                                + " (elements x 4 bytes of FP32) exceeds 9223372036854775807");
+        sidecar.assertInvalid(
+                gemm(new InferInput("a", "FP32", new long[] {1, 1L << 62}, ByteString.EMPTY)),
+                "input 'a' for model 'gemm' has shape [1, 4611686018427387904]: its byte size"
+                        + " (elements x 4 bytes of FP32) exceeds 9223372036854775807");
     }
 
     @Test
     void shapeWhoseElementCountOverflows() {
-        Status s =
-                failure(
-                        InferRequest.builder("gemm")
-                                .input(
-                                        new InferInput(
-                                                "a",
-                                                "FP32",
-                                                new long[] {8, 1L << 61},
-                                                ByteString.EMPTY))
-                                .input(fp32("b", new long[] {3, 2}, 1, 0, 0, 1, 1, 1))
-                                .input(fp32("c", new long[] {2}, 10, 20))
-                                .build());
-        assertThat(s.getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
-        assertThat(s.getDescription())
-                .isEqualTo(
-                        "input 'a' for model 'gemm' has shape [8, 2305843009213693952]: its byte size"
-                                + " (elements x 4 bytes of FP32) exceeds 9223372036854775807");
+        sidecar.assertInvalid(
+                gemm(new InferInput("a", "FP32", new long[] {8, 1L << 61}, ByteString.EMPTY)),
+                "input 'a' for model 'gemm' has shape [8, 2305843009213693952]: its byte size"
+                        + " (elements x 4 bytes of FP32) exceeds 9223372036854775807");
     }
 
     @Test
     void negativeDimensions() {
         // Two negative dimensions multiply to a positive element count (6 floats = 24 bytes).
-        Status s =
-                failure(
-                        InferRequest.builder("gemm")
-                                .input(fp32("a", new long[] {-2, -3}, 1, 2, 3, 4, 5, 6))
-                                .input(fp32("b", new long[] {3, 2}, 1, 0, 0, 1, 1, 1))
-                                .input(fp32("c", new long[] {2}, 10, 20))
-                                .build());
-        assertThat(s.getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
-        assertThat(s.getDescription())
-                .isEqualTo(
-                        "unexpected shape for input 'a' for model 'gemm'. Expected [-1, -1], got [-2, -3]");
+        sidecar.assertInvalid(
+                gemm(fp32("a", new long[] {-2, -3}, 1, 2, 3, 4, 5, 6)),
+                "unexpected shape for input 'a' for model 'gemm'. Expected [-1, -1], got [-2, -3]");
     }
 
     @Test
     void inputNamedTwiceAndAnotherOmitted() {
-        Status s =
-                failure(
-                        InferRequest.builder("gemm")
-                                .input(fp32("a", new long[] {2, 3}, 1, 2, 3, 4, 5, 6))
-                                .input(fp32("a", new long[] {2, 3}, 1, 2, 3, 4, 5, 6))
-                                .input(fp32("b", new long[] {3, 2}, 1, 0, 0, 1, 1, 1))
-                                .build());
-        assertThat(s.getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
-        assertThat(s.getDescription())
-                .isEqualTo(
-                        "input 'a' appears more than once in the request for model 'gemm';"
-                                + " missing required input(s) [c]");
+        sidecar.assertInvalid(
+                InferRequest.builder("gemm")
+                        .input(fp32("a", new long[] {2, 3}, 1, 2, 3, 4, 5, 6))
+                        .input(fp32("a", new long[] {2, 3}, 1, 2, 3, 4, 5, 6))
+                        .input(fp32("b", new long[] {3, 2}, 1, 0, 0, 1, 1, 1))
+                        .build(),
+                "input 'a' appears more than once in the request for model 'gemm';"
+                        + " missing required input(s) [c]");
     }
 
     @Test
     void contentsOfTheWrongByteSize() {
-        Status s =
-                failure(
-                        InferRequest.builder("gemm")
-                                .input(fp32("a", new long[] {2, 3}, 1, 2, 3, 4, 5))
-                                .input(fp32("b", new long[] {3, 2}, 1, 0, 0, 1, 1, 1))
-                                .input(fp32("c", new long[] {2}, 10, 20))
-                                .build());
-        assertThat(s.getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
-        assertThat(s.getDescription())
-                .isEqualTo("input 'a' raw content has 20 bytes but shape [2, 3] needs 24 bytes");
+        sidecar.assertInvalid(
+                gemm(fp32("a", new long[] {2, 3}, 1, 2, 3, 4, 5)),
+                "input 'a' raw content has 20 bytes but shape [2, 3] needs 24 bytes");
     }
 
     @Test
     void sharedMemoryRegistrationAtTheLargestOffset() throws Exception {
-        try (SharedMemoryRegion region = SharedMemoryRegion.create("coedge-test", 4096)) {
-            Status s = registerFailure("far", region.key(), Long.MAX_VALUE, 16);
-            assertThat(s.getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
-            assertThat(s.getDescription())
-                    .isEqualTo(
-                            "shared memory region 'far': offset 9223372036854775807 + byte_size 16"
-                                    + " exceeds the size of '"
-                                    + region.key()
-                                    + "' (4096 bytes)");
-        }
+        assertRegistrationInvalid(
+                "far",
+                Long.MAX_VALUE,
+                16,
+                "shared memory region 'far': offset 9223372036854775807 + byte_size 16 exceeds the"
+                        + " size of '%s' (4096 bytes)");
     }
 
     @Test
     void sharedMemoryRegistrationWhoseEndOverflows() throws Exception {
-        try (SharedMemoryRegion region = SharedMemoryRegion.create("coedge-test", 4096)) {
-            long offset = Long.MAX_VALUE - 100;
-            Status s = registerFailure("wraps", region.key(), offset, Integer.MAX_VALUE);
-            assertThat(s.getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
-            assertThat(s.getDescription())
-                    .isEqualTo(
-                            "shared memory region 'wraps': offset "
-                                    + offset
-                                    + " + byte_size 2147483647 exceeds the size of '"
-                                    + region.key()
-                                    + "' (4096 bytes)");
-        }
+        assertRegistrationInvalid(
+                "wraps",
+                Long.MAX_VALUE - 100,
+                Integer.MAX_VALUE,
+                "shared memory region 'wraps': offset 9223372036854775707 + byte_size 2147483647"
+                        + " exceeds the size of '%s' (4096 bytes)");
     }
 
     @Test
     void sharedMemoryTensorAtAnOffsetPastTheRegion() throws Exception {
-        try (SharedMemoryRegion region = SharedMemoryRegion.create("coedge-test", 4096)) {
-            sidecar.client.registerSystemSharedMemory("tensors", region.key(), 0, 4096);
-            long offset = Long.MAX_VALUE - 8;
-            Status s =
-                    failure(
-                            InferRequest.builder("gemm")
-                                    .input(
-                                            InferInput.inSharedMemory(
-                                                    "a",
-                                                    "FP32",
-                                                    new long[] {2, 3},
-                                                    new SharedMemoryRef("tensors", offset, 24)))
-                                    .input(fp32("b", new long[] {3, 2}, 1, 0, 0, 1, 1, 1))
-                                    .input(fp32("c", new long[] {2}, 10, 20))
-                                    .build());
-            assertThat(s.getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
-            assertThat(s.getDescription())
-                    .isEqualTo(
-                            "Invalid offset + byte size for shared memory region: 'tensors':"
-                                    + " tensor 'a' needs 24 bytes at offset "
-                                    + offset
-                                    + " but the region has 4096");
-        }
+        assertInvalidFromSharedMemory(
+                new SharedMemoryRef("tensors", Long.MAX_VALUE - 8, 24),
+                "Invalid offset + byte size for shared memory region: 'tensors': tensor 'a' needs"
+                        + " 24 bytes at offset 9223372036854775799 but the region has 4096");
     }
 
     @Test
     void sharedMemoryByteSizeNotMatchingTheShape() throws Exception {
-        try (SharedMemoryRegion region = SharedMemoryRegion.create("coedge-test", 4096)) {
-            sidecar.client.registerSystemSharedMemory("tensors", region.key(), 0, 4096);
-            Status s =
-                    failure(
-                            InferRequest.builder("gemm")
-                                    .input(
-                                            InferInput.inSharedMemory(
-                                                    "a",
-                                                    "FP32",
-                                                    new long[] {2, 3},
-                                                    new SharedMemoryRef("tensors", 0, 16)))
-                                    .input(fp32("b", new long[] {3, 2}, 1, 0, 0, 1, 1, 1))
-                                    .input(fp32("c", new long[] {2}, 10, 20))
-                                    .build());
-            assertThat(s.getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
-            assertThat(s.getDescription())
-                    .isEqualTo(
-                            "input 'a' in shared memory has shared_memory_byte_size 16 but shape"
-                                    + " [2, 3] needs 24 bytes");
-        }
+        assertInvalidFromSharedMemory(
+                new SharedMemoryRef("tensors", 0, 16),
+                "input 'a' in shared memory has shared_memory_byte_size 16 but shape"
+                        + " [2, 3] needs 24 bytes");
+    }
+
+    /** A request to gemm with {@code a} and good b and c. */
+    private static InferRequest gemm(InferInput a) {
+        return InferRequest.builder("gemm")
+                .input(a)
+                .input(fp32("b", new long[] {3, 2}, 1, 0, 0, 1, 1, 1))
+                .input(fp32("c", new long[] {2}, 10, 20))
+                .build();
     }
 
     private static InferInput fp32(String name, long[] shape, float... values) {
         return InferInput.fp32(name, shape, values);
     }
 
-    private static Status failure(InferRequest request) {
-        try {
-            sidecar.client.infer(request).get(30, TimeUnit.SECONDS);
-        } catch (ExecutionException e) {
-            return OipClient.statusOf(e.getCause());
-        } catch (Exception e) {
-            throw new AssertionError(e);
+    /**
+     * Registering {@code byteSize} bytes at {@code offset} of a 4096-byte region as {@code name}
+     * fails INVALID_ARGUMENT with {@code description} (its {@code %s}: the region's key).
+     */
+    private static void assertRegistrationInvalid(
+            String name, long offset, long byteSize, String description) throws Exception {
+        try (SharedMemoryRegion region = SharedMemoryRegion.create("coedge-test", 4096)) {
+            try {
+                sidecar.client.registerSystemSharedMemory(name, region.key(), offset, byteSize);
+            } catch (StatusRuntimeException e) {
+                assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+                assertThat(e.getStatus().getDescription())
+                        .isEqualTo(description.formatted(region.key()));
+                return;
+            }
+            throw new AssertionError("registration unexpectedly succeeded");
         }
-        throw new AssertionError("request unexpectedly succeeded");
     }
 
-    private static Status registerFailure(String name, String key, long offset, long byteSize) {
-        try {
-            sidecar.client.registerSystemSharedMemory(name, key, offset, byteSize);
-        } catch (StatusRuntimeException e) {
-            return e.getStatus();
+    /**
+     * A gemm request whose input a ([2, 3]) is at {@code ref} of a 4096-byte region registered as
+     * "tensors" fails INVALID_ARGUMENT with {@code description}.
+     */
+    private static void assertInvalidFromSharedMemory(SharedMemoryRef ref, String description)
+            throws Exception {
+        try (SharedMemoryRegion region = SharedMemoryRegion.create("coedge-test", 4096)) {
+            sidecar.client.registerSystemSharedMemory("tensors", region.key(), 0, 4096);
+            sidecar.assertInvalid(
+                    gemm(InferInput.inSharedMemory("a", "FP32", new long[] {2, 3}, ref)),
+                    description);
         }
-        throw new AssertionError("registration unexpectedly succeeded");
     }
 
     /** ONNX Gemm, y = a x b + c, every dimension variable; max_batch_size 0. */

@@ -11,7 +11,6 @@ import io.coedge.oip.v2.GRPCInferenceServiceGrpc;
 import io.coedge.oip.v2.InferParameter;
 import io.coedge.oip.v2.ModelInferRequest;
 import io.coedge.sidecar.metrics.SidecarMetrics;
-import io.coedge.sidecar.runtime.ModelInstance;
 import io.coedge.sidecar.testutils.DelayModels;
 import io.coedge.sidecar.testutils.RunningSidecar;
 import io.grpc.ManagedChannel;
@@ -99,7 +98,7 @@ class DeadlineSchedulingITCase {
                 () ->
                         sidecar.server.metrics().inputBytes("busy", SidecarMetrics.Via.MESSAGE)
                                         == bytesBefore + 8
-                                && instance("busy").queued().get() == 1,
+                                && sidecar.instance("busy").queued().get() == 1,
                 "second busy call waits behind the first");
         return calls;
     }
@@ -114,18 +113,6 @@ class DeadlineSchedulingITCase {
         sidecar.client
                 .infer(InferRequest.builder("ordered").input(ordered.input(1, 0)).build())
                 .get(WAIT_SECONDS, TimeUnit.SECONDS);
-    }
-
-    private static ModelInstance instance(String model) {
-        return sidecar.server
-                .registry()
-                .model(model)
-                .orElseThrow()
-                .versions()
-                .lastEntry()
-                .getValue()
-                .instance()
-                .orElseThrow();
     }
 
     private static void awaitTrue(BooleanSupplier condition, String what) {
@@ -145,7 +132,7 @@ class DeadlineSchedulingITCase {
     @Test
     void requestThatCannotMeetItsDeadlineIsRefusedAtOnce() throws Exception {
         // Warm-up measured the slow model: its estimate is at least its 500 ms, on any machine.
-        assertThat(instance("slow").profile().estimateNanos(1))
+        assertThat(sidecar.instance("slow").profile().estimateNanos(1))
                 .isGreaterThanOrEqualTo(slow.delayNanos(1));
         long refusedBefore =
                 sidecar.server
@@ -153,33 +140,12 @@ class DeadlineSchedulingITCase {
                         .failureCount("slow", SidecarMetrics.Reason.REJECTED_DEADLINE);
         long successesBefore = sidecar.server.metrics().successCount("slow");
         // Triton's timeout parameter only (no gRPC deadline), half the model's delay: the server
-        // alone decides.
-        withStub(
-                stub ->
-                        assertThatThrownBy(
-                                        () ->
-                                                stub.modelInfer(
-                                                        request(slow)
-                                                                .putParameters(
-                                                                        "timeout",
-                                                                        InferParameter.newBuilder()
-                                                                                .setInt64Param(
-                                                                                        SLOW_US / 2)
-                                                                                .build())
-                                                                .build()))
-                                .isInstanceOfSatisfying(
-                                        StatusRuntimeException.class,
-                                        e -> {
-                                            assertThat(e.getStatus().getCode())
-                                                    .isEqualTo(Status.Code.DEADLINE_EXCEEDED);
-                                            // Refused on arrival (admission), not shed from the
-                                            // queue or stopped at the accelerator.
-                                            assertThat(e.getStatus().getDescription())
-                                                    .startsWith(
-                                                            "Request timeout expired: model 'slow' needs about ")
-                                                    .contains("but the deadline is");
-                                        }));
-        assertThat(instance("slow").queued().get()).isZero();
+        // alone decides, and refuses on arrival (admission), not shed from the queue or stopped at
+        // the accelerator.
+        assertThat(refusal(slow, "timeout", SLOW_US / 2))
+                .startsWith("Request timeout expired: model 'slow' needs about ")
+                .contains("but the deadline is");
+        assertThat(sidecar.instance("slow").queued().get()).isZero();
         assertThat(
                         sidecar.server
                                 .metrics()
@@ -191,27 +157,7 @@ class DeadlineSchedulingITCase {
     @Test
     void pastDeadlineParameterIsRefusedWithTritonsMessage() throws Exception {
         long pastMicros = Instant.now().minusSeconds(1).toEpochMilli() * 1000;
-        withStub(
-                stub ->
-                        assertThatThrownBy(
-                                        () ->
-                                                stub.modelInfer(
-                                                        request(quick)
-                                                                .putParameters(
-                                                                        "deadline",
-                                                                        InferParameter.newBuilder()
-                                                                                .setInt64Param(
-                                                                                        pastMicros)
-                                                                                .build())
-                                                                .build()))
-                                .isInstanceOfSatisfying(
-                                        StatusRuntimeException.class,
-                                        e -> {
-                                            assertThat(e.getStatus().getCode())
-                                                    .isEqualTo(Status.Code.DEADLINE_EXCEEDED);
-                                            assertThat(e.getStatus().getDescription())
-                                                    .startsWith("Request timeout expired");
-                                        }));
+        assertThat(refusal(quick, "deadline", pastMicros)).startsWith("Request timeout expired");
     }
 
     @Test
@@ -221,40 +167,20 @@ class DeadlineSchedulingITCase {
             long timeoutUs = 300_000;
             // The request may wait until its deadline less the model's estimate (at least its 20
             // ms).
-            long estimate = instance("quick").profile().estimateNanos(1);
+            long estimate = sidecar.instance("quick").profile().estimateNanos(1);
             assertThat(estimate)
                     .isGreaterThanOrEqualTo(quick.delayNanos(1))
                     .isLessThan(timeoutUs * 1000);
             long start = System.nanoTime();
-            withStub(
-                    stub ->
-                            assertThatThrownBy(
-                                            () ->
-                                                    stub.modelInfer(
-                                                            request(quick)
-                                                                    .putParameters(
-                                                                            "timeout",
-                                                                            InferParameter
-                                                                                    .newBuilder()
-                                                                                    .setInt64Param(
-                                                                                            timeoutUs)
-                                                                                    .build())
-                                                                    .build()))
-                                    .isInstanceOfSatisfying(
-                                            StatusRuntimeException.class,
-                                            e -> {
-                                                assertThat(e.getStatus().getCode())
-                                                        .isEqualTo(Status.Code.DEADLINE_EXCEEDED);
-                                                assertThat(e.getStatus().getDescription())
-                                                        .isEqualTo(
-                                                                "Request timeout expired: request for"
-                                                                        + " model 'quick' could not start in time to meet its deadline");
-                                            }));
+            assertThat(refusal(quick, "timeout", timeoutUs))
+                    .isEqualTo(
+                            "Request timeout expired: request for model 'quick' could not start"
+                                    + " in time to meet its deadline");
             assertThat(System.nanoTime() - start)
                     .as("not shed before its latest start")
                     .isGreaterThanOrEqualTo(timeoutUs * 1000 - estimate);
             assertThat(calls.get(0)).as("shed while the accelerator was still busy").isNotDone();
-            assertThat(instance("quick").queued().get()).isZero();
+            assertThat(sidecar.instance("quick").queued().get()).isZero();
         } finally {
             release(calls);
         }
@@ -270,7 +196,8 @@ class DeadlineSchedulingITCase {
                         sidecar.client.infer(
                                 InferRequest.builder("quick").input(quick.input(1, i)).build()));
             }
-            awaitTrue(() -> instance("quick").queued().get() == 2, "two quick calls queued");
+            awaitTrue(
+                    () -> sidecar.instance("quick").queued().get() == 2, "two quick calls queued");
             var third =
                     sidecar.client.infer(
                             InferRequest.builder("quick").input(quick.input(1, 9)).build());
@@ -316,7 +243,7 @@ class DeadlineSchedulingITCase {
                 waiting.add(call);
             }
             awaitTrue(
-                    () -> instance("ordered").queued().get() == secondsAway.length,
+                    () -> sidecar.instance("ordered").queued().get() == secondsAway.length,
                     "all five queued");
             assertThat(calls.get(0))
                     .as("all five queued while the accelerator was busy")
@@ -342,10 +269,10 @@ class DeadlineSchedulingITCase {
             var call =
                     sidecar.client.infer(
                             InferRequest.builder("quick").input(quick.input(1, 1)).build());
-            awaitTrue(() -> instance("quick").queued().get() == 1, "the quick call queued");
+            awaitTrue(() -> sidecar.instance("quick").queued().get() == 1, "the quick call queued");
             call.cancel(true);
             awaitTrue(
-                    () -> instance("quick").queued().get() == 0,
+                    () -> sidecar.instance("quick").queued().get() == 0,
                     "the cancelled call left the queue");
             assertThat(calls.get(0)).isNotDone();
             assertThat(
@@ -364,22 +291,33 @@ class DeadlineSchedulingITCase {
                 .isEqualTo(successesBefore + 1);
     }
 
-    private interface StubUse {
-        void accept(GRPCInferenceServiceGrpc.GRPCInferenceServiceBlockingStub stub)
-                throws Exception;
-    }
-
-    /** A raw stub, so that no gRPC deadline is set and only the request's parameters bound it. */
-    private static void withStub(StubUse use) throws Exception {
+    /**
+     * The reason of the DEADLINE_EXCEEDED a ModelInfer of {@code model} with Triton's parameter
+     * {@code name} = {@code value} is refused with; sent on a raw stub, so that no gRPC deadline is
+     * set and only the parameter bounds it.
+     */
+    private static String refusal(DelayModels.DelayModel model, String name, long value) {
         ManagedChannel channel =
                 NettyChannelBuilder.forAddress("127.0.0.1", sidecar.server.port())
                         .usePlaintext()
                         .build();
         try {
-            use.accept(GRPCInferenceServiceGrpc.newBlockingStub(channel));
+            GRPCInferenceServiceGrpc.newBlockingStub(channel)
+                    .modelInfer(
+                            request(model)
+                                    .putParameters(
+                                            name,
+                                            InferParameter.newBuilder()
+                                                    .setInt64Param(value)
+                                                    .build())
+                                    .build());
+        } catch (StatusRuntimeException e) {
+            assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.DEADLINE_EXCEEDED);
+            return e.getStatus().getDescription();
         } finally {
             channel.shutdownNow();
         }
+        throw new AssertionError("the request to " + model.name() + " was not refused");
     }
 
     private static ModelInferRequest.Builder request(DelayModels.DelayModel model) {

@@ -14,7 +14,6 @@ import io.grpc.StatusRuntimeException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -62,14 +61,9 @@ class SharedMemoryITCase {
             var viaShm =
                     sidecar.client
                             .infer(
-                                    InferRequest.builder("resnet")
-                                            .input(
-                                                    InferInput.inSharedMemory(
-                                                            resnet.inputName(),
-                                                            "FP32",
-                                                            Frames.shape(resnet, batch),
-                                                            new SharedMemoryRef(
-                                                                    "tensors", 64, inBytes)))
+                                    fromSharedMemory(
+                                                    Frames.shape(resnet, batch),
+                                                    new SharedMemoryRef("tensors", 64, inBytes))
                                             .output(
                                                     resnet.outputName(),
                                                     new SharedMemoryRef(
@@ -176,50 +170,27 @@ class SharedMemoryITCase {
             long[] shape = Frames.shape(resnet, 1);
             assertThat(
                             inferFailure(
-                                    InferRequest.builder("resnet")
-                                            .input(
-                                                    InferInput.inSharedMemory(
-                                                            resnet.inputName(),
-                                                            "FP32",
-                                                            shape,
-                                                            new SharedMemoryRef(
-                                                                    "unknown", 0, inBytes)))
+                                    fromSharedMemory(
+                                                    shape,
+                                                    new SharedMemoryRef("unknown", 0, inBytes))
                                             .build()))
                     .contains("Unable to find shared memory region: 'unknown'");
             assertThat(
                             inferFailure(
-                                    InferRequest.builder("resnet")
-                                            .input(
-                                                    InferInput.inSharedMemory(
-                                                            resnet.inputName(),
-                                                            "FP32",
-                                                            shape,
-                                                            new SharedMemoryRef(
-                                                                    "r", 0, inBytes - 4)))
+                                    fromSharedMemory(
+                                                    shape, new SharedMemoryRef("r", 0, inBytes - 4))
                                             .build()))
                     .contains("shared_memory_byte_size " + (inBytes - 4))
                     .contains("needs " + inBytes);
             assertThat(
                             inferFailure(
-                                    InferRequest.builder("resnet")
-                                            .input(
-                                                    InferInput.inSharedMemory(
-                                                            resnet.inputName(),
-                                                            "FP32",
-                                                            shape,
-                                                            new SharedMemoryRef("r", 48, inBytes)))
+                                    fromSharedMemory(shape, new SharedMemoryRef("r", 48, inBytes))
                                             .build()))
                     .contains("Invalid offset + byte size");
             // The output does not fit where the client asked for it.
             assertThat(
                             inferFailure(
-                                    InferRequest.builder("resnet")
-                                            .input(
-                                                    InferInput.inSharedMemory(
-                                                            resnet.inputName(),
-                                                            "FP32",
-                                                            shape,
-                                                            new SharedMemoryRef("r", 0, inBytes)))
+                                    fromSharedMemory(shape, new SharedMemoryRef("r", 0, inBytes))
                                             .output(
                                                     resnet.outputName(),
                                                     new SharedMemoryRef("r", inBytes, 8))
@@ -228,17 +199,17 @@ class SharedMemoryITCase {
         }
     }
 
+    /** A request to resnet whose input sits in shared memory at {@code ref}. */
+    private static InferRequest.Builder fromSharedMemory(long[] shape, SharedMemoryRef ref) {
+        return InferRequest.builder("resnet")
+                .input(InferInput.inSharedMemory(resnet.inputName(), "FP32", shape, ref));
+    }
+
+    /** The reason of the INVALID_ARGUMENT {@code request} fails with. */
     private static String inferFailure(InferRequest request) {
-        try {
-            sidecar.client.infer(request).get(30, TimeUnit.SECONDS);
-        } catch (ExecutionException e) {
-            Status s = Status.fromThrowable(e.getCause());
-            assertThat(s.getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
-            return s.getDescription();
-        } catch (Exception e) {
-            throw new AssertionError(e);
-        }
-        throw new AssertionError("request succeeded");
+        Status s = sidecar.failure(request);
+        assertThat(s.getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+        return s.getDescription();
     }
 
     private static Status status(Runnable call) {

@@ -1,9 +1,16 @@
 package io.coedge.sidecar.testutils;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.coedge.oip.InferRequest;
 import io.coedge.oip.OipClient;
 import io.coedge.sidecar.SidecarOptions;
 import io.coedge.sidecar.SidecarServer;
+import io.coedge.sidecar.runtime.ModelInstance;
+import io.grpc.Status;
 import java.nio.file.Path;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
 
 /** A real sidecar on 127.0.0.1 with free ports, and a client connected to it. */
@@ -29,6 +36,30 @@ public final class RunningSidecar implements AutoCloseable {
 
     public OipClient newClient() {
         return OipClient.builder("127.0.0.1:" + server.port()).build();
+    }
+
+    /** The loaded instance of {@code model}'s default (highest) version. */
+    public ModelInstance instance(String model) {
+        return server.registry().defaultInstance(model).orElseThrow();
+    }
+
+    /** The status {@code request} fails with; an AssertionError if it succeeds. */
+    public Status failure(InferRequest request) {
+        try {
+            client.infer(request).get(30, TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+            return OipClient.statusOf(e.getCause());
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
+        throw new AssertionError("request unexpectedly succeeded");
+    }
+
+    /** {@code request} fails INVALID_ARGUMENT with this {@code description}, to the letter. */
+    public void assertInvalid(InferRequest request, String description) {
+        Status s = failure(request);
+        assertThat(s.getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+        assertThat(s.getDescription()).isEqualTo(description);
     }
 
     @Override

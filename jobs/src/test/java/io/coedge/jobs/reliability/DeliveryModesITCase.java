@@ -6,18 +6,12 @@ import io.coedge.catalog.Catalog;
 import io.coedge.catalog.CatalogText;
 import io.coedge.format.FrameResult;
 import io.coedge.jobs.CoEdgeJob;
+import io.coedge.jobs.TestJob;
 import io.coedge.kafka.camera.CameraSimulator;
 import io.coedge.kafka.camera.CameraSpec;
-import io.coedge.kafka.status.NodeWatch;
-import io.coedge.kafka.topics.TopicAdmin;
-import io.coedge.models.ModelGenerator;
-import io.coedge.operators.batch.BatcherConfig;
 import io.coedge.stats.Latencies;
 import io.coedge.testing.TestKafka;
-import io.coedge.testing.TestSidecars;
 import io.coedge.topics.TopicsConfig;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -29,13 +23,8 @@ import org.apache.flink.api.common.JobStatus;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.runtime.minicluster.MiniCluster;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
-import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.InjectMiniCluster;
 import org.apache.flink.test.junit5.MiniClusterExtension;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -69,36 +58,9 @@ class DeliveryModesITCase {
                             .setConfiguration(ExactlyOnceAcrossFailuresITCase.restarts())
                             .build());
 
-    private static TestKafka kafka;
-    private static TestSidecars sidecars;
-    private static Path models;
-
-    @BeforeAll
-    static void start() throws Exception {
-        models = Files.createTempDirectory("coedge-delivery-models");
-        new ModelGenerator(7, ModelGenerator.Scale.TINY).generateAll(models);
-        kafka = TestKafka.start();
-        sidecars = new TestSidecars(models, List.of("edge-1", "edge-2", "edge-3"));
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        try {
-            if (sidecars != null) {
-                sidecars.close();
-            }
-        } finally {
-            if (kafka != null) {
-                kafka.close();
-            }
-            if (models != null) {
-                try (var files = Files.walk(models)) {
-                    files.sorted(java.util.Comparator.reverseOrder())
-                            .forEach(p -> p.toFile().delete());
-                }
-            }
-        }
-    }
+    @RegisterExtension
+    static final KafkaAndSidecars PARTS =
+            new KafkaAndSidecars(List.of("edge-1", "edge-2", "edge-3"));
 
     @Test
     void lowLatencyEndsEveryFrameAtLeastOnceUnderOneFrameId(@InjectMiniCluster MiniCluster cluster)
@@ -129,58 +91,34 @@ class DeliveryModesITCase {
 
     private static Run run(MiniCluster cluster, String name, CoEdgeJob.Delivery delivery)
             throws Exception {
+        TestKafka kafka = PARTS.kafka();
         CatalogText catalogText = new CatalogText(name + ".yaml", CATALOG);
         Catalog catalog = catalogText.parse();
         TopicsConfig topics =
                 new TopicsConfig(
                         name + ".frames", name + ".results", name + ".dlq", name + ".profiles", 3);
-        TopicAdmin.createAll(kafka.clientProperties(), topics);
-        StreamExecutionEnvironment env =
-                StreamExecutionEnvironment.getExecutionEnvironment(
-                        ExactlyOnceAcrossFailuresITCase.restarts());
-        env.setParallelism(3);
-        env.enableCheckpointing(CHECKPOINT_MS);
-        if (UNALIGNED) {
-            env.getCheckpointConfig().enableUnalignedCheckpoints();
-        }
-        new CoEdgeJob(
-                        new CoEdgeJob.Options(
-                                catalogText,
-                                "coedge",
-                                BatcherConfig.defaults(catalogText, "coedge", true)
-                                        .withSidecars(sidecars.addresses()),
-                                5000))
-                .build(
-                        CoEdgeJob.kafkaSources(env, kafka.clientProperties(), topics, name),
-                        CoEdgeJob.kafkaSinks(kafka.clientProperties(), topics, name, delivery));
-        JobClient job = env.executeAsync(name);
+        JobClient job =
+                new TestJob(kafka, catalogText, topics, PARTS.sidecars().addresses(), name)
+                        .configuration(ExactlyOnceAcrossFailuresITCase.restarts())
+                        .checkpointMs(CHECKPOINT_MS)
+                        .unalignedCheckpoints(UNALIGNED)
+                        .delivery(delivery)
+                        .start();
         Committed out = new Committed(kafka.clientProperties(), topics);
-        try (NodeWatch watch = new NodeWatch(kafka.clientProperties(), topics.nodeProfiles())) {
-            watch.awaitHealthy(List.of("edge-1", "edge-2", "edge-3"), Duration.ofSeconds(60));
-        }
         try {
             CameraSimulator cameras =
                     new CameraSimulator(
                             CameraSpec.fromCatalog(catalog, null, null),
                             new CameraSimulator.Options(
                                     topics.frames(), null, FRAMES, null, 5, 3, null, 0));
-            CompletableFuture<CameraSimulator.Report> sending =
-                    CompletableFuture.supplyAsync(
-                            () -> {
-                                try (KafkaProducer<byte[], byte[]> producer =
-                                        new KafkaProducer<>(
-                                                kafka.clientProperties(),
-                                                new ByteArraySerializer(),
-                                                new ByteArraySerializer())) {
-                                    return cameras.run(producer, r -> {});
-                                }
-                            });
+            CompletableFuture<Long> sending =
+                    CompletableFuture.supplyAsync(() -> kafka.send(cameras));
             out.awaitAtLeast(FRAMES / 4, Duration.ofSeconds(60));
             long killedAt = System.currentTimeMillis();
             cluster.terminateTaskManager(kills == 0 ? 0 : 2 + kills).get();
             kills++;
             cluster.startTaskManager();
-            assertThat(sending.get().acked()).isEqualTo(FRAMES);
+            assertThat(sending.get()).isEqualTo(FRAMES);
             out.awaitUntil(
                     "a result or dead letter for every frame",
                     Duration.ofSeconds(120),

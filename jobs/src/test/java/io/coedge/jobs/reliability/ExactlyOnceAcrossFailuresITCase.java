@@ -6,19 +6,12 @@ import io.coedge.catalog.Catalog;
 import io.coedge.catalog.CatalogText;
 import io.coedge.format.FrameResult;
 import io.coedge.format.RawRecord;
-import io.coedge.jobs.CoEdgeJob;
+import io.coedge.jobs.TestJob;
 import io.coedge.kafka.camera.CameraSimulator;
 import io.coedge.kafka.camera.CameraSpec;
-import io.coedge.kafka.status.NodeWatch;
-import io.coedge.kafka.topics.TopicAdmin;
-import io.coedge.models.ModelGenerator;
-import io.coedge.operators.batch.BatcherConfig;
 import io.coedge.testing.TestCatalogs;
 import io.coedge.testing.TestKafka;
-import io.coedge.testing.TestSidecars;
 import io.coedge.topics.TopicsConfig;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -31,13 +24,8 @@ import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.runtime.minicluster.MiniCluster;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.datastream.DataStream;
-import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.InjectMiniCluster;
 import org.apache.flink.test.junit5.MiniClusterExtension;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -68,9 +56,9 @@ class ExactlyOnceAcrossFailuresITCase {
                             .setConfiguration(restarts())
                             .build());
 
-    private static TestKafka kafka;
-    private static TestSidecars sidecars;
-    private static Path models;
+    @RegisterExtension
+    static final KafkaAndSidecars PARTS =
+            new KafkaAndSidecars(List.of("edge-1", "edge-2", "edge-3"));
 
     static Configuration restarts() {
         Configuration conf = new Configuration();
@@ -78,33 +66,6 @@ class ExactlyOnceAcrossFailuresITCase {
         conf.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS, 10);
         conf.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY, Duration.ofSeconds(1));
         return conf;
-    }
-
-    @BeforeAll
-    static void start() throws Exception {
-        models = Files.createTempDirectory("coedge-eo-models");
-        new ModelGenerator(7, ModelGenerator.Scale.TINY).generateAll(models);
-        kafka = TestKafka.start();
-        sidecars = new TestSidecars(models, List.of("edge-1", "edge-2", "edge-3"));
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        try {
-            if (sidecars != null) {
-                sidecars.close();
-            }
-        } finally {
-            if (kafka != null) {
-                kafka.close();
-            }
-            if (models != null) {
-                try (var files = Files.walk(models)) {
-                    files.sorted(java.util.Comparator.reverseOrder())
-                            .forEach(p -> p.toFile().delete());
-                }
-            }
-        }
     }
 
     /**
@@ -181,54 +142,29 @@ class ExactlyOnceAcrossFailuresITCase {
             UnaryOperator<DataStream<RawRecord>> inject,
             ThrowingRunnable failure)
             throws Exception {
+        TestKafka kafka = PARTS.kafka();
         CatalogText catalogText = new CatalogText(name + ".yaml", CATALOG);
         Catalog catalog = catalogText.parse();
         TopicsConfig topics =
                 new TopicsConfig(
                         name + ".frames", name + ".results", name + ".dlq", name + ".profiles", 3);
-        TopicAdmin.createAll(kafka.clientProperties(), topics);
-
-        StreamExecutionEnvironment env =
-                StreamExecutionEnvironment.getExecutionEnvironment(restarts());
-        env.setParallelism(3);
-        env.enableCheckpointing(500);
-        CoEdgeJob.Sources kafkaSources =
-                CoEdgeJob.kafkaSources(env, kafka.clientProperties(), topics, name);
-        new CoEdgeJob(
-                        new CoEdgeJob.Options(
-                                catalogText,
-                                "coedge",
-                                BatcherConfig.defaults(catalogText, "coedge", true)
-                                        .withSidecars(sidecars.addresses()),
-                                5000))
-                .build(
-                        new CoEdgeJob.Sources(
-                                inject.apply(kafkaSources.frames()), kafkaSources.statuses()),
-                        CoEdgeJob.kafkaSinks(kafka.clientProperties(), topics, name));
-        JobClient job = env.executeAsync(name);
-        try (NodeWatch watch = new NodeWatch(kafka.clientProperties(), topics.nodeProfiles())) {
-            watch.awaitHealthy(List.of("edge-1", "edge-2", "edge-3"), Duration.ofSeconds(60));
-        }
+        JobClient job =
+                new TestJob(kafka, catalogText, topics, PARTS.sidecars().addresses(), name)
+                        .configuration(restarts())
+                        .checkpointMs(500)
+                        .frames(inject)
+                        .start();
         try (Committed out = new Committed(kafka.clientProperties(), topics)) {
             CameraSimulator cameras =
                     new CameraSimulator(
                             CameraSpec.fromCatalog(catalog, null, null),
                             new CameraSimulator.Options(
                                     topics.frames(), null, FRAMES, null, 5, 3, null, 0));
-            CompletableFuture<CameraSimulator.Report> sending =
-                    CompletableFuture.supplyAsync(
-                            () -> {
-                                try (KafkaProducer<byte[], byte[]> producer =
-                                        new KafkaProducer<>(
-                                                kafka.clientProperties(),
-                                                new ByteArraySerializer(),
-                                                new ByteArraySerializer())) {
-                                    return cameras.run(producer, r -> {});
-                                }
-                            });
+            CompletableFuture<Long> sending =
+                    CompletableFuture.supplyAsync(() -> kafka.send(cameras));
             out.awaitAtLeast(FRAMES / 3, Duration.ofSeconds(60));
             failure.run();
-            assertThat(sending.get().acked()).isEqualTo(FRAMES);
+            assertThat(sending.get()).isEqualTo(FRAMES);
             out.awaitTotal(FRAMES, Duration.ofSeconds(120));
             long restartedAt =
                     cluster.getExecutionGraph(job.getJobID())

@@ -7,13 +7,10 @@ import io.coedge.catalog.Catalog;
 import io.coedge.catalog.CatalogText;
 import io.coedge.format.FrameResult;
 import io.coedge.format.NodeStatus;
-import io.coedge.jobs.CoEdgeJob;
+import io.coedge.jobs.TestJob;
 import io.coedge.kafka.camera.CameraSimulator;
 import io.coedge.kafka.camera.CameraSpec;
 import io.coedge.kafka.status.NodeWatch;
-import io.coedge.kafka.topics.TopicAdmin;
-import io.coedge.models.ModelGenerator;
-import io.coedge.operators.batch.BatcherConfig;
 import io.coedge.testing.TestCatalogs;
 import io.coedge.testing.TestKafka;
 import io.coedge.testing.TestSidecars;
@@ -26,7 +23,6 @@ import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.flink.core.execution.JobClient;
-import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.Test;
@@ -61,8 +57,6 @@ class SidecarLossITCase {
     @Test
     void aKilledSidecarIsRestartedItsTasksMoveAwayAndBackAndEveryFrameGetsOneResult(
             @TempDir Path dir) throws Exception {
-        Path models = dir.resolve("models");
-        new ModelGenerator(7, ModelGenerator.Scale.TINY).generateAll(models);
         CatalogText catalogText = new CatalogText("loss.yaml", CATALOG);
         Catalog catalog = catalogText.parse();
         TopicsConfig topics =
@@ -70,28 +64,12 @@ class SidecarLossITCase {
 
         try (TestKafka kafka = TestKafka.start();
                 TestSidecars sidecars =
-                        new TestSidecars(models, List.of("edge-1", "edge-2", "edge-3"))) {
-            TopicAdmin.createAll(kafka.clientProperties(), topics);
+                        TestSidecars.generated(dir, 7, List.of("edge-1", "edge-2", "edge-3"))) {
             Map<String, String> addresses = sidecars.addresses();
-
-            StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-            env.setParallelism(3);
-            env.enableCheckpointing(1000);
-            new CoEdgeJob(
-                            new CoEdgeJob.Options(
-                                    catalogText,
-                                    "coedge",
-                                    BatcherConfig.defaults(catalogText, "coedge", true)
-                                            .withSidecars(addresses),
-                                    5000))
-                    .build(
-                            CoEdgeJob.kafkaSources(env, kafka.clientProperties(), topics, "loss"),
-                            CoEdgeJob.kafkaSinks(kafka.clientProperties(), topics, "loss"));
-            JobClient job = env.executeAsync("sidecar loss");
+            JobClient job = new TestJob(kafka, catalogText, topics, addresses, "loss").start();
             AtomicBoolean stopCameras = new AtomicBoolean();
             try (NodeWatch watch = new NodeWatch(kafka.clientProperties(), topics.nodeProfiles());
                     Committed out = new Committed(kafka.clientProperties(), topics)) {
-                watch.awaitHealthy(List.of("edge-1", "edge-2", "edge-3"), Duration.ofSeconds(60));
                 List<CameraSpec> cameras = CameraSpec.fromCatalog(catalog, null, null);
                 assertThat(cameras)
                         .as(

@@ -6,20 +6,16 @@ import static org.awaitility.Awaitility.await;
 import io.coedge.catalog.CatalogText;
 import io.coedge.format.Frame;
 import io.coedge.format.FrameResult;
-import io.coedge.format.ImageFormat;
-import io.coedge.models.ModelGenerator;
 import io.coedge.oip.OipClient;
 import io.coedge.operators.dispatch.RoutedFrame;
-import io.coedge.sidecar.SidecarOptions;
 import io.coedge.sidecar.SidecarServer;
 import io.coedge.sidecar.metrics.SidecarMetrics;
 import io.coedge.testing.TestImages;
+import io.coedge.testing.TestSidecars;
 import java.awt.Color;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
-import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -45,24 +41,18 @@ class NodeBatcherOperatorITCase {
     static final byte[] JPEG = TestImages.solid("jpg", 80, 60, Color.ORANGE);
 
     @TempDir static Path dir;
+    static TestSidecars sidecars;
     static SidecarServer sidecar;
 
     @BeforeAll
     static void sidecar() throws Exception {
-        Path models = dir.resolve("models");
-        new ModelGenerator(3, ModelGenerator.Scale.TINY).generateAll(models);
-        sidecar =
-                SidecarServer.start(
-                        SidecarOptions.builder(models)
-                                .port(0)
-                                .metricsPort(0)
-                                .warmUpRuns(1)
-                                .build());
+        sidecars = TestSidecars.generated(dir, 3, List.of("edge-1"));
+        sidecar = sidecars.server("edge-1");
     }
 
     @AfterAll
     static void stop() {
-        sidecar.close();
+        sidecars.close();
     }
 
     private static KeyedOneInputStreamOperatorTestHarness<Integer, RoutedFrame, FrameResult>
@@ -72,54 +62,28 @@ class NodeBatcherOperatorITCase {
 
     private static KeyedOneInputStreamOperatorTestHarness<Integer, RoutedFrame, FrameResult>
             harness(boolean sharedMemory) throws Exception {
-        BatcherConfig config =
+        return BatcherHarness.open(
                 BatcherConfig.defaults(CATALOG, "coedge", true)
-                        .withSidecars(Map.of("edge-1", "127.0.0.1:" + sidecar.port()))
-                        .withSharedMemory(sharedMemory);
-        var h =
-                new KeyedOneInputStreamOperatorTestHarness<>(
-                        new NodeBatcherFactory(config), RoutedFrame::key, Types.INT);
-        h.open();
-        return h;
+                        .withSidecars(sidecars.addresses())
+                        .withSharedMemory(sharedMemory));
     }
 
     private static RoutedFrame routed(
             String task, String camera, long seq, long deadlineFromNowMs) {
-        long now = System.currentTimeMillis();
-        Frame f =
-                new Frame(
-                        camera + "#" + seq,
-                        camera,
-                        seq,
-                        task,
-                        "edge-1",
-                        now,
-                        Math.max(1, deadlineFromNowMs),
-                        ImageFormat.JPEG,
-                        80,
-                        60,
-                        JPEG,
-                        "f/0@" + seq);
-        return new RoutedFrame(f, "edge-1", 7, now);
+        return BatcherHarness.frame(
+                task,
+                camera,
+                seq,
+                System.currentTimeMillis(),
+                Math.max(1, deadlineFromNowMs),
+                JPEG,
+                80,
+                60);
     }
 
     private static RoutedFrame late(String task, String camera, long seq) {
-        long now = System.currentTimeMillis();
-        Frame f =
-                new Frame(
-                        camera + "#" + seq,
-                        camera,
-                        seq,
-                        task,
-                        "edge-1",
-                        now - 10_000,
-                        5,
-                        ImageFormat.JPEG,
-                        80,
-                        60,
-                        JPEG,
-                        "f/0@" + seq);
-        return new RoutedFrame(f, "edge-1", 7, now);
+        return BatcherHarness.frame(
+                task, camera, seq, System.currentTimeMillis() - 10_000, 5, JPEG, 80, 60);
     }
 
     @Test

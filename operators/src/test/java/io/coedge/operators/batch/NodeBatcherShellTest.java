@@ -4,13 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.coedge.catalog.CatalogText;
 import io.coedge.format.ErrorCode;
-import io.coedge.format.Frame;
 import io.coedge.format.FrameResult;
-import io.coedge.format.ImageFormat;
 import io.coedge.operators.dispatch.RoutedFrame;
 import io.coedge.operators.testutils.DelayExecutor;
 import java.util.List;
-import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
 import org.junit.jupiter.api.Test;
@@ -25,32 +22,18 @@ class NodeBatcherShellTest {
 
     private static KeyedOneInputStreamOperatorTestHarness<Integer, RoutedFrame, FrameResult>
             harness(InferenceExecutor.Factory executor) throws Exception {
-        BatcherConfig config = BatcherConfig.defaults(CATALOG, "coedge", true);
         var h =
-                new KeyedOneInputStreamOperatorTestHarness<>(
-                        new NodeBatcherFactory(config, executor), RoutedFrame::key, Types.INT);
+                BatcherHarness.of(
+                        new NodeBatcherFactory(
+                                BatcherConfig.defaults(CATALOG, "coedge", true), executor));
         h.setup();
         return h;
     }
 
     private static RoutedFrame frame(String task, long seq) {
-        long now = System.currentTimeMillis();
         String camera = task.equals("vehicles") ? "cam-1" : "cam-2";
-        Frame f =
-                new Frame(
-                        camera + "#" + seq,
-                        camera,
-                        seq,
-                        task,
-                        "edge-1",
-                        now,
-                        600_000,
-                        ImageFormat.JPEG,
-                        8,
-                        8,
-                        new byte[] {1, 2, 3},
-                        "f/0@" + seq);
-        return new RoutedFrame(f, "edge-1", 7, now);
+        return BatcherHarness.frame(
+                task, camera, seq, System.currentTimeMillis(), 600_000, new byte[] {1, 2, 3}, 8, 8);
     }
 
     @Test

@@ -2,16 +2,10 @@ package io.coedge.operators.batch;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.coedge.format.Frame;
-import io.coedge.format.ImageFormat;
-import io.coedge.models.ModelGenerator;
 import io.coedge.operators.dispatch.RoutedFrame;
-import io.coedge.sidecar.SidecarOptions;
-import io.coedge.sidecar.SidecarServer;
+import io.coedge.testing.TestSidecars;
 import java.nio.file.Path;
-import java.util.Map;
-import org.apache.flink.api.common.typeinfo.Types;
-import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
+import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -25,56 +19,31 @@ class NodeMemoryBoundITCase {
     static final byte[] JPEG = NodeBatcherOperatorITCase.JPEG;
 
     @TempDir static Path dir;
-    static SidecarServer sidecar;
+    static TestSidecars sidecars;
 
     @BeforeAll
     static void sidecar() throws Exception {
-        Path models = dir.resolve("models");
-        new ModelGenerator(3, ModelGenerator.Scale.TINY).generateAll(models);
-        sidecar =
-                SidecarServer.start(
-                        SidecarOptions.builder(models)
-                                .port(0)
-                                .metricsPort(-1)
-                                .warmUpRuns(1)
-                                .build());
+        sidecars = TestSidecars.generated(dir, 3, List.of("edge-1"));
     }
 
     @AfterAll
     static void stop() {
-        sidecar.close();
+        sidecars.close();
     }
 
     private static RoutedFrame frame(long seq) {
-        long now = System.currentTimeMillis();
-        Frame f =
-                new Frame(
-                        "cam-2#" + seq,
-                        "cam-2",
-                        seq,
-                        "walkers",
-                        "edge-1",
-                        now,
-                        60_000,
-                        ImageFormat.JPEG,
-                        80,
-                        60,
-                        JPEG,
-                        "f/0@" + seq);
-        return new RoutedFrame(f, "edge-1", 7, now);
+        return BatcherHarness.frame(
+                "walkers", "cam-2", seq, System.currentTimeMillis(), 60_000, JPEG, 80, 60);
     }
 
     @Test
     void aNodeHoldingItsByteBoundShedsArrivalsAtOnceAsQueueFullAndRunsWhatItHolds()
             throws Exception {
-        BatcherConfig config =
-                BatcherConfig.defaults(NodeBatcherOperatorITCase.CATALOG, "coedge", true)
-                        .withSidecars(Map.of("edge-1", "127.0.0.1:" + sidecar.port()))
-                        .withQueueBounds(1_000, 3L * JPEG.length);
         try (var h =
-                new KeyedOneInputStreamOperatorTestHarness<>(
-                        new NodeBatcherFactory(config), RoutedFrame::key, Types.INT)) {
-            h.open();
+                BatcherHarness.open(
+                        BatcherConfig.defaults(NodeBatcherOperatorITCase.CATALOG, "coedge", true)
+                                .withSidecars(sidecars.addresses())
+                                .withQueueBounds(1_000, 3L * JPEG.length))) {
             for (long seq = 1; seq <= 5; seq++) {
                 h.processElement(frame(seq), 0);
             }

@@ -6,14 +6,11 @@ import com.google.protobuf.CodedOutputStream;
 import io.coedge.catalog.CatalogText;
 import io.coedge.format.DeadLetter;
 import io.coedge.format.ErrorCode;
-import io.coedge.format.Frame;
 import io.coedge.format.FrameResult;
-import io.coedge.format.ImageFormat;
 import io.coedge.operators.dispatch.RoutedFrame;
 import io.coedge.operators.pre.DecodeBudget;
-import io.coedge.sidecar.SidecarOptions;
-import io.coedge.sidecar.SidecarServer;
 import io.coedge.testing.TestImages;
+import io.coedge.testing.TestSidecars;
 import java.awt.Color;
 import java.awt.GradientPaint;
 import java.awt.Graphics2D;
@@ -30,7 +27,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
 import javax.imageio.ImageIO;
-import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
 import org.junit.jupiter.api.AfterAll;
@@ -61,25 +57,19 @@ class PreprocessingIsolationITCase {
       """);
 
     @TempDir static Path dir;
-    static SidecarServer sidecar;
+    static TestSidecars sidecars;
 
     @BeforeAll
     static void sidecar() throws Exception {
         Path model = dir.resolve("models").resolve("u8net").resolve("1");
         Files.createDirectories(model);
         Files.write(model.resolve("model.onnx"), meanColourModel(16, 16));
-        sidecar =
-                SidecarServer.start(
-                        SidecarOptions.builder(dir.resolve("models"))
-                                .port(0)
-                                .metricsPort(-1)
-                                .warmUpRuns(1)
-                                .build());
+        sidecars = new TestSidecars(dir.resolve("models"), List.of("edge-1"));
     }
 
     @AfterAll
     static void stop() {
-        sidecar.close();
+        sidecars.close();
     }
 
     /**
@@ -188,34 +178,15 @@ class PreprocessingIsolationITCase {
 
     static KeyedOneInputStreamOperatorTestHarness<Integer, RoutedFrame, FrameResult> harness(
             boolean sharedMemory) throws Exception {
-        BatcherConfig config =
+        return BatcherHarness.open(
                 BatcherConfig.defaults(CATALOG, "coedge", true)
-                        .withSidecars(Map.of("edge-1", "127.0.0.1:" + sidecar.port()))
-                        .withSharedMemory(sharedMemory);
-        var h =
-                new KeyedOneInputStreamOperatorTestHarness<>(
-                        new NodeBatcherFactory(config), RoutedFrame::key, Types.INT);
-        h.open();
-        return h;
+                        .withSidecars(sidecars.addresses())
+                        .withSharedMemory(sharedMemory));
     }
 
     static RoutedFrame frame(long seq, byte[] image, int w, int h) {
-        long now = System.currentTimeMillis();
-        Frame f =
-                new Frame(
-                        "cam-1#" + seq,
-                        "cam-1",
-                        seq,
-                        "colours",
-                        "edge-1",
-                        now,
-                        600_000,
-                        ImageFormat.JPEG,
-                        w,
-                        h,
-                        image,
-                        "f/0@" + seq);
-        return new RoutedFrame(f, "edge-1", 7, now);
+        return BatcherHarness.frame(
+                "colours", "cam-1", seq, System.currentTimeMillis(), 600_000, image, w, h);
     }
 
     static Map<String, String> outcomes(
