@@ -7,7 +7,6 @@ import static org.awaitility.Awaitility.await;
 import io.coedge.oip.InferRequest;
 import io.coedge.oip.InferResult;
 import io.coedge.sidecar.metrics.SidecarMetrics.Via;
-import io.coedge.sidecar.runtime.ModelInstance;
 import io.coedge.sidecar.testutils.DelayModels;
 import io.coedge.sidecar.testutils.RunningSidecar;
 import java.nio.file.Path;
@@ -46,7 +45,7 @@ class IdleAdmissionITCase {
         busy = DelayModels.write(repo, "busy", new long[] {-1}, 0, BUSY_US, 0, 0);
         steady = DelayModels.write(repo, "steady", new long[] {4}, 0, STEADY_US, 0, 0);
         sidecar = RunningSidecar.start(repo);
-        instance("steady").profile().record(1, SLOW_RUN_NANOS);
+        sidecar.instance("steady").profile().record(1, SLOW_RUN_NANOS);
     }
 
     @AfterAll
@@ -56,7 +55,7 @@ class IdleAdmissionITCase {
 
     @Test
     void anIdleAcceleratorAdmitsARequestItsMedianMeetsThoughItsP99DoesNot() throws Exception {
-        var profile = instance("steady").profile();
+        var profile = sidecar.instance("steady").profile();
         assertThat(profile.estimateNanos(1)).isEqualTo(SLOW_RUN_NANOS);
         assertThat(profile.estimateMedianNanos(1)).isLessThan(SLOW_RUN_NANOS);
 
@@ -80,7 +79,7 @@ class IdleAdmissionITCase {
                     .until(
                             () ->
                                     sidecar.server.metrics().inputBytes("busy", Via.MESSAGE) > 0
-                                            && instance("busy").queued().get() == 0);
+                                            && sidecar.instance("busy").queued().get() == 0);
             CompletableFuture<InferResult> refused =
                     sidecar.client.infer(steadyCall().timeout(Duration.ofSeconds(20)).build());
             assertThatThrownBy(() -> refused.get(60, TimeUnit.SECONDS))
@@ -93,17 +92,5 @@ class IdleAdmissionITCase {
 
     private static InferRequest.Builder steadyCall() {
         return InferRequest.builder("steady").input(steady.input(1, 0));
-    }
-
-    private static ModelInstance instance(String model) {
-        return sidecar.server
-                .registry()
-                .model(model)
-                .orElseThrow()
-                .versions()
-                .lastEntry()
-                .getValue()
-                .instance()
-                .orElseThrow();
     }
 }
