@@ -17,7 +17,7 @@ class BenchBarChartsTest {
                         List.of(
                                 new PreprocessBench.Row(
                                         1920, 1080, 20, 300_000, "1/2", 6.26, 5.0, 31.5, 9.0, 2.0,
-                                        4.5)));
+                                        4.5, "3/8", 5.1)));
 
         assertThat(SvgText.texts(svg))
                 .contains(
