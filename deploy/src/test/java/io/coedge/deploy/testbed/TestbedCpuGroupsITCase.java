@@ -1,9 +1,11 @@
 package io.coedge.deploy.testbed;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
@@ -75,14 +77,12 @@ class TestbedCpuGroupsITCase {
         return p;
     }
 
-    /** The process's cgroup once its prefix has moved it out of ours (at most 10 s). */
-    private static Path awaitMoved(Process p, Path own) throws Exception {
-        Path group = cpuGroup(p.pid());
-        for (int i = 0; i < 200 && group.equals(own); i++) {
-            Thread.sleep(50);
-            group = cpuGroup(p.pid());
-        }
-        return group;
+    /** The process's cgroup once its prefix has moved it out of ours. */
+    private static Path awaitMoved(Process p, Path own) {
+        return await("process " + p.pid() + " leaves our cgroup")
+                .atMost(Duration.ofSeconds(10))
+                .pollInterval(Duration.ofMillis(20))
+                .until(() -> cpuGroup(p.pid()), group -> !group.equals(own));
     }
 
     /** A process's cgroup in the cpu controller (v1), or its unified cgroup (v2). */
