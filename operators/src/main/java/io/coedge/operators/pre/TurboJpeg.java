@@ -112,24 +112,34 @@ final class TurboJpeg {
     }
 
     /**
-     * System property: {@code smallest} decodes at the smallest covering factor even where a power
-     * of two is faster ({@link #covering}); benchmarks compare both.
+     * System property: {@code power} decodes at a power of two where it covers with at most twice
+     * the pixels of the smallest covering factor ({@link #covering}); benchmarks compare both.
      */
     static final String SCALE = "coedge.pre.dct";
 
-    private static final boolean SMALLEST = "smallest".equals(System.getProperty(SCALE));
+    private static final boolean POWER = "power".equals(System.getProperty(SCALE));
 
     /**
      * The downscaling factor a frame is decoded at for {@code needW x needH}: the smallest one
-     * whose output still covers it, unless a power of two (1/8, 1/4, 1/2, 1/1) covers it with at
-     * most twice its pixels: libjpeg-turbo has SIMD inverse DCTs only for those (the 3x3, 5x5, 6x6
-     * and 7x7 ones are plain C), so a 1080p frame decodes faster at 1/2 (960x540, 3.0 ms with
-     * tjbench) than at 3/8 (720x405, 3.8 ms), and the larger resize after it costs less than the
-     * difference (docs/PERFORMANCE.md). {@value #SCALE}{@code =smallest} keeps the smallest.
+     * whose output still covers it ({@value #SCALE}{@code =power}: see {@link #covering(int, int,
+     * int, int, boolean)}).
      */
     Factor covering(int width, int height, int needW, int needH) {
+        return covering(width, height, needW, needH, POWER);
+    }
+
+    /**
+     * The smallest factor whose output still covers {@code needW x needH}; with {@code power}, a
+     * power of two (1/8, 1/4, 1/2, 1/1) instead where it covers with at most twice its pixels:
+     * libjpeg-turbo has SIMD inverse DCTs only for those (the 3x3, 5x5, 6x6 and 7x7 ones are plain
+     * C), so a 1080p frame decodes faster at 1/2 (960x540, 3.0 ms with tjbench) than at 3/8
+     * (720x405, 3.8 ms). Not the default: the larger decode moves what a detector sees of a tiny
+     * object (RealDetectorsITCase: a person 15 input pixels wide in vtest.avi moved by 1.6 input
+     * pixels against a reference resize, beyond the 1.5 two correct filters may differ by).
+     */
+    Factor covering(int width, int height, int needW, int needH, boolean power) {
         Factor smallest = new Factor(1, 1);
-        Factor power = new Factor(1, 1);
+        Factor pow = new Factor(1, 1);
         for (Factor f : factors) {
             if (f.num() <= f.denom() && f.scaled(width) >= needW && f.scaled(height) >= needH) {
                 if (f.scaled(width) < smallest.scaled(width)) {
@@ -137,17 +147,15 @@ final class TurboJpeg {
                 }
                 if (f.num() == 1
                         && Integer.bitCount(f.denom()) == 1
-                        && f.scaled(width) < power.scaled(width)) {
-                    power = f;
+                        && f.scaled(width) < pow.scaled(width)) {
+                    pow = f;
                 }
             }
         }
-        if (SMALLEST) {
+        if (!power) {
             return smallest;
         }
-        return pixels(power, width, height) <= 2 * pixels(smallest, width, height)
-                ? power
-                : smallest;
+        return pixels(pow, width, height) <= 2 * pixels(smallest, width, height) ? pow : smallest;
     }
 
     private static long pixels(Factor f, int width, int height) {

@@ -121,22 +121,26 @@ class ImageDecoderTest {
     }
 
     @Test
-    void aPowerOfTwoScaleIsPreferredWhereItCoversWithAtMostTwiceThePixels() throws Exception {
+    void theSmallestCoveringScaleOrOnRequestAPowerOfTwoWithAtMostTwiceThePixels() throws Exception {
         assumeNative();
         ImageDecoder.Target letterbox = new ImageDecoder.Target(640, 640, true);
-        // 1080p: 3/8 (720x405) is the smallest that covers 640x360; 1/2 (960x540) has 1.8x its
-        // pixels and libjpeg-turbo decodes it faster (SIMD inverse DCT).
-        assertThat(NATIVE.dctScale(1920, 1080, letterbox)).isEqualTo("1/2");
+        // 1080p: 3/8 (720x405) is the smallest that covers 640x360.
+        assertThat(NATIVE.dctScale(1920, 1080, letterbox)).isEqualTo("3/8");
         assertThat(NATIVE.dctScale(1280, 720, letterbox)).isEqualTo("1/2");
         assertThat(NATIVE.dctScale(2560, 1440, letterbox)).isEqualTo("1/4");
-        // 1024x768: 5/8 gives exactly 640x480; 1/1 would be 2.6x the pixels.
         assertThat(NATIVE.dctScale(1024, 768, letterbox)).isEqualTo("5/8");
         assertThat(IMAGEIO.dctScale(1920, 1080, letterbox)).isEqualTo("1/1");
+        // With the power-of-two rule: 1/2 (960x540) has 1.8x the pixels of 3/8 and libjpeg-turbo
+        // decodes it faster (SIMD inverse DCT); for 1024x768, 1/1 would be 2.6x those of 5/8.
+        TurboJpeg turbo = TurboJpeg.instance().orElseThrow();
+        assertThat(TurboJpeg.scale(turbo.covering(1920, 1080, 640, 360, true))).isEqualTo("1/2");
+        assertThat(TurboJpeg.scale(turbo.covering(2560, 1440, 640, 360, true))).isEqualTo("1/4");
+        assertThat(TurboJpeg.scale(turbo.covering(1024, 768, 640, 480, true))).isEqualTo("5/8");
 
         byte[] jpeg = new SceneRenderer(2, 1920, 1080).jpeg(0, 0.8f);
         try (ImageDecoder.Decoding d = NATIVE.decode(jpeg, letterbox, DecodeBudget.unbounded())) {
-            assertThat(d.image().width()).isEqualTo(960);
-            assertThat(d.image().height()).isEqualTo(540);
+            assertThat(d.image().width()).isEqualTo(720);
+            assertThat(d.image().height()).isEqualTo(405);
         }
     }
 
