@@ -17,13 +17,17 @@ import io.coedge.scheduler.model.LatencyProfile;
  * the node's present load.
  *
  * <p>Besides this pessimistic estimate, a typical one ({@link #typical}): what a batch usually
- * takes end to end, the sidecar's p99 scaled by the median ratio of the recent runs to it (a
- * contended CPU slows every batch size alike), never above the pessimistic estimate; before any run
- * was observed, the sidecar's median plus the overhead allowance when the sidecar reports a median.
- * The batcher predicts when the running batch typically ends with it, and the policy sheds only
- * frames that miss even then: on a shared CPU a batch typically ends far earlier than its p99 says.
- * Without fresh observations nor a median from the sidecar the typical estimate is the pessimistic
- * one.
+ * takes end to end, the sidecar's median (its p99 when it reports none) scaled by the median ratio
+ * of the recent runs to that profile as it stands now (a contended CPU slows every batch size
+ * alike), never above the pessimistic estimate. The ratio is taken against the present profile, not
+ * the one of each run's time: the p99 of ten runs is their slowest, and a ratio to the p99 of one
+ * moment multiplied by the p99 of a later one swung the typical cost by up to seven times within
+ * seconds on a throttled node (71, 511, 161, 79 ms measured on the testbed), which made the
+ * dispatcher move tasks back and forth. Before any run was observed, the sidecar's median plus the
+ * overhead allowance when the sidecar reports a median. The batcher predicts when the running batch
+ * typically ends with it, and the policy sheds only frames that miss even then: on a shared CPU a
+ * batch typically ends far earlier than its p99 says. Without fresh observations nor a median from
+ * the sidecar the typical estimate is the pessimistic one.
  *
  * <p>The estimates are recomputed only when something they depend on changes (a new observation, a
  * new sidecar profile, an observation ageing out), so asking on every event is cheap.
@@ -45,7 +49,10 @@ public final class LatencyEstimator {
      */
     private final long[] overMedian = new long[WINDOW];
 
-    private final double[] ratios = new double[WINDOW];
+    /** The same runs' batch sizes and end-to-end times, for the typical estimate. */
+    private final int[] batches = new int[WINDOW];
+
+    private final long[] runMicros = new long[WINDOW];
     private final long[] recordedAt = new long[WINDOW];
     private int count;
     private long[] sidecarMicros;
@@ -148,7 +155,8 @@ public final class LatencyEstimator {
         excess[slot] = micros - sidecarMicros[batch];
         overMedian[slot] =
                 sidecarMedianMicros == null ? excess[slot] : micros - sidecarMedianMicros[batch];
-        ratios[slot] = (double) micros / sidecarMicros[batch];
+        batches[slot] = batch;
+        runMicros[slot] = micros;
         recordedAt[slot] = clock.nowMicros();
         count++;
         dirty = true;
@@ -160,6 +168,11 @@ public final class LatencyEstimator {
             return;
         }
         long oldest = now - maxAgeMicros;
+        // The typical estimate scales the sidecar's median (its p99 when it reports none) by the
+        // median ratio of the recent runs to that same profile as it stands now: a ratio taken
+        // against the p99 of the moment would carry that moment's p99 (the slowest of ten runs)
+        // into every later estimate.
+        long[] reference = sidecarMedianMicros != null ? sidecarMedianMicros : sidecarMicros;
         long[] freshExcess = scratchExcess;
         long[] freshOver = scratchOver;
         double[] freshRatio = scratchRatio;
@@ -169,7 +182,7 @@ public final class LatencyEstimator {
             if (recordedAt[i] >= oldest) {
                 freshExcess[n] = excess[i];
                 freshOver[n] = overMedian[i];
-                freshRatio[n] = ratios[i];
+                freshRatio[n] = (double) runMicros[i] / Math.max(1, reference[batches[i]]);
                 n++;
                 expires = Math.min(expires, recordedAt[i] + maxAgeMicros + 1);
             }
@@ -205,7 +218,7 @@ public final class LatencyEstimator {
                 long overhead = n > 0 ? medianExcess : overheadMicros + perFrameMicros * b;
                 e = sidecarMicros[b] + overhead;
                 if (n > 0) {
-                    t = Math.round(sidecarMicros[b] * medianRatio);
+                    t = Math.round(reference[b] * medianRatio);
                 } else {
                     t = sidecarMedianMicros == null ? e : sidecarMedianMicros[b] + overhead;
                 }
@@ -233,9 +246,10 @@ public final class LatencyEstimator {
     }
 
     /**
-     * Typical cost of a batch of {@code b}, end to end: the sidecar's p99 times the median ratio of
-     * the recent runs (within the age bound) to the p99 of their size, at most {@link #estimate};
-     * the estimate itself until the sidecar has reported and a run was observed.
+     * Typical cost of a batch of {@code b}, end to end: the sidecar's median (p99 without one)
+     * times the median ratio of the recent runs (within the age bound) to that profile at their
+     * size, at most {@link #estimate}; the estimate itself until the sidecar has reported and a run
+     * was observed.
      */
     public long typical(int b) {
         refresh();

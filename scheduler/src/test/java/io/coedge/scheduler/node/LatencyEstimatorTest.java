@@ -116,4 +116,41 @@ class LatencyEstimatorTest {
                 .isEqualTo(l.estimate(1))
                 .isEqualTo(13_000);
     }
+
+    @Test
+    void aSlowRunEnteringTheSidecarsP99DoesNotMoveTheTypicalEstimate() {
+        LatencyEstimator l = new LatencyEstimator(4, 2_000, 1_000, 5_000_000, () -> now);
+        l.sidecar(
+                LatencyProfile.of(new int[] {1, 4}, new long[] {10_000, 20_000}),
+                LatencyProfile.of(new int[] {1, 4}, new long[] {12_000, 24_000}));
+        for (int i = 0; i < 5; i++) {
+            l.observe(1, 13_000);
+        }
+        assertThat(l.typical(1)).as("the runs' own median").isEqualTo(13_000);
+
+        // One slow run: the sidecar's p99 (the slowest of its last ten) jumps, its median not.
+        l.sidecar(
+                LatencyProfile.of(new int[] {1, 4}, new long[] {10_000, 20_000}),
+                LatencyProfile.of(new int[] {1, 4}, new long[] {60_000, 60_000}));
+        assertThat(l.typical(1)).as("the runs did not get slower").isEqualTo(13_000);
+        assertThat(l.typical(4)).as("the median's shape, scaled 1.3x").isEqualTo(26_000);
+    }
+
+    @Test
+    void theTypicalEstimateFollowsTheSidecarsMedianWhenTheNodeReallySlowsDown() {
+        LatencyEstimator l = new LatencyEstimator(4, 2_000, 1_000, 5_000_000, () -> now);
+        l.sidecar(
+                LatencyProfile.of(new int[] {1, 4}, new long[] {10_000, 20_000}),
+                LatencyProfile.of(new int[] {1, 4}, new long[] {12_000, 24_000}));
+        for (int i = 0; i < 10; i++) {
+            l.observe(1, 13_000);
+        }
+        l.sidecar(
+                LatencyProfile.of(new int[] {1, 4}, new long[] {30_000, 60_000}),
+                LatencyProfile.of(new int[] {1, 4}, new long[] {36_000, 72_000}));
+        for (int i = 0; i < 10; i++) {
+            l.observe(1, 33_000);
+        }
+        assertThat(l.typical(1)).isEqualTo(33_000);
+    }
 }
