@@ -39,11 +39,13 @@ import java.util.Map;
  * per cycle with a batch holding the frames that arrived during one cycle, so the cycle length C is
  * the smallest fixed point of {@code C = sum_m latency_m(max(1, rate_m * C))} (fractional batch
  * sizes interpolated: the average of batches that vary around that size). A frame waits {@code
- * cycleWait} cycles (default half: the mean) and then runs in its batch, so its latency is
- * estimated as {@code cycleWait * C + latency_m(b_m)}. This captures batching synergy: adding a
- * task of a model the node already runs grows one batch instead of adding a new batch to the cycle.
- * When no fixed point exists within the largest profiled batch the node is overloaded whatever the
- * deadlines.
+ * cycleWait} cycles (default half: the mean) and then runs in its batch; a batch once started runs
+ * to its end, so a frame that arrives as another model's batch starts waits for all of it. Its
+ * latency is estimated as {@code max(cycleWait * C, L_m) + latency_m(b_m)}, where {@code L_m} is
+ * the longest batch of another model on the node: tight tasks stay away from long-running models.
+ * This captures batching synergy: adding a task of a model the node already runs grows one batch
+ * instead of adding a new batch to the cycle. When no fixed point exists within the largest
+ * profiled batch the node is overloaded whatever the deadlines.
  */
 public final class CoEdgeDispatch implements DispatchPolicy {
 
@@ -166,6 +168,7 @@ public final class CoEdgeDispatch implements DispatchPolicy {
         private final double[] scratchRate;
         private final long[] scratchBudget;
         private final double[] scratchBatch;
+        private final double[] scratchRun;
 
         Planner(Topology topo) {
             this.topo = topo;
@@ -218,6 +221,7 @@ public final class CoEdgeDispatch implements DispatchPolicy {
             scratchRate = new double[models];
             scratchBudget = new long[models];
             scratchBatch = new double[models];
+            scratchRun = new double[models];
         }
 
         boolean placeable(int t, int n) {
@@ -353,12 +357,29 @@ public final class CoEdgeDispatch implements DispatchPolicy {
             if (!stable) {
                 return overloaded(n);
             }
+            // A batch, once started, runs to its end: a frame of model m that arrives just as
+            // another model's batch starts waits for all of it, however urgent it is.
+            double longest = 0;
+            double second = 0;
+            for (int m = 0; m < models; m++) {
+                if (scratchRate[m] > 0) {
+                    double run = eff[n * models + m].latencyMicros(scratchBatch[m]);
+                    scratchRun[m] = run;
+                    if (run > longest) {
+                        second = longest;
+                        longest = run;
+                    } else if (run > second) {
+                        second = run;
+                    }
+                }
+            }
             double worst = 0;
             for (int m = 0; m < models; m++) {
                 if (scratchRate[m] > 0) {
                     long budget = scratchBudget[m];
-                    double need =
-                            cycleWait * cycle + eff[n * models + m].latencyMicros(scratchBatch[m]);
+                    double run = scratchRun[m];
+                    double blocking = run == longest ? second : longest;
+                    double need = Math.max(cycleWait * cycle, blocking) + run;
                     worst = Math.max(worst, budget <= 0 ? Double.POSITIVE_INFINITY : need / budget);
                 }
             }
