@@ -214,7 +214,8 @@ public final class CoEdgeDispatch implements DispatchPolicy {
                 NodeProfile np = topo.nodes().get(n);
                 healthy[n] = np.healthy();
                 for (int m = 0; m < models; m++) {
-                    eff[n * models + m] = np.effectiveProfile(topo.models().get(m));
+                    LatencyProfile e = np.effectiveProfile(topo.models().get(m));
+                    eff[n * models + m] = e == null ? null : e.atMostSingles();
                 }
             }
             excluded = new boolean[t];

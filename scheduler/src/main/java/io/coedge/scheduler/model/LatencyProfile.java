@@ -206,6 +206,26 @@ public final class LatencyProfile {
         return new LatencyProfile(batchSizes, micros);
     }
 
+    /**
+     * This profile with no batch costing more than its frames run one at a time: {@code
+     * min(latency(b), b * latency(1))} at every measured size. The coedge batch policy runs no
+     * batch that costs more than that ({@code CoEdgeBatchPolicy.worthBatching}), so the dispatcher
+     * plans a node with it.
+     */
+    public LatencyProfile atMostSingles() {
+        long one = measuredMicros[0];
+        long[] micros = measuredMicros.clone();
+        boolean changed = false;
+        for (int i = 1; i < micros.length; i++) {
+            long singles = batchSizes[i] * one;
+            if (micros[i] > singles) {
+                micros[i] = singles;
+                changed = true;
+            }
+        }
+        return changed ? new LatencyProfile(batchSizes, micros) : this;
+    }
+
     public int[] batchSizes() {
         return batchSizes.clone();
     }

@@ -47,6 +47,24 @@ class BatchPoliciesTest {
         }
 
         @Test
+        void aBatchCostingMoreThanItsFramesOneByOneIsNotRun() {
+            // a throttled CPU: 2 frames take 200 ms, 4.0x one frame's 50 ms; both fit the deadline
+            LatencyProfile cpu =
+                    LatencyProfile.of(new int[] {1, 2, 4}, new long[] {50_000, 200_000, 260_000});
+            ListQueues q = new ListQueues(1).addMany(0, 2, NOW, NOW + 500_000);
+
+            assertThat(policy.decide(NOW, NOW, q, List.of(cpu)))
+                    .as("one by one: the second frame is done at 100 ms, not 200")
+                    .isEqualTo(new BatchDecision.Run(0, 1));
+            LatencyProfile pairs =
+                    LatencyProfile.of(new int[] {1, 2, 4}, new long[] {50_000, 90_000, 300_000});
+            ListQueues four = new ListQueues(1).addMany(0, 4, NOW, NOW + 500_000);
+            assertThat(policy.decide(NOW, NOW, four, List.of(pairs)))
+                    .as("4 (300 ms) and 3 (195 ms) cost more than one by one, 2 (90 ms) less")
+                    .isEqualTo(new BatchDecision.Run(0, 2));
+        }
+
+        @Test
         void aBatchThatWouldMissByOneMillisecondIsNotChosen() {
             // batch 8 takes 45 ms, the head is due in 44 ms: 7 frames (40 ms) is the answer
             ListQueues q =

@@ -155,6 +155,15 @@ class DispatchPoliciesTest {
     }
 
     @Test
+    void atMostSinglesCapsEveryBatchAtItsFramesRunOneByOne() {
+        LatencyProfile cpu =
+                LatencyProfile.of(new int[] {1, 2, 4}, new long[] {50_000, 200_000, 260_000});
+        assertThat(cpu.atMostSingles().measuredMicros()).containsExactly(50_000, 100_000, 200_000);
+        LatencyProfile gpu = LatencyProfile.ofMillisPowersOfTwo(10, 15, 25);
+        assertThat(gpu.atMostSingles()).isSameAs(gpu);
+    }
+
+    @Test
     void coedgeDoesNotShipWhenTheLinkCannotMeetTheDeadline() {
         // at 5 Mbit/s a 100 KiB frame takes 164 ms to ship, more than the 60 ms deadline
         Topology slow = TalkExample.topology(5);
