@@ -236,11 +236,14 @@ public final class Preprocessor {
         Axis fy = plan.y;
         int ring = fy.taps;
         Work work = WORK.get().size(ring, ch, nw, image.width());
+        // libjpeg-turbo's output is read where it was written (a direct buffer): the vector pass
+        // loads from it, the scalar pass copies one row at a time into a small heap row.
+        ByteBuffer src = image.pixels();
+        byte[] array = src.hasArray() && src.arrayOffset() == 0 ? src.array() : null;
         int[][][] rows = work.rows;
         int[] rowOf = work.rowOf;
         java.util.Arrays.fill(rowOf, 0, ring, -1);
         int[] line = work.line;
-        byte[] src = image.pixels();
         int srcStride = image.width() * ch;
         // The decoded channel of each model channel: decoded pixels are RGB (or one grey).
         int[] from = new int[3];
@@ -251,7 +254,7 @@ public final class Preprocessor {
         if (fx.identity && fy.identity) {
             // The decoded image already is the size it takes in the tensor (720p at 4/8, a
             // 640x480 frame): no resize, the bytes go straight to the model's values.
-            copy(src, ch, from, floats, bytes, w, plane, px, py, nw, nh);
+            copy(src, array, work.row, ch, from, floats, bytes, w, plane, px, py, nw, nh);
             return new Tensor(floats, bytes, box);
         }
         int[][] taps = new int[fy.taps][];
@@ -269,15 +272,14 @@ public final class Preprocessor {
                                 nw,
                                 rows[slot]);
                     } else {
-                        horizontal(
-                                src,
-                                (sy + t) * srcStride,
-                                ch,
-                                image.width(),
-                                fx,
-                                nw,
-                                work.packed,
-                                rows[slot]);
+                        byte[] row = array;
+                        int offset = (sy + t) * srcStride;
+                        if (row == null) {
+                            src.get(offset, work.row, 0, srcStride);
+                            row = work.row;
+                            offset = 0;
+                        }
+                        horizontal(row, offset, ch, image.width(), fx, nw, work.packed, rows[slot]);
                     }
                     rowOf[slot] = sy + t;
                 }
@@ -497,7 +499,9 @@ public final class Preprocessor {
 
     /** The decoded pixels, {@code nw x nh}, into the tensor at {@code (px, py)} as they are. */
     private void copy(
-            byte[] src,
+            ByteBuffer buffer,
+            byte[] array,
+            byte[] rowBuffer,
             int ch,
             int[] from,
             float[] floats,
@@ -517,8 +521,14 @@ public final class Preprocessor {
                 for (int c = 0; c < 3; c++) {
                     at[c] = c * plane + pixel;
                 }
-                VectorResize.copyNchw(src, row, nw, from, floats, bytes, at, mul, add);
+                VectorResize.copyNchw(buffer, row, nw, from, floats, bytes, at, mul, add);
                 continue;
+            }
+            byte[] src = array;
+            if (src == null) {
+                buffer.get(row, rowBuffer, 0, stride);
+                src = rowBuffer;
+                row = 0;
             }
             if (channelsLast) {
                 if (uint8 && ch == 3 && rgb) {
@@ -723,9 +733,15 @@ public final class Preprocessor {
         int[] line = new int[0];
         long[] packed = new long[0];
 
+        /** One decoded row on the heap, for the scalar pass over a direct buffer. */
+        byte[] row = new byte[0];
+
         Work size(int ring, int channels, int width, int sourceWidth) {
             if (packed.length < sourceWidth) {
                 packed = new long[sourceWidth];
+            }
+            if (row.length < sourceWidth * channels) {
+                row = new byte[sourceWidth * channels];
             }
             if (rows.length < ring
                     || rows[0].length < channels

@@ -1,5 +1,7 @@
 package io.coedge.operators.pre;
 
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
@@ -39,6 +41,9 @@ final class VectorResize {
 
     /** Bytes of one vector. */
     static final int LANES = BYTES.length();
+
+    /** Bytes have no order; the loads from buffers still take one. */
+    private static final ByteOrder ORDER = ByteOrder.nativeOrder();
 
     private VectorResize() {}
 
@@ -137,7 +142,7 @@ final class VectorResize {
      * to the scalar sum.
      */
     static void horizontal(
-            byte[] src, int offset, Preprocessor.Axis fx, Tables tb, int nw, int[][] out) {
+            ByteBuffer src, int offset, Preprocessor.Axis fx, Tables tb, int nw, int[][] out) {
         int half = 1 << (Preprocessor.X_BITS - 8 - 1);
         int shift = Preprocessor.X_BITS - 8;
         int taps = tb.taps;
@@ -145,7 +150,7 @@ final class VectorResize {
         int[] g = out[1];
         int[] b = out[2];
         IntVector halves = IntVector.broadcast(INTS, half);
-        int limit = src.length - LANES;
+        int limit = src.capacity() - LANES;
         int ox = 0;
         for (int k = 0; k < tb.blocks; k++) {
             int at = offset + tb.base[k];
@@ -153,7 +158,7 @@ final class VectorResize {
                 break;
             }
             int o0 = k * tb.step;
-            ByteVector v = ByteVector.fromArray(BYTES, src, at);
+            ByteVector v = ByteVector.fromByteBuffer(BYTES, src, at, ORDER);
             IntVector sr = halves;
             IntVector sg = halves;
             IntVector sb = halves;
@@ -177,9 +182,9 @@ final class VectorResize {
             int sb = half;
             for (int t = 0; t < fx.taps; t++, i += 3) {
                 int w = fx.weight[t0 + t];
-                sr += w * (src[i] & 0xff);
-                sg += w * (src[i + 1] & 0xff);
-                sb += w * (src[i + 2] & 0xff);
+                sr += w * (src.get(i) & 0xff);
+                sg += w * (src.get(i + 1) & 0xff);
+                sb += w * (src.get(i + 2) & 0xff);
             }
             r[ox] = sr >> shift;
             g[ox] = sg >> shift;
@@ -257,7 +262,7 @@ final class VectorResize {
      * scalar copy.
      */
     static void copyNchw(
-            byte[] src,
+            ByteBuffer src,
             int offset,
             int nw,
             int[] from,
@@ -267,9 +272,10 @@ final class VectorResize {
             float[] mul,
             float[] add) {
         int x = 0;
-        int limit = src.length - LANES;
+        int limit = src.capacity() - LANES;
         for (; x + PIXELS <= nw && offset + 3 * x <= limit; x += PIXELS) {
-            ByteVector v = ByteVector.fromArray(BYTES, src, offset + 3 * x).rearrange(PLANAR);
+            ByteVector v =
+                    ByteVector.fromByteBuffer(BYTES, src, offset + 3 * x, ORDER).rearrange(PLANAR);
             for (int c = 0; c < 3; c++) {
                 IntVector i = widen(v, from[c]);
                 if (bytes != null) {
@@ -286,7 +292,7 @@ final class VectorResize {
         }
         for (; x < nw; x++) {
             for (int c = 0; c < 3; c++) {
-                byte b = src[offset + 3 * x + from[c]];
+                byte b = src.get(offset + 3 * x + from[c]);
                 if (bytes != null) {
                     bytes[at[c] + x] = b;
                 } else {
