@@ -159,7 +159,9 @@ public final class Preprocessor {
      * next {@link #apply} overwrites its array instead of allocating one. A 640x640 float32 tensor
      * is 4.9 MB, a humongous object for G1 that is allocated, zeroed and collected per frame
      * otherwise. Idle tensors are kept up to one batch of them and at most {@value #KEEP_BYTES}
-     * bytes; the letterbox of a recycled tensor stays valid. Recycle a tensor once.
+     * bytes; the letterbox of a recycled tensor stays valid. A tensor this pre-processor padded is
+     * not padded again for a frame of the same letterbox (the same camera's next frame): only its
+     * image is written. Recycle a tensor once, and only when nothing writes its array any more.
      */
     public void recycle(Tensor t) {
         if (t == null) {
@@ -179,6 +181,14 @@ public final class Preprocessor {
         }
         return t;
     }
+
+    /**
+     * The tensor arrays this pre-processor has padded (for the letterbox their {@link Tensor}
+     * holds): a recycled one that is not among them, a tensor of another pre-processor, is padded
+     * again. Weak keys, compared by identity (arrays do not override {@code equals}).
+     */
+    private final java.util.Map<Object, Boolean> padded =
+            java.util.Collections.synchronizedMap(new java.util.WeakHashMap<>());
 
     /** The most bytes of idle tensors one pre-processor keeps for reuse. */
     static final long KEEP_BYTES = 32L << 20;
@@ -217,18 +227,26 @@ public final class Preprocessor {
         int n = input.elements();
         float[] floats = null;
         byte[] bytes = null;
+        Object tensorArray;
         if (uint8) {
             bytes =
                     reuse != null && reuse.uint8() != null && reuse.uint8().length == n
                             ? reuse.uint8()
                             : new byte[n];
+            tensorArray = bytes;
         } else {
             floats =
                     reuse != null && reuse.floats() != null && reuse.floats().length == n
                             ? reuse.floats()
                             : new float[n];
+            tensorArray = floats;
         }
-        pad(floats, bytes, w, h, px, py, nw, nh);
+        // A recycled tensor this pre-processor padded for the same letterbox (the next frame of
+        // the same camera) still holds that padding: only the image is written.
+        if (!(reuse != null && box.equals(reuse.letterbox()) && padded.containsKey(tensorArray))) {
+            pad(floats, bytes, w, h, px, py, nw, nh);
+            padded.put(tensorArray, Boolean.TRUE);
+        }
 
         int ch = image.channels();
         Plan plan = plan(image.width(), image.height(), nw, nh, ch);
