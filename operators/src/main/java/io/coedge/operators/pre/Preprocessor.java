@@ -18,10 +18,11 @@ import java.util.List;
  * (so a float tensor is exactly the normalised uint8 one) and written into the tensor, from tables
  * computed once per (decoded size, scaled size). With the JDK Vector API ({@link Simd}: the JVM
  * started with {@code --add-modules jdk.incubator.vector}) the horizontal pass, the vertical pass
- * fused with the NCHW write, and the copy run in {@link VectorResize}, with the same result to the
- * bit; otherwise the scalar passes here. No intermediate images; a few rows of ints per thread,
- * kept; an image already at its size in the tensor is copied straight in. Tensors handed back with
- * {@link #recycle} are written over by the next frames instead of allocated. Thread-safe.
+ * fused with the NCHW or NHWC write, and the NCHW copy run in {@link VectorResize}, with the same
+ * result to the bit; otherwise the scalar passes here. No intermediate images; a few rows of ints
+ * per thread, kept; an image already at its size in the tensor is copied straight in. Tensors
+ * handed back with {@link #recycle} are written over by the next frames instead of allocated.
+ * Thread-safe.
  */
 public final class Preprocessor {
     /**
@@ -276,6 +277,7 @@ public final class Preprocessor {
             return new Tensor(floats, bytes, box);
         }
         int[][] taps = new int[fy.taps][];
+        int[][][] nhwcTaps = new int[3][fy.taps][];
         for (int oy = 0; oy < nh; oy++) {
             int sy = fy.start[oy];
             for (int t = 0; t < fy.taps; t++) {
@@ -303,6 +305,16 @@ public final class Preprocessor {
                 }
             }
             int y = py + oy;
+            if (vector && channelsLast) {
+                for (int c = 0; c < 3; c++) {
+                    for (int t = 0; t < fy.taps; t++) {
+                        nhwcTaps[c][t] = rows[(sy + t) % ring][from[c]];
+                    }
+                }
+                VectorResize.verticalNhwc(
+                        nhwcTaps, fy, oy, nw, floats, bytes, (y * w + px) * 3, mul, add);
+                continue;
+            }
             for (int c = 0; c < 3; c++) {
                 for (int t = 0; t < fy.taps; t++) {
                     taps[t] = rows[(sy + t) % ring][from[c]];
