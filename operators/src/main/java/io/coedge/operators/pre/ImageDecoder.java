@@ -92,9 +92,10 @@ public final class ImageDecoder {
     }
 
     /**
-     * One thread's decode buffers (libjpeg-turbo's decompressor and native buffers, the decoded
-     * pixels on the heap), kept between frames and lent to one decode at a time; a second decode
-     * open on the same thread meanwhile gets buffers of its own.
+     * One thread's decode buffers (libjpeg-turbo's decompressor and native buffers, whose RGB or
+     * grey output the pre-processor reads in place; a heap buffer for CMYK, converted to RGB), kept
+     * between frames and lent to one decode at a time; a second decode open on the same thread
+     * meanwhile gets buffers of its own.
      */
     private static final class Lease {
         final TurboJpeg.Scratch scratch = new TurboJpeg.Scratch();
@@ -185,11 +186,14 @@ public final class ImageDecoder {
             boolean grey = header.colorspace() == TurboJpeg.CS_GRAY;
             int channels = grey ? 1 : cmyk ? 4 : 3;
             long pixels = (long) w * h;
+            // RGB and grey are read where libjpeg-turbo wrote them (the thread's kept native
+            // buffer); CMYK, and an image too large to keep a buffer for, are copied to the heap.
+            boolean inPlace = !cmyk && TurboJpeg.Scratch.retains(pixels * channels);
             // Native output, its copy on the heap, the RGB of a CMYK image; a progressive JPEG
             // keeps every DCT coefficient of the full image (2 bytes each) until its last scan.
             long bytes =
                     encoded.length
-                            + 2 * pixels * channels
+                            + (inPlace ? 1 : 2) * pixels * channels
                             + (cmyk ? 3 * pixels : 0)
                             + (jpeg.progressive()
                                     ? 2L * header.width() * header.height() * (cmyk ? 4 : 3)
@@ -206,13 +210,21 @@ public final class ImageDecoder {
                                     + "/"
                                     + f.denom());
             try {
+                int format = grey ? TurboJpeg.PF_GRAY : cmyk ? TurboJpeg.PF_CMYK : TurboJpeg.PF_RGB;
+                if (inPlace) {
+                    return new Decoding(
+                            new DecodedImage(
+                                    session.decodeInPlace(w, h, format, channels),
+                                    w,
+                                    h,
+                                    channels,
+                                    header.width(),
+                                    header.height()),
+                            grant,
+                            lease);
+                }
                 byte[] px = lease.pixels(Math.toIntExact(pixels * channels));
-                session.decode(
-                        w,
-                        h,
-                        grey ? TurboJpeg.PF_GRAY : cmyk ? TurboJpeg.PF_CMYK : TurboJpeg.PF_RGB,
-                        channels,
-                        px);
+                session.decode(w, h, format, channels, px);
                 if (cmyk) {
                     px = invertedCmykToRgb(px, (int) pixels, 4);
                 }

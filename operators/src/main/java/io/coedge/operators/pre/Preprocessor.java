@@ -18,10 +18,11 @@ import java.util.List;
  * (so a float tensor is exactly the normalised uint8 one) and written into the tensor, from tables
  * computed once per (decoded size, scaled size). With the JDK Vector API ({@link Simd}: the JVM
  * started with {@code --add-modules jdk.incubator.vector}) the horizontal pass, the vertical pass
- * fused with the NCHW write, and the copy run in {@link VectorResize}, with the same result to the
- * bit; otherwise the scalar passes here. No intermediate images; a few rows of ints per thread,
- * kept; an image already at its size in the tensor is copied straight in. Tensors handed back with
- * {@link #recycle} are written over by the next frames instead of allocated. Thread-safe.
+ * fused with the NCHW or NHWC write, and the NCHW copy run in {@link VectorResize}, with the same
+ * result to the bit; otherwise the scalar passes here. No intermediate images; a few rows of ints
+ * per thread, kept; an image already at its size in the tensor is copied straight in. Tensors
+ * handed back with {@link #recycle} are written over by the next frames instead of allocated.
+ * Thread-safe.
  */
 public final class Preprocessor {
     /**
@@ -159,7 +160,9 @@ public final class Preprocessor {
      * next {@link #apply} overwrites its array instead of allocating one. A 640x640 float32 tensor
      * is 4.9 MB, a humongous object for G1 that is allocated, zeroed and collected per frame
      * otherwise. Idle tensors are kept up to one batch of them and at most {@value #KEEP_BYTES}
-     * bytes; the letterbox of a recycled tensor stays valid. Recycle a tensor once.
+     * bytes; the letterbox of a recycled tensor stays valid. A tensor this pre-processor padded is
+     * not padded again for a frame of the same letterbox (the same camera's next frame): only its
+     * image is written. Recycle a tensor once, and only when nothing writes its array any more.
      */
     public void recycle(Tensor t) {
         if (t == null) {
@@ -179,6 +182,14 @@ public final class Preprocessor {
         }
         return t;
     }
+
+    /**
+     * The tensor arrays this pre-processor has padded (for the letterbox their {@link Tensor}
+     * holds): a recycled one that is not among them, a tensor of another pre-processor, is padded
+     * again. Weak keys, compared by identity (arrays do not override {@code equals}).
+     */
+    private final java.util.Map<Object, Boolean> padded =
+            java.util.Collections.synchronizedMap(new java.util.WeakHashMap<>());
 
     /** The most bytes of idle tensors one pre-processor keeps for reuse. */
     static final long KEEP_BYTES = 32L << 20;
@@ -217,18 +228,26 @@ public final class Preprocessor {
         int n = input.elements();
         float[] floats = null;
         byte[] bytes = null;
+        Object tensorArray;
         if (uint8) {
             bytes =
                     reuse != null && reuse.uint8() != null && reuse.uint8().length == n
                             ? reuse.uint8()
                             : new byte[n];
+            tensorArray = bytes;
         } else {
             floats =
                     reuse != null && reuse.floats() != null && reuse.floats().length == n
                             ? reuse.floats()
                             : new float[n];
+            tensorArray = floats;
         }
-        pad(floats, bytes, w, h, px, py, nw, nh);
+        // A recycled tensor this pre-processor padded for the same letterbox (the next frame of
+        // the same camera) still holds that padding: only the image is written.
+        if (!(reuse != null && box.equals(reuse.letterbox()) && padded.containsKey(tensorArray))) {
+            pad(floats, bytes, w, h, px, py, nw, nh);
+            padded.put(tensorArray, Boolean.TRUE);
+        }
 
         int ch = image.channels();
         Plan plan = plan(image.width(), image.height(), nw, nh, ch);
@@ -236,11 +255,14 @@ public final class Preprocessor {
         Axis fy = plan.y;
         int ring = fy.taps;
         Work work = WORK.get().size(ring, ch, nw, image.width());
+        // libjpeg-turbo's output is read where it was written (a direct buffer): the vector pass
+        // loads from it, the scalar pass copies one row at a time into a small heap row.
+        ByteBuffer src = image.pixels();
+        byte[] array = src.hasArray() && src.arrayOffset() == 0 ? src.array() : null;
         int[][][] rows = work.rows;
         int[] rowOf = work.rowOf;
         java.util.Arrays.fill(rowOf, 0, ring, -1);
         int[] line = work.line;
-        byte[] src = image.pixels();
         int srcStride = image.width() * ch;
         // The decoded channel of each model channel: decoded pixels are RGB (or one grey).
         int[] from = new int[3];
@@ -251,10 +273,11 @@ public final class Preprocessor {
         if (fx.identity && fy.identity) {
             // The decoded image already is the size it takes in the tensor (720p at 4/8, a
             // 640x480 frame): no resize, the bytes go straight to the model's values.
-            copy(src, ch, from, floats, bytes, w, plane, px, py, nw, nh);
+            copy(src, array, work.row, ch, from, floats, bytes, w, plane, px, py, nw, nh);
             return new Tensor(floats, bytes, box);
         }
         int[][] taps = new int[fy.taps][];
+        int[][][] nhwcTaps = new int[3][fy.taps][];
         for (int oy = 0; oy < nh; oy++) {
             int sy = fy.start[oy];
             for (int t = 0; t < fy.taps; t++) {
@@ -269,20 +292,29 @@ public final class Preprocessor {
                                 nw,
                                 rows[slot]);
                     } else {
-                        horizontal(
-                                src,
-                                (sy + t) * srcStride,
-                                ch,
-                                image.width(),
-                                fx,
-                                nw,
-                                work.packed,
-                                rows[slot]);
+                        byte[] row = array;
+                        int offset = (sy + t) * srcStride;
+                        if (row == null) {
+                            src.get(offset, work.row, 0, srcStride);
+                            row = work.row;
+                            offset = 0;
+                        }
+                        horizontal(row, offset, ch, image.width(), fx, nw, work.packed, rows[slot]);
                     }
                     rowOf[slot] = sy + t;
                 }
             }
             int y = py + oy;
+            if (vector && channelsLast) {
+                for (int c = 0; c < 3; c++) {
+                    for (int t = 0; t < fy.taps; t++) {
+                        nhwcTaps[c][t] = rows[(sy + t) % ring][from[c]];
+                    }
+                }
+                VectorResize.verticalNhwc(
+                        nhwcTaps, fy, oy, nw, floats, bytes, (y * w + px) * 3, mul, add);
+                continue;
+            }
             for (int c = 0; c < 3; c++) {
                 for (int t = 0; t < fy.taps; t++) {
                     taps[t] = rows[(sy + t) % ring][from[c]];
@@ -497,7 +529,9 @@ public final class Preprocessor {
 
     /** The decoded pixels, {@code nw x nh}, into the tensor at {@code (px, py)} as they are. */
     private void copy(
-            byte[] src,
+            ByteBuffer buffer,
+            byte[] array,
+            byte[] rowBuffer,
             int ch,
             int[] from,
             float[] floats,
@@ -517,8 +551,14 @@ public final class Preprocessor {
                 for (int c = 0; c < 3; c++) {
                     at[c] = c * plane + pixel;
                 }
-                VectorResize.copyNchw(src, row, nw, from, floats, bytes, at, mul, add);
+                VectorResize.copyNchw(buffer, row, nw, from, floats, bytes, at, mul, add);
                 continue;
+            }
+            byte[] src = array;
+            if (src == null) {
+                buffer.get(row, rowBuffer, 0, stride);
+                src = rowBuffer;
+                row = 0;
             }
             if (channelsLast) {
                 if (uint8 && ch == 3 && rgb) {
@@ -723,9 +763,15 @@ public final class Preprocessor {
         int[] line = new int[0];
         long[] packed = new long[0];
 
+        /** One decoded row on the heap, for the scalar pass over a direct buffer. */
+        byte[] row = new byte[0];
+
         Work size(int ring, int channels, int width, int sourceWidth) {
             if (packed.length < sourceWidth) {
                 packed = new long[sourceWidth];
+            }
+            if (row.length < sourceWidth * channels) {
+                row = new byte[sourceWidth * channels];
             }
             if (rows.length < ring
                     || rows[0].length < channels

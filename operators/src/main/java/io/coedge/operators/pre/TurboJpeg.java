@@ -8,6 +8,7 @@ import com.sun.jna.Pointer;
 import com.sun.jna.ptr.IntByReference;
 import io.coedge.format.ErrorCode;
 import java.lang.ref.Cleaner;
+import java.nio.ByteBuffer;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -199,10 +200,19 @@ final class TurboJpeg {
             }
         }
 
+        /**
+         * Bytes of the kept output buffer beyond the image: {@link VectorResize} loads whole
+         * vectors (up to 2048 bits) from a row's last block without leaving the buffer.
+         */
+        static final int OUT_SLACK = 256;
+
         private Pointer handle;
         private Cleaner.Cleanable destroy;
         private Memory source;
         private Memory out;
+
+        /** {@link #out} as a direct buffer, made once per buffer. */
+        private ByteBuffer outBuffer;
 
         private Pointer handle() throws ImageDecodeException {
             if (handle == null) {
@@ -248,10 +258,16 @@ final class TurboJpeg {
             if (bytes > RETAINED_BYTES) {
                 return new Memory(bytes);
             }
-            if (out == null || out.size() < bytes) {
-                out = new Memory(bytes);
+            if (out == null || out.size() < bytes + OUT_SLACK) {
+                out = new Memory(bytes + OUT_SLACK);
+                outBuffer = out.getByteBuffer(0, out.size());
             }
             return out;
+        }
+
+        /** Whether an output of {@code bytes} is decoded into the kept buffer. */
+        static boolean retains(long bytes) {
+            return bytes <= RETAINED_BYTES;
         }
     }
 
@@ -290,36 +306,59 @@ final class TurboJpeg {
         /**
          * Decodes at {@code width x height} (a scaled size of a {@link Factor}) in {@code
          * pixelFormat}, {@code channels} bytes per pixel, into the start of {@code pixels} (at
-         * least that long). Warnings (extraneous bytes, a few corrupt blocks) keep the image, as
-         * every JPEG viewer does; fatal errors refuse it.
+         * least that long): a copy out of the native output.
          */
         void decode(int width, int height, int pixelFormat, int channels, byte[] pixels)
                 throws ImageDecodeException {
             long bytes = (long) width * height * channels;
             Memory out = scratch.out(bytes);
             try {
-                if (Api.tjDecompress2(
-                                handle,
-                                source,
-                                size,
-                                out,
-                                width,
-                                width * channels,
-                                height,
-                                pixelFormat,
-                                0)
-                        != 0) {
-                    boolean fatal = Api.tjGetErrorCode(handle) == ERR_FATAL;
-                    String error = error();
-                    scratch.discardHandle();
-                    if (fatal) {
-                        throw new ImageDecodeException("cannot decode JPEG: " + error);
-                    }
-                }
+                decodeInto(out, width, height, pixelFormat, channels);
                 out.read(0, pixels, 0, Math.toIntExact(bytes));
             } finally {
                 if (out != scratch.out) {
                     out.close();
+                }
+            }
+        }
+
+        /**
+         * Decodes as {@link #decode} into this thread's kept native buffer ({@link Scratch#retains}
+         * the size) and returns it as a direct buffer, the image from index 0: read in place, no
+         * copy to the heap. Valid until the next decode on this scratch.
+         */
+        ByteBuffer decodeInPlace(int width, int height, int pixelFormat, int channels)
+                throws ImageDecodeException {
+            long bytes = (long) width * height * channels;
+            if (!Scratch.retains(bytes)) {
+                throw new IllegalArgumentException("not kept: " + bytes + " bytes");
+            }
+            decodeInto(scratch.out(bytes), width, height, pixelFormat, channels);
+            return scratch.outBuffer;
+        }
+
+        /**
+         * Warnings (extraneous bytes, a few corrupt blocks) keep the image, as every JPEG viewer
+         * does; fatal errors refuse it.
+         */
+        private void decodeInto(Memory out, int width, int height, int pixelFormat, int channels)
+                throws ImageDecodeException {
+            if (Api.tjDecompress2(
+                            handle,
+                            source,
+                            size,
+                            out,
+                            width,
+                            width * channels,
+                            height,
+                            pixelFormat,
+                            0)
+                    != 0) {
+                boolean fatal = Api.tjGetErrorCode(handle) == ERR_FATAL;
+                String error = error();
+                scratch.discardHandle();
+                if (fatal) {
+                    throw new ImageDecodeException("cannot decode JPEG: " + error);
                 }
             }
         }

@@ -1,8 +1,11 @@
 package io.coedge.operators.pre;
 
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorShuffle;
@@ -11,9 +14,11 @@ import jdk.incubator.vector.VectorSpecies;
 /**
  * {@link Preprocessor}'s resize with the JDK Vector API (incubating in JDK 17: only loaded when the
  * JVM runs with {@code --add-modules jdk.incubator.vector}, see {@link Simd}): the horizontal pass
- * of interleaved RGB rows, and the vertical pass fused with the write of an NCHW plane row (float32
- * or uint8). The same integer arithmetic as the scalar passes and the same float operations ({@code
- * v x mul}, then {@code + add}, no fused multiply-add), so the tensor is identical, bit for bit.
+ * of interleaved RGB rows (read in place from libjpeg-turbo's native output), and the vertical pass
+ * fused with the write of an NCHW plane row or of an NHWC row (three channels interleaved by
+ * shuffles and blends), float32 or uint8. The same integer arithmetic as the scalar passes and the
+ * same float operations ({@code v x mul}, then {@code + add}, no fused multiply-add), so the tensor
+ * is identical, bit for bit.
  *
  * <p>Why not gathers: {@code IntVector.fromArray(..., indexMap)} was slower than the scalar pass on
  * this machine (1.9 against 1.5 ms a 1080p frame). Instead, per block of {@link #PIXELS} outputs
@@ -39,6 +44,9 @@ final class VectorResize {
 
     /** Bytes of one vector. */
     static final int LANES = BYTES.length();
+
+    /** Bytes have no order; the loads from buffers still take one. */
+    private static final ByteOrder ORDER = ByteOrder.nativeOrder();
 
     private VectorResize() {}
 
@@ -137,7 +145,7 @@ final class VectorResize {
      * to the scalar sum.
      */
     static void horizontal(
-            byte[] src, int offset, Preprocessor.Axis fx, Tables tb, int nw, int[][] out) {
+            ByteBuffer src, int offset, Preprocessor.Axis fx, Tables tb, int nw, int[][] out) {
         int half = 1 << (Preprocessor.X_BITS - 8 - 1);
         int shift = Preprocessor.X_BITS - 8;
         int taps = tb.taps;
@@ -145,7 +153,7 @@ final class VectorResize {
         int[] g = out[1];
         int[] b = out[2];
         IntVector halves = IntVector.broadcast(INTS, half);
-        int limit = src.length - LANES;
+        int limit = src.capacity() - LANES;
         int ox = 0;
         for (int k = 0; k < tb.blocks; k++) {
             int at = offset + tb.base[k];
@@ -153,7 +161,7 @@ final class VectorResize {
                 break;
             }
             int o0 = k * tb.step;
-            ByteVector v = ByteVector.fromArray(BYTES, src, at);
+            ByteVector v = ByteVector.fromByteBuffer(BYTES, src, at, ORDER);
             IntVector sr = halves;
             IntVector sg = halves;
             IntVector sb = halves;
@@ -177,9 +185,9 @@ final class VectorResize {
             int sb = half;
             for (int t = 0; t < fx.taps; t++, i += 3) {
                 int w = fx.weight[t0 + t];
-                sr += w * (src[i] & 0xff);
-                sg += w * (src[i + 1] & 0xff);
-                sb += w * (src[i + 2] & 0xff);
+                sr += w * (src.get(i) & 0xff);
+                sg += w * (src.get(i + 1) & 0xff);
+                sb += w * (src.get(i + 2) & 0xff);
             }
             r[ox] = sr >> shift;
             g[ox] = sg >> shift;
@@ -246,6 +254,136 @@ final class VectorResize {
         }
     }
 
+    /**
+     * Interleaving three vectors of one channel each (R, G, B of {@link #PIXELS} pixels) into three
+     * vectors of RGB triples, as NHWC lays them out: output vector {@code j}, lane {@code k} holds
+     * element {@code g = j x PIXELS + k}, channel {@code g % 3} of pixel {@code g / 3}; per output
+     * vector, each channel's vector is rearranged ({@code PICK[j]}: lane k from lane g / 3) and
+     * blended in where {@code g % 3} is its channel.
+     */
+    private static final int[][] PICK_INDEX = new int[3][PIXELS];
+
+    private static final boolean[][][] CHANNEL_LANES = new boolean[3][3][PIXELS];
+
+    static {
+        for (int j = 0; j < 3; j++) {
+            for (int k = 0; k < PIXELS; k++) {
+                int g = j * PIXELS + k;
+                PICK_INDEX[j][k] = g / 3;
+                CHANNEL_LANES[j][g % 3][k] = true;
+            }
+        }
+    }
+
+    private static final VectorShuffle<Integer>[] INT_PICK = shuffles(INTS, PICK_INDEX);
+    private static final VectorShuffle<Float>[] FLOAT_PICK = shuffles(FLOATS, PICK_INDEX);
+
+    @SuppressWarnings("unchecked")
+    private static final VectorMask<Integer>[][] INT_CHANNEL = new VectorMask[3][3];
+
+    @SuppressWarnings("unchecked")
+    private static final VectorMask<Float>[][] FLOAT_CHANNEL = new VectorMask[3][3];
+
+    static {
+        for (int j = 0; j < 3; j++) {
+            for (int c = 0; c < 3; c++) {
+                INT_CHANNEL[j][c] = VectorMask.fromArray(INTS, CHANNEL_LANES[j][c], 0);
+                FLOAT_CHANNEL[j][c] = VectorMask.fromArray(FLOATS, CHANNEL_LANES[j][c], 0);
+            }
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private static <E> VectorShuffle<E>[] shuffles(VectorSpecies<E> species, int[][] index) {
+        VectorShuffle<E>[] out = new VectorShuffle[index.length];
+        for (int j = 0; j < index.length; j++) {
+            out[j] = VectorShuffle.fromArray(species, index[j], 0);
+        }
+        return out;
+    }
+
+    private static FloatVector toFloat(IntVector v, float mul, float add) {
+        return ((FloatVector) v.convertShape(VectorOperators.I2F, FLOATS, 0)).mul(mul).add(add);
+    }
+
+    private static IntVector verticalSum(
+            int[][] rows, int taps, int[] weight, int t0, int ox, int half, int shift) {
+        IntVector v = IntVector.broadcast(INTS, half);
+        for (int t = 0; t < taps; t++) {
+            v = v.add(IntVector.fromArray(INTS, rows[t], ox).mul(weight[t0 + t]));
+        }
+        return v.lanewise(VectorOperators.ASHR, shift);
+    }
+
+    /**
+     * The vertical pass of one output row of all three model channels ({@code rows[c][t]}: model
+     * channel {@code c}'s taps' planar rows from the horizontal pass) written straight into an NHWC
+     * row of {@code nw} pixels from element {@code at}: per channel {@code v x mul[c] + add[c]} as
+     * floats, or the 0..255 byte when {@code bytes} is given, interleaved by shuffles. Exactly
+     * {@link Preprocessor#vertical} per channel followed by the scalar interleaved write.
+     */
+    static void verticalNhwc(
+            int[][][] rows,
+            Preprocessor.Axis fy,
+            int oy,
+            int nw,
+            float[] floats,
+            byte[] bytes,
+            int at,
+            float[] mul,
+            float[] add) {
+        int taps = fy.taps;
+        int t0 = oy * taps;
+        int[] weight = fy.weight;
+        int shift = Preprocessor.Y_BITS + 8;
+        int half = 1 << (shift - 1);
+        int n = PIXELS;
+        int ox = 0;
+        for (; ox <= nw - n; ox += n) {
+            IntVector r = verticalSum(rows[0], taps, weight, t0, ox, half, shift);
+            IntVector g = verticalSum(rows[1], taps, weight, t0, ox, half, shift);
+            IntVector b = verticalSum(rows[2], taps, weight, t0, ox, half, shift);
+            int o = at + 3 * ox;
+            if (bytes != null) {
+                for (int j = 0; j < 3; j++) {
+                    VectorShuffle<Integer> pick = INT_PICK[j];
+                    r.rearrange(pick)
+                            .blend(g.rearrange(pick), INT_CHANNEL[j][1])
+                            .blend(b.rearrange(pick), INT_CHANNEL[j][2])
+                            .convertShape(VectorOperators.I2B, QUARTER_BYTES, 0)
+                            .reinterpretAsBytes()
+                            .intoArray(bytes, o + j * n);
+                }
+            } else {
+                FloatVector fr = toFloat(r, mul[0], add[0]);
+                FloatVector fg = toFloat(g, mul[1], add[1]);
+                FloatVector fb = toFloat(b, mul[2], add[2]);
+                for (int j = 0; j < 3; j++) {
+                    VectorShuffle<Float> pick = FLOAT_PICK[j];
+                    fr.rearrange(pick)
+                            .blend(fg.rearrange(pick), FLOAT_CHANNEL[j][1])
+                            .blend(fb.rearrange(pick), FLOAT_CHANNEL[j][2])
+                            .intoArray(floats, o + j * n);
+                }
+            }
+        }
+        for (; ox < nw; ox++) {
+            for (int c = 0; c < 3; c++) {
+                int v = half;
+                for (int t = 0; t < taps; t++) {
+                    v += weight[t0 + t] * rows[c][t][ox];
+                }
+                v >>= shift;
+                int o = at + 3 * ox + c;
+                if (bytes != null) {
+                    bytes[o] = (byte) v;
+                } else {
+                    floats[o] = v * mul[c] + add[c];
+                }
+            }
+        }
+    }
+
     /** Lane {@code k} of a vector of interleaved RGB bytes, planar: channel k / PIXELS. */
     private static final VectorShuffle<Byte> PLANAR =
             VectorShuffle.fromOp(BYTES, k -> k / PIXELS < 3 ? 3 * (k % PIXELS) + k / PIXELS : 0);
@@ -257,7 +395,7 @@ final class VectorResize {
      * scalar copy.
      */
     static void copyNchw(
-            byte[] src,
+            ByteBuffer src,
             int offset,
             int nw,
             int[] from,
@@ -267,9 +405,10 @@ final class VectorResize {
             float[] mul,
             float[] add) {
         int x = 0;
-        int limit = src.length - LANES;
+        int limit = src.capacity() - LANES;
         for (; x + PIXELS <= nw && offset + 3 * x <= limit; x += PIXELS) {
-            ByteVector v = ByteVector.fromArray(BYTES, src, offset + 3 * x).rearrange(PLANAR);
+            ByteVector v =
+                    ByteVector.fromByteBuffer(BYTES, src, offset + 3 * x, ORDER).rearrange(PLANAR);
             for (int c = 0; c < 3; c++) {
                 IntVector i = widen(v, from[c]);
                 if (bytes != null) {
@@ -286,7 +425,7 @@ final class VectorResize {
         }
         for (; x < nw; x++) {
             for (int c = 0; c < 3; c++) {
-                byte b = src[offset + 3 * x + from[c]];
+                byte b = src.get(offset + 3 * x + from[c]);
                 if (bytes != null) {
                     bytes[at[c] + x] = b;
                 } else {

@@ -138,4 +138,52 @@ class PreprocessorTest {
             }
         }
     }
+
+    @Test
+    void aRecycledTensorOfTheSameLetterboxKeepsItsPaddingAndOneOfAnotherPreprocessorIsPadded()
+            throws Exception {
+        // The next frame of the same camera: the padding is not written again, only the image.
+        byte[] white = solid("jpg", 200, 100, Color.WHITE);
+        byte[] red = solid("jpg", 200, 100, new Color(200, 30, 90));
+        List<Double> mean = List.of(0.485, 0.456, 0.406);
+        List<Double> std = List.of(0.229, 0.224, 0.225);
+        for (String dtype : List.of("float32", "uint8")) {
+            for (String layout : List.of("NCHW", "NHWC")) {
+                ModelSpec m = letterboxModel(layout, dtype, mean, std, 114);
+                ModelSpec otherPad = letterboxModel(layout, dtype, mean, std, 0);
+                Preprocessor p = new Preprocessor(m);
+                Preprocessor.Tensor fresh = new Preprocessor(m).apply(red);
+
+                Preprocessor.Tensor first = p.apply(white);
+                p.recycle(first);
+                Preprocessor.Tensor second = p.apply(red);
+                assertThat(second.values()).isNotSameAs(fresh.values());
+                assertThat(second.values())
+                        .as(dtype + " " + layout + ": same letterbox, recycled")
+                        .containsExactly(fresh.values());
+
+                // A tensor padded with another pad value, handed to p: padded again.
+                Preprocessor other = new Preprocessor(otherPad);
+                Preprocessor.Tensor foreign = other.apply(white);
+                p.recycle(foreign);
+                Preprocessor.Tensor third = p.apply(red);
+                assertThat(dtype.equals("uint8") ? third.uint8() : third.floats())
+                        .as("the foreign array is reused")
+                        .isSameAs(dtype.equals("uint8") ? foreign.uint8() : foreign.floats());
+                assertThat(third.values())
+                        .as(dtype + " " + layout + ": another pre-processor's tensor")
+                        .containsExactly(fresh.values());
+            }
+        }
+    }
+
+    private static ModelSpec letterboxModel(
+            String layout, String dtype, List<Double> mean, List<Double> std, int pad) {
+        return new ModelSpec(
+                "m",
+                new ModelSpec.InputSpec("input", 64, 64, 3, layout, dtype),
+                new ModelSpec.Preprocess("letterbox", 1.0 / 255.0, mean, std, "RGB", pad),
+                new ModelSpec.Postprocess("classification", List.of("a"), 0.25, 0.45, 1),
+                8);
+    }
 }

@@ -3,6 +3,7 @@ package io.coedge.operators.pre;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.coedge.catalog.ModelSpec;
+import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
@@ -48,20 +49,7 @@ class VectorResizeTest {
             String layout,
             String dtype,
             int channels) {
-        ModelSpec model =
-                new ModelSpec(
-                        "m",
-                        new ModelSpec.InputSpec("input", w, h, 3, layout, dtype),
-                        new ModelSpec.Preprocess(
-                                resize,
-                                1.0 / 255.0,
-                                List.of(0.485, 0.456, 0.406),
-                                List.of(0.229, 0.224, 0.225),
-                                // BGR too: the model's channel order picks the planes.
-                                dtype.equals("uint8") ? "BGR" : "RGB",
-                                114),
-                        new ModelSpec.Postprocess("classification", List.of("a"), 0.25, 0.45, 1),
-                        8);
+        ModelSpec model = model(w, h, resize, layout, dtype);
         byte[] pixels = new byte[dw * dh * channels];
         new Random(dw * 131L + dh).nextBytes(pixels);
         DecodedImage image = new DecodedImage(pixels, dw, dh, channels, sw, sh);
@@ -76,6 +64,68 @@ class VectorResizeTest {
         } else {
             assertThat(vector.floats()).isEqualTo(scalar.floats());
         }
+    }
+
+    /**
+     * libjpeg-turbo's output is read in place from native memory (a direct buffer): both passes
+     * give the tensor of the same pixels on the heap. The buffer is exactly as long as the image,
+     * so the last row's vector loads would read past it and take the scalar tail.
+     */
+    @ParameterizedTest(name = "{0}x{1} (source {2}x{3}) -> {4}x{5} {6} {7} {8} {9}")
+    @CsvSource({
+        "720, 405, 1920, 1080, 640, 640, letterbox, NCHW, float32, 3",
+        "720, 405, 1920, 1080, 640, 640, letterbox, NHWC, uint8, 3",
+        "720, 405, 1920, 1080, 640, 640, letterbox, NCHW, float32, 1",
+        "97, 61, 97, 61, 53, 37, stretch, NHWC, float32, 3",
+        "640, 360, 1280, 720, 640, 640, letterbox, NCHW, float32, 3",
+        "640, 480, 640, 480, 640, 640, letterbox, NHWC, uint8, 3",
+        "37, 21, 37, 21, 37, 37, letterbox, NCHW, uint8, 1",
+    })
+    void pixelsInADirectBufferGiveTheTensorOfThePixelsOnTheHeap(
+            int dw,
+            int dh,
+            int sw,
+            int sh,
+            int w,
+            int h,
+            String resize,
+            String layout,
+            String dtype,
+            int channels) {
+        ModelSpec model = model(w, h, resize, layout, dtype);
+        byte[] pixels = new byte[dw * dh * channels];
+        new Random(dw * 17L + dh).nextBytes(pixels);
+        DecodedImage heap = new DecodedImage(pixels, dw, dh, channels, sw, sh);
+        ByteBuffer buffer = ByteBuffer.allocateDirect(pixels.length).put(pixels);
+        DecodedImage direct = new DecodedImage(buffer, dw, dh, channels, sw, sh);
+
+        Preprocessor.Tensor expected =
+                new Preprocessor(model, ImageDecoder.imageIo(), false).tensor(heap);
+        for (boolean vector : new boolean[] {false, true}) {
+            Preprocessor.Tensor t =
+                    new Preprocessor(model, ImageDecoder.imageIo(), vector).tensor(direct);
+            if (dtype.equals("uint8")) {
+                assertThat(t.uint8()).as("vector " + vector).isEqualTo(expected.uint8());
+            } else {
+                assertThat(t.floats()).as("vector " + vector).isEqualTo(expected.floats());
+            }
+        }
+    }
+
+    private static ModelSpec model(int w, int h, String resize, String layout, String dtype) {
+        return new ModelSpec(
+                "m",
+                new ModelSpec.InputSpec("input", w, h, 3, layout, dtype),
+                new ModelSpec.Preprocess(
+                        resize,
+                        1.0 / 255.0,
+                        List.of(0.485, 0.456, 0.406),
+                        List.of(0.229, 0.224, 0.225),
+                        // BGR too: the model's channel order picks the planes.
+                        dtype.equals("uint8") ? "BGR" : "RGB",
+                        114),
+                new ModelSpec.Postprocess("classification", List.of("a"), 0.25, 0.45, 1),
+                8);
     }
 
     @Test
