@@ -656,29 +656,18 @@ public final class LiveLinkBench {
         Writer probeIn = new OutputStreamWriter(probe.getOutputStream(), StandardCharsets.UTF_8);
         expect(probeOut, "topics");
         List<String> jobArgs =
-                List.of(
-                        "--config",
-                        plan.catalog().toAbsolutePath().toString(),
-                        "--bootstrap",
-                        kafka,
-                        "--dispatch",
-                        plan.dispatch(),
-                        "--batch",
-                        plan.batch(),
-                        "--frames-topic",
-                        topics.frames(),
-                        "--results-topic",
-                        topics.results(),
-                        "--dlq-topic",
-                        topics.deadLetters(),
-                        "--profiles-topic",
-                        topics.nodeProfiles(),
-                        "--partitions",
-                        Integer.toString(topics.partitions()),
-                        "--checkpoint-ms",
-                        "1000",
-                        "--name",
-                        "coedge-live-link");
+                new ArrayList<>(
+                        List.of(
+                                "--config",
+                                plan.catalog().toAbsolutePath().toString(),
+                                "--bootstrap",
+                                kafka,
+                                "--dispatch",
+                                plan.dispatch(),
+                                "--batch",
+                                plan.batch()));
+        jobArgs.addAll(JobArguments.topics(topics));
+        jobArgs.addAll(List.of("--checkpoint-ms", "1000", "--name", "coedge-live-link"));
         String jobId = rest.submit(jobJar, JobArguments.ENTRY_CLASS, jobArgs, m -> {});
         Seen seen = new Seen();
         List<Change> changes = new ArrayList<>();
@@ -704,17 +693,8 @@ public final class LiveLinkBench {
                                         "--seed",
                                         "1",
                                         "--bootstrap",
-                                        kafka,
-                                        "--frames-topic",
-                                        topics.frames(),
-                                        "--results-topic",
-                                        topics.results(),
-                                        "--dlq-topic",
-                                        topics.deadLetters(),
-                                        "--profiles-topic",
-                                        topics.nodeProfiles(),
-                                        "--partitions",
-                                        Integer.toString(topics.partitions())));
+                                        kafka));
+                args.addAll(JobArguments.topics(topics));
                 if (plan.images() != null) {
                     args.addAll(List.of("--images", plan.images().toAbsolutePath().toString()));
                 }

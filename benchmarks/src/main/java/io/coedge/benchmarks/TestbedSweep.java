@@ -323,10 +323,8 @@ public final class TestbedSweep {
                         new InputStreamReader(probe.getInputStream(), StandardCharsets.UTF_8));
         Writer probeIn = new OutputStreamWriter(probe.getOutputStream(), StandardCharsets.UTF_8);
         expect(probeOut, "topics", probe);
-        String jobId =
-                rest.submit(
-                        jobJar,
-                        JobArguments.ENTRY_CLASS,
+        List<String> jobArgs =
+                new ArrayList<>(
                         List.of(
                                 "--config",
                                 catalogFile.toString(),
@@ -335,22 +333,10 @@ public final class TestbedSweep {
                                 "--dispatch",
                                 dispatch,
                                 "--batch",
-                                batch,
-                                "--frames-topic",
-                                topics.frames(),
-                                "--results-topic",
-                                topics.results(),
-                                "--dlq-topic",
-                                topics.deadLetters(),
-                                "--profiles-topic",
-                                topics.nodeProfiles(),
-                                "--partitions",
-                                Integer.toString(topics.partitions()),
-                                "--checkpoint-ms",
-                                "1000",
-                                "--name",
-                                "coedge-sweep-" + run),
-                        m -> {});
+                                batch));
+        jobArgs.addAll(JobArguments.topics(topics));
+        jobArgs.addAll(List.of("--checkpoint-ms", "1000", "--name", "coedge-sweep-" + run));
+        String jobId = rest.submit(jobJar, JobArguments.ENTRY_CLASS, jobArgs, m -> {});
         List<FrameResult> results = new ArrayList<>();
         Map<String, NodeStatus> statuses = new TreeMap<>();
         long sent;
@@ -361,11 +347,8 @@ public final class TestbedSweep {
             Set<String> origins = new LinkedHashSet<>();
             catalog.tasks().forEach(t -> origins.add(t.origin()));
             for (String origin : origins) {
-                producers.add(
-                        java(
-                                testbed,
-                                origin,
-                                origin,
+                List<String> args =
+                        new ArrayList<>(
                                 List.of(
                                         cliMain,
                                         "produce",
@@ -376,17 +359,14 @@ public final class TestbedSweep {
                                         "--seed",
                                         Integer.toString(run),
                                         "--bootstrap",
-                                        kafka,
-                                        "--frames-topic",
-                                        topics.frames(),
-                                        "--results-topic",
-                                        topics.results(),
-                                        "--dlq-topic",
-                                        topics.deadLetters(),
-                                        "--profiles-topic",
-                                        topics.nodeProfiles(),
-                                        "--partitions",
-                                        Integer.toString(topics.partitions())),
+                                        kafka));
+                args.addAll(JobArguments.topics(topics));
+                producers.add(
+                        java(
+                                testbed,
+                                origin,
+                                origin,
+                                args,
                                 logs.resolve("produce-" + run + "-" + origin + ".log")));
             }
             for (Process p : producers) {

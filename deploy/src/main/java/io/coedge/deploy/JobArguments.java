@@ -1,5 +1,6 @@
 package io.coedge.deploy;
 
+import io.coedge.topics.TopicsConfig;
 import java.util.List;
 
 /**
@@ -33,6 +34,24 @@ public final class JobArguments {
                     "--name",
                     "--sidecar",
                     "--local");
+
+    /**
+     * The arguments that name {@code topics} and their partitions: the job's, and {@code coedge
+     * produce}'s (the same option names), for a run on its own topics.
+     */
+    public static List<String> topics(TopicsConfig topics) {
+        return List.of(
+                "--frames-topic",
+                topics.frames(),
+                "--results-topic",
+                topics.results(),
+                "--dlq-topic",
+                topics.deadLetters(),
+                "--profiles-topic",
+                topics.nodeProfiles(),
+                "--partitions",
+                Integer.toString(topics.partitions()));
+    }
 
     private JobArguments() {}
 }
