@@ -15,6 +15,11 @@ public final class JobArguments {
 
     public static final String CONFIG = "--config";
     public static final String BOOTSTRAP = "--bootstrap";
+    public static final String FRAMES_TOPIC = "--frames-topic";
+    public static final String RESULTS_TOPIC = "--results-topic";
+    public static final String DLQ_TOPIC = "--dlq-topic";
+    public static final String PROFILES_TOPIC = "--profiles-topic";
+    public static final String PARTITIONS = "--partitions";
 
     /** Every argument CoEdgeJob.main reads. */
     public static final List<String> NAMES =
@@ -41,15 +46,15 @@ public final class JobArguments {
      */
     public static List<String> topics(TopicsConfig topics) {
         return List.of(
-                "--frames-topic",
+                FRAMES_TOPIC,
                 topics.frames(),
-                "--results-topic",
+                RESULTS_TOPIC,
                 topics.results(),
-                "--dlq-topic",
+                DLQ_TOPIC,
                 topics.deadLetters(),
-                "--profiles-topic",
+                PROFILES_TOPIC,
                 topics.nodeProfiles(),
-                "--partitions",
+                PARTITIONS,
                 Integer.toString(topics.partitions()));
     }
 
