@@ -135,10 +135,8 @@ public final class FaultBench {
         String jobId;
         try (NodeWatch watch = new NodeWatch(client, topics.nodeProfiles())) {
             watch.poll(Duration.ofMillis(100));
-            jobId =
-                    rest.submit(
-                            options.jar(),
-                            JobArguments.ENTRY_CLASS,
+            List<String> jobArgs =
+                    new ArrayList<>(
                             List.of(
                                     "--config",
                                     options.catalogFile().toString(),
@@ -147,19 +145,14 @@ public final class FaultBench {
                                     "--delivery",
                                     delivery,
                                     "--checkpoint-ms",
-                                    Long.toString(options.checkpointMs()),
-                                    "--frames-topic",
-                                    topics.frames(),
-                                    "--results-topic",
-                                    topics.results(),
-                                    "--dlq-topic",
-                                    topics.deadLetters(),
-                                    "--profiles-topic",
-                                    topics.nodeProfiles(),
-                                    "--partitions",
-                                    Integer.toString(topics.partitions()),
-                                    "--name",
-                                    name),
+                                    Long.toString(options.checkpointMs())));
+            jobArgs.addAll(JobArguments.topics(topics));
+            jobArgs.addAll(List.of("--name", name));
+            jobId =
+                    rest.submit(
+                            options.jar(),
+                            JobArguments.ENTRY_CLASS,
+                            jobArgs,
                             m -> progress.accept(delivery + ": " + m));
             rest.awaitRunning(jobId, Duration.ofMinutes(5));
             progress.accept(delivery + ": job " + jobId + " running; waiting for healthy nodes");

@@ -5,22 +5,15 @@ import io.coedge.catalog.CatalogText;
 import io.coedge.catalog.LinkSpec;
 import io.coedge.catalog.NodeSpec;
 import io.coedge.catalog.TaskSpec;
-import io.coedge.deploy.ClusterSpec;
 import io.coedge.deploy.FlinkSession;
 import io.coedge.deploy.JobArguments;
-import io.coedge.deploy.LocalCluster;
 import io.coedge.deploy.testbed.Testbed;
-import io.coedge.deploy.testbed.TestbedPlan;
 import io.coedge.deploy.testbed.TestbedState;
 import io.coedge.format.FrameResult;
 import io.coedge.format.ResultCodec;
 import io.coedge.topics.TopicsConfig;
 import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.io.OutputStreamWriter;
-import java.io.Writer;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -36,7 +29,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 /**
@@ -497,11 +489,9 @@ public final class LiveLinkBench {
     // The run
 
     private final Path work;
-    private final Path models;
     private final Path jobJar;
-    private final String cliMain;
     private final Consumer<String> progress;
-    private final List<Process> started = new ArrayList<>();
+    private final TestbedJobs jobs;
 
     /**
      * @param models the sidecars' model repository; generated models when it is empty
@@ -510,10 +500,9 @@ public final class LiveLinkBench {
     public LiveLinkBench(
             Path work, Path models, Path jobJar, String cliMain, Consumer<String> progress) {
         this.work = work;
-        this.models = models;
         this.jobJar = jobJar;
-        this.cliMain = cliMain;
         this.progress = progress;
+        this.jobs = new TestbedJobs(models, cliMain, progress);
     }
 
     /** What a run is asked to do. */
@@ -574,46 +563,19 @@ public final class LiveLinkBench {
             }
         }
         Path dir = Files.createDirectories(work.resolve("live-link"));
-        io.coedge.deploy.local.LocalPipeline.ensureModels(models, progress);
-        ClusterSpec spec =
-                ClusterSpec.builder(catalog.nodes(), dir.resolve("cluster"))
-                        .restPort(freePort())
-                        .models(models)
-                        .sidecarDevice("cpu")
-                        .sidecarThreads(1)
-                        .kafkaPort(9092)
-                        .build();
-        LocalCluster[] cluster = {null};
-        Thread stop =
-                new Thread(
-                        () -> {
-                            stopStarted();
-                            LocalCluster c = cluster[0];
-                            if (c != null) {
-                                c.close();
-                            }
-                        },
-                        "coedge-live-link-stop");
-        Runtime.getRuntime().addShutdownHook(stop);
-        try (LocalCluster c =
-                LocalCluster.start(
-                        spec,
-                        plan.catalog(),
-                        TestbedPlan.of(Testbed.newRunId(), catalog.nodes(), catalog.links()),
-                        progress)) {
-            cluster[0] = c;
-            TestbedState testbed = c.testbed();
-            TestbedSweep.evenQuotas(testbed, progress);
-            return runJob(plan, catalog, nodes, testbed, c.state().kafkaBootstrap(), c.session());
-        } finally {
-            stopStarted();
-            cluster[0] = null;
-            try {
-                Runtime.getRuntime().removeShutdownHook(stop);
-            } catch (IllegalStateException shuttingDown) {
-                // the hook runs now
-            }
-        }
+        return jobs.onTestbed(
+                catalog,
+                plan.catalog(),
+                dir,
+                "coedge-live-link-stop",
+                (c, testbed) ->
+                        runJob(
+                                plan,
+                                catalog,
+                                nodes,
+                                testbed,
+                                c.state().kafkaBootstrap(),
+                                c.session()));
     }
 
     /** What the probe has reported so far. */
@@ -636,100 +598,50 @@ public final class LiveLinkBench {
         TopicsConfig topics = TopicsConfig.prefixed("live", nodes.size());
         long maxDeadline =
                 catalog.tasks().stream().mapToLong(TaskSpec::deadlineMs).max().orElse(1000);
-        Process probe =
-                java(
+        TestbedJobs.Probe probe =
+                jobs.startProbe(
                         testbed,
-                        TestbedState.BACKBONE,
-                        null,
-                        List.of(
-                                LiveLinkProbe.class.getName(),
-                                kafka,
-                                "live",
-                                Integer.toString(nodes.size()),
-                                String.join(",", nodes),
-                                Long.toString(Duration.ofMillis(maxDeadline).toSeconds() + 60)),
-                        logs.resolve("probe.log"),
-                        true);
-        BufferedReader probeOut =
-                new BufferedReader(
-                        new InputStreamReader(probe.getInputStream(), StandardCharsets.UTF_8));
-        Writer probeIn = new OutputStreamWriter(probe.getOutputStream(), StandardCharsets.UTF_8);
-        expect(probeOut, "topics");
-        List<String> jobArgs =
-                List.of(
-                        "--config",
-                        plan.catalog().toAbsolutePath().toString(),
-                        "--bootstrap",
+                        LiveLinkProbe.class,
                         kafka,
-                        "--dispatch",
-                        plan.dispatch(),
-                        "--batch",
-                        plan.batch(),
-                        "--frames-topic",
-                        topics.frames(),
-                        "--results-topic",
-                        topics.results(),
-                        "--dlq-topic",
-                        topics.deadLetters(),
-                        "--profiles-topic",
-                        topics.nodeProfiles(),
-                        "--partitions",
-                        Integer.toString(topics.partitions()),
-                        "--checkpoint-ms",
-                        "1000",
-                        "--name",
-                        "coedge-live-link");
-        String jobId = rest.submit(jobJar, JobArguments.ENTRY_CLASS, jobArgs, m -> {});
+                        "live",
+                        nodes,
+                        maxDeadline,
+                        logs.resolve("probe.log"));
+        String catalogFile = plan.catalog().toAbsolutePath().toString();
+        String jobId =
+                rest.submit(
+                        jobJar,
+                        JobArguments.ENTRY_CLASS,
+                        TestbedJobs.jobArgs(
+                                catalogFile,
+                                kafka,
+                                plan.dispatch(),
+                                plan.batch(),
+                                topics,
+                                "coedge-live-link"),
+                        m -> {});
         Seen seen = new Seen();
         List<Change> changes = new ArrayList<>();
         long t0;
         try {
             rest.awaitRunning(jobId, Duration.ofMinutes(2));
             progress.accept("job " + jobId + " running; waiting for every node to report healthy");
-            expect(probeOut, "healthy");
-            Thread reader = follow(probeOut, seen);
-            Set<String> origins = new LinkedHashSet<>();
-            catalog.tasks().forEach(t -> origins.add(t.origin()));
-            List<Process> producers = new ArrayList<>();
-            for (String origin : origins) {
-                List<String> args =
-                        new ArrayList<>(
-                                List.of(
-                                        cliMain,
-                                        "produce",
-                                        "--config",
-                                        plan.catalog().toAbsolutePath().toString(),
-                                        "--duration",
-                                        plan.duration().toSeconds() + "s",
-                                        "--seed",
-                                        "1",
-                                        "--bootstrap",
-                                        kafka,
-                                        "--frames-topic",
-                                        topics.frames(),
-                                        "--results-topic",
-                                        topics.results(),
-                                        "--dlq-topic",
-                                        topics.deadLetters(),
-                                        "--profiles-topic",
-                                        topics.nodeProfiles(),
-                                        "--partitions",
-                                        Integer.toString(topics.partitions())));
-                if (plan.images() != null) {
-                    args.addAll(List.of("--images", plan.images().toAbsolutePath().toString()));
-                }
-                producers.add(
-                        java(
-                                testbed,
-                                origin,
-                                origin,
-                                args,
-                                logs.resolve("produce-" + origin + ".log"),
-                                false));
-            }
+            probe.expect("healthy");
+            Thread reader = follow(probe.out(), seen);
+            List<Process> producers =
+                    jobs.startCameras(
+                            testbed,
+                            catalog,
+                            catalogFile,
+                            plan.duration(),
+                            1,
+                            kafka,
+                            topics,
+                            plan.images(),
+                            origin -> logs.resolve("produce-" + origin + ".log"));
             progress.accept(
                     "cameras started on "
-                            + String.join(", ", origins)
+                            + String.join(", ", TestbedJobs.origins(catalog))
                             + "; waiting for the first frame");
             t0 = awaitFirstFrame(seen, Duration.ofMinutes(3));
             long dropAt = t0 + plan.dropAt().toMillis();
@@ -762,18 +674,9 @@ public final class LiveLinkBench {
                             (System.currentTimeMillis() - t0) / 1000.0,
                             restored));
             tick(seen, t0, endAt, plan.window().toMillis(), changes);
-            for (Process p : producers) {
-                if (!p.waitFor(180, TimeUnit.SECONDS)) {
-                    throw new IOException("a camera producer did not end; see " + logs);
-                }
-                if (p.exitValue() != 0) {
-                    throw new IOException(
-                            "a camera producer exited " + p.exitValue() + "; see " + logs);
-                }
-            }
+            TestbedJobs.awaitCameras(producers, 180, logs);
             progress.accept("cameras done; reading the last results");
-            probeIn.write("done\n");
-            probeIn.flush();
+            probe.done();
             reader.join(Duration.ofMillis(maxDeadline).toMillis() + 120_000);
             synchronized (seen) {
                 if (!seen.ended) {
@@ -782,13 +685,8 @@ public final class LiveLinkBench {
                 }
             }
         } finally {
-            probe.destroy();
-            try {
-                rest.cancel(jobId);
-                awaitEnded(rest, jobId);
-            } catch (IOException e) {
-                progress.accept("could not cancel job " + jobId + ": " + e.getMessage());
-            }
+            probe.process().destroy();
+            jobs.cancel(rest, jobId);
         }
         synchronized (seen) {
             return analyse(
@@ -928,78 +826,6 @@ public final class LiveLinkBench {
                                                     (double) (frames - ok) / frames)));
                 }
             }
-        }
-    }
-
-    private static void expect(BufferedReader out, String word) throws IOException {
-        String line = out.readLine();
-        if (line == null || !line.equals(word)) {
-            throw new IOException(
-                    "the Kafka probe in the backbone did not report '"
-                            + word
-                            + "' (got "
-                            + (line == null ? "its end" : "'" + line + "'")
-                            + ")");
-        }
-    }
-
-    private static void awaitEnded(FlinkSession rest, String jobId)
-            throws IOException, InterruptedException {
-        long until = System.nanoTime() + Duration.ofMinutes(1).toNanos();
-        while (System.nanoTime() < until) {
-            if (rest.status(jobId).isTerminal()) {
-                return;
-            }
-            Thread.sleep(250);
-        }
-    }
-
-    /**
-     * A JVM in {@code where}'s namespace, outside its CPU cgroup (the probe; a camera producer: the
-     * cameras are devices of their own, not the edge node's CPU), as {@link TestbedSweep} runs
-     * them; {@code piped}: its stdout is read by the bench, else it goes to {@code log}.
-     */
-    private Process java(
-            TestbedState testbed,
-            String where,
-            String coedgeNode,
-            List<String> mainAndArgs,
-            Path log,
-            boolean piped)
-            throws IOException {
-        List<String> command =
-                new ArrayList<>(List.of("ip", "netns", "exec", testbed.netns().get(where)));
-        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        command.addAll(List.of("-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-cp"));
-        command.add(System.getProperty("java.class.path"));
-        command.addAll(mainAndArgs);
-        Files.createDirectories(log.getParent());
-        ProcessBuilder pb =
-                new ProcessBuilder(command)
-                        .redirectError(ProcessBuilder.Redirect.appendTo(log.toFile()));
-        if (!piped) {
-            pb.redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
-        }
-        if (coedgeNode != null) {
-            pb.environment().put("COEDGE_NODE", coedgeNode);
-        }
-        Process p = pb.start();
-        synchronized (started) {
-            started.add(p);
-        }
-        return p;
-    }
-
-    private void stopStarted() {
-        synchronized (started) {
-            started.forEach(Process::destroyForcibly);
-            started.clear();
-        }
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
         }
     }
 

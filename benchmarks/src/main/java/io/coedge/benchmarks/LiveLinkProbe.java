@@ -2,21 +2,16 @@ package io.coedge.benchmarks;
 
 import io.coedge.format.FrameHeaders;
 import io.coedge.kafka.status.NodeWatch;
-import io.coedge.kafka.topics.TopicAdmin;
-import io.coedge.topics.KafkaClients;
 import io.coedge.topics.TopicsConfig;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Properties;
 import java.util.Set;
 import java.util.UUID;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.CompletableFuture;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -44,40 +39,15 @@ public final class LiveLinkProbe {
     private LiveLinkProbe() {}
 
     public static void main(String[] args) throws Exception {
-        String bootstrap = args[0];
-        TopicsConfig topics = TopicsConfig.prefixed(args[1], Integer.parseInt(args[2]));
-        List<String> nodes = Arrays.asList(args[3].split(","));
-        long waitSeconds = Long.parseLong(args[4]);
-        PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
-        Properties client = KafkaClients.resolve(bootstrap, null).properties();
-        TopicAdmin.createAll(client, topics);
-        out.println("topics");
-        try (NodeWatch watch = new NodeWatch(client, topics.nodeProfiles())) {
-            watch.awaitHealthy(nodes, Duration.ofMinutes(3));
+        ProbeStart start = ProbeStart.of(args);
+        TopicsConfig topics = start.topics();
+        PrintStream out = start.out();
+        try (NodeWatch watch = start.watch()) {
+            start.awaitHealthy(watch);
         }
-        out.println("healthy");
-        AtomicBoolean done = new AtomicBoolean();
-        Thread stdin =
-                new Thread(
-                        () -> {
-                            try (BufferedReader in =
-                                    new BufferedReader(
-                                            new InputStreamReader(
-                                                    System.in, StandardCharsets.UTF_8))) {
-                                String line;
-                                while ((line = in.readLine()) != null && !line.equals("done")) {
-                                    // only "done" means anything
-                                }
-                            } catch (Exception e) {
-                                // the bench went away: end as if done
-                            }
-                            done.set(true);
-                        },
-                        "live-link-probe-stdin");
-        stdin.setDaemon(true);
-        stdin.start();
+        CompletableFuture<Void> done = ProbeStart.done();
         Properties p = new Properties();
-        p.putAll(client);
+        p.putAll(start.client());
         p.setProperty(ConsumerConfig.GROUP_ID_CONFIG, "coedge-live-link-" + UUID.randomUUID());
         p.setProperty(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         p.setProperty(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
@@ -109,10 +79,10 @@ public final class LiveLinkProbe {
                         out.println("dead " + id);
                     }
                 }
-                if (done.get() && until == Long.MAX_VALUE) {
-                    until = System.nanoTime() + Duration.ofSeconds(waitSeconds).toNanos();
+                if (done.isDone() && until == Long.MAX_VALUE) {
+                    until = System.nanoTime() + Duration.ofSeconds(start.waitSeconds()).toNanos();
                 }
-                if (done.get() && open.isEmpty() && caughtUp(consumer, topics.frames())) {
+                if (done.isDone() && open.isEmpty() && caughtUp(consumer, topics.frames())) {
                     break;
                 }
             }

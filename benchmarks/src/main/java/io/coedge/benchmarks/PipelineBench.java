@@ -121,14 +121,7 @@ public final class PipelineBench {
                 // the job
                 // and the clients, and for the sidecars' first real runs: a run that is not
                 // reported.
-                progress.accept(
-                        "warm-up (not reported): "
-                                + pairs.get(0)[0]
-                                + "/"
-                                + pairs.get(0)[1]
-                                + " for "
-                                + warmUp.toSeconds()
-                                + " s");
+                progress.accept(warmUpLine(pairs.get(0), warmUp));
                 runPair(
                         catalogText,
                         catalog,
@@ -631,6 +624,17 @@ public final class PipelineBench {
             }
             return calls * batch / ((System.nanoTime() - t0) / 1e9);
         }
+    }
+
+    /** The progress line of the unreported warm-up run of {@code pair} (dispatch, batching). */
+    static String warmUpLine(String[] pair, Duration warmUp) {
+        return "warm-up (not reported): "
+                + pair[0]
+                + "/"
+                + pair[1]
+                + " for "
+                + warmUp.toSeconds()
+                + " s";
     }
 
     static String percent(double v) {

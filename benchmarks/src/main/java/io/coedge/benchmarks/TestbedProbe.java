@@ -5,16 +5,10 @@ import io.coedge.format.NodeStatusCodec;
 import io.coedge.format.ResultCodec;
 import io.coedge.kafka.results.ResultsReader;
 import io.coedge.kafka.status.NodeWatch;
-import io.coedge.kafka.topics.TopicAdmin;
-import io.coedge.topics.KafkaClients;
 import io.coedge.topics.TopicsConfig;
-import java.io.BufferedReader;
-import java.io.IOException;
-import java.io.InputStreamReader;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -46,31 +40,13 @@ public final class TestbedProbe {
     private TestbedProbe() {}
 
     public static void main(String[] args) throws Exception {
-        String bootstrap = args[0];
-        TopicsConfig topics = TopicsConfig.prefixed(args[1], Integer.parseInt(args[2]));
-        List<String> nodes = Arrays.asList(args[3].split(","));
-        long waitSeconds = Long.parseLong(args[4]);
-        PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
-        Properties client = KafkaClients.resolve(bootstrap, null).properties();
-        TopicAdmin.createAll(client, topics);
-        out.println("topics");
-        try (NodeWatch watch = new NodeWatch(client, topics.nodeProfiles())) {
-            watch.awaitHealthy(nodes, Duration.ofMinutes(3));
-            out.println("healthy");
-            BufferedReader in =
-                    new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
-            CompletableFuture<Void> done =
-                    CompletableFuture.runAsync(
-                            () -> {
-                                try {
-                                    String line;
-                                    while ((line = in.readLine()) != null && !line.equals("done")) {
-                                        // only "done" (or the end of input) ends the run
-                                    }
-                                } catch (IOException e) {
-                                    // the sweep is gone: end as on "done"
-                                }
-                            });
+        ProbeStart start = ProbeStart.of(args);
+        TopicsConfig topics = start.topics();
+        PrintStream out = start.out();
+        Properties client = start.client();
+        try (NodeWatch watch = start.watch()) {
+            start.awaitHealthy(watch);
+            CompletableFuture<Void> done = ProbeStart.done();
             // Every status the nodes publish meanwhile goes to the log (stderr), one JSON line
             // each: the profiles and loads the dispatcher planned with, over the whole run.
             Map<String, Long> logged = new HashMap<>();
@@ -87,7 +63,7 @@ public final class TestbedProbe {
             }
             long sent = records(client, topics.frames());
             out.println("sent " + sent);
-            long until = System.nanoTime() + Duration.ofSeconds(waitSeconds).toNanos();
+            long until = System.nanoTime() + Duration.ofSeconds(start.waitSeconds()).toNanos();
             try (ResultsReader reader = new ResultsReader(client, topics.results(), true)) {
                 long[] read = {0};
                 while (read[0] < sent && System.nanoTime() < until) {

@@ -9,12 +9,9 @@ import io.coedge.catalog.Catalog;
 import io.coedge.catalog.CatalogText;
 import io.coedge.catalog.NodeSpec;
 import io.coedge.catalog.TaskSpec;
-import io.coedge.deploy.ClusterSpec;
 import io.coedge.deploy.FlinkSession;
 import io.coedge.deploy.JobArguments;
-import io.coedge.deploy.LocalCluster;
 import io.coedge.deploy.testbed.Testbed;
-import io.coedge.deploy.testbed.TestbedPlan;
 import io.coedge.deploy.testbed.TestbedState;
 import io.coedge.format.FrameResult;
 import io.coedge.format.NodeStatus;
@@ -26,12 +23,7 @@ import io.coedge.scheduler.sim.Scenario;
 import io.coedge.scheduler.sim.Simulator;
 import io.coedge.stats.Latencies;
 import io.coedge.topics.TopicsConfig;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.io.OutputStreamWriter;
-import java.io.Writer;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -39,13 +31,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
 import java.util.TreeMap;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 /**
@@ -129,11 +118,9 @@ public final class TestbedSweep {
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
 
     private final Path work;
-    private final Path models;
     private final Path jobJar;
-    private final String cliMain;
     private final Consumer<String> progress;
-    private final List<Process> started = new ArrayList<>();
+    private final TestbedJobs jobs;
     private int runs;
 
     /**
@@ -142,10 +129,9 @@ public final class TestbedSweep {
     public TestbedSweep(
             Path work, Path models, Path jobJar, String cliMain, Consumer<String> progress) {
         this.work = work;
-        this.models = models;
         this.jobJar = jobJar;
-        this.cliMain = cliMain;
         this.progress = progress;
+        this.jobs = new TestbedJobs(models, cliMain, progress);
     }
 
     /**
@@ -168,87 +154,67 @@ public final class TestbedSweep {
         Catalog catalog = new CatalogText(catalogFile.toString(), base).parse();
         List<String> nodes = catalog.nodes().stream().map(NodeSpec::id).toList();
         Path dir = Files.createDirectories(work.resolve("testbed-sweep"));
-        io.coedge.deploy.local.LocalPipeline.ensureModels(models, progress);
-        ClusterSpec spec =
-                ClusterSpec.builder(catalog.nodes(), dir.resolve("cluster"))
-                        .restPort(freePort())
-                        .models(models)
-                        .sidecarDevice("cpu")
-                        .sidecarThreads(1)
-                        .kafkaPort(9092)
-                        .build();
+        return jobs.onTestbed(
+                catalog,
+                catalogFile,
+                dir,
+                "coedge-testbed-sweep-stop",
+                (c, testbed) ->
+                        points(
+                                testbed,
+                                c.state().kafkaBootstrap(),
+                                c.session(),
+                                dir,
+                                base,
+                                nodes,
+                                each,
+                                sweep,
+                                pairs,
+                                duration,
+                                warmUp));
+    }
+
+    /** Each point of the sweep on the testbed that is up, the warm-up before the first. */
+    private List<Point> points(
+            TestbedState testbed,
+            String kafka,
+            FlinkSession rest,
+            Path dir,
+            String base,
+            List<String> nodes,
+            Consumer<Point> each,
+            Sweep sweep,
+            List<String[]> pairs,
+            Duration duration,
+            Duration warmUp)
+            throws Exception {
         List<Point> out = new ArrayList<>();
-        LocalCluster[] cluster = {null};
-        Thread stop =
-                new Thread(
-                        () -> {
-                            stopStarted();
-                            LocalCluster c = cluster[0];
-                            if (c != null) {
-                                c.close();
-                            }
-                        },
-                        "coedge-testbed-sweep-stop");
-        Runtime.getRuntime().addShutdownHook(stop);
-        try (LocalCluster c =
-                LocalCluster.start(
-                        spec,
-                        catalogFile,
-                        TestbedPlan.of(Testbed.newRunId(), catalog.nodes(), catalog.links()),
-                        progress)) {
-            cluster[0] = c;
-            TestbedState testbed = c.testbed();
-            evenQuotas(testbed, progress);
-            String kafka = c.state().kafkaBootstrap();
-            FlinkSession rest = c.session();
-            boolean warmed = warmUp.isZero() || pairs.isEmpty();
-            for (double value : sweep.values()) {
-                String label = format(value) + " " + sweep.unit();
-                Path point =
-                        dir.resolve("catalog-" + sweep.dimension() + "-" + format(value) + ".yaml");
-                Files.writeString(point, pointCatalog(base, sweep.dimension(), value));
-                Catalog pointCatalog = CatalogText.read(point).parse();
-                if (sweep.dimension().equals(Sweep.BANDWIDTH)) {
-                    for (String a : nodes) {
-                        for (String b : nodes) {
-                            if (!a.equals(b)) {
-                                Testbed.setLink(testbed, a, b, value, null);
-                            }
+        boolean warmed = warmUp.isZero() || pairs.isEmpty();
+        for (double value : sweep.values()) {
+            String label = format(value) + " " + sweep.unit();
+            Path point =
+                    dir.resolve("catalog-" + sweep.dimension() + "-" + format(value) + ".yaml");
+            Files.writeString(point, pointCatalog(base, sweep.dimension(), value));
+            Catalog pointCatalog = CatalogText.read(point).parse();
+            if (sweep.dimension().equals(Sweep.BANDWIDTH)) {
+                for (String a : nodes) {
+                    for (String b : nodes) {
+                        if (!a.equals(b)) {
+                            Testbed.setLink(testbed, a, b, value, null);
                         }
                     }
                 }
-                progress.accept(
-                        "point "
-                                + sweep.dimension()
-                                + " = "
-                                + label
-                                + (sweep.dimension().equals(Sweep.BANDWIDTH)
-                                        ? ": every link shaped to " + label
-                                        : ": every camera at " + format(value) + "x its fps"));
-                if (!warmed) {
-                    warmed = true;
-                    progress.accept(
-                            "warm-up (not reported): "
-                                    + pairs.get(0)[0]
-                                    + "/"
-                                    + pairs.get(0)[1]
-                                    + " for "
-                                    + warmUp.toSeconds()
-                                    + " s");
-                    runPair(
-                            testbed,
-                            kafka,
-                            rest,
-                            point,
-                            pointCatalog,
-                            nodes,
-                            pairs.get(0),
-                            warmUp,
-                            sweep,
-                            value);
-                }
-                for (String[] pair : pairs) {
-                    Point p =
+            }
+            progress.accept(
+                    "point "
+                            + sweep.dimension()
+                            + " = "
+                            + label
+                            + (sweep.dimension().equals(Sweep.BANDWIDTH)
+                                    ? ": every link shaped to " + label
+                                    : ": every camera at " + format(value) + "x its fps"));
+            PairRun at =
+                    (pair, length) ->
                             runPair(
                                     testbed,
                                     kafka,
@@ -257,23 +223,26 @@ public final class TestbedSweep {
                                     pointCatalog,
                                     nodes,
                                     pair,
-                                    duration,
+                                    length,
                                     sweep,
                                     value);
-                    out.add(p);
-                    each.accept(p);
-                }
+            if (!warmed) {
+                warmed = true;
+                progress.accept(PipelineBench.warmUpLine(pairs.get(0), warmUp));
+                at.run(pairs.get(0), warmUp);
             }
-        } finally {
-            stopStarted();
-            cluster[0] = null;
-            try {
-                Runtime.getRuntime().removeShutdownHook(stop);
-            } catch (IllegalStateException shuttingDown) {
-                // the hook runs now
+            for (String[] pair : pairs) {
+                Point p = at.run(pair, duration);
+                out.add(p);
+                each.accept(p);
             }
         }
         return out;
+    }
+
+    /** One pair's run at the point, for {@code length}. */
+    private interface PairRun {
+        Point run(String[] pair, Duration length) throws Exception;
     }
 
     private Point runPair(
@@ -305,50 +274,25 @@ public final class TestbedSweep {
                         dispatch,
                         batch,
                         duration.toSeconds()));
-        Process probe =
-                java(
+        TestbedJobs.Probe probe =
+                jobs.startProbe(
                         testbed,
-                        TestbedState.BACKBONE,
-                        null,
-                        List.of(
-                                TestbedProbe.class.getName(),
-                                kafka,
-                                "sweep" + run,
-                                Integer.toString(nodes.size()),
-                                String.join(",", nodes),
-                                Long.toString(Duration.ofMillis(maxDeadline).toSeconds() + 60)),
+                        TestbedProbe.class,
+                        kafka,
+                        "sweep" + run,
+                        nodes,
+                        maxDeadline,
                         logs.resolve("probe-" + run + ".log"));
-        BufferedReader probeOut =
-                new BufferedReader(
-                        new InputStreamReader(probe.getInputStream(), StandardCharsets.UTF_8));
-        Writer probeIn = new OutputStreamWriter(probe.getOutputStream(), StandardCharsets.UTF_8);
-        expect(probeOut, "topics", probe);
         String jobId =
                 rest.submit(
                         jobJar,
                         JobArguments.ENTRY_CLASS,
-                        List.of(
-                                "--config",
+                        TestbedJobs.jobArgs(
                                 catalogFile.toString(),
-                                "--bootstrap",
                                 kafka,
-                                "--dispatch",
                                 dispatch,
-                                "--batch",
                                 batch,
-                                "--frames-topic",
-                                topics.frames(),
-                                "--results-topic",
-                                topics.results(),
-                                "--dlq-topic",
-                                topics.deadLetters(),
-                                "--profiles-topic",
-                                topics.nodeProfiles(),
-                                "--partitions",
-                                Integer.toString(topics.partitions()),
-                                "--checkpoint-ms",
-                                "1000",
-                                "--name",
+                                topics,
                                 "coedge-sweep-" + run),
                         m -> {});
         List<FrameResult> results = new ArrayList<>();
@@ -356,53 +300,23 @@ public final class TestbedSweep {
         long sent;
         try {
             rest.awaitRunning(jobId, Duration.ofMinutes(2));
-            expect(probeOut, "healthy", probe);
-            List<Process> producers = new ArrayList<>();
-            Set<String> origins = new LinkedHashSet<>();
-            catalog.tasks().forEach(t -> origins.add(t.origin()));
-            for (String origin : origins) {
-                producers.add(
-                        java(
-                                testbed,
-                                origin,
-                                origin,
-                                List.of(
-                                        cliMain,
-                                        "produce",
-                                        "--config",
-                                        catalogFile.toString(),
-                                        "--duration",
-                                        duration.toSeconds() + "s",
-                                        "--seed",
-                                        Integer.toString(run),
-                                        "--bootstrap",
-                                        kafka,
-                                        "--frames-topic",
-                                        topics.frames(),
-                                        "--results-topic",
-                                        topics.results(),
-                                        "--dlq-topic",
-                                        topics.deadLetters(),
-                                        "--profiles-topic",
-                                        topics.nodeProfiles(),
-                                        "--partitions",
-                                        Integer.toString(topics.partitions())),
-                                logs.resolve("produce-" + run + "-" + origin + ".log")));
-            }
-            for (Process p : producers) {
-                if (!p.waitFor(duration.toSeconds() + 180, TimeUnit.SECONDS)) {
-                    throw new IOException("a camera producer did not end; see " + logs);
-                }
-                if (p.exitValue() != 0) {
-                    throw new IOException(
-                            "a camera producer exited " + p.exitValue() + "; see " + logs);
-                }
-            }
-            probeIn.write("done\n");
-            probeIn.flush();
+            probe.expect("healthy");
+            List<Process> producers =
+                    jobs.startCameras(
+                            testbed,
+                            catalog,
+                            catalogFile.toString(),
+                            duration,
+                            run,
+                            kafka,
+                            topics,
+                            null,
+                            origin -> logs.resolve("produce-" + run + "-" + origin + ".log"));
+            TestbedJobs.awaitCameras(producers, duration.toSeconds() + 180, logs);
+            probe.done();
             String line;
             long sentCount = -1;
-            while ((line = probeOut.readLine()) != null && !line.equals("end")) {
+            while ((line = probe.out().readLine()) != null && !line.equals("end")) {
                 if (line.startsWith("sent ")) {
                     sentCount = Long.parseLong(line.substring(5).trim());
                 } else if (line.startsWith("result ")) {
@@ -419,21 +333,15 @@ public final class TestbedSweep {
             if (line == null || sentCount < 0) {
                 throw new IOException(
                         "the Kafka probe in the backbone ended early (exit "
-                                + probe.waitFor()
+                                + probe.process().waitFor()
                                 + "; see "
                                 + logs
                                 + ")");
             }
             sent = sentCount;
         } finally {
-            probe.destroy();
-            started.remove(probe);
-            try {
-                rest.cancel(jobId);
-                awaitEnded(rest, jobId);
-            } catch (IOException e) {
-                progress.accept("could not cancel job " + jobId + ": " + e.getMessage());
-            }
+            jobs.stop(probe);
+            jobs.cancel(rest, jobId);
         }
         Point p = tally(sweep, value, dispatch, batch, catalog, sent, results, statuses, duration);
         PipelineBench.PolicyRun r = p.run();
@@ -646,75 +554,8 @@ public final class TestbedSweep {
                         + " ms period, at the highest CPU weight");
     }
 
-    private static void expect(BufferedReader out, String word, Process probe) throws IOException {
-        String line = out.readLine();
-        if (line == null || !line.equals(word)) {
-            throw new IOException(
-                    "the Kafka probe in the backbone did not report '"
-                            + word
-                            + "' (got "
-                            + (line == null ? "its end" : "'" + line + "'")
-                            + ")");
-        }
-    }
-
-    private static void awaitEnded(FlinkSession rest, String jobId)
-            throws IOException, InterruptedException {
-        long until = System.nanoTime() + Duration.ofMinutes(1).toNanos();
-        while (System.nanoTime() < until) {
-            if (rest.status(jobId).isTerminal()) {
-                return;
-            }
-            Thread.sleep(250);
-        }
-    }
-
-    /** A JVM in {@code where}'s namespace (not its CPU cgroup): the probe, a camera producer. */
-    private Process java(
-            TestbedState testbed,
-            String where,
-            String coedgeNode,
-            List<String> mainAndArgs,
-            Path log)
-            throws IOException {
-        List<String> command =
-                new ArrayList<>(List.of("ip", "netns", "exec", testbed.netns().get(where)));
-        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        command.addAll(List.of("-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-cp"));
-        command.add(System.getProperty("java.class.path"));
-        command.addAll(mainAndArgs);
-        Files.createDirectories(log.getParent());
-        ProcessBuilder pb =
-                new ProcessBuilder(command)
-                        .redirectError(ProcessBuilder.Redirect.appendTo(log.toFile()));
-        if (!mainAndArgs.get(0).equals(TestbedProbe.class.getName())) {
-            pb.redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
-        }
-        if (coedgeNode != null) {
-            pb.environment().put("COEDGE_NODE", coedgeNode);
-        }
-        Process p = pb.start();
-        synchronized (started) {
-            started.add(p);
-        }
-        return p;
-    }
-
-    private void stopStarted() {
-        synchronized (started) {
-            started.forEach(Process::destroyForcibly);
-            started.clear();
-        }
-    }
-
     static String format(double v) {
         return v == Math.rint(v) ? Long.toString((long) v) : Double.toString(v);
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
     }
 
     /** The points as CSV, one line per pair and point. */

@@ -225,21 +225,18 @@ final class BenchCommand implements Runnable {
                     });
             String table = TestbedSweep.markdown(done);
             System.out.println(table);
-            System.out.println(
-                    "coedge bench: wrote "
-                            + out.resolve("sweep.csv")
-                            + ", "
-                            + out.resolve("sweep.md")
-                            + " and "
-                            + out.resolve("sweep.svg"));
+            System.out.println(ReportFiles.wrote(out, "sweep"));
             return 0;
         }
 
         static void writeSweep(Path out, List<TestbedSweep.Point> points)
                 throws java.io.IOException {
-            Files.writeString(out.resolve("sweep.csv"), TestbedSweep.csv(points));
-            Files.writeString(out.resolve("sweep.md"), TestbedSweep.markdown(points));
-            Files.writeString(out.resolve("sweep.svg"), SweepChart.svg(points));
+            ReportFiles.write(
+                    out,
+                    "sweep",
+                    TestbedSweep.csv(points),
+                    TestbedSweep.markdown(points),
+                    SweepChart.svg(points));
         }
 
         static List<String[]> parsePairs(List<String> pairs) {

@@ -5,7 +5,6 @@ import io.coedge.cli.charts.LiveLinkChart;
 import io.coedge.deploy.JobArguments;
 import io.coedge.deploy.testbed.Testbed;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -179,23 +178,14 @@ final class LiveLinkCommand implements Callable<Integer> {
                         .run(plan);
         progress.done();
         System.out.println(write(out, report));
-        System.out.println(
-                "coedge bench: wrote "
-                        + out.resolve("live.csv")
-                        + ", "
-                        + out.resolve("live.md")
-                        + " and "
-                        + out.resolve("live.svg"));
+        System.out.println(ReportFiles.wrote(out, "live"));
         return 0;
     }
 
     /** Writes live.csv, live.md and live.svg into {@code out}; returns the Markdown. */
     static String write(Path out, LiveLinkBench.Report report) throws IOException {
-        Files.createDirectories(out);
-        Files.writeString(out.resolve("live.csv"), LiveLinkBench.csv(report));
         String md = LiveLinkBench.markdown(report);
-        Files.writeString(out.resolve("live.md"), md);
-        Files.writeString(out.resolve("live.svg"), LiveLinkChart.svg(report));
+        ReportFiles.write(out, "live", LiveLinkBench.csv(report), md, LiveLinkChart.svg(report));
         return md;
     }
 }

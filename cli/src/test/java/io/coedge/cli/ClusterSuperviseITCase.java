@@ -3,15 +3,12 @@ package io.coedge.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.coedge.deploy.ClusterSpec;
 import io.coedge.deploy.ClusterState;
 import io.coedge.deploy.FlinkSession;
 import io.coedge.models.ModelGenerator;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -40,7 +37,7 @@ class ClusterSuperviseITCase {
             throws Exception {
         Path models = dir.resolve("models");
         new ModelGenerator(7, ModelGenerator.Scale.TINY).generate("resnet", models);
-        int sidecarPort = freePortWithMetrics();
+        int sidecarPort = LoopbackPorts.withMetrics();
         Path catalog = dir.resolve("c.yaml");
         Files.writeString(
                 catalog,
@@ -66,9 +63,9 @@ class ClusterSuperviseITCase {
                                     "--models",
                                     models.toString(),
                                     "--rest-port",
-                                    Integer.toString(freePort()),
+                                    Integer.toString(LoopbackPorts.free()),
                                     "--rpc-port",
-                                    Integer.toString(freePort())))
+                                    Integer.toString(LoopbackPorts.free())))
                     .isZero();
             ClusterState up = ClusterState.read(folder).orElseThrow();
             up.processes().forEach(p -> everyPid.add(p.pid()));
@@ -202,29 +199,5 @@ class ClusterSuperviseITCase {
                                 .build(),
                         HttpResponse.BodyHandlers.discarding())
                 .statusCode();
-    }
-
-    private static int freePortWithMetrics() throws IOException {
-        while (true) {
-            int p = freePort();
-            if (p + ClusterSpec.METRICS_PORT_OFFSET < 65536
-                    && isFree(p + ClusterSpec.METRICS_PORT_OFFSET)) {
-                return p;
-            }
-        }
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        }
-    }
-
-    private static boolean isFree(int port) {
-        try (ServerSocket s = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
-            return true;
-        } catch (IOException e) {
-            return false;
-        }
     }
 }

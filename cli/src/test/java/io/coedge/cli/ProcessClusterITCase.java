@@ -20,8 +20,6 @@ import io.coedge.testing.TestCatalogs;
 import io.coedge.testing.TestKafka;
 import io.coedge.topics.TopicsConfig;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -73,13 +71,13 @@ class ProcessClusterITCase {
                 .isRegularFile();
         Path models = dir.resolve("models");
         new ModelGenerator(7, ModelGenerator.Scale.TINY).generate("resnet", models);
-        List<Integer> sidecarPorts = freePortsWithMetrics(NODES.size());
+        List<Integer> sidecarPorts = LoopbackPorts.withMetrics(NODES.size());
         Path catalogFile = dir.resolve("cluster.yaml");
         Files.writeString(catalogFile, catalog(sidecarPorts));
         Catalog catalog = CatalogText.read(catalogFile).parse();
         TopicsConfig topics =
                 new TopicsConfig("pc.frames", "pc.results", "pc.dlq", "pc.profiles", 3);
-        int[] flinkPorts = {freePort(), freePort()};
+        int[] flinkPorts = {LoopbackPorts.free(), LoopbackPorts.free()};
 
         try (TestKafka kafka = TestKafka.start()) {
             TopicAdmin.createAll(kafka.clientProperties(), topics);
@@ -310,38 +308,6 @@ class ProcessClusterITCase {
             List<FrameResult> results, Function<FrameResult, String> by) {
         return results.stream()
                 .collect(Collectors.groupingBy(by, TreeMap::new, Collectors.counting()));
-    }
-
-    /** Free ports p whose metrics port p + 100 is free too. */
-    private static List<Integer> freePortsWithMetrics(int n) throws IOException {
-        List<Integer> out = new ArrayList<>();
-        while (out.size() < n) {
-            int p = freePort();
-            if (p + ClusterSpec.METRICS_PORT_OFFSET < 65536
-                    && isFree(p + ClusterSpec.METRICS_PORT_OFFSET)
-                    && out.stream()
-                            .noneMatch(
-                                    o ->
-                                            Math.abs(o - p) == ClusterSpec.METRICS_PORT_OFFSET
-                                                    || o == p)) {
-                out.add(p);
-            }
-        }
-        return out;
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        }
-    }
-
-    private static boolean isFree(int port) {
-        try (ServerSocket s = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
-            return true;
-        } catch (IOException e) {
-            return false;
-        }
     }
 
     /** Committed results (read_committed), read incrementally by one consumer. */

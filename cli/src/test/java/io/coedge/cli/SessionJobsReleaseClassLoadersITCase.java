@@ -16,9 +16,6 @@ import io.coedge.kafka.topics.TopicAdmin;
 import io.coedge.models.ModelGenerator;
 import io.coedge.testing.TestKafka;
 import io.coedge.topics.TopicsConfig;
-import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -57,7 +54,7 @@ class SessionJobsReleaseClassLoadersITCase {
         assertThat(jar).as("the job jar (mvn package builds it)").isRegularFile();
         Path models = dir.resolve("models");
         new ModelGenerator(7, ModelGenerator.Scale.TINY).generate("resnet", models);
-        int sidecar = freePortWithMetrics();
+        int sidecar = LoopbackPorts.withMetrics();
         Path catalogFile = dir.resolve("cluster.yaml");
         Files.writeString(catalogFile, catalog(sidecar));
         Catalog catalog = CatalogText.read(catalogFile).parse();
@@ -65,8 +62,8 @@ class SessionJobsReleaseClassLoadersITCase {
         try (TestKafka kafka = TestKafka.start()) {
             ClusterSpec spec =
                     ClusterSpec.builder(catalog.nodes(), dir.resolve("cluster"))
-                            .restPort(freePort())
-                            .rpcPort(freePort())
+                            .restPort(LoopbackPorts.free())
+                            .rpcPort(LoopbackPorts.free())
                             .models(models)
                             .sidecarDevice("cpu")
                             .build();
@@ -275,29 +272,5 @@ class SessionJobsReleaseClassLoadersITCase {
         assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
         assertThat(p.exitValue()).as("jcmd %s %s: %s", pid, command, out).isZero();
         return out;
-    }
-
-    private static int freePortWithMetrics() throws IOException {
-        while (true) {
-            int p = freePort();
-            if (p + ClusterSpec.METRICS_PORT_OFFSET < 65536
-                    && isFree(p + ClusterSpec.METRICS_PORT_OFFSET)) {
-                return p;
-            }
-        }
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        }
-    }
-
-    private static boolean isFree(int port) {
-        try (ServerSocket s = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
-            return true;
-        } catch (IOException e) {
-            return false;
-        }
     }
 }

@@ -1,5 +1,6 @@
 package io.coedge.deploy;
 
+import io.coedge.topics.TopicsConfig;
 import java.util.List;
 
 /**
@@ -14,6 +15,11 @@ public final class JobArguments {
 
     public static final String CONFIG = "--config";
     public static final String BOOTSTRAP = "--bootstrap";
+    public static final String FRAMES_TOPIC = "--frames-topic";
+    public static final String RESULTS_TOPIC = "--results-topic";
+    public static final String DLQ_TOPIC = "--dlq-topic";
+    public static final String PROFILES_TOPIC = "--profiles-topic";
+    public static final String PARTITIONS = "--partitions";
 
     /** Every argument CoEdgeJob.main reads. */
     public static final List<String> NAMES =
@@ -33,6 +39,24 @@ public final class JobArguments {
                     "--name",
                     "--sidecar",
                     "--local");
+
+    /**
+     * The arguments that name {@code topics} and their partitions: the job's, and {@code coedge
+     * produce}'s (the same option names), for a run on its own topics.
+     */
+    public static List<String> topics(TopicsConfig topics) {
+        return List.of(
+                FRAMES_TOPIC,
+                topics.frames(),
+                RESULTS_TOPIC,
+                topics.results(),
+                DLQ_TOPIC,
+                topics.deadLetters(),
+                PROFILES_TOPIC,
+                topics.nodeProfiles(),
+                PARTITIONS,
+                Integer.toString(topics.partitions()));
+    }
 
     private JobArguments() {}
 }

@@ -13,14 +13,20 @@ import java.text.DecimalFormatSymbols;
 import java.util.Locale;
 import org.jfree.chart.ChartFactory;
 import org.jfree.chart.JFreeChart;
+import org.jfree.chart.axis.NumberAxis;
 import org.jfree.chart.plot.CategoryPlot;
 import org.jfree.chart.plot.Plot;
 import org.jfree.chart.plot.PlotOrientation;
+import org.jfree.chart.plot.ValueMarker;
 import org.jfree.chart.plot.XYPlot;
 import org.jfree.chart.renderer.category.BarRenderer;
 import org.jfree.chart.renderer.category.StandardBarPainter;
 import org.jfree.chart.text.TextUtils;
+import org.jfree.chart.ui.RectangleAnchor;
+import org.jfree.chart.ui.RectangleInsets;
+import org.jfree.chart.ui.TextAnchor;
 import org.jfree.data.category.CategoryDataset;
+import org.jfree.data.xy.XYDataset;
 import org.jfree.svg.SVGGraphics2D;
 import org.jfree.svg.SVGUtils;
 
@@ -143,6 +149,51 @@ public final class ChartSvg {
         }
         labelBars(r, "{2}", pattern);
         return chart;
+    }
+
+    /** A line chart (x to the right, a legend) in the shared look. */
+    static JFreeChart lines(String title, String xAxis, String yAxis, XYDataset data) {
+        return style(
+                ChartFactory.createXYLineChart(
+                        title, xAxis, yAxis, data, PlotOrientation.VERTICAL, true, false, false));
+    }
+
+    /** The y axis of a percentage from 0 to {@code top}, its numbers without a locale. */
+    static NumberAxis percentAxis(XYPlot plot, double top) {
+        NumberAxis y = (NumberAxis) plot.getRangeAxis();
+        y.setRange(0, top);
+        y.setNumberFormatOverride(number("0.##"));
+        return y;
+    }
+
+    /** A dashed line {@code width} wide: {@code on} drawn, {@code off} left out. */
+    static BasicStroke dashed(float width, float on, float off) {
+        return new BasicStroke(
+                width,
+                BasicStroke.CAP_BUTT,
+                BasicStroke.JOIN_MITER,
+                10f,
+                new float[] {on, off},
+                0f);
+    }
+
+    /**
+     * Labels {@code marker} with {@code text} in small type on no background, at {@code anchor} of
+     * the marker ({@code textAnchor} the text's own point there), moved by {@code offset}.
+     */
+    static ValueMarker label(
+            ValueMarker marker,
+            String text,
+            RectangleAnchor anchor,
+            TextAnchor textAnchor,
+            RectangleInsets offset) {
+        marker.setLabel(text);
+        marker.setLabelFont(new Font(Font.SANS_SERIF, Font.PLAIN, 11));
+        marker.setLabelBackgroundColor(new Color(255, 255, 255, 0));
+        marker.setLabelAnchor(anchor);
+        marker.setLabelTextAnchor(textAnchor);
+        marker.setLabelOffset(offset);
+        return marker;
     }
 
     static JFreeChart style(JFreeChart chart) {

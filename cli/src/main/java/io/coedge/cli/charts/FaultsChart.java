@@ -5,10 +5,8 @@ import io.coedge.benchmarks.FaultBench;
 import java.awt.BasicStroke;
 import java.awt.Color;
 import java.awt.Font;
-import org.jfree.chart.ChartFactory;
 import org.jfree.chart.JFreeChart;
 import org.jfree.chart.plot.IntervalMarker;
-import org.jfree.chart.plot.PlotOrientation;
 import org.jfree.chart.plot.ValueMarker;
 import org.jfree.chart.plot.XYPlot;
 import org.jfree.chart.renderer.xy.XYStepRenderer;
@@ -49,16 +47,11 @@ public final class FaultsChart {
         data.addSeries(captured);
         data.addSeries(duplicates);
         JFreeChart chart =
-                ChartFactory.createXYLineChart(
+                ChartSvg.lines(
                         "Results visible per second, " + run.delivery() + ", faults marked",
                         "seconds from the first frame",
                         "per second",
-                        data,
-                        PlotOrientation.VERTICAL,
-                        true,
-                        false,
-                        false);
-        ChartSvg.style(chart);
+                        data);
         XYPlot plot = chart.getXYPlot();
         XYStepRenderer steps = new XYStepRenderer();
         steps.setSeriesPaint(0, new Color(0xd62728));

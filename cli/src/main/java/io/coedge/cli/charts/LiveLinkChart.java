@@ -3,11 +3,8 @@ package io.coedge.cli.charts;
 import io.coedge.benchmarks.LiveLinkBench;
 import java.awt.BasicStroke;
 import java.awt.Color;
-import java.awt.Font;
-import org.jfree.chart.ChartFactory;
 import org.jfree.chart.JFreeChart;
 import org.jfree.chart.axis.NumberAxis;
-import org.jfree.chart.plot.PlotOrientation;
 import org.jfree.chart.plot.ValueMarker;
 import org.jfree.chart.plot.XYPlot;
 import org.jfree.chart.renderer.xy.XYLineAndShapeRenderer;
@@ -46,56 +43,42 @@ public final class LiveLinkChart {
         }
         XYSeriesCollection data = new XYSeriesCollection(dmr);
         JFreeChart chart =
-                ChartFactory.createXYLineChart(
+                ChartSvg.lines(
                         "Deadline-miss rate through a live link change (" + report.pair() + ")",
                         "time since the cameras' first frame (s)",
                         "deadline-miss rate (%)",
-                        data,
-                        PlotOrientation.VERTICAL,
-                        true,
-                        false,
-                        false);
-        ChartSvg.style(chart);
+                        data);
         XYPlot plot = chart.getXYPlot();
         NumberAxis x = (NumberAxis) plot.getDomainAxis();
         x.setRange(0, report.durationMs() / 1000.0);
         x.setNumberFormatOverride(ChartSvg.number("0.#"));
-        NumberAxis y = (NumberAxis) plot.getRangeAxis();
-        y.setRange(0, Math.min(100, Math.ceil(max * 1.15 / 10) * 10));
-        y.setNumberFormatOverride(ChartSvg.number("0.##"));
+        ChartSvg.percentAxis(plot, Math.min(100, Math.ceil(max * 1.15 / 10) * 10));
         XYLineAndShapeRenderer r = (XYLineAndShapeRenderer) plot.getRenderer();
         r.setSeriesPaint(0, ChartSvg.COLORS[1]);
         r.setSeriesStroke(0, new BasicStroke(2f));
         r.setSeriesShapesVisible(0, true);
-        Font small = new Font(Font.SANS_SERIF, Font.PLAIN, 11);
         ValueMarker threshold = new ValueMarker(LiveLinkBench.THRESHOLD * 100);
         threshold.setPaint(Color.GRAY);
-        threshold.setStroke(
-                new BasicStroke(
-                        1f,
-                        BasicStroke.CAP_BUTT,
-                        BasicStroke.JOIN_MITER,
-                        10f,
-                        new float[] {2, 3},
-                        0f));
-        threshold.setLabel("10%");
-        threshold.setLabelBackgroundColor(new Color(255, 255, 255, 0));
-        threshold.setLabelFont(small);
-        threshold.setLabelAnchor(RectangleAnchor.TOP_RIGHT);
-        threshold.setLabelTextAnchor(TextAnchor.BOTTOM_RIGHT);
+        threshold.setStroke(ChartSvg.dashed(1f, 2, 3));
+        ChartSvg.label(
+                threshold,
+                "10%",
+                RectangleAnchor.TOP_RIGHT,
+                TextAnchor.BOTTOM_RIGHT,
+                threshold.getLabelOffset());
         plot.addRangeMarker(threshold, Layer.BACKGROUND);
         int i = 0;
         for (LiveLinkBench.Move m : report.moves()) {
             ValueMarker mark = new ValueMarker(m.atMs() / 1000.0);
-            // moves close in time: their labels on different heights
-            mark.setLabelOffset(new RectangleInsets(4, 4, 4 + 14 * (i++ % 4), 4));
-            mark.setLabelBackgroundColor(new Color(255, 255, 255, 0));
             mark.setPaint(new Color(0x7f7f7f));
             mark.setStroke(new BasicStroke(1f));
-            mark.setLabel(m.task() + " -> " + m.to());
-            mark.setLabelFont(small);
-            mark.setLabelAnchor(RectangleAnchor.BOTTOM_RIGHT);
-            mark.setLabelTextAnchor(TextAnchor.BOTTOM_LEFT);
+            // moves close in time: their labels on different heights
+            ChartSvg.label(
+                    mark,
+                    m.task() + " -> " + m.to(),
+                    RectangleAnchor.BOTTOM_RIGHT,
+                    TextAnchor.BOTTOM_LEFT,
+                    new RectangleInsets(4, 4, 4 + 14 * (i++ % 4), 4));
             plot.addDomainMarker(mark, Layer.BACKGROUND);
         }
         int j = 0;
@@ -105,20 +88,13 @@ public final class LiveLinkChart {
             }
             ValueMarker mark = new ValueMarker(c.change().atMs() / 1000.0);
             mark.setPaint(ChartSvg.COLORS[0]);
-            mark.setStroke(
-                    new BasicStroke(
-                            2f,
-                            BasicStroke.CAP_BUTT,
-                            BasicStroke.JOIN_MITER,
-                            10f,
-                            new float[] {6, 4},
-                            0f));
-            mark.setLabel(c.change().kind() + ": " + c.change().what());
-            mark.setLabelBackgroundColor(new Color(255, 255, 255, 0));
-            mark.setLabelOffset(new RectangleInsets(4 + 14 * (j++ % 2), 4, 4, 4));
-            mark.setLabelFont(small);
-            mark.setLabelAnchor(RectangleAnchor.TOP_RIGHT);
-            mark.setLabelTextAnchor(TextAnchor.TOP_LEFT);
+            mark.setStroke(ChartSvg.dashed(2f, 6, 4));
+            ChartSvg.label(
+                    mark,
+                    c.change().kind() + ": " + c.change().what(),
+                    RectangleAnchor.TOP_RIGHT,
+                    TextAnchor.TOP_LEFT,
+                    new RectangleInsets(4 + 14 * (j++ % 2), 4, 4, 4));
             plot.addDomainMarker(mark, Layer.FOREGROUND);
         }
         return chart;

@@ -7,11 +7,9 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.jfree.chart.ChartFactory;
 import org.jfree.chart.JFreeChart;
 import org.jfree.chart.axis.NumberAxis;
 import org.jfree.chart.axis.NumberTickUnit;
-import org.jfree.chart.plot.PlotOrientation;
 import org.jfree.chart.plot.XYPlot;
 import org.jfree.chart.renderer.xy.XYLineAndShapeRenderer;
 import org.jfree.chart.title.LegendTitle;
@@ -63,18 +61,13 @@ public final class SweepChart {
             data.addSeries(prediction);
         }
         JFreeChart chart =
-                ChartFactory.createXYLineChart(
+                ChartSvg.lines(
                         "Deadline-miss rate on the testbed: pipeline (solid) vs prediction (dashed)",
                         bandwidth
                                 ? "link bandwidth (Mbit/s, log scale)"
                                 : "load (x each camera's fps)",
                         "deadline-miss rate (%)",
-                        data,
-                        PlotOrientation.VERTICAL,
-                        true,
-                        false,
-                        false);
-        ChartSvg.style(chart);
+                        data);
         XYPlot plot = chart.getXYPlot();
         NumberAxis x = (NumberAxis) plot.getDomainAxis();
         x.setAutoRangeIncludesZero(false);
@@ -84,27 +77,14 @@ public final class SweepChart {
         } else {
             x.setNumberFormatOverride(ChartSvg.number("0.##"));
         }
-        NumberAxis y = (NumberAxis) plot.getRangeAxis();
-        double top = Math.min(100, Math.ceil(max * 1.1 / 5) * 5);
-        y.setRange(0, top);
-        y.setNumberFormatOverride(ChartSvg.number("0.##"));
+        ChartSvg.percentAxis(plot, Math.min(100, Math.ceil(max * 1.1 / 5) * 5));
         XYLineAndShapeRenderer r = (XYLineAndShapeRenderer) plot.getRenderer();
         r.setDrawSeriesLineAsPath(true);
         for (int i = 0; i < data.getSeriesCount(); i++) {
             Paint colour = ChartSvg.COLORS[(i / 2) % ChartSvg.COLORS.length];
             r.setSeriesPaint(i, colour);
             r.setSeriesShapesVisible(i, true);
-            r.setSeriesStroke(
-                    i,
-                    i % 2 == 0
-                            ? new BasicStroke(2.5f)
-                            : new BasicStroke(
-                                    1.5f,
-                                    BasicStroke.CAP_BUTT,
-                                    BasicStroke.JOIN_MITER,
-                                    10f,
-                                    new float[] {6, 4},
-                                    0f));
+            r.setSeriesStroke(i, i % 2 == 0 ? new BasicStroke(2.5f) : ChartSvg.dashed(1.5f, 6, 4));
         }
         LegendTitle legend = chart.getLegend();
         legend.setPosition(RectangleEdge.RIGHT);
