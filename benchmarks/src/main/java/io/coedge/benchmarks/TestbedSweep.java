@@ -590,7 +590,7 @@ public final class TestbedSweep {
     public static String markdown(List<Point> points) {
         StringBuilder sb =
                 new StringBuilder(
-                        "| point | dispatch / batching | frames | results | lost | dup | DMR pipeline | DMR prediction | |diff| pts | p50 ms | p99 ms | misses by reason | misses by task | where tasks ran |\n"
+                        "| point | dispatch / batching | frames | results | lost | dup | DMR pipeline | DMR prediction | difference (pts) | p50 ms | p99 ms | misses by reason | misses by task | where tasks ran |\n"
                                 + "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
         for (Point p : points) {
             PipelineBench.PolicyRun r = p.run();
