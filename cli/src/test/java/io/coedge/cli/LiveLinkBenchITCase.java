@@ -16,12 +16,17 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * {@code coedge bench live-link --testbed} on the testbed (root only), short: the shipped catalog
  * (config/live-testbed.yaml: two 8 fps cameras of 74 KB frames on edge-1, the sidecars' delay
- * runtime at 100 ms per frame, so edge-1 must ship one task), both of edge-1's links dropped to 5
+ * runtime at 100 ms per frame, so edge-1 must ship one task), both of edge-1's links dropped to 3
  * Mbit/s at 30 s (no link can then carry a task's 4.8 Mbit/s) and restored at 60 s, cameras for 75
- * s. Asserts that every frame ends in exactly one result or dead letter, that the report files hold
- * a row for the drop and the restore, that a task comes home to edge-1 after the drop and that no
- * task moves more than twice per change (the dwell rules); not DMR values or recovery times (those
- * are the benchmark's figures). Every namespace of the testbed is removed at the end.
+ * s. Not 5 Mbit/s: a task's 4.8 Mbit/s of frames is then over the plan's link budget (90%) but not
+ * over the measured capacity, so whether it must come home even to its overloaded origin hung on
+ * the measurement's last few percent. In a CI run of 2026-11-30 it stayed, and no result was
+ * committed from the drop to the restore (the saturated link seems to have held the checkpoint
+ * barriers back behind its frames). Asserts that every frame ends in exactly one result or dead
+ * letter, that the report files hold a row for the drop and the restore, that a task comes home to
+ * edge-1 after the drop and that no task moves more than twice per change (the dwell rules); not
+ * DMR values or recovery times (those are the benchmark's figures). Every namespace of the testbed
+ * is removed at the end.
  */
 class LiveLinkBenchITCase {
 
@@ -44,8 +49,8 @@ class LiveLinkBenchITCase {
                         "coedge",
                         "coedge",
                         List.of(
-                                LiveLinkBench.Drop.parse("edge-1:edge-2=5"),
-                                LiveLinkBench.Drop.parse("edge-1:edge-3=5")),
+                                LiveLinkBench.Drop.parse("edge-1:edge-2=3"),
+                                LiveLinkBench.Drop.parse("edge-1:edge-3=3")),
                         Duration.ofSeconds(30),
                         Duration.ofSeconds(60),
                         Duration.ofSeconds(75),
@@ -80,11 +85,11 @@ class LiveLinkBenchITCase {
         LiveLinkBench.ChangeRow drop = report.changes().get(1);
         LiveLinkBench.ChangeRow restore = report.changes().get(2);
         assertThat(drop.change().what())
-                .isEqualTo("edge-1<->edge-2 5 Mbit/s, edge-1<->edge-3 5 Mbit/s");
+                .isEqualTo("edge-1<->edge-2 3 Mbit/s, edge-1<->edge-3 3 Mbit/s");
         assertThat(restore.change().what())
                 .isEqualTo("edge-1<->edge-2 100 Mbit/s, edge-1<->edge-3 20 Mbit/s");
         assertThat(md)
-                .contains("| drop: edge-1<->edge-2 5 Mbit/s, edge-1<->edge-3 5 Mbit/s |")
+                .contains("| drop: edge-1<->edge-2 3 Mbit/s, edge-1<->edge-3 3 Mbit/s |")
                 .contains("| restore: edge-1<->edge-2 100 Mbit/s, edge-1<->edge-3 20 Mbit/s |")
                 .contains("exactly one result or dead letter per frame: **yes**");
         assertThat(Files.readString(out.resolve("live.md"))).isEqualTo(md);
@@ -95,7 +100,7 @@ class LiveLinkBenchITCase {
                 .startsWith("window_start_s,");
         assertThat(Files.readString(out.resolve("live.svg"), StandardCharsets.UTF_8))
                 .contains("<svg")
-                .contains("drop: edge-1&lt;-&gt;edge-2 5 Mbit/s");
+                .contains("drop: edge-1&lt;-&gt;edge-2 3 Mbit/s");
 
         // A task came home after the drop, and no task moved more than twice per change.
         assertThat(report.moves())
