@@ -93,14 +93,14 @@ public record CoEdgeBatchPolicy(double waitFraction) implements BatchPolicy {
         LatencyProfile p = profiles.get(m);
         int queued = queues.size(m);
         long head = queues.headDeadline(m);
-        int b = worthBatching(p, p.largestBatchWithin(head - start, queued));
+        int b = p.largestPayingBatch(p.largestBatchWithin(head - start, queued));
         if (b == 0) {
             // in time only if the running work ends as usual: not hopeless, so it runs (alone) next
             return new BatchDecision.Run(m, 1);
         }
         if (b == queued
                 && b < p.maxBatch()
-                && worthBatching(p, b + 1) == b + 1
+                && p.batchPays(b + 1)
                 && queuedModels == 1
                 && waitFraction > 0) {
             long latestStartForMore = head - p.latencyMicros(b + 1);
@@ -110,19 +110,5 @@ public record CoEdgeBatchPolicy(double waitFraction) implements BatchPolicy {
             }
         }
         return new BatchDecision.Run(m, b);
-    }
-
-    /**
-     * The largest size up to {@code b} whose batch costs no more than its frames run one at a time
-     * ({@code latency(size) <= size * latency(1)}), or 0 when {@code b} is 0. On a GPU a batch
-     * costs less per frame and this is {@code b}; on a throttled CPU a batch of two measured four
-     * to five single runs (the testbed), and one-by-one serves the same frames sooner.
-     */
-    static int worthBatching(LatencyProfile p, int b) {
-        long one = p.latencyMicros(1);
-        while (b > 1 && p.latencyMicros(b) > b * one) {
-            b--;
-        }
-        return b;
     }
 }

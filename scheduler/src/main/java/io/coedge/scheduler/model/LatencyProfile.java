@@ -207,19 +207,36 @@ public final class LatencyProfile {
     }
 
     /**
+     * Whether a batch of {@code b} costs no more than its frames run one at a time ({@code
+     * latency(b) <= b * latency(1)}). On a GPU a batch costs less per frame; on a throttled CPU a
+     * batch of two measured four to five single runs (the testbed).
+     */
+    public boolean batchPays(int b) {
+        return latencyMicros(b) <= b * latencyMicros(1);
+    }
+
+    /**
+     * The largest size up to {@code b} whose batch {@link #batchPays pays}, or 0 when {@code b} is
+     * 0: the coedge batch policy runs no larger batch.
+     */
+    public int largestPayingBatch(int b) {
+        while (b > 1 && !batchPays(b)) {
+            b--;
+        }
+        return b;
+    }
+
+    /**
      * This profile with no batch costing more than its frames run one at a time: {@code
      * min(latency(b), b * latency(1))} at every measured size. The coedge batch policy runs no
-     * batch that costs more than that ({@code CoEdgeBatchPolicy.worthBatching}), so the dispatcher
-     * plans a node with it.
+     * batch that does not {@link #batchPays pay}, so the dispatcher plans a node with this.
      */
     public LatencyProfile atMostSingles() {
-        long one = measuredMicros[0];
         long[] micros = measuredMicros.clone();
         boolean changed = false;
         for (int i = 1; i < micros.length; i++) {
-            long singles = batchSizes[i] * one;
-            if (micros[i] > singles) {
-                micros[i] = singles;
+            if (!batchPays(batchSizes[i])) {
+                micros[i] = batchSizes[i] * measuredMicros[0];
                 changed = true;
             }
         }
