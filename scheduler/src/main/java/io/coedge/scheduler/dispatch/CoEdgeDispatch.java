@@ -20,8 +20,9 @@ import java.util.Map;
  *   <li>Homecoming: an offloaded task returns to its origin only if the origin can take it with a
  *       clear margin ({@code pressure <= 1 - hysteresis}).
  *   <li>Link relief: a link loaded beyond its budget sheds its largest streams home or elsewhere,
- *       to a node that can take them; a link loaded beyond its capacity (after a measured drop)
- *       sheds them home even to an overloaded origin, where some frames still make it.
+ *       to a node that can take them, and failing that home even to an overloaded origin, where
+ *       some frames still make it: near its capacity a link's queue, and every frame behind it,
+ *       waits without bound.
  *   <li>Relief: while some node is overloaded (pressure &gt; 1: its deadlines cannot all be met),
  *       take its task groups (same origin, same model) cheapest-to-ship first and move, together,
  *       just enough of the cheapest group whose move relieves the node, to the reachable node where
@@ -479,10 +480,11 @@ public final class CoEdgeDispatch implements DispatchPolicy {
                                 best = e;
                             }
                         }
-                        if (best < 0
-                                && linkUse[segment[o * nodes + d]] > l.bandwidthBitsPerSecond()) {
-                            // Beyond the link's capacity every shipped frame queues without end
-                            // and misses: even an overloaded origin serves some of them.
+                        if (best < 0 && placeable(t, o)) {
+                            // Past the budget a shipped frame's wait on the link grows without
+                            // bound as its use nears the capacity (and with exactly-once delivery
+                            // the checkpoint barriers wait behind those frames, so every result of
+                            // the job does): even an overloaded origin serves some of them.
                             best = o;
                         }
                         if (best >= 0) {

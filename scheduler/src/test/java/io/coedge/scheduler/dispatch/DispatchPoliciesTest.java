@@ -260,6 +260,44 @@ class DispatchPoliciesTest {
                 .isEqualTo(Map.of("node2", Set.of("t3", "t4"), "node3", Set.of("t1", "t2")));
     }
 
+    /**
+     * Two cameras on a slow node1 (80 ms a frame), each shipping 10 fps x 50 kB x 1.1 headroom =
+     * 4.4 Mbit/s. At 10 Mbit/s one task goes to the fast node2. When the link drops to 4.6 Mbit/s
+     * the task fills 96% of it: past the 90% budget, not past the capacity. No node can take it,
+     * the overloaded origin included, and it still comes home: near its capacity the link's queue
+     * grows without bound, and every frame behind it waits.
+     */
+    @Test
+    void aTaskPastItsLinksBudgetComesHomeEvenToAnOverloadedOrigin() {
+        io.coedge.scheduler.model.Model m = new io.coedge.scheduler.model.Model("m");
+        List<NodeProfile> nodes =
+                List.of(
+                        NodeProfile.healthy(
+                                "node1",
+                                Map.of(m, LatencyProfile.ofMillisPowersOfTwo(80, 150, 290))),
+                        NodeProfile.healthy(
+                                "node2", Map.of(m, LatencyProfile.ofMillisPowersOfTwo(5, 8, 12))));
+        List<Task> tasks =
+                List.of(
+                        new Task("t1", m, "node1", 1, 10, 200_000, 50_000),
+                        new Task("t2", m, "node1", 1, 10, 200_000, 50_000));
+        java.util.function.LongFunction<Topology> withBandwidth =
+                bps ->
+                        new Topology(
+                                nodes,
+                                List.of(
+                                        new io.coedge.scheduler.model.Link(
+                                                "node1", "node2", bps, 1_000)),
+                                tasks);
+        CoEdgeDispatch coedge = CoEdgeDispatch.withDefaults();
+
+        Assignment before = coedge.plan(withBandwidth.apply(10_000_000), Assignment.EMPTY);
+        Assignment after = coedge.plan(withBandwidth.apply(4_600_000), before);
+
+        assertThat(before.tasksByNode().get("node2")).hasSize(1);
+        assertThat(after.tasksByNode()).isEqualTo(Map.of("node1", Set.of("t1", "t2")));
+    }
+
     @Test
     void replanningAnUnchangedTopologyMovesNothing() {
         CoEdgeDispatch coedge = CoEdgeDispatch.withDefaults();
