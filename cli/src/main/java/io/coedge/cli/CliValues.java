@@ -134,7 +134,8 @@ final class CliValues {
                     Map.entry("sidecar --metrics-port", PORT),
                     Map.entry("sidecar --max-message-bytes", atLeast(1024)),
                     Map.entry("sidecar --concurrency", atLeast(1)),
-                    Map.entry("sidecar --warmup-runs", atLeast(0)));
+                    Map.entry("sidecar --warmup-runs", atLeast(0)),
+                    Map.entry("sidecar --reprofile-after", atLeast(0)));
 
     /** Converters, the parameter-exception handler and the range check, on {@code cli}. */
     static void install(CommandLine cli) {

@@ -17,9 +17,15 @@ public record SidecarOptions(
         int threads,
         int maxMessageBytes,
         int concurrency,
-        int warmUpRuns) {
+        int warmUpRuns,
+        long reprofileAfterMillis) {
 
     public static final int DEFAULT_MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
+
+    /**
+     * {@code --reprofile-after}'s default: a single-frame figure older than this is re-measured.
+     */
+    public static final long DEFAULT_REPROFILE_AFTER_MILLIS = 10_000;
 
     /** {@code --threads auto}: one intra-op thread fewer than the cores, at least one. */
     public static final int AUTO_THREADS = -1;
@@ -55,6 +61,7 @@ public record SidecarOptions(
         private int maxMessageBytes = DEFAULT_MAX_MESSAGE_BYTES;
         private int concurrency = 1;
         private int warmUpRuns = 3;
+        private long reprofileAfterMillis = DEFAULT_REPROFILE_AFTER_MILLIS;
 
         private Builder(Path modelRepository) {
             this.modelRepository = modelRepository;
@@ -108,7 +115,22 @@ public record SidecarOptions(
             return this;
         }
 
+        /**
+         * A model's single-frame figure not measured for this long is re-measured by one run while
+         * the accelerator is idle ({@link io.coedge.sidecar.scheduling.Reprofiler}); 0 never.
+         */
+        public Builder reprofileAfterMillis(long reprofileAfterMillis) {
+            this.reprofileAfterMillis = reprofileAfterMillis;
+            return this;
+        }
+
         public SidecarOptions build() {
+            if (reprofileAfterMillis < 0) {
+                throw new IllegalArgumentException(
+                        "--reprofile-after must be >= 0 (0: never), got "
+                                + reprofileAfterMillis / 1000.0
+                                + " s");
+            }
             if (maxMessageBytes < 1024) {
                 throw new IllegalArgumentException(
                         "--max-message-bytes must be >= 1024, got " + maxMessageBytes);
@@ -131,7 +153,8 @@ public record SidecarOptions(
                     threads,
                     maxMessageBytes,
                     concurrency,
-                    warmUpRuns);
+                    warmUpRuns,
+                    reprofileAfterMillis);
         }
     }
 }

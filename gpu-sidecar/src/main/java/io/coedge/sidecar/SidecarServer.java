@@ -8,6 +8,7 @@ import io.coedge.sidecar.runtime.Device;
 import io.coedge.sidecar.runtime.DeviceSelector;
 import io.coedge.sidecar.runtime.ModelRegistry;
 import io.coedge.sidecar.scheduling.EdfScheduler;
+import io.coedge.sidecar.scheduling.Reprofiler;
 import io.coedge.sidecar.shm.SharedMemoryManager;
 import io.grpc.Server;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
@@ -32,6 +33,9 @@ public final class SidecarServer implements AutoCloseable {
     private final Server grpc;
     private final MetricsHttpServer http;
     private volatile boolean warmedUp;
+
+    /** Ticks the {@link Reprofiler}; null when {@code --reprofile-after} is 0. */
+    private volatile java.util.concurrent.ScheduledExecutorService reprofiling;
 
     private SidecarServer(SidecarOptions options, Device device, ModelRegistry registry)
             throws IOException {
@@ -102,12 +106,43 @@ public final class SidecarServer implements AutoCloseable {
                 device.used());
         registry.warmUp(options.warmUpRuns());
         server.warmedUp = true;
+        server.startReprofiling();
         LOG.info("sidecar ready");
         return server;
     }
 
     public boolean ready() {
         return warmedUp && registry.ready();
+    }
+
+    private void startReprofiling() {
+        long maxAgeMillis = options.reprofileAfterMillis();
+        if (maxAgeMillis <= 0) {
+            return;
+        }
+        Reprofiler reprofiler =
+                new Reprofiler(
+                        registry, scheduler, metrics, System::nanoTime, maxAgeMillis * 1_000_000);
+        var timer =
+                java.util.concurrent.Executors.newSingleThreadScheduledExecutor(
+                        r -> {
+                            Thread t = new Thread(r, "coedge-reprofiler");
+                            t.setDaemon(true);
+                            return t;
+                        });
+        long period = Math.max(10, Math.min(1_000, maxAgeMillis / 4));
+        timer.scheduleWithFixedDelay(
+                () -> {
+                    try {
+                        reprofiler.tick();
+                    } catch (RuntimeException e) {
+                        LOG.warn("re-profiling tick failed", e);
+                    }
+                },
+                period,
+                period,
+                TimeUnit.MILLISECONDS);
+        reprofiling = timer;
     }
 
     public int port() {
@@ -120,6 +155,11 @@ public final class SidecarServer implements AutoCloseable {
 
     public Device device() {
         return device;
+    }
+
+    /** The accelerator's queue. */
+    public EdfScheduler scheduler() {
+        return scheduler;
     }
 
     public SidecarMetrics metrics() {
@@ -140,6 +180,10 @@ public final class SidecarServer implements AutoCloseable {
 
     @Override
     public void close() {
+        var timer = reprofiling;
+        if (timer != null) {
+            timer.shutdownNow();
+        }
         grpc.shutdown();
         scheduler.close();
         try {

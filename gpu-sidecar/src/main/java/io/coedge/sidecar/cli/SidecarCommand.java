@@ -85,6 +85,15 @@ public final class SidecarCommand implements Callable<Integer> {
                     "Measured warm-up runs per batch size at start (default: ${DEFAULT-VALUE}).")
     int warmUpRuns;
 
+    @Option(
+            names = "--reprofile-after",
+            defaultValue = "10",
+            description =
+                    "Seconds after which a model's single-frame latency no request has measured is"
+                            + " re-measured by one run while the accelerator is idle; 0 never"
+                            + " (default: ${DEFAULT-VALUE}).")
+    double reprofileAfterSeconds;
+
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
     @Override
@@ -113,6 +122,7 @@ public final class SidecarCommand implements Callable<Integer> {
                         .maxMessageBytes(maxMessageBytes)
                         .concurrency(concurrency)
                         .warmUpRuns(warmUpRuns)
+                        .reprofileAfterMillis(Math.round(reprofileAfterSeconds * 1000))
                         .build();
         SidecarServer server;
         try {

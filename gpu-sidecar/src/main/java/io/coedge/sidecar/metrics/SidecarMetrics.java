@@ -84,6 +84,16 @@ public final class SidecarMetrics {
                     .withoutExemplars()
                     .register(prometheus);
 
+    private final Counter reprofiles =
+            Counter.builder()
+                    .name("coedge_reprofile_runs_total")
+                    .help(
+                            "Single-frame runs the sidecar made on its own, while idle, to re-measure a"
+                                    + " model no request had run for a while")
+                    .labelNames("model", "version")
+                    .withoutExemplars()
+                    .register(prometheus);
+
     /**
      * Metrics of these models on this device; queue lengths, profiles and readiness are read at
      * each scrape.
@@ -167,6 +177,14 @@ public final class SidecarMetrics {
         executions.labelValues(model, v).inc();
         inferences.labelValues(model, v).inc(batchSize);
         batchSizes.labelValues(model, v, Integer.toString(batchSize)).inc();
+    }
+
+    public void reprofiled(String model, long version) {
+        reprofiles.labelValues(model, Long.toString(version)).inc();
+    }
+
+    public long reprofileCount(String model) {
+        return sum(reprofiles, model, null, null);
     }
 
     public void input(String model, long version, Via via, long bytes) {

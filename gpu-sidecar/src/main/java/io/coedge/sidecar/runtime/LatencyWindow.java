@@ -3,6 +3,7 @@ package io.coedge.sidecar.runtime;
 import io.coedge.stats.RecentLatencies;
 import java.util.NavigableMap;
 import java.util.TreeMap;
+import java.util.function.LongSupplier;
 
 /**
  * Per-batch-size execution latency, Clockwork style: the p99 (and the median) of the last {@value
@@ -13,9 +14,34 @@ public final class LatencyWindow {
     public static final int WINDOW = 10;
 
     private final TreeMap<Integer, RecentLatencies> windows = new TreeMap<>();
+    private final TreeMap<Integer, Long> lastRecorded = new TreeMap<>();
+    private final LongSupplier nanoClock;
+
+    public LatencyWindow() {
+        this(System::nanoTime);
+    }
+
+    /**
+     * @param nanoClock when each record is made, for {@link #lastRecordedNanos}
+     */
+    public LatencyWindow(LongSupplier nanoClock) {
+        this.nanoClock = nanoClock;
+    }
 
     public synchronized void record(int batchSize, long nanos) {
         windows.computeIfAbsent(batchSize, b -> new RecentLatencies(WINDOW)).record(nanos);
+        lastRecorded.put(batchSize, nanoClock.getAsLong());
+    }
+
+    /**
+     * When this batch size was last recorded, on the window's clock; empty if never. A size no run
+     * has used for long keeps the figure of its last run (perhaps a contended warm-up) until it
+     * runs again: the sidecar re-measures single frames that grow stale ({@code
+     * --reprofile-after}).
+     */
+    public synchronized java.util.OptionalLong lastRecordedNanos(int batchSize) {
+        Long at = lastRecorded.get(batchSize);
+        return at == null ? java.util.OptionalLong.empty() : java.util.OptionalLong.of(at);
     }
 
     /** p99 of the recorded window for exactly this batch size, or -1. */

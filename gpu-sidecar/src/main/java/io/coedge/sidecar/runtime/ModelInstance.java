@@ -291,15 +291,67 @@ public final class ModelInstance implements AutoCloseable {
         boolean fixed = spec.inputs().stream().allMatch(TensorSpec::fixedSize);
         if (fixed && runsPerBatchSize > 0) {
             for (int b : warmUpBatchSizes()) {
-                List<Input> inputs = new ArrayList<>();
-                for (TensorSpec t : spec.inputs()) {
-                    long[] shape = spec.batching() ? TensorShapes.withBatch(b, t.dims()) : t.dims();
-                    inputs.add(
-                            new Input(t.name(), t.datatype(), shape, filled(t.datatype(), shape)));
-                }
-                measure(b, inputs, runsPerBatchSize);
+                measure(b, syntheticInputs(b), runsPerBatchSize);
             }
         }
+    }
+
+    private List<Input> syntheticInputs(int b) {
+        List<Input> inputs = new ArrayList<>();
+        for (TensorSpec t : spec.inputs()) {
+            long[] shape = spec.batching() ? TensorShapes.withBatch(b, t.dims()) : t.dims();
+            inputs.add(new Input(t.name(), t.datatype(), shape, filled(t.datatype(), shape)));
+        }
+        return inputs;
+    }
+
+    /** The single-frame probe's inputs, built on first use; null when none can be made. */
+    private List<Input> probeInputs;
+
+    private boolean probeUnavailable;
+
+    /**
+     * Whether {@link #probe()} can run: the model has a single-frame {@code model_warmup} sample
+     * (batch size 0 or 1), or inputs of fixed size to fill synthetically.
+     */
+    public synchronized boolean canProbe() {
+        if (probeInputs == null && !probeUnavailable) {
+            try {
+                for (ModelWarmup sample : warmups) {
+                    if (sample.getBatchSize() <= 1) {
+                        probeInputs = sampleInputs(sample);
+                        break;
+                    }
+                }
+                if (probeInputs == null
+                        && warmups.isEmpty()
+                        && spec.inputs().stream().allMatch(TensorSpec::fixedSize)) {
+                    probeInputs = syntheticInputs(1);
+                }
+            } catch (java.io.IOException | RepositoryException | RuntimeException e) {
+                probeInputs = null;
+            }
+            probeUnavailable = probeInputs == null;
+        }
+        return probeInputs != null;
+    }
+
+    /**
+     * One single-frame run on the probe's inputs ({@link #canProbe()}), not recorded here: the
+     * scheduler that runs it records its duration as any other execution's.
+     */
+    public void probe() throws OrtException {
+        List<Input> inputs;
+        synchronized (this) {
+            if (!canProbe()) {
+                throw new IllegalStateException("model '" + name + "' has no probe inputs");
+            }
+            inputs = probeInputs;
+        }
+        for (Input in : inputs) {
+            in.data().rewind();
+        }
+        run(inputs, List.of(), null);
     }
 
     /**
@@ -334,6 +386,14 @@ public final class ModelInstance implements AutoCloseable {
      */
     private void runSample(ModelWarmup sample)
             throws OrtException, java.io.IOException, RepositoryException {
+        measure(
+                Math.max(1, sample.getBatchSize()),
+                sampleInputs(sample),
+                Math.max(1, sample.getCount()));
+    }
+
+    private List<Input> sampleInputs(ModelWarmup sample)
+            throws java.io.IOException, RepositoryException {
         int b = Math.max(1, sample.getBatchSize());
         List<Input> inputs = new ArrayList<>();
         for (TensorSpec t : spec.inputs()) {
@@ -395,7 +455,7 @@ public final class ModelInstance implements AutoCloseable {
             }
             inputs.add(new Input(t.name(), type, shape, data.flip()));
         }
-        measure(b, inputs, Math.max(1, sample.getCount()));
+        return inputs;
     }
 
     List<Integer> warmUpBatchSizes() {

@@ -25,11 +25,12 @@ import org.slf4j.LoggerFactory;
  * queue as soon as its latest start time passes.
  *
  * <p>The estimate is the p99 of the model's recent runs, except for a request that arrives at an
- * idle accelerator (nothing queued, a free execution slot): it starts at once and delays nobody, so
- * it is judged on the median, and a miss costs no more than the refusal would. Without that, one
- * slow run above a task's deadline in a model's window of ten refused every later request of the
- * task for good, since no run came to push it out (measured on the testbed: a 519 ms p99 from
- * warm-up against a 500 ms deadline, every frame of the task refused while the median was 141 ms).
+ * idle accelerator (nothing queued, a free execution slot; a re-profiling probe, {@link
+ * Reprofiler}, does not count): it starts at once and delays nobody, so it is judged on the median,
+ * and a miss costs no more than the refusal would. Without that, one slow run above a task's
+ * deadline in a model's window of ten refused every later request of the task for good, since no
+ * run came to push it out (measured on the testbed: a 519 ms p99 from warm-up against a 500 ms
+ * deadline, every frame of the task refused while the median was 141 ms).
  */
 public final class EdfScheduler implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(EdfScheduler.class);
@@ -56,6 +57,13 @@ public final class EdfScheduler implements AutoCloseable {
 
     /** Requests executing now; guarded by {@link #lock}. */
     private int running;
+
+    /**
+     * Of the queued and the running requests, the re-profiling probes; guarded by {@link #lock}.
+     */
+    private int probesQueued;
+
+    private int probesRunning;
 
     private volatile boolean closed;
 
@@ -85,7 +93,9 @@ public final class EdfScheduler implements AutoCloseable {
         boolean idle;
         lock.lock();
         try {
-            idle = queue.isEmpty() && running < concurrency;
+            // A probe delays an arrival by one single-frame run at most: it does not make the
+            // accelerator busy for admission.
+            idle = queue.size() == probesQueued && running - probesRunning < concurrency;
         } finally {
             lock.unlock();
         }
@@ -132,6 +142,43 @@ public final class EdfScheduler implements AutoCloseable {
                             () -> shedIfStillQueued(request),
                             Math.max(0, latestStart - now),
                             TimeUnit.NANOSECONDS);
+        }
+    }
+
+    /**
+     * Queues a request only if the accelerator is idle (nothing queued, nothing running), for work
+     * that must delay nobody: the sidecar's re-profiling probes. It gets no shed timer; pass {@link
+     * ScheduledRequest#NO_DEADLINE} so that any request arriving meanwhile sorts before it.
+     *
+     * @return whether the request was queued
+     */
+    public boolean submitIfIdle(ScheduledRequest request) {
+        lock.lock();
+        try {
+            if (closed || !queue.isEmpty() || running > 0) {
+                return false;
+            }
+            request.sequence = nextSequence++;
+            request.enqueuedNanos = nanoClock.getAsLong();
+            request.model.queued().incrementAndGet();
+            queue.add(request);
+            if (request.probe) {
+                probesQueued++;
+            }
+            nonEmpty.signal();
+            return true;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Nothing queued and nothing running. */
+    public boolean idle() {
+        lock.lock();
+        try {
+            return queue.isEmpty() && running == 0;
+        } finally {
+            lock.unlock();
         }
     }
 
@@ -193,6 +240,10 @@ public final class EdfScheduler implements AutoCloseable {
                 }
                 request = queue.poll();
                 running++;
+                if (request.probe) {
+                    probesQueued--;
+                    probesRunning++;
+                }
             } finally {
                 lock.unlock();
             }
@@ -208,6 +259,9 @@ public final class EdfScheduler implements AutoCloseable {
                 lock.lock();
                 try {
                     running--;
+                    if (request.probe) {
+                        probesRunning--;
+                    }
                 } finally {
                     lock.unlock();
                 }

@@ -42,6 +42,9 @@ public final class ScheduledRequest {
     long sequence;
     long enqueuedNanos;
 
+    /** A re-profiling probe ({@link Reprofiler}), not a caller's request. */
+    final boolean probe;
+
     /** Admitted at an idle accelerator: judged on its model's median, not its p99. */
     volatile boolean onMedian;
 
@@ -54,6 +57,17 @@ public final class ScheduledRequest {
      */
     public ScheduledRequest(
             ModelInstance model, int batchSize, long deadlineNanos, long priority, Work work) {
+        this(model, batchSize, deadlineNanos, priority, work, false);
+    }
+
+    ScheduledRequest(
+            ModelInstance model,
+            int batchSize,
+            long deadlineNanos,
+            long priority,
+            Work work,
+            boolean probe) {
+        this.probe = probe;
         this.model = model;
         this.batchSize = batchSize;
         this.deadlineNanos = deadlineNanos;
