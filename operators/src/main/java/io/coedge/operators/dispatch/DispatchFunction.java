@@ -197,6 +197,13 @@ public final class DispatchFunction extends BroadcastProcessFunction<Frame, Node
             LOG.info("dispatch: task {} moves {} -> {}", m.task(), m.from(), m.to());
             moveCounter.inc();
         }
+        for (Replanner.Move m : outcome.awaitingConfirmation()) {
+            LOG.info(
+                    "dispatch: task {} would move {} -> {}; moves if the next plan agrees",
+                    m.task(),
+                    m.from(),
+                    m.to());
+        }
         replannerState.put(REPLANNER_KEY, outcome.state());
         BroadcastState<String, String> assignmentState = ctx.getBroadcastState(ASSIGNMENT);
         assignmentState.clear();

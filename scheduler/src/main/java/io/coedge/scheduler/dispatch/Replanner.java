@@ -31,6 +31,13 @@ import java.util.TreeMap;
  *   <li>When the policy throws, the previous plan stays ({@link Verdict#POLICY_FAILED}).
  *   <li>A task that moved less than {@link Settings#dwellMicros} ago stays where it is, unless the
  *       node it is on is unhealthy.
+ *   <li>With {@link Settings#confirmMoves} (the default), a move that a periodic plan wants is
+ *       carried out only when the plan before it, at least one interval earlier, wanted the very
+ *       same move: a node's profiles may spike for a few seconds (a job's first seconds on a shared
+ *       CPU: yolo-small's typical single frame on the testbed's node1 went from 50 to 858 ms and
+ *       back within five seconds), and a move made on a spike is undone a dwell later. A plan due
+ *       to a change in health or in a link, and the first plan, are carried out at once: those are
+ *       events, not noise.
  *   <li>A task the plan leaves out (no healthy node serves its model) stays on its origin.
  * </ul>
  *
@@ -63,8 +70,17 @@ public final class Replanner {
      * @param startupWaitMicros the first plan waits at most this long after the first report for
      *     every node to report
      */
-    public record Settings(long replanIntervalMicros, long dwellMicros, long startupWaitMicros)
+    public record Settings(
+            long replanIntervalMicros,
+            long dwellMicros,
+            long startupWaitMicros,
+            boolean confirmMoves)
             implements Serializable {
+
+        /** Without confirmation: every move a plan wants is carried out at once (dwell aside). */
+        public Settings(long replanIntervalMicros, long dwellMicros, long startupWaitMicros) {
+            this(replanIntervalMicros, dwellMicros, startupWaitMicros, false);
+        }
 
         public Settings {
             if (replanIntervalMicros < 0 || dwellMicros < 0 || startupWaitMicros < 0) {
@@ -81,14 +97,14 @@ public final class Replanner {
 
         /**
          * Re-plan at most every 5 s, a moved task stays 15 s, the first plan waits at most 5 s for
-         * everyone.
+         * everyone, a periodic plan's move waits for the next plan to confirm it.
          */
         public static Settings defaults() {
-            return new Settings(5_000_000, 15_000_000, 5_000_000);
+            return new Settings(5_000_000, 15_000_000, 5_000_000, true);
         }
 
         public Settings withStartupWaitMicros(long micros) {
-            return new Settings(replanIntervalMicros, dwellMicros, micros);
+            return new Settings(replanIntervalMicros, dwellMicros, micros, confirmMoves);
         }
     }
 
@@ -102,6 +118,8 @@ public final class Replanner {
      * @param planned whether a plan has been due at all yet
      * @param firstReportMicros the earliest report time ever handed in ({@link Long#MAX_VALUE}
      *     before any): the start-up wait runs from it
+     * @param wanted task id -> node the last plan wanted it on but did not move it to, awaiting
+     *     confirmation ({@link Settings#confirmMoves})
      */
     public record State(
             Map<String, String> assignment,
@@ -109,11 +127,30 @@ public final class Replanner {
             long lastPlanMicros,
             long healthSignature,
             boolean planned,
-            long firstReportMicros) {
+            long firstReportMicros,
+            Map<String, String> wanted) {
 
         public State {
             assignment = Map.copyOf(assignment);
             movedAtMicros = Map.copyOf(movedAtMicros);
+            wanted = wanted == null ? Map.of() : Map.copyOf(wanted);
+        }
+
+        public State(
+                Map<String, String> assignment,
+                Map<String, Long> movedAtMicros,
+                long lastPlanMicros,
+                long healthSignature,
+                boolean planned,
+                long firstReportMicros) {
+            this(
+                    assignment,
+                    movedAtMicros,
+                    lastPlanMicros,
+                    healthSignature,
+                    planned,
+                    firstReportMicros,
+                    Map.of());
         }
 
         public State(
@@ -132,7 +169,7 @@ public final class Replanner {
         }
 
         public static State initial() {
-            return new State(Map.of(), Map.of(), 0, 0, false, Long.MAX_VALUE);
+            return new State(Map.of(), Map.of(), 0, 0, false, Long.MAX_VALUE, Map.of());
         }
     }
 
@@ -161,6 +198,8 @@ public final class Replanner {
      * @param verdict whether a plan was due and what became of it
      * @param moves tasks that moved, by task id
      * @param heldByDwell moves the plan wanted that dwell held back, by task id
+     * @param awaitingConfirmation moves the plan wanted for the first time, held until the next
+     *     plan confirms them ({@link Settings#confirmMoves}), by task id
      * @param policyFailure what the policy threw, when the verdict is {@link
      *     Verdict#POLICY_FAILED}; else null
      */
@@ -169,11 +208,13 @@ public final class Replanner {
             Verdict verdict,
             List<Move> moves,
             List<Move> heldByDwell,
+            List<Move> awaitingConfirmation,
             RuntimeException policyFailure) {
 
         public Outcome {
             moves = List.copyOf(moves);
             heldByDwell = List.copyOf(heldByDwell);
+            awaitingConfirmation = List.copyOf(awaitingConfirmation);
         }
 
         /** Whether the policy produced a new plan (it may still have moved nothing). */
@@ -224,8 +265,10 @@ public final class Replanner {
                                     state.lastPlanMicros(),
                                     state.healthSignature(),
                                     state.planned(),
-                                    firstReport),
+                                    firstReport,
+                                    state.wanted()),
                     Verdict.NOT_DUE,
+                    List.of(),
                     List.of(),
                     List.of(),
                     null);
@@ -260,6 +303,12 @@ public final class Replanner {
         Map<String, Long> movedAt = new HashMap<>(state.movedAtMicros());
         List<Move> moves = new ArrayList<>();
         List<Move> held = new ArrayList<>();
+        List<Move> awaiting = new ArrayList<>();
+        Map<String, String> wanted = new HashMap<>();
+        // An event (health or a link changed, or no plan yet) is acted on at once; a periodic
+        // plan's move needs the previous plan to have wanted it too.
+        boolean confirm =
+                settings.confirmMoves() && state.planned() && health == state.healthSignature();
         for (Map.Entry<String, String> e : new TreeMap<>(after).entrySet()) {
             String task = e.getKey();
             String was = state.assignment().get(task);
@@ -273,16 +322,23 @@ public final class Replanner {
                     && healthy(topology, was)) {
                 after.put(task, was); // still dwelling where it last moved to
                 held.add(move);
+            } else if (confirm
+                    && healthy(topology, was)
+                    && !e.getValue().equals(state.wanted().get(task))) {
+                after.put(task, was); // wanted for the first time: the next plan must agree
+                wanted.put(task, e.getValue());
+                awaiting.add(move);
             } else {
                 movedAt.put(task, nowMicros);
                 moves.add(move);
             }
         }
         return new Outcome(
-                new State(after, movedAt, nowMicros, health, true, firstReport),
+                new State(after, movedAt, nowMicros, health, true, firstReport, wanted),
                 verdict,
                 moves,
                 held,
+                awaiting,
                 failure);
     }
 

@@ -58,7 +58,7 @@ record ScenarioFile(
         execSlow = requireNonNullElse(execSlow, new SlowRuns(0.0, 1.0));
         pipeline =
                 requireNonNullElse(
-                        pipeline, new Pipeline(null, null, null, null, null, null, null));
+                        pipeline, new Pipeline(null, null, null, null, null, null, null, null));
         profileSets = requireNonNullElse(profileSets, Map.of());
         profileSets.forEach(
                 (set, profiles) ->
@@ -111,6 +111,7 @@ record ScenarioFile(
             Double replanIntervalMs,
             Double dwellMs,
             Double startupWaitMs,
+            Boolean confirmMoves,
             Double ingestMs,
             List<Host> hosts) {
         Pipeline {
@@ -130,6 +131,7 @@ record ScenarioFile(
             dwellMs = nonNegative("dwellMs", dwellMs, r.dwellMicros() / 1000.0);
             startupWaitMs =
                     nonNegative("startupWaitMs", startupWaitMs, r.startupWaitMicros() / 1000.0);
+            confirmMoves = requireNonNullElse(confirmMoves, r.confirmMoves());
             ingestMs = nonNegative("ingestMs", ingestMs, d.ingestMicros() / 1000.0);
             hosts = requireNonNullElse(hosts, List.of());
         }

@@ -146,7 +146,8 @@ public final class ScenarioLoader {
                 new Replanner.Settings(
                         micros(p.replanIntervalMs()),
                         micros(p.dwellMs()),
-                        micros(p.startupWaitMs())),
+                        micros(p.startupWaitMs()),
+                        p.confirmMoves()),
                 micros(p.ingestMs()),
                 List.of(),
                 hosts);

@@ -36,6 +36,11 @@ class ReplannerTest {
 
     /** n1, n2, n3 run model m; those named are unhealthy. */
     private static Topology topology(String... unhealthy) {
+        return topology(100_000_000, unhealthy);
+    }
+
+    /** As {@link #topology(String...)}, every link of this bandwidth. */
+    private static Topology topology(long linkBps, String... unhealthy) {
         LatencyProfile p = LatencyProfile.ofMillisPowersOfTwo(5, 8, 12);
         List<NodeProfile> nodes = new ArrayList<>();
         for (String n : List.of("n1", "n2", "n3")) {
@@ -47,7 +52,7 @@ class ReplannerTest {
         for (String a : List.of("n1", "n2", "n3")) {
             for (String b : List.of("n1", "n2", "n3")) {
                 if (!a.equals(b)) {
-                    links.add(new Link(a, b, 100_000_000, 1_000));
+                    links.add(new Link(a, b, linkBps, 1_000));
                 }
             }
         }
@@ -352,6 +357,77 @@ class ReplannerTest {
         assertThat(moves).isEmpty();
     }
 
+    private final Replanner confirming =
+            new Replanner(
+                    policy,
+                    new Settings(
+                            SETTINGS.replanIntervalMicros(),
+                            SETTINGS.dwellMicros(),
+                            SETTINGS.startupWaitMicros(),
+                            true));
+
+    private Outcome confirmingStep(State state, Topology topology, long now) {
+        return confirming.onStatus(state, topology, ORIGINS, EVERYONE, T0, now);
+    }
+
+    private State plannedAtStartConfirming() {
+        Outcome first = confirmingStep(State.initial(), topology(), T0);
+        assertThat(first.verdict()).isEqualTo(Verdict.PLANNED);
+        return first.state();
+    }
+
+    @Test
+    void aPeriodicPlansMoveWaitsForTheNextPlanToWantItToo() {
+        State start = plannedAtStartConfirming();
+        long interval = SETTINGS.replanIntervalMicros();
+        policy.willPlace(with("t1", "n2"));
+
+        Outcome wanted = confirmingStep(start, topology(), T0 + interval);
+        Outcome confirmed = confirmingStep(wanted.state(), topology(), T0 + 2 * interval);
+
+        assertThat(wanted.planned()).isTrue();
+        assertThat(wanted.moves()).isEmpty();
+        assertThat(wanted.awaitingConfirmation()).containsExactly(new Move("t1", "n1", "n2"));
+        assertThat(wanted.state().assignment()).isEqualTo(ORIGINS);
+        assertThat(confirmed.moves()).containsExactly(new Move("t1", "n1", "n2"));
+        assertThat(confirmed.awaitingConfirmation()).isEmpty();
+        assertThat(confirmed.state().assignment()).isEqualTo(with("t1", "n2"));
+        assertThat(confirmed.state().movedAtMicros()).containsEntry("t1", T0 + 2 * interval);
+    }
+
+    /** A spike: one plan wants a move, the next does not; a later want starts over. */
+    @Test
+    void aMoveWantedByOnePlanOnlyIsNeverMade() {
+        State start = plannedAtStartConfirming();
+        long interval = SETTINGS.replanIntervalMicros();
+
+        policy.willPlace(with("t1", "n2"));
+        Outcome spike = confirmingStep(start, topology(), T0 + interval);
+        policy.willPlace(ORIGINS);
+        Outcome calm = confirmingStep(spike.state(), topology(), T0 + 2 * interval);
+        policy.willPlace(with("t1", "n2"));
+        Outcome again = confirmingStep(calm.state(), topology(), T0 + 3 * interval);
+
+        assertThat(spike.moves()).isEmpty();
+        assertThat(calm.moves()).isEmpty();
+        assertThat(calm.state().wanted()).isEmpty();
+        assertThat(again.moves()).isEmpty();
+        assertThat(again.awaitingConfirmation()).containsExactly(new Move("t1", "n1", "n2"));
+    }
+
+    @Test
+    void aPlanDueToAHealthOrLinkChangeMovesAtOnce() {
+        State start = plannedAtStartConfirming();
+        policy.willPlace(with("t3", "n3"));
+
+        Outcome unhealthy = confirmingStep(start, topology("n2"), T0 + 1);
+        Outcome slowerLinks = confirmingStep(start, topology(5_000_000), T0 + 1);
+
+        assertThat(unhealthy.moves()).containsExactly(new Move("t3", "n2", "n3"));
+        assertThat(slowerLinks.moves()).containsExactly(new Move("t3", "n2", "n3"));
+        assertThat(slowerLinks.awaitingConfirmation()).isEmpty();
+    }
+
     @Test
     void settingsMustNotBeNegativeAndStateIsACopy() {
         assertThatThrownBy(() -> new Settings(-1, 0, 0))
@@ -360,7 +436,8 @@ class ReplannerTest {
                 .isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> new Settings(0, 0, -1))
                 .isInstanceOf(IllegalArgumentException.class);
-        assertThat(Settings.defaults()).isEqualTo(new Settings(5_000_000, 15_000_000, 5_000_000));
+        assertThat(Settings.defaults())
+                .isEqualTo(new Settings(5_000_000, 15_000_000, 5_000_000, true));
 
         Map<String, String> assignment = new HashMap<>(ORIGINS);
         State state = new State(assignment, Map.of(), 0, 0, false);

@@ -192,7 +192,8 @@ class ScenarioLoaderTest {
                                 new Replanner.Settings(
                                         2_000_000,
                                         6_000_000,
-                                        Replanner.Settings.defaults().startupWaitMicros())));
+                                        Replanner.Settings.defaults().startupWaitMicros(),
+                                        true)));
     }
 
     @Test
@@ -216,7 +217,7 @@ class ScenarioLoaderTest {
                 "slow without factor      | 'execSlow: {share: 0.1}'               | 'bad.yaml: execSlow.factor: is missing (required) (line 9, column 11)'",
                 "removed shed flag        | 'shedWhileBusy: true'                  | 'bad.yaml: shedWhileBusy: is no longer a setting: every node runs the Flink batcher''s engine, which always asks its policy when a frame arrives; remove the line (line 9, column 16)'",
                 "negative overhead        | 'pipeline: {overhead: {frameMs: -1}}'  | 'bad.yaml: pipeline.overhead.frameMs: must not be negative, was -1.0 (line 9, column 32)'",
-                "unknown pipeline field   | 'pipeline: {overheads: {}}'            | 'bad.yaml: pipeline.overheads: unknown field; expected one of [dwellMs, hosts, ingestMs, overhead, replanIntervalMs, startupWaitMs, statusIntervalMs] (line 9, column 23)'",
+                "unknown pipeline field   | 'pipeline: {overheads: {}}'            | 'bad.yaml: pipeline.overheads: unknown field; expected one of [confirmMoves, dwellMs, hosts, ingestMs, overhead, replanIntervalMs, startupWaitMs, statusIntervalMs] (line 9, column 23)'",
             })
     void aBrokenExecutionModelNamesTheField(String what, String line, String message) {
         assertThatThrownBy(() -> ScenarioLoader.parse("bad.yaml", VALID + line + "\n"))
