@@ -1,7 +1,9 @@
 package io.coedge.scheduler.dispatch;
 
 import io.coedge.scheduler.model.Assignment;
+import io.coedge.scheduler.model.Link;
 import io.coedge.scheduler.model.NodeProfile;
+import io.coedge.scheduler.model.Task;
 import io.coedge.scheduler.model.Topology;
 import java.io.Serializable;
 import java.util.ArrayList;
@@ -30,7 +32,10 @@ import java.util.TreeMap;
  *       stays too.
  *   <li>When the policy throws, the previous plan stays ({@link Verdict#POLICY_FAILED}).
  *   <li>A task that moved less than {@link Settings#dwellMicros} ago stays where it is, unless the
- *       node it is on is unhealthy.
+ *       node it is on is unhealthy or the link from its origin to that node now carries more than
+ *       its bandwidth (a drop measured after the move): its frames would queue there without end.
+ *       Measurements of two links may land in different plans, so a task can move onto a link whose
+ *       drop is not known yet; the dwell must not hold it there.
  *   <li>With {@link Settings#confirmMoves} (the default), a move that a periodic plan wants is
  *       carried out only when the plan before it, at least one interval earlier, wanted the very
  *       same move: a node's profiles may spike for a few seconds (a job's first seconds on a shared
@@ -309,6 +314,7 @@ public final class Replanner {
         // plan's move needs the previous plan to have wanted it too.
         boolean confirm =
                 settings.confirmMoves() && state.planned() && health == state.healthSignature();
+        Set<String> stuck = pastLinkCapacity(topology, state.assignment());
         for (Map.Entry<String, String> e : new TreeMap<>(after).entrySet()) {
             String task = e.getKey();
             String was = state.assignment().get(task);
@@ -319,7 +325,8 @@ public final class Replanner {
             Long moved = movedAt.get(task);
             if (moved != null
                     && nowMicros - moved < settings.dwellMicros()
-                    && healthy(topology, was)) {
+                    && healthy(topology, was)
+                    && !stuck.contains(task)) {
                 after.put(task, was); // still dwelling where it last moved to
                 held.add(move);
             } else if (confirm
@@ -351,6 +358,39 @@ public final class Replanner {
             }
         }
         return signature * 31 + topology.nodes().size();
+    }
+
+    /**
+     * Tasks placed off their origin on a link whose offloaded frames (every task placed across it,
+     * at its frame rate and input size) exceed the link's bandwidth.
+     */
+    static Set<String> pastLinkCapacity(Topology topology, Map<String, String> assignment) {
+        Map<Link, Double> use = new HashMap<>();
+        Map<String, Link> linkOf = new HashMap<>();
+        for (Task t : topology.tasks()) {
+            String at = assignment.get(t.id());
+            if (at == null || at.equals(t.origin())) {
+                continue;
+            }
+            Link l;
+            try {
+                l = topology.link(topology.nodeIndex(t.origin()), topology.nodeIndex(at));
+            } catch (IllegalArgumentException e) {
+                continue; // a node the topology no longer has: the health rule covers it
+            }
+            if (l != null) {
+                use.merge(l, t.frameRate() * t.inputBytes() * 8.0, Double::sum);
+                linkOf.put(t.id(), l);
+            }
+        }
+        Set<String> stuck = new java.util.HashSet<>();
+        linkOf.forEach(
+                (task, l) -> {
+                    if (use.get(l) > l.bandwidthBitsPerSecond()) {
+                        stuck.add(task);
+                    }
+                });
+        return stuck;
     }
 
     /** A node the topology does not know is not healthy: nothing holds a task there. */

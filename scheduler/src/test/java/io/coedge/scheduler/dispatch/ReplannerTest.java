@@ -226,6 +226,28 @@ class ReplannerTest {
         assertThat(outcome.state().movedAtMicros()).containsEntry("t1", movedAt + 1);
     }
 
+    /**
+     * t1 ships 10 fps x 10 KiB = 819 kbit/s. Moved to n2 over 100 Mbit/s, it dwells there; when the
+     * link drops to 500 kbit/s its frames no longer fit, and the dwell does not hold it.
+     */
+    @Test
+    void aTaskWhoseLinkDropsBelowItsFramesLeavesDespiteItsDwell() {
+        long movedAt = T0 + SETTINGS.replanIntervalMicros();
+        State moved = t1MovedToN2At(movedAt);
+        policy.willPlace(ORIGINS);
+
+        Outcome fast =
+                step(moved, topology(100_000_000), movedAt + SETTINGS.replanIntervalMicros());
+        Outcome dropped = step(moved, topology(500_000), movedAt + 1);
+
+        assertThat(fast.heldByDwell()).containsExactly(new Move("t1", "n2", "n1"));
+        assertThat(dropped.moves()).containsExactly(new Move("t1", "n2", "n1"));
+        assertThat(dropped.heldByDwell()).isEmpty();
+        assertThat(Replanner.pastLinkCapacity(topology(500_000), with("t1", "n2")))
+                .containsExactly("t1");
+        assertThat(Replanner.pastLinkCapacity(topology(1_000_000), with("t1", "n2"))).isEmpty();
+    }
+
     @Test
     void aNodeThatNeverReportsHoldsTheFirstPlanBackOnlyForTheStartUpWait() {
         Set<String> two = Set.of("n1", "n2");
