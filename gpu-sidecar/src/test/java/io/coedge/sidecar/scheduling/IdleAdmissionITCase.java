@@ -6,7 +6,6 @@ import static org.awaitility.Awaitility.await;
 
 import io.coedge.oip.InferRequest;
 import io.coedge.oip.InferResult;
-import io.coedge.sidecar.metrics.SidecarMetrics.Via;
 import io.coedge.sidecar.testutils.DelayModels;
 import io.coedge.sidecar.testutils.RunningSidecar;
 import java.nio.file.Path;
@@ -74,16 +73,8 @@ class IdleAdmissionITCase {
 
     @Test
     void aBusyAcceleratorStillRefusesOnTheP99() throws Exception {
-        CompletableFuture<InferResult> hold =
-                sidecar.client.infer(
-                        InferRequest.builder("busy").id("hold").input(busy.input(1, 0)).build());
+        CompletableFuture<InferResult> hold = sidecar.holdAccelerator(busy);
         try {
-            await("the busy call runs")
-                    .atMost(Duration.ofSeconds(60))
-                    .until(
-                            () ->
-                                    sidecar.server.metrics().inputBytes("busy", Via.MESSAGE) > 0
-                                            && sidecar.instance("busy").queued().get() == 0);
             CompletableFuture<InferResult> refused =
                     sidecar.client.infer(steadyCall().timeout(Duration.ofSeconds(20)).build());
             assertThatThrownBy(() -> refused.get(60, TimeUnit.SECONDS))

@@ -5,7 +5,6 @@ import static org.awaitility.Awaitility.await;
 
 import io.coedge.oip.InferRequest;
 import io.coedge.oip.InferResult;
-import io.coedge.sidecar.metrics.SidecarMetrics.Via;
 import io.coedge.sidecar.testutils.DelayModels;
 import io.coedge.sidecar.testutils.RunningSidecar;
 import java.nio.file.Path;
@@ -114,17 +113,8 @@ class ReprofileITCase {
 
     @Test
     void aBusyAcceleratorIsNotProbed() throws Exception {
-        CompletableFuture<InferResult> hold =
-                sidecar.client.infer(
-                        InferRequest.builder("busy").id("hold").input(busy.input(1, 0)).build());
+        CompletableFuture<InferResult> hold = sidecar.holdAccelerator(busy);
         try {
-            await("the busy call runs")
-                    .atMost(Duration.ofSeconds(60))
-                    .until(
-                            () ->
-                                    sidecar.server.metrics().inputBytes("busy", Via.MESSAGE) > 0
-                                            && sidecar.instance("busy").queued().get() == 0
-                                            && sidecar.instance("steady").queued().get() == 0);
             await("a probe that ran as the call arrived has reported")
                     .pollDelay(Duration.ofMillis(200))
                     .until(() -> true);

@@ -62,6 +62,33 @@ public final class RunningSidecar implements AutoCloseable {
         assertThat(s.getDescription()).isEqualTo(description);
     }
 
+    /**
+     * Sends one call of {@code busy} (a delay model that runs until cancelled) and returns once it
+     * runs on the accelerator with nothing else queued; cancel the future to end it.
+     */
+    public java.util.concurrent.CompletableFuture<io.coedge.oip.InferResult> holdAccelerator(
+            DelayModels.DelayModel busy) {
+        var hold =
+                client.infer(
+                        InferRequest.builder(busy.name())
+                                .id("hold")
+                                .input(busy.input(1, 0))
+                                .build());
+        org.awaitility.Awaitility.await("the call holding the accelerator runs")
+                .atMost(java.time.Duration.ofSeconds(60))
+                .until(
+                        () ->
+                                server.metrics()
+                                                        .inputBytes(
+                                                                busy.name(),
+                                                                io.coedge.sidecar.metrics
+                                                                        .SidecarMetrics.Via.MESSAGE)
+                                                > 0
+                                        && server.registry().instances().stream()
+                                                .allMatch(m -> m.queued().get() == 0));
+        return hold;
+    }
+
     @Override
     public void close() {
         client.close();

@@ -36,13 +36,12 @@ import java.util.TreeMap;
  *       its bandwidth (a drop measured after the move): its frames would queue there without end.
  *       Measurements of two links may land in different plans, so a task can move onto a link whose
  *       drop is not known yet; the dwell must not hold it there.
- *   <li>With {@link Settings#confirmMoves} (the default), a move that a periodic plan wants is
- *       carried out only when the plan before it, at least one interval earlier, wanted the very
- *       same move: a node's profiles may spike for a few seconds (a job's first seconds on a shared
- *       CPU: yolo-small's typical single frame on the testbed's node1 went from 50 to 858 ms and
- *       back within five seconds), and a move made on a spike is undone a dwell later. A plan due
- *       to a change in health or in a link, and the first plan, are carried out at once: those are
- *       events, not noise.
+ *   <li>With {@link Settings#confirmMoves} (the default), a move is carried out only when the plan
+ *       before it wanted the very same move: a node's profiles may spike for a few seconds (a job's
+ *       first seconds on a shared CPU: yolo-small's typical single frame on the testbed's node1
+ *       went from 50 to 858 ms and back within five seconds), and a move made on a spike is undone
+ *       a dwell later. Moves off an unhealthy node or off a link past its capacity are made at
+ *       once, and so is the policy's first plan (the origins it starts from were no plan's choice).
  *   <li>A task the plan leaves out (no healthy node serves its model) stays on its origin.
  * </ul>
  *
@@ -125,6 +124,8 @@ public final class Replanner {
      *     before any): the start-up wait runs from it
      * @param wanted task id -> node the last plan wanted it on but did not move it to, awaiting
      *     confirmation ({@link Settings#confirmMoves})
+     * @param policyPlanned whether the policy has planned yet (before, tasks sit on their origins
+     *     by default, and its first plan's moves are made at once)
      */
     public record State(
             Map<String, String> assignment,
@@ -133,7 +134,8 @@ public final class Replanner {
             long healthSignature,
             boolean planned,
             long firstReportMicros,
-            Map<String, String> wanted) {
+            Map<String, String> wanted,
+            boolean policyPlanned) {
 
         public State {
             assignment = Map.copyOf(assignment);
@@ -141,40 +143,8 @@ public final class Replanner {
             wanted = wanted == null ? Map.of() : Map.copyOf(wanted);
         }
 
-        public State(
-                Map<String, String> assignment,
-                Map<String, Long> movedAtMicros,
-                long lastPlanMicros,
-                long healthSignature,
-                boolean planned,
-                long firstReportMicros) {
-            this(
-                    assignment,
-                    movedAtMicros,
-                    lastPlanMicros,
-                    healthSignature,
-                    planned,
-                    firstReportMicros,
-                    Map.of());
-        }
-
-        public State(
-                Map<String, String> assignment,
-                Map<String, Long> movedAtMicros,
-                long lastPlanMicros,
-                long healthSignature,
-                boolean planned) {
-            this(
-                    assignment,
-                    movedAtMicros,
-                    lastPlanMicros,
-                    healthSignature,
-                    planned,
-                    Long.MAX_VALUE);
-        }
-
         public static State initial() {
-            return new State(Map.of(), Map.of(), 0, 0, false, Long.MAX_VALUE, Map.of());
+            return new State(Map.of(), Map.of(), 0, 0, false, Long.MAX_VALUE, Map.of(), false);
         }
     }
 
@@ -271,7 +241,8 @@ public final class Replanner {
                                     state.healthSignature(),
                                     state.planned(),
                                     firstReport,
-                                    state.wanted()),
+                                    state.wanted(),
+                                    state.policyPlanned()),
                     Verdict.NOT_DUE,
                     List.of(),
                     List.of(),
@@ -310,10 +281,9 @@ public final class Replanner {
         List<Move> held = new ArrayList<>();
         List<Move> awaiting = new ArrayList<>();
         Map<String, String> wanted = new HashMap<>();
-        // An event (health or a link changed, or no plan yet) is acted on at once; a periodic
-        // plan's move needs the previous plan to have wanted it too.
-        boolean confirm =
-                settings.confirmMoves() && state.planned() && health == state.healthSignature();
+        // A move needs the previous plan to have wanted it too, unless it leaves an unhealthy node
+        // or a link past its capacity, or the policy never planned before.
+        boolean confirm = settings.confirmMoves() && state.policyPlanned();
         Set<String> stuck = pastLinkCapacity(topology, state.assignment());
         for (Map.Entry<String, String> e : new TreeMap<>(after).entrySet()) {
             String task = e.getKey();
@@ -331,6 +301,7 @@ public final class Replanner {
                 held.add(move);
             } else if (confirm
                     && healthy(topology, was)
+                    && !stuck.contains(task)
                     && !e.getValue().equals(state.wanted().get(task))) {
                 after.put(task, was); // wanted for the first time: the next plan must agree
                 wanted.put(task, e.getValue());
@@ -341,7 +312,15 @@ public final class Replanner {
             }
         }
         return new Outcome(
-                new State(after, movedAt, nowMicros, health, true, firstReport, wanted),
+                new State(
+                        after,
+                        movedAt,
+                        nowMicros,
+                        health,
+                        true,
+                        firstReport,
+                        wanted,
+                        state.policyPlanned() || verdict == Verdict.PLANNED),
                 verdict,
                 moves,
                 held,

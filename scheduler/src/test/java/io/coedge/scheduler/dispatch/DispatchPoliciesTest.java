@@ -241,15 +241,10 @@ class DispatchPoliciesTest {
             tasks.add(new Task("t" + i, m, "node1", 1, 10, 200_000, 10 * 1024));
         }
         java.util.function.LongFunction<Topology> withBandwidth =
-                bps ->
-                        new Topology(
-                                nodes,
-                                List.of(
-                                        new io.coedge.scheduler.model.Link(
-                                                "node1", "node2", bps, 1_000),
-                                        new io.coedge.scheduler.model.Link(
-                                                "node1", "node3", 10_000_000, 1_000)),
-                                tasks);
+                node1ToNode2(
+                        nodes,
+                        tasks,
+                        new io.coedge.scheduler.model.Link("node1", "node3", 10_000_000, 1_000));
         CoEdgeDispatch coedge = CoEdgeDispatch.withDefaults();
 
         Assignment before = coedge.plan(withBandwidth.apply(10_000_000), Assignment.EMPTY);
@@ -281,14 +276,7 @@ class DispatchPoliciesTest {
                 List.of(
                         new Task("t1", m, "node1", 1, 10, 200_000, 50_000),
                         new Task("t2", m, "node1", 1, 10, 200_000, 50_000));
-        java.util.function.LongFunction<Topology> withBandwidth =
-                bps ->
-                        new Topology(
-                                nodes,
-                                List.of(
-                                        new io.coedge.scheduler.model.Link(
-                                                "node1", "node2", bps, 1_000)),
-                                tasks);
+        java.util.function.LongFunction<Topology> withBandwidth = node1ToNode2(nodes, tasks);
         CoEdgeDispatch coedge = CoEdgeDispatch.withDefaults();
 
         Assignment before = coedge.plan(withBandwidth.apply(10_000_000), Assignment.EMPTY);
@@ -342,6 +330,17 @@ class DispatchPoliciesTest {
                         "YS4@node3");
         assertThat(byId).isEqualTo(byIndex);
         assertThat(routing.nodeOf("nope")).isEqualTo(-1);
+    }
+
+    /** The topology of these nodes and tasks with node1 -> node2 at a given bandwidth. */
+    private static java.util.function.LongFunction<Topology> node1ToNode2(
+            List<NodeProfile> nodes, List<Task> tasks, io.coedge.scheduler.model.Link... others) {
+        return bps -> {
+            List<io.coedge.scheduler.model.Link> links = new ArrayList<>();
+            links.add(new io.coedge.scheduler.model.Link("node1", "node2", bps, 1_000));
+            links.addAll(List.of(others));
+            return new Topology(nodes, links, tasks);
+        };
     }
 
     private static List<NodeProfile> scaleSmall(List<NodeProfile> nodes, double factor) {

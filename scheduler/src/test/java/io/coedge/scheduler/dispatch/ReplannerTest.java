@@ -89,12 +89,20 @@ class ReplannerTest {
     private final Replanner replanner = new Replanner(policy, SETTINGS);
 
     private Outcome step(State state, Topology topology, long now) {
-        return replanner.onStatus(state, topology, ORIGINS, EVERYONE, T0, now);
+        return step(replanner, state, topology, now);
+    }
+
+    private static Outcome step(Replanner r, State state, Topology topology, long now) {
+        return r.onStatus(state, topology, ORIGINS, EVERYONE, T0, now);
     }
 
     /** Everyone has reported and the origins are planned at T0. */
     private State plannedAtStart() {
-        Outcome first = step(State.initial(), topology(), T0);
+        return plannedAtStart(replanner);
+    }
+
+    private static State plannedAtStart(Replanner r) {
+        Outcome first = step(r, State.initial(), topology(), T0);
         assertThat(first.verdict()).isEqualTo(Verdict.PLANNED);
         return first.state();
     }
@@ -388,24 +396,14 @@ class ReplannerTest {
                             SETTINGS.startupWaitMicros(),
                             true));
 
-    private Outcome confirmingStep(State state, Topology topology, long now) {
-        return confirming.onStatus(state, topology, ORIGINS, EVERYONE, T0, now);
-    }
-
-    private State plannedAtStartConfirming() {
-        Outcome first = confirmingStep(State.initial(), topology(), T0);
-        assertThat(first.verdict()).isEqualTo(Verdict.PLANNED);
-        return first.state();
-    }
-
     @Test
     void aPeriodicPlansMoveWaitsForTheNextPlanToWantItToo() {
-        State start = plannedAtStartConfirming();
+        State start = plannedAtStart(confirming);
         long interval = SETTINGS.replanIntervalMicros();
         policy.willPlace(with("t1", "n2"));
 
-        Outcome wanted = confirmingStep(start, topology(), T0 + interval);
-        Outcome confirmed = confirmingStep(wanted.state(), topology(), T0 + 2 * interval);
+        Outcome wanted = step(confirming, start, topology(), T0 + interval);
+        Outcome confirmed = step(confirming, wanted.state(), topology(), T0 + 2 * interval);
 
         assertThat(wanted.planned()).isTrue();
         assertThat(wanted.moves()).isEmpty();
@@ -420,15 +418,15 @@ class ReplannerTest {
     /** A spike: one plan wants a move, the next does not; a later want starts over. */
     @Test
     void aMoveWantedByOnePlanOnlyIsNeverMade() {
-        State start = plannedAtStartConfirming();
+        State start = plannedAtStart(confirming);
         long interval = SETTINGS.replanIntervalMicros();
 
         policy.willPlace(with("t1", "n2"));
-        Outcome spike = confirmingStep(start, topology(), T0 + interval);
+        Outcome spike = step(confirming, start, topology(), T0 + interval);
         policy.willPlace(ORIGINS);
-        Outcome calm = confirmingStep(spike.state(), topology(), T0 + 2 * interval);
+        Outcome calm = step(confirming, spike.state(), topology(), T0 + 2 * interval);
         policy.willPlace(with("t1", "n2"));
-        Outcome again = confirmingStep(calm.state(), topology(), T0 + 3 * interval);
+        Outcome again = step(confirming, calm.state(), topology(), T0 + 3 * interval);
 
         assertThat(spike.moves()).isEmpty();
         assertThat(calm.moves()).isEmpty();
@@ -438,16 +436,53 @@ class ReplannerTest {
     }
 
     @Test
-    void aPlanDueToAHealthOrLinkChangeMovesAtOnce() {
-        State start = plannedAtStartConfirming();
+    void aMoveOffAnUnhealthyNodeOrALinkPastItsCapacityIsMadeAtOnce() {
+        State start = plannedAtStart(confirming);
+        long interval = SETTINGS.replanIntervalMicros();
         policy.willPlace(with("t3", "n3"));
+        Outcome unhealthy = step(confirming, start, topology("n2"), T0 + 1);
 
-        Outcome unhealthy = confirmingStep(start, topology("n2"), T0 + 1);
-        Outcome slowerLinks = confirmingStep(start, topology(5_000_000), T0 + 1);
+        policy.willPlace(with("t1", "n2"));
+        Outcome wanted = step(confirming, start, topology(), T0 + interval);
+        State onN2 = step(confirming, wanted.state(), topology(), T0 + 2 * interval).state();
+        policy.willPlace(ORIGINS);
+        Outcome dropped = step(confirming, onN2, topology(500_000), T0 + 2 * interval + 1);
 
         assertThat(unhealthy.moves()).containsExactly(new Move("t3", "n2", "n3"));
-        assertThat(slowerLinks.moves()).containsExactly(new Move("t3", "n2", "n3"));
-        assertThat(slowerLinks.awaitingConfirmation()).isEmpty();
+        assertThat(onN2.assignment()).containsEntry("t1", "n2");
+        assertThat(dropped.moves()).containsExactly(new Move("t1", "n2", "n1"));
+    }
+
+    /** A link change is an event, but a move it merely makes attractive is confirmed as any. */
+    @Test
+    void aMoveWantedAfterALinkChangeStillWaitsForTheNextPlan() {
+        State start = plannedAtStart(confirming);
+        policy.willPlace(with("t3", "n3"));
+
+        Outcome slowerLinks = step(confirming, start, topology(5_000_000), T0 + 1);
+
+        assertThat(slowerLinks.planned()).isTrue();
+        assertThat(slowerLinks.moves()).isEmpty();
+        assertThat(slowerLinks.awaitingConfirmation()).containsExactly(new Move("t3", "n2", "n3"));
+    }
+
+    /**
+     * Before the policy ever planned, tasks sit on their origins by default: its first plan acts.
+     */
+    @Test
+    void thePolicysFirstPlanAfterTheStartUpWaitMovesAtOnce() {
+        Replanner waiting =
+                new Replanner(policy, new Settings(1_000_000, 3_000_000, 5_000_000, true));
+        policy.willPlace(with("t1", "n3"));
+        Outcome starting =
+                waiting.onStatus(State.initial(), topology(), ORIGINS, Set.of("n1", "n2"), T0, T0);
+
+        Outcome first =
+                waiting.onStatus(starting.state(), topology(), ORIGINS, EVERYONE, T0, T0 + 1);
+
+        assertThat(starting.verdict()).isEqualTo(Verdict.STARTING);
+        assertThat(first.verdict()).isEqualTo(Verdict.PLANNED);
+        assertThat(first.moves()).containsExactly(new Move("t1", "n1", "n3"));
     }
 
     @Test
@@ -462,7 +497,7 @@ class ReplannerTest {
                 .isEqualTo(new Settings(5_000_000, 15_000_000, 5_000_000, true));
 
         Map<String, String> assignment = new HashMap<>(ORIGINS);
-        State state = new State(assignment, Map.of(), 0, 0, false);
+        State state = new State(assignment, Map.of(), 0, 0, false, Long.MAX_VALUE, Map.of(), false);
         assignment.put("t1", "n3");
 
         assertThat(state.assignment()).isEqualTo(ORIGINS);
