@@ -36,12 +36,14 @@ import java.util.TreeMap;
  *       its bandwidth (a drop measured after the move): its frames would queue there without end.
  *       Measurements of two links may land in different plans, so a task can move onto a link whose
  *       drop is not known yet; the dwell must not hold it there.
- *   <li>With {@link Settings#confirmMoves} (the default), a move is carried out only when the plan
- *       before it wanted the very same move: a node's profiles may spike for a few seconds (a job's
- *       first seconds on a shared CPU: yolo-small's typical single frame on the testbed's node1
- *       went from 50 to 858 ms and back within five seconds), and a move made on a spike is undone
- *       a dwell later. Moves off an unhealthy node or off a link past its capacity are made at
- *       once, and so is the policy's first plan (the origins it starts from were no plan's choice).
+ *   <li>With {@link Settings#confirmMoves} (the default), a move is carried out only when the plans
+ *       have wanted the very same move for at least {@link Settings#replanIntervalMicros} (plans
+ *       due to events come sooner than that): a node's profiles may spike for a few seconds (a
+ *       job's first seconds on a shared CPU: yolo-small's typical single frame on the testbed's
+ *       node1 went from 50 to 858 ms and back within five seconds), and a move made on a spike is
+ *       undone a dwell later. Moves off an unhealthy node or off a link past its capacity are made
+ *       at once, and so is the policy's first plan (the origins it starts from were no plan's
+ *       choice).
  *   <li>A task the plan leaves out (no healthy node serves its model) stays on its origin.
  * </ul>
  *
@@ -124,6 +126,7 @@ public final class Replanner {
      *     before any): the start-up wait runs from it
      * @param wanted task id -> node the last plan wanted it on but did not move it to, awaiting
      *     confirmation ({@link Settings#confirmMoves})
+     * @param wantedSinceMicros task id -> since when the plans have wanted it on that node
      * @param policyPlanned whether the policy has planned yet (before, tasks sit on their origins
      *     by default, and its first plan's moves are made at once)
      */
@@ -135,16 +138,20 @@ public final class Replanner {
             boolean planned,
             long firstReportMicros,
             Map<String, String> wanted,
+            Map<String, Long> wantedSinceMicros,
             boolean policyPlanned) {
 
         public State {
             assignment = Map.copyOf(assignment);
             movedAtMicros = Map.copyOf(movedAtMicros);
             wanted = wanted == null ? Map.of() : Map.copyOf(wanted);
+            wantedSinceMicros =
+                    wantedSinceMicros == null ? Map.of() : Map.copyOf(wantedSinceMicros);
         }
 
         public static State initial() {
-            return new State(Map.of(), Map.of(), 0, 0, false, Long.MAX_VALUE, Map.of(), false);
+            return new State(
+                    Map.of(), Map.of(), 0, 0, false, Long.MAX_VALUE, Map.of(), Map.of(), false);
         }
     }
 
@@ -242,6 +249,7 @@ public final class Replanner {
                                     state.planned(),
                                     firstReport,
                                     state.wanted(),
+                                    state.wantedSinceMicros(),
                                     state.policyPlanned()),
                     Verdict.NOT_DUE,
                     List.of(),
@@ -281,8 +289,9 @@ public final class Replanner {
         List<Move> held = new ArrayList<>();
         List<Move> awaiting = new ArrayList<>();
         Map<String, String> wanted = new HashMap<>();
-        // A move needs the previous plan to have wanted it too, unless it leaves an unhealthy node
-        // or a link past its capacity, or the policy never planned before.
+        Map<String, Long> wantedSince = new HashMap<>();
+        // A move needs the plans to have wanted it for an interval, unless it leaves an unhealthy
+        // node or a link past its capacity, or the policy never planned before.
         boolean confirm = settings.confirmMoves() && state.policyPlanned();
         Set<String> stuck = pastLinkCapacity(topology, state.assignment());
         for (Map.Entry<String, String> e : new TreeMap<>(after).entrySet()) {
@@ -299,13 +308,19 @@ public final class Replanner {
                     && !stuck.contains(task)) {
                 after.put(task, was); // still dwelling where it last moved to
                 held.add(move);
-            } else if (confirm
-                    && healthy(topology, was)
-                    && !stuck.contains(task)
-                    && !e.getValue().equals(state.wanted().get(task))) {
-                after.put(task, was); // wanted for the first time: the next plan must agree
-                wanted.put(task, e.getValue());
-                awaiting.add(move);
+            } else if (confirm && healthy(topology, was) && !stuck.contains(task)) {
+                boolean same = e.getValue().equals(state.wanted().get(task));
+                long since =
+                        same ? state.wantedSinceMicros().getOrDefault(task, nowMicros) : nowMicros;
+                if (nowMicros - since >= settings.replanIntervalMicros()) {
+                    movedAt.put(task, nowMicros);
+                    moves.add(move);
+                } else {
+                    after.put(task, was); // not wanted long enough: later plans must agree
+                    wanted.put(task, e.getValue());
+                    wantedSince.put(task, since);
+                    awaiting.add(move);
+                }
             } else {
                 movedAt.put(task, nowMicros);
                 moves.add(move);
@@ -320,6 +335,7 @@ public final class Replanner {
                         true,
                         firstReport,
                         wanted,
+                        wantedSince,
                         state.policyPlanned() || verdict == Verdict.PLANNED),
                 verdict,
                 moves,

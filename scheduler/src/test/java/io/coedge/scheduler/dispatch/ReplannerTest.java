@@ -415,6 +415,23 @@ class ReplannerTest {
         assertThat(confirmed.state().movedAtMicros()).containsEntry("t1", T0 + 2 * interval);
     }
 
+    /** Plans due to events come sooner than the interval: they do not confirm a move early. */
+    @Test
+    void aMoveIsConfirmedOnlyAnIntervalAfterItWasFirstWanted() {
+        State start = plannedAtStart(confirming);
+        long interval = SETTINGS.replanIntervalMicros();
+        policy.willPlace(with("t1", "n2"));
+
+        Outcome wanted = step(confirming, start, topology(), T0 + interval);
+        Outcome soon = step(confirming, wanted.state(), topology("n3"), T0 + interval + 1);
+        Outcome later = step(confirming, soon.state(), topology("n3"), T0 + 2 * interval + 1);
+
+        assertThat(soon.planned()).as("n3's health changed: a plan is due").isTrue();
+        assertThat(soon.moves()).isEmpty();
+        assertThat(soon.state().wantedSinceMicros()).containsEntry("t1", T0 + interval);
+        assertThat(later.moves()).containsExactly(new Move("t1", "n1", "n2"));
+    }
+
     /** A spike: one plan wants a move, the next does not; a later want starts over. */
     @Test
     void aMoveWantedByOnePlanOnlyIsNeverMade() {
@@ -497,7 +514,17 @@ class ReplannerTest {
                 .isEqualTo(new Settings(5_000_000, 15_000_000, 5_000_000, true));
 
         Map<String, String> assignment = new HashMap<>(ORIGINS);
-        State state = new State(assignment, Map.of(), 0, 0, false, Long.MAX_VALUE, Map.of(), false);
+        State state =
+                new State(
+                        assignment,
+                        Map.of(),
+                        0,
+                        0,
+                        false,
+                        Long.MAX_VALUE,
+                        Map.of(),
+                        Map.of(),
+                        false);
         assignment.put("t1", "n3");
 
         assertThat(state.assignment()).isEqualTo(ORIGINS);
