@@ -199,7 +199,7 @@ public final class DispatchFunction extends BroadcastProcessFunction<Frame, Node
         }
         for (Replanner.Move m : outcome.awaitingConfirmation()) {
             LOG.info(
-                    "dispatch: task {} would move {} -> {}; moves if the next plan agrees",
+                    "dispatch: task {} would move {} -> {}; moves if still wanted a re-plan interval later",
                     m.task(),
                     m.from(),
                     m.to());
