@@ -103,7 +103,7 @@ public final class Replanner {
 
         /**
          * Re-plan at most every 5 s, a moved task stays 15 s, the first plan waits at most 5 s for
-         * everyone, a periodic plan's move waits for the next plan to confirm it.
+         * everyone, a move waits until the plans have wanted it for an interval.
          */
         public static Settings defaults() {
             return new Settings(5_000_000, 15_000_000, 5_000_000, true);
@@ -180,8 +180,8 @@ public final class Replanner {
      * @param verdict whether a plan was due and what became of it
      * @param moves tasks that moved, by task id
      * @param heldByDwell moves the plan wanted that dwell held back, by task id
-     * @param awaitingConfirmation moves the plan wanted for the first time, held until the next
-     *     plan confirms them ({@link Settings#confirmMoves}), by task id
+     * @param awaitingConfirmation moves the plan wanted but the plans have not wanted for an
+     *     interval yet ({@link Settings#confirmMoves}), by task id
      * @param policyFailure what the policy threw, when the verdict is {@link
      *     Verdict#POLICY_FAILED}; else null
      */
@@ -357,7 +357,9 @@ public final class Replanner {
 
     /**
      * Tasks placed off their origin on a link whose offloaded frames (every task placed across it,
-     * at its frame rate and input size) exceed the link's bandwidth.
+     * at its frame rate and input size) exceed the link's bandwidth. Each link counts alone: links
+     * that share one uplink ({@code Link.sharedAs}) are not summed here as the dispatch policy's
+     * plan sums them, so a shared uplink past its capacity leaves the dwell as it was.
      */
     static Set<String> pastLinkCapacity(Topology topology, Map<String, String> assignment) {
         Map<Link, Double> use = new HashMap<>();
