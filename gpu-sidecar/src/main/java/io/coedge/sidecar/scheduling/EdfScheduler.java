@@ -155,7 +155,7 @@ public final class EdfScheduler implements AutoCloseable {
     public boolean submitIfIdle(ScheduledRequest request) {
         lock.lock();
         try {
-            if (closed || !queue.isEmpty() || running > 0) {
+            if (closed || !idleLocked()) {
                 return false;
             }
             request.sequence = nextSequence++;
@@ -176,10 +176,15 @@ public final class EdfScheduler implements AutoCloseable {
     public boolean idle() {
         lock.lock();
         try {
-            return queue.isEmpty() && running == 0;
+            return idleLocked();
         } finally {
             lock.unlock();
         }
+    }
+
+    /** {@link #idle()}; the caller holds {@link #lock}. */
+    private boolean idleLocked() {
+        return queue.isEmpty() && running == 0;
     }
 
     /** The caller went away: drop the request if it waits, stop it if it runs. */
