@@ -106,14 +106,34 @@ public final class TestbedSweep {
 
     /**
      * One pair at one point: the run, and its accounting (frames without a result, frames with more
-     * than one: both 0 when every frame got exactly one result).
+     * than one: both 0 when every frame got exactly one result); {@code round} counts the runs of
+     * the same pair at the same point (1 unless {@code --repeat}).
      */
     public record Point(
             String dimension,
             double value,
             PipelineBench.PolicyRun run,
             long lost,
-            long duplicates) {}
+            long duplicates,
+            int round) {
+        public Point(
+                String dimension,
+                double value,
+                PipelineBench.PolicyRun run,
+                long lost,
+                long duplicates) {
+            this(dimension, value, run, lost, duplicates, 1);
+        }
+
+        Point inRound(int r) {
+            return new Point(dimension, value, run, lost, duplicates, r);
+        }
+
+        /** The pair, as the tables name it. */
+        public String pair() {
+            return run.dispatch() + " / " + run.batch();
+        }
+    }
 
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
 
@@ -144,8 +164,12 @@ public final class TestbedSweep {
             List<String[]> pairs,
             Duration duration,
             Duration warmUp,
+            int repeat,
             Consumer<Point> each)
             throws Exception {
+        if (repeat < 1) {
+            throw new IllegalArgumentException("--repeat must be at least 1, was " + repeat);
+        }
         Testbed.checkPrivileges();
         if (!Files.isRegularFile(jobJar)) {
             throw new IOException("no job jar at " + jobJar + " (mvn -pl jobs -am package)");
@@ -171,7 +195,23 @@ public final class TestbedSweep {
                                 sweep,
                                 pairs,
                                 duration,
-                                warmUp));
+                                warmUp,
+                                repeat));
+    }
+
+    /**
+     * The pairs in the order of the {@code k}-th round of a sweep (counting rounds over every
+     * point): rotated by {@code k}, so that over as many rounds as there are pairs each pair runs
+     * once in every position. A pair that always ran first paid what the first job on fresh
+     * TaskManagers pays (class loading, the JIT compiling the job's code, cold caches): on the
+     * testbed the first of three pairs missed the most in most runs, whichever it was.
+     */
+    static List<String[]> order(List<String[]> pairs, int k) {
+        List<String[]> out = new ArrayList<>(pairs.size());
+        for (int i = 0; i < pairs.size(); i++) {
+            out.add(pairs.get((i + k) % pairs.size()));
+        }
+        return out;
     }
 
     /** Each point of the sweep on the testbed that is up, the warm-up before the first. */
@@ -186,10 +226,12 @@ public final class TestbedSweep {
             Sweep sweep,
             List<String[]> pairs,
             Duration duration,
-            Duration warmUp)
+            Duration warmUp,
+            int repeat)
             throws Exception {
         List<Point> out = new ArrayList<>();
         boolean warmed = warmUp.isZero() || pairs.isEmpty();
+        int rounds = 0;
         for (double value : sweep.values()) {
             String label = format(value) + " " + sweep.unit();
             Path point =
@@ -226,15 +268,18 @@ public final class TestbedSweep {
                                     length,
                                     sweep,
                                     value);
-            if (!warmed) {
-                warmed = true;
-                progress.accept(PipelineBench.warmUpLine(pairs.get(0), warmUp));
-                at.run(pairs.get(0), warmUp);
-            }
-            for (String[] pair : pairs) {
-                Point p = at.run(pair, duration);
-                out.add(p);
-                each.accept(p);
+            for (int r = 1; r <= repeat; r++) {
+                List<String[]> order = order(pairs, rounds++);
+                if (!warmed) {
+                    warmed = true;
+                    progress.accept(PipelineBench.warmUpLine(order.get(0), warmUp));
+                    at.run(order.get(0), warmUp);
+                }
+                for (String[] pair : order) {
+                    Point p = at.run(pair, duration).inRound(r);
+                    out.add(p);
+                    each.accept(p);
+                }
             }
         }
         return out;
@@ -562,13 +607,13 @@ public final class TestbedSweep {
     public static String csv(List<Point> points) {
         StringBuilder sb =
                 new StringBuilder(
-                        "dimension,value,dispatch,batch,frames,results,lost,duplicates,dmr_pipeline,dmr_prediction,p50_ms,p99_ms,mean_batch\n");
+                        "dimension,value,dispatch,batch,frames,results,lost,duplicates,dmr_pipeline,dmr_prediction,p50_ms,p99_ms,mean_batch,round\n");
         for (Point p : points) {
             PipelineBench.PolicyRun r = p.run();
             sb.append(
                     String.format(
                             Locale.ROOT,
-                            "%s,%s,%s,%s,%d,%d,%d,%d,%.4f,%.4f,%d,%d,%.2f%n",
+                            "%s,%s,%s,%s,%d,%d,%d,%d,%.4f,%.4f,%d,%d,%.2f,%d%n",
                             p.dimension(),
                             format(p.value()),
                             r.dispatch(),
@@ -581,12 +626,17 @@ public final class TestbedSweep {
                             r.simMissRate(),
                             r.p50Ms(),
                             r.p99Ms(),
-                            r.meanBatch()));
+                            r.meanBatch(),
+                            p.round()));
         }
         return sb.toString();
     }
 
-    /** The points as a Markdown table (pipeline / prediction DMR per pair and point). */
+    /**
+     * The points as a Markdown table (pipeline / prediction DMR per pair and point, a repeated
+     * run's point marked with its round), and, when a pair ran more than once at a point, a second
+     * table of each pair's mean at each point ({@link #means}).
+     */
     public static String markdown(List<Point> points) {
         StringBuilder sb =
                 new StringBuilder(
@@ -597,9 +647,10 @@ public final class TestbedSweep {
             sb.append(
                     String.format(
                             Locale.ROOT,
-                            "| %s %s | %s / %s | %d | %d | %d | %d | %s | %s | %.2f | %d | %d | %s | %s | %s |%n",
+                            "| %s %s%s | %s / %s | %d | %d | %d | %d | %s | %s | %.2f | %d | %d | %s | %s | %s |%n",
                             p.dimension(),
                             format(p.value()),
+                            p.round() > 1 ? " #" + p.round() : "",
                             r.dispatch(),
                             r.batch(),
                             r.sent(),
@@ -619,6 +670,95 @@ public final class TestbedSweep {
                             r.missesByTask(),
                             r.nodeOfTask().toString().replace("|", "/")));
         }
+        List<Mean> means = means(points);
+        if (means.stream().anyMatch(m -> m.runs() > 1)) {
+            sb.append(
+                    "\nEach pair's mean over its runs at each point:\n\n"
+                            + "| point | dispatch / batching | runs | DMR pipeline, mean | min - max | DMR prediction, mean | difference of the means (pts) | lowest mean at the point |\n"
+                            + "|---|---|---|---|---|---|---|---|\n");
+            for (Mean m : means) {
+                double lowest =
+                        means.stream()
+                                .filter(o -> o.value() == m.value())
+                                .mapToDouble(Mean::pipeline)
+                                .min()
+                                .orElse(m.pipeline());
+                sb.append(
+                        String.format(
+                                Locale.ROOT,
+                                "| %s %s | %s | %d | %s | %s - %s | %s | %s | %s |%n",
+                                m.dimension(),
+                                format(m.value()),
+                                m.pair(),
+                                m.runs(),
+                                PipelineBench.percent(m.pipeline()),
+                                PipelineBench.percent(m.min()),
+                                PipelineBench.percent(m.max()),
+                                Double.isNaN(m.prediction())
+                                        ? "-"
+                                        : PipelineBench.percent(m.prediction()),
+                                Double.isNaN(m.prediction())
+                                        ? "-"
+                                        : String.format(
+                                                Locale.ROOT,
+                                                "%.2f",
+                                                Math.abs(m.pipeline() - m.prediction()) * 100),
+                                m.pipeline() <= lowest ? "yes" : "no"));
+            }
+        }
         return sb.toString();
+    }
+
+    /**
+     * One pair at one point over its runs: mean, lowest and highest pipeline DMR, and the mean
+     * prediction (NaN when no run had one).
+     */
+    public record Mean(
+            String dimension,
+            double value,
+            String pair,
+            int runs,
+            double pipeline,
+            double min,
+            double max,
+            double prediction) {}
+
+    /** Each pair's mean at each point, in the order the points and pairs first ran. */
+    public static List<Mean> means(List<Point> points) {
+        Map<String, List<Point>> groups = new LinkedHashMap<>();
+        for (Point p : points) {
+            groups.computeIfAbsent(format(p.value()) + "\u0000" + p.pair(), k -> new ArrayList<>())
+                    .add(p);
+        }
+        List<Mean> out = new ArrayList<>();
+        for (List<Point> g : groups.values()) {
+            double sum = 0;
+            double min = Double.POSITIVE_INFINITY;
+            double max = Double.NEGATIVE_INFINITY;
+            double sim = 0;
+            int sims = 0;
+            for (Point p : g) {
+                double d = p.run().missRate();
+                sum += d;
+                min = Math.min(min, d);
+                max = Math.max(max, d);
+                if (!Double.isNaN(p.run().simMissRate())) {
+                    sim += p.run().simMissRate();
+                    sims++;
+                }
+            }
+            Point first = g.get(0);
+            out.add(
+                    new Mean(
+                            first.dimension(),
+                            first.value(),
+                            first.pair(),
+                            g.size(),
+                            sum / g.size(),
+                            min,
+                            max,
+                            sims == 0 ? Double.NaN : sim / sims));
+        }
+        return out;
     }
 }

@@ -135,6 +135,119 @@ class TestbedSweepTest {
                 .startsWith("| bandwidth 5 | no-offloading / coedge | 2 | 1 | 1 | 0 | 50.00% |");
     }
 
+    @Test
+    void eachRoundRotatesThePairsSoThatEveryPairRunsOnceInEveryPosition() {
+        List<String[]> pairs =
+                List.of(
+                        new String[] {"coedge", "coedge"},
+                        new String[] {"no-offloading", "coedge"},
+                        new String[] {"naive-global", "coedge"});
+        List<List<String>> rounds = new java.util.ArrayList<>();
+        for (int k = 0; k < 3; k++) {
+            rounds.add(TestbedSweep.order(pairs, k).stream().map(p -> p[0]).toList());
+        }
+        assertThat(rounds.get(0)).containsExactly("coedge", "no-offloading", "naive-global");
+        for (int position = 0; position < 3; position++) {
+            int at = position;
+            assertThat(rounds.stream().map(r -> r.get(at)))
+                    .containsExactlyInAnyOrder("coedge", "no-offloading", "naive-global");
+        }
+        // The fourth round starts over.
+        assertThat(TestbedSweep.order(pairs, 3).get(0)[0]).isEqualTo("coedge");
+    }
+
+    @Test
+    void repeatedRunsAreMarkedByRoundAndAveragedPerPairAndPoint() throws Exception {
+        Catalog c = new CatalogText("c.yaml", CATALOG).parse();
+        TestbedSweep.Sweep sweep = TestbedSweep.Sweep.parse("bandwidth=100");
+        // coedge: 0 of 2 missed, then 1 of 2; no-offloading: 2 of 2, then 1 of 2.
+        List<TestbedSweep.Point> points =
+                List.of(
+                        TestbedSweep.tally(
+                                        sweep,
+                                        100,
+                                        "coedge",
+                                        "coedge",
+                                        c,
+                                        2,
+                                        List.of(
+                                                result("f1", FrameResult.Status.OK),
+                                                result("f2", FrameResult.Status.OK)),
+                                        Map.of(),
+                                        Duration.ofSeconds(1))
+                                .inRound(1),
+                        TestbedSweep.tally(
+                                        sweep,
+                                        100,
+                                        "no-offloading",
+                                        "coedge",
+                                        c,
+                                        2,
+                                        List.of(),
+                                        Map.of(),
+                                        Duration.ofSeconds(1))
+                                .inRound(1),
+                        TestbedSweep.tally(
+                                        sweep,
+                                        100,
+                                        "no-offloading",
+                                        "coedge",
+                                        c,
+                                        2,
+                                        List.of(result("f1", FrameResult.Status.OK)),
+                                        Map.of(),
+                                        Duration.ofSeconds(1))
+                                .inRound(2),
+                        TestbedSweep.tally(
+                                        sweep,
+                                        100,
+                                        "coedge",
+                                        "coedge",
+                                        c,
+                                        2,
+                                        List.of(result("f1", FrameResult.Status.OK)),
+                                        Map.of(),
+                                        Duration.ofSeconds(1))
+                                .inRound(2));
+        List<TestbedSweep.Mean> means = TestbedSweep.means(points);
+        assertThat(means)
+                .extracting(TestbedSweep.Mean::pair)
+                .containsExactly("coedge / coedge", "no-offloading / coedge");
+        assertThat(means.get(0).runs()).isEqualTo(2);
+        assertThat(means.get(0).pipeline()).isEqualTo(0.25);
+        assertThat(means.get(0).min()).isEqualTo(0.0);
+        assertThat(means.get(0).max()).isEqualTo(0.5);
+        assertThat(means.get(0).prediction()).isNaN();
+        assertThat(means.get(1).pipeline()).isEqualTo(0.75);
+
+        assertThat(TestbedSweep.csv(points).split("\n")[4]).endsWith(",2");
+        String md = TestbedSweep.markdown(points);
+        assertThat(md)
+                .contains("| bandwidth 100 #2 | no-offloading / coedge | 2 | 1 | 1 | 0 | 50.00% |");
+        assertThat(md)
+                .contains(
+                        "| bandwidth 100 | coedge / coedge | 2 | 25.00% | 0.00% - 50.00% | - | - | yes |")
+                .contains(
+                        "| bandwidth 100 | no-offloading / coedge | 2 | 75.00% | 50.00% - 100.00% | - | - | no |");
+    }
+
+    @Test
+    void oneRunPerPairAndPointHasNoTableOfMeans() throws Exception {
+        Catalog c = new CatalogText("c.yaml", CATALOG).parse();
+        TestbedSweep.Point one =
+                TestbedSweep.tally(
+                        TestbedSweep.Sweep.parse("bandwidth=100"),
+                        100,
+                        "coedge",
+                        "coedge",
+                        c,
+                        1,
+                        List.of(result("f1", FrameResult.Status.OK)),
+                        Map.of(),
+                        Duration.ofSeconds(1));
+        assertThat(TestbedSweep.markdown(List.of(one))).doesNotContain("mean");
+    }
+
     private static FrameResult result(String id, FrameResult.Status status) {
         long t = 1_000_000;
         return new FrameResult(

@@ -116,6 +116,16 @@ final class BenchCommand implements Runnable {
                                 + " at F times its fps.")
         String sweep;
 
+        @Option(
+                names = "--repeat",
+                defaultValue = "1",
+                paramLabel = "N",
+                description =
+                        "With --testbed: run every pair N times at each point, each round in another order (rotated, so"
+                                + " that no pair always runs first), and add each pair's mean at each point to the"
+                                + " table (default: ${DEFAULT-VALUE}).")
+        int repeat;
+
         @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 
         static final String TESTBED_CONFIG = "config/paper-testbed.yaml";
@@ -129,9 +139,11 @@ final class BenchCommand implements Runnable {
             if (testbed) {
                 return testbed();
             }
-            if (sweep != null) {
+            if (sweep != null || repeat != 1) {
                 throw new picocli.CommandLine.ParameterException(
-                        spec.commandLine(), "--sweep runs on the testbed only: add --testbed");
+                        spec.commandLine(),
+                        (sweep != null ? "--sweep" : "--repeat")
+                                + " runs on the testbed only: add --testbed");
             }
             List<String[]> parsed = new ArrayList<>();
             for (String p : pairs) {
@@ -177,6 +189,10 @@ final class BenchCommand implements Runnable {
             List<String[]> parsed;
             try {
                 points = TestbedSweep.Sweep.parse(sweep == null ? TESTBED_SWEEP : sweep);
+                if (repeat < 1) {
+                    throw new IllegalArgumentException(
+                            "--repeat must be at least 1, was " + repeat);
+                }
                 parsed =
                         parsePairs(
                                 parse.hasMatchedOption("--pairs")
@@ -215,6 +231,7 @@ final class BenchCommand implements Runnable {
                     parsed,
                     runFor,
                     warmUp,
+                    repeat,
                     p -> {
                         done.add(p);
                         try {

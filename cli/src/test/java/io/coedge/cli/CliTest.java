@@ -98,7 +98,7 @@ class CliTest {
     }
 
     @Test
-    void benchPoliciesSweepsOnlyOnTheTestbedAndSaysWhatIsWrongWithASweep() {
+    void benchPoliciesSweepsAndRepeatsOnlyOnTheTestbedAndSaysWhatIsWrongWithASweep() {
         Run noTestbed = run("bench", "policies", "--sweep", "bandwidth=10");
         assertThat(noTestbed.exit()).isEqualTo(2);
         assertThat(noTestbed.err()).contains("--sweep runs on the testbed only: add --testbed");
@@ -108,5 +108,12 @@ class CliTest {
         Run badPair = run("bench", "policies", "--testbed", "--pairs", "coedge");
         assertThat(badPair.exit()).isEqualTo(2);
         assertThat(badPair.err()).contains("--pairs entry 'coedge' is not dispatch/batch");
+        Run repeatNoTestbed = run("bench", "policies", "--repeat", "3");
+        assertThat(repeatNoTestbed.exit()).isEqualTo(2);
+        assertThat(repeatNoTestbed.err())
+                .contains("--repeat runs on the testbed only: add --testbed");
+        Run noRounds = run("bench", "policies", "--testbed", "--repeat", "0");
+        assertThat(noRounds.exit()).isEqualTo(2);
+        assertThat(noRounds.err()).contains("--repeat must be at least 1, was 0");
     }
 }

@@ -64,6 +64,7 @@ class TestbedSweepITCase {
                                 List.<String[]>of(new String[] {"coedge", "coedge"}),
                                 Duration.ofSeconds(6),
                                 Duration.ZERO,
+                                1,
                                 seen::add);
 
         assertThat(points).hasSize(2).isEqualTo(seen);

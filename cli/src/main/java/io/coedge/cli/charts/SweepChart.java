@@ -20,7 +20,8 @@ import org.jfree.data.xy.XYSeriesCollection;
 /**
  * {@code coedge bench policies --testbed --sweep}'s chart: DMR against the swept value, one colour
  * per dispatch / batching pair, the pipeline's line solid and the engine's prediction dashed in the
- * same colour. Bandwidth runs on a log axis (1000 to 5 Mbit/s spans decades).
+ * same colour; a pair run more than once at a point ({@code --repeat}) is drawn at its mean.
+ * Bandwidth runs on a log axis (1000 to 5 Mbit/s spans decades).
  */
 public final class SweepChart {
 
@@ -37,24 +38,22 @@ public final class SweepChart {
     static JFreeChart draw(List<TestbedSweep.Point> points) {
         boolean bandwidth =
                 !points.isEmpty() && points.get(0).dimension().equals(TestbedSweep.Sweep.BANDWIDTH);
-        Map<String, List<TestbedSweep.Point>> byPair = new LinkedHashMap<>();
-        for (TestbedSweep.Point p : points) {
-            byPair.computeIfAbsent(
-                            p.run().dispatch() + " / " + p.run().batch(), k -> new ArrayList<>())
-                    .add(p);
+        Map<String, List<TestbedSweep.Mean>> byPair = new LinkedHashMap<>();
+        for (TestbedSweep.Mean m : TestbedSweep.means(points)) {
+            byPair.computeIfAbsent(m.pair(), k -> new ArrayList<>()).add(m);
         }
         XYSeriesCollection data = new XYSeriesCollection();
         double max = 10;
-        for (Map.Entry<String, List<TestbedSweep.Point>> e : byPair.entrySet()) {
+        for (Map.Entry<String, List<TestbedSweep.Mean>> e : byPair.entrySet()) {
             XYSeries pipeline = new XYSeries(e.getKey() + " (pipeline)", true, true);
             XYSeries prediction = new XYSeries(e.getKey() + " (prediction)", true, true);
-            for (TestbedSweep.Point p : e.getValue()) {
+            for (TestbedSweep.Mean p : e.getValue()) {
                 double x = bandwidth ? Math.log10(p.value()) : p.value();
-                pipeline.add(x, p.run().missRate() * 100);
-                max = Math.max(max, p.run().missRate() * 100);
-                if (!Double.isNaN(p.run().simMissRate())) {
-                    prediction.add(x, p.run().simMissRate() * 100);
-                    max = Math.max(max, p.run().simMissRate() * 100);
+                pipeline.add(x, p.pipeline() * 100);
+                max = Math.max(max, p.pipeline() * 100);
+                if (!Double.isNaN(p.prediction())) {
+                    prediction.add(x, p.prediction() * 100);
+                    max = Math.max(max, p.prediction() * 100);
                 }
             }
             data.addSeries(pipeline);
