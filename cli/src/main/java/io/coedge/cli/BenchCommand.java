@@ -200,10 +200,6 @@ final class BenchCommand implements Runnable {
             List<String[]> parsed;
             try {
                 points = TestbedSweep.Sweep.parse(sweep == null ? TESTBED_SWEEP : sweep);
-                if (repeat < 1) {
-                    throw new IllegalArgumentException(
-                            "--repeat must be at least 1, was " + repeat);
-                }
                 parsed =
                         parsePairs(
                                 parse.hasMatchedOption("--pairs")

@@ -114,6 +114,6 @@ class CliTest {
                 .contains("--repeat runs on the testbed only: add --testbed");
         Run noRounds = run("bench", "policies", "--testbed", "--repeat", "0");
         assertThat(noRounds.exit()).isEqualTo(2);
-        assertThat(noRounds.err()).contains("--repeat must be at least 1, was 0");
+        assertThat(noRounds.err()).contains("--repeat must be at least 1, not 0");
     }
 }
