@@ -102,27 +102,7 @@ class TestbedSweepTest {
     void csvAndMarkdownHaveOneLinePerPairAndPoint() throws Exception {
         Catalog c = new CatalogText("c.yaml", CATALOG).parse();
         List<TestbedSweep.Point> points =
-                List.of(
-                        TestbedSweep.tally(
-                                TestbedSweep.Sweep.parse("bandwidth=100"),
-                                100,
-                                "coedge",
-                                "coedge",
-                                c,
-                                1,
-                                List.of(result("f1", FrameResult.Status.OK)),
-                                Map.of(),
-                                Duration.ofSeconds(1)),
-                        TestbedSweep.tally(
-                                TestbedSweep.Sweep.parse("bandwidth=5"),
-                                5,
-                                "no-offloading",
-                                "coedge",
-                                c,
-                                2,
-                                List.of(result("f1", FrameResult.Status.OK)),
-                                Map.of(),
-                                Duration.ofSeconds(1)));
+                List.of(run(c, 100, "coedge", 1, 1), run(c, 5, "no-offloading", 2, 1));
         String[] csv = TestbedSweep.csv(points).split("\n");
         assertThat(csv).hasSize(3);
         assertThat(csv[0]).startsWith("dimension,value,dispatch,batch,frames,results,lost");
@@ -159,56 +139,13 @@ class TestbedSweepTest {
     @Test
     void repeatedRunsAreMarkedByRoundAndAveragedPerPairAndPoint() throws Exception {
         Catalog c = new CatalogText("c.yaml", CATALOG).parse();
-        TestbedSweep.Sweep sweep = TestbedSweep.Sweep.parse("bandwidth=100");
         // coedge: 0 of 2 missed, then 1 of 2; no-offloading: 2 of 2, then 1 of 2.
         List<TestbedSweep.Point> points =
                 List.of(
-                        TestbedSweep.tally(
-                                        sweep,
-                                        100,
-                                        "coedge",
-                                        "coedge",
-                                        c,
-                                        2,
-                                        List.of(
-                                                result("f1", FrameResult.Status.OK),
-                                                result("f2", FrameResult.Status.OK)),
-                                        Map.of(),
-                                        Duration.ofSeconds(1))
-                                .inRound(1),
-                        TestbedSweep.tally(
-                                        sweep,
-                                        100,
-                                        "no-offloading",
-                                        "coedge",
-                                        c,
-                                        2,
-                                        List.of(),
-                                        Map.of(),
-                                        Duration.ofSeconds(1))
-                                .inRound(1),
-                        TestbedSweep.tally(
-                                        sweep,
-                                        100,
-                                        "no-offloading",
-                                        "coedge",
-                                        c,
-                                        2,
-                                        List.of(result("f1", FrameResult.Status.OK)),
-                                        Map.of(),
-                                        Duration.ofSeconds(1))
-                                .inRound(2),
-                        TestbedSweep.tally(
-                                        sweep,
-                                        100,
-                                        "coedge",
-                                        "coedge",
-                                        c,
-                                        2,
-                                        List.of(result("f1", FrameResult.Status.OK)),
-                                        Map.of(),
-                                        Duration.ofSeconds(1))
-                                .inRound(2));
+                        run(c, 100, "coedge", 2, 2).inRound(1),
+                        run(c, 100, "no-offloading", 2, 0).inRound(1),
+                        run(c, 100, "no-offloading", 2, 1).inRound(2),
+                        run(c, 100, "coedge", 2, 1).inRound(2));
         List<TestbedSweep.Mean> means = TestbedSweep.means(points);
         assertThat(means)
                 .extracting(TestbedSweep.Mean::pair)
@@ -234,18 +171,27 @@ class TestbedSweepTest {
     @Test
     void oneRunPerPairAndPointHasNoTableOfMeans() throws Exception {
         Catalog c = new CatalogText("c.yaml", CATALOG).parse();
-        TestbedSweep.Point one =
-                TestbedSweep.tally(
-                        TestbedSweep.Sweep.parse("bandwidth=100"),
-                        100,
-                        "coedge",
-                        "coedge",
-                        c,
-                        1,
-                        List.of(result("f1", FrameResult.Status.OK)),
-                        Map.of(),
-                        Duration.ofSeconds(1));
+        TestbedSweep.Point one = run(c, 100, "coedge", 1, 1);
         assertThat(TestbedSweep.markdown(List.of(one))).doesNotContain("mean");
+    }
+
+    /** A tallied run at a bandwidth point: {@code sent} frames, the first {@code ok} of them OK. */
+    private static TestbedSweep.Point run(
+            Catalog c, double mbps, String dispatch, int sent, int ok) {
+        List<FrameResult> results = new java.util.ArrayList<>();
+        for (int i = 1; i <= ok; i++) {
+            results.add(result("f" + i, FrameResult.Status.OK));
+        }
+        return TestbedSweep.tally(
+                TestbedSweep.Sweep.parse("bandwidth=" + TestbedSweep.format(mbps)),
+                mbps,
+                dispatch,
+                "coedge",
+                c,
+                sent,
+                results,
+                Map.of(),
+                Duration.ofSeconds(1));
     }
 
     private static FrameResult result(String id, FrameResult.Status status) {
