@@ -357,12 +357,12 @@ public final class Replanner {
 
     /**
      * Tasks placed off their origin on a link whose offloaded frames (every task placed across it,
-     * at its frame rate and input size) exceed the link's bandwidth. Each link counts alone: links
-     * that share one uplink ({@code Link.sharedAs}) are not summed here as the dispatch policy's
-     * plan sums them, so a shared uplink past its capacity leaves the dwell as it was.
+     * at its frame rate and input size) exceed the link's bandwidth. Links that share one uplink
+     * ({@code Link.sharedAs}) are summed as one, as the dispatch policy's plan sums them: two tasks
+     * that each fit a shared WAN uplink alone may together overfill it.
      */
     static Set<String> pastLinkCapacity(Topology topology, Map<String, String> assignment) {
-        Map<Link, Double> use = new HashMap<>();
+        Map<Object, Double> use = new HashMap<>();
         Map<String, Link> linkOf = new HashMap<>();
         for (Task t : topology.tasks()) {
             String at = assignment.get(t.id());
@@ -376,18 +376,23 @@ public final class Replanner {
                 continue; // a node the topology no longer has: the health rule covers it
             }
             if (l != null) {
-                use.merge(l, t.frameRate() * t.inputBytes() * 8.0, Double::sum);
+                use.merge(carrier(l), t.frameRate() * t.inputBytes() * 8.0, Double::sum);
                 linkOf.put(t.id(), l);
             }
         }
         Set<String> stuck = new java.util.HashSet<>();
         linkOf.forEach(
                 (task, l) -> {
-                    if (use.get(l) > l.bandwidthBitsPerSecond()) {
+                    if (use.get(carrier(l)) > l.bandwidthBitsPerSecond()) {
                         stuck.add(task);
                     }
                 });
         return stuck;
+    }
+
+    /** What carries a link's bytes: the uplink it shares, or the link alone. */
+    private static Object carrier(Link l) {
+        return l.sharedAs() != null ? "shared " + l.sharedAs() : l;
     }
 
     /** A node the topology does not know is not healthy: nothing holds a task there. */

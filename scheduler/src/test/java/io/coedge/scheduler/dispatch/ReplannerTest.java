@@ -256,6 +256,44 @@ class ReplannerTest {
         assertThat(Replanner.pastLinkCapacity(topology(1_000_000), with("t1", "n2"))).isEmpty();
     }
 
+    /**
+     * t1 (from n1) and t3 (from n2), 819 kbit/s each, both offloaded to n3 over links that share
+     * one 1.2 Mbit/s uplink into n3: each fits alone, together they do not, so neither is held by
+     * its dwell; over two links of their own they both fit.
+     */
+    @Test
+    void tasksThatTogetherOverfillASharedUplinkAreNotHeldByTheirDwell() {
+        Topology own = topology(1_200_000);
+        List<Link> shared = new ArrayList<>();
+        for (Link l : own.links()) {
+            shared.add(
+                    l.to().equals("n3")
+                            ? new Link(l.from(), l.to(), 1_200_000, 1_000, "uplink-n3")
+                            : l);
+        }
+        Topology sharing = new Topology(own.nodes(), shared, own.tasks());
+        Map<String, String> both = new HashMap<>(with("t1", "n3"));
+        both.put("t3", "n3");
+        long movedAt = T0 + SETTINGS.replanIntervalMicros();
+        State start = plannedAtStart();
+        policy.willPlace(both);
+        State moved = step(start, own, movedAt).state();
+        assertThat(moved.assignment()).isEqualTo(both);
+        policy.willPlace(ORIGINS);
+
+        Outcome overfilled = step(moved, sharing, movedAt + 1);
+        // Unchanged links plan again only at the next interval, still within the dwell.
+        Outcome fitting = step(moved, own, movedAt + SETTINGS.replanIntervalMicros());
+
+        assertThat(overfilled.moves())
+                .containsExactlyInAnyOrder(new Move("t1", "n3", "n1"), new Move("t3", "n3", "n2"));
+        assertThat(overfilled.heldByDwell()).isEmpty();
+        assertThat(fitting.moves()).isEmpty();
+        assertThat(fitting.heldByDwell()).hasSize(2);
+        assertThat(Replanner.pastLinkCapacity(sharing, both)).containsExactlyInAnyOrder("t1", "t3");
+        assertThat(Replanner.pastLinkCapacity(sharing, with("t1", "n3"))).isEmpty();
+    }
+
     @Test
     void aNodeThatNeverReportsHoldsTheFirstPlanBackOnlyForTheStartUpWait() {
         Set<String> two = Set.of("n1", "n2");
