@@ -29,6 +29,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.DoubleSummaryStatistics;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -202,9 +203,9 @@ public final class TestbedSweep {
     /**
      * The pairs in the order of the {@code k}-th round of a sweep (counting rounds over every
      * point): rotated by {@code k}, so that over as many rounds as there are pairs each pair runs
-     * once in every position. A pair that always ran first paid what the first job on fresh
-     * TaskManagers pays (class loading, the JIT compiling the job's code, cold caches): on the
-     * testbed the first of three pairs missed the most in most runs, whichever it was.
+     * once in every position. A pair that always ran first paid for the testbed's first minutes
+     * (fresh TaskManagers, sidecars and Kafka): on the testbed the runs of those minutes missed
+     * several times more than later ones, whichever pair ran (docs/PERFORMANCE.md).
      */
     static List<String[]> order(List<String[]> pairs, int k) {
         List<String[]> out = new ArrayList<>(pairs.size());
@@ -732,21 +733,13 @@ public final class TestbedSweep {
         }
         List<Mean> out = new ArrayList<>();
         for (List<Point> g : groups.values()) {
-            double sum = 0;
-            double min = Double.POSITIVE_INFINITY;
-            double max = Double.NEGATIVE_INFINITY;
-            double sim = 0;
-            int sims = 0;
-            for (Point p : g) {
-                double d = p.run().missRate();
-                sum += d;
-                min = Math.min(min, d);
-                max = Math.max(max, d);
-                if (!Double.isNaN(p.run().simMissRate())) {
-                    sim += p.run().simMissRate();
-                    sims++;
-                }
-            }
+            DoubleSummaryStatistics pipeline =
+                    g.stream().mapToDouble(p -> p.run().missRate()).summaryStatistics();
+            DoubleSummaryStatistics prediction =
+                    g.stream()
+                            .mapToDouble(p -> p.run().simMissRate())
+                            .filter(d -> !Double.isNaN(d))
+                            .summaryStatistics();
             Point first = g.get(0);
             out.add(
                     new Mean(
@@ -754,10 +747,10 @@ public final class TestbedSweep {
                             first.value(),
                             first.pair(),
                             g.size(),
-                            sum / g.size(),
-                            min,
-                            max,
-                            sims == 0 ? Double.NaN : sim / sims));
+                            pipeline.getAverage(),
+                            pipeline.getMin(),
+                            pipeline.getMax(),
+                            prediction.getCount() == 0 ? Double.NaN : prediction.getAverage()));
         }
         return out;
     }
