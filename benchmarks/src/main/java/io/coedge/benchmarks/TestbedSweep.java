@@ -648,12 +648,11 @@ public final class TestbedSweep {
             sb.append(
                     String.format(
                             Locale.ROOT,
-                            "| %s %s%s | %s / %s | %d | %d | %d | %d | %s | %s | %.2f | %d | %d | %s | %s | %s |%n",
+                            "| %s %s%s | %s | %d | %d | %d | %d | %s | %s | %.2f | %d | %d | %s | %s | %s |%n",
                             p.dimension(),
                             format(p.value()),
                             p.round() > 1 ? " #" + p.round() : "",
-                            r.dispatch(),
-                            r.batch(),
+                            p.pair(),
                             r.sent(),
                             r.results(),
                             p.lost(),
@@ -677,13 +676,11 @@ public final class TestbedSweep {
                     "\nEach pair's mean over its runs at each point:\n\n"
                             + "| point | dispatch / batching | runs | DMR pipeline, mean | min - max | DMR prediction, mean | difference of the means (pts) | lowest mean at the point |\n"
                             + "|---|---|---|---|---|---|---|---|\n");
+            Map<Double, Double> lowestAt = new HashMap<>();
             for (Mean m : means) {
-                double lowest =
-                        means.stream()
-                                .filter(o -> o.value() == m.value())
-                                .mapToDouble(Mean::pipeline)
-                                .min()
-                                .orElse(m.pipeline());
+                lowestAt.merge(m.value(), m.pipeline(), Math::min);
+            }
+            for (Mean m : means) {
                 sb.append(
                         String.format(
                                 Locale.ROOT,
@@ -704,7 +701,7 @@ public final class TestbedSweep {
                                                 Locale.ROOT,
                                                 "%.2f",
                                                 Math.abs(m.pipeline() - m.prediction()) * 100),
-                                m.pipeline() <= lowest ? "yes" : "no"));
+                                m.pipeline() <= lowestAt.get(m.value()) ? "yes" : "no"));
             }
         }
         return sb.toString();
