@@ -108,7 +108,10 @@ public final class TestbedSweep {
     /**
      * One pair at one point: the run, and its accounting (frames without a result, frames with more
      * than one: both 0 when every frame got exactly one result); {@code round} counts the runs of
-     * the same pair at the same point (1 unless {@code --repeat}).
+     * the same pair at the same point (1 unless {@code --repeat}). The run's DMR counts the frames
+     * captured after the run's settling time ({@code counted} of them, and every frame without a
+     * result); {@code allFrames} is the DMR of every frame of the run, and {@code windows} the
+     * run's frames and misses by {@link #WINDOW_MS} of capture time, from its first frame.
      */
     public record Point(
             String dimension,
@@ -116,18 +119,26 @@ public final class TestbedSweep {
             PipelineBench.PolicyRun run,
             long lost,
             long duplicates,
-            int round) {
+            int round,
+            long counted,
+            double allFrames,
+            List<Window> windows) {
+        public Point {
+            windows = List.copyOf(windows);
+        }
+
         public Point(
                 String dimension,
                 double value,
                 PipelineBench.PolicyRun run,
                 long lost,
                 long duplicates) {
-            this(dimension, value, run, lost, duplicates, 1);
+            this(dimension, value, run, lost, duplicates, 1, run.sent(), run.missRate(), List.of());
         }
 
         Point inRound(int r) {
-            return new Point(dimension, value, run, lost, duplicates, r);
+            return new Point(
+                    dimension, value, run, lost, duplicates, r, counted, allFrames, windows);
         }
 
         /** The pair, as the tables name it. */
@@ -135,6 +146,19 @@ public final class TestbedSweep {
             return run.dispatch() + " / " + run.batch();
         }
     }
+
+    /**
+     * The frames captured in one window of a run ({@code startMs} after its first frame), how many
+     * of them missed, and whether the run's DMR counts them (captured after its settling time).
+     */
+    public record Window(long startMs, long frames, long missed, boolean counted) {
+        public double dmr() {
+            return frames == 0 ? 0 : (double) missed / frames;
+        }
+    }
+
+    /** The length of a run's {@link Window}s. */
+    static final long WINDOW_MS = 5_000;
 
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
 
@@ -156,8 +180,10 @@ public final class TestbedSweep {
     }
 
     /**
-     * Runs the sweep; {@code each} sees every point's run as it ends. The testbed is removed on
-     * every path (an exception, Ctrl-C).
+     * Runs the sweep; {@code each} sees every point's run as it ends. Each reported run's cameras
+     * run {@code settle} longer than {@code duration}, and its DMR counts the frames captured after
+     * the first {@code settle} (see {@link #tally}). The testbed is removed on every path (an
+     * exception, Ctrl-C).
      */
     public List<Point> run(
             Path catalogFile,
@@ -165,9 +191,13 @@ public final class TestbedSweep {
             List<String[]> pairs,
             Duration duration,
             Duration warmUp,
+            Duration settle,
             int repeat,
             Consumer<Point> each)
             throws Exception {
+        if (settle.isNegative()) {
+            throw new IllegalArgumentException("--settle must be at least 0s, was " + settle);
+        }
         if (repeat < 1) {
             throw new IllegalArgumentException("--repeat must be at least 1, was " + repeat);
         }
@@ -197,6 +227,7 @@ public final class TestbedSweep {
                                 pairs,
                                 duration,
                                 warmUp,
+                                settle,
                                 repeat));
     }
 
@@ -228,6 +259,7 @@ public final class TestbedSweep {
             List<String[]> pairs,
             Duration duration,
             Duration warmUp,
+            Duration settle,
             int repeat)
             throws Exception {
         List<Point> out = new ArrayList<>();
@@ -267,6 +299,7 @@ public final class TestbedSweep {
                                     nodes,
                                     pair,
                                     length,
+                                    settle,
                                     sweep,
                                     value);
             for (int r = 1; r <= repeat; r++) {
@@ -300,6 +333,7 @@ public final class TestbedSweep {
             List<String> nodes,
             String[] pair,
             Duration duration,
+            Duration settle,
             Sweep sweep,
             double value)
             throws Exception {
@@ -313,13 +347,14 @@ public final class TestbedSweep {
         progress.accept(
                 String.format(
                         Locale.ROOT,
-                        "run %d (%s %s): %s dispatch, %s batching, %d s",
+                        "run %d (%s %s): %s dispatch, %s batching, %d s%s",
                         run,
                         sweep.dimension(),
                         format(value),
                         dispatch,
                         batch,
-                        duration.toSeconds()));
+                        duration.toSeconds(),
+                        settle.isZero() ? "" : " after " + settle.toSeconds() + " s of settling"));
         TestbedJobs.Probe probe =
                 jobs.startProbe(
                         testbed,
@@ -352,13 +387,13 @@ public final class TestbedSweep {
                             testbed,
                             catalog,
                             catalogFile.toString(),
-                            duration,
+                            duration.plus(settle),
                             run,
                             kafka,
                             topics,
                             null,
                             origin -> logs.resolve("produce-" + run + "-" + origin + ".log"));
-            TestbedJobs.awaitCameras(producers, duration.toSeconds() + 180, logs);
+            TestbedJobs.awaitCameras(producers, duration.plus(settle).toSeconds() + 180, logs);
             probe.done();
             String line;
             long sentCount = -1;
@@ -389,12 +424,16 @@ public final class TestbedSweep {
             jobs.stop(probe);
             jobs.cancel(rest, jobId);
         }
-        Point p = tally(sweep, value, dispatch, batch, catalog, sent, results, statuses, duration);
+        Point p =
+                tally(
+                        sweep, value, dispatch, batch, catalog, sent, results, statuses, duration,
+                        settle);
         PipelineBench.PolicyRun r = p.run();
         progress.accept(
                 String.format(
                         Locale.ROOT,
-                        "run %d (%s %s): %s/%s DMR %.2f%% (prediction %.2f%%), p50 %d ms, p99 %d ms,"
+                        "run %d (%s %s): %s/%s DMR %.2f%% of %d frames (prediction %.2f%%; every"
+                                + " frame %.2f%%, by %d s of capture %s), p50 %d ms, p99 %d ms,"
                                 + " %d results for %d frames (%d lost, %d duplicated), where: %s",
                         run,
                         sweep.dimension(),
@@ -402,7 +441,20 @@ public final class TestbedSweep {
                         dispatch,
                         batch,
                         r.missRate() * 100,
+                        p.counted(),
                         r.simMissRate() * 100,
+                        p.allFrames() * 100,
+                        WINDOW_MS / 1000,
+                        p.windows().stream()
+                                .map(
+                                        w ->
+                                                String.format(
+                                                                Locale.ROOT,
+                                                                "%s%.1f",
+                                                                w.counted() ? "" : "(",
+                                                                w.dmr() * 100)
+                                                        + (w.counted() ? "" : ")"))
+                                .collect(java.util.stream.Collectors.joining(" ")),
                         r.p50Ms(),
                         r.p99Ms(),
                         r.results(),
@@ -414,10 +466,14 @@ public final class TestbedSweep {
     }
 
     /**
-     * The run's figures from its frames count, its results and the nodes' last statuses; DMR counts
-     * a frame without a result as missed. Beside it the engine's prediction: the simulator on the
-     * point's catalog (its links, the nodes' own measured profiles, which already run at their CPU
-     * share: no shared-cores host model), each frame's capture-to-dispatcher time from this run.
+     * The run's figures from its frames count, its results and the nodes' last statuses. DMR counts
+     * the frames captured from {@code settle} after the run's first frame on (each job starts with
+     * its code compiled afresh, and the cameras' and probe's JVMs start on the same cores: the
+     * first seconds measure start-up, not the policy), and every frame without a result (which has
+     * no capture time to place it) as missed; the DMR of every frame, and every frame's window, are
+     * kept beside it. Beside it the engine's prediction: the simulator on the point's catalog (its
+     * links, the nodes' own measured profiles, which already run at their CPU share: no
+     * shared-cores host model), each counted frame's capture-to-dispatcher time from this run.
      */
     static Point tally(
             Sweep sweep,
@@ -428,7 +484,8 @@ public final class TestbedSweep {
             long sent,
             List<FrameResult> results,
             Map<String, NodeStatus> statuses,
-            Duration duration) {
+            Duration duration,
+            Duration settle) {
         ResultsTable table = new ResultsTable();
         Map<String, Integer> perFrame = new HashMap<>();
         Latencies overheads = new Latencies();
@@ -436,13 +493,29 @@ public final class TestbedSweep {
         Map<String, Long> reasons = new TreeMap<>();
         Map<String, Long> missesByTask = new TreeMap<>();
         Map<String, Map<String, Long>> nodesOfTask = new TreeMap<>();
+        long first = results.stream().mapToLong(FrameResult::captureTs).min().orElse(0);
+        long from = first + settle.toMillis();
+        TreeMap<Long, long[]> windows = new TreeMap<>();
         long ok = 0;
+        long okAll = 0;
+        long counted = 0;
         for (FrameResult r : results) {
             if (perFrame.merge(r.frameId(), 1, Integer::sum) > 1) {
                 continue; // counted once; reported as a duplicate
             }
+            boolean hit = r.status() == FrameResult.Status.OK;
+            long[] w =
+                    windows.computeIfAbsent(
+                            (r.captureTs() - first) / WINDOW_MS * WINDOW_MS, k -> new long[2]);
+            w[0]++;
+            w[1] += hit ? 0 : 1;
+            okAll += hit ? 1 : 0;
+            if (r.captureTs() < from) {
+                continue; // settling: in the windows and the DMR of every frame only
+            }
+            counted++;
             table.add(r);
-            if (r.status() == FrameResult.Status.OK) {
+            if (hit) {
                 ok++;
                 if (r.dispatchTs() != null && r.inferenceEndTs() != null) {
                     overheads.record(
@@ -466,6 +539,10 @@ public final class TestbedSweep {
         if (lost > 0) {
             reasons.merge("NO_RESULT", lost, Long::sum);
         }
+        counted += lost;
+        List<Window> series = new ArrayList<>();
+        windows.forEach(
+                (start, w) -> series.add(new Window(start, w[0], w[1], first + start >= from)));
         double sim = Double.NaN;
         if (!statuses.isEmpty()) {
             ingestMicros.sort(Long::compare);
@@ -505,7 +582,7 @@ public final class TestbedSweep {
                         batch,
                         sent,
                         distinct,
-                        sent == 0 ? 0 : (double) (sent - Math.min(ok, sent)) / sent,
+                        counted == 0 ? 0 : (double) (counted - Math.min(ok, counted)) / counted,
                         all == null ? 0 : all.p50Ms(),
                         all == null ? 0 : all.p99Ms(),
                         all == null ? 0 : all.meanBatch(),
@@ -514,7 +591,16 @@ public final class TestbedSweep {
                         placement,
                         reasons,
                         missesByTask);
-        return new Point(sweep.dimension(), value, run, lost, duplicates);
+        return new Point(
+                sweep.dimension(),
+                value,
+                run,
+                lost,
+                duplicates,
+                1,
+                counted,
+                sent == 0 ? 0 : (double) (sent - Math.min(okAll, sent)) / sent,
+                series);
     }
 
     /**
@@ -608,13 +694,13 @@ public final class TestbedSweep {
     public static String csv(List<Point> points) {
         StringBuilder sb =
                 new StringBuilder(
-                        "dimension,value,dispatch,batch,frames,results,lost,duplicates,dmr_pipeline,dmr_prediction,p50_ms,p99_ms,mean_batch,round\n");
+                        "dimension,value,dispatch,batch,frames,results,lost,duplicates,dmr_pipeline,dmr_prediction,p50_ms,p99_ms,mean_batch,round,frames_counted,dmr_every_frame\n");
         for (Point p : points) {
             PipelineBench.PolicyRun r = p.run();
             sb.append(
                     String.format(
                             Locale.ROOT,
-                            "%s,%s,%s,%s,%d,%d,%d,%d,%.4f,%.4f,%d,%d,%.2f,%d%n",
+                            "%s,%s,%s,%s,%d,%d,%d,%d,%.4f,%.4f,%d,%d,%.2f,%d,%d,%.4f%n",
                             p.dimension(),
                             format(p.value()),
                             r.dispatch(),
@@ -628,7 +714,38 @@ public final class TestbedSweep {
                             r.p50Ms(),
                             r.p99Ms(),
                             r.meanBatch(),
-                            p.round()));
+                            p.round(),
+                            p.counted(),
+                            p.allFrames()));
+        }
+        return sb.toString();
+    }
+
+    /**
+     * Each run's {@link Window}s as CSV: when in the run (seconds from its first frame) its frames
+     * missed, and whether its DMR counts the window.
+     */
+    public static String windowsCsv(List<Point> points) {
+        StringBuilder sb =
+                new StringBuilder(
+                        "dimension,value,dispatch,batch,round,from_s,frames,missed,dmr,counted\n");
+        for (Point p : points) {
+            for (Window w : p.windows()) {
+                sb.append(
+                        String.format(
+                                Locale.ROOT,
+                                "%s,%s,%s,%s,%d,%d,%d,%d,%.4f,%b%n",
+                                p.dimension(),
+                                format(p.value()),
+                                p.run().dispatch(),
+                                p.run().batch(),
+                                p.round(),
+                                w.startMs() / 1000,
+                                w.frames(),
+                                w.missed(),
+                                w.dmr(),
+                                w.counted()));
+            }
         }
         return sb.toString();
     }
@@ -641,14 +758,14 @@ public final class TestbedSweep {
     public static String markdown(List<Point> points) {
         StringBuilder sb =
                 new StringBuilder(
-                        "| point | dispatch / batching | frames | results | lost | dup | DMR pipeline | DMR prediction | difference (pts) | p50 ms | p99 ms | misses by reason | misses by task | where tasks ran |\n"
-                                + "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+                        "| point | dispatch / batching | frames | results | lost | dup | DMR pipeline | DMR prediction | difference (pts) | frames counted | DMR, every frame | p50 ms | p99 ms | misses by reason | misses by task | where tasks ran |\n"
+                                + "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
         for (Point p : points) {
             PipelineBench.PolicyRun r = p.run();
             sb.append(
                     String.format(
                             Locale.ROOT,
-                            "| %s %s%s | %s | %d | %d | %d | %d | %s | %s | %.2f | %d | %d | %s | %s | %s |%n",
+                            "| %s %s%s | %s | %d | %d | %d | %d | %s | %s | %.2f | %d | %s | %d | %d | %s | %s | %s |%n",
                             p.dimension(),
                             format(p.value()),
                             p.round() > 1 ? " #" + p.round() : "",
@@ -664,6 +781,8 @@ public final class TestbedSweep {
                             Double.isNaN(r.simMissRate())
                                     ? Double.NaN
                                     : Math.abs(r.missRate() - r.simMissRate()) * 100,
+                            p.counted(),
+                            PipelineBench.percent(p.allFrames()),
                             r.p50Ms(),
                             r.p99Ms(),
                             r.missReasons(),

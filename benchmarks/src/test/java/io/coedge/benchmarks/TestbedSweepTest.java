@@ -87,7 +87,8 @@ class TestbedSweepTest {
                         4,
                         results,
                         Map.of(),
-                        Duration.ofSeconds(1));
+                        Duration.ofSeconds(1),
+                        Duration.ZERO);
         assertThat(p.lost()).isEqualTo(1);
         assertThat(p.duplicates()).isEqualTo(1);
         assertThat(p.run().sent()).isEqualTo(4);
@@ -96,6 +97,49 @@ class TestbedSweepTest {
         assertThat(p.run().missRate()).isEqualTo(0.5);
         assertThat(p.run().missReasons()).containsEntry("NO_RESULT", 1L);
         assertThat(p.run().simMissRate()).isNaN(); // no statuses: no prediction
+    }
+
+    @Test
+    void framesCapturedWhileTheRunSettlesAreLeftOutOfItsDmrButKeptInEveryFramesDmrAndWindows()
+            throws Exception {
+        Catalog c = new CatalogText("c.yaml", CATALOG).parse();
+        // Two frames in the first 10 s (one late), three after it (one late), one without result.
+        List<FrameResult> results =
+                List.of(
+                        result("f1", FrameResult.Status.OK, 0),
+                        result("f2", FrameResult.Status.LATE, 3_000),
+                        result("f3", FrameResult.Status.OK, 10_000),
+                        result("f4", FrameResult.Status.LATE, 12_000),
+                        result("f5", FrameResult.Status.OK, 16_000));
+        TestbedSweep.Point p =
+                TestbedSweep.tally(
+                        TestbedSweep.Sweep.parse("bandwidth=5"),
+                        5,
+                        "coedge",
+                        "coedge",
+                        c,
+                        6,
+                        results,
+                        Map.of(),
+                        Duration.ofSeconds(10),
+                        Duration.ofSeconds(10));
+        // Counted: f3, f4, f5 and the frame without a result; f4 and that frame missed.
+        assertThat(p.counted()).isEqualTo(4);
+        assertThat(p.run().missRate()).isEqualTo(0.5);
+        assertThat(p.run().missReasons()).containsOnlyKeys("LATE", "NO_RESULT");
+        assertThat(p.run().missReasons()).containsEntry("LATE", 1L);
+        // Every frame: f2, f4 and the lost one of 6.
+        assertThat(p.allFrames()).isEqualTo(0.5);
+        assertThat(p.run().sent()).isEqualTo(6);
+        assertThat(p.windows())
+                .containsExactly(
+                        new TestbedSweep.Window(0, 2, 1, false),
+                        new TestbedSweep.Window(10_000, 2, 1, true),
+                        new TestbedSweep.Window(15_000, 1, 0, true));
+        String[] csv = TestbedSweep.windowsCsv(List.of(p)).split("\n");
+        assertThat(csv).hasSize(4);
+        assertThat(csv[1]).isEqualTo("bandwidth,5,coedge,coedge,1,0,2,1,0.5000,false");
+        assertThat(TestbedSweep.csv(List.of(p)).split("\n")[1]).endsWith(",4,0.5000");
     }
 
     @Test
@@ -157,7 +201,8 @@ class TestbedSweepTest {
         assertThat(means.get(0).prediction()).isNaN();
         assertThat(means.get(1).pipeline()).isEqualTo(0.75);
 
-        assertThat(TestbedSweep.csv(points).split("\n")[4]).endsWith(",2");
+        // round 2, 2 frames counted, DMR of every frame 50%
+        assertThat(TestbedSweep.csv(points).split("\n")[4]).endsWith(",2,2,0.5000");
         String md = TestbedSweep.markdown(points);
         assertThat(md)
                 .contains("| bandwidth 100 #2 | no-offloading / coedge | 2 | 1 | 1 | 0 | 50.00% |");
@@ -191,11 +236,17 @@ class TestbedSweepTest {
                 sent,
                 results,
                 Map.of(),
-                Duration.ofSeconds(1));
+                Duration.ofSeconds(1),
+                Duration.ZERO);
     }
 
     private static FrameResult result(String id, FrameResult.Status status) {
-        long t = 1_000_000;
+        return result(id, status, 0);
+    }
+
+    /** A result of a frame captured {@code atMs} after the first. */
+    private static FrameResult result(String id, FrameResult.Status status, long atMs) {
+        long t = 1_000_000 + atMs;
         return new FrameResult(
                 id,
                 "c1",

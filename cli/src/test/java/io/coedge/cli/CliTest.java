@@ -98,7 +98,7 @@ class CliTest {
     }
 
     @Test
-    void benchPoliciesSweepsAndRepeatsOnlyOnTheTestbedAndSaysWhatIsWrongWithASweep() {
+    void benchPoliciesSweepsRepeatsAndSettlesOnlyOnTheTestbedAndSaysWhatIsWrongWithASweep() {
         Run noTestbed = run("bench", "policies", "--sweep", "bandwidth=10");
         assertThat(noTestbed.exit()).isEqualTo(2);
         assertThat(noTestbed.err()).contains("--sweep runs on the testbed only: add --testbed");
@@ -115,5 +115,9 @@ class CliTest {
         Run noRounds = run("bench", "policies", "--testbed", "--repeat", "0");
         assertThat(noRounds.exit()).isEqualTo(2);
         assertThat(noRounds.err()).contains("--repeat must be at least 1, not 0");
+        Run settleNoTestbed = run("bench", "policies", "--settle", "10s");
+        assertThat(settleNoTestbed.exit()).isEqualTo(2);
+        assertThat(settleNoTestbed.err())
+                .contains("--settle runs on the testbed only: add --testbed");
     }
 }

@@ -64,6 +64,7 @@ class TestbedSweepITCase {
                                 List.<String[]>of(new String[] {"coedge", "coedge"}),
                                 Duration.ofSeconds(6),
                                 Duration.ZERO,
+                                Duration.ofSeconds(2),
                                 1,
                                 seen::add);
 
@@ -72,10 +73,18 @@ class TestbedSweepITCase {
         for (TestbedSweep.Point p : points) {
             assertThat(p.run().dispatch()).isEqualTo("coedge");
             assertThat(p.run().batch()).isEqualTo("coedge");
-            // Six seconds of 4 + 2 fps from two namespaces: frames were sent, and every one has
+            // Eight seconds of 4 + 2 fps from two namespaces: frames were sent, and every one has
             // exactly one result.
             assertThat(p.run().sent()).isGreaterThan(10);
             assertThat(p.run().results()).isEqualTo(p.run().sent());
+            // The first two seconds settle: their frames are in the windows, not in the DMR.
+            assertThat(p.counted()).isPositive().isLessThan(p.run().sent());
+            assertThat(p.windows())
+                    .first()
+                    .extracting(TestbedSweep.Window::counted)
+                    .isEqualTo(false);
+            assertThat(p.windows().stream().mapToLong(TestbedSweep.Window::frames).sum())
+                    .isEqualTo(p.run().sent());
             assertThat(p.lost()).isZero();
             assertThat(p.duplicates()).isZero();
             assertThat(p.run().simMissRate()).as("the engine's prediction").isBetween(0.0, 1.0);
@@ -89,6 +98,9 @@ class TestbedSweepITCase {
         Files.createDirectories(out);
         BenchCommand.Policies.writeSweep(out, points);
         assertThat(Files.readAllLines(out.resolve("sweep.csv"))).hasSize(3);
+        assertThat(Files.readAllLines(out.resolve("sweep-windows.csv")))
+                .first()
+                .isEqualTo("dimension,value,dispatch,batch,round,from_s,frames,missed,dmr,counted");
         assertThat(Files.readAllLines(out.resolve("sweep.md")))
                 .hasSize(4)
                 .anyMatch(l -> l.startsWith("| bandwidth 5 | coedge / coedge |"));

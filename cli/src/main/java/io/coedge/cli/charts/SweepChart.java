@@ -89,4 +89,68 @@ public final class SweepChart {
         legend.setPosition(RectangleEdge.RIGHT);
         return chart;
     }
+
+    /**
+     * When in a run the frames missed: each pair's DMR by {@link TestbedSweep.Window} of capture
+     * time (seconds from the run's first frame), its frames pooled over every point and round; the
+     * windows that settle (left out of the runs' DMR) are drawn dashed.
+     */
+    public static String windowsSvg(List<TestbedSweep.Point> points) {
+        return ChartSvg.document(drawWindows(points), SimCharts.WIDTH, SimCharts.HEIGHT);
+    }
+
+    static JFreeChart drawWindows(List<TestbedSweep.Point> points) {
+        Map<String, Map<Long, long[]>> byPair = new LinkedHashMap<>();
+        for (TestbedSweep.Point p : points) {
+            Map<Long, long[]> w = byPair.computeIfAbsent(p.pair(), k -> new java.util.TreeMap<>());
+            for (TestbedSweep.Window win : p.windows()) {
+                long[] sum = w.computeIfAbsent(win.startMs(), k -> new long[3]);
+                sum[0] += win.frames();
+                sum[1] += win.missed();
+                sum[2] |= win.counted() ? 0 : 1;
+            }
+        }
+        XYSeriesCollection data = new XYSeriesCollection();
+        double max = 10;
+        for (Map.Entry<String, Map<Long, long[]>> e : byPair.entrySet()) {
+            XYSeries settling = new XYSeries(e.getKey() + " (settling)", true, true);
+            XYSeries counted = new XYSeries(e.getKey() + " (counted)", true, true);
+            boolean bridged = false;
+            for (Map.Entry<Long, long[]> w : e.getValue().entrySet()) {
+                long[] sum = w.getValue();
+                double dmr = sum[0] == 0 ? 0 : 100.0 * sum[1] / sum[0];
+                double x = w.getKey() / 1000.0;
+                max = Math.max(max, dmr);
+                if (sum[2] != 0) {
+                    settling.add(x, dmr);
+                } else {
+                    if (!bridged && !settling.isEmpty()) {
+                        settling.add(x, dmr); // the dashed line meets the solid one
+                    }
+                    bridged = true;
+                    counted.add(x, dmr);
+                }
+            }
+            data.addSeries(counted);
+            data.addSeries(settling);
+        }
+        JFreeChart chart =
+                ChartSvg.lines(
+                        "Deadline-miss rate through a testbed run (settling dashed: not counted)",
+                        "seconds of capture from the run's first frame",
+                        "deadline-miss rate (%)",
+                        data);
+        XYPlot plot = chart.getXYPlot();
+        ChartSvg.percentAxis(plot, Math.min(100, Math.ceil(max * 1.1 / 5) * 5));
+        XYLineAndShapeRenderer r = (XYLineAndShapeRenderer) plot.getRenderer();
+        r.setDrawSeriesLineAsPath(true);
+        for (int i = 0; i < data.getSeriesCount(); i++) {
+            Paint colour = ChartSvg.COLORS[(i / 2) % ChartSvg.COLORS.length];
+            r.setSeriesPaint(i, colour);
+            r.setSeriesShapesVisible(i, true);
+            r.setSeriesStroke(i, i % 2 == 0 ? new BasicStroke(2.5f) : ChartSvg.dashed(1.5f, 6, 4));
+        }
+        chart.getLegend().setPosition(RectangleEdge.RIGHT);
+        return chart;
+    }
 }
