@@ -29,6 +29,8 @@ import java.util.Map;
  *     does not probe, and from older nodes
  * @param links what this node measured its links to give, by peer node id (the direction this node
  *     -> peer); null when it does not probe, and from older nodes
+ * @param frameBytes what the encoded frames of each task this node ran lately weigh, by task id
+ *     (docs/ARCHITECTURE.md "Measured frame sizes"); null from older nodes
  */
 public record NodeStatus(
         String node,
@@ -44,7 +46,42 @@ public record NodeStatus(
         Integer sourceSubtask,
         Integer sourceSubtasks,
         String probe,
-        Map<String, LinkStatus> links) {
+        Map<String, LinkStatus> links,
+        Map<String, FrameBytes> frameBytes) {
+
+    /** A status without frame sizes. */
+    public NodeStatus(
+            String node,
+            int subtask,
+            int attempt,
+            long timestamp,
+            boolean healthy,
+            String reason,
+            String device,
+            Map<String, ModelStatus> models,
+            long queuedFrames,
+            double load,
+            Integer sourceSubtask,
+            Integer sourceSubtasks,
+            String probe,
+            Map<String, LinkStatus> links) {
+        this(
+                node,
+                subtask,
+                attempt,
+                timestamp,
+                healthy,
+                reason,
+                device,
+                models,
+                queuedFrames,
+                load,
+                sourceSubtask,
+                sourceSubtasks,
+                probe,
+                links,
+                null);
+    }
 
     /** A status without link measurements. */
     public NodeStatus(
@@ -106,12 +143,17 @@ public record NodeStatus(
 
     /** This status with the frames source's subtask on this node ({@code null}s: none). */
     public NodeStatus withSource(Integer sourceSubtask, Integer sourceSubtasks) {
-        return with(sourceSubtask, sourceSubtasks, probe, links);
+        return with(sourceSubtask, sourceSubtasks, probe, links, frameBytes);
     }
 
     /** This status with the node's probe address and link measurements ({@code null}s: none). */
     public NodeStatus withLinks(String probe, Map<String, LinkStatus> links) {
-        return with(sourceSubtask, sourceSubtasks, probe, links);
+        return with(sourceSubtask, sourceSubtasks, probe, links, frameBytes);
+    }
+
+    /** This status with the frame sizes the node measured ({@code null}: none). */
+    public NodeStatus withFrameBytes(Map<String, FrameBytes> frameBytes) {
+        return with(sourceSubtask, sourceSubtasks, probe, links, frameBytes);
     }
 
     /** This status with its optional parts (those a node adds after it built it) replaced. */
@@ -119,7 +161,8 @@ public record NodeStatus(
             Integer sourceSubtask,
             Integer sourceSubtasks,
             String probe,
-            Map<String, LinkStatus> links) {
+            Map<String, LinkStatus> links,
+            Map<String, FrameBytes> frameBytes) {
         return new NodeStatus(
                 node,
                 subtask,
@@ -134,8 +177,20 @@ public record NodeStatus(
                 sourceSubtask,
                 sourceSubtasks,
                 probe,
-                links);
+                links,
+                frameBytes);
     }
+
+    /**
+     * What one task's frames weighed on arrival at a node that ran them: the encoded image's bytes,
+     * what shipping a frame of the task to another node costs (the catalog's {@code inputBytes} is
+     * a guess from the frame size until a node has measured).
+     *
+     * @param meanBytes mean over the task's latest frames on the node (64 at most)
+     * @param samples frames in that mean
+     * @param lastFrameMs when the latest of them arrived, epoch milliseconds of the node's clock
+     */
+    public record FrameBytes(long meanBytes, int samples, long lastFrameMs) {}
 
     /**
      * What one direction of a link gave the node's probe: the payload rate of a TCP transfer (what

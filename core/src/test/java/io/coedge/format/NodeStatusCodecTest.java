@@ -6,7 +6,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-/** Node statuses on the node-profiles topic, with and without link measurements. */
+/** Node statuses on the node-profiles topic, with and without link measurements and frame sizes. */
 class NodeStatusCodecTest {
     private static NodeStatus status() {
         return new NodeStatus(
@@ -55,6 +55,20 @@ class NodeStatusCodecTest {
         assertThat(s.probe()).isNull();
         assertThat(s.links()).isNull();
         assertThat(s.sourceSubtask()).isNull();
+        assertThat(s.frameBytes()).isNull();
+    }
+
+    @Test
+    void frameSizesRoundTripAndSurviveTheOtherWithers() throws Exception {
+        NodeStatus s =
+                status().withFrameBytes(Map.of("t1", new NodeStatus.FrameBytes(75_321, 64, 990)));
+
+        NodeStatus back = NodeStatusCodec.fromJson(NodeStatusCodec.toJson(s));
+
+        assertThat(back.frameBytes())
+                .containsExactlyEntriesOf(Map.of("t1", new NodeStatus.FrameBytes(75_321, 64, 990)));
+        assertThat(back.withLinks("10.77.0.1:1", Map.of()).withSource(1, 2).frameBytes())
+                .isEqualTo(back.frameBytes());
     }
 
     @Test

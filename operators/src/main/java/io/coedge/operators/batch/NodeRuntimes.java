@@ -71,6 +71,7 @@ final class NodeRuntimes {
     private final Clock clock;
     private final Shell shell;
     private final Map<Integer, Runtime> runtimes = new HashMap<>();
+    private final FrameSizes frameSizes = new FrameSizes();
     private long nextHandle;
     private long lastStatusMicros;
 
@@ -184,6 +185,7 @@ final class NodeRuntimes {
         long handle = nextHandle++;
         rt.frames.put(handle, frame);
         Frame f = frame.routed().frame();
+        frameSizes.arrived(f.task(), f.image().length, clock.nowMicros() / 1000);
         rt.engine.arrive(handle, modelOf(f), frame.deadlineMicros(), f.image().length, rt);
     }
 
@@ -296,6 +298,6 @@ final class NodeRuntimes {
                 NodeStatuses.publish(
                         node, subtask, attempt, view, models, engines, now - lastStatusMicros, now);
         lastStatusMicros = now;
-        return status;
+        return status.withFrameBytes(frameSizes.published(now / 1000));
     }
 }

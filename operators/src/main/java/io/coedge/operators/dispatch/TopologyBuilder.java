@@ -21,7 +21,8 @@ import java.util.Map;
  * reported. A node that has not reported, reported unhealthy, or whose report is older than the
  * staleness bound is unhealthy: the dispatcher moves its tasks away. Tasks whose model no healthy
  * node serves are left out of the plan. A link's bandwidth is what its sending node measured while
- * that is fresh, else the catalog's ({@link MeasuredLinks}); its latency is the catalog's.
+ * that is fresh, else the catalog's ({@link MeasuredLinks}); its latency is the catalog's. A task's
+ * frame size is what the nodes running it measured, else the catalog's ({@link #frameBytes}).
  */
 public final class TopologyBuilder {
     private final Catalog catalog;
@@ -99,9 +100,38 @@ public final class TopologyBuilder {
                             t.cameras().size(),
                             t.fps(),
                             t.deadlineMs() * 1000,
-                            t.inputBytes()));
+                            frameBytes(t.id(), t.inputBytes(), statuses)));
         }
         return new Topology(nodes, links, tasks);
+    }
+
+    /**
+     * What shipping one of the task's frames costs: the mean its nodes measured on arrival (of the
+     * node whose latest frame of the task is newest; ties to more frames, then the node id, so
+     * every dispatcher subtask picks the same), else the catalog's {@code inputBytes}. A frame
+     * weighs the same wherever it runs, so a node that no longer runs the task, or has gone quiet,
+     * still measured it.
+     */
+    static long frameBytes(String task, long catalogBytes, Map<String, NodeStatus> statuses) {
+        NodeStatus.FrameBytes best = null;
+        String bestNode = null;
+        for (Map.Entry<String, NodeStatus> e : statuses.entrySet()) {
+            Map<String, NodeStatus.FrameBytes> measured = e.getValue().frameBytes();
+            NodeStatus.FrameBytes b = measured == null ? null : measured.get(task);
+            if (b == null || b.samples() <= 0 || b.meanBytes() <= 0) {
+                continue;
+            }
+            if (best == null
+                    || b.lastFrameMs() > best.lastFrameMs()
+                    || (b.lastFrameMs() == best.lastFrameMs()
+                            && (b.samples() > best.samples()
+                                    || (b.samples() == best.samples()
+                                            && e.getKey().compareTo(bestNode) < 0)))) {
+                best = b;
+                bestNode = e.getKey();
+            }
+        }
+        return best == null ? catalogBytes : best.meanBytes();
     }
 
     /**

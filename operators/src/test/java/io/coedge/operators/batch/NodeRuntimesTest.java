@@ -334,4 +334,18 @@ class NodeRuntimesTest {
         assertThat(withFrame.queuedFrames()).isEqualTo(1);
         assertThat(withFrame.timestamp()).isEqualTo(nowMicros / 1000);
     }
+
+    @Test
+    void theStatusCarriesTheSizeOfTheFramesThatArrived() {
+        NodeRuntimes nodes = runtimes();
+        assertThat(nodes.status(0, 0).frameBytes()).as("no frame yet").isNull();
+
+        nodes.arrive(KEY, frame("a", 30_000));
+        long arrivedMs = nowMicros / 1000;
+        nowMicros += 1_000_000;
+        NodeStatus status = nodes.status(0, 0);
+
+        assertThat(status.frameBytes())
+                .containsOnly(java.util.Map.entry("t", new NodeStatus.FrameBytes(3, 1, arrivedMs)));
+    }
 }
