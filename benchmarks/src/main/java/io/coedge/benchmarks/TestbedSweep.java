@@ -18,6 +18,7 @@ import io.coedge.format.NodeStatus;
 import io.coedge.format.NodeStatusCodec;
 import io.coedge.format.ResultCodec;
 import io.coedge.kafka.results.ResultsTable;
+import io.coedge.operators.dispatch.TopologyBuilder;
 import io.coedge.scheduler.dispatch.DispatchPolicies;
 import io.coedge.scheduler.sim.Scenario;
 import io.coedge.scheduler.sim.Simulator;
@@ -462,7 +463,28 @@ public final class TestbedSweep {
                         p.lost(),
                         p.duplicates(),
                         r.nodeOfTask()));
+        progress.accept(
+                String.format(Locale.ROOT, "run %d: %s", run, frameSizes(catalog, statuses)));
         return p;
+    }
+
+    /**
+     * Each task's frame size as the dispatcher last planned it (what the nodes measured, else the
+     * catalog's {@code inputBytes}), beside the catalog's.
+     */
+    static String frameSizes(Catalog catalog, Map<String, NodeStatus> statuses) {
+        StringBuilder out = new StringBuilder("frame sizes measured (catalog):");
+        for (var t : catalog.tasks()) {
+            long bytes = TopologyBuilder.frameBytes(t.id(), -1, statuses);
+            out.append(
+                    String.format(
+                            Locale.ROOT,
+                            " %s %s (%.1f KB)",
+                            t.id(),
+                            bytes < 0 ? "-" : String.format(Locale.ROOT, "%.1f KB", bytes / 1000.0),
+                            t.inputBytes() / 1000.0));
+        }
+        return out.toString();
     }
 
     /**

@@ -271,4 +271,20 @@ class TestbedSweepTest {
                 List.of(),
                 List.of());
     }
+
+    @Test
+    void eachRunNamesTheFrameSizesTheDispatcherPlannedWithBesideTheCatalogs() {
+        Catalog c = new CatalogText("c.yaml", CATALOG).parse();
+        io.coedge.format.NodeStatus a =
+                new io.coedge.format.NodeStatus(
+                                "a", 0, 0, 1_000, true, "", "cpu", java.util.Map.of(), 0, 0)
+                        .withFrameBytes(
+                                java.util.Map.of(
+                                        "T",
+                                        new io.coedge.format.NodeStatus.FrameBytes(
+                                                9_950, 64, 990)));
+
+        assertThat(TestbedSweep.frameSizes(c, java.util.Map.of("a", a)))
+                .isEqualTo("frame sizes measured (catalog): T 10.0 KB (43.2 KB) U - (0.8 KB)");
+    }
 }

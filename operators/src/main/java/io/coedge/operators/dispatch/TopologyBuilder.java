@@ -112,7 +112,8 @@ public final class TopologyBuilder {
      * weighs the same wherever it runs, so a node that no longer runs the task, or has gone quiet,
      * still measured it.
      */
-    static long frameBytes(String task, long catalogBytes, Map<String, NodeStatus> statuses) {
+    public static long frameBytes(
+            String task, long catalogBytes, Map<String, NodeStatus> statuses) {
         NodeStatus.FrameBytes best = null;
         String bestNode = null;
         for (Map.Entry<String, NodeStatus> e : statuses.entrySet()) {
