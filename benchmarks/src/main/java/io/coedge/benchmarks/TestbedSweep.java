@@ -630,7 +630,8 @@ public final class TestbedSweep {
      * (the catalog's {@code links} replaced by {@code network}, its latency kept), for {@code load}
      * every task's fps times {@code value}.
      */
-    static String pointCatalog(String yaml, String dimension, double value) throws IOException {
+    public static String pointCatalog(String yaml, String dimension, double value)
+            throws IOException {
         JsonNode root = YAML.readTree(yaml);
         if (!(root instanceof ObjectNode catalog)) {
             throw new IOException("the catalog is not a YAML mapping");
@@ -708,7 +709,7 @@ public final class TestbedSweep {
                         + " ms period, at the highest CPU weight");
     }
 
-    static String format(double v) {
+    public static String format(double v) {
         return v == Math.rint(v) ? Long.toString((long) v) : Double.toString(v);
     }
 

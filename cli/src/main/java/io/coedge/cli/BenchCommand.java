@@ -141,6 +141,14 @@ final class BenchCommand implements Runnable {
                                 + ").")
         Duration settle;
 
+        @Option(
+                names = "--load",
+                paramLabel = "F",
+                description =
+                        "With --testbed and a bandwidth sweep: every camera at F times its fps at every point (the"
+                                + " catalog's load otherwise), e.g. the bandwidth sweep on an overloaded node.")
+        Double load;
+
         @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 
         static final String TESTBED_CONFIG = "config/paper-testbed.yaml";
@@ -170,10 +178,14 @@ final class BenchCommand implements Runnable {
             if (testbed) {
                 return testbed();
             }
-            if (sweep != null || repeat != 1 || settle != null) {
+            if (sweep != null || repeat != 1 || settle != null || load != null) {
                 throw new picocli.CommandLine.ParameterException(
                         spec.commandLine(),
-                        (sweep != null ? "--sweep" : repeat != 1 ? "--repeat" : "--settle")
+                        (sweep != null
+                                        ? "--sweep"
+                                        : repeat != 1
+                                                ? "--repeat"
+                                                : settle != null ? "--settle" : "--load")
                                 + " runs on the testbed only: add --testbed");
             }
             List<String[]> parsed = new ArrayList<>();
@@ -229,6 +241,12 @@ final class BenchCommand implements Runnable {
                 throw new picocli.CommandLine.ParameterException(
                         spec.commandLine(), e.getMessage());
             }
+            if (load != null && !points.dimension().equals(TestbedSweep.Sweep.BANDWIDTH)) {
+                throw new picocli.CommandLine.ParameterException(
+                        spec.commandLine(),
+                        "--load scales the cameras of a bandwidth sweep; a load sweep sets each"
+                                + " point's load itself");
+            }
             Path catalog =
                     Home.resolve(
                             parse.hasMatchedOption("--config") ? config : Path.of(TESTBED_CONFIG));
@@ -247,6 +265,19 @@ final class BenchCommand implements Runnable {
                 return 1;
             }
             Files.createDirectories(out);
+            if (load != null) {
+                Path scaled = out.resolve("catalog-load-" + TestbedSweep.format(load) + ".yaml");
+                Files.writeString(
+                        scaled,
+                        TestbedSweep.pointCatalog(
+                                Files.readString(catalog), TestbedSweep.Sweep.LOAD, load));
+                progress.update(
+                        "every camera at "
+                                + TestbedSweep.format(load)
+                                + "x its fps at every point: "
+                                + scaled);
+                catalog = scaled;
+            }
             List<TestbedSweep.Point> done = new ArrayList<>();
             TestbedSweep bench =
                     new TestbedSweep(

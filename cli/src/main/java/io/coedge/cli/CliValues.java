@@ -118,6 +118,7 @@ final class CliValues {
                     Map.entry("bench policies --warm-up", atLeast(0)),
                     Map.entry("bench policies --repeat", atLeast(1)),
                     Map.entry("bench policies --settle", atLeast(0)),
+                    Map.entry("bench policies --load", positive()),
                     Map.entry("bench live-link --drop-at", atLeast(0)),
                     Map.entry("bench live-link --restore-at", atLeast(0)),
                     Map.entry("bench live-link --duration", positive()),

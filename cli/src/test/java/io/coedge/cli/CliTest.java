@@ -119,5 +119,16 @@ class CliTest {
         assertThat(settleNoTestbed.exit()).isEqualTo(2);
         assertThat(settleNoTestbed.err())
                 .contains("--settle runs on the testbed only: add --testbed");
+        Run loadNoTestbed = run("bench", "policies", "--load", "1.5");
+        assertThat(loadNoTestbed.exit()).isEqualTo(2);
+        assertThat(loadNoTestbed.err()).contains("--load runs on the testbed only: add --testbed");
+        Run loadOnALoadSweep =
+                run("bench", "policies", "--testbed", "--sweep", "load=1,2", "--load", "1.5");
+        assertThat(loadOnALoadSweep.exit()).isEqualTo(2);
+        assertThat(loadOnALoadSweep.err())
+                .contains("--load scales the cameras of a bandwidth sweep; a load sweep sets");
+        Run noLoad = run("bench", "policies", "--testbed", "--load", "0");
+        assertThat(noLoad.exit()).isEqualTo(2);
+        assertThat(noLoad.err()).contains("--load must be").contains(", not 0");
     }
 }
