@@ -29,9 +29,15 @@ public sealed interface BatchDecision {
 
     /**
      * Drop the head frame of {@code model}'s queue as DROPPED: it cannot meet its deadline even
-     * alone.
+     * alone, or ({@code givesWayTo > 0}) the node is overloaded and, without it, a batch of that
+     * many frames behind it runs more frames per accelerator second than the batch it limits.
      */
-    record Shed(int model) implements BatchDecision {}
+    record Shed(int model, int givesWayTo) implements BatchDecision {
+        /** The head cannot meet its deadline even alone. */
+        public Shed(int model) {
+            this(model, 0);
+        }
+    }
 
     record Idle() implements BatchDecision {}
 }

@@ -24,4 +24,26 @@ public interface ModelQueues {
 
     /** When the head frame arrived at this node (epoch micros); only valid when size &gt; 0. */
     long headArrival(int model);
+
+    /**
+     * The deadlines of the {@code out.length} earliest frames of {@code model}, earliest first
+     * (fewer when fewer are queued); returns how many were written.
+     */
+    default int earliestDeadlines(int model, long[] out) {
+        if (size(model) == 0 || out.length == 0) {
+            return 0;
+        }
+        out[0] = headDeadline(model);
+        return 1;
+    }
+
+    /** Whether no frame of another model than {@code model} arrived in the last {@code micros}. */
+    default boolean othersQuietFor(int model, long micros) {
+        return false;
+    }
+
+    /** Whether the node cannot keep up with what arrives (its engine's overload signal). */
+    default boolean overloaded() {
+        return false;
+    }
 }

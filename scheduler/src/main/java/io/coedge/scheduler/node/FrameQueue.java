@@ -103,4 +103,40 @@ final class FrameQueue {
         put(i, h, d, a, b);
         return top;
     }
+
+    /**
+     * The deadlines of the {@code out.length} earliest entries, earliest first (fewer when fewer
+     * are queued): a walk of the heap's top through a small frontier, O(k^2) for k of them.
+     */
+    int earliestDeadlines(long[] out) {
+        int k = Math.min(out.length, size);
+        if (k == 0) {
+            return 0;
+        }
+        int[] frontier = new int[2 * k + 1];
+        int n = 0;
+        frontier[n++] = 0;
+        for (int j = 0; j < k; j++) {
+            int best = 0;
+            for (int f = 1; f < n; f++) {
+                if (lessThan(
+                        deadline[frontier[f]],
+                        arrival[frontier[f]],
+                        handle[frontier[f]],
+                        frontier[best])) {
+                    best = f;
+                }
+            }
+            int i = frontier[best];
+            out[j] = deadline[i];
+            frontier[best] = frontier[--n];
+            if (2 * i + 1 < size) {
+                frontier[n++] = 2 * i + 1;
+            }
+            if (2 * i + 2 < size) {
+                frontier[n++] = 2 * i + 2;
+            }
+        }
+        return k;
+    }
 }

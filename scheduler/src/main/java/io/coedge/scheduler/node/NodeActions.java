@@ -31,9 +31,32 @@ public interface NodeActions {
      *     ends (or, when {@code overloaded}, when it ends at worst)
      * @param overloaded the node could not keep up, so it judged against the running batch's
      *     pessimistic end ({@link NodeEngine#overloaded()})
+     * @param gaveWayTo 0 when the frame could not meet its deadline; else the size of the batch of
+     *     the frames behind it that the overloaded node runs instead, at more frames per second
      */
-    record Shed(long needsMicros, long leftMicros, boolean whileBusy, boolean overloaded) {
+    record Shed(
+            long needsMicros,
+            long leftMicros,
+            boolean whileBusy,
+            boolean overloaded,
+            int gaveWayTo) {
+        public Shed(long needsMicros, long leftMicros, boolean whileBusy, boolean overloaded) {
+            this(needsMicros, leftMicros, whileBusy, overloaded, 0);
+        }
+
         public String describe(String model) {
+            if (gaveWayTo > 0) {
+                return String.format(
+                        java.util.Locale.ROOT,
+                        "OVERLOAD_SHED: the node cannot keep up with %s; this frame (%.1f ms left,"
+                                + " %.1f ms needed alone) gave way to a batch of the %d frames"
+                                + " behind it, which runs more frames per second than the batch"
+                                + " its deadline allowed",
+                        model,
+                        leftMicros / 1000.0,
+                        needsMicros / 1000.0,
+                        gaveWayTo);
+            }
             return String.format(
                     java.util.Locale.ROOT,
                     "DEADLINE_UNREACHABLE: one frame of %s needs %.1f ms, %.1f ms were left when the node could start it%s",

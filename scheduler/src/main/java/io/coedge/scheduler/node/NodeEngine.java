@@ -125,6 +125,9 @@ public final class NodeEngine {
     private long lastCompletionMicros;
     private final OverloadSignal overload = new OverloadSignal();
 
+    /** When a frame of each model last arrived (epoch micros), by model index. */
+    private long[] lastArrival;
+
     /**
      * @param maxBatch the largest batch of each model (the catalog's), by model index
      */
@@ -191,6 +194,11 @@ public final class NodeEngine {
         }
         enqueue(handle, model, deadlineMicros, bytes);
         overload.arrived();
+        if (lastArrival == null) {
+            lastArrival = new long[queues.length];
+            java.util.Arrays.fill(lastArrival, Long.MIN_VALUE / 2);
+        }
+        lastArrival[model] = clock.nowMicros();
         drive(out);
         return true;
     }
@@ -289,7 +297,11 @@ public final class NodeEngine {
                         handle,
                         m,
                         new NodeActions.Shed(
-                                alone, deadline - shedFree, busy > 0, overload.overloaded()));
+                                alone,
+                                deadline - shedFree,
+                                busy > 0,
+                                overload.overloaded(),
+                                shed.givesWayTo()));
                 continue;
             }
             if (busy >= settings.maxInFlight() || (draining && busy > 0)) {
@@ -473,6 +485,30 @@ public final class NodeEngine {
         @Override
         public long headArrival(int model) {
             return queues[model].headArrival();
+        }
+
+        @Override
+        public int earliestDeadlines(int model, long[] out) {
+            return queues[model].earliestDeadlines(out);
+        }
+
+        @Override
+        public boolean overloaded() {
+            return overload.overloaded();
+        }
+
+        @Override
+        public boolean othersQuietFor(int model, long micros) {
+            if (lastArrival == null) {
+                return true;
+            }
+            long since = clock.nowMicros() - micros;
+            for (int m = 0; m < lastArrival.length; m++) {
+                if (m != model && lastArrival[m] > since) {
+                    return false;
+                }
+            }
+            return true;
         }
     }
 }

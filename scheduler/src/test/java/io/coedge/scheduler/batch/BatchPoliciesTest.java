@@ -145,6 +145,54 @@ class BatchPoliciesTest {
         private static final long TYPICAL_FREE = NOW + 20_000;
         private static final long WORST_FREE = NOW + 60_000;
 
+        /**
+         * Overloaded, one model: the head (due in 15 ms) allows a batch of 2 (15 ms, 0.133 frames
+         * per ms); the 8 frames behind it (due in 50 ms) make a batch of 8 (45 ms, 0.178 per ms).
+         */
+        private ListQueues headLimitsTheBatch() {
+            return new ListQueues(2).add(0, NOW, NOW + 15_000).addMany(0, 8, NOW, NOW + 50_000);
+        }
+
+        @Test
+        void onAnOverloadedNodeTheHeadGivesWayToAFasterBatchBehindIt() {
+            assertThat(
+                            policy.decide(
+                                    NOW,
+                                    NOW,
+                                    NOW,
+                                    headLimitsTheBatch().overloaded(true),
+                                    TWO_MODELS))
+                    .isEqualTo(new BatchDecision.Shed(0, 8));
+        }
+
+        @Test
+        void onANodeThatKeepsUpTheHeadRunsInTheBatchItsDeadlineAllows() {
+            assertThat(policy.decide(NOW, NOW, NOW, headLimitsTheBatch(), TWO_MODELS))
+                    .isEqualTo(new BatchDecision.Run(0, 2));
+        }
+
+        @Test
+        void theHeadDoesNotGiveWayWhileAnotherModelsFramesArrive() {
+            // a batch of 8 would hold up the other model's next frame for 45 ms
+            assertThat(
+                            policy.decide(
+                                    NOW,
+                                    NOW,
+                                    NOW,
+                                    headLimitsTheBatch().overloaded(true).arriving(1),
+                                    TWO_MODELS))
+                    .isEqualTo(new BatchDecision.Run(0, 2));
+        }
+
+        @Test
+        void theHeadDoesNotGiveWayWhenTheFramesBehindItAreNoFaster() {
+            // all due in 15 ms: without the head a batch of 2 again, at the same rate
+            ListQueues q = new ListQueues(2).addMany(0, 9, NOW, NOW + 15_000).overloaded(true);
+
+            assertThat(policy.decide(NOW, NOW, NOW, q, TWO_MODELS))
+                    .isEqualTo(new BatchDecision.Run(0, 2));
+        }
+
         @Test
         void aFrameThatMakesItIfTheRunningBatchEndsAsUsualIsNotShed() {
             // due at +35 ms: from the typical end (+20) a 10 ms run makes it, from the pessimistic

@@ -151,6 +151,50 @@ class NodeEngineTest {
         assertThat(e.idle()).isTrue();
     }
 
+    /** Frame 1 runs alone until 10 ms; frame 2 (due at 26 ms) heads four frames due at 100 ms. */
+    private static void headThenFourLaterFrames(NodeEngine e, Recorder r) {
+        e.arrive(1, 0, ms(1000), 10, r);
+        e.arrive(2, 0, ms(26), 10, r);
+        for (long h = 3; h <= 6; h++) {
+            e.arrive(h, 0, ms(100), 10, r);
+        }
+    }
+
+    @Test
+    void anOverloadedNodeShedsAHeadThatLimitsItsBatchToAFasterOneBehindItAndSaysWhy() {
+        NodeEngine e = engine(NO_ALLOWANCE);
+        Recorder r = new Recorder();
+        for (long h = 100; h < 120; h++) {
+            e.arrive(h, 0, now + 5_000, 10, r); // hopeless even alone: the node cannot keep up
+        }
+        assertThat(e.overloaded()).isTrue();
+
+        headThenFourLaterFrames(e, r);
+
+        // From 10 ms frame 2 allows a batch of 2 (16 ms, 0.125 frames per ms); without it the
+        // three behind it make one of 3 (22 ms, 0.136 per ms).
+        assertThat(r.log)
+                .contains(
+                        "shed 2: OVERLOAD_SHED: the node cannot keep up with m0; this frame (16.0 ms"
+                                + " left, 10.0 ms needed alone) gave way to a batch of the 3 frames"
+                                + " behind it, which runs more frames per second than the batch its"
+                                + " deadline allowed");
+    }
+
+    @Test
+    void aNodeThatKeepsUpRunsTheHeadInTheBatchItsDeadlineAllows() {
+        NodeEngine e = engine(NO_ALLOWANCE);
+        Recorder r = new Recorder();
+
+        headThenFourLaterFrames(e, r);
+
+        assertThat(e.overloaded()).isFalse();
+        assertThat(r.log).noneMatch(l -> l.startsWith("shed"));
+        now = ms(7);
+        e.timerFired(r);
+        assertThat(r.log).contains("start m0 [2 3] pipelined");
+    }
+
     @Test
     void anIdleNodeRunsAFrameItsTypicalCostMeetsThoughItsP99DoesNot() {
         NodeEngine e = engine(NO_ALLOWANCE);

@@ -12,6 +12,8 @@ import java.util.List;
 public final class ListQueues implements ModelQueues {
 
     private final List<List<long[]>> queues = new ArrayList<>();
+    private boolean overloaded;
+    private final java.util.Set<Integer> arriving = new java.util.HashSet<>();
 
     public ListQueues(int models) {
         for (int i = 0; i < models; i++) {
@@ -52,5 +54,37 @@ public final class ListQueues implements ModelQueues {
     @Override
     public long headArrival(int model) {
         return queues.get(model).get(0)[1];
+    }
+
+    /** The node's overload signal as the policy sees it. */
+    public ListQueues overloaded(boolean overloaded) {
+        this.overloaded = overloaded;
+        return this;
+    }
+
+    /** Frames of {@code model} keep arriving (lately, whatever the window asked about). */
+    public ListQueues arriving(int model) {
+        arriving.add(model);
+        return this;
+    }
+
+    @Override
+    public int earliestDeadlines(int model, long[] out) {
+        List<long[]> q = queues.get(model);
+        int k = Math.min(out.length, q.size());
+        for (int i = 0; i < k; i++) {
+            out[i] = q.get(i)[0];
+        }
+        return k;
+    }
+
+    @Override
+    public boolean overloaded() {
+        return overloaded;
+    }
+
+    @Override
+    public boolean othersQuietFor(int model, long micros) {
+        return arriving.stream().allMatch(m -> m == model);
     }
 }
