@@ -425,6 +425,7 @@ public final class TestbedSweep {
             jobs.stop(probe);
             jobs.cancel(rest, jobId);
         }
+        writeStatuses(logs.resolve("statuses-" + run + ".jsonl"), statuses, progress);
         Point p =
                 tally(
                         sweep, value, dispatch, batch, catalog, sent, results, statuses, duration,
@@ -466,6 +467,31 @@ public final class TestbedSweep {
         progress.accept(
                 String.format(Locale.ROOT, "run %d: %s", run, frameSizes(catalog, statuses)));
         return p;
+    }
+
+    /**
+     * The nodes' last statuses of a run, one JSON line each (the node-profiles topic's format):
+     * what the run's prediction was computed from, kept beside the run's logs so that it can be
+     * traced.
+     */
+    static void writeStatuses(
+            Path file, Map<String, NodeStatus> statuses, Consumer<String> progress) {
+        StringBuilder out = new StringBuilder();
+        new TreeMap<>(statuses)
+                .values()
+                .forEach(
+                        s ->
+                                out.append(
+                                                new String(
+                                                        NodeStatusCodec.toJson(s),
+                                                        StandardCharsets.UTF_8))
+                                        .append('\n'));
+        try {
+            Files.createDirectories(file.getParent());
+            Files.writeString(file, out);
+        } catch (IOException e) {
+            progress.accept("could not keep the run's statuses in " + file + ": " + e.getMessage());
+        }
     }
 
     /**

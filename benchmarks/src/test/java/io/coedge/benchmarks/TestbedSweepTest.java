@@ -287,4 +287,34 @@ class TestbedSweepTest {
         assertThat(TestbedSweep.frameSizes(c, java.util.Map.of("a", a)))
                 .isEqualTo("frame sizes measured (catalog): T 10.0 KB (43.2 KB) U - (0.8 KB)");
     }
+
+    @Test
+    void eachRunsLastStatusesAreKeptOneJsonLinePerNodeAndReadBack(
+            @org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        io.coedge.format.NodeStatus a =
+                new io.coedge.format.NodeStatus(
+                        "a", 0, 0, 1_000, true, "", "cpu", java.util.Map.of(), 2, 0.5);
+        io.coedge.format.NodeStatus b =
+                new io.coedge.format.NodeStatus(
+                        "b",
+                        1,
+                        0,
+                        1_001,
+                        false,
+                        "sidecar unreachable",
+                        "cpu",
+                        java.util.Map.of(),
+                        0,
+                        0);
+        java.nio.file.Path file = dir.resolve("logs").resolve("statuses-3.jsonl");
+
+        TestbedSweep.writeStatuses(file, java.util.Map.of("b", b, "a", a), line -> {});
+
+        List<String> lines = java.nio.file.Files.readAllLines(file);
+        assertThat(lines).hasSize(2);
+        assertThat(io.coedge.format.NodeStatusCodec.fromJson(lines.get(0).getBytes()).node())
+                .isEqualTo("a");
+        assertThat(io.coedge.format.NodeStatusCodec.fromJson(lines.get(1).getBytes()).reason())
+                .isEqualTo("sidecar unreachable");
+    }
 }
