@@ -49,41 +49,7 @@ public record NodeStatus(
         Map<String, LinkStatus> links,
         Map<String, FrameBytes> frameBytes) {
 
-    /** A status without frame sizes. */
-    public NodeStatus(
-            String node,
-            int subtask,
-            int attempt,
-            long timestamp,
-            boolean healthy,
-            String reason,
-            String device,
-            Map<String, ModelStatus> models,
-            long queuedFrames,
-            double load,
-            Integer sourceSubtask,
-            Integer sourceSubtasks,
-            String probe,
-            Map<String, LinkStatus> links) {
-        this(
-                node,
-                subtask,
-                attempt,
-                timestamp,
-                healthy,
-                reason,
-                device,
-                models,
-                queuedFrames,
-                load,
-                sourceSubtask,
-                sourceSubtasks,
-                probe,
-                links,
-                null);
-    }
-
-    /** A status without link measurements. */
+    /** A status without link measurements or frame sizes. */
     public NodeStatus(
             String node,
             int subtask,
@@ -110,6 +76,7 @@ public record NodeStatus(
                 load,
                 sourceSubtask,
                 sourceSubtasks,
+                null,
                 null,
                 null);
     }

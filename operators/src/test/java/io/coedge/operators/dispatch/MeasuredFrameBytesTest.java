@@ -36,8 +36,10 @@ class MeasuredFrameBytesTest {
         - {from: b, to: a, bandwidthMbps: 5, latencyMs: 0}
       """);
 
-    static NodeStatus withBytes(NodeStatus s, Map<String, NodeStatus.FrameBytes> bytes) {
-        return s.withFrameBytes(bytes);
+    /** A status of {@code node} at NOW that measured one task's frames. */
+    static NodeStatus measured(String node, String task, long bytes, int samples, long lastMs) {
+        return MeasuredLinksTest.slow(node, NOW, null)
+                .withFrameBytes(Map.of(task, new NodeStatus.FrameBytes(bytes, samples, lastMs)));
     }
 
     @Test
@@ -48,10 +50,7 @@ class MeasuredFrameBytesTest {
         assertThat(TopologyBuilder.frameBytes("t1", 750_000, Map.of("a", older)))
                 .isEqualTo(750_000);
         // A measurement of another task says nothing of this one.
-        NodeStatus other =
-                withBytes(
-                        MeasuredLinksTest.slow("a", NOW, null),
-                        Map.of("t2", new NodeStatus.FrameBytes(75_000, 64, NOW)));
+        NodeStatus other = measured("a", "t2", 75_000, 64, NOW);
         assertThat(TopologyBuilder.frameBytes("t1", 750_000, Map.of("a", other)))
                 .isEqualTo(750_000);
     }
@@ -60,42 +59,22 @@ class MeasuredFrameBytesTest {
     void theNodeWithTheNewestFrameOfTheTaskGivesItsSize() {
         Map<String, NodeStatus> all = new HashMap<>();
         // a ran t1 until the task moved to b a minute ago; b measures it now.
-        all.put(
-                "a",
-                withBytes(
-                        MeasuredLinksTest.slow("a", NOW, null),
-                        Map.of("t1", new NodeStatus.FrameBytes(80_000, 64, NOW - 60_000))));
-        all.put(
-                "b",
-                withBytes(
-                        MeasuredLinksTest.slow("b", NOW, null),
-                        Map.of("t1", new NodeStatus.FrameBytes(70_000, 12, NOW - 100))));
+        all.put("a", measured("a", "t1", 80_000, 64, NOW - 60_000));
+        all.put("b", measured("b", "t1", 70_000, 12, NOW - 100));
         assertThat(TopologyBuilder.frameBytes("t1", 750_000, all)).isEqualTo(70_000);
 
         // The same latest frame on both (one camera's frame seen twice): more frames, then the
         // node id, the same choice on every dispatcher subtask.
-        all.put(
-                "a",
-                withBytes(
-                        MeasuredLinksTest.slow("a", NOW, null),
-                        Map.of("t1", new NodeStatus.FrameBytes(80_000, 64, NOW - 100))));
+        all.put("a", measured("a", "t1", 80_000, 64, NOW - 100));
         assertThat(TopologyBuilder.frameBytes("t1", 750_000, all)).isEqualTo(80_000);
-        all.put(
-                "b",
-                withBytes(
-                        MeasuredLinksTest.slow("b", NOW, null),
-                        Map.of("t1", new NodeStatus.FrameBytes(70_000, 64, NOW - 100))));
+        all.put("b", measured("b", "t1", 70_000, 64, NOW - 100));
         assertThat(TopologyBuilder.frameBytes("t1", 750_000, all)).isEqualTo(80_000);
     }
 
     @Test
     void theTopologyCarriesTheMeasuredSizeOfEachTask() {
         Map<String, NodeStatus> all = new HashMap<>();
-        all.put(
-                "a",
-                withBytes(
-                        MeasuredLinksTest.slow("a", NOW, null),
-                        Map.of("t1", new NodeStatus.FrameBytes(75_000, 64, NOW))));
+        all.put("a", measured("a", "t1", 75_000, 64, NOW));
         all.put("b", MeasuredLinksTest.slow("b", NOW, null));
 
         var tasks = new TopologyBuilder(GUESSED.parse(), 5_000).build(all, NOW).tasks();
@@ -116,12 +95,12 @@ class MeasuredFrameBytesTest {
                 .as("750 KB over 5 Mbit/s misses every deadline: both stay on overloaded a")
                 .containsOnly(Map.entry("t1", "a"), Map.entry("t2", "a"));
 
-        Map<String, NodeStatus.FrameBytes> measured =
+        Map<String, NodeStatus.FrameBytes> bytes =
                 Map.of(
                         "t1", new NodeStatus.FrameBytes(75_000, 64, NOW),
                         "t2", new NodeStatus.FrameBytes(75_000, 64, NOW));
         Map<String, NodeStatus> light = new HashMap<>();
-        light.put("a", withBytes(MeasuredLinksTest.slow("a", NOW, null), measured));
+        light.put("a", MeasuredLinksTest.slow("a", NOW, null).withFrameBytes(bytes));
         light.put("b", MeasuredLinksTest.slow("b", NOW, null));
         assertThat(planner().onStatuses(light, null).state().assignment().values())
                 .as("75 KB take 120 ms: one task goes to b")
