@@ -19,6 +19,10 @@ import java.util.List;
  *       deadline when started at the (pessimistic) free time. The batch holds the b earliest
  *       deadlines, so that is {@code start + latency(b) <= headDeadline}. When the head fits only
  *       if the running work ends as usual, it runs alone;
+ *   <li>on an overloaded node ({@link ModelQueues#overloaded()}) whose other models sent nothing
+ *       for {@link #OTHERS_QUIET_MICROS}: shed the head when the frames behind it make a larger
+ *       batch that meets all their deadlines at more frames per accelerator second ({@link
+ *       #fasterBatchBehindHead}); a node that cannot keep up then serves more frames on time;
  *   <li>if that batch takes the model's whole queue, no other model is waiting and the head frame's
  *       slack would still allow one frame more, wait — at most {@code waitFraction} of the slack
  *       left after a batch of b + 1 — for more frames to batch with.

@@ -126,7 +126,7 @@ public final class NodeEngine {
     private final OverloadSignal overload = new OverloadSignal();
 
     /** When a frame of each model last arrived (epoch micros), by model index. */
-    private long[] lastArrival;
+    private final long[] lastArrival;
 
     /**
      * @param maxBatch the largest batch of each model (the catalog's), by model index
@@ -138,6 +138,8 @@ public final class NodeEngine {
         this.maxBatch = maxBatch.clone();
         int models = maxBatch.length;
         queues = new FrameQueue[models];
+        lastArrival = new long[models];
+        java.util.Arrays.fill(lastArrival, Long.MIN_VALUE / 2); // none yet: quiet for any window
         estimators = new LatencyEstimator[models];
         plan = new LatencyProfile[models];
         for (int m = 0; m < models; m++) {
@@ -194,10 +196,6 @@ public final class NodeEngine {
         }
         enqueue(handle, model, deadlineMicros, bytes);
         overload.arrived();
-        if (lastArrival == null) {
-            lastArrival = new long[queues.length];
-            java.util.Arrays.fill(lastArrival, Long.MIN_VALUE / 2);
-        }
         lastArrival[model] = clock.nowMicros();
         drive(out);
         return true;
@@ -499,9 +497,6 @@ public final class NodeEngine {
 
         @Override
         public boolean othersQuietFor(int model, long micros) {
-            if (lastArrival == null) {
-                return true;
-            }
             long since = clock.nowMicros() - micros;
             for (int m = 0; m < lastArrival.length; m++) {
                 if (m != model && lastArrival[m] > since) {
