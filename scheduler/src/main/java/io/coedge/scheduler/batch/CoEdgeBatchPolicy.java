@@ -102,9 +102,12 @@ public record CoEdgeBatchPolicy(double waitFraction) implements BatchPolicy {
             // in time only if the running work ends as usual: not hopeless, so it runs (alone) next
             return new BatchDecision.Run(m, 1);
         }
-        if (queued > b && b < p.maxBatch() && queues.overloaded()) {
+        if (queued > b
+                && b < p.maxBatch()
+                && queues.overloaded()
+                && queues.othersQuietFor(m, OTHERS_QUIET_MICROS)) {
             int faster = fasterBatchBehindHead(queues, m, p, start, b);
-            if (faster > 0 && queues.othersQuietFor(m, OTHERS_QUIET_MICROS)) {
+            if (faster > 0) {
                 return new BatchDecision.Shed(m, faster);
             }
         }
@@ -131,10 +134,10 @@ public record CoEdgeBatchPolicy(double waitFraction) implements BatchPolicy {
     static final long OTHERS_QUIET_MICROS = 1_000_000;
 
     /**
-     * The largest batch of the frames behind the head of {@code m} (leaving the first k, k >= 1)
-     * that meets all their deadlines from {@code start} and runs more frames per accelerator second
-     * than the batch of {@code b} the head allows; 0 when none does. Looks at most two largest
-     * batches deep into the queue.
+     * A batch of the frames behind the head of {@code m} that meets all their deadlines from {@code
+     * start} and runs more frames per accelerator second than the batch of {@code b} the head
+     * allows: the largest such batch after leaving the fewest frames (k >= 1) that yields one; 0
+     * when none does. Looks at most two largest batches deep into the queue.
      */
     static int fasterBatchBehindHead(
             ModelQueues queues, int m, LatencyProfile p, long start, int b) {
