@@ -9,6 +9,11 @@ import io.coedge.format.NodeStatus;
 import io.coedge.scheduler.dispatch.Replanner;
 import java.util.List;
 import java.util.Map;
+import org.apache.flink.api.common.serialization.SerializerConfigImpl;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.common.typeutils.TypeSerializer;
+import org.apache.flink.core.memory.DataInputDeserializer;
+import org.apache.flink.core.memory.DataOutputSerializer;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.apache.flink.streaming.api.operators.co.CoBroadcastWithNonKeyedOperator;
 import org.apache.flink.streaming.util.BroadcastOperatorTestHarness;
@@ -191,6 +196,35 @@ class DispatchFunctionTest {
                     .containsExactly(before.assignment().get("t1"))
                     .doesNotContain("n1");
         }
+    }
+
+    /**
+     * A move still awaiting confirmation is checkpointed with the node and since when, through the
+     * serializer {@link DispatchFunction#REPLANNER} declares.
+     */
+    @Test
+    void aMoveAwaitingConfirmationSurvivesTheStateSerializer() throws Exception {
+        Replanner.State state =
+                new Replanner.State(
+                        Map.of("t1", "n1"),
+                        Map.of("t1", 7L),
+                        11,
+                        13,
+                        true,
+                        3,
+                        Map.of("t1", new Replanner.Wanted("n2", 17)),
+                        true);
+        TypeSerializer<Replanner.State> serializer =
+                TypeInformation.of(Replanner.State.class)
+                        .createSerializer(new SerializerConfigImpl());
+        DataOutputSerializer out = new DataOutputSerializer(256);
+        serializer.serialize(state, out);
+
+        Replanner.State back =
+                serializer.deserialize(new DataInputDeserializer(out.getCopyOfBuffer()));
+
+        assertThat(back).isEqualTo(state);
+        assertThat(back.wanted()).containsEntry("t1", new Replanner.Wanted("n2", 17));
     }
 
     @Test

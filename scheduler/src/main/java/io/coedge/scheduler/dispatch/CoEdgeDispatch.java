@@ -3,6 +3,7 @@ package io.coedge.scheduler.dispatch;
 import io.coedge.scheduler.model.Assignment;
 import io.coedge.scheduler.model.LatencyProfile;
 import io.coedge.scheduler.model.Link;
+import io.coedge.scheduler.model.LinkLoad;
 import io.coedge.scheduler.model.NodeProfile;
 import io.coedge.scheduler.model.Task;
 import io.coedge.scheduler.model.Topology;
@@ -153,13 +154,7 @@ public final class CoEdgeDispatch implements DispatchPolicy {
         private final int[] at;
         private final IntList[] tasksOn;
         private final double[] modelRate;
-        private final double[] linkUse;
-
-        /**
-         * Where each (origin, destination) link's use is counted: links shared as one name count in
-         * one place.
-         */
-        private final int[] segment;
+        private final LinkLoad linkUse;
 
         private final double[] pressureCache;
         private final boolean[] dirty;
@@ -195,17 +190,7 @@ public final class CoEdgeDispatch implements DispatchPolicy {
                 tasksOn[n] = new IntList();
             }
             modelRate = new double[nodes * models];
-            linkUse = new double[nodes * nodes];
-            segment = new int[nodes * nodes];
-            java.util.Map<String, Integer> shared = new HashMap<>();
-            for (int i = 0; i < segment.length; i++) {
-                segment[i] = i;
-                Link l = i / nodes == i % nodes ? null : topo.link(i / nodes, i % nodes);
-                if (l != null && l.sharedAs() != null) {
-                    Integer first = shared.putIfAbsent(l.sharedAs(), i);
-                    segment[i] = first == null ? i : first;
-                }
-            }
+            linkUse = new LinkLoad(topo);
             pressureCache = new double[nodes];
             dirty = new boolean[nodes];
             Arrays.fill(dirty, true);
@@ -262,9 +247,7 @@ public final class CoEdgeDispatch implements DispatchPolicy {
             at[t] = n;
             tasksOn[n].add(t);
             modelRate[n * models + model[t]] += rate[t];
-            if (n != origin[t]) {
-                linkUse[segment[origin[t] * nodes + n]] += rate[t] * bytes[t] * 8.0;
-            }
+            linkUse.add(origin[t], n, rate[t] * bytes[t] * 8.0);
             dirty[n] = true;
         }
 
@@ -272,9 +255,7 @@ public final class CoEdgeDispatch implements DispatchPolicy {
             int n = at[t];
             tasksOn[n].remove(t);
             modelRate[n * models + model[t]] -= rate[t];
-            if (n != origin[t]) {
-                linkUse[segment[origin[t] * nodes + n]] -= rate[t] * bytes[t] * 8.0;
-            }
+            linkUse.remove(origin[t], n, rate[t] * bytes[t] * 8.0);
             dirty[n] = true;
         }
 
@@ -412,10 +393,7 @@ public final class CoEdgeDispatch implements DispatchPolicy {
             for (int i = 0; i < len; i++) {
                 extra += rate[group[i]] * bytes[group[i]] * 8.0;
             }
-            Link l = topo.link(o, d);
-            return l != null
-                    && linkUse[segment[o * nodes + d]] + extra
-                            <= maxLinkUtilisation * l.bandwidthBitsPerSecond();
+            return linkUse.fits(o, d, extra, maxLinkUtilisation);
         }
 
         void homecoming() {
@@ -439,11 +417,7 @@ public final class CoEdgeDispatch implements DispatchPolicy {
             for (int o = 0; o < nodes; o++) {
                 for (int d = 0; d < nodes; d++) {
                     Link l = o == d ? null : topo.link(o, d);
-                    if (l == null
-                            || linkUse[segment[o * nodes + d]]
-                                    <= maxLinkUtilisation
-                                            * l.bandwidthBitsPerSecond()
-                                            * (1 + 1e-9)) {
+                    if (l == null || linkUse.fits(o, d, 0, maxLinkUtilisation * (1 + 1e-9))) {
                         continue;
                     }
                     IntList on = tasksOn[d];
@@ -463,8 +437,7 @@ public final class CoEdgeDispatch implements DispatchPolicy {
                                                             rate[b] * bytes[b], rate[a] * bytes[a])
                                                     : Integer.compare(a, b));
                     for (int t : shipped) {
-                        if (linkUse[segment[o * nodes + d]]
-                                <= maxLinkUtilisation * l.bandwidthBitsPerSecond()) {
+                        if (linkUse.fits(o, d, 0, maxLinkUtilisation)) {
                             break;
                         }
                         one[0] = t;

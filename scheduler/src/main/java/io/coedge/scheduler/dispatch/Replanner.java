@@ -1,7 +1,7 @@
 package io.coedge.scheduler.dispatch;
 
 import io.coedge.scheduler.model.Assignment;
-import io.coedge.scheduler.model.Link;
+import io.coedge.scheduler.model.LinkLoad;
 import io.coedge.scheduler.model.NodeProfile;
 import io.coedge.scheduler.model.Task;
 import io.coedge.scheduler.model.Topology;
@@ -124,9 +124,9 @@ public final class Replanner {
      * @param planned whether a plan has been due at all yet
      * @param firstReportMicros the earliest report time ever handed in ({@link Long#MAX_VALUE}
      *     before any): the start-up wait runs from it
-     * @param wanted task id -> node the last plan wanted it on but did not move it to, awaiting
-     *     confirmation ({@link Settings#confirmMoves})
-     * @param wantedSinceMicros task id -> since when the plans have wanted it on that node
+     * @param wanted task id -> the node the last plan wanted it on but did not move it to, and
+     *     since when the plans have wanted it there, awaiting confirmation ({@link
+     *     Settings#confirmMoves})
      * @param policyPlanned whether the policy has planned yet (before, tasks sit on their origins
      *     by default, and its first plan's moves are made at once)
      */
@@ -137,21 +137,24 @@ public final class Replanner {
             long healthSignature,
             boolean planned,
             long firstReportMicros,
-            Map<String, String> wanted,
-            Map<String, Long> wantedSinceMicros,
+            Map<String, Wanted> wanted,
             boolean policyPlanned) {
 
         public State {
             assignment = Map.copyOf(assignment);
             movedAtMicros = Map.copyOf(movedAtMicros);
             wanted = wanted == null ? Map.of() : Map.copyOf(wanted);
-            wantedSinceMicros =
-                    wantedSinceMicros == null ? Map.of() : Map.copyOf(wantedSinceMicros);
         }
 
         public static State initial() {
-            return new State(
-                    Map.of(), Map.of(), 0, 0, false, Long.MAX_VALUE, Map.of(), Map.of(), false);
+            return new State(Map.of(), Map.of(), 0, 0, false, Long.MAX_VALUE, Map.of(), false);
+        }
+    }
+
+    /** A move the plans want but have not made yet: the node, and since when they want it. */
+    public record Wanted(String node, long sinceMicros) implements Serializable {
+        public Wanted {
+            Objects.requireNonNull(node, "node");
         }
     }
 
@@ -249,7 +252,6 @@ public final class Replanner {
                                     state.planned(),
                                     firstReport,
                                     state.wanted(),
-                                    state.wantedSinceMicros(),
                                     state.policyPlanned()),
                     Verdict.NOT_DUE,
                     List.of(),
@@ -288,8 +290,7 @@ public final class Replanner {
         List<Move> moves = new ArrayList<>();
         List<Move> held = new ArrayList<>();
         List<Move> awaiting = new ArrayList<>();
-        Map<String, String> wanted = new HashMap<>();
-        Map<String, Long> wantedSince = new HashMap<>();
+        Map<String, Wanted> wanted = new HashMap<>();
         // A move needs the plans to have wanted it for an interval, unless it leaves an unhealthy
         // node or a link past its capacity, or the policy never planned before.
         boolean confirm = settings.confirmMoves() && state.policyPlanned();
@@ -309,16 +310,17 @@ public final class Replanner {
                 after.put(task, was); // still dwelling where it last moved to
                 held.add(move);
             } else if (confirm && healthy(topology, was) && !stuck.contains(task)) {
-                boolean same = e.getValue().equals(state.wanted().get(task));
+                Wanted before = state.wanted().get(task);
                 long since =
-                        same ? state.wantedSinceMicros().getOrDefault(task, nowMicros) : nowMicros;
+                        before != null && before.node().equals(e.getValue())
+                                ? before.sinceMicros()
+                                : nowMicros;
                 if (nowMicros - since >= settings.replanIntervalMicros()) {
                     movedAt.put(task, nowMicros);
                     moves.add(move);
                 } else {
                     after.put(task, was); // not wanted long enough: later plans must agree
-                    wanted.put(task, e.getValue());
-                    wantedSince.put(task, since);
+                    wanted.put(task, new Wanted(e.getValue(), since));
                     awaiting.add(move);
                 }
             } else {
@@ -335,7 +337,6 @@ public final class Replanner {
                         true,
                         firstReport,
                         wanted,
-                        wantedSince,
                         state.policyPlanned() || verdict == Verdict.PLANNED),
                 verdict,
                 moves,
@@ -362,37 +363,15 @@ public final class Replanner {
      * that each fit a shared WAN uplink alone may together overfill it.
      */
     static Set<String> pastLinkCapacity(Topology topology, Map<String, String> assignment) {
-        Map<Object, Double> use = new HashMap<>();
-        Map<String, Link> linkOf = new HashMap<>();
+        LinkLoad load = LinkLoad.of(topology, assignment);
+        Set<String> stuck = new java.util.HashSet<>();
         for (Task t : topology.tasks()) {
-            String at = assignment.get(t.id());
-            if (at == null || at.equals(t.origin())) {
-                continue;
-            }
-            Link l;
-            try {
-                l = topology.link(topology.nodeIndex(t.origin()), topology.nodeIndex(at));
-            } catch (IllegalArgumentException e) {
-                continue; // a node the topology no longer has: the health rule covers it
-            }
-            if (l != null) {
-                use.merge(carrier(l), t.frameRate() * t.inputBytes() * 8.0, Double::sum);
-                linkOf.put(t.id(), l);
+            int[] path = LinkLoad.path(topology, t, assignment.get(t.id()));
+            if (path != null && !load.fits(path[0], path[1], 0, 1.0)) {
+                stuck.add(t.id());
             }
         }
-        Set<String> stuck = new java.util.HashSet<>();
-        linkOf.forEach(
-                (task, l) -> {
-                    if (use.get(carrier(l)) > l.bandwidthBitsPerSecond()) {
-                        stuck.add(task);
-                    }
-                });
         return stuck;
-    }
-
-    /** What carries a link's bytes: the uplink it shares, or the link alone. */
-    private static Object carrier(Link l) {
-        return l.sharedAs() != null ? "shared " + l.sharedAs() : l;
     }
 
     /** A node the topology does not know is not healthy: nothing holds a task there. */

@@ -22,6 +22,12 @@ public final class Topology {
     private final Link[] linkMatrix;
     private final int[][] neighbours;
 
+    /**
+     * (from * nodes + to) -> the slot whose bytes the link from -> to shares: links with one {@link
+     * Link#sharedAs} name all point to the first of them, any other link to itself.
+     */
+    private final int[] carrier;
+
     public Topology(List<NodeProfile> nodes, List<Link> links, List<Task> tasks) {
         this.nodes = List.copyOf(nodes);
         this.links = List.copyOf(links);
@@ -80,6 +86,16 @@ public final class Topology {
         for (int i = 0; i < n; i++) {
             neighbours[i] = nb.get(i).stream().sorted().mapToInt(Integer::intValue).toArray();
         }
+        this.carrier = new int[n * n];
+        Map<String, Integer> shared = new HashMap<>();
+        for (int i = 0; i < carrier.length; i++) {
+            Link l = linkMatrix[i];
+            Integer first = l == null || l.sharedAs() == null ? null : shared.get(l.sharedAs());
+            carrier[i] = first == null ? i : first;
+            if (l != null && l.sharedAs() != null && first == null) {
+                shared.put(l.sharedAs(), i);
+            }
+        }
     }
 
     public List<NodeProfile> nodes() {
@@ -126,6 +142,15 @@ public final class Topology {
     /** The directed link between two node indexes, or null when there is none. */
     public Link link(int from, int to) {
         return linkMatrix[from * nodes.size() + to];
+    }
+
+    /**
+     * Where the bytes of the link {@code from -> to} are counted, as a slot in {@code [0,
+     * nodes^2)}: links shared under one name ({@link Link#sharedAs}, one transmitter) have one
+     * slot, any other link its own. {@link LinkLoad} sums by it.
+     */
+    public int carrier(int from, int to) {
+        return carrier[from * nodes.size() + to];
     }
 
     /** Node indexes reachable over one link from {@code node}, ascending. */

@@ -8,6 +8,7 @@ import io.coedge.scheduler.dispatch.Replanner.Outcome;
 import io.coedge.scheduler.dispatch.Replanner.Settings;
 import io.coedge.scheduler.dispatch.Replanner.State;
 import io.coedge.scheduler.dispatch.Replanner.Verdict;
+import io.coedge.scheduler.dispatch.Replanner.Wanted;
 import io.coedge.scheduler.model.Assignment;
 import io.coedge.scheduler.model.LatencyProfile;
 import io.coedge.scheduler.model.Link;
@@ -466,7 +467,7 @@ class ReplannerTest {
 
         assertThat(soon.planned()).as("n3's health changed: a plan is due").isTrue();
         assertThat(soon.moves()).isEmpty();
-        assertThat(soon.state().wantedSinceMicros()).containsEntry("t1", T0 + interval);
+        assertThat(soon.state().wanted()).containsEntry("t1", new Wanted("n2", T0 + interval));
         assertThat(later.moves()).containsExactly(new Move("t1", "n1", "n2"));
     }
 
@@ -552,17 +553,7 @@ class ReplannerTest {
                 .isEqualTo(new Settings(5_000_000, 15_000_000, 5_000_000, true));
 
         Map<String, String> assignment = new HashMap<>(ORIGINS);
-        State state =
-                new State(
-                        assignment,
-                        Map.of(),
-                        0,
-                        0,
-                        false,
-                        Long.MAX_VALUE,
-                        Map.of(),
-                        Map.of(),
-                        false);
+        State state = new State(assignment, Map.of(), 0, 0, false, Long.MAX_VALUE, Map.of(), false);
         assignment.put("t1", "n3");
 
         assertThat(state.assignment()).isEqualTo(ORIGINS);
