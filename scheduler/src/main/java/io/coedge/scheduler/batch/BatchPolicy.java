@@ -56,6 +56,17 @@ public interface BatchPolicy {
     }
 
     /**
+     * Whether the node engine may run a head this policy sheds, alone and next, when the typical
+     * estimate says it makes its deadline (the running batch ends as usual, the head runs alone as
+     * usual) on a node that keeps up: a shed is a certain miss, the run a likely hit. The coedge
+     * policy allows it; a baseline that sheds on its own pessimistic prediction (Clockwork) does
+     * not, and neither does this default.
+     */
+    default boolean runsHeadsTheTypicalEstimateMeets() {
+        return false;
+    }
+
+    /**
      * The model whose head frame arrived first (ties: lowest index), or -1 when all queues are
      * empty.
      */

@@ -63,6 +63,16 @@ public record CoEdgeBatchPolicy(double waitFraction) implements BatchPolicy {
         return NAME;
     }
 
+    /**
+     * Yes: a frame is shed on the pessimistic estimate so that a frame that then misses does not
+     * take accelerator time from the frames behind it; on a node that keeps up there is slack for a
+     * head the typical estimate says makes it, and its miss costs no more than its shed.
+     */
+    @Override
+    public boolean runsHeadsTheTypicalEstimateMeets() {
+        return true;
+    }
+
     @Override
     public BatchDecision decide(
             long nowMicros,

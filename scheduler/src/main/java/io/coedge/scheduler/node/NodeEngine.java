@@ -273,6 +273,14 @@ public final class NodeEngine {
             long shedFree = overload.overloaded() ? free : typicalFree;
             List<LatencyProfile> profiles = profiles();
             BatchDecision decision = policy.decide(now, shedFree, free, view, profiles);
+            if (decision instanceof BatchDecision.Shed shed
+                    && typicallyMakesIt(shed, typicalFree, free)) {
+                // On a node that keeps up, a head the pessimistic estimate sheds but the typical
+                // one
+                // runs in time goes alone, next: shedding it is a certain miss, running it a likely
+                // hit, and a node that keeps up has the slack to try.
+                decision = new BatchDecision.Run(shed.model(), 1);
+            }
             if (decision instanceof BatchDecision.Shed shed) {
                 int m = shed.model();
                 long deadline = queues[m].headDeadline();
@@ -341,6 +349,40 @@ public final class NodeEngine {
             }
             return; // idle
         }
+    }
+
+    /**
+     * Whether a head the policy sheds on the pessimistic estimate makes its deadline when the batch
+     * in flight ends as usual and the head runs alone as usual, on a node that keeps up, and the
+     * policy lets such heads run ({@link BatchPolicy#runsHeadsTheTypicalEstimateMeets}), and its
+     * run costs no other frame its deadline: a miss then costs no more than the shed. An overloaded
+     * node sheds on the pessimistic estimate, and a head that gives way is shed for the frames
+     * behind it.
+     */
+    private boolean typicallyMakesIt(BatchDecision.Shed shed, long typicalFree, long free) {
+        int m = shed.model();
+        if (!policy.runsHeadsTheTypicalEstimateMeets()
+                || overload.overloaded()
+                || shed.givesWayTo() != 0
+                || typicalFree + estimators[m].typical(1) > queues[m].headDeadline()) {
+            return false;
+        }
+        // Its run must not cost another frame its deadline: after it (by the pessimistic estimate)
+        // the next frame of its model and every other model's head can still run in time.
+        long after = free + plan[m].latencyMicros(1);
+        long[] two = new long[2];
+        if (queues[m].earliestDeadlines(two) == 2 && after + plan[m].latencyMicros(1) > two[1]) {
+            return false;
+        }
+        for (int o = 0; o < queues.length; o++) {
+            if (o != m
+                    && queues[o].size() > 0
+                    && plan[o] != null
+                    && after + plan[o].latencyMicros(1) > queues[o].headDeadline()) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Whether {@code model} holds the only queued frames of the node. */
