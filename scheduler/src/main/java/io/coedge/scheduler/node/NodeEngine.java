@@ -276,9 +276,8 @@ public final class NodeEngine {
             if (decision instanceof BatchDecision.Shed shed
                     && typicallyMakesIt(shed, typicalFree, free)) {
                 // On a node that keeps up, a head the pessimistic estimate sheds but the typical
-                // one
-                // runs in time goes alone, next: shedding it is a certain miss, running it a likely
-                // hit, and a node that keeps up has the slack to try.
+                // one runs in time goes alone, next: shedding it is a certain miss, running it a
+                // likely hit, and a node that keeps up has the slack to try.
                 decision = new BatchDecision.Run(shed.model(), 1);
             }
             if (decision instanceof BatchDecision.Shed shed) {
