@@ -363,14 +363,22 @@ public final class Replanner {
      * that each fit a shared WAN uplink alone may together overfill it.
      */
     static Set<String> pastLinkCapacity(Topology topology, Map<String, String> assignment) {
-        LinkLoad load = LinkLoad.of(topology, assignment);
-        Set<String> stuck = new java.util.HashSet<>();
+        LinkLoad load = new LinkLoad(topology);
+        Map<String, int[]> paths = new HashMap<>();
         for (Task t : topology.tasks()) {
             int[] path = LinkLoad.path(topology, t, assignment.get(t.id()));
-            if (path != null && !load.fits(path[0], path[1], 0, 1.0)) {
-                stuck.add(t.id());
+            if (path != null) {
+                load.add(path[0], path[1], LinkLoad.bitsPerSecond(t));
+                paths.put(t.id(), path);
             }
         }
+        Set<String> stuck = new java.util.HashSet<>();
+        paths.forEach(
+                (task, path) -> {
+                    if (!load.fits(path[0], path[1], 0, 1.0)) {
+                        stuck.add(task);
+                    }
+                });
         return stuck;
     }
 

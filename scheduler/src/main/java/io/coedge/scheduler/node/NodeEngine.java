@@ -125,6 +125,9 @@ public final class NodeEngine {
     private long lastCompletionMicros;
     private final OverloadSignal overload = new OverloadSignal();
 
+    /** The two earliest deadlines of a queue, for the busy-node rule (no allocation per shed). */
+    private final long[] scratchTwoDeadlines = new long[2];
+
     /** When a frame of each model last arrived (epoch micros), by model index. */
     private final long[] lastArrival;
 
@@ -369,7 +372,7 @@ public final class NodeEngine {
         // Its run must not cost another frame its deadline: after it (by the pessimistic estimate)
         // the next frame of its model and every other model's head can still run in time.
         long after = free + plan[m].latencyMicros(1);
-        long[] two = new long[2];
+        long[] two = scratchTwoDeadlines;
         if (queues[m].earliestDeadlines(two) == 2 && after + plan[m].latencyMicros(1) > two[1]) {
             return false;
         }
