@@ -70,7 +70,11 @@ class ClusterSuperviseITCase {
             ClusterState up = ClusterState.read(folder).orElseThrow();
             up.processes().forEach(p -> everyPid.add(p.pid()));
             ClusterState.Proc supervisor = proc(up, "supervisor");
-            assertThat(supervisor.handle()).isPresent();
+            // Once (CI, 2026-12-01, a loaded machine) the supervisor had already exited here; its
+            // log went with the temporary folder. Show it if that happens again.
+            assertThat(supervisor.handle())
+                    .as(() -> "the supervisor runs; its log:\n" + readOrEmpty(supervisor.log()))
+                    .isPresent();
             ClusterState.Proc tm = proc(up, "taskmanager");
             ClusterState.Proc sidecar = proc(up, "sidecar");
 
@@ -199,5 +203,13 @@ class ClusterSuperviseITCase {
                                 .build(),
                         HttpResponse.BodyHandlers.discarding())
                 .statusCode();
+    }
+
+    private static String readOrEmpty(String file) {
+        try {
+            return Files.readString(Path.of(file));
+        } catch (IOException e) {
+            return "(unreadable: " + e.getMessage() + ")";
+        }
     }
 }
