@@ -31,6 +31,9 @@ import java.util.Map;
  *     -> peer); null when it does not probe, and from older nodes
  * @param frameBytes what the encoded frames of each task this node ran lately weigh, by task id
  *     (docs/ARCHITECTURE.md "Measured frame sizes"); null from older nodes
+ * @param serviceFactor how much longer the node's batches took in all than their typical estimates
+ *     over the last 20 s (at least 1); the models' {@code typicalMicros} are already multiplied by
+ *     it (docs/SCHEDULING.md "Service factor"); null from older nodes
  */
 public record NodeStatus(
         String node,
@@ -47,7 +50,8 @@ public record NodeStatus(
         Integer sourceSubtasks,
         String probe,
         Map<String, LinkStatus> links,
-        Map<String, FrameBytes> frameBytes) {
+        Map<String, FrameBytes> frameBytes,
+        Double serviceFactor) {
 
     /** A status without link measurements or frame sizes. */
     public NodeStatus(
@@ -76,6 +80,7 @@ public record NodeStatus(
                 load,
                 sourceSubtask,
                 sourceSubtasks,
+                null,
                 null,
                 null,
                 null);
@@ -110,17 +115,22 @@ public record NodeStatus(
 
     /** This status with the frames source's subtask on this node ({@code null}s: none). */
     public NodeStatus withSource(Integer sourceSubtask, Integer sourceSubtasks) {
-        return with(sourceSubtask, sourceSubtasks, probe, links, frameBytes);
+        return with(sourceSubtask, sourceSubtasks, probe, links, frameBytes, serviceFactor);
     }
 
     /** This status with the node's probe address and link measurements ({@code null}s: none). */
     public NodeStatus withLinks(String probe, Map<String, LinkStatus> links) {
-        return with(sourceSubtask, sourceSubtasks, probe, links, frameBytes);
+        return with(sourceSubtask, sourceSubtasks, probe, links, frameBytes, serviceFactor);
     }
 
     /** This status with the frame sizes the node measured ({@code null}: none). */
     public NodeStatus withFrameBytes(Map<String, FrameBytes> frameBytes) {
-        return with(sourceSubtask, sourceSubtasks, probe, links, frameBytes);
+        return with(sourceSubtask, sourceSubtasks, probe, links, frameBytes, serviceFactor);
+    }
+
+    /** This status with the node's service factor ({@code null}: none). */
+    public NodeStatus withServiceFactor(Double serviceFactor) {
+        return with(sourceSubtask, sourceSubtasks, probe, links, frameBytes, serviceFactor);
     }
 
     /** This status with its optional parts (those a node adds after it built it) replaced. */
@@ -129,7 +139,8 @@ public record NodeStatus(
             Integer sourceSubtasks,
             String probe,
             Map<String, LinkStatus> links,
-            Map<String, FrameBytes> frameBytes) {
+            Map<String, FrameBytes> frameBytes,
+            Double serviceFactor) {
         return new NodeStatus(
                 node,
                 subtask,
@@ -145,7 +156,8 @@ public record NodeStatus(
                 sourceSubtasks,
                 probe,
                 links,
-                frameBytes);
+                frameBytes,
+                serviceFactor);
     }
 
     /**

@@ -42,6 +42,17 @@ class NodeStatusCodecTest {
     }
 
     @Test
+    void theServiceFactorRoundTripsAndSurvivesTheOtherParts() throws Exception {
+        NodeStatus s = status().withServiceFactor(1.37);
+
+        NodeStatus back = NodeStatusCodec.fromJson(NodeStatusCodec.toJson(s));
+
+        assertThat(back.serviceFactor()).isEqualTo(1.37);
+        assertThat(back.withLinks("10.77.0.1:40001", Map.of()).serviceFactor()).isEqualTo(1.37);
+        assertThat(back.withFrameBytes(Map.of()).serviceFactor()).isEqualTo(1.37);
+    }
+
+    @Test
     void aStatusFromAnOlderNodeHasNoLinks() throws Exception {
         String older =
                 """
@@ -56,6 +67,7 @@ class NodeStatusCodecTest {
         assertThat(s.links()).isNull();
         assertThat(s.sourceSubtask()).isNull();
         assertThat(s.frameBytes()).isNull();
+        assertThat(s.serviceFactor()).isNull();
     }
 
     @Test

@@ -39,9 +39,10 @@ final class NodeStatuses {
     /**
      * Hands the sidecar's latest median and p99 profiles to every engine of the node and builds its
      * status: the per-model latencies its first engine plans with (the sidecar's p99 plus the
-     * node's measured overhead) and typical ones (what the dispatcher plans with), queue lengths,
-     * the accelerator's busy share of the interval, and the frames source's subtask on the node
-     * ({@link io.coedge.operators.profile.SourceSubtasks}).
+     * node's measured overhead) and typical ones scaled by the node's service factor (what the
+     * dispatcher plans with, {@code NodeEngine.planningProfile}), queue lengths, the accelerator's
+     * busy share of the interval, and the frames source's subtask on the node ({@link
+     * io.coedge.operators.profile.SourceSubtasks}).
      *
      * @param engines the node's engines: one per key it runs (one in practice), the unkeyed one
      *     last
@@ -83,7 +84,7 @@ final class NodeStatuses {
                             .toArray();
             if (sizes.length > 0) {
                 var est = planning.estimator(i);
-                LatencyProfile typical = est.typicalProfile();
+                LatencyProfile typical = planning.planningProfile(i);
                 long[] typicalMicros =
                         java.util.Arrays.stream(sizes).mapToLong(typical::latencyMicros).toArray();
                 var compute =
@@ -115,17 +116,18 @@ final class NodeStatuses {
         // The frames source's subtask on this node, as the decode function chained to it announced.
         var source = io.coedge.operators.profile.SourceSubtasks.on(node);
         return new NodeStatus(
-                node,
-                subtask,
-                attempt,
-                nowMicros / 1000,
-                healthy,
-                reason,
-                view.device(),
-                modelStatus,
-                total,
-                load,
-                source.map(c -> c.subtask()).orElse(null),
-                source.map(c -> c.subtasks()).orElse(null));
+                        node,
+                        subtask,
+                        attempt,
+                        nowMicros / 1000,
+                        healthy,
+                        reason,
+                        view.device(),
+                        modelStatus,
+                        total,
+                        load,
+                        source.map(c -> c.subtask()).orElse(null),
+                        source.map(c -> c.subtasks()).orElse(null))
+                .withServiceFactor(planning.serviceFactor());
     }
 }

@@ -124,6 +124,7 @@ public final class NodeEngine {
     private long busyMicros;
     private long lastCompletionMicros;
     private final OverloadSignal overload = new OverloadSignal();
+    private final ServiceFactor service = new ServiceFactor();
 
     /** The two earliest deadlines of a queue, for the busy-node rule (no allocation per shed). */
     private final long[] scratchTwoDeadlines = new long[2];
@@ -232,10 +233,16 @@ public final class NodeEngine {
         if (!inFlight.remove(batch)) {
             throw new IllegalArgumentException("batch not in flight on this node");
         }
-        busyMicros += Math.max(0, now - Math.max(batch.startMicros(), lastCompletionMicros));
+        long busy = Math.max(0, now - Math.max(batch.startMicros(), lastCompletionMicros));
+        busyMicros += busy;
         lastCompletionMicros = now;
-        if (succeeded && framesRun > 0 && !batch.pipelined()) {
-            estimators[batch.model()].observe(framesRun, now - batch.startMicros());
+        if (succeeded && framesRun > 0) {
+            // Against the typical estimate before this run teaches it (pipelined batches too: the
+            // busy time counts only their own run).
+            service.record(now, busy, estimators[batch.model()].typical(framesRun));
+            if (!batch.pipelined()) {
+                estimators[batch.model()].observe(framesRun, now - batch.startMicros());
+            }
         }
         heldFrames -= batch.size();
         heldBytes -= batch.bytes();
@@ -501,6 +508,25 @@ public final class NodeEngine {
         long b = busyMicros;
         busyMicros = 0;
         return b;
+    }
+
+    /**
+     * What the dispatcher plans this model on this node with: the typical profile scaled by the
+     * node's {@link #serviceFactor()}. The typical profile is what a batch usually takes (a
+     * median); a node's capacity is set by the mean, which a contended CPU's stalls lift above it.
+     */
+    public LatencyProfile planningProfile(int model) {
+        LatencyProfile typical = estimators[model].typicalProfile();
+        double factor = serviceFactor();
+        return factor == 1.0 ? typical : typical.scaled(factor);
+    }
+
+    /**
+     * How much longer the node's batches took in all than their typical estimates over the last 20
+     * s, at least 1 ({@link ServiceFactor}).
+     */
+    public double serviceFactor() {
+        return service.factor(clock.nowMicros());
     }
 
     /** The model's estimator: what the node plans with and publishes. */

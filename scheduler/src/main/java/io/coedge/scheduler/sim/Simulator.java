@@ -46,10 +46,11 @@ import java.util.SplittableRandom;
  * <p>Each node's sidecar times its runs and reports, as the real one does, the median and p99 of
  * the last ten runs per batch size; every {@link Scenario.Pipeline#statusIntervalMicros()} each
  * node's engine reads them and the node reports its status: the typical profiles of its engine (the
- * sidecar's median, or its p99 scaled by what the node observed, plus the overhead it measured) and
- * its health. Nodes on one {@link Scenario.Host} share its cores. The dispatcher re-plans on a
- * status when the {@link Replanner} says a plan is due (rate limit, health change, dwell), exactly
- * as the Flink dispatcher does; scenario changes are therefore seen at the next status, and several
+ * sidecar's median, or its p99 scaled by what the node observed, plus the overhead it measured)
+ * times its service factor ({@link io.coedge.scheduler.node.NodeEngine#planningProfile}) and its
+ * health. Nodes on one {@link Scenario.Host} share its cores. The dispatcher re-plans on a status
+ * when the {@link Replanner} says a plan is due (rate limit, health change, dwell), exactly as the
+ * Flink dispatcher does; scenario changes are therefore seen at the next status, and several
  * changes at one time cost one re-plan. A moved task's queued frames finish where they are.
  */
 public final class Simulator {
@@ -684,8 +685,7 @@ public final class Simulator {
                 Map<Model, LatencyProfile> profiles = new HashMap<>();
                 for (int m = 0; m < models; m++) {
                     if (actual[n * models + m] != null) {
-                        profiles.put(
-                                topology.models().get(m), engines[n].estimator(m).typicalProfile());
+                        profiles.put(topology.models().get(m), engines[n].planningProfile(m));
                     }
                 }
                 reported.add(new NodeProfile(np.name(), profiles, 0, np.healthy()));

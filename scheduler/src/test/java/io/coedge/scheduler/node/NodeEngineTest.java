@@ -458,4 +458,64 @@ class NodeEngineTest {
                     : new io.coedge.scheduler.batch.BatchDecision.WaitUntil(nowMicros + 1_000_000);
         }
     }
+
+    /** Runs model 1's frames one at a time, each taking the given milliseconds, from now on. */
+    private void runOneByOne(NodeEngine e, Recorder r, long... millis) {
+        for (long m : millis) {
+            e.arrive(r.started.size() + 1000, 1, now + 10_000_000, 10, r);
+            Batch b = r.started.get(r.started.size() - 1);
+            now += m * 1000;
+            e.finished(b, 1, true, r);
+        }
+    }
+
+    @Test
+    void theDispatcherPlansWithTheTypicalProfileTimesHowMuchLongerTheRunsTookInAll() {
+        NodeEngine e = engine(NO_ALLOWANCE);
+        Recorder r = new Recorder();
+        long[] runs = new long[30];
+        java.util.Arrays.fill(runs, 40);
+        runs[9] = runs[19] = runs[29] = 240; // one stall in ten: the median stays 40 ms
+        runOneByOne(e, r, runs);
+
+        assertThat(e.estimator(1).typical(1)).isEqualTo(40_000);
+        // 27 x 40 + 3 x 240 = 1,800 ms busy where the typical estimates said 30 x 40 = 1,200 ms.
+        assertThat(e.serviceFactor()).isCloseTo(1.5, org.assertj.core.data.Offset.offset(1e-9));
+        assertThat(e.planningProfile(1).latencyMicros(1)).isEqualTo(60_000);
+        assertThat(e.planningProfile(0).latencyMicros(2))
+                .as("the whole node: every model's figures")
+                .isEqualTo(24_000);
+    }
+
+    @Test
+    void runsThatTakeTheirTypicalTimeLeaveThePlanningProfileTheTypicalOne() {
+        NodeEngine e = engine(NO_ALLOWANCE);
+        Recorder r = new Recorder();
+        long[] runs = new long[30];
+        java.util.Arrays.fill(runs, 40);
+        runs[5] = 30; // faster than typical: the factor never goes below 1
+        runOneByOne(e, r, runs);
+
+        assertThat(e.serviceFactor()).isEqualTo(1.0);
+        assertThat(e.planningProfile(1)).isEqualTo(e.estimator(1).typicalProfile());
+    }
+
+    @Test
+    void theServiceFactorForgetsRunsOlderThanItsWindowAndWaitsForASecondOfWork() {
+        NodeEngine e = engine(NO_ALLOWANCE);
+        Recorder r = new Recorder();
+        runOneByOne(e, r, 40, 40, 40, 40, 240); // 200 ms of typical work: too little to judge
+        assertThat(e.serviceFactor()).isEqualTo(1.0);
+
+        long[] runs = new long[30];
+        java.util.Arrays.fill(runs, 40);
+        runs[0] = runs[10] = runs[20] = 240;
+        runOneByOne(e, r, runs);
+        // 2,200 ms busy against 35 x 40 = 1,400 ms typical, the first five runs included.
+        assertThat(e.serviceFactor())
+                .isCloseTo(2_200.0 / 1_400, org.assertj.core.data.Offset.offset(1e-9));
+
+        now += ServiceFactor.WINDOW_MICROS + ServiceFactor.BUCKET_MICROS;
+        assertThat(e.serviceFactor()).isEqualTo(1.0);
+    }
 }
