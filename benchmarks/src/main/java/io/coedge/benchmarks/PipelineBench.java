@@ -362,7 +362,9 @@ public final class PipelineBench {
                                             new Model(model),
                                             alone != null
                                                     ? alone
-                                                    : n.profiles().get(new Model(model)));
+                                                    : n.profiles()
+                                                            .get(new Model(model))
+                                                            .atMostSingles());
                                     if (ms.sidecar() != null
                                             && ms.sidecar().overheadMicros() >= 0) {
                                         overhead.record(ms.sidecar().overheadMicros());

@@ -317,4 +317,45 @@ class TestbedSweepTest {
         assertThat(io.coedge.format.NodeStatusCodec.fromJson(lines.get(1).getBytes()).reason())
                 .isEqualTo("sidecar unreachable");
     }
+
+    @Test
+    void thePredictionsNodesRunABatchAtMostAsItsFramesOneByOne() throws Exception {
+        Catalog c = new CatalogText("p.yaml", CATALOG).parse();
+        // Node a's batch of four was last measured in a contended moment (six single runs' time);
+        // its batch of two is cheaper per frame than single runs and stays as measured.
+        io.coedge.format.NodeStatus a =
+                new io.coedge.format.NodeStatus(
+                        "a",
+                        0,
+                        0,
+                        1_000,
+                        true,
+                        "",
+                        "cpu",
+                        Map.of(
+                                "m",
+                                new io.coedge.format.NodeStatus.ModelStatus(
+                                        new int[] {1, 2, 4},
+                                        new long[] {12_000, 60_000, 70_000},
+                                        new long[] {10_000, 18_000, 60_000},
+                                        0,
+                                        null)),
+                        0,
+                        0.2);
+
+        io.coedge.scheduler.sim.Scenario scenario =
+                PipelineBench.benchScenario(
+                        c,
+                        Map.of("a", a),
+                        Duration.ofSeconds(10),
+                        List.of(),
+                        new PipelineBench.Calibration(Map.of(), 1.1),
+                        List.of());
+
+        io.coedge.scheduler.model.LatencyProfile run =
+                scenario.nodes().get(0).profiles().get(new io.coedge.scheduler.model.Model("m"));
+        assertThat(run.latencyMicros(1)).isEqualTo(10_000);
+        assertThat(run.latencyMicros(2)).isEqualTo(18_000);
+        assertThat(run.latencyMicros(4)).isEqualTo(40_000);
+    }
 }

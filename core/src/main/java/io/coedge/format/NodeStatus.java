@@ -194,9 +194,9 @@ public record NodeStatus(
      * @param batchSizes batch sizes measured
      * @param latencyMicros what the node plans a batch of each of those sizes with, end to end: the
      *     sidecar's p99 plus the node's measured overhead, microseconds
-     * @param typicalMicros what a batch of each size typically takes end to end (the dispatcher
-     *     plans with it); null from nodes that do not report it, which then plan with {@code
-     *     latencyMicros}
+     * @param typicalMicros what a batch of each size typically takes end to end, times the node's
+     *     service factor (the dispatcher plans with it); null from nodes that do not report it,
+     *     which then plan with {@code latencyMicros}
      * @param queued frames of this model waiting on the node
      * @param sidecar the sidecar's own compute profile as the node last read it, and the overhead
      *     the node measured around it (what a simulator of this node needs); null from older nodes
