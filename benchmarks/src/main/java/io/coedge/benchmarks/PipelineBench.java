@@ -358,6 +358,9 @@ public final class PipelineBench {
                         .forEach(
                                 (model, ms) -> {
                                     LatencyProfile alone = calibration.medians().get(model);
+                                    // A reported size costs at most its frames one by one, as the
+                                    // dispatcher bounds it: sizes that rarely run keep the figures
+                                    // of a contended warm-up (docs/PERFORMANCE.md, tenth session).
                                     compute.put(
                                             new Model(model),
                                             alone != null
