@@ -33,6 +33,12 @@ final class ChildProcess {
      */
     private final long logStart;
 
+    /**
+     * Where the process logs beyond its output, if anywhere (a Flink process's log4j file: its
+     * {@code .out} holds only what the JVM prints, and why it exited is in the other).
+     */
+    private volatile Path detailLog;
+
     private ChildProcess(
             String name,
             Process process,
@@ -191,7 +197,30 @@ final class ChildProcess {
                             + "; log "
                             + log
                             + ":\n"
-                            + tail(25));
+                            + tail(25)
+                            + detailTail(25));
+        }
+    }
+
+    /** The file the process logs to beyond its output; quoted when it exits early. */
+    void detailLog(Path file) {
+        this.detailLog = file;
+    }
+
+    /** The last lines of the detail log, headed by its name; empty without one. */
+    private String detailTail(int lines) {
+        Path file = detailLog;
+        if (file == null || !Files.exists(file)) {
+            return "";
+        }
+        try {
+            List<String> all = Files.readAllLines(file, StandardCharsets.ISO_8859_1);
+            return "\nlog "
+                    + file
+                    + ":\n"
+                    + String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
+        } catch (IOException e) {
+            return "\nlog " + file + " unreadable: " + e.getMessage();
         }
     }
 

@@ -514,6 +514,9 @@ public final class LocalCluster implements AutoCloseable {
         started.add(p);
         // Flink processes log through log4j to <name>.log; their .out only holds JVM output.
         Path log = p.log.toString().endsWith(".out") ? logs.resolve(name + ".log") : p.log;
+        if (!log.equals(p.log)) {
+            p.detailLog(log);
+        }
         record(
                 new ClusterState.Proc(
                         name,

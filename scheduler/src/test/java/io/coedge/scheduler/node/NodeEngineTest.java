@@ -469,12 +469,18 @@ class NodeEngineTest {
         }
     }
 
+    /** Thirty runs of 40 ms. */
+    private static long[] thirtyRunsOf40Ms() {
+        long[] runs = new long[30];
+        java.util.Arrays.fill(runs, 40);
+        return runs;
+    }
+
     @Test
     void theDispatcherPlansWithTheTypicalProfileTimesHowMuchLongerTheRunsTookInAll() {
         NodeEngine e = engine(NO_ALLOWANCE);
         Recorder r = new Recorder();
-        long[] runs = new long[30];
-        java.util.Arrays.fill(runs, 40);
+        long[] runs = thirtyRunsOf40Ms();
         runs[9] = runs[19] = runs[29] = 240; // one stall in ten: the median stays 40 ms
         runOneByOne(e, r, runs);
 
@@ -491,8 +497,7 @@ class NodeEngineTest {
     void runsThatTakeTheirTypicalTimeLeaveThePlanningProfileTheTypicalOne() {
         NodeEngine e = engine(NO_ALLOWANCE);
         Recorder r = new Recorder();
-        long[] runs = new long[30];
-        java.util.Arrays.fill(runs, 40);
+        long[] runs = thirtyRunsOf40Ms();
         runs[5] = 30; // faster than typical: the factor never goes below 1
         runOneByOne(e, r, runs);
 
@@ -507,8 +512,7 @@ class NodeEngineTest {
         runOneByOne(e, r, 40, 40, 40, 40, 240); // 200 ms of typical work: too little to judge
         assertThat(e.serviceFactor()).isEqualTo(1.0);
 
-        long[] runs = new long[30];
-        java.util.Arrays.fill(runs, 40);
+        long[] runs = thirtyRunsOf40Ms();
         runs[0] = runs[10] = runs[20] = 240;
         runOneByOne(e, r, runs);
         // 2,200 ms busy against 35 x 40 = 1,400 ms typical, the first five runs included.
