@@ -12,21 +12,27 @@ import org.junit.jupiter.api.io.TempDir;
 /** Child processes that exit early say why: their output and, for Flink's, their log file. */
 class ChildProcessTest {
 
+    /** Runs a shell script as a child process, its output to {@code <name>.out}, to its end. */
+    private static ChildProcess exited(Path dir, String name, String script) throws Exception {
+        ChildProcess p =
+                ChildProcess.start(
+                        name,
+                        List.of("/bin/sh", "-c", script),
+                        null,
+                        false,
+                        Map.of(),
+                        dir.resolve(name + ".out"));
+        p.process.waitFor();
+        return p;
+    }
+
     @Test
     void aProcessThatExitsEarlyIsReportedWithItsOutputAndTheTailOfItsDetailLog(@TempDir Path dir)
             throws Exception {
         Path detail = dir.resolve("p.log");
         Files.writeString(detail, "starting\nERROR could not bind 127.0.0.1:6123\n");
-        ChildProcess p =
-                ChildProcess.start(
-                        "p",
-                        List.of("/bin/sh", "-c", "echo out-line; exit 3"),
-                        null,
-                        false,
-                        Map.of(),
-                        dir.resolve("p.out"));
+        ChildProcess p = exited(dir, "p", "echo out-line; exit 3");
         p.detailLog(detail);
-        p.process.waitFor();
 
         assertThatThrownBy(p::checkAlive)
                 .hasMessageContaining("p exited with code 3")
@@ -37,15 +43,7 @@ class ChildProcessTest {
 
     @Test
     void withoutADetailLogOnlyTheOutputIsQuoted(@TempDir Path dir) throws Exception {
-        ChildProcess p =
-                ChildProcess.start(
-                        "q",
-                        List.of("/bin/sh", "-c", "echo only-output; exit 1"),
-                        null,
-                        false,
-                        Map.of(),
-                        dir.resolve("q.out"));
-        p.process.waitFor();
+        ChildProcess p = exited(dir, "q", "echo only-output; exit 1");
 
         assertThatThrownBy(p::checkAlive)
                 .hasMessageContaining("q exited with code 1")
