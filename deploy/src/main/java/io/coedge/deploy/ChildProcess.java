@@ -214,11 +214,10 @@ final class ChildProcess {
             return "";
         }
         try {
-            List<String> all = Files.readAllLines(file, StandardCharsets.ISO_8859_1);
             return "\nlog "
                     + file
                     + ":\n"
-                    + String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
+                    + lastLines(Files.readAllLines(file, StandardCharsets.ISO_8859_1), lines);
         } catch (IOException e) {
             return "\nlog " + file + " unreadable: " + e.getMessage();
         }
@@ -239,11 +238,15 @@ final class ChildProcess {
     /** The last lines of the log, for error messages. */
     String tail(int lines) {
         try {
-            List<String> all = readLog();
-            return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
+            return lastLines(readLog(), lines);
         } catch (IOException e) {
             return "(log unreadable: " + e.getMessage() + ")";
         }
+    }
+
+    /** The last {@code lines} of {@code all}, joined by newlines. */
+    private static String lastLines(List<String> all, int lines) {
+        return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
     }
 
     /** SIGTERM to a process and its descendants (children first); returns them all. */
