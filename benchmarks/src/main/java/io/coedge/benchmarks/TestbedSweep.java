@@ -834,9 +834,11 @@ public final class TestbedSweep {
                             PipelineBench.percent(p.allFrames()),
                             r.p50Ms(),
                             r.p99Ms(),
-                            r.missReasons(),
-                            r.missesByTask(),
-                            r.nodeOfTask().toString().replace("|", "/")));
+                            r.missReasons() == null ? "-" : r.missReasons(),
+                            r.missesByTask() == null ? "-" : r.missesByTask(),
+                            r.nodeOfTask() == null
+                                    ? "-"
+                                    : r.nodeOfTask().toString().replace("|", "/")));
         }
         List<Mean> means = means(points);
         if (means.stream().anyMatch(m -> m.runs() > 1)) {
@@ -873,6 +875,156 @@ public final class TestbedSweep {
             }
         }
         return sb.toString();
+    }
+
+    /**
+     * Reads back the runs that {@link #csv} and {@link #windowsCsv} wrote, columns found by their
+     * header's names. What only the Markdown table holds (misses by reason and by task, where the
+     * tasks ran) is not in the CSV: the runs read back have none ({@code null}), and {@link
+     * #markdown} shows "-" for them.
+     *
+     * @param source names the files in errors
+     * @throws IllegalArgumentException when a column is missing or a line does not parse
+     */
+    public static List<Point> read(String source, String csv, String windowsCsv) {
+        Map<String, List<Window>> windowsOf = new HashMap<>();
+        if (windowsCsv != null) {
+            Columns w = new Columns(source + " (windows)", windowsCsv);
+            for (String[] row : w.rows) {
+                windowsOf
+                        .computeIfAbsent(
+                                w.get(row, "value")
+                                        + ","
+                                        + w.get(row, "dispatch")
+                                        + ","
+                                        + w.get(row, "batch")
+                                        + ","
+                                        + w.get(row, "round"),
+                                k -> new ArrayList<>())
+                        .add(
+                                new Window(
+                                        w.number(row, "from_s").longValue() * 1000,
+                                        w.number(row, "frames").longValue(),
+                                        w.number(row, "missed").longValue(),
+                                        Boolean.parseBoolean(w.get(row, "counted"))));
+            }
+        }
+        Columns c = new Columns(source, csv);
+        List<Point> out = new ArrayList<>();
+        for (String[] row : c.rows) {
+            PipelineBench.PolicyRun run =
+                    new PipelineBench.PolicyRun(
+                            c.get(row, "dispatch"),
+                            c.get(row, "batch"),
+                            c.number(row, "frames").longValue(),
+                            c.number(row, "results").longValue(),
+                            c.number(row, "dmr_pipeline"),
+                            c.number(row, "p50_ms").longValue(),
+                            c.number(row, "p99_ms").longValue(),
+                            c.number(row, "mean_batch"),
+                            c.number(row, "dmr_prediction"),
+                            -1,
+                            null,
+                            null,
+                            null);
+            String value = c.get(row, "value");
+            int round = c.number(row, "round").intValue();
+            out.add(
+                    new Point(
+                            c.get(row, "dimension"),
+                            Double.parseDouble(value),
+                            run,
+                            c.number(row, "lost").longValue(),
+                            c.number(row, "duplicates").longValue(),
+                            round,
+                            c.number(row, "frames_counted").longValue(),
+                            c.number(row, "dmr_every_frame"),
+                            windowsOf.getOrDefault(
+                                    value + "," + run.dispatch() + "," + run.batch() + "," + round,
+                                    List.of())));
+        }
+        return out;
+    }
+
+    /**
+     * Sweeps run apart (the same catalog and code, at other times) as one: every sweep's runs, each
+     * pair's runs at each point numbered 1, 2, ... in the order of the sweeps, the points in the
+     * order they first appear.
+     *
+     * @throws IllegalArgumentException when the sweeps swept different dimensions
+     */
+    public static List<Point> merge(List<List<Point>> sweeps) {
+        List<Point> all = new ArrayList<>();
+        sweeps.forEach(all::addAll);
+        if (all.stream().map(Point::dimension).distinct().count() > 1) {
+            throw new IllegalArgumentException(
+                    "the sweeps vary different dimensions ("
+                            + all.stream().map(Point::dimension).distinct().toList()
+                            + "): only sweeps of one dimension can be merged");
+        }
+        Map<Double, Integer> pointOrder = new LinkedHashMap<>();
+        all.forEach(p -> pointOrder.putIfAbsent(p.value(), pointOrder.size()));
+        Map<String, Integer> rounds = new HashMap<>();
+        List<Point> out = new ArrayList<>();
+        for (Point p : all) {
+            out.add(
+                    p.inRound(
+                            rounds.merge(
+                                    format(p.value()) + "\u0000" + p.pair(), 1, Integer::sum)));
+        }
+        out.sort(java.util.Comparator.comparing(p -> pointOrder.get(p.value())));
+        return out;
+    }
+
+    /** A CSV file of ours: a header, then lines of plain comma-separated fields (no quoting). */
+    private static final class Columns {
+        final String source;
+        final Map<String, Integer> index = new HashMap<>();
+        final List<String[]> rows = new ArrayList<>();
+
+        Columns(String source, String text) {
+            this.source = source;
+            String[] lines = text.strip().split("\r?\n");
+            String[] header = lines[0].split(",", -1);
+            for (int i = 0; i < header.length; i++) {
+                index.put(header[i].strip(), i);
+            }
+            for (int i = 1; i < lines.length; i++) {
+                if (lines[i].isBlank()) {
+                    continue;
+                }
+                String[] row = lines[i].split(",", -1);
+                if (row.length != header.length) {
+                    throw new IllegalArgumentException(
+                            source
+                                    + ": line "
+                                    + (i + 1)
+                                    + " has "
+                                    + row.length
+                                    + " fields, the header "
+                                    + header.length);
+                }
+                rows.add(row);
+            }
+        }
+
+        String get(String[] row, String column) {
+            Integer i = index.get(column);
+            if (i == null) {
+                throw new IllegalArgumentException(source + ": no column '" + column + "'");
+            }
+            return row[i].strip();
+        }
+
+        Double number(String[] row, String column) {
+            String v = get(row, column);
+            try {
+                return Double.parseDouble(v);
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException(
+                        source + ": column '" + column + "' holds '" + v + "', not a number");
+            }
+        }
     }
 
     /**

@@ -220,6 +220,62 @@ class TestbedSweepTest {
         assertThat(TestbedSweep.markdown(List.of(one))).doesNotContain("mean");
     }
 
+    @Test
+    void aSweepsCsvFilesReadBackToTheSameRunsAndWindows() throws Exception {
+        Catalog c = new CatalogText("c.yaml", CATALOG).parse();
+        List<TestbedSweep.Point> points =
+                List.of(
+                        run(c, 100, "coedge", 4, 3).inRound(1),
+                        run(c, 5, "no-offloading", 3, 1).inRound(2));
+        List<TestbedSweep.Point> back =
+                TestbedSweep.read(
+                        "sweep.csv", TestbedSweep.csv(points), TestbedSweep.windowsCsv(points));
+        assertThat(TestbedSweep.csv(back)).isEqualTo(TestbedSweep.csv(points));
+        assertThat(TestbedSweep.windowsCsv(back)).isEqualTo(TestbedSweep.windowsCsv(points));
+        assertThat(back.get(1).windows()).isEqualTo(points.get(1).windows()).isNotEmpty();
+        // What only the Markdown table held is not made up.
+        assertThat(TestbedSweep.markdown(back))
+                .contains("| bandwidth 5 #2 | no-offloading / coedge | 3 | 1 | 2 | 0 | 66.67% |")
+                .contains("| - | - | - |");
+    }
+
+    @Test
+    void mergedSweepsNumberEachPairsRunsAcrossTheSweepsAndAverageThemAll() throws Exception {
+        Catalog c = new CatalogText("c.yaml", CATALOG).parse();
+        // first sweep: 100 and 5, one run each; second sweep: 5 only, two runs of coedge.
+        List<TestbedSweep.Point> first =
+                List.of(run(c, 100, "coedge", 2, 2), run(c, 5, "coedge", 2, 0));
+        List<TestbedSweep.Point> second =
+                List.of(run(c, 5, "coedge", 2, 2).inRound(1), run(c, 5, "coedge", 2, 1).inRound(2));
+        List<TestbedSweep.Point> merged = TestbedSweep.merge(List.of(first, second));
+        assertThat(merged)
+                .extracting(TestbedSweep.Point::value)
+                .containsExactly(100.0, 5.0, 5.0, 5.0);
+        assertThat(merged).extracting(TestbedSweep.Point::round).containsExactly(1, 1, 2, 3);
+        List<TestbedSweep.Mean> means = TestbedSweep.means(merged);
+        assertThat(means).extracting(TestbedSweep.Mean::runs).containsExactly(1, 3);
+        assertThat(means.get(1).pipeline()).isEqualTo(0.5); // 100%, 0% and 50% missed
+        assertThat(TestbedSweep.markdown(merged)).contains("| bandwidth 5 #3 | coedge / coedge |");
+    }
+
+    @Test
+    void sweepsOfDifferentDimensionsAndMalformedFilesAreRefusedWithTheirReason() throws Exception {
+        Catalog c = new CatalogText("c.yaml", CATALOG).parse();
+        TestbedSweep.Point bandwidth = run(c, 100, "coedge", 1, 1);
+        TestbedSweep.Point load = new TestbedSweep.Point("load", 1.5, bandwidth.run(), 0, 0);
+        assertThatThrownBy(() -> TestbedSweep.merge(List.of(List.of(bandwidth), List.of(load))))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("different dimensions");
+        String csv = TestbedSweep.csv(List.of(bandwidth));
+        assertThatThrownBy(() -> TestbedSweep.read("a/sweep.csv", csv + "bandwidth,5\n", null))
+                .hasMessage("a/sweep.csv: line 3 has 2 fields, the header 16");
+        assertThatThrownBy(
+                        () -> TestbedSweep.read("a/sweep.csv", csv.replace("0.0000", "lots"), null))
+                .hasMessageContaining("column 'dmr_pipeline' holds 'lots', not a number");
+        assertThatThrownBy(() -> TestbedSweep.read("a/sweep.csv", csv.replace("round", "r"), null))
+                .hasMessage("a/sweep.csv: no column 'round'");
+    }
+
     /** A tallied run at a bandwidth point: {@code sent} frames, the first {@code ok} of them OK. */
     private static TestbedSweep.Point run(
             Catalog c, double mbps, String dispatch, int sent, int ok) {

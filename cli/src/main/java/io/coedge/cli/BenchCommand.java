@@ -40,6 +40,7 @@ import picocli.CommandLine.Option;
             BenchCommand.Decode.class,
             BenchCommand.Faults.class,
             BenchCommand.Heap.class,
+            BenchCommand.MergeSweeps.class,
             LiveLinkCommand.class
         })
 final class BenchCommand implements Runnable {
@@ -618,6 +619,99 @@ final class BenchCommand implements Runnable {
             System.out.println(table);
             System.out.println("coedge bench: wrote " + String.join(", ", wrote));
             return 0;
+        }
+    }
+
+    @Command(
+            name = "merge-sweeps",
+            mixinStandardHelpOptions = true,
+            description = {
+                "Testbed sweeps run apart (`bench policies --testbed` into several --out folders, the same catalog and",
+                "code) as one report: each pair's runs at each point numbered across the sweeps, their means, and the",
+                "chart drawn at the means. Reads each folder's sweep.csv and sweep-windows.csv."
+            })
+    static final class MergeSweeps implements Callable<Integer> {
+        @picocli.CommandLine.Parameters(
+                arity = "2..*",
+                paramLabel = "SWEEP",
+                description = "Folders a testbed sweep wrote, in the order their runs count.")
+        List<Path> sweeps;
+
+        @Option(
+                names = "--out",
+                required = true,
+                description = "Where the merged sweep.csv, .md, .svg and sweep-windows.* go.")
+        Path out;
+
+        @Override
+        public Integer call() throws Exception {
+            List<List<TestbedSweep.Point>> read = new ArrayList<>();
+            Map<String, String> catalogs = new java.util.TreeMap<>();
+            Path catalogsFrom = null;
+            try {
+                for (Path dir : sweeps) {
+                    Path csv = dir.resolve("sweep.csv");
+                    if (!Files.isRegularFile(csv)) {
+                        System.err.println(
+                                "coedge bench merge-sweeps: "
+                                        + csv
+                                        + " does not exist: is "
+                                        + dir
+                                        + " the --out of a testbed sweep?");
+                        return 2;
+                    }
+                    Path windows = dir.resolve("sweep-windows.csv");
+                    read.add(
+                            TestbedSweep.read(
+                                    csv.toString(),
+                                    Files.readString(csv),
+                                    Files.isRegularFile(windows)
+                                            ? Files.readString(windows)
+                                            : null));
+                    Map<String, String> these = scaledCatalogs(dir);
+                    if (catalogsFrom == null) {
+                        catalogs.putAll(these);
+                        catalogsFrom = dir;
+                    } else if (!these.equals(catalogs)) {
+                        System.err.println(
+                                "coedge bench merge-sweeps: "
+                                        + dir
+                                        + " and "
+                                        + catalogsFrom
+                                        + " ran different catalogs (their catalog-*.yaml differ: "
+                                        + these.keySet()
+                                        + " against "
+                                        + catalogs.keySet()
+                                        + "); only sweeps of the same setup can be merged");
+                        return 2;
+                    }
+                }
+                List<TestbedSweep.Point> points = TestbedSweep.merge(read);
+                Policies.writeSweep(out, points);
+                for (Map.Entry<String, String> c : catalogs.entrySet()) {
+                    Files.writeString(out.resolve(c.getKey()), c.getValue());
+                }
+                System.out.println(TestbedSweep.markdown(points));
+                System.out.println(ReportFiles.wrote(out, "sweep"));
+                return 0;
+            } catch (IllegalArgumentException e) {
+                System.err.println("coedge bench merge-sweeps: " + e.getMessage());
+                return 2;
+            }
+        }
+
+        /** The scaled catalogs a sweep with --load kept beside its results, by file name. */
+        static Map<String, String> scaledCatalogs(Path dir) throws java.io.IOException {
+            Map<String, String> out = new java.util.TreeMap<>();
+            try (var files = Files.list(dir)) {
+                for (Path f : files.toList()) {
+                    String name = f.getFileName().toString();
+                    if (name.startsWith("catalog-") && name.endsWith(".yaml")) {
+                        out.put(name, Files.readString(f));
+                    }
+                }
+            }
+            return out;
         }
     }
 
