@@ -491,6 +491,42 @@ class ReplannerTest {
         assertThat(again.awaitingConfirmation()).containsExactly(new Move("t1", "n1", "n2"));
     }
 
+    /**
+     * An overloaded node whose tasks are interchangeable: each plan names another of them. The
+     * plans have wanted to relieve n1 for an interval, so the latest plan's move is made.
+     */
+    @Test
+    void plansThatKeepWantingSomeTaskOffANodeConfirmTheLatestMoveAnIntervalLater() {
+        State start = plannedAtStart(confirming);
+        long interval = SETTINGS.replanIntervalMicros();
+
+        policy.willPlace(with("t1", "n2"));
+        Outcome first = step(confirming, start, topology(), T0 + interval);
+        policy.willPlace(with("t2", "n3"));
+        Outcome second = step(confirming, first.state(), topology(), T0 + 2 * interval);
+
+        assertThat(first.awaitingConfirmation()).containsExactly(new Move("t1", "n1", "n2"));
+        assertThat(second.moves()).containsExactly(new Move("t2", "n1", "n3"));
+        assertThat(second.state().assignment()).isEqualTo(with("t2", "n3"));
+        assertThat(second.state().wanted()).isEmpty();
+    }
+
+    /** Wanting a move off one node says nothing about another node's tasks. */
+    @Test
+    void wantingATaskOffOneNodeDoesNotConfirmAMoveOffAnother() {
+        State start = plannedAtStart(confirming);
+        long interval = SETTINGS.replanIntervalMicros();
+
+        policy.willPlace(with("t1", "n2"));
+        Outcome first = step(confirming, start, topology(), T0 + interval);
+        policy.willPlace(with("t3", "n3"));
+        Outcome second = step(confirming, first.state(), topology(), T0 + 2 * interval);
+
+        assertThat(second.moves()).isEmpty();
+        assertThat(second.awaitingConfirmation()).containsExactly(new Move("t3", "n2", "n3"));
+        assertThat(second.state().wanted()).containsOnlyKeys("t3");
+    }
+
     @Test
     void aMoveOffAnUnhealthyNodeOrALinkPastItsCapacityIsMadeAtOnce() {
         State start = plannedAtStart(confirming);
