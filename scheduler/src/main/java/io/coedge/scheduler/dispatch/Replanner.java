@@ -37,17 +37,18 @@ import java.util.TreeMap;
  *       Measurements of two links may land in different plans, so a task can move onto a link whose
  *       drop is not known yet; the dwell must not hold it there.
  *   <li>With {@link Settings#confirmMoves} (the default), a move is carried out only when the plans
- *       have wanted to move a task off its node for at least {@link Settings#replanIntervalMicros}
- *       (plans due to events come sooner than that), the same task to the same node or, plan after
- *       plan, another task off the same node: tasks on one node are often interchangeable, and a
- *       node that stays overloaded must shed one even when each plan names another (on the testbed
- *       node2 held three yolo-small tasks and missed a third of their frames for 70 s while the
- *       plans named YS1, YS3 and YS2 in turn). A node's profiles may spike for a few seconds (a
- *       job's first seconds on a shared CPU: yolo-small's typical single frame on the testbed's
- *       node1 went from 50 to 858 ms and back within five seconds), and a move made on a spike is
- *       undone a dwell later. Moves off an unhealthy node or off a link past its capacity are made
- *       at once, and so is the policy's first plan (the origins it starts from were no plan's
- *       choice).
+ *       have wanted it for at least {@link Settings#replanIntervalMicros} (plans due to events come
+ *       sooner than that): the same task to the same node or, plan after plan, some task off the
+ *       same node to a node other than its origin. Tasks on one node are often interchangeable, and
+ *       a node that stays overloaded must shed one even when each plan names another (on the
+ *       testbed node2 held three yolo-small tasks and missed a third of their frames for 70 s while
+ *       the plans named YS1, YS3 and YS2 in turn). A task going home is confirmed on its own wants
+ *       only: its home's load decides it, not its node's. A node's profiles may spike for a few
+ *       seconds (a job's first seconds on a shared CPU: yolo-small's typical single frame on the
+ *       testbed's node1 went from 50 to 858 ms and back within five seconds), and a move made on a
+ *       spike is undone a dwell later. Moves off an unhealthy node or off a link past its capacity
+ *       are made at once, and so is the policy's first plan (the origins it starts from were no
+ *       plan's choice).
  *   <li>A task the plan leaves out (no healthy node serves its model) stays on its origin.
  * </ul>
  *
@@ -299,15 +300,17 @@ public final class Replanner {
         // node or a link past its capacity, or the policy never planned before.
         boolean confirm = settings.confirmMoves() && state.policyPlanned();
         Set<String> stuck = pastLinkCapacity(topology, state.assignment());
-        // Since when the plans have wanted to move some task off each node, whichever task: tasks
+        // Since when the plans have wanted to relieve each node, whichever task they named: tasks
         // on one node are often interchangeable, and successive plans may name another of them
-        // each time.
+        // each time. A task going home relieves its node too, but it is the home's load that
+        // decides it (measured: a homecoming made on a relief's count bounced back 20 s later):
+        // it neither counts nor is counted.
         Map<String, Long> reliefSince = new HashMap<>();
         state.wanted()
                 .forEach(
                         (task, w) -> {
                             String on = state.assignment().get(task);
-                            if (on != null) {
+                            if (on != null && !w.node().equals(originOfTask.get(task))) {
                                 reliefSince.merge(on, w.sinceMicros(), Math::min);
                             }
                         });
@@ -332,7 +335,9 @@ public final class Replanner {
                                 before != null && before.node().equals(e.getValue())
                                         ? before.sinceMicros()
                                         : nowMicros,
-                                reliefSince.getOrDefault(was, nowMicros));
+                                e.getValue().equals(originOfTask.get(task))
+                                        ? nowMicros
+                                        : reliefSince.getOrDefault(was, nowMicros));
                 if (nowMicros - since >= settings.replanIntervalMicros()) {
                     movedAt.put(task, nowMicros);
                     moves.add(move);

@@ -511,6 +511,34 @@ class ReplannerTest {
         assertThat(second.state().wanted()).isEmpty();
     }
 
+    /** A task going home is confirmed by its own wants only, not by a relief of its node. */
+    @Test
+    void aHomecomingIsNotConfirmedByPlansThatWantedAnotherTaskOffItsNode() {
+        State start = plannedAtStart(confirming);
+        long interval = SETTINGS.replanIntervalMicros();
+        policy.willPlace(with("t1", "n2"));
+        State t1OnN2 =
+                step(
+                                confirming,
+                                step(confirming, start, topology(), T0 + interval).state(),
+                                topology(),
+                                T0 + 2 * interval)
+                        .state();
+        assertThat(t1OnN2.assignment()).containsEntry("t1", "n2");
+
+        // t3 (origin n2) is wanted off n2; the plan after wants t1 (on n2) home to n1 instead.
+        Map<String, String> t3Off = with("t1", "n2");
+        t3Off.put("t3", "n3");
+        policy.willPlace(t3Off);
+        Outcome relief = step(confirming, t1OnN2, topology(), T0 + 10 * interval);
+        policy.willPlace(ORIGINS);
+        Outcome home = step(confirming, relief.state(), topology(), T0 + 11 * interval);
+
+        assertThat(relief.awaitingConfirmation()).containsExactly(new Move("t3", "n2", "n3"));
+        assertThat(home.moves()).isEmpty();
+        assertThat(home.awaitingConfirmation()).containsExactly(new Move("t1", "n2", "n1"));
+    }
+
     /** Wanting a move off one node says nothing about another node's tasks. */
     @Test
     void wantingATaskOffOneNodeDoesNotConfirmAMoveOffAnother() {
