@@ -37,18 +37,13 @@ import java.util.TreeMap;
  *       Measurements of two links may land in different plans, so a task can move onto a link whose
  *       drop is not known yet; the dwell must not hold it there.
  *   <li>With {@link Settings#confirmMoves} (the default), a move is carried out only when the plans
- *       have wanted it for at least {@link Settings#replanIntervalMicros} (plans due to events come
- *       sooner than that): the same task to the same node or, plan after plan, some task off the
- *       same node to a node other than its origin. Tasks on one node are often interchangeable, and
- *       a node that stays overloaded must shed one even when each plan names another (on the
- *       testbed node2 held three yolo-small tasks and missed a third of their frames for 70 s while
- *       the plans named YS1, YS3 and YS2 in turn). A task going home is confirmed on its own wants
- *       only: its home's load decides it, not its node's. A node's profiles may spike for a few
- *       seconds (a job's first seconds on a shared CPU: yolo-small's typical single frame on the
- *       testbed's node1 went from 50 to 858 ms and back within five seconds), and a move made on a
- *       spike is undone a dwell later. Moves off an unhealthy node or off a link past its capacity
- *       are made at once, and so is the policy's first plan (the origins it starts from were no
- *       plan's choice).
+ *       have wanted the very same move for at least {@link Settings#replanIntervalMicros} (plans
+ *       due to events come sooner than that): a node's profiles may spike for a few seconds (a
+ *       job's first seconds on a shared CPU: yolo-small's typical single frame on the testbed's
+ *       node1 went from 50 to 858 ms and back within five seconds), and a move made on a spike is
+ *       undone a dwell later. Moves off an unhealthy node or off a link past its capacity are made
+ *       at once, and so is the policy's first plan (the origins it starts from were no plan's
+ *       choice).
  *   <li>A task the plan leaves out (no healthy node serves its model) stays on its origin.
  * </ul>
  *
@@ -130,8 +125,8 @@ public final class Replanner {
      * @param firstReportMicros the earliest report time ever handed in ({@link Long#MAX_VALUE}
      *     before any): the start-up wait runs from it
      * @param wanted task id -> the node the last plan wanted it on but did not move it to, and
-     *     since when the plans have wanted it there or, uninterrupted, some task off its node,
-     *     awaiting confirmation ({@link Settings#confirmMoves})
+     *     since when the plans have wanted it there, awaiting confirmation ({@link
+     *     Settings#confirmMoves})
      * @param policyPlanned whether the policy has planned yet (before, tasks sit on their origins
      *     by default, and its first plan's moves are made at once)
      */
@@ -300,20 +295,6 @@ public final class Replanner {
         // node or a link past its capacity, or the policy never planned before.
         boolean confirm = settings.confirmMoves() && state.policyPlanned();
         Set<String> stuck = pastLinkCapacity(topology, state.assignment());
-        // Since when the plans have wanted to relieve each node, whichever task they named: tasks
-        // on one node are often interchangeable, and successive plans may name another of them
-        // each time. A task going home relieves its node too, but it is the home's load that
-        // decides it (measured: a homecoming made on a relief's count bounced back 20 s later):
-        // it neither counts nor is counted.
-        Map<String, Long> reliefSince = new HashMap<>();
-        state.wanted()
-                .forEach(
-                        (task, w) -> {
-                            String on = state.assignment().get(task);
-                            if (on != null && !w.node().equals(originOfTask.get(task))) {
-                                reliefSince.merge(on, w.sinceMicros(), Math::min);
-                            }
-                        });
         for (Map.Entry<String, String> e : new TreeMap<>(after).entrySet()) {
             String task = e.getKey();
             String was = state.assignment().get(task);
@@ -331,13 +312,9 @@ public final class Replanner {
             } else if (confirm && healthy(topology, was) && !stuck.contains(task)) {
                 Wanted before = state.wanted().get(task);
                 long since =
-                        Math.min(
-                                before != null && before.node().equals(e.getValue())
-                                        ? before.sinceMicros()
-                                        : nowMicros,
-                                e.getValue().equals(originOfTask.get(task))
-                                        ? nowMicros
-                                        : reliefSince.getOrDefault(was, nowMicros));
+                        before != null && before.node().equals(e.getValue())
+                                ? before.sinceMicros()
+                                : nowMicros;
                 if (nowMicros - since >= settings.replanIntervalMicros()) {
                     movedAt.put(task, nowMicros);
                     moves.add(move);
