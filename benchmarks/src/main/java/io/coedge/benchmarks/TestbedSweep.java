@@ -146,6 +146,11 @@ public final class TestbedSweep {
         public String pair() {
             return run.dispatch() + " / " + run.batch();
         }
+
+        /** The point and the pair: one key for every run of a pair at a point. */
+        String pointAndPair() {
+            return format(value) + "\u0000" + pair();
+        }
     }
 
     /**
@@ -967,10 +972,7 @@ public final class TestbedSweep {
         Map<String, Integer> rounds = new HashMap<>();
         List<Point> out = new ArrayList<>();
         for (Point p : all) {
-            out.add(
-                    p.inRound(
-                            rounds.merge(
-                                    format(p.value()) + "\u0000" + p.pair(), 1, Integer::sum)));
+            out.add(p.inRound(rounds.merge(p.pointAndPair(), 1, Integer::sum)));
         }
         out.sort(java.util.Comparator.comparing(p -> pointOrder.get(p.value())));
         return out;
@@ -1045,8 +1047,7 @@ public final class TestbedSweep {
     public static List<Mean> means(List<Point> points) {
         Map<String, List<Point>> groups = new LinkedHashMap<>();
         for (Point p : points) {
-            groups.computeIfAbsent(format(p.value()) + "\u0000" + p.pair(), k -> new ArrayList<>())
-                    .add(p);
+            groups.computeIfAbsent(p.pointAndPair(), k -> new ArrayList<>()).add(p);
         }
         List<Mean> out = new ArrayList<>();
         for (List<Point> g : groups.values()) {
