@@ -898,13 +898,11 @@ public final class TestbedSweep {
             for (String[] row : w.rows) {
                 windowsOf
                         .computeIfAbsent(
-                                w.get(row, "value")
-                                        + ","
-                                        + w.get(row, "dispatch")
-                                        + ","
-                                        + w.get(row, "batch")
-                                        + ","
-                                        + w.get(row, "round"),
+                                runKey(
+                                        w.get(row, "value"),
+                                        w.get(row, "dispatch"),
+                                        w.get(row, "batch"),
+                                        w.get(row, "round")),
                                 k -> new ArrayList<>())
                         .add(
                                 new Window(
@@ -945,10 +943,19 @@ public final class TestbedSweep {
                             c.number(row, "frames_counted").longValue(),
                             c.number(row, "dmr_every_frame"),
                             windowsOf.getOrDefault(
-                                    value + "," + run.dispatch() + "," + run.batch() + "," + round,
+                                    runKey(
+                                            value,
+                                            run.dispatch(),
+                                            run.batch(),
+                                            Integer.toString(round)),
                                     List.of())));
         }
         return out;
+    }
+
+    /** One run of a sweep as both CSV files name it: the point, the pair and the round. */
+    private static String runKey(String value, String dispatch, String batch, String round) {
+        return value + "," + dispatch + "," + batch + "," + round;
     }
 
     /**
