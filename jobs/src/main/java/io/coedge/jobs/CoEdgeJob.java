@@ -43,6 +43,7 @@ import org.apache.kafka.clients.consumer.OffsetResetStrategy;
  * frames -> decode --(dead letters)--------------------------------> dead-letter sink
  *             |
  *             +-> dispatch (broadcast: node statuses) -> keyBy(node's subtask key)
+ *                   |   +--(shed at origin: link backlog)------------> results sink
  *                   -> node batcher -> results sink
  *                         |--(statuses)-----> node-profiles sink -> (Kafka) -> dispatch
  *                         +--(corrupt images)-> dead-letter sink
@@ -173,7 +174,7 @@ public final class CoEdgeJob {
         // the
         // first plan waits for every node at most as long as a node may stay silent.
         Replanner.Settings replanning = replanning(options.staleAfterMs());
-        DataStream<RoutedFrame> routed =
+        SingleOutputStreamOperator<RoutedFrame> routed =
                 frames.connect(statuses)
                         .process(
                                 new DispatchFunction(
@@ -200,7 +201,10 @@ public final class CoEdgeJob {
                         .setMaxParallelism(MAX_PARALLELISM)
                         .setBufferTimeout(0);
 
-        results.sinkTo(sinks.results()).name("results").uid("results-sink");
+        // A frame its link could not carry by its deadline ends at its origin's dispatcher.
+        DataStream<FrameResult> all =
+                results.union(routed.getSideOutput(DispatchFunction.SHED_AT_ORIGIN));
+        all.sinkTo(sinks.results()).name("results").uid("results-sink");
         frames.getSideOutput(FrameDecodeFunction.DEAD_LETTERS)
                 .union(results.getSideOutput(NodeBatcherOperator.DEAD_LETTERS))
                 .sinkTo(sinks.deadLetters())
@@ -210,7 +214,7 @@ public final class CoEdgeJob {
                 .sinkTo(sinks.statuses())
                 .name("node statuses")
                 .uid("status-sink");
-        return results;
+        return all;
     }
 
     /**

@@ -4,7 +4,10 @@ import io.coedge.catalog.Catalog;
 import io.coedge.catalog.CatalogText;
 import io.coedge.catalog.TaskSpec;
 import io.coedge.format.Frame;
+import io.coedge.format.FrameResult;
 import io.coedge.format.NodeStatus;
+import io.coedge.format.NodeStatus.LinkStatus;
+import io.coedge.operators.links.LinkProbes;
 import io.coedge.scheduler.dispatch.DispatchPolicies;
 import io.coedge.scheduler.dispatch.Replanner;
 import java.util.HashMap;
@@ -25,6 +28,7 @@ import org.apache.flink.runtime.state.FunctionSnapshotContext;
 import org.apache.flink.streaming.api.checkpoint.CheckpointedFunction;
 import org.apache.flink.streaming.api.functions.co.BroadcastProcessFunction;
 import org.apache.flink.util.Collector;
+import org.apache.flink.util.OutputTag;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -56,6 +60,20 @@ public final class DispatchFunction extends BroadcastProcessFunction<Frame, Node
 
     static final String REPLANNER_KEY = "state";
 
+    /**
+     * Frames shed at their origin because their link could not carry them by their deadline ({@link
+     * io.coedge.scheduler.dispatch.LinkGate}): their one result each, {@code DROPPED} with a {@code
+     * LINK_BACKLOG} reason, for the results sink.
+     */
+    public static final OutputTag<FrameResult> SHED_AT_ORIGIN =
+            new OutputTag<>("shed-at-origin", TypeInformation.of(FrameResult.class));
+
+    /**
+     * How old this node's newest probe round may be for the link gate to prefer it to the
+     * topology's bandwidth: three default probe intervals.
+     */
+    static final long FRESH_PROBE_MS = 15_000;
+
     private final CatalogText catalogText;
     private final String policyName;
     private final int batcherParallelism;
@@ -71,6 +89,16 @@ public final class DispatchFunction extends BroadcastProcessFunction<Frame, Node
     private transient Counter moveCounter;
     private transient Counter replans;
     private transient Map<String, Counter> framesIn;
+    private transient Counter shedAtOrigin;
+    private transient Map<String, String> modelOfTask;
+
+    /**
+     * The context of the element being processed (a frame's or a status's): where shed frames'
+     * results go.
+     */
+    private transient ReadOnlyContext frameContext;
+
+    private transient Context statusContext;
 
     /** The assignment as metric reporters read it (replaced, never mutated, on the task thread). */
     private transient volatile Map<String, String> published;
@@ -109,6 +137,56 @@ public final class DispatchFunction extends BroadcastProcessFunction<Frame, Node
                 new StatusPlanner(
                         catalog, DispatchPolicies.byName(policyName), replanning, staleAfterMs);
         registerMetrics();
+        modelOfTask = new HashMap<>();
+        for (TaskSpec t : catalog.tasks()) {
+            modelOfTask.put(t.id(), t.model());
+        }
+        gateLinks();
+    }
+
+    /** The router's link gate on the planner's latest topology and this node's newest probes. */
+    private void gateLinks() {
+        router.links(
+                planner.topology(),
+                (from, to, nowMs) -> {
+                    LinkStatus l = LinkProbes.latest(from, to, nowMs, FRESH_PROBE_MS);
+                    return l == null ? null : l.mbps();
+                },
+                this::shed);
+    }
+
+    /** A frame its link could not carry in time: its result, from here. */
+    private void shed(Frame frame, String node, String reason, long nowMs) {
+        shedAtOrigin.inc();
+        FrameResult result =
+                new FrameResult(
+                        frame.id(),
+                        frame.camera(),
+                        frame.sequence() < 0 ? null : frame.sequence(),
+                        frame.source(),
+                        frame.task(),
+                        modelOfTask.getOrDefault(frame.task(), ""),
+                        node,
+                        frame.origin(),
+                        0,
+                        FrameResult.Status.DROPPED,
+                        reason,
+                        frame.captureTs(),
+                        nowMs,
+                        null,
+                        null,
+                        nowMs,
+                        nowMs - frame.captureTs(),
+                        frame.deadlineTs(),
+                        frame.deadlineMs(),
+                        false,
+                        null,
+                        null);
+        if (frameContext != null) {
+            frameContext.output(SHED_AT_ORIGIN, result);
+        } else {
+            statusContext.output(SHED_AT_ORIGIN, result);
+        }
     }
 
     /**
@@ -122,6 +200,7 @@ public final class DispatchFunction extends BroadcastProcessFunction<Frame, Node
         MetricGroup scope = getRuntimeContext().getMetricGroup().addGroup("coedge");
         moveCounter = scope.counter("taskMoves");
         replans = scope.counter("replans");
+        shedAtOrigin = scope.counter("framesShedAtOrigin");
         scope.gauge("framesWaitingForNodes", () -> router == null ? 0 : router.waitingCount());
         framesIn = new HashMap<>();
         List<String> nodeIds = catalog.nodes().stream().map(n -> n.id()).toList();
@@ -145,6 +224,8 @@ public final class DispatchFunction extends BroadcastProcessFunction<Frame, Node
     @Override
     public void processElement(Frame frame, ReadOnlyContext ctx, Collector<RoutedFrame> out)
             throws Exception {
+        frameContext = ctx;
+        statusContext = null;
         if (!router.assigned()) {
             restoreRouting(ctx.getBroadcastState(STATUSES), ctx.getBroadcastState(ASSIGNMENT));
         }
@@ -164,6 +245,8 @@ public final class DispatchFunction extends BroadcastProcessFunction<Frame, Node
     @Override
     public void processBroadcastElement(NodeStatus status, Context ctx, Collector<RoutedFrame> out)
             throws Exception {
+        frameContext = null;
+        statusContext = ctx;
         BroadcastState<String, NodeStatus> statuses = ctx.getBroadcastState(STATUSES);
         if (!StatusPlanner.supersedes(status, statuses.get(status.node()))) {
             return;
@@ -177,6 +260,7 @@ public final class DispatchFunction extends BroadcastProcessFunction<Frame, Node
         io.coedge.operators.links.LinkPeers.announced(all.values());
         BroadcastState<String, Replanner.State> replannerState = ctx.getBroadcastState(REPLANNER);
         Replanner.Outcome outcome = planner.onStatuses(all, replannerState.get(REPLANNER_KEY));
+        gateLinks();
         switch (outcome.verdict()) {
             case NOT_DUE -> {
                 if (!router.assigned()) {

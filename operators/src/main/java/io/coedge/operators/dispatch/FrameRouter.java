@@ -2,6 +2,9 @@ package io.coedge.operators.dispatch;
 
 import io.coedge.format.Frame;
 import io.coedge.format.NodeStatus;
+import io.coedge.scheduler.dispatch.LinkGate;
+import io.coedge.scheduler.model.Link;
+import io.coedge.scheduler.model.Topology;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -16,6 +19,12 @@ import java.util.function.Consumer;
  * of that node's subtask ({@link SubtaskKeys}). The held frames are bounded by count and by bytes;
  * beyond either bound a frame is still routed rather than lost, to the subtask its node's name
  * hashes to, whose batcher sheds or runs it.
+ *
+ * <p>Once it knows the links ({@link #links}), a frame for another node goes through the engine's
+ * {@link LinkGate} first: at the link's bandwidth (its origin's newest probe round in this JVM when
+ * there is a fresh one, else the topology's: measured while fresh, else the catalog's) it must
+ * arrive by its deadline behind the frames already sent that way, else it is shed here ({@link
+ * Shed}) and never crosses the link.
  */
 final class FrameRouter {
     /**
@@ -31,6 +40,25 @@ final class FrameRouter {
     private long waitingBytes;
     private Map<String, String> assignment;
     private Map<String, Integer> subtaskOfNode = Map.of();
+    private Topology topology;
+    private LinkGate gate;
+    private FreshLinks fresh = (from, to, nowMs) -> null;
+    private Shed shed;
+
+    /** A link's bandwidth newer than the topology's, Mbit/s, or null. */
+    @FunctionalInterface
+    interface FreshLinks {
+        Double mbps(String from, String to, long nowMs);
+    }
+
+    /** Where a frame shed at its origin goes (its one result). */
+    @FunctionalInterface
+    interface Shed {
+        /**
+         * @param node the node the frame was for
+         */
+        void shed(Frame frame, String node, String reason, long nowMs);
+    }
 
     /**
      * @param maxWaiting frames held while nodes have not announced themselves
@@ -43,6 +71,21 @@ final class FrameRouter {
         this.keys = keys;
         this.maxWaiting = maxWaiting;
         this.maxWaitingBytes = maxWaitingBytes;
+    }
+
+    /**
+     * Gates frames for other nodes by the links from now on: {@code topology}'s links (nodes in its
+     * order; a later call with the same nodes keeps the queues), {@code fresh} over them where it
+     * knows better, and refused frames to {@code shed}.
+     */
+    void links(Topology topology, FreshLinks fresh, Shed shed) {
+        int n = topology.nodes().size();
+        if (gate == null || this.topology.nodes().size() != n) {
+            gate = new LinkGate(n * n);
+        }
+        this.topology = topology;
+        this.fresh = fresh;
+        this.shed = shed;
     }
 
     /** Whether an assignment is in force (none before the first plan or restore). */
@@ -93,7 +136,40 @@ final class FrameRouter {
                 return;
             }
         }
+        if (gate != null && !node.equals(frame.origin()) && !admitted(frame, node, nowMs)) {
+            return;
+        }
         out.accept(new RoutedFrame(frame, node, keys.keyOf(subtask), nowMs));
+    }
+
+    /** Whether the frame may cross its origin's link to {@code node}; if not, it was shed. */
+    private boolean admitted(Frame frame, String node, long nowMs) {
+        int from;
+        int to;
+        try {
+            from = topology.nodeIndex(frame.origin());
+            to = topology.nodeIndex(node);
+        } catch (IllegalArgumentException e) {
+            return true; // a node the catalog does not know: its batcher reports the frame
+        }
+        Link link = topology.link(from, to);
+        if (link == null) {
+            return true;
+        }
+        Double mbps = fresh.mbps(frame.origin(), node, nowMs);
+        if (mbps != null && mbps > 0 && !mbps.isInfinite()) {
+            link = link.with(Math.max(1, Math.round(mbps * 1e6)), link.latencyMicros());
+        }
+        long bytes = frame.image().length;
+        long deadline = frame.deadlineTs() * 1000;
+        LinkGate.Verdict v =
+                gate.offer(
+                        from * topology.nodes().size() + to, nowMs * 1000, bytes, link, deadline);
+        if (v.admitted()) {
+            return true;
+        }
+        shed.shed(frame, node, v.describe(link, bytes, deadline), nowMs);
+        return false;
     }
 
     /** Routes the held frames again, once an assignment is in force; still unannounced: held. */

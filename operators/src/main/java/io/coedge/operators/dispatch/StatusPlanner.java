@@ -5,6 +5,7 @@ import io.coedge.catalog.TaskSpec;
 import io.coedge.format.NodeStatus;
 import io.coedge.scheduler.dispatch.DispatchPolicy;
 import io.coedge.scheduler.dispatch.Replanner;
+import io.coedge.scheduler.model.Topology;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -23,6 +24,7 @@ final class StatusPlanner {
     private final Replanner replanner;
     private final TopologyBuilder topologies;
     private final Map<String, String> originOfTask = new HashMap<>();
+    private Topology topology;
 
     /**
      * @param staleAfterMs a node whose last status is older than this is treated as unhealthy
@@ -56,13 +58,25 @@ final class StatusPlanner {
             now = Math.max(now, s.timestamp());
             oldest = Math.min(oldest, s.timestamp());
         }
+        topology = topologies.build(statuses, now);
         return replanner.onStatus(
                 state == null ? Replanner.State.initial() : state,
-                topologies.build(statuses, now),
+                topology,
                 originOfTask,
                 statuses.keySet(),
                 oldest * 1_000,
                 now * 1_000);
+    }
+
+    /**
+     * The topology of the latest statuses (links at their measured bandwidth while fresh), or the
+     * catalog's before the first status.
+     */
+    Topology topology() {
+        if (topology == null) {
+            topology = topologies.build(Map.of(), 0);
+        }
+        return topology;
     }
 
     /** A stored assignment completed with every task it lacks on the task's origin. */

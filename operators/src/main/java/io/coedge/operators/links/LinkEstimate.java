@@ -72,6 +72,18 @@ public final class LinkEstimate {
         return new LinkStatus(median(mbps), latency[latency.length / 2], measuredAtMs, samples);
     }
 
+    /**
+     * The newest round alone, or null before the first: what the link gave last, before the median
+     * catches up (the dispatcher's {@link io.coedge.scheduler.dispatch.LinkGate} uses it, so a drop
+     * bounds the queue on the link one round after it is seen).
+     */
+    public synchronized LinkStatus latest() {
+        Sample last = recent.peekLast();
+        return last == null
+                ? null
+                : new LinkStatus(last.mbps(), last.latencyMicros(), measuredAtMs, samples);
+    }
+
     private static double median(double[] sorted) {
         int n = sorted.length;
         return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;

@@ -102,6 +102,14 @@ public final class LinkProbes implements AutoCloseable {
         }
     }
 
+    /**
+     * The probes running in this JVM by node (one per TaskManager on a cluster, every node's in a
+     * MiniCluster, where probing is off): the dispatcher on the same TaskManager reads its node's
+     * newest measurements here, without waiting for its statuses to come round through Kafka and
+     * its own input ({@link #latest}).
+     */
+    private static final Map<String, LinkProbes> RUNNING = new ConcurrentHashMap<>();
+
     private final String node;
     private final Settings settings;
     private final Supplier<Map<String, String>> peers;
@@ -155,6 +163,7 @@ public final class LinkProbes implements AutoCloseable {
         }
         try {
             LinkProbes probes = new LinkProbes(node, settings, peers, clockMs);
+            RUNNING.put(node, probes);
             LOG.info(
                     "node {} measures its links every {} ms from {}",
                     node,
@@ -170,6 +179,18 @@ public final class LinkProbes implements AutoCloseable {
                     e.toString());
             return null;
         }
+    }
+
+    /**
+     * The newest round {@code node}'s probes in this JVM measured on its link to {@code peer}, when
+     * it ended at most {@code maxAgeMs} before {@code nowMs}; else null (no probes here, none yet,
+     * or too old).
+     */
+    public static LinkStatus latest(String node, String peer, long nowMs, long maxAgeMs) {
+        LinkProbes probes = RUNNING.get(node);
+        LinkEstimate e = probes == null ? null : probes.estimates.get(peer);
+        LinkStatus last = e == null ? null : e.latest();
+        return last != null && nowMs - last.measuredAtMs() <= maxAgeMs ? last : null;
     }
 
     /** {@code host:port} of this node's probe server, what its status announces. */
@@ -307,6 +328,7 @@ public final class LinkProbes implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
+        RUNNING.remove(node, this);
         thread.shutdownNow();
         Socket s = current;
         if (s != null) {

@@ -133,4 +133,93 @@ class FrameRouterTest {
                 .as("an unassigned task goes to its origin")
                 .containsExactly("c1#1 -> n1@" + KEYS.keyOf(1), "c1#2 -> n1@" + KEYS.keyOf(1));
     }
+
+    /** n1 -> n3 at 1 Mbit/s: a 12,500-byte frame takes 100 ms to send. */
+    static final io.coedge.catalog.Catalog SLOW_LINK =
+            new io.coedge.catalog.CatalogText(
+                            "slow.yaml",
+                            """
+            nodes: [{id: n1, sidecar: "127.0.0.1:1"}, {id: n2, sidecar: "127.0.0.1:2"}, {id: n3, sidecar: "127.0.0.1:3"}]
+            models: [{name: m, maxBatch: 8, input: {width: 32, height: 32}, postprocess: {type: classification, labels: [a]}}]
+            links: [{from: n1, to: n3, bandwidthMbps: 1, latencyMs: 0}]
+            tasks:
+              - {id: t1, model: m, cameras: [c1, c2], fps: 10, deadlineMs: 200, origin: n1}
+              - {id: t2, model: m, cameras: [c3], fps: 10, deadlineMs: 200, origin: n2}
+            """)
+                    .parse();
+
+    /** A 12,500-byte frame captured at NOW with a 150 ms deadline. */
+    static Frame big(String task, String camera, long seq) {
+        return big(task, camera, seq, NOW);
+    }
+
+    /** A 12,500-byte frame captured at {@code captureTs} with a 150 ms deadline. */
+    static Frame big(String task, String camera, long seq, long captureTs) {
+        return new Frame(
+                camera + "#" + seq,
+                camera,
+                seq,
+                task,
+                task.equals("t1") ? "n1" : "n2",
+                captureTs,
+                150,
+                io.coedge.format.ImageFormat.JPEG,
+                32,
+                32,
+                new byte[12_500],
+                "f/0@" + seq);
+    }
+
+    final List<String> shed = new ArrayList<>();
+
+    private FrameRouter gated(FrameRouter.FreshLinks fresh) {
+        FrameRouter router = new FrameRouter(KEYS, 10);
+        router.links(
+                new TopologyBuilder(SLOW_LINK, 5_000).build(Map.of(), NOW),
+                fresh,
+                (f, node, reason, nowMs) -> shed.add(f.id() + " for " + node + ": " + reason));
+        router.assign(Map.of("t1", "n3", "t2", "n2"));
+        router.announced(List.of(status("n1", 0, NOW), status("n2", 1, NOW), status("n3", 2, NOW)));
+        return router;
+    }
+
+    @Test
+    void aFrameItsLinkCannotCarryByItsDeadlineIsShedAtTheOriginAndLocalFramesAreNotGated() {
+        FrameRouter router = gated((from, to, nowMs) -> null);
+
+        router.route(big("t1", "c1", 1), NOW, out::add); // arrives at NOW + 100 ms
+        router.route(big("t1", "c2", 2), NOW, out::add); // would arrive at NOW + 200 ms
+        router.route(big("t2", "c3", 3), NOW, out::add); // runs at its origin, n2
+
+        assertThat(routed())
+                .containsExactly("c1#1 -> n3@" + KEYS.keyOf(2), "c3#3 -> n2@" + KEYS.keyOf(1));
+        assertThat(shed)
+                .containsExactly(
+                        "c2#2 for n3: LINK_BACKLOG: n1 -> n3 at 1.0 Mbit/s had 100 ms of frames"
+                                + " queued; this frame (12.5 KB) would have arrived 50 ms after its"
+                                + " deadline, so it was shed at its origin");
+
+        // The queue drains with time: 100 ms later the link is free again.
+        router.route(big("t1", "c1", 4, NOW + 100), NOW + 100, out::add);
+        assertThat(out).hasSize(3);
+    }
+
+    @Test
+    void theOriginsFreshMeasurementOfTheLinkOverridesTheTopologys() {
+        List<String> asked = new ArrayList<>();
+        FrameRouter router =
+                gated(
+                        (from, to, nowMs) -> {
+                            asked.add(from + "->" + to + "@" + nowMs);
+                            return 10.0; // 10 ms a frame
+                        });
+
+        for (int i = 0; i < 10; i++) {
+            router.route(big("t1", "c1", i), NOW, out::add);
+        }
+
+        assertThat(shed).isEmpty();
+        assertThat(out).hasSize(10);
+        assertThat(asked).first().isEqualTo("n1->n3@" + NOW);
+    }
 }

@@ -2,6 +2,7 @@ package io.coedge.scheduler.sim;
 
 import io.coedge.scheduler.batch.BatchPolicy;
 import io.coedge.scheduler.dispatch.DispatchPolicy;
+import io.coedge.scheduler.dispatch.LinkGate;
 import io.coedge.scheduler.dispatch.Replanner;
 import io.coedge.scheduler.model.Assignment;
 import io.coedge.scheduler.model.Clock;
@@ -35,13 +36,14 @@ import java.util.SplittableRandom;
  *
  * <p>A frame is captured, routed by the assignment in force, shipped over the origin-&gt;node link
  * if it runs elsewhere (FIFO per link, or per shared transmitter for links {@code sharedAs} one
- * name: it starts serialising when the transmitter is free, then takes size/bandwidth + latency),
- * and handed to its node's engine. What the engine starts, the simulated node runs as the pipeline
- * does: the node's overhead before the call on its CPU, then the accelerator in FIFO order (the
- * engine keeps at most two batches there and sends the next just before the running one ends), then
- * the overhead after it; the completion goes back to the engine, which learns the node's real
- * overhead from it as the batcher does. After the scenario duration no new frames are captured and
- * the run drains, so every frame ends OK, LATE or DROPPED.
+ * name: it starts serialising when the transmitter is free, then takes size/bandwidth + latency;
+ * one that would arrive after its deadline is shed at its origin instead, the dispatcher's {@link
+ * LinkGate}), and handed to its node's engine. What the engine starts, the simulated node runs as
+ * the pipeline does: the node's overhead before the call on its CPU, then the accelerator in FIFO
+ * order (the engine keeps at most two batches there and sends the next just before the running one
+ * ends), then the overhead after it; the completion goes back to the engine, which learns the
+ * node's real overhead from it as the batcher does. After the scenario duration no new frames are
+ * captured and the run drains, so every frame ends OK, LATE or DROPPED.
  *
  * <p>Each node's sidecar times its runs and reports, as the real one does, the median and p99 of
  * the last ten runs per batch size; every {@link Scenario.Pipeline#statusIntervalMicros()} each
@@ -162,7 +164,9 @@ public final class Simulator {
 
         private final long[] linkBandwidth;
         private final long[] linkLatency;
-        private final long[] linkFree;
+
+        /** The origins' send queues, one per transmitter: the dispatcher's {@link LinkGate}. */
+        private final LinkGate linkGate;
 
         /**
          * The transmitter each directed link sends on: its own, or the first link shared under its
@@ -298,7 +302,7 @@ public final class Simulator {
 
             linkBandwidth = new long[nodes * nodes];
             linkLatency = new long[nodes * nodes];
-            linkFree = new long[nodes * nodes];
+            linkGate = new LinkGate(nodes * nodes);
             linkSegment = new int[nodes * nodes];
             Map<String, Integer> shared = new HashMap<>();
             for (int i = 0; i < linkSegment.length; i++) {
@@ -440,11 +444,20 @@ public final class Simulator {
                 }
             } else {
                 int l = origin * nodes + node;
-                int segment = linkSegment[l];
-                long start = Math.max(now + ingest, linkFree[segment]);
-                long serialise = (long) Math.ceil(taskBytes[t] * 8.0 * 1e6 / linkBandwidth[l]);
-                linkFree[segment] = start + serialise;
-                events.push(start + serialise + linkLatency[l], ARRIVE, slot);
+                LinkGate.Verdict v =
+                        linkGate.offer(
+                                linkSegment[l],
+                                now + ingest,
+                                taskBytes[t],
+                                linkBandwidth[l],
+                                linkLatency[l],
+                                frames.deadline[slot]);
+                if (v.admitted()) {
+                    events.push(v.arrivalMicros(), ARRIVE, slot);
+                } else {
+                    // Shed at its origin, as the Flink dispatcher does: it would arrive too late.
+                    actions[origin].refuse(slot, taskModel[t], null);
+                }
             }
             camNominal[k] += taskBasePeriod[t] / fpsScale[t];
             if (camNominal[k] < scenario.durationMicros()) {

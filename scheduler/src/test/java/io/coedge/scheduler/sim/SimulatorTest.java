@@ -180,6 +180,37 @@ class SimulatorTest {
         assertThat(r.finalAssignment().nodeOf("t")).isEqualTo("node2");
     }
 
+    /**
+     * Twelve cameras at 1 fps ship 100 KiB frames to node2 over an 8 Mbit/s link: 1.23 s of link
+     * time per second. Queued without bound, the link would fall 0.23 s further behind every
+     * second, and after about a second and a half every frame would arrive after its 400 ms
+     * deadline. The dispatcher's link gate sheds at the origin each frame that would arrive too
+     * late, which then takes no link time, so the queue stays under a deadline and most frames make
+     * it.
+     */
+    @Test
+    void aFrameThatCannotCrossItsLinkByItsDeadlineIsShedAtItsOriginAndTakesNoLinkTime() {
+        Scenario s =
+                ScenarioLoader.parse(
+                        "over.yaml",
+                        """
+                durationS: 10
+                nodes:
+                  - {name: node1, profiles: {other: {batch: [1], latencyMs: [1]}}}
+                  - {name: node2, profiles: {m: {batch: [1, 2], latencyMs: [10, 15]}}}
+                links:
+                  - {between: [node1, node2], bandwidthMbps: 8, latencyMs: 5}
+                tasks:
+                  - {id: t, model: m, origin: node1, cameras: 12, fps: 1, deadlineMs: 400, inputKB: 100}
+                """);
+
+        SimResult r = Report.runPair(s, "naive-global", "coedge", null);
+
+        assertThat(r.finalAssignment().nodeOf("t")).isEqualTo("node2");
+        assertThat(r.dropped()).as("shed at the origin").isGreaterThan(r.frames() / 10);
+        assertThat(r.ok()).as("on time").isGreaterThan(r.frames() * 7 / 10);
+    }
+
     @Test
     void framesThatShareALinkQueueBehindEachOther() {
         // six cameras at random phases ship 102.4 ms frames over one 8 Mbit/s link (77% busy): some
