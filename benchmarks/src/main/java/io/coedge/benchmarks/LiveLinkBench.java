@@ -157,7 +157,8 @@ public final class LiveLinkBench {
             List<Move> moves,
             List<ChangeRow> changes,
             Totals totals,
-            Map<String, Map<String, Long>> framesByTaskAndNode) {}
+            Map<String, Map<String, Long>> framesByTaskAndNode,
+            Map<String, Long> shedByReason) {}
 
     // ---------------------------------------------------------------------------------------
     // The computation (pure functions)
@@ -373,7 +374,29 @@ public final class LiveLinkBench {
                 moves,
                 changeRows(changes, windows, moves, tasks, durationMs),
                 totals(captureMs.size(), results, dead),
-                where);
+                where,
+                shedByReason(results));
+    }
+
+    /**
+     * The shed frames (DROPPED results, each frame once) by their reason's code, the part before
+     * its first colon: {@code LINK_BACKLOG} at the origin's dispatcher, {@code
+     * DEADLINE_UNREACHABLE} or {@code OVERLOAD_SHED} at a node, ...; "-" without a reason.
+     */
+    static Map<String, Long> shedByReason(List<FrameResult> results) {
+        Map<String, Long> out = new TreeMap<>();
+        Set<String> seen = new java.util.HashSet<>();
+        for (FrameResult r : results) {
+            if (seen.add(r.frameId()) && r.status() == FrameResult.Status.DROPPED) {
+                String reason = r.reason();
+                int colon = reason == null ? -1 : reason.indexOf(':');
+                out.merge(
+                        reason == null ? "-" : colon < 0 ? reason : reason.substring(0, colon),
+                        1L,
+                        Long::sum);
+            }
+        }
+        return out;
     }
 
     // ---------------------------------------------------------------------------------------
@@ -467,6 +490,9 @@ public final class LiveLinkBench {
                         all == 0 ? "-" : PipelineBench.percent((double) (all - ok) / all)));
         sb.append("Where each task's frames ran: ")
                 .append(report.framesByTaskAndNode())
+                .append("\n\n");
+        sb.append("Shed frames by reason: ")
+                .append(report.shedByReason().isEmpty() ? "none" : report.shedByReason())
                 .append("\n\n");
         sb.append("Moves (first frame dispatched to the new node):\n\n");
         if (report.moves().isEmpty()) {

@@ -202,7 +202,7 @@ class LiveLinkBenchTest {
                 "edge-1",
                 1,
                 s,
-                null,
+                s == FrameResult.Status.DROPPED ? "LINK_BACKLOG: edge-1 -> edge-2 ..." : null,
                 capture,
                 capture + 2,
                 capture + 3,
@@ -251,6 +251,7 @@ class LiveLinkBenchTest {
         assertThat(t.lost()).isEqualTo(1); // cam-1#5
         assertThat(t.duplicates()).isEqualTo(1);
         assertThat(t.exactlyOne()).isFalse();
+        assertThat(report.shedByReason()).isEqualTo(Map.of("LINK_BACKLOG", 1L));
         assertThat(report.moves())
                 .containsExactly(
                         new Move("t1", "edge-1", "edge-2", 1002),
