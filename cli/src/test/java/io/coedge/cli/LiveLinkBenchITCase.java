@@ -70,6 +70,46 @@ class LiveLinkBenchITCase {
         Path out = dir.resolve("out");
         String md = LiveLinkCommand.write(out, report);
         System.out.println(md);
+        try {
+            check(report, md, out, progress);
+        } catch (AssertionError e) {
+            printDecisions(
+                    dir.resolve("work").resolve("live-link").resolve("cluster").resolve("logs"));
+            throw e;
+        }
+    }
+
+    /**
+     * On a failure, what the folder's deletion would otherwise take with it: each TaskManager's
+     * dispatch decisions and the JobManager's checkpoint completions (a CI run keeps only the
+     * output).
+     */
+    private static void printDecisions(Path logs) {
+        try (var files = Files.list(logs)) {
+            for (Path f : files.sorted().toList()) {
+                String name = f.getFileName().toString();
+                if (!name.endsWith(".log")
+                        || !(name.startsWith("taskmanager-") || name.startsWith("jobmanager"))) {
+                    continue;
+                }
+                System.out.println("== " + name);
+                for (String line : Files.readAllLines(f)) {
+                    if (line.contains("dispatch: task")
+                            || line.contains("Completed checkpoint")
+                            || line.contains("measures its links")
+                            || line.contains("cannot probe")) {
+                        System.out.println(line);
+                    }
+                }
+            }
+        } catch (java.io.IOException | RuntimeException e) {
+            System.out.println("(could not read the testbed's logs in " + logs + ": " + e + ")");
+        }
+    }
+
+    private static void check(
+            LiveLinkBench.Report report, String md, Path out, List<String> progress)
+            throws Exception {
 
         // Every frame: exactly one result or dead letter.
         LiveLinkBench.Totals totals = report.totals();
