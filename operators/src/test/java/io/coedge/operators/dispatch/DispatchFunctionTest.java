@@ -56,18 +56,24 @@ class DispatchFunctionTest {
     }
 
     static Frame frame(String task, String camera, long seq) {
+        return frame(task, camera, seq, NOW - 5, 200, new byte[] {1});
+    }
+
+    /** A frame of t1 (origin n1) or another task (origin n2). */
+    static Frame frame(
+            String task, String camera, long seq, long captureTs, long deadlineMs, byte[] image) {
         return new Frame(
                 camera + "#" + seq,
                 camera,
                 seq,
                 task,
                 task.equals("t1") ? "n1" : "n2",
-                NOW - 5,
-                200,
+                captureTs,
+                deadlineMs,
                 ImageFormat.JPEG,
                 32,
                 32,
-                new byte[] {1},
+                image,
                 "f/0@" + seq);
     }
 

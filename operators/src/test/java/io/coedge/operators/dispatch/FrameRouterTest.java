@@ -155,19 +155,7 @@ class FrameRouterTest {
 
     /** A 12,500-byte frame captured at {@code captureTs} with a 150 ms deadline. */
     static Frame big(String task, String camera, long seq, long captureTs) {
-        return new Frame(
-                camera + "#" + seq,
-                camera,
-                seq,
-                task,
-                task.equals("t1") ? "n1" : "n2",
-                captureTs,
-                150,
-                io.coedge.format.ImageFormat.JPEG,
-                32,
-                32,
-                new byte[12_500],
-                "f/0@" + seq);
+        return DispatchFunctionTest.frame(task, camera, seq, captureTs, 150, new byte[12_500]);
     }
 
     final List<String> shed = new ArrayList<>();

@@ -15,6 +15,23 @@ class SimulatorTest {
 
     private static final Scenario PAPER_10S = Scenarios.shipped("paper").withDuration(10_000_000);
 
+    /**
+     * node1 cannot run model m, node2 can; between them an 8 Mbit/s, 5 ms link: a task on node1
+     * ships every 100 KiB frame (102.4 ms on the link). Placeholders: duration s, cameras, deadline
+     * ms.
+     */
+    private static final String SHIP_TO_NODE2 =
+            """
+            durationS: %d
+            nodes:
+              - {name: node1, profiles: {other: {batch: [1], latencyMs: [1]}}}
+              - {name: node2, profiles: {m: {batch: [1, 2], latencyMs: [10, 15]}}}
+            links:
+              - {between: [node1, node2], bandwidthMbps: 8, latencyMs: 5}
+            tasks:
+              - {id: t, model: m, origin: node1, cameras: %d, fps: 1, deadlineMs: %d, inputKB: 100}
+            """;
+
     @Test
     void theSameSeedGivesTheSameResult() {
         SimResult first = Report.runPair(PAPER_10S, "coedge", "coedge", null);
@@ -159,19 +176,7 @@ class SimulatorTest {
      */
     @Test
     void transferTimeIsSizeOverBandwidthPlusLinkLatency() {
-        Scenario s =
-                ScenarioLoader.parse(
-                        "ship.yaml",
-                        """
-                durationS: 5
-                nodes:
-                  - {name: node1, profiles: {other: {batch: [1], latencyMs: [1]}}}
-                  - {name: node2, profiles: {m: {batch: [1, 2], latencyMs: [10, 15]}}}
-                links:
-                  - {between: [node1, node2], bandwidthMbps: 8, latencyMs: 5}
-                tasks:
-                  - {id: t, model: m, origin: node1, fps: 1, deadlineMs: 200, inputKB: 100}
-                """);
+        Scenario s = ScenarioLoader.parse("ship.yaml", SHIP_TO_NODE2.formatted(5, 1, 200));
 
         SimResult r = Report.runPair(s, "coedge", "coedge", null);
 
@@ -190,19 +195,7 @@ class SimulatorTest {
      */
     @Test
     void aFrameThatCannotCrossItsLinkByItsDeadlineIsShedAtItsOriginAndTakesNoLinkTime() {
-        Scenario s =
-                ScenarioLoader.parse(
-                        "over.yaml",
-                        """
-                durationS: 10
-                nodes:
-                  - {name: node1, profiles: {other: {batch: [1], latencyMs: [1]}}}
-                  - {name: node2, profiles: {m: {batch: [1, 2], latencyMs: [10, 15]}}}
-                links:
-                  - {between: [node1, node2], bandwidthMbps: 8, latencyMs: 5}
-                tasks:
-                  - {id: t, model: m, origin: node1, cameras: 12, fps: 1, deadlineMs: 400, inputKB: 100}
-                """);
+        Scenario s = ScenarioLoader.parse("over.yaml", SHIP_TO_NODE2.formatted(10, 12, 400));
 
         SimResult r = Report.runPair(s, "naive-global", "coedge", null);
 
@@ -214,28 +207,16 @@ class SimulatorTest {
     @Test
     void framesThatShareALinkQueueBehindEachOther() {
         // six cameras at random phases ship 102.4 ms frames over one 8 Mbit/s link (77% busy): some
-        // must
-        // wait for the link, so the slowest frame is slower than the single camera's 117.4 ms
-        String base =
-                """
-                durationS: 5
-                nodes:
-                  - {name: node1, profiles: {other: {batch: [1], latencyMs: [1]}}}
-                  - {name: node2, profiles: {m: {batch: [1, 2], latencyMs: [10, 15]}}}
-                links:
-                  - {between: [node1, node2], bandwidthMbps: 8, latencyMs: 5}
-                tasks:
-                  - {id: t, model: m, origin: node1, cameras: %d, fps: 1, deadlineMs: 400, inputKB: 100}
-                """;
+        // must wait for the link, so the slowest frame is slower than the single camera's 117.4 ms
         SimResult one =
                 Report.runPair(
-                        ScenarioLoader.parse("one.yaml", base.formatted(1)),
+                        ScenarioLoader.parse("one.yaml", SHIP_TO_NODE2.formatted(5, 1, 400)),
                         "coedge",
                         "coedge",
                         null);
         SimResult six =
                 Report.runPair(
-                        ScenarioLoader.parse("six.yaml", base.formatted(6)),
+                        ScenarioLoader.parse("six.yaml", SHIP_TO_NODE2.formatted(5, 6, 400)),
                         "coedge",
                         "coedge",
                         null);
