@@ -13,7 +13,8 @@ import java.util.List;
  * @param source where the frame was read, {@code topic/partition@offset}
  * @param task task id
  * @param model model that ran (or would have run) the frame
- * @param node node that ran (or shed) the frame
+ * @param node node that ran (or shed) the frame; for a frame shed at its origin because its link
+ *     could not carry it by its deadline ({@code LINK_BACKLOG}), the node it was for
  * @param origin node the camera is attached to
  * @param batchSize size of the batch the frame ran in; 0 when it did not run
  * @param status what happened
