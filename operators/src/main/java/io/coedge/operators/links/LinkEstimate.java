@@ -84,25 +84,6 @@ public final class LinkEstimate {
                 : new LinkStatus(last.mbps(), last.latencyMicros(), measuredAtMs, samples);
     }
 
-    /**
-     * Whether the newest round differs from the published median by more than {@link
-     * #CHANGE_FACTOR} either way: a drop or a rise the median does not show yet, which one more
-     * round confirms (it takes two of the window's three), or a disturbed round, which one more
-     * round outvotes. The prober then measures again soon instead of a full interval later.
-     */
-    public synchronized boolean changeUnconfirmed() {
-        LinkStatus median = status();
-        Sample last = recent.peekLast();
-        if (median == null || recent.size() < 2) {
-            return false;
-        }
-        double ratio = last.mbps() / median.mbps();
-        return ratio < 1 / CHANGE_FACTOR || ratio > CHANGE_FACTOR;
-    }
-
-    /** How far the newest round must be from the median to be measured again soon. */
-    public static final double CHANGE_FACTOR = 2.0;
-
     private static double median(double[] sorted) {
         int n = sorted.length;
         return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;

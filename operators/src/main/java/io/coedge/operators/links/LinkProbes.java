@@ -49,9 +49,6 @@ public final class LinkProbes implements AutoCloseable {
     public static final ConfigOption<Integer> LARGE_BYTES =
             ConfigOptions.key("coedge.link-probe.bytes").intType().defaultValue(128 << 10);
 
-    /** The wait before a round that confirms (or outvotes) a round far from its link's median. */
-    static final long CONFIRM_MS = 1_000;
-
     /** A round's link time times this is the least wait before the next round. */
     static final int DUTY_FACTOR = 10;
 
@@ -232,25 +229,12 @@ public final class LinkProbes implements AutoCloseable {
             LOG.warn("node {}: a link probe round failed: {}", node, e.toString());
         } finally {
             if (!closed) {
-                boolean unconfirmed =
-                        estimates.values().stream().anyMatch(LinkEstimate::changeUnconfirmed);
                 thread.schedule(
                         this::round,
-                        nextRoundDelayMs(settings.intervalMs(), linkMs, unconfirmed),
+                        Math.max(settings.intervalMs(), Math.round(linkMs * DUTY_FACTOR)),
                         TimeUnit.MILLISECONDS);
             }
         }
-    }
-
-    /**
-     * When the next round starts: {@code intervalMs} later, or {@link #CONFIRM_MS} when a link's
-     * newest round disagrees with its median ({@link LinkEstimate#changeUnconfirmed}), so a drop
-     * reaches the published median one short round later instead of a full interval; in both cases
-     * at least {@link #DUTY_FACTOR} times the round's link time, the probes' cap on a slow link.
-     */
-    static long nextRoundDelayMs(long intervalMs, double linkMs, boolean changeUnconfirmed) {
-        long base = changeUnconfirmed ? Math.min(intervalMs, CONFIRM_MS) : intervalMs;
-        return Math.max(base, Math.round(linkMs * DUTY_FACTOR));
     }
 
     /**

@@ -71,23 +71,4 @@ class LinkEstimateTest {
         assertThat(e.status().mbps()).isEqualTo(0.96);
         assertThat(e.status().samples()).isEqualTo(5);
     }
-
-    @Test
-    void aRoundFarFromTheMedianEitherWayIsAChangeToConfirmSoon() {
-        LinkEstimate e = new LinkEstimate();
-        e.add(new LinkEstimate.Sample(9.6, 100), 0);
-        assertThat(e.changeUnconfirmed()).as("one round: nothing to compare").isFalse();
-        e.add(new LinkEstimate.Sample(9.0, 100), 1);
-        e.add(new LinkEstimate.Sample(5.0, 100), 2); // median 9.0: not half
-        assertThat(e.changeUnconfirmed()).isFalse();
-
-        e.add(new LinkEstimate.Sample(2.9, 100), 3); // median 5.0 of (9.0, 5.0, 2.9): not half
-        e.add(new LinkEstimate.Sample(2.8, 100), 4); // median 2.9 now: confirmed
-        assertThat(e.changeUnconfirmed()).isFalse();
-
-        e.add(new LinkEstimate.Sample(1.0, 100), 5); // median 2.8 of (2.9, 2.8, 1.0): 1.0 < 1.4
-        assertThat(e.changeUnconfirmed()).isTrue();
-        e.add(new LinkEstimate.Sample(20.0, 100), 6); // median 2.8 of (2.8, 1.0, 20): a rise
-        assertThat(e.changeUnconfirmed()).isTrue();
-    }
 }
