@@ -11,8 +11,11 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 
-/** The records a node batcher emits for a frame: its one result, or its one dead letter. */
-final class FrameResults {
+/**
+ * The records a node batcher emits for a frame: its one result, or its one dead letter (the
+ * dispatcher's result for a frame it sheds at its origin too).
+ */
+public final class FrameResults {
     private FrameResults() {}
 
     /** The result of a frame that ran in a batch: OK when emitted by its deadline, else LATE. */
@@ -54,7 +57,21 @@ final class FrameResults {
             FrameResult.Status status,
             String reason,
             long emitMs) {
-        Frame frame = routed.frame();
+        return unrun(routed.frame(), routed.dispatchTs(), model, node, status, reason, emitMs);
+    }
+
+    /**
+     * The result of a frame that did not run, by the frame and when it was dispatched: also the
+     * dispatcher's, for a frame it sheds at its origin.
+     */
+    public static FrameResult unrun(
+            Frame frame,
+            long dispatchTs,
+            String model,
+            String node,
+            FrameResult.Status status,
+            String reason,
+            long emitMs) {
         return new FrameResult(
                 frame.id(),
                 frame.camera(),
@@ -68,7 +85,7 @@ final class FrameResults {
                 status,
                 reason,
                 frame.captureTs(),
-                routed.dispatchTs(),
+                dispatchTs,
                 null,
                 null,
                 emitMs,

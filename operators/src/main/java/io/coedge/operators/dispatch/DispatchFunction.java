@@ -7,6 +7,7 @@ import io.coedge.format.Frame;
 import io.coedge.format.FrameResult;
 import io.coedge.format.NodeStatus;
 import io.coedge.format.NodeStatus.LinkStatus;
+import io.coedge.operators.batch.FrameResults;
 import io.coedge.operators.links.LinkProbes;
 import io.coedge.scheduler.dispatch.DispatchPolicies;
 import io.coedge.scheduler.dispatch.Replanner;
@@ -141,47 +142,27 @@ public final class DispatchFunction extends BroadcastProcessFunction<Frame, Node
         for (TaskSpec t : catalog.tasks()) {
             modelOfTask.put(t.id(), t.model());
         }
-        gateLinks();
-    }
-
-    /** The router's link gate on the planner's latest topology and this node's newest probes. */
-    private void gateLinks() {
-        router.links(
-                planner.topology(),
+        router.gate(
                 (from, to, nowMs) -> {
                     LinkStatus l = LinkProbes.latest(from, to, nowMs, FRESH_PROBE_MS);
                     return l == null ? null : l.mbps();
                 },
                 this::shed);
+        router.links(planner.topology());
     }
 
     /** A frame its link could not carry in time: its result, from here. */
     private void shed(Frame frame, String node, String reason, long nowMs) {
         shedAtOrigin.inc();
         FrameResult result =
-                new FrameResult(
-                        frame.id(),
-                        frame.camera(),
-                        frame.sequence() < 0 ? null : frame.sequence(),
-                        frame.source(),
-                        frame.task(),
+                FrameResults.unrun(
+                        frame,
+                        nowMs,
                         modelOfTask.getOrDefault(frame.task(), ""),
                         node,
-                        frame.origin(),
-                        0,
                         FrameResult.Status.DROPPED,
                         reason,
-                        frame.captureTs(),
-                        nowMs,
-                        null,
-                        null,
-                        nowMs,
-                        nowMs - frame.captureTs(),
-                        frame.deadlineTs(),
-                        frame.deadlineMs(),
-                        false,
-                        null,
-                        null);
+                        nowMs);
         if (frameContext != null) {
             frameContext.output(SHED_AT_ORIGIN, result);
         } else {
@@ -260,7 +241,7 @@ public final class DispatchFunction extends BroadcastProcessFunction<Frame, Node
         io.coedge.operators.links.LinkPeers.announced(all.values());
         BroadcastState<String, Replanner.State> replannerState = ctx.getBroadcastState(REPLANNER);
         Replanner.Outcome outcome = planner.onStatuses(all, replannerState.get(REPLANNER_KEY));
-        gateLinks();
+        router.links(planner.topology());
         switch (outcome.verdict()) {
             case NOT_DUE -> {
                 if (!router.assigned()) {

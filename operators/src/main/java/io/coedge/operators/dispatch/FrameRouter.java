@@ -74,18 +74,25 @@ final class FrameRouter {
     }
 
     /**
-     * Gates frames for other nodes by the links from now on: {@code topology}'s links (nodes in its
-     * order; a later call with the same nodes keeps the queues), {@code fresh} over them where it
-     * knows better, and refused frames to {@code shed}.
+     * Where the gate learns a link's bandwidth newer than the topology's ({@code fresh}), and where
+     * the frames it refuses go ({@code shed}); the gate acts once the links are known ({@link
+     * #links}).
      */
-    void links(Topology topology, FreshLinks fresh, Shed shed) {
+    void gate(FreshLinks fresh, Shed shed) {
+        this.fresh = fresh;
+        this.shed = shed;
+    }
+
+    /**
+     * Gates frames for other nodes by {@code topology}'s links from now on (nodes in its order; a
+     * later call with as many nodes keeps the queues). Needs {@link #gate} first.
+     */
+    void links(Topology topology) {
         int n = topology.nodes().size();
         if (gate == null || this.topology.nodes().size() != n) {
             gate = new LinkGate(n * n);
         }
         this.topology = topology;
-        this.fresh = fresh;
-        this.shed = shed;
     }
 
     /** Whether an assignment is in force (none before the first plan or restore). */

@@ -162,10 +162,10 @@ class FrameRouterTest {
 
     private FrameRouter gated(FrameRouter.FreshLinks fresh) {
         FrameRouter router = new FrameRouter(KEYS, 10);
-        router.links(
-                new TopologyBuilder(SLOW_LINK, 5_000).build(Map.of(), NOW),
+        router.gate(
                 fresh,
                 (f, node, reason, nowMs) -> shed.add(f.id() + " for " + node + ": " + reason));
+        router.links(new TopologyBuilder(SLOW_LINK, 5_000).build(Map.of(), NOW));
         router.assign(Map.of("t1", "n3", "t2", "n2"));
         router.announced(List.of(status("n1", 0, NOW), status("n2", 1, NOW), status("n3", 2, NOW)));
         return router;
