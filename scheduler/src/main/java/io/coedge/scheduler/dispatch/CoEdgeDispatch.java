@@ -58,6 +58,13 @@ public final class CoEdgeDispatch implements DispatchPolicy {
 
     private static final int MAX_ROUNDS = 6;
 
+    /**
+     * Destinations whose pressure with the moved task is within this fraction of the best one's
+     * count as equally good: the task's origin among them, else the first in node order ({@code
+     * Planner.bestFit}).
+     */
+    static final double TIE_FRACTION = 0.1;
+
     private final double rateHeadroom;
     private final double hysteresis;
     private final double maxLinkUtilisation;
@@ -441,18 +448,16 @@ public final class CoEdgeDispatch implements DispatchPolicy {
                             break;
                         }
                         one[0] = t;
-                        int best = -1;
-                        double bestP = Double.POSITIVE_INFINITY;
-                        for (int e : candidates(o, d)) {
-                            if (!linkAllows(one, 1, e)) {
-                                continue;
-                            }
-                            double p = pressure(e, one, 1, null);
-                            if (p <= 1 && p < bestP) {
-                                bestP = p;
-                                best = e;
-                            }
+                        int[] cands = candidates(o, d);
+                        double[] post = new double[cands.length];
+                        for (int i = 0; i < cands.length; i++) {
+                            post[i] =
+                                    linkAllows(one, 1, cands[i])
+                                            ? pressure(cands[i], one, 1, null)
+                                            : Double.POSITIVE_INFINITY;
                         }
+                        int fit = bestFit(cands, post, o);
+                        int best = fit < 0 ? -1 : cands[fit];
                         if (best < 0 && placeable(t, o)) {
                             // Past the budget a shipped frame's wait on the link grows without
                             // bound as its use nears the capacity (and with exactly-once delivery
@@ -661,17 +666,14 @@ public final class CoEdgeDispatch implements DispatchPolicy {
         boolean tryMove(int[] group, int len, int n, boolean displace) {
             int[] cands = candidates(origin[group[0]], n);
             double[] post = new double[cands.length];
-            int best = -1;
             for (int i = 0; i < cands.length; i++) {
                 int d = cands[i];
                 post[i] =
                         linkAllows(group, len, d)
                                 ? pressure(d, group, len, null)
                                 : Double.POSITIVE_INFINITY;
-                if (post[i] <= 1 && (best < 0 || post[i] < post[best])) {
-                    best = i;
-                }
             }
+            int best = bestFit(cands, post, origin[group[0]]);
             if (best >= 0) {
                 for (int i = 0; i < len; i++) {
                     move(group[i], cands[best]);
@@ -714,18 +716,16 @@ public final class CoEdgeDispatch implements DispatchPolicy {
                     break;
                 }
                 one[0] = r;
-                int bestE = -1;
-                double bestP = Double.POSITIVE_INFINITY;
-                for (int e : candidates(origin[r], d)) {
-                    if (e == source || !linkAllows(one, 1, e)) {
-                        continue;
-                    }
-                    double p = pressure(e, one, 1, null);
-                    if (p <= 1 && p < bestP) {
-                        bestP = p;
-                        bestE = e;
-                    }
+                int[] cands = candidates(origin[r], d);
+                double[] post = new double[cands.length];
+                for (int i = 0; i < cands.length; i++) {
+                    post[i] =
+                            cands[i] != source && linkAllows(one, 1, cands[i])
+                                    ? pressure(cands[i], one, 1, null)
+                                    : Double.POSITIVE_INFINITY;
                 }
+                int fit = bestFit(cands, post, origin[r]);
+                int bestE = fit < 0 ? -1 : cands[fit];
                 if (bestE < 0) {
                     continue;
                 }
@@ -740,6 +740,36 @@ public final class CoEdgeDispatch implements DispatchPolicy {
                 move(undoTask.data[i], undoNode.data[i]);
             }
             return false;
+        }
+
+        /**
+         * Which of the candidates (node indices in ascending order) a task or group goes to, given
+         * the pressure each would have with it: among the feasible ones within {@link
+         * #TIE_FRACTION} of the lowest pressure, its origin {@code home} if it is one, else the
+         * first; -1 when none is feasible. The lowest pressure alone would pick between two equally
+         * suited nodes by the noise of their profiles, a different one in each plan, and the
+         * re-planner carries out only a move that successive plans agree on.
+         */
+        int bestFit(int[] cands, double[] post, int home) {
+            double lowest = Double.POSITIVE_INFINITY;
+            for (double p : post) {
+                lowest = Math.min(lowest, p);
+            }
+            if (!(lowest <= 1)) {
+                return -1;
+            }
+            double near = Math.min(1, lowest * (1 + TIE_FRACTION));
+            for (int i = 0; i < post.length; i++) {
+                if (cands[i] == home && post[i] <= near) {
+                    return i;
+                }
+            }
+            for (int i = 0; i < post.length; i++) {
+                if (post[i] <= near) {
+                    return i;
+                }
+            }
+            return -1;
         }
 
         Assignment assignment() {

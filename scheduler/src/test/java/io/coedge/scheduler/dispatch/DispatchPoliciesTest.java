@@ -154,6 +154,65 @@ class DispatchPoliciesTest {
                 .isEqualTo(Map.of("node1", Set.of("L"), "node2", Set.of("T")));
     }
 
+    /**
+     * node1 has two tasks of 8 fps at 100 ms a frame (with the headroom 176% of a node); node2 and
+     * node3 are empty and about as fast. Which of them takes the shipped task must not follow a few
+     * percent of profile noise (the re-planner carries out a move only when successive plans agree
+     * on it): the first in node order within {@code TIE_FRACTION}, unless the other is clearly
+     * better.
+     */
+    @Test
+    void coedgeShipsToTheFirstOfTwoEquallyGoodNodesWhicheverIsAFewPercentFaster() {
+        java.util.function.DoubleFunction<String> destination =
+                node3Speed -> {
+                    LatencyProfile base = LatencyProfile.ofMillisPowersOfTwo(100, 200, 400);
+                    List<NodeProfile> nodes =
+                            List.of(
+                                    NodeProfile.healthy("node1", Map.of(YOLO_SMALL, base)),
+                                    NodeProfile.healthy("node2", Map.of(YOLO_SMALL, base)),
+                                    NodeProfile.healthy(
+                                            "node3", Map.of(YOLO_SMALL, base.scaled(node3Speed))));
+                    List<io.coedge.scheduler.model.Link> links = new ArrayList<>();
+                    for (String to : List.of("node2", "node3")) {
+                        links.add(
+                                new io.coedge.scheduler.model.Link(
+                                        "node1", to, 1_000_000_000L, 1_000));
+                    }
+                    Topology topology =
+                            new Topology(
+                                    nodes,
+                                    links,
+                                    List.of(
+                                            new Task(
+                                                    "t1",
+                                                    YOLO_SMALL,
+                                                    "node1",
+                                                    1,
+                                                    8,
+                                                    400_000,
+                                                    75_000),
+                                            new Task(
+                                                    "t2",
+                                                    YOLO_SMALL,
+                                                    "node1",
+                                                    1,
+                                                    8,
+                                                    400_000,
+                                                    75_000)));
+                    Map<String, Set<String>> byNode =
+                            CoEdgeDispatch.withDefaults()
+                                    .plan(topology, Assignment.EMPTY)
+                                    .tasksByNode();
+                    assertThat(byNode.get("node1")).hasSize(1);
+                    return byNode.containsKey("node2") ? "node2" : "node3";
+                };
+
+        assertThat(destination.apply(1.0)).isEqualTo("node2");
+        assertThat(destination.apply(0.95)).as("node3 5% faster: a tie").isEqualTo("node2");
+        assertThat(destination.apply(1.05)).as("node3 5% slower").isEqualTo("node2");
+        assertThat(destination.apply(0.6)).as("node3 clearly faster").isEqualTo("node3");
+    }
+
     @Test
     void atMostSinglesCapsEveryBatchAtItsFramesRunOneByOne() {
         LatencyProfile cpu =
