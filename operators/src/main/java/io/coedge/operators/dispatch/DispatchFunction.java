@@ -143,9 +143,17 @@ public final class DispatchFunction extends BroadcastProcessFunction<Frame, Node
             modelOfTask.put(t.id(), t.model());
         }
         router.gate(
-                (from, to, nowMs) -> {
-                    LinkStatus l = LinkProbes.latest(from, to, nowMs, FRESH_PROBE_MS);
-                    return l == null ? null : l.mbps();
+                new FrameRouter.FreshLinks() {
+                    @Override
+                    public Double mbps(String from, String to, long nowMs) {
+                        LinkStatus l = LinkProbes.latest(from, to, nowMs, FRESH_PROBE_MS);
+                        return l == null ? null : l.mbps();
+                    }
+
+                    @Override
+                    public void sent(String from, String to, long bytes, long nowMs) {
+                        LinkProbes.sent(from, to, bytes, nowMs);
+                    }
                 },
                 this::shed);
         router.links(planner.topology());

@@ -45,10 +45,16 @@ final class FrameRouter {
     private FreshLinks fresh = (from, to, nowMs) -> null;
     private Shed shed;
 
-    /** A link's bandwidth newer than the topology's, Mbit/s, or null. */
-    @FunctionalInterface
+    /**
+     * The links as the origin measures them: a bandwidth newer than the topology's, and what the
+     * gate lets onto each link (the prober compares its rounds with it).
+     */
     interface FreshLinks {
+        /** Mbit/s measured from {@code from} to {@code to}, or null. */
         Double mbps(String from, String to, long nowMs);
+
+        /** {@code bytes} of a frame let onto the link from {@code from} to {@code to}. */
+        default void sent(String from, String to, long bytes, long nowMs) {}
     }
 
     /** Where a frame shed at its origin goes (its one result). */
@@ -173,6 +179,7 @@ final class FrameRouter {
                 gate.offer(
                         from * topology.nodes().size() + to, nowMs * 1000, bytes, link, deadline);
         if (v.admitted()) {
+            fresh.sent(frame.origin(), node, bytes, nowMs);
             return true;
         }
         shed.shed(frame, node, v.describe(link, bytes, deadline), nowMs);

@@ -84,6 +84,26 @@ public final class LinkEstimate {
                 : new LinkStatus(last.mbps(), last.latencyMicros(), measuredAtMs, samples);
     }
 
+    /**
+     * Whether the newest round says the link no longer carries what is sent over it: under half of
+     * the published median, and under {@link #NEED_FACTOR} times {@code sentMbps} (a probe shares
+     * the link with the frames on it, so it measures about what they leave). Such a drop is
+     * measured again soon (one more low round moves the median, and the plan with it); a round far
+     * from the median on a link that carries far more than its frames need changes nothing that
+     * matters, and is left to the next round at the usual interval (docs/SCHEDULING.md).
+     */
+    public synchronized boolean shortOf(double sentMbps) {
+        LinkStatus median = status();
+        Sample last = recent.peekLast();
+        if (median == null || recent.size() < 2 || !(sentMbps > 0)) {
+            return false;
+        }
+        return last.mbps() < median.mbps() / 2 && last.mbps() < NEED_FACTOR * sentMbps;
+    }
+
+    /** A round under this many times the frames' rate is short of what the link must carry. */
+    public static final double NEED_FACTOR = 2.0;
+
     private static double median(double[] sorted) {
         int n = sorted.length;
         return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;

@@ -49,6 +49,9 @@ public final class LinkProbes implements AutoCloseable {
     public static final ConfigOption<Integer> LARGE_BYTES =
             ConfigOptions.key("coedge.link-probe.bytes").intType().defaultValue(128 << 10);
 
+    /** The wait before a round that confirms a drop below what a link's frames need. */
+    static final long CONFIRM_MS = 1_000;
+
     /** A round's link time times this is the least wait before the next round. */
     static final int DUTY_FACTOR = 10;
 
@@ -117,6 +120,7 @@ public final class LinkProbes implements AutoCloseable {
     private final LinkProbeServer server;
     private final ScheduledExecutorService thread;
     private final Map<String, LinkEstimate> estimates = new ConcurrentHashMap<>();
+    private final Map<String, LinkDemand> sent = new ConcurrentHashMap<>();
     private final Set<String> reported = ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
 
@@ -193,6 +197,19 @@ public final class LinkProbes implements AutoCloseable {
         return last != null && nowMs - last.measuredAtMs() <= maxAgeMs ? last : null;
     }
 
+    /**
+     * Records that {@code node}'s dispatcher let {@code bytes} of a frame onto its link to {@code
+     * peer} at {@code nowMs} (nothing when no probes run for the node in this JVM): a round that
+     * finds the link short of what is sent over it is confirmed a second later ({@link
+     * LinkEstimate#shortOf}).
+     */
+    public static void sent(String node, String peer, long bytes, long nowMs) {
+        LinkProbes probes = RUNNING.get(node);
+        if (probes != null) {
+            probes.sent.computeIfAbsent(peer, k -> new LinkDemand()).add(bytes, nowMs);
+        }
+    }
+
     /** {@code host:port} of this node's probe server, what its status announces. */
     public String address() {
         return server.address();
@@ -213,6 +230,7 @@ public final class LinkProbes implements AutoCloseable {
 
     private void round() {
         double linkMs = 0;
+        boolean shortOfDemand = false;
         try {
             Map<String, String> targets = peers.get();
             for (Map.Entry<String, String> p : targets.entrySet()) {
@@ -223,6 +241,7 @@ public final class LinkProbes implements AutoCloseable {
                     long started = System.nanoTime();
                     probe(p.getKey(), p.getValue());
                     linkMs += nextRoundMs(p.getKey(), (System.nanoTime() - started) / 1e6);
+                    shortOfDemand |= shortOfDemand(p.getKey());
                 }
             }
         } catch (RuntimeException e) {
@@ -231,10 +250,40 @@ public final class LinkProbes implements AutoCloseable {
             if (!closed) {
                 thread.schedule(
                         this::round,
-                        Math.max(settings.intervalMs(), Math.round(linkMs * DUTY_FACTOR)),
+                        nextRoundDelayMs(settings.intervalMs(), linkMs, shortOfDemand),
                         TimeUnit.MILLISECONDS);
             }
         }
+    }
+
+    /** Whether the newest round to {@code peer} is short of what the dispatcher sends there. */
+    private boolean shortOfDemand(String peer) {
+        LinkEstimate e = estimates.get(peer);
+        LinkDemand d = sent.get(peer);
+        boolean isShort = e != null && d != null && e.shortOf(d.mbps(clockMs.getAsLong()));
+        if (isShort) {
+            LOG.info(
+                    "node {}: the link to {} measured {} Mbit/s, short of the {} Mbit/s sent over"
+                            + " it; measuring again in {} ms",
+                    node,
+                    peer,
+                    String.format("%.2f", e.latest().mbps()),
+                    String.format("%.2f", d.mbps(clockMs.getAsLong())),
+                    CONFIRM_MS);
+        }
+        return isShort;
+    }
+
+    /**
+     * When the next round starts: {@code intervalMs} later, or {@link #CONFIRM_MS} when a link's
+     * newest round is short of what is sent over it ({@link LinkEstimate#shortOf}), so the drop
+     * reaches the published median (and the plan) one short round later instead of a full interval;
+     * in both cases at least {@link #DUTY_FACTOR} times the round's link time, the probes' cap on a
+     * slow link.
+     */
+    static long nextRoundDelayMs(long intervalMs, double linkMs, boolean shortOfDemand) {
+        long base = shortOfDemand ? Math.min(intervalMs, CONFIRM_MS) : intervalMs;
+        return Math.max(base, Math.round(linkMs * DUTY_FACTOR));
     }
 
     /**

@@ -210,4 +210,29 @@ class FrameRouterTest {
         assertThat(out).hasSize(10);
         assertThat(asked).first().isEqualTo("n1->n3@" + NOW);
     }
+
+    @Test
+    void theBytesLetOntoALinkAreReportedToItsProberAndShedOrLocalFramesAreNot() {
+        List<String> sent = new ArrayList<>();
+        FrameRouter router =
+                gated(
+                        new FrameRouter.FreshLinks() {
+                            @Override
+                            public Double mbps(String from, String to, long nowMs) {
+                                return null;
+                            }
+
+                            @Override
+                            public void sent(String from, String to, long bytes, long nowMs) {
+                                sent.add(from + "->" + to + " " + bytes + "@" + nowMs);
+                            }
+                        });
+
+        router.route(big("t1", "c1", 1), NOW, out::add); // onto n1 -> n3
+        router.route(big("t1", "c2", 2), NOW, out::add); // shed: the link is full
+        router.route(big("t2", "c3", 3), NOW, out::add); // local
+
+        assertThat(shed).hasSize(1);
+        assertThat(sent).containsExactly("n1->n3 " + big("t1", "c1", 1).image().length + "@" + NOW);
+    }
 }

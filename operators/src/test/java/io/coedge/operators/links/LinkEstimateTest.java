@@ -71,4 +71,31 @@ class LinkEstimateTest {
         assertThat(e.status().mbps()).isEqualTo(0.96);
         assertThat(e.status().samples()).isEqualTo(5);
     }
+
+    @Test
+    void aRoundUnderHalfItsMedianAndUnderTwiceWhatIsSentIsShortOfTheLink() {
+        LinkEstimate e = new LinkEstimate();
+        e.add(new LinkEstimate.Sample(9.6, 100), 0);
+        assertThat(e.shortOf(4.8)).as("one round: nothing to compare").isFalse();
+        e.add(new LinkEstimate.Sample(9.4, 100), 1);
+        e.add(new LinkEstimate.Sample(2.9, 100), 2); // median 9.4: a drop to under half
+
+        assertThat(e.shortOf(4.8)).as("4.8 Mbit/s sent: 2.9 cannot carry it").isTrue();
+        assertThat(e.shortOf(1.0)).as("1 Mbit/s sent: 2.9 still carries it").isFalse();
+        assertThat(e.shortOf(0)).as("nothing sent").isFalse();
+
+        e.add(new LinkEstimate.Sample(2.8, 100), 3); // median 2.9: the drop is in it now
+        assertThat(e.shortOf(4.8)).isFalse();
+    }
+
+    @Test
+    void aFastLinksScatterIsNeverShortOfWhatItsFramesNeed() {
+        // Rounds on a 1 Gbit/s tbf scatter from 1.7 to 11 Gbit/s; frames need a few Mbit/s.
+        LinkEstimate e = new LinkEstimate();
+        e.add(new LinkEstimate.Sample(11_000, 50), 0);
+        e.add(new LinkEstimate.Sample(9_000, 50), 1);
+        e.add(new LinkEstimate.Sample(1_700, 50), 2);
+
+        assertThat(e.shortOf(12)).isFalse();
+    }
 }
