@@ -258,7 +258,18 @@ public final class DispatchFunction extends BroadcastProcessFunction<Frame, Node
                 router.flush(ctx.currentProcessingTime(), out::collect);
                 return;
             }
-            case PLANNED -> replans.inc();
+            case PLANNED -> {
+                replans.inc();
+                Replanner.State before = replannerState.get(REPLANNER_KEY);
+                if (before == null || !before.policyPlanned()) {
+                    LOG.info(
+                            "dispatch: first plan, nodes {}, tasks {}",
+                            planner.topology().nodes().stream()
+                                    .map(n -> n.name() + (n.healthy() ? " ready" : " not ready"))
+                                    .toList(),
+                            new java.util.TreeMap<>(outcome.state().assignment()));
+                }
+            }
             case POLICY_FAILED ->
                     LOG.warn(
                             "dispatch policy {} could not plan; keeping the previous assignment: {}",

@@ -24,12 +24,14 @@ import java.util.TreeMap;
  *       since the last one, or at once when any node's health changed (hearing from a node for the
  *       first time counts as a change), or when a link changed (its bandwidth or latency: every
  *       transfer time the plan rests on).
- *   <li>At start-up, while some node has not reported yet and the first report is younger than
- *       {@link Settings#startupWaitMicros}, the previous plan (or every task on its origin) stays
- *       (a plan is due again as soon as the wait runs out, whether or not that node ever reports):
- *       a node not heard from yet is not a failed node, and planning without it would move its
- *       tasks away only to bring them back a moment later. With no healthy node the previous plan
- *       stays too.
+ *   <li>At start-up, while some node has not reported yet, or reported but is not healthy yet (a
+ *       node's first statuses can come before its sidecar's profiles), and the first report is
+ *       younger than {@link Settings#startupWaitMicros}, the previous plan (or every task on its
+ *       origin) stays (a plan is due again as soon as the wait runs out, whether or not that node
+ *       ever becomes ready): a node not ready yet is not a failed node, and planning without it
+ *       would move its tasks away, and pile them on the nodes that are ready, only to bring them
+ *       back a moment later. Once the policy has planned, an unhealthy node is a failed one. With
+ *       no healthy node the previous plan stays too.
  *   <li>When the policy throws, the previous plan stays ({@link Verdict#POLICY_FAILED}).
  *   <li>A task that moved less than {@link Settings#dwellMicros} ago stays where it is, unless the
  *       node it is on is unhealthy or the link from its origin to that node now carries more than
@@ -259,10 +261,15 @@ public final class Replanner {
                     List.of(),
                     null);
         }
-        boolean everyoneHeard =
-                topology.nodes().stream().allMatch(n -> heardFrom.contains(n.name()));
+        // Before the policy's first plan, a node not ready yet (its first statuses may come before
+        // its sidecar's profiles) is a node starting, not a failed one.
+        boolean everyoneReady =
+                topology.nodes().stream()
+                        .allMatch(n -> heardFrom.contains(n.name()) && n.healthy());
         boolean starting =
-                !everyoneHeard && nowMicros - firstReport <= settings.startupWaitMicros();
+                !state.policyPlanned()
+                        && !everyoneReady
+                        && nowMicros - firstReport <= settings.startupWaitMicros();
         boolean anyHealthy = topology.nodes().stream().anyMatch(NodeProfile::healthy);
 
         Map<String, String> after = new HashMap<>(state.assignment());

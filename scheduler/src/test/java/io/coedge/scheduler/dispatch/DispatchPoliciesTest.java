@@ -165,43 +165,11 @@ class DispatchPoliciesTest {
     void coedgeShipsToTheFirstOfTwoEquallyGoodNodesWhicheverIsAFewPercentFaster() {
         java.util.function.DoubleFunction<String> destination =
                 node3Speed -> {
-                    LatencyProfile base = LatencyProfile.ofMillisPowersOfTwo(100, 200, 400);
-                    List<NodeProfile> nodes =
-                            List.of(
-                                    NodeProfile.healthy("node1", Map.of(YOLO_SMALL, base)),
-                                    NodeProfile.healthy("node2", Map.of(YOLO_SMALL, base)),
-                                    NodeProfile.healthy(
-                                            "node3", Map.of(YOLO_SMALL, base.scaled(node3Speed))));
-                    List<io.coedge.scheduler.model.Link> links = new ArrayList<>();
-                    for (String to : List.of("node2", "node3")) {
-                        links.add(
-                                new io.coedge.scheduler.model.Link(
-                                        "node1", to, 1_000_000_000L, 1_000));
-                    }
-                    Topology topology =
-                            new Topology(
-                                    nodes,
-                                    links,
-                                    List.of(
-                                            new Task(
-                                                    "t1",
-                                                    YOLO_SMALL,
-                                                    "node1",
-                                                    1,
-                                                    8,
-                                                    400_000,
-                                                    75_000),
-                                            new Task(
-                                                    "t2",
-                                                    YOLO_SMALL,
-                                                    "node1",
-                                                    1,
-                                                    8,
-                                                    400_000,
-                                                    75_000)));
                     Map<String, Set<String>> byNode =
                             CoEdgeDispatch.withDefaults()
-                                    .plan(topology, Assignment.EMPTY)
+                                    .plan(
+                                            twoOfEightFps(node3Speed, 75_000, 75_000),
+                                            Assignment.EMPTY)
                                     .tasksByNode();
                     assertThat(byNode.get("node1")).hasSize(1);
                     return byNode.containsKey("node2") ? "node2" : "node3";
@@ -211,6 +179,50 @@ class DispatchPoliciesTest {
         assertThat(destination.apply(0.95)).as("node3 5% faster: a tie").isEqualTo("node2");
         assertThat(destination.apply(1.05)).as("node3 5% slower").isEqualTo("node2");
         assertThat(destination.apply(0.6)).as("node3 clearly faster").isEqualTo("node3");
+    }
+
+    /**
+     * The same two tasks, their measured frame sizes a few hundred bytes apart one way, then the
+     * other (noise JPEGs): the plan ships the same one, so successive plans agree on the move.
+     */
+    @Test
+    void coedgeShipsTheSameOfTwoLikeTasksWhicheverFramesMeasureAFewBytesSmaller() {
+        CoEdgeDispatch coedge = CoEdgeDispatch.withDefaults();
+
+        Assignment one = coedge.plan(twoOfEightFps(1.0, 75_300, 74_800), Assignment.EMPTY);
+        Assignment other = coedge.plan(twoOfEightFps(1.0, 74_800, 75_300), Assignment.EMPTY);
+
+        assertThat(one.nodeOf("t1")).isEqualTo("node2");
+        assertThat(one.nodeOf("t2")).isEqualTo("node1");
+        assertThat(other).isEqualTo(one);
+        assertThat(
+                        CoEdgeDispatch.smallestFirst(
+                                new long[] {300, 100, 105, 104}, new int[] {0, 3, 1, 2}))
+                .as("100, 104 and 105 within 10% of each other: by index")
+                .containsExactly(2, 3, 1, 0);
+    }
+
+    /**
+     * node1 with two tasks of 8 fps at 100 ms a frame (with the headroom 176% of a node), node2 and
+     * node3 empty, node3's profile scaled by {@code node3Speed}; links of 1 Gbit/s.
+     */
+    private static Topology twoOfEightFps(double node3Speed, long t1Bytes, long t2Bytes) {
+        LatencyProfile base = LatencyProfile.ofMillisPowersOfTwo(100, 200, 400);
+        List<NodeProfile> nodes =
+                List.of(
+                        NodeProfile.healthy("node1", Map.of(YOLO_SMALL, base)),
+                        NodeProfile.healthy("node2", Map.of(YOLO_SMALL, base)),
+                        NodeProfile.healthy("node3", Map.of(YOLO_SMALL, base.scaled(node3Speed))));
+        List<io.coedge.scheduler.model.Link> links = new ArrayList<>();
+        for (String to : List.of("node2", "node3")) {
+            links.add(new io.coedge.scheduler.model.Link("node1", to, 1_000_000_000L, 1_000));
+        }
+        return new Topology(
+                nodes,
+                links,
+                List.of(
+                        new Task("t1", YOLO_SMALL, "node1", 1, 8, 400_000, t1Bytes),
+                        new Task("t2", YOLO_SMALL, "node1", 1, 8, 400_000, t2Bytes)));
     }
 
     @Test

@@ -523,6 +523,27 @@ class ReplannerTest {
     }
 
     /**
+     * A node whose first statuses come before its profiles (healthy only once it has them) is still
+     * starting: the first plan waits for it (on the testbed the first plan put both of edge-1's
+     * tasks on edge-2, the only node ready at the time); once it is ready the plan runs at once.
+     * After the first plan an unhealthy node is a failed node and planning goes on without it.
+     */
+    @Test
+    void theFirstPlanWaitsForANodeHeardFromButNotReadyYet() {
+        policy.willPlace(with("t1", "n3"));
+
+        Outcome notReady = step(State.initial(), topology("n3"), T0 + 1_000_000);
+        Outcome ready = step(notReady.state(), topology(), T0 + 1_500_000);
+        Outcome failedLater = step(ready.state(), topology("n2"), T0 + 2_000_000);
+
+        assertThat(notReady.verdict()).isEqualTo(Verdict.STARTING);
+        assertThat(notReady.state().assignment()).isEqualTo(ORIGINS);
+        assertThat(ready.verdict()).isEqualTo(Verdict.PLANNED);
+        assertThat(ready.moves()).containsExactly(new Move("t1", "n1", "n3"));
+        assertThat(failedLater.verdict()).isEqualTo(Verdict.PLANNED);
+    }
+
+    /**
      * Before the policy ever planned, tasks sit on their origins by default: its first plan acts.
      */
     @Test
