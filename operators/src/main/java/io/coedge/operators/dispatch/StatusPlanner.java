@@ -53,18 +53,24 @@ final class StatusPlanner {
      */
     Replanner.Outcome onStatuses(Map<String, NodeStatus> statuses, Replanner.State state) {
         long now = 0;
-        long oldest = Long.MAX_VALUE;
+        long oldestReady = Long.MAX_VALUE;
         for (NodeStatus s : statuses.values()) {
             now = Math.max(now, s.timestamp());
-            oldest = Math.min(oldest, s.timestamp());
+            if (s.healthy()) {
+                oldestReady = Math.min(oldestReady, s.timestamp());
+            }
         }
         topology = topologies.build(statuses, now);
+        // The start-up wait runs from the first report of a node ready to serve: on the testbed a
+        // CPU-capped TaskManager's first sidecar polls can fail for ten seconds after it reports,
+        // and a wait that ran from those reports ended with one node ready and put every task
+        // there.
         return replanner.onStatus(
                 state == null ? Replanner.State.initial() : state,
                 topology,
                 originOfTask,
                 statuses.keySet(),
-                oldest * 1_000,
+                oldestReady == Long.MAX_VALUE ? Long.MAX_VALUE : oldestReady * 1_000,
                 now * 1_000);
     }
 

@@ -39,7 +39,7 @@ class StatusPlannerTest {
     }
 
     @Test
-    void timeIsTheNewestStatusAndTheStartUpWaitRunsFromTheOldest() {
+    void timeIsTheNewestStatusAndTheStartUpWaitRunsFromTheOldestReadyOne() {
         Map<String, NodeStatus> all = new HashMap<>();
         all.put("n1", status("n1", true, NOW));
         all.put("n2", status("n2", true, NOW + 300));
@@ -71,6 +71,33 @@ class StatusPlannerTest {
         all.put("n3", status("n3", true, NOW + 20));
         assertThat(planner.onStatuses(all, second.state()).verdict())
                 .isEqualTo(Replanner.Verdict.NOT_DUE);
+    }
+
+    /**
+     * Nodes that report before their sidecars answer (unhealthy) do not start the start-up wait: it
+     * runs from the first ready node's report, so a node that becomes ready a few seconds later is
+     * still waited for (the testbed's CPU-capped TaskManagers: ten seconds from their first report
+     * to their first sidecar poll).
+     */
+    @Test
+    void theStartUpWaitRunsFromTheFirstReportOfANodeReadyToServe() {
+        StatusPlanner planner = planner();
+        Map<String, NodeStatus> all = new HashMap<>();
+        all.put("n1", status("n1", false, NOW));
+        all.put("n2", status("n2", false, NOW));
+        all.put("n3", status("n3", false, NOW));
+        Replanner.Outcome unready = planner.onStatuses(all, null);
+
+        all.put("n3", status("n3", true, NOW + 8_000)); // past the 5 s wait from NOW
+        Replanner.Outcome oneReady = planner.onStatuses(all, unready.state());
+        all.put("n1", status("n1", true, NOW + 9_000));
+        all.put("n2", status("n2", true, NOW + 9_000));
+        Replanner.Outcome allReady = planner.onStatuses(all, oneReady.state());
+
+        assertThat(unready.verdict()).isEqualTo(Replanner.Verdict.STARTING);
+        assertThat(oneReady.verdict()).isEqualTo(Replanner.Verdict.STARTING);
+        assertThat(oneReady.state().firstReportMicros()).isEqualTo((NOW + 8_000) * 1_000);
+        assertThat(allReady.verdict()).isEqualTo(Replanner.Verdict.PLANNED);
     }
 
     @Test
