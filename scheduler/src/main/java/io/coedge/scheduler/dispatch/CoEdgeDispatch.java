@@ -60,8 +60,8 @@ public final class CoEdgeDispatch implements DispatchPolicy {
 
     /**
      * Destinations whose pressure with the moved task is within this fraction of the best one's
-     * count as equally good: the task's origin among them, else the first in node order ({@code
-     * Planner.bestFit}).
+     * count as equally good: the task's origin among them, else the node earlier plans wanted it
+     * on, else the first in node order ({@code Planner.bestFit}).
      */
     static final double TIE_FRACTION = 0.1;
 
@@ -119,9 +119,18 @@ public final class CoEdgeDispatch implements DispatchPolicy {
      */
     @Override
     public Assignment plan(Topology topology, Assignment previous) {
+        return plan(topology, previous, Map.of());
+    }
+
+    /**
+     * As {@link #plan(Topology, Assignment)}; between destinations within {@link #TIE_FRACTION} of
+     * the best, a task's origin first, then the node {@code awaited} names for it.
+     */
+    @Override
+    public Assignment plan(Topology topology, Assignment previous, Map<String, String> awaited) {
         Assignment current = previous;
         for (int round = 0; round < MAX_ROUNDS; round++) {
-            Planner p = new Planner(topology);
+            Planner p = new Planner(topology, awaited);
             p.start(current);
             p.homecoming();
             p.relieveLinks();
@@ -139,7 +148,7 @@ public final class CoEdgeDispatch implements DispatchPolicy {
 
     /** Pressure of each node under an assignment; exposed for reports and tests. */
     public double[] pressures(Topology topology, Assignment assignment) {
-        Planner p = new Planner(topology);
+        Planner p = new Planner(topology, Map.of());
         p.start(assignment);
         double[] out = new double[topology.nodes().size()];
         for (int n = 0; n < out.length; n++) {
@@ -159,6 +168,7 @@ public final class CoEdgeDispatch implements DispatchPolicy {
         private final long[] deadline;
         private final long[] bytes;
         private final int[] at;
+        private final int[] awaitedAt;
         private final IntList[] tasksOn;
         private final double[] modelRate;
         private final LinkLoad linkUse;
@@ -173,11 +183,17 @@ public final class CoEdgeDispatch implements DispatchPolicy {
         private final double[] scratchBatch;
         private final double[] scratchRun;
 
-        Planner(Topology topo) {
+        Planner(Topology topo, Map<String, String> awaited) {
             this.topo = topo;
             this.nodes = topo.nodes().size();
             this.models = topo.models().size();
             int t = topo.tasks().size();
+            awaitedAt = new int[t];
+            for (int i = 0; i < t; i++) {
+                String node = awaited.get(topo.tasks().get(i).id());
+                Integer idx = node == null ? null : indexOrNull(node);
+                awaitedAt[i] = idx == null ? -1 : idx;
+            }
             origin = new int[t];
             model = new int[t];
             rate = new double[t];
@@ -456,7 +472,7 @@ public final class CoEdgeDispatch implements DispatchPolicy {
                                             ? pressure(cands[i], one, 1, null)
                                             : Double.POSITIVE_INFINITY;
                         }
-                        int fit = bestFit(cands, post, o);
+                        int fit = bestFit(cands, post, t);
                         int best = fit < 0 ? -1 : cands[fit];
                         if (best < 0 && placeable(t, o)) {
                             // Past the budget a shipped frame's wait on the link grows without
@@ -677,7 +693,7 @@ public final class CoEdgeDispatch implements DispatchPolicy {
                                 ? pressure(d, group, len, null)
                                 : Double.POSITIVE_INFINITY;
             }
-            int best = bestFit(cands, post, origin[group[0]]);
+            int best = bestFit(cands, post, group[0]);
             if (best >= 0) {
                 for (int i = 0; i < len; i++) {
                     move(group[i], cands[best]);
@@ -728,7 +744,7 @@ public final class CoEdgeDispatch implements DispatchPolicy {
                                     ? pressure(cands[i], one, 1, null)
                                     : Double.POSITIVE_INFINITY;
                 }
-                int fit = bestFit(cands, post, origin[r]);
+                int fit = bestFit(cands, post, r);
                 int bestE = fit < 0 ? -1 : cands[fit];
                 if (bestE < 0) {
                     continue;
@@ -747,14 +763,15 @@ public final class CoEdgeDispatch implements DispatchPolicy {
         }
 
         /**
-         * Which of the candidates (node indices in ascending order) a task or group goes to, given
-         * the pressure each would have with it: among the feasible ones within {@link
-         * #TIE_FRACTION} of the lowest pressure, its origin {@code home} if it is one, else the
-         * first; -1 when none is feasible. The lowest pressure alone would pick between two equally
-         * suited nodes by the noise of their profiles, a different one in each plan, and the
-         * re-planner carries out only a move that successive plans agree on.
+         * Which of the candidates (node indices in ascending order) task {@code t} (or the group it
+         * leads) goes to, given the pressure each would have with it: among the feasible ones
+         * within {@link #TIE_FRACTION} of the lowest pressure, its origin if it is one, else the
+         * node earlier plans wanted it on, else the first; -1 when none is feasible. The lowest
+         * pressure alone would pick between two equally suited nodes by the noise of their
+         * profiles, a different one in each plan, and the re-planner carries out only a move that
+         * successive plans agree on.
          */
-        int bestFit(int[] cands, double[] post, int home) {
+        int bestFit(int[] cands, double[] post, int t) {
             double lowest = Double.POSITIVE_INFINITY;
             for (double p : post) {
                 lowest = Math.min(lowest, p);
@@ -763,9 +780,11 @@ public final class CoEdgeDispatch implements DispatchPolicy {
                 return -1;
             }
             double near = Math.min(1, lowest * (1 + TIE_FRACTION));
-            for (int i = 0; i < post.length; i++) {
-                if (cands[i] == home && post[i] <= near) {
-                    return i;
+            for (int preferred : new int[] {origin[t], awaitedAt[t]}) {
+                for (int i = 0; i < post.length; i++) {
+                    if (cands[i] == preferred && post[i] <= near) {
+                        return i;
+                    }
                 }
             }
             for (int i = 0; i < post.length; i++) {

@@ -2,6 +2,7 @@ package io.coedge.scheduler.dispatch;
 
 import io.coedge.scheduler.model.Assignment;
 import io.coedge.scheduler.model.Topology;
+import java.util.Map;
 
 /**
  * The global task dispatcher: decides which node runs which task. A pure function of the current
@@ -18,4 +19,16 @@ public interface DispatchPolicy {
      *     plan); policies with hysteresis start from it so that small changes cause no moves
      */
     Assignment plan(Topology topology, Assignment previous);
+
+    /**
+     * As {@link #plan(Topology, Assignment)}, told where earlier plans wanted tasks moved that have
+     * not moved yet (the {@link Replanner} carries out a move once successive plans agree on it): a
+     * policy choosing between equally good nodes should pick that one again. Policies without such
+     * choices ignore it.
+     *
+     * @param awaited task id -> the node earlier plans wanted it on
+     */
+    default Assignment plan(Topology topology, Assignment previous, Map<String, String> awaited) {
+        return plan(topology, previous);
+    }
 }

@@ -283,7 +283,10 @@ public final class Replanner {
             try {
                 after =
                         new HashMap<>(
-                                policy.plan(topology, new Assignment(state.assignment()))
+                                policy.plan(
+                                                topology,
+                                                new Assignment(state.assignment()),
+                                                awaited(state.wanted()))
                                         .nodeOfTask());
                 verdict = Verdict.PLANNED;
             } catch (RuntimeException e) {
@@ -350,6 +353,13 @@ public final class Replanner {
                 held,
                 awaiting,
                 failure);
+    }
+
+    /** Task id -> the node the plans have wanted it on and not moved it to yet. */
+    private static Map<String, String> awaited(Map<String, Wanted> wanted) {
+        Map<String, String> out = new HashMap<>();
+        wanted.forEach((task, w) -> out.put(task, w.node()));
+        return out;
     }
 
     /** Which nodes are healthy, and how many nodes there are. */

@@ -182,6 +182,32 @@ class DispatchPoliciesTest {
     }
 
     /**
+     * Between equally good nodes the one earlier plans wanted the task on is taken again (the
+     * re-planner confirms a move once successive plans agree on it); a clearly better node still
+     * wins, and a task never waits on a node that cannot take it.
+     */
+    @Test
+    void coedgeShipsToTheNodeEarlierPlansWantedWhenItIsAsGoodAsAnother() {
+        CoEdgeDispatch coedge = CoEdgeDispatch.withDefaults();
+        Map<String, String> t1ToNode3 = Map.of("t1", "node3");
+
+        assertThat(
+                        coedge.plan(
+                                        twoOfEightFps(1.05, 75_000, 75_000),
+                                        Assignment.EMPTY,
+                                        t1ToNode3)
+                                .nodeOf("t1"))
+                .isEqualTo("node3");
+        assertThat(coedge.plan(twoOfEightFps(1.05, 75_000, 75_000), Assignment.EMPTY).nodeOf("t1"))
+                .isEqualTo("node2");
+        assertThat(
+                        coedge.plan(twoOfEightFps(1.5, 75_000, 75_000), Assignment.EMPTY, t1ToNode3)
+                                .nodeOf("t1"))
+                .as("node3 half as slow again")
+                .isEqualTo("node2");
+    }
+
+    /**
      * The same two tasks, their measured frame sizes a few hundred bytes apart one way, then the
      * other (noise JPEGs): the plan ships the same one, so successive plans agree on the move.
      */

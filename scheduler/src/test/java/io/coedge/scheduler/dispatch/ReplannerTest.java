@@ -68,6 +68,7 @@ class ReplannerTest {
         Function<Topology, Map<String, String>> next = t -> ORIGINS;
         int calls;
         Assignment lastPrevious;
+        Map<String, String> lastAwaited;
 
         @Override
         public String name() {
@@ -79,6 +80,13 @@ class ReplannerTest {
             calls++;
             lastPrevious = previous;
             return new Assignment(next.apply(topology));
+        }
+
+        @Override
+        public Assignment plan(
+                Topology topology, Assignment previous, Map<String, String> awaited) {
+            lastAwaited = awaited;
+            return plan(topology, previous);
         }
 
         void willPlace(Map<String, String> plan) {
@@ -469,6 +477,19 @@ class ReplannerTest {
         assertThat(soon.moves()).isEmpty();
         assertThat(soon.state().wanted()).containsEntry("t1", new Wanted("n2", T0 + interval));
         assertThat(later.moves()).containsExactly(new Move("t1", "n1", "n2"));
+    }
+
+    @Test
+    void thePolicyIsToldWhereEarlierPlansWantedTasksThatHaveNotMovedYet() {
+        State start = plannedAtStart(confirming);
+        long interval = SETTINGS.replanIntervalMicros();
+        policy.willPlace(with("t1", "n2"));
+
+        Outcome wanted = step(confirming, start, topology(), T0 + interval);
+        assertThat(policy.lastAwaited).isEmpty();
+        step(confirming, wanted.state(), topology("n3"), T0 + interval + 1);
+
+        assertThat(policy.lastAwaited).isEqualTo(Map.of("t1", "n2"));
     }
 
     /** A spike: one plan wants a move, the next does not; a later want starts over. */
