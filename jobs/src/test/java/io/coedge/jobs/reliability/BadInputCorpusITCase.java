@@ -8,6 +8,7 @@ import io.coedge.format.FrameHeaders;
 import io.coedge.format.FrameResult;
 import io.coedge.format.NodeStatus;
 import io.coedge.format.RawRecord;
+import io.coedge.jobs.CoEdgeJob;
 import io.coedge.jobs.TestJob;
 import io.coedge.kafka.status.NodeWatch;
 import io.coedge.testing.TestKafka;
@@ -206,15 +207,36 @@ class BadInputCorpusITCase {
      * Waits until edge-3 has reported (unhealthy) twice, edge-1 and edge-2 being healthy already:
      * dispatch has heard everyone.
      */
+    /**
+     * Until the dispatcher's first plan is due: edge-3 reports, unhealthy, and the start-up wait
+     * has run out. Before its first plan the dispatcher waits for a node that reports but is not
+     * ready yet, at most the start-up wait (the stale-after bound) from the first report of a ready
+     * node (docs/SCHEDULING.md, Re-planning); the case of a frame from edge-3 is about the plans
+     * after that wait, which move edge-3's task away.
+     */
     private static void awaitNodes(Properties client, String topic) {
         try (NodeWatch watch = new NodeWatch(client, topic)) {
-            NodeStatus first = awaitEdge3(watch, "edge-3 reports", s -> true);
-            NodeStatus second =
+            long firstReady =
+                    await("edge-1 or edge-2 ready")
+                            .atMost(Duration.ofSeconds(30))
+                            .pollInSameThread()
+                            .pollInterval(Duration.ZERO)
+                            .dontCatchUncaughtExceptions()
+                            .until(
+                                    () ->
+                                            watch.poll(Duration.ofMillis(200)).values().stream()
+                                                    .filter(NodeStatus::healthy)
+                                                    .mapToLong(NodeStatus::timestamp)
+                                                    .min()
+                                                    .orElse(-1),
+                                    t -> t >= 0);
+            long waitedOut = firstReady + CoEdgeJob.DEFAULT_STALE_AFTER_MS + 2_000;
+            NodeStatus past =
                     awaitEdge3(
                             watch,
-                            "edge-3 reports a second time",
-                            s -> s.timestamp() > first.timestamp());
-            assertThat(second.healthy()).isFalse();
+                            "edge-3 reports past the start-up wait",
+                            s -> s.timestamp() > waitedOut);
+            assertThat(past.healthy()).isFalse();
         }
     }
 
