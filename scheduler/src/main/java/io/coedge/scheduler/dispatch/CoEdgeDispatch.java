@@ -465,14 +465,7 @@ public final class CoEdgeDispatch implements DispatchPolicy {
                         }
                         one[0] = t;
                         int[] cands = candidates(o, d);
-                        double[] post = new double[cands.length];
-                        for (int i = 0; i < cands.length; i++) {
-                            post[i] =
-                                    linkAllows(one, 1, cands[i])
-                                            ? pressure(cands[i], one, 1, null)
-                                            : Double.POSITIVE_INFINITY;
-                        }
-                        int fit = bestFit(cands, post, t);
+                        int fit = bestFit(cands, pressuresWith(cands, one, 1, -1), t);
                         int best = fit < 0 ? -1 : cands[fit];
                         if (best < 0 && placeable(t, o)) {
                             // Past the budget a shipped frame's wait on the link grows without
@@ -685,14 +678,7 @@ public final class CoEdgeDispatch implements DispatchPolicy {
          */
         boolean tryMove(int[] group, int len, int n, boolean displace) {
             int[] cands = candidates(origin[group[0]], n);
-            double[] post = new double[cands.length];
-            for (int i = 0; i < cands.length; i++) {
-                int d = cands[i];
-                post[i] =
-                        linkAllows(group, len, d)
-                                ? pressure(d, group, len, null)
-                                : Double.POSITIVE_INFINITY;
-            }
+            double[] post = pressuresWith(cands, group, len, -1);
             int best = bestFit(cands, post, group[0]);
             if (best >= 0) {
                 for (int i = 0; i < len; i++) {
@@ -737,14 +723,7 @@ public final class CoEdgeDispatch implements DispatchPolicy {
                 }
                 one[0] = r;
                 int[] cands = candidates(origin[r], d);
-                double[] post = new double[cands.length];
-                for (int i = 0; i < cands.length; i++) {
-                    post[i] =
-                            cands[i] != source && linkAllows(one, 1, cands[i])
-                                    ? pressure(cands[i], one, 1, null)
-                                    : Double.POSITIVE_INFINITY;
-                }
-                int fit = bestFit(cands, post, r);
+                int fit = bestFit(cands, pressuresWith(cands, one, 1, source), r);
                 int bestE = fit < 0 ? -1 : cands[fit];
                 if (bestE < 0) {
                     continue;
@@ -760,6 +739,21 @@ public final class CoEdgeDispatch implements DispatchPolicy {
                 move(undoTask.data[i], undoNode.data[i]);
             }
             return false;
+        }
+
+        /**
+         * The pressure each candidate node would have with {@code group[0..len)} added; infinite
+         * where the link from the group's origin cannot take it, and at {@code skip} (-1: none).
+         */
+        double[] pressuresWith(int[] cands, int[] group, int len, int skip) {
+            double[] post = new double[cands.length];
+            for (int i = 0; i < cands.length; i++) {
+                post[i] =
+                        cands[i] != skip && linkAllows(group, len, cands[i])
+                                ? pressure(cands[i], group, len, null)
+                                : Double.POSITIVE_INFINITY;
+            }
+            return post;
         }
 
         /**
