@@ -25,13 +25,14 @@ import java.util.TreeMap;
  *       first time counts as a change), or when a link changed (its bandwidth or latency: every
  *       transfer time the plan rests on).
  *   <li>At start-up, while some node has not reported yet, or reported but is not healthy yet (a
- *       node's first statuses can come before its sidecar's profiles), and the first report is
- *       younger than {@link Settings#startupWaitMicros}, the previous plan (or every task on its
- *       origin) stays (a plan is due again as soon as the wait runs out, whether or not that node
- *       ever becomes ready): a node not ready yet is not a failed node, and planning without it
- *       would move its tasks away, and pile them on the nodes that are ready, only to bring them
- *       back a moment later. Once the policy has planned, an unhealthy node is a failed one. With
- *       no healthy node the previous plan stays too.
+ *       node's first statuses can come before its sidecar's profiles), and the first report (the
+ *       Flink dispatcher hands in the first report of a ready node) is younger than {@link
+ *       Settings#startupWaitMicros}, the previous plan (or every task on its origin) stays (a plan
+ *       is due again as soon as the wait runs out, whether or not that node ever becomes ready): a
+ *       node not ready yet is not a failed node, and planning without it would move its tasks away,
+ *       and pile them on the nodes that are ready, only to bring them back a moment later. Once the
+ *       policy has planned, an unhealthy node is a failed one. With no healthy node the previous
+ *       plan stays too.
  *   <li>When the policy throws, the previous plan stays ({@link Verdict#POLICY_FAILED}).
  *   <li>A task that moved less than {@link Settings#dwellMicros} ago stays where it is, unless the
  *       node it is on is unhealthy or the link from its origin to that node now carries more than
