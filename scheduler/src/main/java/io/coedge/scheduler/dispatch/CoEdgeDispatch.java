@@ -61,7 +61,7 @@ public final class CoEdgeDispatch implements DispatchPolicy {
     /**
      * Destinations whose pressure with the moved task is within this fraction of the best one's
      * count as equally good: the task's origin among them, else the node earlier plans wanted it
-     * on, else the first in node order ({@code Planner.bestFit}).
+     * on, else the one with the lowest pressure ({@code Planner.bestFit}).
      */
     static final double TIE_FRACTION = 0.1;
 
@@ -757,23 +757,24 @@ public final class CoEdgeDispatch implements DispatchPolicy {
         }
 
         /**
-         * Which of the candidates (node indices in ascending order) task {@code t} (or the group it
-         * leads) goes to, given the pressure each would have with it: among the feasible ones
-         * within {@link #TIE_FRACTION} of the lowest pressure, its origin if it is one, else the
-         * node earlier plans wanted it on, else the first; -1 when none is feasible. The lowest
-         * pressure alone would pick between two equally suited nodes by the noise of their
-         * profiles, a different one in each plan, and the re-planner carries out only a move that
-         * successive plans agree on.
+         * Which of the candidates task {@code t} (or the group it leads) goes to, given the
+         * pressure each would have with it: the feasible one with the lowest pressure, unless its
+         * origin, or else the node earlier plans wanted it on, is feasible and within {@link
+         * #TIE_FRACTION} of it; -1 when none is feasible. The lowest pressure alone picks between
+         * two equally suited nodes by the noise of their profiles, a different one in each plan,
+         * and the re-planner carries out only a move that successive plans agree on.
          */
         int bestFit(int[] cands, double[] post, int t) {
-            double lowest = Double.POSITIVE_INFINITY;
-            for (double p : post) {
-                lowest = Math.min(lowest, p);
+            int best = -1;
+            for (int i = 0; i < post.length; i++) {
+                if (post[i] <= 1 && (best < 0 || post[i] < post[best])) {
+                    best = i;
+                }
             }
-            if (!(lowest <= 1)) {
+            if (best < 0) {
                 return -1;
             }
-            double near = Math.min(1, lowest * (1 + TIE_FRACTION));
+            double near = Math.min(1, post[best] * (1 + TIE_FRACTION));
             for (int preferred : new int[] {origin[t], awaitedAt[t]}) {
                 for (int i = 0; i < post.length; i++) {
                     if (cands[i] == preferred && post[i] <= near) {
@@ -781,12 +782,7 @@ public final class CoEdgeDispatch implements DispatchPolicy {
                     }
                 }
             }
-            for (int i = 0; i < post.length; i++) {
-                if (post[i] <= near) {
-                    return i;
-                }
-            }
-            return -1;
+            return best;
         }
 
         Assignment assignment() {

@@ -155,33 +155,6 @@ class DispatchPoliciesTest {
     }
 
     /**
-     * node1 has two tasks of 8 fps at 100 ms a frame (with the headroom 176% of a node); node2 and
-     * node3 are empty and about as fast. Which of them takes the shipped task must not follow a few
-     * percent of profile noise (the re-planner carries out a move only when successive plans agree
-     * on it): the first in node order within {@code TIE_FRACTION}, unless the other is clearly
-     * better.
-     */
-    @Test
-    void coedgeShipsToTheFirstOfTwoEquallyGoodNodesWhicheverIsAFewPercentFaster() {
-        java.util.function.DoubleFunction<String> destination =
-                node3Speed -> {
-                    Map<String, Set<String>> byNode =
-                            CoEdgeDispatch.withDefaults()
-                                    .plan(
-                                            twoOfEightFps(node3Speed, 75_000, 75_000),
-                                            Assignment.EMPTY)
-                                    .tasksByNode();
-                    assertThat(byNode.get("node1")).hasSize(1);
-                    return byNode.containsKey("node2") ? "node2" : "node3";
-                };
-
-        assertThat(destination.apply(1.0)).isEqualTo("node2");
-        assertThat(destination.apply(0.95)).as("node3 5% faster: a tie").isEqualTo("node2");
-        assertThat(destination.apply(1.05)).as("node3 5% slower").isEqualTo("node2");
-        assertThat(destination.apply(0.6)).as("node3 clearly faster").isEqualTo("node3");
-    }
-
-    /**
      * Between equally good nodes the one earlier plans wanted the task on is taken again (the
      * re-planner confirms a move once successive plans agree on it); a clearly better node still
      * wins, and a task never waits on a node that cannot take it.
@@ -198,8 +171,20 @@ class DispatchPoliciesTest {
                                         t1ToNode3)
                                 .nodeOf("t1"))
                 .isEqualTo("node3");
-        assertThat(coedge.plan(twoOfEightFps(1.05, 75_000, 75_000), Assignment.EMPTY).nodeOf("t1"))
+        assertThat(
+                        coedge.plan(
+                                        twoOfEightFps(0.95, 75_000, 75_000),
+                                        Assignment.EMPTY,
+                                        Map.of("t1", "node2"))
+                                .nodeOf("t1"))
+                .as("node3 5% faster, node2 awaited")
                 .isEqualTo("node2");
+        assertThat(coedge.plan(twoOfEightFps(1.05, 75_000, 75_000), Assignment.EMPTY).nodeOf("t1"))
+                .as("nothing awaited: the lowest pressure")
+                .isEqualTo("node2");
+        assertThat(coedge.plan(twoOfEightFps(0.95, 75_000, 75_000), Assignment.EMPTY).nodeOf("t1"))
+                .as("nothing awaited: the lowest pressure")
+                .isEqualTo("node3");
         assertThat(
                         coedge.plan(twoOfEightFps(1.5, 75_000, 75_000), Assignment.EMPTY, t1ToNode3)
                                 .nodeOf("t1"))
