@@ -345,6 +345,59 @@ class TestbedSweepTest {
     }
 
     @Test
+    void evenQuotasShortenTheAcceleratorsPeriodAndPutThemAboveTheTaskManagers(
+            @org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        java.nio.file.Path accelerator = cgroup(dir.resolve("v1-a"), "40000", "100000", "1024");
+        java.nio.file.Path host = cgroup(dir.resolve("v1-a-host"), "-1", "100000", "65536");
+        java.nio.file.Path acceleratorV2 = dir.resolve("v2-b");
+        java.nio.file.Path hostV2 = dir.resolve("v2-b-host");
+        java.nio.file.Files.createDirectories(acceleratorV2);
+        java.nio.file.Files.createDirectories(hostV2);
+        java.nio.file.Files.writeString(acceleratorV2.resolve("cpu.max"), "50000 100000\n");
+        java.nio.file.Files.writeString(acceleratorV2.resolve("cpu.weight"), "100\n");
+        java.nio.file.Files.writeString(hostV2.resolve("cpu.max"), "max 100000\n");
+        java.nio.file.Files.writeString(hostV2.resolve("cpu.weight"), "6400\n");
+        io.coedge.deploy.testbed.TestbedState state =
+                new io.coedge.deploy.testbed.TestbedState(
+                        "abc123",
+                        List.of(),
+                        List.of(
+                                accelerator.toString(),
+                                host.toString(),
+                                acceleratorV2.toString(),
+                                hostV2.toString()),
+                        Map.of(),
+                        Map.of(),
+                        false);
+
+        TestbedSweep.evenQuotas(state, line -> {});
+
+        assertThat(read(accelerator, "cpu.cfs_period_us")).isEqualTo("10000");
+        assertThat(read(accelerator, "cpu.cfs_quota_us")).isEqualTo("4000");
+        assertThat(read(accelerator, "cpu.shares")).isEqualTo("262144");
+        assertThat(read(host, "cpu.cfs_quota_us")).isEqualTo("-1");
+        assertThat(read(host, "cpu.shares")).isEqualTo("65536");
+        assertThat(read(acceleratorV2, "cpu.max")).isEqualTo("5000 10000");
+        assertThat(read(acceleratorV2, "cpu.weight")).isEqualTo("10000");
+        assertThat(read(hostV2, "cpu.max")).isEqualTo("max 100000");
+        assertThat(read(hostV2, "cpu.weight")).isEqualTo("6400");
+    }
+
+    private static java.nio.file.Path cgroup(
+            java.nio.file.Path dir, String quota, String period, String shares)
+            throws java.io.IOException {
+        java.nio.file.Files.createDirectories(dir);
+        java.nio.file.Files.writeString(dir.resolve("cpu.cfs_quota_us"), quota + "\n");
+        java.nio.file.Files.writeString(dir.resolve("cpu.cfs_period_us"), period + "\n");
+        java.nio.file.Files.writeString(dir.resolve("cpu.shares"), shares + "\n");
+        return dir;
+    }
+
+    private static String read(java.nio.file.Path dir, String file) throws java.io.IOException {
+        return java.nio.file.Files.readString(dir.resolve(file)).trim();
+    }
+
+    @Test
     void eachRunsLastStatusesAreKeptOneJsonLinePerNodeAndReadBack(
             @org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
         io.coedge.format.NodeStatus a =
