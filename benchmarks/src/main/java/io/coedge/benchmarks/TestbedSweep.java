@@ -695,18 +695,21 @@ public final class TestbedSweep {
 
     /**
      * Makes each node's CPU share a steady one for the length of the sweep: the same share over a
-     * 10 ms CFS period instead of the testbed's 100 ms, and the highest CPU weight. Over 100 ms a
-     * node of 0.4 cores runs a 30 ms inference at full speed when its quota is left and waits up to
-     * 60 ms when not: its sidecar's median call looks like a full core's while it serves only 0.4
-     * of one, and a dispatcher that plans from the measured latency overloads it (a first sweep of
-     * this bench: coedge/coedge missed 80% on node1 while its prediction said 6%). Over 10 ms every
-     * call is stretched about evenly, which is what a slower node is. The highest weight goes to
-     * the accelerators (the groups with a quota) alone, so that they get their share before
-     * anything else on this machine wants it, the quota still capping them; the nodes' host groups
-     * (their TaskManagers) keep the testbed's lower weight. With the TaskManagers at the same
-     * weight a sidecar waited in the run queue two to four times as long as it ran while its quota
-     * throttled it for under a tenth of that (its node ran at what three TaskManagers, Kafka and
-     * the cameras left of two cores, not at its share).
+     * 10 ms CFS period instead of the testbed's 100 ms. Over 100 ms a node of 0.4 cores runs a 30
+     * ms inference at full speed when its quota is left and waits up to 60 ms when not: its
+     * sidecar's median call looks like a full core's while it serves only 0.4 of one, and a
+     * dispatcher that plans from the measured latency overloads it (a first sweep of this bench:
+     * coedge/coedge missed 80% on node1 while its prediction said 6%). Over 10 ms every call is
+     * stretched about evenly, which is what a slower node is.
+     *
+     * <p>The CPU weights stay as the testbed set them: each accelerator at the highest, so that it
+     * gets its share before anything else on this machine wants it (the quota still caps it), and
+     * its TaskManager's host group at a quarter of that ({@code Testbed.makeCgroup}, {@code
+     * makeHostCgroup}). Until {@code 57e1266} this method raised the host groups to the highest
+     * weight too, and a sidecar then waited in the run queue 2.3-2.5 times as long as it ran while
+     * its quota throttled it for 0.02-0.09 s a second: its node ran at what three TaskManagers,
+     * Kafka and the cameras left of two cores, not at its share (docs/PERFORMANCE.md, thirteenth
+     * session).
      */
     static void evenQuotas(TestbedState testbed, Consumer<String> progress) throws IOException {
         for (String cgroup : testbed.cgroups()) {
@@ -721,7 +724,6 @@ public final class TestbedSweep {
                     // A smaller period first would briefly allow more than one period's quota.
                     Files.writeString(dir.resolve("cpu.cfs_quota_us"), Long.toString(scaled));
                     Files.writeString(dir.resolve("cpu.cfs_period_us"), Long.toString(PERIOD_US));
-                    Files.writeString(dir.resolve("cpu.shares"), "262144");
                 }
             } else if (Files.exists(dir.resolve("cpu.max"))) {
                 String[] max = Files.readString(dir.resolve("cpu.max")).trim().split("\\s+");
@@ -734,14 +736,14 @@ public final class TestbedSweep {
                                                     * PERIOD_US
                                                     / Double.parseDouble(max[1])));
                     Files.writeString(dir.resolve("cpu.max"), scaled + " " + PERIOD_US);
-                    Files.writeString(dir.resolve("cpu.weight"), "10000");
                 }
             }
         }
         progress.accept(
                 "testbed: the nodes' CPU quotas over a "
                         + PERIOD_US / 1000
-                        + " ms period, their accelerators at the highest CPU weight");
+                        + " ms period (accelerators at the highest CPU weight, TaskManagers at a"
+                        + " quarter of it)");
     }
 
     public static String format(double v) {

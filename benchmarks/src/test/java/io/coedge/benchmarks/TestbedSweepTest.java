@@ -345,16 +345,16 @@ class TestbedSweepTest {
     }
 
     @Test
-    void evenQuotasShortenTheAcceleratorsPeriodAndPutThemAboveTheTaskManagers(
+    void evenQuotasShortenTheAcceleratorsPeriodAndLeaveTheTestbedsWeights(
             @org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
-        java.nio.file.Path accelerator = cgroup(dir.resolve("v1-a"), "40000", "100000", "1024");
+        java.nio.file.Path accelerator = cgroup(dir.resolve("v1-a"), "40000", "100000", "262144");
         java.nio.file.Path host = cgroup(dir.resolve("v1-a-host"), "-1", "100000", "65536");
         java.nio.file.Path acceleratorV2 = dir.resolve("v2-b");
         java.nio.file.Path hostV2 = dir.resolve("v2-b-host");
         java.nio.file.Files.createDirectories(acceleratorV2);
         java.nio.file.Files.createDirectories(hostV2);
         java.nio.file.Files.writeString(acceleratorV2.resolve("cpu.max"), "50000 100000\n");
-        java.nio.file.Files.writeString(acceleratorV2.resolve("cpu.weight"), "100\n");
+        java.nio.file.Files.writeString(acceleratorV2.resolve("cpu.weight"), "10000\n");
         java.nio.file.Files.writeString(hostV2.resolve("cpu.max"), "max 100000\n");
         java.nio.file.Files.writeString(hostV2.resolve("cpu.weight"), "6400\n");
         io.coedge.deploy.testbed.TestbedState state =
