@@ -431,6 +431,7 @@ public final class TestbedSweep {
             jobs.cancel(rest, jobId);
         }
         writeStatuses(logs.resolve("statuses-" + run + ".jsonl"), statuses, progress);
+        writeFrames(logs.resolve("frames-" + run + ".csv"), results, progress);
         Point p =
                 tally(
                         sweep, value, dispatch, batch, catalog, sent, results, statuses, duration,
@@ -479,6 +480,71 @@ public final class TestbedSweep {
      * what the run's prediction was computed from, kept beside the run's logs so that it can be
      * traced.
      */
+    /**
+     * Every result of a run, one line per result in arrival order (a duplicate shows as a second
+     * line): where and when each frame ran and why it missed, for reading a run's misses by task,
+     * node, reason and time after the fact. Times are milliseconds since the run's first capture.
+     */
+    static void writeFrames(Path file, List<FrameResult> results, Consumer<String> progress) {
+        long first = results.stream().mapToLong(FrameResult::captureTs).min().orElse(0);
+        StringBuilder out =
+                new StringBuilder(
+                        "frame,task,origin,node,batch,status,reason,deadline_met,capture_ms,"
+                                + "dispatch_ms,start_ms,end_ms,emit_ms,latency_ms,deadline_ms\n");
+        for (FrameResult r : results) {
+            out.append(csvField(r.frameId()))
+                    .append(',')
+                    .append(csvField(r.task()))
+                    .append(',')
+                    .append(csvField(r.origin()))
+                    .append(',')
+                    .append(csvField(r.node()))
+                    .append(',')
+                    .append(r.batchSize())
+                    .append(',')
+                    .append(r.status())
+                    .append(',')
+                    .append(csvField(r.reason()))
+                    .append(',')
+                    .append(r.deadlineMet())
+                    .append(',')
+                    .append(r.captureTs() - first)
+                    .append(',')
+                    .append(since(r.dispatchTs(), first))
+                    .append(',')
+                    .append(since(r.inferenceStartTs(), first))
+                    .append(',')
+                    .append(since(r.inferenceEndTs(), first))
+                    .append(',')
+                    .append(r.emitTs() - first)
+                    .append(',')
+                    .append(r.latencyMs())
+                    .append(',')
+                    .append(r.deadlineMs())
+                    .append('\n');
+        }
+        try {
+            Files.createDirectories(file.getParent());
+            Files.writeString(file, out);
+        } catch (IOException e) {
+            progress.accept("could not keep the run's results in " + file + ": " + e.getMessage());
+        }
+    }
+
+    /** A time since {@code first}, or empty when the result has none. */
+    private static String since(Long ts, long first) {
+        return ts == null || ts <= 0 ? "" : Long.toString(ts - first);
+    }
+
+    private static String csvField(String v) {
+        if (v == null) {
+            return "";
+        }
+        return v.indexOf(',') < 0 && v.indexOf('"') < 0 && v.indexOf('\n') < 0
+                ? v
+                : '"' + v.replace("\"", "\"\"") + '"';
+    }
+
     static void writeStatuses(
             Path file, Map<String, NodeStatus> statuses, Consumer<String> progress) {
         StringBuilder out = new StringBuilder();

@@ -428,6 +428,48 @@ class TestbedSweepTest {
     }
 
     @Test
+    void eachRunsResultsAreKeptOneCsvLinePerResultWithTimesFromTheFirstCapture(
+            @org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        FrameResult ok = result("f1", FrameResult.Status.OK, 0);
+        FrameResult shed =
+                new FrameResult(
+                        "f2",
+                        "c1",
+                        2L,
+                        null,
+                        "T",
+                        "m",
+                        "b",
+                        "a",
+                        0,
+                        FrameResult.Status.DROPPED,
+                        "DEADLINE_UNREACHABLE, in queue",
+                        1_000_250,
+                        1_000_260L,
+                        null,
+                        null,
+                        1_000_270,
+                        20,
+                        1_000_750,
+                        500,
+                        false,
+                        List.of(),
+                        List.of());
+        java.nio.file.Path file = dir.resolve("logs").resolve("frames-3.csv");
+
+        TestbedSweep.writeFrames(file, List.of(ok, shed), line -> {});
+
+        List<String> lines = java.nio.file.Files.readAllLines(file);
+        assertThat(lines)
+                .containsExactly(
+                        "frame,task,origin,node,batch,status,reason,deadline_met,capture_ms,"
+                                + "dispatch_ms,start_ms,end_ms,emit_ms,latency_ms,deadline_ms",
+                        "f1,T,a,a,1,OK,,true,0,5,6,20,21,21,500",
+                        "f2,T,a,b,0,DROPPED,\"DEADLINE_UNREACHABLE, in queue\",false,250,260,,,270,"
+                                + "20,500");
+    }
+
+    @Test
     void thePredictionsNodesRunABatchAtMostAsItsFramesOneByOne() throws Exception {
         Catalog c = new CatalogText("p.yaml", CATALOG).parse();
         // Node a's batch of four was last measured in a contended moment (six single runs' time);
