@@ -15,6 +15,7 @@ import io.coedge.operators.post.OutputTensor;
 import io.coedge.operators.post.TopK;
 import io.coedge.operators.pre.DecodeBudget;
 import io.coedge.operators.pre.ImageDecodeException;
+import io.coedge.operators.pre.PreprocessWarmUp;
 import io.coedge.operators.pre.Preprocessor;
 import io.grpc.Status;
 import java.io.IOException;
@@ -69,6 +70,16 @@ public final class SidecarExecutor implements InferenceExecutor {
     private boolean sharedMemoryRefused;
     private volatile SidecarView sidecar = SidecarView.NOT_POLLED;
 
+    /** Set when the executor closes: the pre-processing warm-up stops between two runs. */
+    private volatile boolean closing;
+
+    /** Warms the pre-processing before the first frames ({@link PreprocessWarmUp}); or null. */
+    private final Thread warmUp;
+
+    /** What the warm-up measured, once it ended (empty at once when there was none). */
+    private final CompletableFuture<List<PreprocessWarmUp.Result>> warmedUp =
+            new CompletableFuture<>();
+
     public SidecarExecutor(Context context) {
         Catalog catalog = context.catalog();
         this.config = context.config();
@@ -90,6 +101,74 @@ public final class SidecarExecutor implements InferenceExecutor {
                         r -> daemon(r, "coedge-sidecar-poll-" + node));
         poller.scheduleWithFixedDelay(
                 this::pollSidecar, 0, config.statusIntervalMs(), TimeUnit.MILLISECONDS);
+        this.warmUp = startWarmUp(catalog, PreprocessWarmUp.runsForNode());
+    }
+
+    /**
+     * The largest frame warmed, in decoded bytes (4K UHD): the warm-up holds one synthetic frame of
+     * each size on the heap while it encodes it.
+     */
+    static final long WARM_UP_MAX_FRAME_BYTES = 3L * 3840 * 2160;
+
+    /**
+     * Runs each model's pre-processing on synthetic frames of every size the catalog's tasks of
+     * that model send, on a thread of its own (the workers stay free for the first real frames,
+     * which then only share the CPU with it). Null when there is nothing to warm.
+     */
+    private Thread startWarmUp(Catalog catalog, int runs) {
+        List<PreprocessWarmUp.Target> targets = new ArrayList<>();
+        for (int i = 0; i < models.size(); i++) {
+            String name = models.get(i).name();
+            java.util.Set<List<Integer>> sizes = new java.util.LinkedHashSet<>();
+            for (io.coedge.catalog.TaskSpec t : catalog.tasks()) {
+                if (t.model().equals(name) && t.frameWidth() > 0 && t.frameHeight() > 0) {
+                    sizes.add(List.of(t.frameWidth(), t.frameHeight()));
+                }
+            }
+            for (List<Integer> wh : sizes) {
+                long pixelBytes = 3L * wh.get(0) * wh.get(1);
+                if (pixelBytes > Math.min(decodeBudget.capacity() / 2, WARM_UP_MAX_FRAME_BYTES)) {
+                    LOG.info(
+                            "node {}: {} frames of {}x{} are not warmed (too large to hold a"
+                                    + " synthetic one)",
+                            node,
+                            name,
+                            wh.get(0),
+                            wh.get(1));
+                    continue;
+                }
+                targets.add(
+                        new PreprocessWarmUp.Target(
+                                name, preprocessors.get(i), wh.get(0), wh.get(1)));
+            }
+        }
+        if (runs == 0 || targets.isEmpty()) {
+            warmedUp.complete(List.of());
+            return null;
+        }
+        Thread t =
+                new Thread(
+                        () -> {
+                            long start = System.nanoTime();
+                            List<PreprocessWarmUp.Result> results =
+                                    PreprocessWarmUp.run(
+                                            targets,
+                                            runs,
+                                            PreprocessWarmUp.DEFAULT_BUDGET_NANOS,
+                                            decodeBudget,
+                                            System::nanoTime,
+                                            () -> closing);
+                            LOG.info(
+                                    "node {}: pre-processing warmed in {} ms: {}",
+                                    node,
+                                    (System.nanoTime() - start) / 1_000_000,
+                                    results);
+                            warmedUp.complete(results);
+                        },
+                        "coedge-warm-up-" + node);
+        t.setDaemon(true);
+        t.start();
+        return t;
     }
 
     private OipClient newClient() {
@@ -103,6 +182,14 @@ public final class SidecarExecutor implements InferenceExecutor {
         Thread t = new Thread(r, name);
         t.setDaemon(true);
         return t;
+    }
+
+    /**
+     * The pre-processing warm-up's runs per model and frame size, once it ended: every model and
+     * frame size the catalog's tasks send; empty when there was nothing to warm.
+     */
+    CompletableFuture<List<PreprocessWarmUp.Result>> warmedUp() {
+        return warmedUp;
     }
 
     /** Whether batches go through shared memory now: the region is created and registered. */
@@ -537,8 +624,16 @@ public final class SidecarExecutor implements InferenceExecutor {
         // Not shutdownNow on the poller: interrupting a poll in the middle of registering the
         // region cancels the call on this side while the sidecar may already have registered it,
         // and the region would outlive the batcher. Periodic polls stop; one in flight finishes.
+        closing = true;
         poller.shutdown();
         workers.shutdownNow();
+        if (warmUp != null) {
+            try {
+                warmUp.join(10_000); // at most one run: it stops between runs
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
         try {
             poller.awaitTermination(10, java.util.concurrent.TimeUnit.SECONDS);
         } catch (InterruptedException e) {
