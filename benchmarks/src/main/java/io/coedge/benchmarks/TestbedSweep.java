@@ -476,11 +476,6 @@ public final class TestbedSweep {
     }
 
     /**
-     * The nodes' last statuses of a run, one JSON line each (the node-profiles topic's format):
-     * what the run's prediction was computed from, kept beside the run's logs so that it can be
-     * traced.
-     */
-    /**
      * Every result of a run, one line per result in arrival order (a duplicate shows as a second
      * line): where and when each frame ran and why it missed, for reading a run's misses by task,
      * node, reason and time after the fact. Times are milliseconds since the run's first capture.
@@ -545,6 +540,11 @@ public final class TestbedSweep {
                 : '"' + v.replace("\"", "\"\"") + '"';
     }
 
+    /**
+     * The nodes' last statuses of a run, one JSON line each (the node-profiles topic's format):
+     * what the run's prediction was computed from, kept beside the run's logs so that it can be
+     * traced.
+     */
     static void writeStatuses(
             Path file, Map<String, NodeStatus> statuses, Consumer<String> progress) {
         StringBuilder out = new StringBuilder();

@@ -3,7 +3,6 @@ package io.coedge.operators.pre;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.coedge.catalog.ModelSpec;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
 import java.util.List;
@@ -16,17 +15,13 @@ class PreprocessWarmUpTest {
 
     private static Preprocessor letterbox(int size) {
         return new Preprocessor(
-                new ModelSpec(
-                        "m",
-                        new ModelSpec.InputSpec("images", size, size, 3),
-                        new ModelSpec.Preprocess(
-                                "letterbox",
-                                1.0 / 255.0,
-                                List.of(0.0, 0.0, 0.0),
-                                List.of(1.0, 1.0, 1.0),
-                                "RGB"),
-                        new ModelSpec.Postprocess("classification", List.of("a"), 0.25, 0.45, 1),
-                        4));
+                PreprocessorTest.model(
+                        size,
+                        size,
+                        "letterbox",
+                        List.of(0.0, 0.0, 0.0),
+                        List.of(1.0, 1.0, 1.0),
+                        "RGB"));
     }
 
     @Test
