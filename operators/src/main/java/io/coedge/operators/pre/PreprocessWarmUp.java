@@ -105,7 +105,8 @@ public final class PreprocessWarmUp {
             LongSupplier nanoClock,
             BooleanSupplier stopped) {
         int n = targets.size();
-        byte[][] frames = new byte[n][];
+        // One synthetic frame per size, shared by the models whose tasks send that size.
+        java.util.Map<Long, byte[]> frames = new java.util.HashMap<>();
         int[] done = new int[n];
         long[] first = new long[n];
         long[] last = new long[n];
@@ -122,13 +123,14 @@ public final class PreprocessWarmUp {
                     return results(targets, done, first, last, errors);
                 }
                 Target t = targets.get(i);
-                long at = nanoClock.getAsLong();
+                long at;
                 try {
-                    if (frames[i] == null) {
-                        frames[i] = syntheticJpeg(t.width(), t.height(), i);
-                        at = nanoClock.getAsLong();
-                    }
-                    t.preprocessor().recycle(t.preprocessor().apply(frames[i], decodeBudget));
+                    byte[] frame =
+                            frames.computeIfAbsent(
+                                    ((long) t.width() << 32) | t.height(),
+                                    k -> syntheticJpeg(t.width(), t.height(), k));
+                    at = nanoClock.getAsLong();
+                    t.preprocessor().recycle(t.preprocessor().apply(frame, decodeBudget));
                 } catch (ImageDecodeException | RuntimeException e) {
                     errors[i] = e.getMessage();
                     continue;

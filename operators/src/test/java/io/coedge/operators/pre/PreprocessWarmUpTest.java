@@ -52,9 +52,8 @@ class PreprocessWarmUpTest {
 
     @Test
     void theTimeBudgetStopsTheWarmUpBetweenRunsAfterEverySizeRanOnce() {
-        // A clock that moves a second each time it is read (a target's first run reads it four
-        // times, a later one three): a budget of 10 s lets the first round (one run per target)
-        // through and stops the warm-up in the second.
+        // A clock that moves a second each time it is read (three reads a run): a budget of 10 s
+        // lets the first round (one run per target) through and stops the warm-up in the second.
         AtomicLong now = new AtomicLong();
         Preprocessor p = letterbox(32);
         List<PreprocessWarmUp.Target> targets =
