@@ -286,7 +286,11 @@ public final class Replanner {
                         new HashMap<>(
                                 policy.plan(
                                                 topology,
-                                                new Assignment(state.assignment()),
+                                                // The policy's first plan starts from nothing:
+                                                // the origins the tasks sat on were no plan's.
+                                                state.policyPlanned()
+                                                        ? new Assignment(state.assignment())
+                                                        : Assignment.EMPTY,
                                                 awaited(state.wanted()))
                                         .nodeOfTask());
                 verdict = Verdict.PLANNED;

@@ -214,6 +214,83 @@ class DispatchPoliciesTest {
     }
 
     /**
+     * Two tasks of node1 at 4.5 frames/s (4.95 with the headroom), 100 ms a frame alone, 190 for
+     * two: node1 runs both at pressure 0.25 (a cycle of two frames per batch), and with 15% more
+     * load it runs past its largest batch (pressure above 3). A later plan leaves them there
+     * (nothing is overloaded); the first plan, made before any frame, keeps a task on its origin
+     * only where the origin has homecoming's margin, so it ships one.
+     */
+    @Test
+    void theFirstPlanKeepsATaskOnItsOriginOnlyWhereTheOriginHasTheHomecomingMargin() {
+        CoEdgeDispatch coedge = CoEdgeDispatch.withDefaults();
+        Topology twoAtHome = nearSaturation(4.5);
+        Assignment home = new Assignment(Map.of("t1", "node1", "t2", "node1"));
+
+        Assignment first = coedge.plan(twoAtHome, Assignment.EMPTY);
+
+        assertThat(coedge.pressures(twoAtHome, home)[0]).isLessThanOrEqualTo(0.85);
+        assertThat(first.tasksByNode().get("node1")).hasSize(1);
+        assertThat(first.tasksByNode().get("node2")).hasSize(1);
+        assertThat(coedge.plan(twoAtHome, home)).isEqualTo(home);
+    }
+
+    /**
+     * The same node1 and tasks with one of them on node2: at pressure 0.25 with both, homecoming's
+     * old test (pressure at most 0.85) took it home, where 15% more load would overload node1. It
+     * stays away; at 4 frames/s node1 keeps the margin and it comes home.
+     */
+    @Test
+    void anOffloadedTaskStaysAwayWhileItsOriginWouldBeSaturatedWithTheMargin() {
+        CoEdgeDispatch coedge = CoEdgeDispatch.withDefaults();
+        Assignment away = new Assignment(Map.of("t1", "node2", "t2", "node1"));
+
+        assertThat(coedge.plan(nearSaturation(4.5), away)).isEqualTo(away);
+        assertThat(coedge.plan(nearSaturation(4.0), away).nodeOf("t1")).isEqualTo("node1");
+    }
+
+    /**
+     * node1 and node2 each with two tasks of their own at 4.5 frames/s: no placement keeps the
+     * margin anywhere (a node with one task more is overloaded outright), so the first plan is made
+     * as any later one, and every task stays home.
+     */
+    @Test
+    void withoutAPlanThatKeepsTheMarginTheFirstPlanIsMadeAsALaterOne() {
+        CoEdgeDispatch coedge = CoEdgeDispatch.withDefaults();
+        Topology both = nearSaturation(4.5);
+        both =
+                both.withTasks(
+                        List.of(
+                                both.tasks().get(0),
+                                both.tasks().get(1),
+                                new Task("t3", YOLO_SMALL, "node2", 1, 4.5, 600_000, 50_000),
+                                new Task("t4", YOLO_SMALL, "node2", 1, 4.5, 600_000, 50_000)));
+
+        Assignment first = coedge.plan(both, Assignment.EMPTY);
+
+        assertThat(first.tasksByNode())
+                .isEqualTo(Map.of("node1", Set.of("t1", "t2"), "node2", Set.of("t3", "t4")));
+    }
+
+    /**
+     * node1 and node2 alike (100 ms a frame, 190 for two, 370 for four), 1 Gbit/s each way; t1 and
+     * t2 at {@code fps} from node1 (deadline 600 ms, 50 KB frames).
+     */
+    private static Topology nearSaturation(double fps) {
+        LatencyProfile p = LatencyProfile.ofMillisPowersOfTwo(100, 190, 370);
+        return new Topology(
+                List.of(
+                        NodeProfile.healthy("node1", Map.of(YOLO_SMALL, p)),
+                        NodeProfile.healthy("node2", Map.of(YOLO_SMALL, p))),
+                List.of(
+                        new io.coedge.scheduler.model.Link("node1", "node2", 1_000_000_000L, 1_000),
+                        new io.coedge.scheduler.model.Link(
+                                "node2", "node1", 1_000_000_000L, 1_000)),
+                List.of(
+                        new Task("t1", YOLO_SMALL, "node1", 1, fps, 600_000, 50_000),
+                        new Task("t2", YOLO_SMALL, "node1", 1, fps, 600_000, 50_000)));
+    }
+
+    /**
      * node1 with two tasks of 8 fps at 100 ms a frame (with the headroom 176% of a node), node2 and
      * node3 empty, node3's profile scaled by {@code node3Speed}; links of 1 Gbit/s.
      */

@@ -557,7 +557,9 @@ class ReplannerTest {
     }
 
     /**
-     * Before the policy ever planned, tasks sit on their origins by default: its first plan acts.
+     * Before the policy ever planned, tasks sit on their origins by default: its first plan acts,
+     * and the policy is told it is its first (no previous plan: the origins were no plan's choice,
+     * and CoEdge's first plan keeps its margin).
      */
     @Test
     void thePolicysFirstPlanAfterTheStartUpWaitMovesAtOnce() {
@@ -571,7 +573,9 @@ class ReplannerTest {
                 waiting.onStatus(starting.state(), topology(), ORIGINS, EVERYONE, T0, T0 + 1);
 
         assertThat(starting.verdict()).isEqualTo(Verdict.STARTING);
+        assertThat(starting.state().assignment()).isEqualTo(ORIGINS);
         assertThat(first.verdict()).isEqualTo(Verdict.PLANNED);
+        assertThat(policy.lastPrevious).isEqualTo(Assignment.EMPTY);
         assertThat(first.moves()).containsExactly(new Move("t1", "n1", "n3"));
     }
 
