@@ -29,11 +29,24 @@ import io.coedge.scheduler.model.LatencyProfile;
  * batch typically ends far earlier than its p99 says. Without fresh observations nor a median from
  * the sidecar the typical estimate is the pessimistic one.
  *
+ * <p>With fewer than {@value #MIN_RUNS} fresh runs, the allowance counts for each missing one: one
+ * slow run moves nothing, two do.
+ *
  * <p>The estimates are recomputed only when something they depend on changes (a new observation, a
  * new sidecar profile, an observation ageing out), so asking on every event is cheap.
  */
 public final class LatencyEstimator {
     static final int WINDOW = 10;
+
+    /**
+     * Fewer fresh runs than this are padded with the allowance ({@code overheadMicros +
+     * perFrameMicros}, as a run of one frame) before their median is taken: a new job's first call
+     * took 880 ms beyond the sidecar's compute on the testbed (its classes not yet compiled), and
+     * alone it made the node publish YOLO-Big at 1,040 ms a frame, so the dispatcher shipped the
+     * task's 75 KB frames away, and made the node shed every frame of it for five seconds (nothing
+     * ran to replace that one run).
+     */
+    static final int MIN_RUNS = 3;
 
     private final int maxBatch;
 
@@ -185,6 +198,17 @@ public final class LatencyEstimator {
                 freshRatio[n] = (double) runMicros[i] / Math.max(1, reference[batches[i]]);
                 n++;
                 expires = Math.min(expires, recordedAt[i] + maxAgeMicros + 1);
+            }
+        }
+        if (n > 0 && n < MIN_RUNS) {
+            // Too few fresh runs to take a median of: the allowance stands in for the missing
+            // ones, so that one slow run cannot set the estimates alone.
+            long prior = overheadMicros + perFrameMicros;
+            double priorRatio = (double) (reference[1] + prior) / Math.max(1, reference[1]);
+            for (; n < MIN_RUNS; n++) {
+                freshExcess[n] = prior;
+                freshOver[n] = prior;
+                freshRatio[n] = priorRatio;
             }
         }
         if (estimate == null) {

@@ -251,11 +251,28 @@ class NodeEngineTest {
         return r;
     }
 
+    /**
+     * Runs {@code MIN_RUNS - 1} frames of model 1 in 20 ms each, half their p99, before the test's
+     * start: with the test's own first run the estimator has the runs it takes a median of.
+     */
+    private void model1RanInHalfItsP99Before(NodeEngine e) {
+        Recorder learn = new Recorder();
+        long start = now;
+        for (int i = 0; i < LatencyEstimator.MIN_RUNS - 1; i++) {
+            now = start - 100_000 + i * 30_000L;
+            e.arrive(900 + i, 1, now + 1_000_000, 10, learn);
+            now += 20_000;
+            e.finished(learn.started.get(i), 1, true, learn);
+        }
+        now = start;
+    }
+
     @Test
     void whileBusyOnlyFramesThatMissEvenIfTheRunningBatchEndsAsUsualAreShed() {
         NodeEngine e = engine(NO_ALLOWANCE);
         Recorder r = new Recorder();
         // The node has learnt that runs of model 1 take half their p99 (20 of 40 ms).
+        model1RanInHalfItsP99Before(e);
         e.arrive(1, 1, ms(1000), 10, r);
         now = ms(20);
         e.finished(r.started.get(0), 1, true, r);
@@ -278,6 +295,7 @@ class NodeEngineTest {
      */
     private NodeEngine runningModel1Batch(Recorder r) {
         NodeEngine e = engine(NO_ALLOWANCE);
+        model1RanInHalfItsP99Before(e);
         e.arrive(1, 1, ms(1000), 10, r);
         now = ms(20);
         e.finished(r.started.get(0), 1, true, r);
@@ -420,9 +438,11 @@ class NodeEngineTest {
         e.finished(r.started.get(0), 1, false, r); // failed: says nothing of the node
         assertThat(e.estimator(0).measuredOverheadMicros()).isEqualTo(-1);
 
-        e.arrive(2, 0, ms(1000), 10, r);
-        now = ms(45); // 15 ms for a 10 ms p99: 5 ms of overhead
-        e.finished(r.started.get(1), 1, true, r);
+        for (int i = 1; i <= LatencyEstimator.MIN_RUNS; i++) {
+            e.arrive(1 + i, 0, ms(1000), 10, r);
+            now += 15_000; // 15 ms for a 10 ms p99: 5 ms of overhead
+            e.finished(r.started.get(i), 1, true, r);
+        }
         assertThat(e.estimator(0).estimate(1)).isEqualTo(15_000);
     }
 
