@@ -13,7 +13,6 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -24,7 +23,6 @@ import java.util.concurrent.TimeUnit;
 import javax.imageio.ImageIO;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.header.Header;
-import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -245,21 +243,31 @@ class ProduceVideoITCase {
 
     /** An RTSP server on 127.0.0.1 and the ffmpeg that publishes a looping file to it. */
     static final class RtspServer implements AutoCloseable {
-        final int clientPort;
-        final int sourcePort;
+        int clientPort;
+        int sourcePort;
         final Path file;
+
+        /** The server's output, quoted when it exits before listening. */
+        final Path log;
+
         Process server;
         Process publisher;
 
+        /** Whether the server listened once: a restart keeps its ports, so its URL. */
+        private boolean listenedOnce;
+
         RtspServer(Path file) throws IOException {
             this.file = file;
-            this.clientPort = freePort();
-            this.sourcePort = freePort();
+            this.log = Files.createTempFile("rtsp-server", ".log");
+            pickPorts();
         }
 
-        static int freePort() throws IOException {
-            try (ServerSocket s = new ServerSocket(0)) {
-                return s.getLocalPort();
+        /** Two distinct free ports (both held open while picked, so never the same one twice). */
+        private void pickPorts() throws IOException {
+            try (ServerSocket a = new ServerSocket(0);
+                    ServerSocket b = new ServerSocket(0)) {
+                clientPort = a.getLocalPort();
+                sourcePort = b.getLocalPort();
             }
         }
 
@@ -267,31 +275,28 @@ class ProduceVideoITCase {
             return "rtsp://127.0.0.1:" + clientPort + "/cam";
         }
 
+        /**
+         * Starts the server and its publisher. A port picked free can be taken by another process
+         * before perl binds it (CI once saw the server exit 0.8 s after its start): before it has
+         * listened once, a server that exits without listening is started again on fresh ports, up
+         * to three times, and the error quotes its output.
+         */
         void start() throws Exception {
-            String script =
-                    "use AnyEvent; use RTSP::Server;"
-                            + " my $s = RTSP::Server->new(client_listen_port => "
-                            + clientPort
-                            + ", source_listen_port => "
-                            + sourcePort
-                            + ", client_listen_address => '127.0.0.1', source_listen_address =>"
-                            + " '127.0.0.1', rtp_start_port => "
-                            + (20000 + (clientPort % 20000))
-                            + ", log_level => 0); $s->listen; AnyEvent->condvar->recv;";
-            server =
-                    new ProcessBuilder("perl", "-e", script)
-                            .redirectErrorStream(true)
-                            .redirectOutput(ProcessBuilder.Redirect.DISCARD)
-                            .start();
-            Process started = server;
-            Awaitility.await("the RTSP server listens")
-                    .atMost(Duration.ofSeconds(30))
-                    .pollInterval(Duration.ofMillis(100))
-                    .until(
-                            () -> {
-                                assertThat(started.isAlive()).as("RTSP server running").isTrue();
-                                return listening(sourcePort);
-                            });
+            for (int attempt = 1; !startServer(); attempt++) {
+                if (listenedOnce || attempt == 3) {
+                    throw new AssertionError(
+                            "the RTSP server (client port "
+                                    + clientPort
+                                    + ", source port "
+                                    + sourcePort
+                                    + ") exited before it listened, "
+                                    + attempt
+                                    + " time(s); its output: "
+                                    + Files.readString(log));
+                }
+                pickPorts();
+            }
+            listenedOnce = true;
             publisher =
                     new ProcessBuilder(
                                     "ffmpeg",
@@ -311,6 +316,38 @@ class ProduceVideoITCase {
                             .redirectErrorStream(true)
                             .redirectOutput(ProcessBuilder.Redirect.DISCARD)
                             .start();
+        }
+
+        /** True once the server listens; false when it exited first. */
+        private boolean startServer() throws Exception {
+            String script =
+                    "use AnyEvent; use RTSP::Server;"
+                            + " my $s = RTSP::Server->new(client_listen_port => "
+                            + clientPort
+                            + ", source_listen_port => "
+                            + sourcePort
+                            + ", client_listen_address => '127.0.0.1', source_listen_address =>"
+                            + " '127.0.0.1', rtp_start_port => "
+                            + (20000 + (clientPort % 20000))
+                            + ", log_level => 0); $s->listen; AnyEvent->condvar->recv;";
+            server =
+                    new ProcessBuilder("perl", "-e", script)
+                            .redirectErrorStream(true)
+                            .redirectOutput(log.toFile())
+                            .start();
+            long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (!listening(sourcePort)) {
+                if (!server.isAlive()) {
+                    return false;
+                }
+                if (System.nanoTime() > until) {
+                    throw new AssertionError(
+                            "the RTSP server did not listen within 30 s; its output: "
+                                    + Files.readString(log));
+                }
+                Thread.sleep(100);
+            }
+            return true;
         }
 
         static boolean listening(int port) {
@@ -333,8 +370,9 @@ class ProduceVideoITCase {
         }
 
         @Override
-        public void close() throws InterruptedException {
+        public void close() throws InterruptedException, IOException {
             stop();
+            Files.deleteIfExists(log);
         }
     }
 
