@@ -13,6 +13,7 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -23,6 +24,8 @@ import java.util.concurrent.TimeUnit;
 import javax.imageio.ImageIO;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.header.Header;
+import org.awaitility.Awaitility;
+import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -335,19 +338,19 @@ class ProduceVideoITCase {
                             .redirectErrorStream(true)
                             .redirectOutput(log.toFile())
                             .start();
-            long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-            while (!listening(sourcePort)) {
-                if (!server.isAlive()) {
-                    return false;
-                }
-                if (System.nanoTime() > until) {
-                    throw new AssertionError(
-                            "the RTSP server did not listen within 30 s; its output: "
-                                    + Files.readString(log));
-                }
-                Thread.sleep(100);
+            Process started = server;
+            try {
+                Awaitility.await("the RTSP server listens or exits")
+                        .atMost(Duration.ofSeconds(30))
+                        .pollInterval(Duration.ofMillis(100))
+                        .until(() -> listening(sourcePort) || !started.isAlive());
+            } catch (ConditionTimeoutException e) {
+                throw new AssertionError(
+                        "the RTSP server did not listen within 30 s; its output: "
+                                + Files.readString(log),
+                        e);
             }
-            return true;
+            return listening(sourcePort);
         }
 
         static boolean listening(int port) {
