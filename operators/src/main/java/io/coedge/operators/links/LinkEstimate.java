@@ -52,6 +52,38 @@ public final class LinkEstimate {
         return Optional.of(new Sample(8_000 / nanosPerByte, Math.round(fixedNanos / 1000)));
     }
 
+    /**
+     * What a round that did not finish says (docs/SCHEDULING.md "Measured links"): in {@code
+     * elapsedNanos} the payloads answered, {@code answeredBytes}, crossed, and the one in flight,
+     * {@code pendingBytes}, did not, so fewer than their sum crossed: the link gave at most that
+     * many bits in that time. An upper bound, so it says something only when it is below what the
+     * link was last measured at: empty otherwise, or when no time passed. The fixed part is
+     * unknown, and kept as {@code latencyMicros} (the last round's).
+     */
+    public static Optional<Sample> atMost(
+            long answeredBytes, long pendingBytes, long elapsedNanos, Sample last) {
+        if (answeredBytes < 0 || pendingBytes <= 0) {
+            throw new IllegalArgumentException(
+                    "a round that did not finish has a payload in flight and none negative, had "
+                            + answeredBytes
+                            + " answered and "
+                            + pendingBytes
+                            + " in flight");
+        }
+        if (elapsedNanos <= 0 || last == null) {
+            return Optional.empty();
+        }
+        double mbps = (answeredBytes + pendingBytes) * 8_000.0 / elapsedNanos;
+        return mbps < last.mbps()
+                ? Optional.of(new Sample(mbps, last.latencyMicros()))
+                : Optional.empty();
+    }
+
+    /** The newest round's sample, or null before the first. */
+    public synchronized Sample last() {
+        return recent.peekLast();
+    }
+
     /** Records one round that ended at {@code nowMs}. */
     public synchronized void add(Sample sample, long nowMs) {
         recent.addLast(sample);

@@ -7,13 +7,16 @@ import java.io.InputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.net.SocketTimeoutException;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 import org.apache.flink.configuration.ConfigOption;
@@ -31,7 +34,10 @@ import org.slf4j.LoggerFactory;
  * small and a large one, each until its one-byte answer; {@link LinkEstimate} turns the two times
  * into payload Mbit/s and a fixed part. A round costs {@code warmup + small + large} bytes per peer
  * (176 KiB by default), and the next round waits at least {@link #DUTY_FACTOR} times as long as the
- * last one took, so probes take at most about 5% of a slow link's time. A probe error is no
+ * last one took, so probes take at most about 5% of a slow link's time. A round that does not
+ * finish within its deadline ({@link #roundDeadlineMs}) is ended, and what at most got through in
+ * that time becomes the link's newest round ({@link LinkEstimate#atMost}): a link too congested for
+ * a probe to cross is published as slow, not left at its last figure. Any other probe error is no
  * measurement, logged once per peer; nothing here fails the job.
  */
 public final class LinkProbes implements AutoCloseable {
@@ -64,7 +70,15 @@ public final class LinkProbes implements AutoCloseable {
     static final int MIN_LARGE_BYTES = 32 << 10;
     static final long TARGET_LARGE_MS = 100;
     static final int CONNECT_TIMEOUT_MS = 2_000;
-    static final int READ_TIMEOUT_MS = 20_000;
+
+    /** A round's deadline with nothing measured yet, and the most any round may take. */
+    static final long FIRST_ROUND_DEADLINE_MS = 20_000;
+
+    /** The least a round may take before what got through is published as the link's figure. */
+    static final long MIN_ROUND_DEADLINE_MS = 2_000;
+
+    /** A round may take this many times what its bytes take at the link's newest round. */
+    static final int DEADLINE_FACTOR = 8;
 
     /**
      * @param intervalMs rounds at most this often (0: off)
@@ -118,7 +132,10 @@ public final class LinkProbes implements AutoCloseable {
     private final Supplier<Map<String, String>> peers;
     private final LongSupplier clockMs;
     private final LinkProbeServer server;
+
+    /** Runs the rounds, one at a time, and the watchdog that ends a round at its deadline. */
     private final ScheduledExecutorService thread;
+
     private final Map<String, LinkEstimate> estimates = new ConcurrentHashMap<>();
     private final Map<String, LinkDemand> sent = new ConcurrentHashMap<>();
     private final Set<String> reported = ConcurrentHashMap.newKeySet();
@@ -139,7 +156,8 @@ public final class LinkProbes implements AutoCloseable {
         this.clockMs = clockMs;
         this.server = new LinkProbeServer(settings.bindHost(), node);
         this.thread =
-                Executors.newSingleThreadScheduledExecutor(
+                Executors.newScheduledThreadPool(
+                        2,
                         r -> {
                             Thread t = new Thread(r, "coedge-link-probe-" + node);
                             t.setDaemon(true);
@@ -304,26 +322,46 @@ public final class LinkProbes implements AutoCloseable {
 
     private void probe(String peer, String address) {
         int colon = address.lastIndexOf(':');
-        try (Socket s = new Socket()) {
-            current = s;
+        LinkEstimate estimate = estimates.get(peer);
+        LinkEstimate.Sample last = estimate == null ? null : estimate.last();
+        int largeBytes = largeBytes(estimate);
+        int smallBytes = largeBytes / 8;
+        long deadlineMs = roundDeadlineMs(last, largeBytes);
+        AtomicBoolean expired = new AtomicBoolean();
+        long t0 = System.nanoTime();
+        long answered = 0;
+        int pending = WARMUP_BYTES;
+        Socket s = new Socket();
+        current = s;
+        ScheduledFuture<?> watchdog =
+                thread.schedule(
+                        () -> {
+                            expired.set(true);
+                            closeQuietly(s);
+                        },
+                        deadlineMs,
+                        TimeUnit.MILLISECONDS);
+        try (s) {
             if (closed) {
                 return;
             }
             s.bind(new InetSocketAddress(InetAddress.getByName(settings.bindHost()), 0));
             s.setTcpNoDelay(true);
-            s.setSoTimeout(READ_TIMEOUT_MS);
+            s.setSoTimeout((int) deadlineMs);
             s.connect(
                     new InetSocketAddress(
                             address.substring(0, colon),
                             Integer.parseInt(address.substring(colon + 1))),
-                    CONNECT_TIMEOUT_MS);
+                    (int) Math.min(CONNECT_TIMEOUT_MS, deadlineMs));
             DataOutputStream out = new DataOutputStream(s.getOutputStream());
             InputStream in = s.getInputStream();
-            int largeBytes = largeBytes(estimates.get(peer));
-            int smallBytes = largeBytes / 8;
             byte[] payload = new byte[largeBytes];
             timed(out, in, payload, WARMUP_BYTES);
+            answered += WARMUP_BYTES;
+            pending = smallBytes;
             long small = timed(out, in, payload, smallBytes);
+            answered += smallBytes;
+            pending = largeBytes;
             long large = timed(out, in, payload, largeBytes);
             LinkEstimate.fromTwoSizes(smallBytes, small, largeBytes, large)
                     .ifPresent(
@@ -332,7 +370,13 @@ public final class LinkProbes implements AutoCloseable {
                                             .computeIfAbsent(peer, k -> new LinkEstimate())
                                             .add(sample, clockMs.getAsLong()));
         } catch (IOException | RuntimeException e) {
-            if (!closed && reported.add(peer)) {
+            if (closed) {
+                return;
+            }
+            long elapsed = System.nanoTime() - t0;
+            if (expired.get() || e instanceof SocketTimeoutException) {
+                unfinished(peer, deadlineMs, answered, pending, elapsed, last);
+            } else if (reported.add(peer)) {
                 LOG.warn(
                         "node {} cannot probe its link to {} at {} (no measurement until it"
                                 + " can): {}",
@@ -341,6 +385,76 @@ public final class LinkProbes implements AutoCloseable {
                         address,
                         e.toString());
             }
+        } finally {
+            watchdog.cancel(false);
+        }
+    }
+
+    /**
+     * A round to {@code peer} that did not finish within its deadline: what at most got through
+     * ({@link LinkEstimate#atMost}) becomes the link's newest round when it is below the last one,
+     * so a link too congested for a probe to cross (a drop with the frames' backlog on it) is
+     * published as slow instead of keeping its last figure. The median needs a second low round,
+     * which {@link LinkEstimate#shortOf} asks for a second later.
+     */
+    private void unfinished(
+            String peer,
+            long deadlineMs,
+            long answered,
+            int pending,
+            long elapsedNanos,
+            LinkEstimate.Sample last) {
+        LinkEstimate.atMost(answered, pending, elapsedNanos, last)
+                .ifPresentOrElse(
+                        bound -> {
+                            estimates
+                                    .computeIfAbsent(peer, k -> new LinkEstimate())
+                                    .add(bound, clockMs.getAsLong());
+                            LOG.info(
+                                    "node {}: a probe round to {} did not finish within {} ms"
+                                            + " ({} of {} bytes answered): the link gave at most"
+                                            + " {} Mbit/s (last round {} Mbit/s)",
+                                    node,
+                                    peer,
+                                    deadlineMs,
+                                    answered,
+                                    answered + pending,
+                                    String.format("%.3f", bound.mbps()),
+                                    String.format("%.2f", last.mbps()));
+                        },
+                        () -> {
+                            if (reported.add(peer)) {
+                                LOG.warn(
+                                        "node {}: a probe round to {} did not finish within {}"
+                                                + " ms (no measurement from it)",
+                                        node,
+                                        peer,
+                                        deadlineMs);
+                            }
+                        });
+    }
+
+    /**
+     * How long a round to a peer may take: {@link #DEADLINE_FACTOR} times what its bytes take at
+     * the link's newest round, at least {@link #MIN_ROUND_DEADLINE_MS} (scheduling and a lost
+     * segment's retransmission fit in it), at most {@link #FIRST_ROUND_DEADLINE_MS}, which is also
+     * the first round's, with nothing to go by.
+     */
+    static long roundDeadlineMs(LinkEstimate.Sample last, int largeBytes) {
+        if (last == null || !(last.mbps() > 0)) {
+            return FIRST_ROUND_DEADLINE_MS;
+        }
+        double expectedMs = (WARMUP_BYTES + largeBytes + largeBytes / 8) * 8 / (last.mbps() * 1000);
+        return Math.min(
+                FIRST_ROUND_DEADLINE_MS,
+                Math.max(MIN_ROUND_DEADLINE_MS, Math.round(expectedMs * DEADLINE_FACTOR)));
+    }
+
+    private static void closeQuietly(Socket s) {
+        try {
+            s.close();
+        } catch (IOException e) {
+            // already closed
         }
     }
 

@@ -98,4 +98,43 @@ class LinkEstimateTest {
 
         assertThat(e.shortOf(12)).isFalse();
     }
+
+    @Test
+    void aRoundThatDidNotFinishBoundsTheLinkByWhatCouldHaveCrossed() {
+        var last = new LinkEstimate.Sample(19.16, 800);
+        // Warm-up (32 KiB) and small (16 KiB) answered, the large (128 KiB) not, in 2 s:
+        // fewer than 176 KiB crossed, so at most 0.72 Mbit/s.
+        var bound = LinkEstimate.atMost(48 << 10, 128 << 10, 2_000_000_000L, last).orElseThrow();
+        assertThat(bound.mbps()).isCloseTo(176 * 1024 * 8 / 2e6, within(1e-9));
+        assertThat(bound.latencyMicros()).isEqualTo(800);
+        // Not even the warm-up answered in 2 s.
+        assertThat(LinkEstimate.atMost(0, 32 << 10, 2_000_000_000L, last).orElseThrow().mbps())
+                .isCloseTo(0.131, within(0.001));
+    }
+
+    @Test
+    void aBoundAtOrAboveTheLastRoundSaysNothing() {
+        var last = new LinkEstimate.Sample(0.5, 800);
+        assertThat(LinkEstimate.atMost(48 << 10, 128 << 10, 2_000_000_000L, last)).isEmpty();
+        assertThat(LinkEstimate.atMost(0, 32 << 10, 2_000_000_000L, null)).isEmpty();
+        assertThatThrownBy(() -> LinkEstimate.atMost(0, 0, 1, last))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("in flight");
+    }
+
+    @Test
+    void aBoundIsTheNewestRoundAndMovesTheMedianOnlyWithASecondLowRound() {
+        LinkEstimate e = new LinkEstimate();
+        for (int i = 0; i < 3; i++) {
+            e.add(new LinkEstimate.Sample(19, 800), i);
+        }
+        var bound =
+                LinkEstimate.atMost(48 << 10, 128 << 10, 2_000_000_000L, e.last()).orElseThrow();
+        e.add(bound, 10);
+        assertThat(e.latest().mbps()).isCloseTo(bound.mbps(), within(1e-9));
+        assertThat(e.status().mbps()).isEqualTo(19);
+        assertThat(e.shortOf(2.4)).isTrue();
+        e.add(new LinkEstimate.Sample(1.3, 900), 11);
+        assertThat(e.status().mbps()).isEqualTo(1.3);
+    }
 }

@@ -4,7 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.coedge.format.NodeStatus;
+import java.io.IOException;
+import java.io.InputStream;
 import java.net.ConnectException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
@@ -61,6 +64,61 @@ class LinkProbesITCase {
         await().atMost(Duration.ofSeconds(30))
                 .pollInterval(Duration.ofMillis(50))
                 .untilAsserted(() -> assertThat(probeThreads()).as("probe threads").isZero());
+    }
+
+    /**
+     * A peer that takes every byte and never answers (a link whose queue holds the probe back
+     * indefinitely): once the link was measured, a round that cannot finish is ended at its
+     * deadline and publishes what at most got through, instead of leaving the last figure in force.
+     */
+    @Test
+    void aRoundThatCannotFinishPublishesWhatAtMostGotThroughInsteadOfTheLastFigure()
+            throws Exception {
+        Map<String, String> announced = new ConcurrentHashMap<>();
+        var settings = new LinkProbes.Settings(100, 64 << 10, "127.0.0.1");
+        long[] clock = {1};
+        LinkProbes b = LinkProbes.start("b", settings, Map::of, () -> 0L);
+        LinkProbes a = LinkProbes.start("a", settings, () -> Map.copyOf(announced), () -> clock[0]);
+        try (ServerSocket stall = new ServerSocket(0, 4, InetAddress.getLoopbackAddress())) {
+            Thread sink = new Thread(() -> swallow(stall), "stalling-probe-peer");
+            sink.setDaemon(true);
+            sink.start();
+            announced.put("b", b.address());
+            await().atMost(Duration.ofSeconds(60))
+                    .pollInterval(Duration.ofMillis(50))
+                    .until(() -> a.links().containsKey("b"));
+            double measured = a.links().get("b").mbps();
+            clock[0] = 2;
+            announced.put("b", "127.0.0.1:" + stall.getLocalPort());
+            await().atMost(Duration.ofSeconds(60))
+                    .pollInterval(Duration.ofMillis(50))
+                    .until(() -> LinkProbes.latest("a", "b", 2, 0) != null);
+            NodeStatus.LinkStatus bound = LinkProbes.latest("a", "b", 2, 0);
+            // Not even the warm-up's answer came: fewer than its 32 KiB crossed in the deadline.
+            assertThat(bound.mbps())
+                    .as("the bound after a round that could not finish (measured %s)", measured)
+                    .isLessThanOrEqualTo(
+                            LinkProbes.WARMUP_BYTES * 8 / (LinkProbes.MIN_ROUND_DEADLINE_MS * 1e3))
+                    .isLessThan(measured);
+        } finally {
+            a.close();
+            b.close();
+        }
+    }
+
+    /** Accepts connections and reads whatever comes, never answering. */
+    private static void swallow(ServerSocket server) {
+        byte[] buffer = new byte[64 << 10];
+        while (!server.isClosed()) {
+            try (Socket s = server.accept()) {
+                InputStream in = s.getInputStream();
+                while (in.read(buffer) >= 0) {
+                    // taken, never answered
+                }
+            } catch (IOException e) {
+                // the prober ended the round, or the server closed
+            }
+        }
     }
 
     @Test

@@ -24,4 +24,18 @@ class LinkProbesTest {
     void anIntervalShorterThanTheConfirmationWaitIsKept() {
         assertThat(LinkProbes.nextRoundDelayMs(500, 10, true)).isEqualTo(500);
     }
+
+    @Test
+    void aRoundMayTakeEightTimesWhatItsBytesTakeAtTheNewestRoundWithinTwoAndTwentySeconds() {
+        // 32 + 16 + 128 KiB = 1.44 Mbit: 76 ms at 19 Mbit/s, under the 2 s floor.
+        assertThat(LinkProbes.roundDeadlineMs(new LinkEstimate.Sample(19, 500), 128 << 10))
+                .isEqualTo(LinkProbes.MIN_ROUND_DEADLINE_MS);
+        // 32 + 4 + 32 KiB = 557 kbit at 0.5 Mbit/s: 1.11 s, times eight.
+        assertThat(LinkProbes.roundDeadlineMs(new LinkEstimate.Sample(0.5, 500), 32 << 10))
+                .isEqualTo(8_913);
+        assertThat(LinkProbes.roundDeadlineMs(new LinkEstimate.Sample(0.01, 500), 32 << 10))
+                .isEqualTo(LinkProbes.FIRST_ROUND_DEADLINE_MS);
+        assertThat(LinkProbes.roundDeadlineMs(null, 128 << 10))
+                .isEqualTo(LinkProbes.FIRST_ROUND_DEADLINE_MS);
+    }
 }
