@@ -183,6 +183,7 @@ final class FlinkConfig {
                                         + (TM_FRAMEWORK_OFF_HEAP + TM_TASK_OFF_HEAP + TM_NETWORK)
                                         + "m",
                                 "-XX:MaxMetaspaceSize=" + TM_METASPACE + "m",
+                                GRPC_UNPOOLED,
                                 // The pre-processor's vector resize (an incubator module in
                                 // JDK 17; without it, the scalar pass).
                                 "--add-modules",
@@ -190,6 +191,16 @@ final class FlinkConfig {
         o.addAll(common(logFile, log4j));
         return o;
     }
+
+    /**
+     * gRPC's Netty in each job's class loader allocates without pools (docs/DEPLOY.md, "Jobs one
+     * after another"). A pooled allocator's arenas have finalizers, so a finished job's class
+     * loader can go only after a collection, the finalizer thread and another collection; the
+     * collection a Metaspace shortage triggers does not wait for finalizers, and a TaskManager died
+     * of {@code OutOfMemoryError: Metaspace} with earlier jobs' loaders still waiting. The job's
+     * gRPC messages are small (frames go through shared memory), so pools buy little.
+     */
+    static final String GRPC_UNPOOLED = "-Dio.grpc.netty.shaded.io.netty.allocator.type=unpooled";
 
     /** The JDK Vector API, which the TaskManagers' pre-processing uses. */
     static final String VECTOR_MODULE = "jdk.incubator.vector";

@@ -122,6 +122,8 @@ class FlinkConfigTest {
                 .contains("-Xmx320m", "-XX:MaxDirectMemorySize=192m", "-XX:MaxMetaspaceSize=192m");
         // The pre-processor's vector resize runs in the TaskManagers.
         assertThat(String.join(" ", tm)).contains("--add-modules jdk.incubator.vector");
+        // No finalizable Netty pools in the jobs' gRPC: a job's class loader goes with one GC.
+        assertThat(tm).contains("-Dio.grpc.netty.shaded.io.netty.allocator.type=unpooled");
         List<String> jm =
                 FlinkConfig.jobManagerJvm(Path.of("/l/jm.log"), Path.of("/c/log4j2.properties"));
         assertThat(jm)
