@@ -39,7 +39,11 @@ final class FlinkConfig {
     static final int TM_NETWORK = 32;
     static final int TM_FRAMEWORK_OFF_HEAP = 64;
     static final int TM_TASK_OFF_HEAP = 96;
-    static final int TM_METASPACE = 192;
+    // Each job's jar takes about 32 MB of Metaspace in its own class loader, and the JVM collects
+    // a finished job's only when Metaspace reaches this limit (docs/DEPLOY.md, "Jobs one after
+    // another"): the framework, the first job's loader, the job just cancelled and the new one
+    // need about 150 MB at that moment.
+    static final int TM_METASPACE = 256;
     static final int TM_OVERHEAD = 64;
     // JobManager, MiB. It runs the job's main() on submission and the Kafka split enumerators.
     static final int JM_HEAP = 256;

@@ -119,7 +119,7 @@ class FlinkConfigTest {
         List<String> tm =
                 FlinkConfig.taskManagerJvm(Path.of("/l/tm.log"), Path.of("/c/log4j2.properties"));
         assertThat(tm)
-                .contains("-Xmx320m", "-XX:MaxDirectMemorySize=192m", "-XX:MaxMetaspaceSize=192m");
+                .contains("-Xmx320m", "-XX:MaxDirectMemorySize=192m", "-XX:MaxMetaspaceSize=256m");
         // The pre-processor's vector resize runs in the TaskManagers.
         assertThat(String.join(" ", tm)).contains("--add-modules jdk.incubator.vector");
         // No finalizable Netty pools in the jobs' gRPC: a job's class loader goes with one GC.
