@@ -296,9 +296,15 @@ public final class LiveLinkBench {
             int over = 0;
             long lastOverEnd = -1;
             int underAfter = 0;
+            boolean last = i + 1 == all.size();
             for (Window w : windows) {
-                // the windows that overlap [c, until); a window counts once wholly inside to stay
-                if (w.endMs() <= c.atMs() || w.startMs() >= until || Double.isNaN(w.dmr())) {
+                // the windows that end in (c, until]: a window straddling a change belongs to the
+                // change it ends after (its frames are mostly that change's), so a drop's first
+                // window does not count against the phase before it; the last phase keeps the
+                // windows that end after the run's duration.
+                if (w.endMs() <= c.atMs()
+                        || (!last && w.endMs() > until)
+                        || Double.isNaN(w.dmr())) {
                     continue;
                 }
                 peak = Double.isNaN(peak) ? w.dmr() : Math.max(peak, w.dmr());
@@ -306,7 +312,7 @@ public final class LiveLinkBench {
                     over++;
                     lastOverEnd = w.endMs();
                     underAfter = 0;
-                } else if (w.endMs() <= until) {
+                } else {
                     underAfter++;
                 }
             }

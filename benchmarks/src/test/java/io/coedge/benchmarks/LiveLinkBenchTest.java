@@ -151,6 +151,25 @@ class LiveLinkBenchTest {
     }
 
     @Test
+    void aWindowStraddlingAChangeCountsForTheChangeItEndsAfter() {
+        // 1 s windows; the drop at 5.1 s: the 5-6 s window's misses are the drop's, not the
+        // start's (live-link ll-a of 2026-12-02: the start read "not back" for that window alone)
+        List<Window> w = windowsOf(0.5, 0, 0, 0, 0, 0.6, 0.4, 0, 0, 0);
+        List<ChangeRow> rows =
+                LiveLinkBench.changeRows(
+                        List.of(new Change(5100, "drop", "x")),
+                        w,
+                        List.of(),
+                        List.of("t1"),
+                        10_000);
+        assertThat(rows.get(0).recoveryMs()).isEqualTo(1000);
+        assertThat(rows.get(0).windowsOver()).isEqualTo(1);
+        assertThat(rows.get(1).windowsOver()).isEqualTo(2);
+        assertThat(rows.get(1).peakDmr()).isEqualTo(0.6);
+        assertThat(rows.get(1).recoveryMs()).isEqualTo(7000 - 5100);
+    }
+
+    @Test
     void notBackWhenFewerThanThreeWindowsUnderTenPercentFollowBeforeTheNextChange() {
         List<Window> w = windowsOf(0, 0, 0.5, 0.5, 0.5, 0, 0, 0.5, 0, 0, 0, 0);
         List<ChangeRow> rows =
