@@ -53,7 +53,7 @@ public final class LinkEstimate {
     }
 
     /**
-     * What a round that did not finish says (docs/SCHEDULING.md "Measured links"): in {@code
+     * What a round that did not finish says (docs/ARCHITECTURE.md "Measured links"): in {@code
      * elapsedNanos} the payloads answered, {@code answeredBytes}, crossed, and the one in flight,
      * {@code pendingBytes}, did not, so fewer than their sum crossed: the link gave at most that
      * many bits in that time. An upper bound, so it says something only when it is below what the

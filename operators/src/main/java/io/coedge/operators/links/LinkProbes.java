@@ -316,8 +316,12 @@ public final class LinkProbes implements AutoCloseable {
         if (last == null) {
             return tookMs;
         }
-        int large = largeBytes(e);
-        return (WARMUP_BYTES + large + large / 8) * 8 / (last.mbps() * 1000);
+        return roundLinkMs(largeBytes(e), last.mbps());
+    }
+
+    /** Milliseconds a round's bytes (warm-up, small, large) take at {@code mbps}. */
+    static double roundLinkMs(int largeBytes, double mbps) {
+        return (WARMUP_BYTES + largeBytes + largeBytes / 8) * 8 / (mbps * 1000);
     }
 
     private void probe(String peer, String address) {
@@ -444,7 +448,7 @@ public final class LinkProbes implements AutoCloseable {
         if (last == null || !(last.mbps() > 0)) {
             return FIRST_ROUND_DEADLINE_MS;
         }
-        double expectedMs = (WARMUP_BYTES + largeBytes + largeBytes / 8) * 8 / (last.mbps() * 1000);
+        double expectedMs = roundLinkMs(largeBytes, last.mbps());
         return Math.min(
                 FIRST_ROUND_DEADLINE_MS,
                 Math.max(MIN_ROUND_DEADLINE_MS, Math.round(expectedMs * DEADLINE_FACTOR)));
