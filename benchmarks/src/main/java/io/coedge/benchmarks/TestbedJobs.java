@@ -5,6 +5,7 @@ import io.coedge.deploy.ClusterSpec;
 import io.coedge.deploy.FlinkSession;
 import io.coedge.deploy.JobArguments;
 import io.coedge.deploy.LocalCluster;
+import io.coedge.deploy.ProcessSupervisor;
 import io.coedge.deploy.testbed.Testbed;
 import io.coedge.deploy.testbed.TestbedPlan;
 import io.coedge.deploy.testbed.TestbedState;
@@ -13,6 +14,7 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.OutputStreamWriter;
+import java.io.PrintStream;
 import java.io.Writer;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
@@ -98,9 +100,11 @@ final class TestbedJobs {
                         .kafkaPort(9092)
                         .build();
         LocalCluster[] cluster = {null};
+        ProcessSupervisor.Background[] supervisor = {null};
         Thread stop =
                 new Thread(
                         () -> {
+                            stopSupervising(supervisor);
                             stopStarted();
                             LocalCluster c = cluster[0];
                             if (c != null) {
@@ -118,7 +122,24 @@ final class TestbedJobs {
             cluster[0] = c;
             TestbedState testbed = c.testbed();
             TestbedSweep.evenQuotas(testbed, progress);
-            return body.run(c, testbed);
+            Path clusterDir = dir.resolve("cluster");
+            Path supervisorLog = clusterDir.resolve("logs").resolve("supervisor.log");
+            try (PrintStream log =
+                    new PrintStream(
+                            Files.newOutputStream(supervisorLog), true, StandardCharsets.UTF_8)) {
+                supervisor[0] =
+                        ProcessSupervisor.inBackground(
+                                clusterDir, ProcessSupervisor.Backoff.DEFAULT, log);
+                progress.accept(
+                        "a TaskManager or sidecar that dies is restarted with back-off (log "
+                                + supervisorLog
+                                + ")");
+                try {
+                    return body.run(c, testbed);
+                } finally {
+                    stopSupervising(supervisor);
+                }
+            }
         } finally {
             stopStarted();
             cluster[0] = null;
@@ -126,6 +147,19 @@ final class TestbedJobs {
                 Runtime.getRuntime().removeShutdownHook(stop);
             } catch (IllegalStateException shuttingDown) {
                 // the hook runs now
+            }
+        }
+    }
+
+    /** Stops the supervisor, if it runs, so that nothing is restarted while the testbed stops. */
+    private static void stopSupervising(ProcessSupervisor.Background[] supervisor) {
+        ProcessSupervisor.Background s = supervisor[0];
+        supervisor[0] = null;
+        if (s != null) {
+            try {
+                s.close();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
             }
         }
     }

@@ -9,6 +9,7 @@ import io.coedge.catalog.Catalog;
 import io.coedge.catalog.CatalogText;
 import io.coedge.catalog.NodeSpec;
 import io.coedge.catalog.TaskSpec;
+import io.coedge.deploy.ClusterState;
 import io.coedge.deploy.FlinkSession;
 import io.coedge.deploy.JobArguments;
 import io.coedge.deploy.testbed.Testbed;
@@ -163,6 +164,23 @@ public final class TestbedSweep {
         }
     }
 
+    /**
+     * A run that a TaskManager or sidecar dying disturbed ({@code attempt} of the pair at the
+     * point): which process and what became of it ({@code reason}), and what the run gave ({@code
+     * outcome}: its DMR, or why it failed). It is not among the sweep's points: the pair runs again
+     * once the cluster is whole.
+     */
+    public record Disturbed(
+            String dimension,
+            double value,
+            String pair,
+            int attempt,
+            String reason,
+            String outcome) {}
+
+    /** How often a pair runs at a point before a disturbed sweep gives up. */
+    static final int MAX_ATTEMPTS = 3;
+
     /** The length of a run's {@link Window}s. */
     static final long WINDOW_MS = 5_000;
 
@@ -199,7 +217,8 @@ public final class TestbedSweep {
             Duration warmUp,
             Duration settle,
             int repeat,
-            Consumer<Point> each)
+            Consumer<Point> each,
+            Consumer<Disturbed> disturbed)
             throws Exception {
         if (settle.isNegative()) {
             throw new IllegalArgumentException("--settle must be at least 0s, was " + settle);
@@ -229,6 +248,7 @@ public final class TestbedSweep {
                                 base,
                                 nodes,
                                 each,
+                                disturbed,
                                 sweep,
                                 pairs,
                                 duration,
@@ -261,6 +281,7 @@ public final class TestbedSweep {
             String base,
             List<String> nodes,
             Consumer<Point> each,
+            Consumer<Disturbed> disturbed,
             Sweep sweep,
             List<String[]> pairs,
             Duration duration,
@@ -296,18 +317,26 @@ public final class TestbedSweep {
                                     : ": every camera at " + format(value) + "x its fps"));
             PairRun at =
                     (pair, length) ->
-                            runPair(
-                                    testbed,
-                                    kafka,
+                            untilUndisturbed(
+                                    dir.resolve("cluster"),
                                     rest,
-                                    point,
-                                    pointCatalog,
-                                    nodes,
-                                    pair,
-                                    length,
-                                    settle,
                                     sweep,
-                                    value);
+                                    value,
+                                    pair,
+                                    disturbed,
+                                    () ->
+                                            runPair(
+                                                    testbed,
+                                                    kafka,
+                                                    rest,
+                                                    point,
+                                                    pointCatalog,
+                                                    nodes,
+                                                    pair,
+                                                    length,
+                                                    settle,
+                                                    sweep,
+                                                    value));
             for (int r = 1; r <= repeat; r++) {
                 List<String[]> order = order(pairs, rounds++);
                 if (!warmed) {
@@ -328,6 +357,163 @@ public final class TestbedSweep {
     /** One pair's run at the point, for {@code length}. */
     private interface PairRun {
         Point run(String[] pair, Duration length) throws Exception;
+    }
+
+    /** One run of a pair. */
+    interface Attempt {
+        Point run() throws Exception;
+    }
+
+    /**
+     * Runs {@code attempt} until no TaskManager or sidecar of the cluster in {@code clusterDir}
+     * died during it, at most {@link #MAX_ATTEMPTS} times: a disturbed run is handed to {@code
+     * disturbed} (not a point of the sweep: its DMR is the restart's, not the pair's), and the pair
+     * runs again once the supervisor has restarted what died and every TaskManager is registered. A
+     * run that fails while the cluster stayed whole fails the sweep, as before.
+     */
+    Point untilUndisturbed(
+            Path clusterDir,
+            FlinkSession rest,
+            Sweep sweep,
+            double value,
+            String[] pair,
+            Consumer<Disturbed> disturbed,
+            Attempt attempt)
+            throws Exception {
+        String name = pair[0] + " / " + pair[1];
+        List<String> reasons = new ArrayList<>();
+        for (int n = 1; ; n++) {
+            Map<String, ClusterState.Proc> before = supervised(clusterDir);
+            Point p = null;
+            Exception failure = null;
+            try {
+                p = attempt.run();
+            } catch (Exception e) {
+                failure = e;
+            }
+            String reason = disturbance(before, supervised(clusterDir));
+            if (reason == null) {
+                if (failure != null) {
+                    throw failure;
+                }
+                return p;
+            }
+            String outcome =
+                    p != null
+                            ? String.format(
+                                    Locale.ROOT,
+                                    "DMR %.2f%% of %d frames, %d results (%d lost, %d duplicated)",
+                                    p.run().missRate() * 100,
+                                    p.counted(),
+                                    p.run().results(),
+                                    p.lost(),
+                                    p.duplicates())
+                            : "failed: " + failure.getMessage();
+            disturbed.accept(new Disturbed(sweep.dimension(), value, name, n, reason, outcome));
+            reasons.add(reason);
+            if (n >= MAX_ATTEMPTS) {
+                throw new IOException(
+                        name
+                                + " at "
+                                + sweep.dimension()
+                                + " "
+                                + format(value)
+                                + " was disturbed in each of its "
+                                + n
+                                + " runs: "
+                                + String.join("; ", reasons),
+                        failure);
+            }
+            progress.accept(
+                    String.format(
+                            Locale.ROOT,
+                            "%s at %s %s: run %d disturbed (%s; %s); waiting for the cluster to be"
+                                    + " whole, then running the pair again",
+                            name,
+                            sweep.dimension(),
+                            format(value),
+                            n,
+                            reason,
+                            outcome));
+            awaitWhole(clusterDir, rest, Duration.ofMinutes(3));
+        }
+    }
+
+    /** The TaskManagers and sidecars of the cluster's state file, by role and node. */
+    static Map<String, ClusterState.Proc> supervised(Path clusterDir) throws IOException {
+        Map<String, ClusterState.Proc> out = new TreeMap<>();
+        for (ClusterState.Proc p :
+                ClusterState.read(clusterDir).map(ClusterState::processes).orElse(List.of())) {
+            if (p.role().equals("taskmanager") || p.role().equals("sidecar")) {
+                out.put(p.role() + " " + p.node(), p);
+            }
+        }
+        return out;
+    }
+
+    /**
+     * What died between {@code before} and {@code after} (the supervised processes by role and
+     * node, {@link #supervised}): a process whose PID changed (the supervisor restarted it) or that
+     * is not running now; null when every one still runs as before.
+     */
+    static String disturbance(
+            Map<String, ClusterState.Proc> before, Map<String, ClusterState.Proc> after) {
+        List<String> gone = new ArrayList<>();
+        for (Map.Entry<String, ClusterState.Proc> e : before.entrySet()) {
+            ClusterState.Proc was = e.getValue();
+            ClusterState.Proc now = after.get(e.getKey());
+            if (now == null) {
+                gone.add(was.name() + " (pid " + was.pid() + ") is no longer in the cluster");
+            } else if (now.pid() != was.pid()) {
+                gone.add(
+                        was.name()
+                                + " (pid "
+                                + was.pid()
+                                + ") died and was restarted as "
+                                + now.name()
+                                + " (pid "
+                                + now.pid()
+                                + ")");
+            } else if (now.handle().isEmpty()) {
+                gone.add(was.name() + " (pid " + was.pid() + ") died");
+            }
+        }
+        return gone.isEmpty() ? null : String.join(", ", gone);
+    }
+
+    /**
+     * Waits until every supervised process of the cluster runs and every TaskManager is registered
+     * at the JobManager (the next run's probe then waits for every node's sidecar to be ready).
+     */
+    private void awaitWhole(Path clusterDir, FlinkSession rest, Duration timeout)
+            throws IOException, InterruptedException {
+        long end = System.nanoTime() + timeout.toNanos();
+        String missing = "";
+        while (System.nanoTime() < end) {
+            List<String> registered;
+            try {
+                registered = rest.taskManagers();
+            } catch (IOException e) {
+                registered = List.of();
+            }
+            List<String> waiting = new ArrayList<>();
+            for (ClusterState.Proc p : supervised(clusterDir).values()) {
+                if (p.handle().isEmpty()) {
+                    waiting.add(p.name() + " not running");
+                } else if (p.role().equals("taskmanager")
+                        && !registered.contains(p.name().substring("taskmanager-".length()))) {
+                    waiting.add(p.name() + " not registered");
+                }
+            }
+            if (waiting.isEmpty()) {
+                progress.accept("the cluster is whole again");
+                return;
+            }
+            missing = String.join(", ", waiting);
+            Thread.sleep(500);
+        }
+        throw new IOException(
+                "the cluster was not whole again within " + timeout.toSeconds() + " s: " + missing);
     }
 
     private Point runPair(
@@ -399,6 +585,13 @@ public final class TestbedSweep {
                             topics,
                             null,
                             origin -> logs.resolve("produce-" + run + "-" + origin + ".log"));
+            progress.accept(
+                    String.format(
+                            Locale.ROOT,
+                            "run %d: every node healthy; cameras on %d origin nodes for %d s",
+                            run,
+                            producers.size(),
+                            duration.plus(settle).toSeconds()));
             TestbedJobs.awaitCameras(producers, duration.plus(settle).toSeconds() + 180, logs);
             probe.done();
             String line;
@@ -881,6 +1074,35 @@ public final class TestbedSweep {
      * run's point marked with its round), and, when a pair ran more than once at a point, a second
      * table of each pair's mean at each point ({@link #means}).
      */
+    /**
+     * The runs that a process dying disturbed, one row each, after the sweep's table: empty when
+     * none was.
+     */
+    public static String disturbedMarkdown(List<Disturbed> disturbed) {
+        if (disturbed.isEmpty()) {
+            return "";
+        }
+        StringBuilder sb =
+                new StringBuilder(
+                        "\nRuns disturbed by a process dying, not in the table: the pair ran again"
+                                + " once the cluster was whole.\n\n"
+                                + "| point | dispatch / batching | run | what died | what the run gave |\n"
+                                + "|---|---|---|---|---|\n");
+        for (Disturbed d : disturbed) {
+            sb.append(
+                    String.format(
+                            Locale.ROOT,
+                            "| %s %s | %s | %d | %s | %s |%n",
+                            d.dimension(),
+                            format(d.value()),
+                            d.pair(),
+                            d.attempt(),
+                            d.reason(),
+                            d.outcome()));
+        }
+        return sb.toString();
+    }
+
     public static String markdown(List<Point> points) {
         StringBuilder sb =
                 new StringBuilder(

@@ -509,4 +509,119 @@ class TestbedSweepTest {
         assertThat(run.latencyMicros(2)).isEqualTo(18_000);
         assertThat(run.latencyMicros(4)).isEqualTo(40_000);
     }
+
+    /** A supervised process of a cluster's state file: the PID and start time of {@code h}. */
+    private static io.coedge.deploy.ClusterState.Proc proc(
+            String name, String role, String node, ProcessHandle h) {
+        return proc(
+                name, role, node, h.pid(), h.info().startInstant().orElseThrow().toEpochMilli());
+    }
+
+    /**
+     * A process recorded with {@code pid} and {@code startedEpochMs}: one that has ended when the
+     * PID's process did not start then (the state file's test for a PID taken by another process).
+     */
+    private static io.coedge.deploy.ClusterState.Proc proc(
+            String name, String role, String node, long pid, long startedEpochMs) {
+        return new io.coedge.deploy.ClusterState.Proc(
+                name, role, node, pid, startedEpochMs, "/dev/null", null, null);
+    }
+
+    @Test
+    void aRunIsDisturbedWhenASupervisedProcessDiedOrWasRestartedDuringIt() throws Exception {
+        ProcessHandle me = ProcessHandle.current();
+        var tm = proc("taskmanager-a", "taskmanager", "a", me);
+        var sidecar = proc("sidecar-a", "sidecar", "a", me);
+        Map<String, io.coedge.deploy.ClusterState.Proc> before =
+                Map.of("taskmanager a", tm, "sidecar a", sidecar);
+
+        assertThat(TestbedSweep.disturbance(before, before)).as("every one still runs").isNull();
+
+        var dead = proc("taskmanager-a", "taskmanager", "a", me.pid(), 0);
+        assertThat(
+                        TestbedSweep.disturbance(
+                                Map.of("taskmanager a", dead), Map.of("taskmanager a", dead)))
+                .isEqualTo("taskmanager-a (pid " + dead.pid() + ") died");
+
+        var restarted = proc("taskmanager-a-r2", "taskmanager", "a", me.pid() + 1, 0);
+        assertThat(
+                        TestbedSweep.disturbance(
+                                before, Map.of("taskmanager a", restarted, "sidecar a", sidecar)))
+                .isEqualTo(
+                        "taskmanager-a (pid "
+                                + me.pid()
+                                + ") died and was restarted as taskmanager-a-r2 (pid "
+                                + restarted.pid()
+                                + ")");
+        assertThat(TestbedSweep.disturbance(before, Map.of("taskmanager a", tm)))
+                .isEqualTo("sidecar-a (pid " + me.pid() + ") is no longer in the cluster");
+    }
+
+    @Test
+    void anUndisturbedRunIsThePointAndAnUndisturbedFailureFailsTheSweep(
+            @org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        ProcessHandle me = ProcessHandle.current();
+        new io.coedge.deploy.ClusterState(
+                        "http://127.0.0.1:1",
+                        null,
+                        null,
+                        List.of(proc("taskmanager-a", "taskmanager", "a", me)))
+                .write(dir);
+        List<String> progress = new java.util.ArrayList<>();
+        TestbedSweep bench =
+                new TestbedSweep(dir, dir, dir.resolve("job.jar"), "Main", progress::add);
+        List<TestbedSweep.Disturbed> disturbed = new java.util.ArrayList<>();
+        TestbedSweep.Point point =
+                new TestbedSweep.Point(
+                        "bandwidth",
+                        50,
+                        new PipelineBench.PolicyRun(
+                                "coedge", "coedge", 10, 10, 0.0, 1, 2, 1.0, 0.0, 0, Map.of(),
+                                Map.of(), Map.of()),
+                        0,
+                        0);
+        TestbedSweep.Sweep sweep = TestbedSweep.Sweep.parse("bandwidth=50");
+        String[] pair = {"coedge", "coedge"};
+
+        assertThat(bench.untilUndisturbed(dir, null, sweep, 50, pair, disturbed::add, () -> point))
+                .isSameAs(point);
+        assertThatThrownBy(
+                        () ->
+                                bench.untilUndisturbed(
+                                        dir,
+                                        null,
+                                        sweep,
+                                        50,
+                                        pair,
+                                        disturbed::add,
+                                        () -> {
+                                            throw new java.io.IOException("the probe ended early");
+                                        }))
+                .hasMessage("the probe ended early");
+        assertThat(disturbed).isEmpty();
+        assertThat(progress).isEmpty();
+    }
+
+    @Test
+    void disturbedRunsAreListedAfterTheTableAndNothingWhenNoneWas() {
+        assertThat(TestbedSweep.disturbedMarkdown(List.of())).isEmpty();
+        String md =
+                TestbedSweep.disturbedMarkdown(
+                        List.of(
+                                new TestbedSweep.Disturbed(
+                                        "bandwidth",
+                                        1000,
+                                        "coedge / coedge",
+                                        1,
+                                        "taskmanager-node3 (pid 7) died and was restarted as"
+                                                + " taskmanager-node3-r2 (pid 9)",
+                                        "DMR 40.00% of 1186 frames, 1571 results (0 lost, 0"
+                                                + " duplicated)")));
+        assertThat(md.lines())
+                .contains(
+                        "| point | dispatch / batching | run | what died | what the run gave |",
+                        "| bandwidth 1000 | coedge / coedge | 1 | taskmanager-node3 (pid 7) died and"
+                                + " was restarted as taskmanager-node3-r2 (pid 9) | DMR 40.00% of"
+                                + " 1186 frames, 1571 results (0 lost, 0 duplicated) |");
+    }
 }

@@ -280,6 +280,7 @@ final class BenchCommand implements Runnable {
                 catalog = scaled;
             }
             List<TestbedSweep.Point> done = new ArrayList<>();
+            List<TestbedSweep.Disturbed> disturbed = new ArrayList<>();
             TestbedSweep bench =
                     new TestbedSweep(
                             Home.workDir(),
@@ -298,12 +299,14 @@ final class BenchCommand implements Runnable {
                     p -> {
                         done.add(p);
                         try {
-                            writeSweep(out, done); // what has run survives a later failure
+                            // what has run survives a later failure
+                            writeSweep(out, done, disturbed);
                         } catch (java.io.IOException e) {
                             progress.update("could not write " + out + ": " + e.getMessage());
                         }
-                    });
-            String table = TestbedSweep.markdown(done);
+                    },
+                    disturbed::add);
+            String table = TestbedSweep.markdown(done) + TestbedSweep.disturbedMarkdown(disturbed);
             System.out.println(table);
             System.out.println(ReportFiles.wrote(out, "sweep"));
             System.out.println(
@@ -316,11 +319,18 @@ final class BenchCommand implements Runnable {
 
         static void writeSweep(Path out, List<TestbedSweep.Point> points)
                 throws java.io.IOException {
+            writeSweep(out, points, List.of());
+        }
+
+        /** The sweep's reports; the runs a process dying disturbed follow its Markdown table. */
+        static void writeSweep(
+                Path out, List<TestbedSweep.Point> points, List<TestbedSweep.Disturbed> disturbed)
+                throws java.io.IOException {
             ReportFiles.write(
                     out,
                     "sweep",
                     TestbedSweep.csv(points),
-                    TestbedSweep.markdown(points),
+                    TestbedSweep.markdown(points) + TestbedSweep.disturbedMarkdown(disturbed),
                     SweepChart.svg(points));
             Files.writeString(out.resolve("sweep-windows.csv"), TestbedSweep.windowsCsv(points));
             Files.writeString(out.resolve("sweep-windows.svg"), SweepChart.windowsSvg(points));

@@ -23,6 +23,23 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class TestbedSweepITCase {
 
+    /** Two nodes with CPU shares, two cameras of a tiny classifier, generous deadlines. */
+    private static final String CATALOG =
+            """
+            nodes:
+              - {id: edge-1, sidecar: "127.0.0.1:8311", cpuShare: 0.3}
+              - {id: edge-2, sidecar: "127.0.0.1:8312", cpuShare: 0.3}
+            network: {bandwidthMbps: 100, latencyMs: 0}
+            models:
+              - name: resnet
+                maxBatch: 4
+                input: {name: input, width: 32, height: 32}
+                postprocess: {type: classification, topK: 1, labels: [a, b, c, d, e, f, g, h, i, j]}
+            tasks:
+              - {id: A, model: resnet, cameras: [cam-a], fps: 4, deadlineMs: 5000, origin: edge-1, frame: {width: 320, height: 240}}
+              - {id: B, model: resnet, cameras: [cam-b], fps: 2, deadlineMs: 5000, origin: edge-2, frame: {width: 320, height: 240}}
+            """;
+
     @Test
     void sweepsTwoBandwidthsOnTheTestbedWithOneResultPerFrame(@TempDir Path dir) throws Exception {
         TestbedProcesses.assumeRoot();
@@ -30,24 +47,10 @@ class TestbedSweepITCase {
         Path models = dir.resolve("models");
         new ModelGenerator(7, ModelGenerator.Scale.TINY).generate("resnet", models);
         Path catalog = dir.resolve("sweep.yaml");
-        Files.writeString(
-                catalog,
-                """
-                nodes:
-                  - {id: edge-1, sidecar: "127.0.0.1:8311", cpuShare: 0.3}
-                  - {id: edge-2, sidecar: "127.0.0.1:8312", cpuShare: 0.3}
-                network: {bandwidthMbps: 100, latencyMs: 0}
-                models:
-                  - name: resnet
-                    maxBatch: 4
-                    input: {name: input, width: 32, height: 32}
-                    postprocess: {type: classification, topK: 1, labels: [a, b, c, d, e, f, g, h, i, j]}
-                tasks:
-                  - {id: A, model: resnet, cameras: [cam-a], fps: 4, deadlineMs: 5000, origin: edge-1, frame: {width: 320, height: 240}}
-                  - {id: B, model: resnet, cameras: [cam-b], fps: 2, deadlineMs: 5000, origin: edge-2, frame: {width: 320, height: 240}}
-                """);
+        Files.writeString(catalog, CATALOG);
         List<String> progress = new ArrayList<>();
         List<TestbedSweep.Point> seen = new ArrayList<>();
+        List<TestbedSweep.Disturbed> disturbed = new ArrayList<>();
         List<TestbedSweep.Point> points =
                 new TestbedSweep(
                                 dir.resolve("work"),
@@ -66,9 +69,11 @@ class TestbedSweepITCase {
                                 Duration.ZERO,
                                 Duration.ofSeconds(2),
                                 1,
-                                seen::add);
+                                seen::add,
+                                disturbed::add);
 
         assertThat(points).hasSize(2).isEqualTo(seen);
+        assertThat(disturbed).as("no process died").isEmpty();
         assertThat(points).extracting(TestbedSweep.Point::value).containsExactly(50.0, 5.0);
         for (TestbedSweep.Point p : points) {
             assertThat(p.run().dispatch()).isEqualTo("coedge");
@@ -117,5 +122,109 @@ class TestbedSweepITCase {
                         .findFirst()
                         .orElseThrow();
         TestbedProcesses.assertNamespacesGone("coedge-" + runId);
+    }
+
+    /**
+     * A TaskManager killed (SIGKILL) while a run's cameras send: the bench's supervisor restarts
+     * it, the run is reported as disturbed with what died, not as a point, and the pair runs again
+     * on the whole cluster, every frame of that run with exactly one result.
+     */
+    @Test
+    void aTaskManagerKilledDuringARunIsRecordedAndThePairRunsAgain(@TempDir Path dir)
+            throws Exception {
+        TestbedProcesses.assumeRoot();
+        Path jar = TestbedProcesses.jobJar();
+        Path models = dir.resolve("models");
+        new ModelGenerator(7, ModelGenerator.Scale.TINY).generate("resnet", models);
+        Path catalog = dir.resolve("sweep.yaml");
+        Files.writeString(catalog, CATALOG);
+        Path work = dir.resolve("work");
+        Path clusterDir = work.resolve("testbed-sweep").resolve("cluster");
+        List<String> progress = new java.util.concurrent.CopyOnWriteArrayList<>();
+        java.util.concurrent.atomic.AtomicLong killed =
+                new java.util.concurrent.atomic.AtomicLong();
+        List<TestbedSweep.Disturbed> disturbed = new ArrayList<>();
+        List<TestbedSweep.Point> points =
+                new TestbedSweep(
+                                work,
+                                models,
+                                jar,
+                                CoEdgeCli.class.getName(),
+                                m -> {
+                                    progress.add(m);
+                                    System.out.println("sweep: " + m);
+                                    if (m.startsWith("run 1: every node healthy")) {
+                                        // Three seconds into the first run's cameras (they send
+                                        // for 10 s in real time): edge-2's TaskManager dies.
+                                        Thread kill =
+                                                new Thread(
+                                                        () -> {
+                                                            try {
+                                                                Thread.sleep(3_000);
+                                                                killed.set(
+                                                                        killTaskManager(
+                                                                                clusterDir,
+                                                                                "edge-2"));
+                                                            } catch (Exception e) {
+                                                                throw new AssertionError(e);
+                                                            }
+                                                        });
+                                        kill.setDaemon(true);
+                                        kill.start();
+                                    }
+                                })
+                        .run(
+                                catalog,
+                                TestbedSweep.Sweep.parse("bandwidth=50"),
+                                List.<String[]>of(new String[] {"coedge", "coedge"}),
+                                Duration.ofSeconds(8),
+                                Duration.ZERO,
+                                Duration.ofSeconds(2),
+                                1,
+                                p -> {},
+                                disturbed::add);
+
+        assertThat(killed.get())
+                .as("the first run's TaskManager on edge-2 was killed")
+                .isPositive();
+        assertThat(disturbed).hasSize(1);
+        TestbedSweep.Disturbed d = disturbed.get(0);
+        assertThat(d.pair()).isEqualTo("coedge / coedge");
+        assertThat(d.attempt()).isEqualTo(1);
+        assertThat(d.reason())
+                .contains("taskmanager-edge-2 (pid " + killed.get() + ") died and was restarted as")
+                .contains("taskmanager-edge-2-r2");
+        assertThat(progress).anyMatch(m -> m.equals("the cluster is whole again"));
+        // The point is the second run's, on the whole cluster.
+        assertThat(points).hasSize(1);
+        TestbedSweep.Point p = points.get(0);
+        assertThat(p.run().sent()).isGreaterThan(10);
+        assertThat(p.run().results()).isEqualTo(p.run().sent());
+        assertThat(p.lost()).isZero();
+        assertThat(p.duplicates()).isZero();
+        assertThat(TestbedSweep.disturbedMarkdown(disturbed))
+                .contains("| bandwidth 50 | coedge / coedge | 1 | taskmanager-edge-2 (pid ");
+
+        String runId =
+                progress.stream()
+                        .filter(m -> m.startsWith("testbed ") && m.contains(" namespaces, "))
+                        .map(m -> m.split("[ :]")[1])
+                        .findFirst()
+                        .orElseThrow();
+        TestbedProcesses.assertNamespacesGone("coedge-" + runId);
+    }
+
+    /** Kills {@code node}'s TaskManager as a crash would (SIGKILL); returns its PID. */
+    private static long killTaskManager(Path clusterDir, String node) throws Exception {
+        io.coedge.deploy.ClusterState.Proc tm =
+                io.coedge.deploy.ClusterState.read(clusterDir).orElseThrow().processes().stream()
+                        .filter(p -> p.role().equals("taskmanager") && node.equals(p.node()))
+                        .findFirst()
+                        .orElseThrow();
+        ProcessHandle h = tm.handle().orElseThrow();
+        h.destroyForcibly();
+        h.onExit().get(10, java.util.concurrent.TimeUnit.SECONDS);
+        System.out.println("sweep: killed " + tm.name() + " (pid " + tm.pid() + ")");
+        return tm.pid();
     }
 }

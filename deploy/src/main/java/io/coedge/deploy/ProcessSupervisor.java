@@ -187,11 +187,56 @@ public final class ProcessSupervisor implements AutoCloseable {
         try (ProcessSupervisor s = new ProcessSupervisor(dir, backoff, log)) {
             Thread hook = new Thread(s::close, "coedge-supervisor-stop");
             Runtime.getRuntime().addShutdownHook(hook);
-            s.loop();
+            s.loop(true);
         }
     }
 
-    private void loop() throws IOException, InterruptedException {
+    /** A supervisor running on a thread of this JVM ({@link #inBackground}). */
+    public static final class Background implements AutoCloseable {
+        private final ProcessSupervisor supervisor;
+        private final Thread thread;
+
+        private Background(ProcessSupervisor supervisor, Thread thread) {
+            this.supervisor = supervisor;
+            this.thread = thread;
+        }
+
+        /** Stops supervising and waits for the thread: nothing is restarted once this returns. */
+        @Override
+        public void close() throws InterruptedException {
+            supervisor.close();
+            thread.interrupt();
+            thread.join(10_000);
+        }
+    }
+
+    /**
+     * Supervises the cluster in {@code dir} from a daemon thread of this JVM, for a bench that
+     * brought the cluster up itself and removes it when it ends ({@code bench policies --testbed}):
+     * the same restarts as {@code cluster supervise}, logged to {@code log}, without recording
+     * itself in the state file (the bench, not {@code cluster down}, ends it). Close it before the
+     * cluster, so that nothing is restarted while the cluster stops.
+     */
+    public static Background inBackground(Path dir, Backoff backoff, PrintStream log) {
+        ProcessSupervisor s = new ProcessSupervisor(dir, backoff, log);
+        Thread t =
+                new Thread(
+                        () -> {
+                            try {
+                                s.loop(false);
+                            } catch (InterruptedException e) {
+                                Thread.currentThread().interrupt();
+                            } catch (IOException | RuntimeException e) {
+                                s.say("supervision stopped: " + e);
+                            }
+                        },
+                        "coedge-supervisor");
+        t.setDaemon(true);
+        t.start();
+        return new Background(s, t);
+    }
+
+    private void loop(boolean recordSelf) throws IOException, InterruptedException {
         ClusterState state =
                 ClusterState.read(dir)
                         .orElseThrow(
@@ -207,23 +252,25 @@ public final class ProcessSupervisor implements AutoCloseable {
                 throw new IOException("a supervisor already runs (pid " + p.pid() + ")");
             }
         }
-        ProcessHandle me = ProcessHandle.current();
-        ClusterState.Proc self =
-                new ClusterState.Proc(
-                        NAME,
-                        ROLE,
-                        null,
-                        me.pid(),
-                        me.info()
-                                .startInstant()
-                                .map(Instant::toEpochMilli)
-                                .orElse(System.currentTimeMillis()),
-                        dir.resolve("logs").resolve("supervisor.log").toString(),
-                        null,
-                        null);
-        synchronized (lock) {
-            state = state.replace(NAME, self);
-            state.write(dir);
+        if (recordSelf) {
+            ProcessHandle me = ProcessHandle.current();
+            ClusterState.Proc self =
+                    new ClusterState.Proc(
+                            NAME,
+                            ROLE,
+                            null,
+                            me.pid(),
+                            me.info()
+                                    .startInstant()
+                                    .map(Instant::toEpochMilli)
+                                    .orElse(System.currentTimeMillis()),
+                            dir.resolve("logs").resolve("supervisor.log").toString(),
+                            null,
+                            null);
+            synchronized (lock) {
+                state = state.replace(NAME, self);
+                state.write(dir);
+            }
         }
         rest = FlinkSession.connect(state.restUrl());
         for (ClusterState.Proc p : state.processes()) {
