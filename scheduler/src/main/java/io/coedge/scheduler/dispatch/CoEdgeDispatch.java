@@ -185,19 +185,6 @@ public final class CoEdgeDispatch implements DispatchPolicy {
         return out;
     }
 
-    /** The nodes whose pressure under {@code assignment} is above 1: not every deadline holds. */
-    @Override
-    public java.util.Set<String> overloaded(Topology topology, Assignment assignment) {
-        double[] pressure = pressures(topology, assignment);
-        java.util.Set<String> out = new java.util.TreeSet<>();
-        for (int n = 0; n < pressure.length; n++) {
-            if (pressure[n] > 1) {
-                out.add(topology.nodes().get(n).name());
-            }
-        }
-        return out;
-    }
-
     /** One planning run; all arrays indexed by dense node / task / model index. */
     private final class Planner {
         private final Topology topo;

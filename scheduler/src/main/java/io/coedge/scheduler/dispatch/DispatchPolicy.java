@@ -3,7 +3,6 @@ package io.coedge.scheduler.dispatch;
 import io.coedge.scheduler.model.Assignment;
 import io.coedge.scheduler.model.Topology;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * The global task dispatcher: decides which node runs which task. A pure function of the current
@@ -31,15 +30,5 @@ public interface DispatchPolicy {
      */
     default Assignment plan(Topology topology, Assignment previous, Map<String, String> awaited) {
         return plan(topology, previous);
-    }
-
-    /**
-     * The nodes on which {@code assignment} cannot meet every deadline, as this policy judges a
-     * node's load (its own feasibility test); empty for policies without one. The {@link Replanner}
-     * does not hold a task by dwell on such a node: dwell keeps plans from undoing a move a moment
-     * later, not a task where its frames miss.
-     */
-    default Set<String> overloaded(Topology topology, Assignment assignment) {
-        return Set.of();
     }
 }

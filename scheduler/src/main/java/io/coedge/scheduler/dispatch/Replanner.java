@@ -38,12 +38,7 @@ import java.util.TreeMap;
  *       node it is on is unhealthy or the link from its origin to that node now carries more than
  *       its bandwidth (a drop measured after the move): its frames would queue there without end.
  *       Measurements of two links may land in different plans, so a task can move onto a link whose
- *       drop is not known yet; the dwell must not hold it there. Nor does the dwell hold a task on
- *       a node the policy finds overloaded under the assignment in force ({@link
- *       DispatchPolicy#overloaded}): a task sent home when its links dropped, onto a home that
- *       cannot take every task, leaves again as soon as the links are back, not a dwell later. Such
- *       a move still waits for confirmation (below): an overload seen in one spike of profiles
- *       moves nothing.
+ *       drop is not known yet; the dwell must not hold it there.
  *   <li>With {@link Settings#confirmMoves} (the default), a move is carried out only when the plans
  *       have wanted the very same move for at least {@link Settings#replanIntervalMicros} (plans
  *       due to events come sooner than that): a node's profiles may spike for a few seconds (a
@@ -315,12 +310,6 @@ public final class Replanner {
         // node or a link past its capacity, or the policy never planned before.
         boolean confirm = settings.confirmMoves() && state.policyPlanned();
         Set<String> stuck = pastLinkCapacity(topology, state.assignment());
-        // Nodes where the assignment in force misses deadlines (the policy's own test): dwell
-        // holds no task there. Only when the policy planned: its plan is what a task would follow.
-        Set<String> overloaded =
-                verdict == Verdict.PLANNED
-                        ? policy.overloaded(topology, new Assignment(state.assignment()))
-                        : Set.of();
         for (Map.Entry<String, String> e : new TreeMap<>(after).entrySet()) {
             String task = e.getKey();
             String was = state.assignment().get(task);
@@ -332,8 +321,7 @@ public final class Replanner {
             if (moved != null
                     && nowMicros - moved < settings.dwellMicros()
                     && healthy(topology, was)
-                    && !stuck.contains(task)
-                    && !overloaded.contains(was)) {
+                    && !stuck.contains(task)) {
                 after.put(task, was); // still dwelling where it last moved to
                 held.add(move);
             } else if (confirm && healthy(topology, was) && !stuck.contains(task)) {

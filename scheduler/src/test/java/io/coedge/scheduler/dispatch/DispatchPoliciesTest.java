@@ -193,25 +193,6 @@ class DispatchPoliciesTest {
     }
 
     /**
-     * Two tasks of node1 at home: at 4.5 frames/s node1 meets every deadline, at 5.5 it runs past
-     * its largest batch; only then is it overloaded. Policies without a feasibility test name none.
-     */
-    @Test
-    void coedgeNamesTheNodesWhereAnAssignmentMissesDeadlines() {
-        CoEdgeDispatch coedge = CoEdgeDispatch.withDefaults();
-        Assignment home = new Assignment(Map.of("t1", "node1", "t2", "node1"));
-
-        assertThat(coedge.overloaded(nearSaturation(4.5), home)).isEmpty();
-        assertThat(coedge.overloaded(nearSaturation(5.5), home)).containsExactly("node1");
-        assertThat(
-                        coedge.overloaded(
-                                nearSaturation(5.5),
-                                new Assignment(Map.of("t1", "node1", "t2", "node2"))))
-                .isEmpty();
-        assertThat(new NaiveGlobalDispatch().overloaded(nearSaturation(5.5), home)).isEmpty();
-    }
-
-    /**
      * The same two tasks, their measured frame sizes a few hundred bytes apart one way, then the
      * other (noise JPEGs): the plan ships the same one, so successive plans agree on the move.
      */

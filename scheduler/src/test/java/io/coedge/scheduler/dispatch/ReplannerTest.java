@@ -89,13 +89,6 @@ class ReplannerTest {
             return plan(topology, previous);
         }
 
-        Set<String> overloadedNodes = Set.of();
-
-        @Override
-        public Set<String> overloaded(Topology topology, Assignment assignment) {
-            return overloadedNodes;
-        }
-
         void willPlace(Map<String, String> plan) {
             next = t -> plan;
         }
@@ -527,42 +520,6 @@ class ReplannerTest {
         assertThat(unhealthy.moves()).containsExactly(new Move("t3", "n2", "n3"));
         assertThat(onN2.assignment()).containsEntry("t1", "n2");
         assertThat(dropped.moves()).containsExactly(new Move("t1", "n2", "n1"));
-    }
-
-    /**
-     * t1 moved to n2 and dwells there. When the policy finds n2 overloaded under the assignment in
-     * force (a home that cannot take every task, say, after its links came back), the dwell does
-     * not hold t1 there; the move still waits for the next plan to want it too.
-     */
-    @Test
-    void aTaskOnANodeThePolicyFindsOverloadedIsNotHeldByItsDwellButTheMoveIsConfirmed() {
-        State start = plannedAtStart(confirming);
-        long interval = SETTINGS.replanIntervalMicros();
-        policy.willPlace(with("t1", "n2"));
-        Outcome wanted = step(confirming, start, topology(), T0 + interval);
-        long movedAt = T0 + 2 * interval;
-        State onN2 = step(confirming, wanted.state(), topology(), movedAt).state();
-        assertThat(onN2.assignment()).containsEntry("t1", "n2");
-        assertThat(interval * 2).isLessThan(SETTINGS.dwellMicros());
-        policy.willPlace(ORIGINS);
-
-        Outcome feasible = step(confirming, onN2, topology(), movedAt + interval);
-        policy.overloadedNodes = Set.of("n2");
-        Outcome overloaded = step(confirming, onN2, topology(), movedAt + interval);
-        Outcome confirmed =
-                step(confirming, overloaded.state(), topology(), movedAt + 2 * interval);
-
-        assertThat(feasible.heldByDwell()).containsExactly(new Move("t1", "n2", "n1"));
-        assertThat(overloaded.heldByDwell()).isEmpty();
-        assertThat(overloaded.moves()).isEmpty();
-        assertThat(overloaded.awaitingConfirmation()).containsExactly(new Move("t1", "n2", "n1"));
-        assertThat(confirmed.moves())
-                .as("within the dwell, one interval after the plans first wanted it")
-                .containsExactly(new Move("t1", "n2", "n1"));
-        policy.overloadedNodes = Set.of("n3");
-        assertThat(step(confirming, onN2, topology(), movedAt + interval).heldByDwell())
-                .as("another node's overload holds nothing back")
-                .containsExactly(new Move("t1", "n2", "n1"));
     }
 
     /** A link change is an event, but a move it merely makes attractive is confirmed as any. */
