@@ -14,8 +14,14 @@ public final class LinkDemand {
     private static final long BUCKET_MS = 1_000;
     private static final int BUCKETS = (int) (WINDOW_MS / BUCKET_MS);
 
+    /** {@link #peakMbps} remembers the rates read over this many milliseconds. */
+    public static final long PEAK_MS = 300_000;
+
     private final long[] bytes = new long[BUCKETS];
     private final long[] second = new long[BUCKETS];
+
+    /** The rates {@link #peakMbps} read, oldest first: {time ms, Mbit/s}. */
+    private final java.util.ArrayDeque<double[]> reads = new java.util.ArrayDeque<>();
 
     /** Records {@code n} bytes sent at {@code nowMs}. */
     public synchronized void add(long n, long nowMs) {
@@ -38,5 +44,22 @@ public final class LinkDemand {
             }
         }
         return sum * 8.0 / (WINDOW_MS * 1000.0);
+    }
+
+    /**
+     * The largest rate ({@link #mbps}) this method read over the last {@link #PEAK_MS}, this read
+     * included: what the link was recently asked to carry, after the dispatcher has moved the
+     * frames away from it. The prober reads it once a round ({@link LinkEstimate#rose}).
+     */
+    public synchronized double peakMbps(long nowMs) {
+        reads.addLast(new double[] {nowMs, mbps(nowMs)});
+        while (nowMs - reads.peekFirst()[0] > PEAK_MS) {
+            reads.removeFirst();
+        }
+        double peak = 0;
+        for (double[] r : reads) {
+            peak = Math.max(peak, r[1]);
+        }
+        return peak;
     }
 }

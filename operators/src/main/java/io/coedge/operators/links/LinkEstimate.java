@@ -133,6 +133,40 @@ public final class LinkEstimate {
         return last.mbps() < median.mbps() / 2 && last.mbps() < NEED_FACTOR * sentMbps;
     }
 
+    /**
+     * Whether the newest round says the link carries again what it was recently asked to carry: the
+     * rounds before it (their median) were under {@link #NEED_FACTOR} times {@code recentMbps}, the
+     * newest is at least that, and over {@link #RISE_FACTOR} times their median (a restored drop).
+     * The mirror of {@link #shortOf}: such a rise is measured again soon, so one more high round
+     * moves the median and the plan can ship frames over the link again one short round later
+     * instead of a full interval. A fast link's scatter (rounds of 1.7-11 Gbit/s on a 1 Gbit/s link
+     * carrying a few Mbit/s) is never under what its frames need, so it never asks for early
+     * rounds; re-probing on every twofold jump did, and churned plans (docs/SCHEDULING.md).
+     *
+     * @param recentMbps the most the dispatcher sent over the link lately ({@link
+     *     LinkDemand#peakMbps}), which its frames need again once it is back
+     */
+    public synchronized boolean rose(double recentMbps) {
+        if (recent.size() < 2 || !(recentMbps > 0)) {
+            return false;
+        }
+        double[] before =
+                recent.stream()
+                        .limit(recent.size() - 1)
+                        .mapToDouble(Sample::mbps)
+                        .sorted()
+                        .toArray();
+        double was = median(before);
+        double now = recent.peekLast().mbps();
+        double need = NEED_FACTOR * recentMbps;
+        return was < need && now >= need && now > RISE_FACTOR * was;
+    }
+
+    /**
+     * A round over this many times the median of the rounds before it is a rise ({@link #rose}).
+     */
+    public static final double RISE_FACTOR = 2.0;
+
     /** A round under this many times the frames' rate is short of what the link must carry. */
     public static final double NEED_FACTOR = 2.0;
 

@@ -248,7 +248,7 @@ public final class LinkProbes implements AutoCloseable {
 
     private void round() {
         double linkMs = 0;
-        boolean shortOfDemand = false;
+        boolean soon = false;
         try {
             Map<String, String> targets = peers.get();
             for (Map.Entry<String, String> p : targets.entrySet()) {
@@ -258,8 +258,9 @@ public final class LinkProbes implements AutoCloseable {
                 if (!p.getKey().equals(node)) {
                     long started = System.nanoTime();
                     probe(p.getKey(), p.getValue());
-                    linkMs += nextRoundMs(p.getKey(), (System.nanoTime() - started) / 1e6);
-                    shortOfDemand |= shortOfDemand(p.getKey());
+                    boolean rose = rose(p.getKey());
+                    linkMs += nextRoundMs(p.getKey(), (System.nanoTime() - started) / 1e6, rose);
+                    soon |= shortOfDemand(p.getKey()) | rose;
                 }
             }
         } catch (RuntimeException e) {
@@ -268,7 +269,7 @@ public final class LinkProbes implements AutoCloseable {
             if (!closed) {
                 thread.schedule(
                         this::round,
-                        nextRoundDelayMs(settings.intervalMs(), linkMs, shortOfDemand),
+                        nextRoundDelayMs(settings.intervalMs(), linkMs, soon),
                         TimeUnit.MILLISECONDS);
             }
         }
@@ -292,31 +293,57 @@ public final class LinkProbes implements AutoCloseable {
         return isShort;
     }
 
+    /** Whether the newest round to {@code peer} carries again what the link was recently sent. */
+    private boolean rose(String peer) {
+        LinkEstimate e = estimates.get(peer);
+        LinkDemand d = sent.get(peer);
+        if (e == null || d == null) {
+            return false;
+        }
+        double recent = d.peakMbps(clockMs.getAsLong());
+        boolean rose = e.rose(recent);
+        if (rose) {
+            LOG.info(
+                    "node {}: the link to {} measured {} Mbit/s, back over what its frames needed"
+                            + " lately ({} Mbit/s sent at most); measuring again in {} ms",
+                    node,
+                    peer,
+                    String.format("%.2f", e.latest().mbps()),
+                    String.format("%.2f", recent),
+                    CONFIRM_MS);
+        }
+        return rose;
+    }
+
     /**
      * When the next round starts: {@code intervalMs} later, or {@link #CONFIRM_MS} when a link's
-     * newest round is short of what is sent over it ({@link LinkEstimate#shortOf}), so the drop
+     * newest round is short of what is sent over it ({@link LinkEstimate#shortOf}) or rose well
+     * above the rounds before it ({@link LinkEstimate#rose}: a restored link), so the change
      * reaches the published median (and the plan) one short round later instead of a full interval;
      * in both cases at least {@link #DUTY_FACTOR} times the round's link time, the probes' cap on a
      * slow link.
      */
-    static long nextRoundDelayMs(long intervalMs, double linkMs, boolean shortOfDemand) {
-        long base = shortOfDemand ? Math.min(intervalMs, CONFIRM_MS) : intervalMs;
+    static long nextRoundDelayMs(long intervalMs, double linkMs, boolean soon) {
+        long base = soon ? Math.min(intervalMs, CONFIRM_MS) : intervalMs;
         return Math.max(base, Math.round(linkMs * DUTY_FACTOR));
     }
 
     /**
      * The link time the next round to {@code peer} takes at its latest estimate (its bytes over the
-     * estimated rate), or what this round took when there is none: the next round waits {@link
-     * #DUTY_FACTOR} times that. By the estimate rather than by the elapsed time, so a probe slowed
-     * by frames sharing the link does not postpone the round that would see the change.
+     * estimated rate: the median, or the newest round when it {@linkplain #rose rose}), or what
+     * this round took when there is none: the next round waits {@link #DUTY_FACTOR} times that. By
+     * the estimate rather than by the elapsed time, so a probe slowed by frames sharing the link
+     * does not postpone the round that would see the change.
      */
-    private double nextRoundMs(String peer, double tookMs) {
+    private double nextRoundMs(String peer, double tookMs, boolean rose) {
         LinkEstimate e = estimates.get(peer);
-        LinkStatus last = e == null ? null : e.status();
-        if (last == null) {
+        LinkStatus median = e == null ? null : e.status();
+        if (median == null) {
             return tookMs;
         }
-        return roundLinkMs(largeBytes(e), last.mbps());
+        // A link that came back carries the round's bytes at its newest figure, not at the
+        // median of its slow rounds (which would space the confirming round by the drop's pace).
+        return roundLinkMs(largeBytes(e), rose ? e.latest().mbps() : median.mbps());
     }
 
     /** Milliseconds a round's bytes (warm-up, small, large) take at {@code mbps}. */

@@ -31,4 +31,20 @@ class LinkDemandTest {
 
         assertThat(d.mbps(6_000)).isCloseTo(0.2, within(1e-9));
     }
+
+    @Test
+    void thePeakIsTheLargestRateReadOverTheLastFiveMinutes() {
+        LinkDemand d = new LinkDemand();
+        assertThat(d.peakMbps(0)).isZero();
+        for (long t = 10_000; t < 15_000; t += 125) {
+            d.add(75_000, t); // 4.8 Mbit/s, then the dispatcher moves the frames away
+        }
+        assertThat(d.peakMbps(14_999)).isCloseTo(4.8, within(1e-9));
+        assertThat(d.mbps(60_000)).isZero();
+        assertThat(d.peakMbps(60_000))
+                .as("the link's frames, moved away a while ago")
+                .isCloseTo(4.8, within(1e-9));
+        assertThat(d.peakMbps(14_999 + LinkDemand.PEAK_MS)).isCloseTo(4.8, within(1e-9));
+        assertThat(d.peakMbps(15_000 + LinkDemand.PEAK_MS)).as("five minutes on").isZero();
+    }
 }

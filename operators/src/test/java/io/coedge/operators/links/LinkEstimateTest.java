@@ -89,6 +89,37 @@ class LinkEstimateTest {
     }
 
     @Test
+    void aRoundBackOverWhatTheLinkRecentlyCarriedAfterRoundsUnderItIsARise() {
+        LinkEstimate e = new LinkEstimate();
+        e.add(new LinkEstimate.Sample(2.9, 100), 0);
+        assertThat(e.rose(2.6)).as("one round: nothing to compare").isFalse();
+        e.add(new LinkEstimate.Sample(0.7, 100), 1);
+        e.add(new LinkEstimate.Sample(2.8, 100), 2); // before it: 2.9 and 0.7, median 1.8
+        assertThat(e.rose(2.6)).as("2.8 cannot carry twice the 2.6 Mbit/s sent").isFalse();
+
+        e.add(new LinkEstimate.Sample(95, 100), 3); // restored: before it 0.7 and 2.8
+        assertThat(e.rose(2.6)).isTrue();
+        assertThat(e.rose(0)).as("nothing was sent over it lately").isFalse();
+        assertThat(e.rose(0.5)).as("1.75 Mbit/s already carried twice 0.5").isFalse();
+        assertThat(e.status().mbps()).as("the median still has two slow rounds").isEqualTo(2.8);
+
+        e.add(new LinkEstimate.Sample(97, 100), 4); // before it: 2.8 and 95
+        assertThat(e.rose(2.6)).as("confirmed: the median carries it now").isFalse();
+        assertThat(e.status().mbps()).isEqualTo(95);
+    }
+
+    @Test
+    void aFastLinksScatterNeverRises() {
+        // Rounds on a 1 Gbit/s tbf scatter from 1.7 to 11 Gbit/s; frames need a few Mbit/s.
+        LinkEstimate e = new LinkEstimate();
+        e.add(new LinkEstimate.Sample(1_700, 50), 0);
+        e.add(new LinkEstimate.Sample(1_900, 50), 1);
+        e.add(new LinkEstimate.Sample(11_000, 50), 2);
+
+        assertThat(e.rose(12)).isFalse();
+    }
+
+    @Test
     void aFastLinksScatterIsNeverShortOfWhatItsFramesNeed() {
         // Rounds on a 1 Gbit/s tbf scatter from 1.7 to 11 Gbit/s; frames need a few Mbit/s.
         LinkEstimate e = new LinkEstimate();
