@@ -62,6 +62,14 @@ public final class LinkProbes implements AutoCloseable {
     static final int DUTY_FACTOR = 10;
 
     /**
+     * The duty cap never spaces rounds further apart than this (or the interval, if longer): a
+     * round that could not finish publishes an upper bound, which behind a full queue can be a tiny
+     * fraction of the link (0.13 Mbit/s on a 3 Mbit/s link), and ten times its link time spaced the
+     * next round by 31 s, so a restored link went unseen for half a minute.
+     */
+    static final long MAX_DUTY_WAIT_MS = 10_000;
+
+    /**
      * Untimed bytes first: more than a shaper's burst (tbf's 16 KiB on the testbed), so both timed
      * payloads start with an empty token bucket and an open TCP window.
      */
@@ -321,11 +329,13 @@ public final class LinkProbes implements AutoCloseable {
      * above the rounds before it ({@link LinkEstimate#rose}: a restored link), so the change
      * reaches the published median (and the plan) one short round later instead of a full interval;
      * in both cases at least {@link #DUTY_FACTOR} times the round's link time, the probes' cap on a
-     * slow link.
+     * slow link, but never more than {@link #MAX_DUTY_WAIT_MS} (or the interval, if longer).
      */
     static long nextRoundDelayMs(long intervalMs, double linkMs, boolean soon) {
         long base = soon ? Math.min(intervalMs, CONFIRM_MS) : intervalMs;
-        return Math.max(base, Math.round(linkMs * DUTY_FACTOR));
+        return Math.min(
+                Math.max(base, Math.round(linkMs * DUTY_FACTOR)),
+                Math.max(intervalMs, MAX_DUTY_WAIT_MS));
     }
 
     /**

@@ -21,6 +21,16 @@ class LinkProbesTest {
     }
 
     @Test
+    void theDutyCapNeverWaitsMoreThanTenSecondsOrTheInterval() {
+        // A round bound at 0.13 Mbit/s behind a full queue: 51 KiB take 3.1 s, times ten.
+        assertThat(LinkProbes.nextRoundDelayMs(5_000, 3_127, true))
+                .isEqualTo(LinkProbes.MAX_DUTY_WAIT_MS);
+        assertThat(LinkProbes.nextRoundDelayMs(5_000, 3_127, false))
+                .isEqualTo(LinkProbes.MAX_DUTY_WAIT_MS);
+        assertThat(LinkProbes.nextRoundDelayMs(60_000, 3_127, false)).isEqualTo(60_000);
+    }
+
+    @Test
     void anIntervalShorterThanTheConfirmationWaitIsKept() {
         assertThat(LinkProbes.nextRoundDelayMs(500, 10, true)).isEqualTo(500);
     }
