@@ -146,6 +146,10 @@ public final class LinkProbes implements AutoCloseable {
 
     private final Map<String, LinkEstimate> estimates = new ConcurrentHashMap<>();
     private final Map<String, LinkDemand> sent = new ConcurrentHashMap<>();
+
+    /** Per peer, the sample count of the estimate when a rise was last judged (prober thread). */
+    private final Map<String, Integer> risesJudged = new java.util.HashMap<>();
+
     private final Set<String> reported = ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
 
@@ -305,7 +309,14 @@ public final class LinkProbes implements AutoCloseable {
     private boolean rose(String peer) {
         LinkEstimate e = estimates.get(peer);
         LinkDemand d = sent.get(peer);
-        if (e == null || d == null) {
+        LinkStatus now = e == null ? null : e.status();
+        if (now == null || d == null) {
+            return false;
+        }
+        // Only a round that added a sample can be a rise: a disturbed round (no sample) leaves the
+        // newest figure as it was, and judging it again would re-probe every second.
+        Integer judged = risesJudged.put(peer, now.samples());
+        if (judged != null && judged == now.samples()) {
             return false;
         }
         double recent = d.peakMbps(clockMs.getAsLong());
