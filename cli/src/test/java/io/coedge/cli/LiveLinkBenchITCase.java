@@ -156,15 +156,6 @@ class LiveLinkBenchITCase {
                 .isLessThanOrEqualTo(2);
 
         // Everything the testbed made is gone.
-        Process netns = new ProcessBuilder("ip", "netns", "list").start();
-        String left = new String(netns.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(netns.waitFor()).isZero();
-        String runId =
-                progress.stream()
-                        .filter(m -> m.startsWith("testbed ") && m.contains(" namespaces, "))
-                        .map(m -> m.split("[ :]")[1])
-                        .findFirst()
-                        .orElseThrow();
-        assertThat(left).doesNotContain("coedge-" + runId);
+        TestbedProcesses.assertTestbedGone(progress);
     }
 }

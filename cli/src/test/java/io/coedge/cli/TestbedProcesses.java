@@ -138,6 +138,20 @@ final class TestbedProcesses implements AutoCloseable {
         return testbed.netns().get(TestbedState.BACKBONE).replace("-backbone", "");
     }
 
+    /**
+     * No network namespace of the testbed a bench brought up is left: its run id is read from the
+     * bench's progress line {@code testbed <id>: N namespaces, ...}.
+     */
+    static void assertTestbedGone(List<String> progress) throws Exception {
+        String runId =
+                progress.stream()
+                        .filter(m -> m.startsWith("testbed ") && m.contains(" namespaces, "))
+                        .map(m -> m.split("[ :]")[1])
+                        .findFirst()
+                        .orElseThrow();
+        assertNamespacesGone("coedge-" + runId);
+    }
+
     /** No network namespace named after {@code run} is left. */
     static void assertNamespacesGone(String run) throws Exception {
         Process netns = new ProcessBuilder("ip", "netns", "list").start();

@@ -40,14 +40,24 @@ class TestbedSweepITCase {
               - {id: B, model: resnet, cameras: [cam-b], fps: 2, deadlineMs: 5000, origin: edge-2, frame: {width: 320, height: 240}}
             """;
 
+    /** The catalog's model, generated tiny into {@code dir/models}. */
+    private static Path tinyModels(Path dir) throws Exception {
+        Path models = dir.resolve("models");
+        new ModelGenerator(7, ModelGenerator.Scale.TINY).generate("resnet", models);
+        return models;
+    }
+
+    /** {@link #CATALOG} written to {@code dir/sweep.yaml}. */
+    private static Path catalog(Path dir) throws Exception {
+        return Files.writeString(dir.resolve("sweep.yaml"), CATALOG);
+    }
+
     @Test
     void sweepsTwoBandwidthsOnTheTestbedWithOneResultPerFrame(@TempDir Path dir) throws Exception {
         TestbedProcesses.assumeRoot();
         Path jar = TestbedProcesses.jobJar();
-        Path models = dir.resolve("models");
-        new ModelGenerator(7, ModelGenerator.Scale.TINY).generate("resnet", models);
-        Path catalog = dir.resolve("sweep.yaml");
-        Files.writeString(catalog, CATALOG);
+        Path models = tinyModels(dir);
+        Path catalog = catalog(dir);
         List<String> progress = new ArrayList<>();
         List<TestbedSweep.Point> seen = new ArrayList<>();
         List<TestbedSweep.Disturbed> disturbed = new ArrayList<>();
@@ -115,13 +125,7 @@ class TestbedSweepITCase {
                 .contains("coedge / coedge (prediction)");
 
         // Everything the testbed made is gone.
-        String runId =
-                progress.stream()
-                        .filter(m -> m.startsWith("testbed ") && m.contains(" namespaces, "))
-                        .map(m -> m.split("[ :]")[1])
-                        .findFirst()
-                        .orElseThrow();
-        TestbedProcesses.assertNamespacesGone("coedge-" + runId);
+        TestbedProcesses.assertTestbedGone(progress);
     }
 
     /**
@@ -134,10 +138,8 @@ class TestbedSweepITCase {
             throws Exception {
         TestbedProcesses.assumeRoot();
         Path jar = TestbedProcesses.jobJar();
-        Path models = dir.resolve("models");
-        new ModelGenerator(7, ModelGenerator.Scale.TINY).generate("resnet", models);
-        Path catalog = dir.resolve("sweep.yaml");
-        Files.writeString(catalog, CATALOG);
+        Path models = tinyModels(dir);
+        Path catalog = catalog(dir);
         Path work = dir.resolve("work");
         Path clusterDir = work.resolve("testbed-sweep").resolve("cluster");
         List<String> progress = new java.util.concurrent.CopyOnWriteArrayList<>();
@@ -205,13 +207,7 @@ class TestbedSweepITCase {
         assertThat(TestbedSweep.disturbedMarkdown(disturbed))
                 .contains("| bandwidth 50 | coedge / coedge | 1 | taskmanager-edge-2 (pid ");
 
-        String runId =
-                progress.stream()
-                        .filter(m -> m.startsWith("testbed ") && m.contains(" namespaces, "))
-                        .map(m -> m.split("[ :]")[1])
-                        .findFirst()
-                        .orElseThrow();
-        TestbedProcesses.assertNamespacesGone("coedge-" + runId);
+        TestbedProcesses.assertTestbedGone(progress);
     }
 
     /** Kills {@code node}'s TaskManager as a crash would (SIGKILL); returns its PID. */
