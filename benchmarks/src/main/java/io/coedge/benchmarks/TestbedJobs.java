@@ -92,7 +92,7 @@ final class TestbedJobs {
             throws Exception {
         io.coedge.deploy.local.LocalPipeline.ensureModels(models, progress);
         ClusterSpec spec =
-                ClusterSpec.builder(catalog.nodes(), dir.resolve("cluster"))
+                ClusterSpec.builder(catalog.nodes(), clusterDir(dir))
                         .restPort(freePort())
                         .models(models)
                         .sidecarDevice("cpu")
@@ -122,7 +122,7 @@ final class TestbedJobs {
             cluster[0] = c;
             TestbedState testbed = c.testbed();
             TestbedSweep.evenQuotas(testbed, progress);
-            Path clusterDir = dir.resolve("cluster");
+            Path clusterDir = clusterDir(dir);
             Path supervisorLog = clusterDir.resolve("logs").resolve("supervisor.log");
             try (PrintStream log =
                     new PrintStream(
@@ -149,6 +149,11 @@ final class TestbedJobs {
                 // the hook runs now
             }
         }
+    }
+
+    /** Where {@link #onTestbed} keeps the cluster of a bench working in {@code dir}. */
+    static Path clusterDir(Path dir) {
+        return dir.resolve("cluster");
     }
 
     /** Stops the supervisor, if it runs, so that nothing is restarted while the testbed stops. */

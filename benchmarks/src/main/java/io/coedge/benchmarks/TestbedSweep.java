@@ -318,7 +318,7 @@ public final class TestbedSweep {
             PairRun at =
                     (pair, length) ->
                             untilUndisturbed(
-                                    dir.resolve("cluster"),
+                                    TestbedJobs.clusterDir(dir),
                                     rest,
                                     sweep,
                                     value,

@@ -129,9 +129,9 @@ class TestbedSweepITCase {
     }
 
     /**
-     * A TaskManager killed (SIGKILL) while a run's cameras send: the bench's supervisor restarts
-     * it, the run is reported as disturbed with what died, not as a point, and the pair runs again
-     * on the whole cluster, every frame of that run with exactly one result.
+     * A TaskManager killed (SIGKILL) as a run's cameras start: the bench's supervisor restarts it,
+     * the run is reported as disturbed with what died, not as a point, and the pair runs again on
+     * the whole cluster, every frame of that run with exactly one result.
      */
     @Test
     void aTaskManagerKilledDuringARunIsRecordedAndThePairRunsAgain(@TempDir Path dir)
@@ -156,23 +156,13 @@ class TestbedSweepITCase {
                                     progress.add(m);
                                     System.out.println("sweep: " + m);
                                     if (m.startsWith("run 1: every node healthy")) {
-                                        // Three seconds into the first run's cameras (they send
-                                        // for 10 s in real time): edge-2's TaskManager dies.
-                                        Thread kill =
-                                                new Thread(
-                                                        () -> {
-                                                            try {
-                                                                Thread.sleep(3_000);
-                                                                killed.set(
-                                                                        killTaskManager(
-                                                                                clusterDir,
-                                                                                "edge-2"));
-                                                            } catch (Exception e) {
-                                                                throw new AssertionError(e);
-                                                            }
-                                                        });
-                                        kill.setDaemon(true);
-                                        kill.start();
+                                        // The first run's cameras have started (they send for
+                                        // 10 s in real time): edge-2's TaskManager dies under them.
+                                        try {
+                                            killed.set(killTaskManager(clusterDir, "edge-2"));
+                                        } catch (Exception e) {
+                                            throw new AssertionError(e);
+                                        }
                                     }
                                 })
                         .run(
