@@ -256,6 +256,9 @@ final class FlinkConfig {
         logger.netty.level = WARN
         logger.zookeeper.name = org.apache.zookeeper
         logger.zookeeper.level = WARN
+        # Each link probe round (on only where probing is, the testbed): what the dispatcher planned from.
+        logger.links.name = io.coedge.operators.links.LinkProbes
+        logger.links.level = DEBUG
         """);
         return file;
     }

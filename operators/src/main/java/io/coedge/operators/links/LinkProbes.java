@@ -12,7 +12,9 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -28,17 +30,19 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One node's link measurements (docs/ARCHITECTURE.md "Measured links"): a {@link LinkProbeServer}
- * on the node's own address, announced in its status, and a thread that every {@link
- * Settings#intervalMs} times, to each peer that announced a probe address ({@link LinkPeers}), a
+ * on the node's own address, announced in its status, and rounds that every {@link
+ * Settings#intervalMs}, to each peer that announced a probe address ({@link LinkPeers}), time a
  * warm-up payload (untimed: it empties a shaper's token bucket and opens TCP's window), then a
  * small and a large one, each until its one-byte answer; {@link LinkEstimate} turns the two times
  * into payload Mbit/s and a fixed part. A round costs {@code warmup + small + large} bytes per peer
- * (176 KiB by default), and the next round waits at least {@link #DUTY_FACTOR} times as long as the
- * last one took, so probes take at most about 5% of a slow link's time. A round that does not
- * finish within its deadline ({@link #roundDeadlineMs}) is ended, and what at most got through in
- * that time becomes the link's newest round ({@link LinkEstimate#atMost}): a link too congested for
- * a probe to cross is published as slow, not left at its last figure. Any other probe error is no
- * measurement, logged once per peer; nothing here fails the job.
+ * (176 KiB by default), and the next round to the peer waits at least {@link #DUTY_FACTOR} times as
+ * long as the last one took, so probes take at most about 5% of a slow link's time. Each peer's
+ * rounds keep their own schedule, on their own thread: a slow or stalled link (a round may take up
+ * to {@link #FIRST_ROUND_DEADLINE_MS}) neither holds back nor spaces out the rounds to the others.
+ * A round that does not finish within its deadline ({@link #roundDeadlineMs}) is ended, and what at
+ * most got through in that time becomes the link's newest round ({@link LinkEstimate#atMost}): a
+ * link too congested for a probe to cross is published as slow, not left at its last figure. Any
+ * other probe error is no measurement, logged once per peer; nothing here fails the job.
  */
 public final class LinkProbes implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(LinkProbes.class);
@@ -141,20 +145,31 @@ public final class LinkProbes implements AutoCloseable {
     private final LongSupplier clockMs;
     private final LinkProbeServer server;
 
-    /** Runs the rounds, one at a time, and the watchdog that ends a round at its deadline. */
-    private final ScheduledExecutorService thread;
+    /**
+     * Starts each peer's rounds when it announces itself, schedules each peer's next round, and
+     * ends a round at its deadline.
+     */
+    private final ScheduledExecutorService timer;
+
+    /** Runs the rounds: one at a time per peer, peers side by side (their links are separate). */
+    private final ExecutorService rounds;
+
+    /** The peers whose rounds are scheduled (a peer that stops announcing itself leaves). */
+    private final Set<String> probing = ConcurrentHashMap.newKeySet();
 
     private final Map<String, LinkEstimate> estimates = new ConcurrentHashMap<>();
     private final Map<String, LinkDemand> sent = new ConcurrentHashMap<>();
 
-    /** Per peer, the sample count of the estimate when a rise was last judged (prober thread). */
-    private final Map<String, Integer> risesJudged = new java.util.HashMap<>();
+    /**
+     * Per peer, the sample count of the estimate when a rise was last judged (its round thread).
+     */
+    private final Map<String, Integer> risesJudged = new ConcurrentHashMap<>();
 
     private final Set<String> reported = ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
 
-    /** The probe connection open now, closed by {@link #close()} so no read outlives it. */
-    private volatile Socket current;
+    /** The probe connections open now, closed by {@link #close()} so no read outlives it. */
+    private final Set<Socket> open = ConcurrentHashMap.newKeySet();
 
     private LinkProbes(
             String node,
@@ -167,15 +182,25 @@ public final class LinkProbes implements AutoCloseable {
         this.peers = peers;
         this.clockMs = clockMs;
         this.server = new LinkProbeServer(settings.bindHost(), node);
-        this.thread =
-                Executors.newScheduledThreadPool(
-                        2,
+        this.timer =
+                Executors.newSingleThreadScheduledExecutor(
                         r -> {
                             Thread t = new Thread(r, "coedge-link-probe-" + node);
                             t.setDaemon(true);
                             return t;
                         });
-        thread.schedule(this::round, settings.intervalMs(), TimeUnit.MILLISECONDS);
+        this.rounds =
+                Executors.newCachedThreadPool(
+                        r -> {
+                            Thread t = new Thread(r, "coedge-link-probe-" + node + "-round");
+                            t.setDaemon(true);
+                            return t;
+                        });
+        timer.scheduleWithFixedDelay(
+                this::discover,
+                settings.intervalMs(),
+                settings.intervalMs(),
+                TimeUnit.MILLISECONDS);
     }
 
     /**
@@ -258,31 +283,64 @@ public final class LinkProbes implements AutoCloseable {
         return out;
     }
 
-    private void round() {
-        double linkMs = 0;
-        boolean soon = false;
+    /** Starts the rounds to each peer that announced itself and has none scheduled. */
+    private void discover() {
         try {
-            Map<String, String> targets = peers.get();
-            for (Map.Entry<String, String> p : targets.entrySet()) {
-                if (closed) {
-                    return;
-                }
-                if (!p.getKey().equals(node)) {
-                    long started = System.nanoTime();
-                    probe(p.getKey(), p.getValue());
-                    boolean rose = rose(p.getKey());
-                    linkMs += nextRoundMs(p.getKey(), (System.nanoTime() - started) / 1e6, rose);
-                    soon |= shortOfDemand(p.getKey()) | rose;
+            for (String peer : peers.get().keySet()) {
+                if (!closed && !peer.equals(node) && probing.add(peer)) {
+                    run(peer);
                 }
             }
         } catch (RuntimeException e) {
-            LOG.warn("node {}: a link probe round failed: {}", node, e.toString());
+            LOG.warn("node {}: looking up its link peers failed: {}", node, e.toString());
+        }
+    }
+
+    private void run(String peer) {
+        try {
+            rounds.execute(() -> round(peer));
+        } catch (RejectedExecutionException e) {
+            probing.remove(peer); // closing
+        }
+    }
+
+    /**
+     * One round to {@code peer}, then the next one scheduled by what it found: its own link's pace,
+     * whatever the other links do. A peer no longer announced leaves until it is again.
+     */
+    private void round(String peer) {
+        long delayMs = settings.intervalMs();
+        try {
+            String address = peers.get().get(peer);
+            if (closed || address == null) {
+                probing.remove(peer);
+                return;
+            }
+            long started = System.nanoTime();
+            probe(peer, address);
+            boolean rose = rose(peer);
+            double linkMs = nextRoundMs(peer, (System.nanoTime() - started) / 1e6, rose);
+            boolean soon = shortOfDemand(peer) | rose;
+            delayMs = nextRoundDelayMs(settings.intervalMs(), linkMs, soon);
+            if (LOG.isDebugEnabled()) {
+                LinkEstimate e = estimates.get(peer);
+                LOG.debug(
+                        "node {}: link to {}: newest round {}, median {}; next round in {} ms",
+                        node,
+                        peer,
+                        e == null ? null : e.latest(),
+                        e == null ? null : e.status(),
+                        delayMs);
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("node {}: a link probe round to {} failed: {}", node, peer, e.toString());
         } finally {
-            if (!closed) {
-                thread.schedule(
-                        this::round,
-                        nextRoundDelayMs(settings.intervalMs(), linkMs, soon),
-                        TimeUnit.MILLISECONDS);
+            if (!closed && probing.contains(peer)) {
+                try {
+                    timer.schedule(() -> run(peer), delayMs, TimeUnit.MILLISECONDS);
+                } catch (RejectedExecutionException e) {
+                    probing.remove(peer); // closing
+                }
             }
         }
     }
@@ -384,9 +442,9 @@ public final class LinkProbes implements AutoCloseable {
         long answered = 0;
         int pending = WARMUP_BYTES;
         Socket s = new Socket();
-        current = s;
+        open.add(s);
         ScheduledFuture<?> watchdog =
-                thread.schedule(
+                timer.schedule(
                         () -> {
                             expired.set(true);
                             closeQuietly(s);
@@ -439,6 +497,7 @@ public final class LinkProbes implements AutoCloseable {
             }
         } finally {
             watchdog.cancel(false);
+            open.remove(s);
         }
     }
 
@@ -544,18 +603,13 @@ public final class LinkProbes implements AutoCloseable {
     public void close() {
         closed = true;
         RUNNING.remove(node, this);
-        thread.shutdownNow();
-        Socket s = current;
-        if (s != null) {
-            try {
-                s.close();
-            } catch (IOException e) {
-                // already closed
-            }
-        }
+        timer.shutdownNow();
+        rounds.shutdownNow();
+        open.forEach(LinkProbes::closeQuietly);
         server.close();
         try {
-            thread.awaitTermination(2, TimeUnit.SECONDS);
+            timer.awaitTermination(2, TimeUnit.SECONDS);
+            rounds.awaitTermination(2, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

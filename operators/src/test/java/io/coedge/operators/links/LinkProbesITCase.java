@@ -106,6 +106,46 @@ class LinkProbesITCase {
         }
     }
 
+    /**
+     * One peer whose probe server takes every byte and never answers (a link so congested that a
+     * round to it takes until its deadline, 20 s for a first round) and one that answers: the
+     * rounds to the second keep their own pace meanwhile, so a restored link is seen while another
+     * link is still down.
+     */
+    @Test
+    void aStalledLinkDoesNotHoldBackTheRoundsToAnotherPeer() throws Exception {
+        Map<String, String> announced = new ConcurrentHashMap<>();
+        var settings = new LinkProbes.Settings(100, 64 << 10, "127.0.0.1");
+        LinkProbes b = LinkProbes.start("b", settings, Map::of, () -> 0L);
+        LinkProbes a = LinkProbes.start("a", settings, () -> Map.copyOf(announced), () -> 1L);
+        try (ServerSocket stall = new ServerSocket(0, 4, InetAddress.getLoopbackAddress())) {
+            Thread sink = new Thread(() -> swallow(stall), "stalling-probe-peer");
+            sink.setDaemon(true);
+            sink.start();
+            // Both announced at once, the stalled one first in any order the prober may take.
+            announced.put("c", "127.0.0.1:" + stall.getLocalPort());
+            announced.put("b", b.address());
+            await().atMost(Duration.ofSeconds(15))
+                    .pollInterval(Duration.ofMillis(50))
+                    .untilAsserted(
+                            () -> {
+                                NodeStatus.LinkStatus ab = a.links().get("b");
+                                assertThat(ab)
+                                        .as("a's rounds to b while its round to c hangs")
+                                        .isNotNull();
+                                assertThat(ab.samples())
+                                        .as("rounds to b")
+                                        .isGreaterThanOrEqualTo(3);
+                            });
+            assertThat(a.links())
+                    .as("c never answered: nothing measured to it")
+                    .doesNotContainKey("c");
+        } finally {
+            a.close();
+            b.close();
+        }
+    }
+
     /** Accepts connections and reads whatever comes, never answering. */
     private static void swallow(ServerSocket server) {
         byte[] buffer = new byte[64 << 10];
