@@ -166,6 +166,14 @@ public final class LinkProbes implements AutoCloseable {
     private final Map<String, Integer> risesJudged = new ConcurrentHashMap<>();
 
     private final Set<String> reported = ConcurrentHashMap.newKeySet();
+
+    /**
+     * Per peer, the rounds in a row whose payloads were too small to time ({@link
+     * LinkEstimate#fromTwoSizes} empty): each doubles the next round's payload ({@link
+     * #largeBytes(int, LinkEstimate, int)}).
+     */
+    private final Map<String, Integer> unresolved = new ConcurrentHashMap<>();
+
     private volatile boolean closed;
 
     /** The probe connections open now, closed by {@link #close()} so no read outlives it. */
@@ -422,7 +430,9 @@ public final class LinkProbes implements AutoCloseable {
         }
         // A link that came back carries the round's bytes at its newest figure, not at the
         // median of its slow rounds (which would space the confirming round by the drop's pace).
-        return roundLinkMs(largeBytes(e), rose ? e.latest().mbps() : median.mbps());
+        return roundLinkMs(
+                largeBytes(settings.largeBytes(), e, unresolved.getOrDefault(peer, 0)),
+                rose ? e.latest().mbps() : median.mbps());
     }
 
     /** Milliseconds a round's bytes (warm-up, small, large) take at {@code mbps}. */
@@ -434,7 +444,8 @@ public final class LinkProbes implements AutoCloseable {
         int colon = address.lastIndexOf(':');
         LinkEstimate estimate = estimates.get(peer);
         LinkEstimate.Sample last = estimate == null ? null : estimate.last();
-        int largeBytes = largeBytes(estimate);
+        int largeBytes =
+                largeBytes(settings.largeBytes(), estimate, unresolved.getOrDefault(peer, 0));
         int smallBytes = largeBytes / 8;
         long deadlineMs = roundDeadlineMs(last, largeBytes);
         AtomicBoolean expired = new AtomicBoolean();
@@ -474,11 +485,14 @@ public final class LinkProbes implements AutoCloseable {
             pending = largeBytes;
             long large = timed(out, in, payload, largeBytes);
             LinkEstimate.fromTwoSizes(smallBytes, small, largeBytes, large)
-                    .ifPresent(
-                            sample ->
-                                    estimates
-                                            .computeIfAbsent(peer, k -> new LinkEstimate())
-                                            .add(sample, clockMs.getAsLong()));
+                    .ifPresentOrElse(
+                            sample -> {
+                                unresolved.remove(peer);
+                                estimates
+                                        .computeIfAbsent(peer, k -> new LinkEstimate())
+                                        .add(sample, clockMs.getAsLong());
+                            },
+                            () -> unresolved.merge(peer, 1, (a, b) -> Math.min(a + b, 8)));
         } catch (IOException | RuntimeException e) {
             if (closed) {
                 return;
@@ -573,14 +587,21 @@ public final class LinkProbes implements AutoCloseable {
      * The large payload for a link: what crosses it in about {@link #TARGET_LARGE_MS} at its last
      * estimate, between {@link #MIN_LARGE_BYTES} and the configured size (that size before any
      * estimate), so a slow link is not filled with probes and is measured as often as a fast one.
+     * The estimate is the faster of the median and the newest round: a link that came back is timed
+     * with a payload its new speed can resolve, not one sized for the drop (32 KiB on a link back
+     * at 100 Mbit/s took no longer than 4 KiB in five rounds in a row, which gave no figure for 25
+     * s). Each round in a row too short to time ({@code unresolvedRounds}) doubles it, up to the
+     * configured size.
      */
-    int largeBytes(LinkEstimate estimate) {
-        LinkStatus last = estimate == null ? null : estimate.status();
-        if (last == null) {
-            return settings.largeBytes();
+    static int largeBytes(int configured, LinkEstimate estimate, int unresolvedRounds) {
+        LinkStatus median = estimate == null ? null : estimate.status();
+        if (median == null) {
+            return configured;
         }
-        long bytes = Math.round(last.mbps() * 1e6 / 8 * TARGET_LARGE_MS / 1000);
-        return (int) Math.max(MIN_LARGE_BYTES, Math.min(settings.largeBytes(), bytes));
+        double mbps = Math.max(median.mbps(), estimate.latest().mbps());
+        long bytes = Math.round(mbps * 1e6 / 8 * TARGET_LARGE_MS / 1000);
+        bytes = Math.max(MIN_LARGE_BYTES, bytes) << Math.min(Math.max(unresolvedRounds, 0), 8);
+        return (int) Math.min(configured, bytes);
     }
 
     /** Nanoseconds from the first byte of {@code length} bytes written to their answer read. */

@@ -48,4 +48,32 @@ class LinkProbesTest {
         assertThat(LinkProbes.roundDeadlineMs(null, 128 << 10))
                 .isEqualTo(LinkProbes.FIRST_ROUND_DEADLINE_MS);
     }
+
+    @Test
+    void aLinkThatCameBackIsTimedWithAPayloadSizedForItsNewSpeedNotTheDrops() {
+        LinkEstimate e = new LinkEstimate();
+        for (int i = 0; i < 3; i++) {
+            e.add(new LinkEstimate.Sample(2.9, 300), i);
+        }
+        int configured = 128 << 10;
+        // The drop's median: 2.9 Mbit/s carry 36 KB in 100 ms.
+        assertThat(LinkProbes.largeBytes(configured, e, 0)).isEqualTo(36_250);
+        // One round back at 100 Mbit/s: the median is still the drop's, the payload is not.
+        e.add(new LinkEstimate.Sample(100, 300), 4);
+        assertThat(e.status().mbps()).isEqualTo(2.9);
+        assertThat(LinkProbes.largeBytes(configured, e, 0)).isEqualTo(configured);
+    }
+
+    @Test
+    void eachRoundTooShortToTimeDoublesTheNextPayloadUpToTheConfiguredSize() {
+        LinkEstimate e = new LinkEstimate();
+        e.add(new LinkEstimate.Sample(0.5, 300), 1);
+        int configured = 128 << 10;
+        assertThat(LinkProbes.largeBytes(configured, e, 0)).isEqualTo(LinkProbes.MIN_LARGE_BYTES);
+        assertThat(LinkProbes.largeBytes(configured, e, 1))
+                .isEqualTo(2 * LinkProbes.MIN_LARGE_BYTES);
+        assertThat(LinkProbes.largeBytes(configured, e, 2)).isEqualTo(configured);
+        assertThat(LinkProbes.largeBytes(configured, e, 8)).isEqualTo(configured);
+        assertThat(LinkProbes.largeBytes(configured, null, 3)).isEqualTo(configured);
+    }
 }
