@@ -237,6 +237,11 @@ public final class Replanner {
                 !state.planned()
                         || nowMicros - state.lastPlanMicros() >= settings.replanIntervalMicros()
                         || health != state.healthSignature();
+        // A move the plans have wanted for an interval is confirmed now, not at the next periodic
+        // plan: a plan in between (a link's figure changed) put that an interval after itself.
+        for (Wanted w : state.wanted().values()) {
+            due |= nowMicros - w.sinceMicros() >= settings.replanIntervalMicros();
+        }
         long firstReport = Math.min(state.firstReportMicros(), firstReportMicros);
         // The start-up wait just ran out after a plan inside it: plan now, not an interval later.
         due |=
