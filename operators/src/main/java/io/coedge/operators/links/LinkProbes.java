@@ -10,6 +10,7 @@ import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -325,10 +326,15 @@ public final class LinkProbes implements AutoCloseable {
                 return;
             }
             long started = System.nanoTime();
-            probe(peer, address);
+            boolean unresolvedSmall = probe(peer, address);
             boolean rose = rose(peer);
-            double linkMs = nextRoundMs(peer, (System.nanoTime() - started) / 1e6, rose);
-            boolean soon = shortOfDemand(peer) | rose;
+            double tookMs = (System.nanoTime() - started) / 1e6;
+            double linkMs = nextRoundMs(peer, tookMs, rose);
+            if (unresolvedSmall) {
+                // Its bytes crossed faster than the estimate says: space the next by what it took.
+                linkMs = Math.min(linkMs, tookMs);
+            }
+            boolean soon = shortOfDemand(peer) | rose | unresolvedSmall;
             delayMs = nextRoundDelayMs(settings.intervalMs(), linkMs, soon);
             if (LOG.isDebugEnabled()) {
                 LinkEstimate e = estimates.get(peer);
@@ -403,7 +409,8 @@ public final class LinkProbes implements AutoCloseable {
     /**
      * When the next round starts: {@code intervalMs} later, or {@link #CONFIRM_MS} when a link's
      * newest round is short of what is sent over it ({@link LinkEstimate#shortOf}) or rose well
-     * above the rounds before it ({@link LinkEstimate#rose}: a restored link), so the change
+     * above the rounds before it ({@link LinkEstimate#rose}: a restored link) or was too short to
+     * time with a payload that can still grow (a link much faster than its estimate), so the change
      * reaches the published median (and the plan) one short round later instead of a full interval;
      * in both cases at least {@link #DUTY_FACTOR} times the round's link time, the probes' cap on a
      * slow link, but never more than {@link #MAX_DUTY_WAIT_MS} (or the interval, if longer).
@@ -440,7 +447,13 @@ public final class LinkProbes implements AutoCloseable {
         return (WARMUP_BYTES + largeBytes + largeBytes / 8) * 8 / (mbps * 1000);
     }
 
-    private void probe(String peer, String address) {
+    /**
+     * One round to {@code peer}: its figure, or an upper bound when it cannot finish (see the class
+     * comment). Returns whether it was too short to time with a payload under the configured size:
+     * the link is faster than its estimate says (a restored link), and a round with twice the
+     * payload is due a second later rather than an interval.
+     */
+    private boolean probe(String peer, String address) {
         int colon = address.lastIndexOf(':');
         LinkEstimate estimate = estimates.get(peer);
         LinkEstimate.Sample last = estimate == null ? null : estimate.last();
@@ -464,7 +477,7 @@ public final class LinkProbes implements AutoCloseable {
                         TimeUnit.MILLISECONDS);
         try (s) {
             if (closed) {
-                return;
+                return false;
             }
             s.bind(new InetSocketAddress(InetAddress.getByName(settings.bindHost()), 0));
             s.setTcpNoDelay(true);
@@ -484,18 +497,20 @@ public final class LinkProbes implements AutoCloseable {
             answered += smallBytes;
             pending = largeBytes;
             long large = timed(out, in, payload, largeBytes);
-            LinkEstimate.fromTwoSizes(smallBytes, small, largeBytes, large)
-                    .ifPresentOrElse(
-                            sample -> {
-                                unresolved.remove(peer);
-                                estimates
-                                        .computeIfAbsent(peer, k -> new LinkEstimate())
-                                        .add(sample, clockMs.getAsLong());
-                            },
-                            () -> unresolved.merge(peer, 1, (a, b) -> Math.min(a + b, 8)));
+            Optional<LinkEstimate.Sample> sample =
+                    LinkEstimate.fromTwoSizes(smallBytes, small, largeBytes, large);
+            if (sample.isPresent()) {
+                unresolved.remove(peer);
+                estimates
+                        .computeIfAbsent(peer, k -> new LinkEstimate())
+                        .add(sample.get(), clockMs.getAsLong());
+                return false;
+            }
+            unresolved.merge(peer, 1, (a, b) -> Math.min(a + b, 8));
+            return largeBytes < settings.largeBytes();
         } catch (IOException | RuntimeException e) {
             if (closed) {
-                return;
+                return false;
             }
             long elapsed = System.nanoTime() - t0;
             if (expired.get() || e instanceof SocketTimeoutException) {
@@ -513,6 +528,7 @@ public final class LinkProbes implements AutoCloseable {
             watchdog.cancel(false);
             open.remove(s);
         }
+        return false;
     }
 
     /**
