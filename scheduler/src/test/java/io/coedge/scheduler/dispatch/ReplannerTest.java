@@ -508,6 +508,49 @@ class ReplannerTest {
         assertThat(confirmed.moves()).containsExactly(new Move("t1", "n1", "n2"));
     }
 
+    /**
+     * Two like tasks on one node, and the plans name one, then the other, to move to the same node:
+     * the relief of that node has been wanted since the first, and is made an interval later.
+     */
+    @Test
+    void aReliefIsConfirmedWhicheverOfTwoLikeTasksThePlansName() {
+        State start = plannedAtStart(confirming);
+        long interval = SETTINGS.replanIntervalMicros();
+
+        policy.willPlace(with("t1", "n2"));
+        Outcome first = step(confirming, start, topology(), T0 + interval);
+        policy.willPlace(with("t2", "n2"));
+        Outcome other = step(confirming, first.state(), topology("n3"), T0 + interval + 2);
+        Outcome confirmed = step(confirming, other.state(), topology("n3"), T0 + 2 * interval);
+
+        assertThat(other.moves()).isEmpty();
+        assertThat(other.state().wanted()).containsEntry("t2", new Wanted("n2", T0 + interval));
+        assertThat(confirmed.moves()).containsExactly(new Move("t2", "n1", "n2"));
+    }
+
+    /** A task's way home does not count as another task's relief, nor the other way round. */
+    @Test
+    void aHomecomingAndAReliefDoNotConfirmEachOther() {
+        long interval = SETTINGS.replanIntervalMicros();
+        long movedAt = T0 + interval;
+        State onN2 = t1MovedToN2At(movedAt);
+        long later = movedAt + SETTINGS.dwellMicros();
+
+        policy.willPlace(Map.of("t1", "n1", "t2", "n1", "t3", "n2"));
+        Outcome home = step(confirming, onN2, topology(), later);
+        policy.willPlace(Map.of("t1", "n2", "t2", "n1", "t3", "n1"));
+        Outcome relief = step(confirming, home.state(), topology("n3"), later + 2);
+        // A link's new figure makes a plan due an interval after the homecoming was first wanted.
+        Outcome notYet =
+                step(confirming, relief.state(), topology(50_000_000, "n3"), later + interval);
+
+        assertThat(home.awaitingConfirmation()).containsExactly(new Move("t1", "n2", "n1"));
+        assertThat(relief.state().wanted()).containsEntry("t3", new Wanted("n1", later + 2));
+        assertThat(notYet.planned()).isTrue();
+        assertThat(notYet.moves()).isEmpty();
+        assertThat(notYet.awaitingConfirmation()).containsExactly(new Move("t3", "n2", "n1"));
+    }
+
     /** Nothing awaited: a status between plans is not due. */
     @Test
     void withNoMoveAwaitedAStatusBetweenPlansIsNotDue() {
