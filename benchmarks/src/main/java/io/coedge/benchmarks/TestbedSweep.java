@@ -192,6 +192,9 @@ public final class TestbedSweep {
     private final TestbedJobs jobs;
     private int runs;
 
+    /** Whether the run under way is the warm-up (its progress lines say so; it is no point). */
+    private boolean warming;
+
     /**
      * @param cliMain the CLI's main class, run in the nodes' namespaces as {@code coedge produce}
      */
@@ -342,7 +345,12 @@ public final class TestbedSweep {
                 if (!warmed) {
                     warmed = true;
                     progress.accept(PipelineBench.warmUpLine(order.get(0), warmUp));
-                    at.run(order.get(0), warmUp);
+                    warming = true;
+                    try {
+                        at.run(order.get(0), warmUp);
+                    } finally {
+                        warming = false;
+                    }
                 }
                 for (String[] pair : order) {
                     Point p = at.run(pair, duration).inRound(r);
@@ -530,6 +538,7 @@ public final class TestbedSweep {
             double value)
             throws Exception {
         int run = ++runs;
+        String name = (warming ? "warm-up run " : "run ") + run;
         Path logs = work.resolve("testbed-sweep").resolve("logs");
         String dispatch = pair[0];
         String batch = pair[1];
@@ -539,8 +548,8 @@ public final class TestbedSweep {
         progress.accept(
                 String.format(
                         Locale.ROOT,
-                        "run %d (%s %s): %s dispatch, %s batching, %d s%s",
-                        run,
+                        "%s (%s %s): %s dispatch, %s batching, %d s%s",
+                        name,
                         sweep.dimension(),
                         format(value),
                         dispatch,
@@ -588,8 +597,8 @@ public final class TestbedSweep {
             progress.accept(
                     String.format(
                             Locale.ROOT,
-                            "run %d: every node healthy; cameras on %d origin nodes for %d s",
-                            run,
+                            "%s: every node healthy; cameras on %d origin nodes for %d s",
+                            name,
                             producers.size(),
                             duration.plus(settle).toSeconds()));
             TestbedJobs.awaitCameras(producers, duration.plus(settle).toSeconds() + 180, logs);
@@ -633,10 +642,10 @@ public final class TestbedSweep {
         progress.accept(
                 String.format(
                         Locale.ROOT,
-                        "run %d (%s %s): %s/%s DMR %.2f%% of %d frames (prediction %.2f%%; every"
+                        "%s (%s %s): %s/%s DMR %.2f%% of %d frames (prediction %.2f%%; every"
                                 + " frame %.2f%%, by %d s of capture %s), p50 %d ms, p99 %d ms,"
                                 + " %d results for %d frames (%d lost, %d duplicated), where: %s",
-                        run,
+                        name,
                         sweep.dimension(),
                         format(value),
                         dispatch,
@@ -663,8 +672,7 @@ public final class TestbedSweep {
                         p.lost(),
                         p.duplicates(),
                         r.nodeOfTask()));
-        progress.accept(
-                String.format(Locale.ROOT, "run %d: %s", run, frameSizes(catalog, statuses)));
+        progress.accept(String.format(Locale.ROOT, "%s: %s", name, frameSizes(catalog, statuses)));
         return p;
     }
 
