@@ -146,6 +146,88 @@ class LinkProbesITCase {
         }
     }
 
+    /**
+     * Two peers whose servers answer each payload 30 ms after it arrived: the rounds to them take
+     * turns (never two payloads in flight at once), so links sharing one uplink would not be
+     * measured against each other.
+     */
+    @Test
+    void roundsToTwoPeersTakeTurns() throws Exception {
+        Map<String, String> announced = new ConcurrentHashMap<>();
+        var settings = new LinkProbes.Settings(100, 64 << 10, "127.0.0.1");
+        java.util.concurrent.atomic.AtomicInteger inFlight =
+                new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.atomic.AtomicInteger mostInFlight =
+                new java.util.concurrent.atomic.AtomicInteger();
+        Map<String, java.util.concurrent.atomic.AtomicInteger> rounds = new ConcurrentHashMap<>();
+        LinkProbes a = LinkProbes.start("a", settings, () -> Map.copyOf(announced), () -> 1L);
+        try (ServerSocket b = new ServerSocket(0, 4, InetAddress.getLoopbackAddress());
+                ServerSocket c = new ServerSocket(0, 4, InetAddress.getLoopbackAddress())) {
+            for (Map.Entry<String, ServerSocket> peer : Map.of("b", b, "c", c).entrySet()) {
+                rounds.put(peer.getKey(), new java.util.concurrent.atomic.AtomicInteger());
+                Thread t =
+                        new Thread(
+                                () ->
+                                        answerLate(
+                                                peer.getValue(),
+                                                rounds.get(peer.getKey()),
+                                                inFlight,
+                                                mostInFlight),
+                                "late-probe-peer-" + peer.getKey());
+                t.setDaemon(true);
+                t.start();
+            }
+            announced.put("b", "127.0.0.1:" + b.getLocalPort());
+            announced.put("c", "127.0.0.1:" + c.getLocalPort());
+            await().atMost(Duration.ofSeconds(60))
+                    .pollInterval(Duration.ofMillis(50))
+                    .until(() -> rounds.get("b").get() >= 3 && rounds.get("c").get() >= 3);
+            assertThat(mostInFlight.get()).as("payloads in flight at once").isEqualTo(1);
+        } finally {
+            a.close();
+        }
+    }
+
+    /**
+     * Serves probe rounds as the real server does, but answers each payload 30 ms after it arrived,
+     * counting the rounds (connections) and the payloads in flight across every such server.
+     */
+    private static void answerLate(
+            ServerSocket server,
+            java.util.concurrent.atomic.AtomicInteger rounds,
+            java.util.concurrent.atomic.AtomicInteger inFlight,
+            java.util.concurrent.atomic.AtomicInteger mostInFlight) {
+        byte[] buffer = new byte[64 << 10];
+        while (!server.isClosed()) {
+            try (Socket s = server.accept()) {
+                rounds.incrementAndGet();
+                java.io.DataInputStream in = new java.io.DataInputStream(s.getInputStream());
+                while (true) {
+                    int length = in.readInt();
+                    int now = inFlight.incrementAndGet();
+                    mostInFlight.accumulateAndGet(now, Math::max);
+                    try {
+                        for (int left = length; left > 0; ) {
+                            int n = in.read(buffer, 0, Math.min(buffer.length, left));
+                            if (n < 0) {
+                                throw new IOException("closed");
+                            }
+                            left -= n;
+                        }
+                        Thread.sleep(30);
+                    } finally {
+                        // Before the answer: the prober's next payload can only follow it.
+                        inFlight.decrementAndGet();
+                    }
+                    s.getOutputStream().write(1);
+                    s.getOutputStream().flush();
+                }
+            } catch (IOException | InterruptedException e) {
+                // the round ended, or the server closed
+            }
+        }
+    }
+
     /** Accepts connections and reads whatever comes, never answering. */
     private static void swallow(ServerSocket server) {
         byte[] buffer = new byte[64 << 10];
