@@ -161,7 +161,10 @@ public final class LinkProbes implements AutoCloseable {
      */
     private final ScheduledExecutorService timer;
 
-    /** Runs the rounds: one at a time per peer, peers side by side (their links are separate). */
+    /**
+     * Runs the rounds, one at a time per peer; peers' rounds take turns ({@link #oneAtATime}) and
+     * run side by side only when one waits longer than {@link #OVERLAP_WAIT_MS}.
+     */
     private final ExecutorService rounds;
 
     /** The peers whose rounds are scheduled (a peer that stops announcing itself leaves). */
