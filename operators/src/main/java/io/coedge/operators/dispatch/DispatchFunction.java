@@ -277,6 +277,18 @@ public final class DispatchFunction extends BroadcastProcessFunction<Frame, Node
                             outcome.policyFailure().getMessage());
             default -> {}
         }
+        Replanner.State previous = replannerState.get(REPLANNER_KEY);
+        if (previous != null
+                && previous.policyPlanned()
+                && !(outcome.moves().isEmpty() && outcome.awaitingConfirmation().isEmpty())) {
+            Map<String, String> wantedPlan = new HashMap<>(outcome.state().assignment());
+            for (Replanner.Move m : outcome.awaitingConfirmation()) {
+                wantedPlan.put(m.task(), m.to());
+            }
+            LOG.info(
+                    "dispatch: the plan's view (pressure now -> planned; one frame per model): {}",
+                    planner.explain(previous.assignment(), wantedPlan));
+        }
         for (Replanner.Move m : outcome.moves()) {
             LOG.info("dispatch: task {} moves {} -> {}", m.task(), m.from(), m.to());
             moveCounter.inc();

@@ -3,10 +3,16 @@ package io.coedge.operators.dispatch;
 import io.coedge.catalog.Catalog;
 import io.coedge.catalog.TaskSpec;
 import io.coedge.format.NodeStatus;
+import io.coedge.scheduler.dispatch.CoEdgeDispatch;
 import io.coedge.scheduler.dispatch.DispatchPolicy;
 import io.coedge.scheduler.dispatch.Replanner;
+import io.coedge.scheduler.model.Assignment;
+import io.coedge.scheduler.model.LatencyProfile;
+import io.coedge.scheduler.model.Model;
+import io.coedge.scheduler.model.NodeProfile;
 import io.coedge.scheduler.model.Topology;
 import java.util.HashMap;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -24,6 +30,7 @@ final class StatusPlanner {
     private final Replanner replanner;
     private final TopologyBuilder topologies;
     private final Map<String, String> originOfTask = new HashMap<>();
+    private final DispatchPolicy policy;
     private Topology topology;
 
     /**
@@ -35,6 +42,7 @@ final class StatusPlanner {
             Replanner.Settings settings,
             long staleAfterMs) {
         this.catalog = catalog;
+        this.policy = policy;
         this.replanner = new Replanner(policy, settings);
         this.topologies = new TopologyBuilder(catalog, staleAfterMs);
         for (TaskSpec t : catalog.tasks()) {
@@ -83,6 +91,53 @@ final class StatusPlanner {
             topology = topologies.build(Map.of(), 0);
         }
         return topology;
+    }
+
+    /**
+     * Why a plan wants moves, for the log: each node's pressure (CoEdge's ratio of estimated
+     * latency to budget, {@link CoEdgeDispatch#pressures}) under the assignment in force and under
+     * the plan's, and each node's planning latency of one frame per model, from the latest
+     * topology. An operator reading "task RES1 moves node3 -> node1" can see what the plan saw.
+     * Other policies get the latencies only.
+     */
+    String explain(Map<String, String> before, Map<String, String> planned) {
+        Topology t = topology();
+        StringBuilder out = new StringBuilder();
+        double[] was = null;
+        double[] will = null;
+        if (policy instanceof CoEdgeDispatch coedge) {
+            was = coedge.pressures(t, new Assignment(withOrigins(before)));
+            will = coedge.pressures(t, new Assignment(withOrigins(planned)));
+        }
+        for (int n = 0; n < t.nodes().size(); n++) {
+            NodeProfile node = t.nodes().get(n);
+            if (n > 0) {
+                out.append("; ");
+            }
+            out.append(node.name());
+            if (!node.healthy()) {
+                out.append(" (unhealthy)");
+            }
+            if (was != null) {
+                out.append(String.format(Locale.ROOT, " pressure %.2f -> %.2f", was[n], will[n]));
+            }
+            out.append(" [");
+            boolean first = true;
+            for (Model m : t.models()) {
+                LatencyProfile p = node.effectiveProfile(m);
+                if (p == null) {
+                    continue;
+                }
+                out.append(first ? "" : ", ")
+                        .append(m.name())
+                        .append(
+                                String.format(
+                                        Locale.ROOT, " %.1f ms", p.latencyMicros(1) / 1000.0));
+                first = false;
+            }
+            out.append(']');
+        }
+        return out.toString();
     }
 
     /** A stored assignment completed with every task it lacks on the task's origin. */

@@ -107,4 +107,30 @@ class StatusPlannerTest {
         assertThat(planner().withOrigins(Map.of()))
                 .containsExactlyInAnyOrderEntriesOf(Map.of("t1", "n1", "t2", "n2"));
     }
+
+    /**
+     * The log line behind a move: a task leaving n1 for n3 (alike nodes) takes its pressure with
+     * it, and every node's one-frame latency is named.
+     */
+    @Test
+    void theExplanationOfAMoveShowsThePressureMovingWithTheTask() {
+        StatusPlanner planner = planner();
+        Map<String, NodeStatus> all = new HashMap<>();
+        for (String n : new String[] {"n1", "n2", "n3"}) {
+            all.put(n, status(n, true, NOW));
+        }
+        planner.onStatuses(all, null);
+
+        String text =
+                planner.explain(Map.of("t1", "n1", "t2", "n2"), Map.of("t1", "n3", "t2", "n2"));
+
+        java.util.regex.Matcher m =
+                java.util.regex.Pattern.compile(
+                                "n1 pressure (\\d+\\.\\d\\d) -> 0\\.00 \\[m \\d+\\.\\d ms\\]; "
+                                        + "n2 pressure (\\d+\\.\\d\\d) -> \\2 \\[m \\d+\\.\\d ms\\]; "
+                                        + "n3 pressure 0\\.00 -> \\1 \\[m \\d+\\.\\d ms\\]")
+                        .matcher(text);
+        assertThat(m.matches()).as(text).isTrue();
+        assertThat(Double.parseDouble(m.group(1))).isPositive();
+    }
 }
