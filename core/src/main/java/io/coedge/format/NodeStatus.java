@@ -34,6 +34,9 @@ import java.util.Map;
  * @param serviceFactor how much longer the node's batches took in all than their typical estimates
  *     over the last 20 s (at least 1); the models' {@code typicalMicros} are already multiplied by
  *     it (docs/SCHEDULING.md "Service factor"); null from older nodes
+ * @param overloaded whether the node's engine finds it cannot keep up with what it is sent: a
+ *     steady share of the frames it receives is hopeless on arrival (docs/SCHEDULING.md "Observed
+ *     overload"); null from older nodes
  */
 public record NodeStatus(
         String node,
@@ -51,7 +54,46 @@ public record NodeStatus(
         String probe,
         Map<String, LinkStatus> links,
         Map<String, FrameBytes> frameBytes,
-        Double serviceFactor) {
+        Double serviceFactor,
+        Boolean overloaded) {
+
+    /** A status that does not say whether the node is overloaded. */
+    public NodeStatus(
+            String node,
+            int subtask,
+            int attempt,
+            long timestamp,
+            boolean healthy,
+            String reason,
+            String device,
+            Map<String, ModelStatus> models,
+            long queuedFrames,
+            double load,
+            Integer sourceSubtask,
+            Integer sourceSubtasks,
+            String probe,
+            Map<String, LinkStatus> links,
+            Map<String, FrameBytes> frameBytes,
+            Double serviceFactor) {
+        this(
+                node,
+                subtask,
+                attempt,
+                timestamp,
+                healthy,
+                reason,
+                device,
+                models,
+                queuedFrames,
+                load,
+                sourceSubtask,
+                sourceSubtasks,
+                probe,
+                links,
+                frameBytes,
+                serviceFactor,
+                null);
+    }
 
     /** A status without link measurements or frame sizes. */
     public NodeStatus(
@@ -115,22 +157,32 @@ public record NodeStatus(
 
     /** This status with the frames source's subtask on this node ({@code null}s: none). */
     public NodeStatus withSource(Integer sourceSubtask, Integer sourceSubtasks) {
-        return with(sourceSubtask, sourceSubtasks, probe, links, frameBytes, serviceFactor);
+        return with(
+                sourceSubtask, sourceSubtasks, probe, links, frameBytes, serviceFactor, overloaded);
     }
 
     /** This status with the node's probe address and link measurements ({@code null}s: none). */
     public NodeStatus withLinks(String probe, Map<String, LinkStatus> links) {
-        return with(sourceSubtask, sourceSubtasks, probe, links, frameBytes, serviceFactor);
+        return with(
+                sourceSubtask, sourceSubtasks, probe, links, frameBytes, serviceFactor, overloaded);
     }
 
     /** This status with the frame sizes the node measured ({@code null}: none). */
     public NodeStatus withFrameBytes(Map<String, FrameBytes> frameBytes) {
-        return with(sourceSubtask, sourceSubtasks, probe, links, frameBytes, serviceFactor);
+        return with(
+                sourceSubtask, sourceSubtasks, probe, links, frameBytes, serviceFactor, overloaded);
     }
 
     /** This status with the node's service factor ({@code null}: none). */
     public NodeStatus withServiceFactor(Double serviceFactor) {
-        return with(sourceSubtask, sourceSubtasks, probe, links, frameBytes, serviceFactor);
+        return with(
+                sourceSubtask, sourceSubtasks, probe, links, frameBytes, serviceFactor, overloaded);
+    }
+
+    /** This status saying whether the node is overloaded ({@code null}: not said). */
+    public NodeStatus withOverloaded(Boolean overloaded) {
+        return with(
+                sourceSubtask, sourceSubtasks, probe, links, frameBytes, serviceFactor, overloaded);
     }
 
     /** This status with its optional parts (those a node adds after it built it) replaced. */
@@ -140,7 +192,8 @@ public record NodeStatus(
             String probe,
             Map<String, LinkStatus> links,
             Map<String, FrameBytes> frameBytes,
-            Double serviceFactor) {
+            Double serviceFactor,
+            Boolean overloaded) {
         return new NodeStatus(
                 node,
                 subtask,
@@ -157,7 +210,8 @@ public record NodeStatus(
                 probe,
                 links,
                 frameBytes,
-                serviceFactor);
+                serviceFactor,
+                overloaded);
     }
 
     /**

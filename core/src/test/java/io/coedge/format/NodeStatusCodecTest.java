@@ -68,6 +68,20 @@ class NodeStatusCodecTest {
         assertThat(s.sourceSubtask()).isNull();
         assertThat(s.frameBytes()).isNull();
         assertThat(s.serviceFactor()).isNull();
+        assertThat(s.overloaded()).isNull();
+    }
+
+    @Test
+    void theOverloadedFlagRoundTripsAndSurvivesTheOtherParts() throws Exception {
+        NodeStatus s = status().withServiceFactor(1.2).withOverloaded(true);
+
+        NodeStatus back = NodeStatusCodec.fromJson(NodeStatusCodec.toJson(s));
+
+        assertThat(back.overloaded()).isTrue();
+        assertThat(back.serviceFactor()).isEqualTo(1.2);
+        assertThat(back.withServiceFactor(1.5).overloaded()).isTrue();
+        assertThat(back.withLinks("10.77.0.1:40001", Map.of()).overloaded()).isTrue();
+        assertThat(status().withOverloaded(false).overloaded()).isFalse();
     }
 
     @Test

@@ -128,6 +128,7 @@ final class NodeStatuses {
                         load,
                         source.map(c -> c.subtask()).orElse(null),
                         source.map(c -> c.subtasks()).orElse(null))
-                .withServiceFactor(planning.serviceFactor());
+                .withServiceFactor(planning.serviceFactor())
+                .withOverloaded(engines.stream().anyMatch(NodeEngine::overloaded));
     }
 }

@@ -32,6 +32,7 @@ final class StatusPlanner {
     private final Map<String, String> originOfTask = new HashMap<>();
     private final DispatchPolicy policy;
     private Topology topology;
+    private java.util.Set<String> overloaded = java.util.Set.of();
 
     /**
      * @param staleAfterMs a node whose last status is older than this is treated as unhealthy
@@ -62,8 +63,12 @@ final class StatusPlanner {
     Replanner.Outcome onStatuses(Map<String, NodeStatus> statuses, Replanner.State state) {
         long now = 0;
         long oldestReady = Long.MAX_VALUE;
+        java.util.Set<String> overloaded = new java.util.HashSet<>();
         for (NodeStatus s : statuses.values()) {
             now = Math.max(now, s.timestamp());
+            if (Boolean.TRUE.equals(s.overloaded())) {
+                overloaded.add(s.node());
+            }
             if (s.healthy()) {
                 oldestReady = Math.min(oldestReady, s.timestamp());
             }
@@ -79,7 +84,8 @@ final class StatusPlanner {
                 originOfTask,
                 statuses.keySet(),
                 oldestReady == Long.MAX_VALUE ? Long.MAX_VALUE : oldestReady * 1_000,
-                now * 1_000);
+                now * 1_000,
+                this.overloaded = java.util.Set.copyOf(overloaded));
     }
 
     /**
@@ -97,8 +103,9 @@ final class StatusPlanner {
      * Why a plan wants moves, for the log: each node's pressure (CoEdge's ratio of estimated
      * latency to budget, {@link CoEdgeDispatch#pressures}) under the assignment in force and under
      * the plan's, and each node's planning latency of one frame per model, from the latest
-     * topology. An operator reading "task RES1 moves node3 -> node1" can see what the plan saw.
-     * Other policies get the latencies only.
+     * topology; a node that reports it cannot keep up is marked overloaded. An operator reading
+     * "task RES1 moves node3 -> node1" can see what the plan saw. Other policies get the latencies
+     * only.
      */
     String explain(Map<String, String> before, Map<String, String> planned) {
         Topology t = topology();
@@ -117,6 +124,8 @@ final class StatusPlanner {
             out.append(node.name());
             if (!node.healthy()) {
                 out.append(" (unhealthy)");
+            } else if (overloaded.contains(node.name())) {
+                out.append(" (overloaded)");
             }
             if (was != null) {
                 out.append(String.format(Locale.ROOT, " pressure %.2f -> %.2f", was[n], will[n]));

@@ -133,4 +133,57 @@ class StatusPlannerTest {
         assertThat(m.matches()).as(text).isTrue();
         assertThat(Double.parseDouble(m.group(1))).isPositive();
     }
+
+    /**
+     * A node that says it cannot keep up: the plan's move off it is made with that plan, not a
+     * re-plan interval later, and the explanation marks the node.
+     */
+    @Test
+    void aMoveOffANodeThatSaysItIsOverloadedIsMadeWithThePlanThatWantsIt() {
+        StatusPlanner planner =
+                new StatusPlanner(
+                        DispatchFunctionTest.CATALOG.parse(),
+                        DispatchPolicies.byName("coedge"),
+                        new Replanner.Settings(1_000_000, 3_000_000, 5_000_000, true),
+                        5_000);
+        Map<String, NodeStatus> all = new HashMap<>();
+        for (String n : new String[] {"n1", "n2", "n3"}) {
+            all.put(n, status(n, true, NOW));
+        }
+        Replanner.Outcome first = planner.onStatuses(all, null);
+        // t1 (20 fps) on n1 now takes 60 ms a frame: n1 cannot meet its deadlines with it.
+        all.put("n1", slow("n1", NOW + 2_000, false));
+        Replanner.Outcome keepingUp = planner.onStatuses(all, first.state());
+        all.put("n1", slow("n1", NOW + 2_000, true));
+        Replanner.Outcome overloaded = planner.onStatuses(all, first.state());
+
+        assertThat(first.state().assignment()).containsEntry("t1", "n1");
+        assertThat(keepingUp.moves()).isEmpty();
+        assertThat(keepingUp.awaitingConfirmation())
+                .extracting(Replanner.Move::task)
+                .containsExactly("t1");
+        assertThat(overloaded.moves()).extracting(Replanner.Move::task).containsExactly("t1");
+        assertThat(planner.explain(first.state().assignment(), overloaded.state().assignment()))
+                .contains("n1 (overloaded) pressure");
+    }
+
+    private static NodeStatus slow(String node, long ts, boolean overloaded) {
+        return new NodeStatus(
+                        node,
+                        0,
+                        0,
+                        ts,
+                        true,
+                        "",
+                        "cpu",
+                        Map.of(
+                                "m",
+                                new NodeStatus.ModelStatus(
+                                        new int[] {1, 2, 4, 8},
+                                        new long[] {60_000, 120_000, 240_000, 480_000},
+                                        0)),
+                        0,
+                        0.9)
+                .withOverloaded(overloaded);
+    }
 }

@@ -47,7 +47,12 @@ import java.util.TreeMap;
  *       single frame on the testbed's node1 went from 50 to 858 ms and back within five seconds),
  *       and a move made on a spike is undone a dwell later. Moves off an unhealthy node or off a
  *       link past its capacity are made at once, and so is the policy's first plan (the origins it
- *       starts from were no plan's choice).
+ *       starts from were no plan's choice). So is a move off a node that reports it cannot keep up
+ *       ({@code overloaded}: its engine finds a steady share of the frames it receives hopeless on
+ *       arrival, {@link io.coedge.scheduler.node.NodeEngine#overloaded()}): its misses are
+ *       observed, not a profile's spike, and on the testbed the plans' pressure of such a node
+ *       flickers across 1 from one plan to the next, so the same move was seldom wanted twice in a
+ *       row while the node missed a fifth of its frames for 20 s.
  *   <li>A task the plan leaves out (no healthy node serves its model) stays on its origin.
  * </ul>
  *
@@ -231,6 +236,24 @@ public final class Replanner {
             Set<String> heardFrom,
             long firstReportMicros,
             long nowMicros) {
+        return onStatus(
+                state, topology, originOfTask, heardFrom, firstReportMicros, nowMicros, Set.of());
+    }
+
+    /**
+     * As {@link #onStatus(State, Topology, Map, Set, long, long)}, knowing which nodes report that
+     * they cannot keep up: a move off one of those is made without waiting for confirmation.
+     *
+     * @param overloaded nodes whose engines report they cannot keep up with what they are sent
+     */
+    public Outcome onStatus(
+            State state,
+            Topology topology,
+            Map<String, String> originOfTask,
+            Set<String> heardFrom,
+            long firstReportMicros,
+            long nowMicros,
+            Set<String> overloaded) {
         long health =
                 (healthSignature(topology) * 31 + heardFrom.size()) * 31
                         + topology.links().hashCode();
@@ -313,7 +336,8 @@ public final class Replanner {
         List<Move> awaiting = new ArrayList<>();
         Map<String, Wanted> wanted = new HashMap<>();
         // A move needs the plans to have wanted it for an interval, unless it leaves an unhealthy
-        // node or a link past its capacity, or the policy never planned before.
+        // node, a node that cannot keep up or a link past its capacity, or the policy never
+        // planned before.
         boolean confirm = settings.confirmMoves() && state.policyPlanned();
         Set<String> stuck = pastLinkCapacity(topology, state.assignment());
         for (Map.Entry<String, String> e : new TreeMap<>(after).entrySet()) {
@@ -330,7 +354,10 @@ public final class Replanner {
                     && !stuck.contains(task)) {
                 after.put(task, was); // still dwelling where it last moved to
                 held.add(move);
-            } else if (confirm && healthy(topology, was) && !stuck.contains(task)) {
+            } else if (confirm
+                    && healthy(topology, was)
+                    && !stuck.contains(task)
+                    && !overloaded.contains(was)) {
                 Wanted before = state.wanted().get(task);
                 long since =
                         before != null && before.node().equals(e.getValue())

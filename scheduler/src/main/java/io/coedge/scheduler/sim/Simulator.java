@@ -693,8 +693,12 @@ public final class Simulator {
         private void status() {
             readSidecars();
             List<NodeProfile> reported = new ArrayList<>(nodes);
+            Set<String> overloaded = new HashSet<>();
             for (int n = 0; n < nodes; n++) {
                 NodeProfile np = nodeProfiles.get(n);
+                if (engines[n].overloaded()) {
+                    overloaded.add(np.name());
+                }
                 Map<Model, LatencyProfile> profiles = new HashMap<>();
                 for (int m = 0; m < models; m++) {
                     if (actual[n * models + m] != null) {
@@ -706,7 +710,7 @@ public final class Simulator {
             }
             Topology view = new Topology(reported, links, taskList);
             Replanner.Outcome outcome =
-                    replanner.onStatus(replanState, view, originOfTask, heard, 0, now);
+                    replanner.onStatus(replanState, view, originOfTask, heard, 0, now, overloaded);
             replanState = outcome.state();
             if (outcome.policyFailure() != null) {
                 throw new IllegalStateException(

@@ -601,6 +601,59 @@ class ReplannerTest {
         assertThat(dropped.moves()).containsExactly(new Move("t1", "n2", "n1"));
     }
 
+    /**
+     * A node whose engine reports it cannot keep up: the plan's move off it is made at once, while
+     * the same plan's move off a node that keeps up (t3 off n2) still awaits confirmation, and a
+     * move onto the overloaded node is no move off it.
+     */
+    @Test
+    void aMoveOffANodeThatCannotKeepUpIsMadeAtOnceAndNoOtherMove() {
+        State start = plannedAtStart(confirming);
+        long interval = SETTINGS.replanIntervalMicros();
+        Map<String, String> plan = new HashMap<>(ORIGINS);
+        plan.put("t1", "n2");
+        plan.put("t3", "n3");
+        policy.willPlace(plan);
+
+        Outcome keepingUp =
+                confirming.onStatus(
+                        start, topology(), ORIGINS, EVERYONE, T0, T0 + interval, Set.of());
+        Outcome n1Overloaded =
+                confirming.onStatus(
+                        start, topology(), ORIGINS, EVERYONE, T0, T0 + interval, Set.of("n1"));
+        policy.willPlace(with("t3", "n1"));
+        Outcome ontoIt =
+                confirming.onStatus(
+                        start, topology(), ORIGINS, EVERYONE, T0, T0 + interval, Set.of("n1"));
+
+        assertThat(keepingUp.moves()).isEmpty();
+        assertThat(n1Overloaded.moves()).containsExactly(new Move("t1", "n1", "n2"));
+        assertThat(n1Overloaded.awaitingConfirmation()).containsExactly(new Move("t3", "n2", "n3"));
+        assertThat(n1Overloaded.state().assignment()).isEqualTo(with("t1", "n2"));
+        assertThat(ontoIt.moves()).isEmpty();
+        assertThat(ontoIt.awaitingConfirmation()).containsExactly(new Move("t3", "n2", "n1"));
+    }
+
+    /** The dwell still holds a task that just moved, even off a node that cannot keep up. */
+    @Test
+    void aNodeThatCannotKeepUpDoesNotCutTheDwellShort() {
+        State moved = t1MovedToN2At(T0 + SETTINGS.replanIntervalMicros());
+        policy.willPlace(with("t1", "n3"));
+
+        Outcome held =
+                replanner.onStatus(
+                        moved,
+                        topology(),
+                        ORIGINS,
+                        EVERYONE,
+                        T0,
+                        T0 + 2 * SETTINGS.replanIntervalMicros(),
+                        Set.of("n2"));
+
+        assertThat(held.moves()).isEmpty();
+        assertThat(held.heldByDwell()).containsExactly(new Move("t1", "n2", "n3"));
+    }
+
     /** A link change is an event, but a move it merely makes attractive is confirmed as any. */
     @Test
     void aMoveWantedAfterALinkChangeStillWaitsForTheNextPlan() {
