@@ -207,6 +207,9 @@ class JobMetricsPrometheusITCase {
                 assertThat(prometheus.query(P + "node_batchSize_count")).isNotEmpty();
                 assertThat(prometheus.query(P + "node_queueLength")).hasSize(nodes.size());
                 assertThat(prometheus.query(P + "node_inFlightBatches")).hasSize(nodes.size());
+                assertThat(prometheus.query(P + "node_overloaded"))
+                        .hasSize(nodes.size())
+                        .allMatch(g -> g.value() == 0.0 || g.value() == 1.0);
                 assertThat(prometheus.query(P + "node_task_latencyMs{quantile=\"0.5\"}"))
                         .isNotEmpty();
 

@@ -59,9 +59,15 @@ final class BatcherMetrics {
      * @param node the node this batcher runs
      * @param queueLength frames queued (not yet in a batch), read when a reporter asks
      * @param inFlight batches started and not yet completed, read when a reporter asks
+     * @param overloaded 1 while the node's engine finds it cannot keep up (the flag its statuses
+     *     carry, docs/SCHEDULING.md "Observed overload"), else 0
      */
     BatcherMetrics(
-            MetricGroup operatorGroup, String node, IntSupplier queueLength, IntSupplier inFlight) {
+            MetricGroup operatorGroup,
+            String node,
+            IntSupplier queueLength,
+            IntSupplier inFlight,
+            IntSupplier overloaded) {
         nodeGroup = operatorGroup.addGroup(SCOPE).addGroup("node", node);
         batches = nodeGroup.counter("batches");
         batchSizes =
@@ -69,6 +75,7 @@ final class BatcherMetrics {
                         "batchSize", new DescriptiveStatisticsHistogram(HISTOGRAM_WINDOW));
         nodeGroup.gauge("queueLength", queueLength::getAsInt);
         nodeGroup.gauge("inFlightBatches", inFlight::getAsInt);
+        nodeGroup.gauge("overloaded", overloaded::getAsInt);
     }
 
     private TaskMetrics task(String task) {

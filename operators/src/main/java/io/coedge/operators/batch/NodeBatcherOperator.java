@@ -80,6 +80,9 @@ public final class NodeBatcherOperator extends AbstractStreamOperator<FrameResul
     /** Frames queued on this subtask's engines, as of the last event: read by metric reporters. */
     private transient volatile int queueLength;
 
+    /** 1 while the node's last status said it cannot keep up: read by metric reporters. */
+    private transient volatile int overloaded;
+
     NodeBatcherOperator(
             StreamOperatorParameters<FrameResult> parameters,
             BatcherConfig config,
@@ -134,7 +137,8 @@ public final class NodeBatcherOperator extends AbstractStreamOperator<FrameResul
                         getRuntimeContext().getMetricGroup(),
                         identity.node(),
                         () -> queueLength,
-                        () -> inFlight);
+                        () -> inFlight,
+                        () -> overloaded);
         scheduleStatus();
     }
 
@@ -256,6 +260,7 @@ public final class NodeBatcherOperator extends AbstractStreamOperator<FrameResul
         var task = getRuntimeContext().getTaskInfo();
         NodeStatus status = nodes.status(task.getIndexOfThisSubtask(), task.getAttemptNumber());
         if (status != null) {
+            overloaded = Boolean.TRUE.equals(status.overloaded()) ? 1 : 0;
             status = probes == null ? status : status.withLinks(probes.address(), probes.links());
             output.collect(STATUS, new StreamRecord<>(status));
         }
