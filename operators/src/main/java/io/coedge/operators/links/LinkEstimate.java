@@ -28,6 +28,7 @@ public final class LinkEstimate {
     private final Deque<Sample> recent = new ArrayDeque<>();
     private long measuredAtMs;
     private int samples;
+    private int queuedInARow;
 
     /**
      * The estimate of one round: {@code (largeNanos - smallNanos) / (largeBytes - smallBytes)} per
@@ -84,8 +85,54 @@ public final class LinkEstimate {
         return recent.peekLast();
     }
 
+    /**
+     * Records one round that ended at {@code nowMs}, unless its small payload waited behind a
+     * backlog ({@link #queued}) and fewer than {@link #MAX_QUEUED_IN_A_ROW} rounds in a row were
+     * left out before it: then it is left out, and the caller measures again soon.
+     *
+     * @return whether the round was recorded
+     */
+    public synchronized boolean addUnlessQueued(Sample sample, long nowMs) {
+        if (queued(sample) && queuedInARow < MAX_QUEUED_IN_A_ROW) {
+            queuedInARow++;
+            return false;
+        }
+        add(sample, nowMs);
+        return true;
+    }
+
+    /**
+     * Whether a round reads the link faster than the newest round while its fixed part is over
+     * {@link #QUEUED_FACTOR} times the published one plus {@link #QUEUED_FLOOR_MICROS}: its small
+     * payload waited behind bytes already on the link (frames sent before a drop, draining), the
+     * large one less, so the difference of their times undercounts the per-byte time. After a drop
+     * to 3 Mbit/s such a round read 12.2 Mbit/s with a fixed part of 293 ms against a usual 0-5 ms,
+     * and as the median of three it held the drop back a full interval. A round that queued and
+     * reads slower is kept: it errs the way the backlog says. A real rise of the fixed part (a
+     * longer path) is taken on the third round in a row.
+     */
+    public synchronized boolean queued(Sample sample) {
+        Sample last = recent.peekLast();
+        if (last == null) {
+            return false;
+        }
+        long usual = status().latencyMicros();
+        return sample.latencyMicros() > QUEUED_FACTOR * usual + QUEUED_FLOOR_MICROS
+                && sample.mbps() > last.mbps();
+    }
+
+    /** A round's fixed part over this many times the published one (and the floor) queued. */
+    public static final int QUEUED_FACTOR = 4;
+
+    /** What a round's fixed part may exceed the published one's multiple by, microseconds. */
+    public static final long QUEUED_FLOOR_MICROS = 50_000;
+
+    /** Queued rounds in a row left out at most; the next is recorded whatever it says. */
+    public static final int MAX_QUEUED_IN_A_ROW = 2;
+
     /** Records one round that ended at {@code nowMs}. */
     public synchronized void add(Sample sample, long nowMs) {
+        queuedInARow = 0;
         recent.addLast(sample);
         while (recent.size() > WINDOW) {
             recent.removeFirst();

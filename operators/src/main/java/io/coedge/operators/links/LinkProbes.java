@@ -347,9 +347,9 @@ public final class LinkProbes implements AutoCloseable {
             }
             boolean alone = oneAtATime.tryAcquire(OVERLAP_WAIT_MS, TimeUnit.MILLISECONDS);
             long started = System.nanoTime();
-            boolean unresolvedSmall;
+            boolean again;
             try {
-                unresolvedSmall = probe(peer, address);
+                again = probe(peer, address);
             } finally {
                 if (alone) {
                     oneAtATime.release();
@@ -358,11 +358,11 @@ public final class LinkProbes implements AutoCloseable {
             boolean rose = rose(peer);
             double tookMs = (System.nanoTime() - started) / 1e6;
             double linkMs = nextRoundMs(peer, tookMs, rose);
-            if (unresolvedSmall) {
-                // Its bytes crossed faster than the estimate says: space the next by what it took.
+            if (again) {
+                // Its bytes crossed faster than the estimate says, or queued: at most what it took.
                 linkMs = Math.min(linkMs, tookMs);
             }
-            boolean soon = shortOfDemand(peer) | rose | unresolvedSmall;
+            boolean soon = shortOfDemand(peer) | rose | again;
             delayMs = nextRoundDelayMs(settings.intervalMs(), linkMs, soon);
             if (LOG.isDebugEnabled()) {
                 LinkEstimate e = estimates.get(peer);
@@ -479,9 +479,10 @@ public final class LinkProbes implements AutoCloseable {
 
     /**
      * One round to {@code peer}: its figure, or an upper bound when it cannot finish (see the class
-     * comment). Returns whether it was too short to time with a payload under the configured size:
-     * the link is faster than its estimate says (a restored link), and a round with twice the
-     * payload is due a second later rather than an interval.
+     * comment). Returns whether the next round is due a second later rather than an interval: this
+     * one was too short to time with a payload under the configured size (the link is faster than
+     * its estimate says, a restored link: the next has twice the payload), or its small payload
+     * queued behind a backlog ({@link LinkEstimate#queued}: left out).
      */
     private boolean probe(String peer, String address) {
         int colon = address.lastIndexOf(':');
@@ -531,10 +532,21 @@ public final class LinkProbes implements AutoCloseable {
                     LinkEstimate.fromTwoSizes(smallBytes, small, largeBytes, large);
             if (sample.isPresent()) {
                 unresolved.remove(peer);
-                estimates
-                        .computeIfAbsent(peer, k -> new LinkEstimate())
-                        .add(sample.get(), clockMs.getAsLong());
-                return false;
+                LinkEstimate e = estimates.computeIfAbsent(peer, k -> new LinkEstimate());
+                if (e.addUnlessQueued(sample.get(), clockMs.getAsLong())) {
+                    return false;
+                }
+                LOG.info(
+                        "node {}: a probe round to {} read {} Mbit/s with a fixed part of {} ms"
+                                + " (usually {} ms): its small payload waited behind bytes"
+                                + " already on the link; measuring again in {} ms",
+                        node,
+                        peer,
+                        String.format("%.2f", sample.get().mbps()),
+                        sample.get().latencyMicros() / 1000,
+                        e.status().latencyMicros() / 1000,
+                        CONFIRM_MS);
+                return true;
             }
             unresolved.merge(peer, 1, (a, b) -> Math.min(a + b, 8));
             return largeBytes < settings.largeBytes();

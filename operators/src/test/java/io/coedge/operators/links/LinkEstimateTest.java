@@ -168,4 +168,73 @@ class LinkEstimateTest {
         e.add(new LinkEstimate.Sample(1.3, 900), 11);
         assertThat(e.status().mbps()).isEqualTo(1.3);
     }
+
+    @Test
+    void aRoundWhoseSmallPayloadQueuedBehindADrainingBacklogIsLeftOutSoTheDropShows() {
+        // ll-g: a link at ~210 Mbit/s drops to 3; a round that did not finish bounds it at 0.72;
+        // the next, while the frames sent before the drop drain, times its small payload behind
+        // them and reads 12.2 Mbit/s with a 293 ms fixed part.
+        LinkEstimate e = new LinkEstimate();
+        e.add(new LinkEstimate.Sample(212.9, 0), 1);
+        e.add(new LinkEstimate.Sample(208.4, 0), 2);
+        e.add(new LinkEstimate.Sample(0.72, 0), 3);
+        var queued =
+                LinkEstimate.fromTwoSizes(
+                                4_096,
+                                nanos(4_096, 3.0, 0) + 300_000_000L,
+                                32_768,
+                                nanos(32_768, 3.0, 0) + 230_000_000L)
+                        .orElseThrow();
+        assertThat(queued.mbps()).isGreaterThan(10);
+        assertThat(queued.latencyMicros()).isGreaterThan(250_000);
+
+        assertThat(e.queued(queued)).isTrue();
+        assertThat(e.addUnlessQueued(queued, 4)).isFalse();
+        assertThat(e.latest().mbps()).isEqualTo(0.72);
+        assertThat(e.status().samples()).isEqualTo(3);
+
+        // The backlog gone, the next round reads the link: the median now shows the drop.
+        assertThat(e.addUnlessQueued(new LinkEstimate.Sample(2.76, 0), 5)).isTrue();
+        assertThat(e.status().mbps()).isEqualTo(2.76);
+    }
+
+    @Test
+    void aQueuedRoundThatReadsSlowerThanTheLastIsKeptForItErrsTheWayTheBacklogSays() {
+        LinkEstimate e = new LinkEstimate();
+        e.add(new LinkEstimate.Sample(200, 0), 1);
+        e.add(new LinkEstimate.Sample(190, 0), 2);
+
+        var slowAndQueued = new LinkEstimate.Sample(1.3, 300_000);
+        assertThat(e.queued(slowAndQueued)).isFalse();
+        assertThat(e.addUnlessQueued(slowAndQueued, 3)).isTrue();
+        assertThat(e.latest().mbps()).isEqualTo(1.3);
+    }
+
+    @Test
+    void aFixedPartWithinTheFloorOrItsUsualMultipleIsNotQueued() {
+        LinkEstimate e = new LinkEstimate();
+        e.add(new LinkEstimate.Sample(2.9, 20_000), 1);
+        e.add(new LinkEstimate.Sample(2.8, 20_000), 2);
+
+        // 20 ms usually: 4 x 20 + 50 = 130 ms is the line.
+        assertThat(e.queued(new LinkEstimate.Sample(3.5, 120_000))).isFalse();
+        assertThat(e.queued(new LinkEstimate.Sample(3.5, 140_000))).isTrue();
+        assertThat(new LinkEstimate().queued(new LinkEstimate.Sample(3.5, 10_000_000))).isFalse();
+    }
+
+    @Test
+    void aLongerPathIsTakenOnTheThirdRoundInARow() {
+        LinkEstimate e = new LinkEstimate();
+        e.add(new LinkEstimate.Sample(10, 1_000), 1);
+        e.add(new LinkEstimate.Sample(9, 1_000), 2);
+
+        var longer = new LinkEstimate.Sample(9.5, 200_000);
+        for (int i = 0; i < LinkEstimate.MAX_QUEUED_IN_A_ROW; i++) {
+            assertThat(e.addUnlessQueued(longer, 3 + i)).isFalse();
+        }
+        assertThat(e.addUnlessQueued(longer, 10)).isTrue();
+        assertThat(e.latest().latencyMicros()).isEqualTo(200_000);
+        // The count starts again after a recorded round.
+        assertThat(e.addUnlessQueued(new LinkEstimate.Sample(9.8, 200_000), 11)).isFalse();
+    }
 }
